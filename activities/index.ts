@@ -1,0 +1,290 @@
+/**
+ * Every side effect of the workflows. Each activity is idempotent: rows are keyed by workflow id
+ * plus a sequence number the workflow allocated, so a retry or a replay never writes twice.
+ */
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { ApplicationFailure } from '@temporalio/activity';
+import {
+  ActionLogSchema,
+  AppUserSchema,
+  NotificationSchema,
+  ProcedureSchema,
+  TaskSchema,
+  UnitSchema,
+} from '../platform/entities';
+import type { AssigneeRule, Deadlines } from '../workflows/definitions';
+import { addDays, startOfChinaDay } from '../domain/dates';
+import { addWorkingDays, CalendarNotCoveredError, onOrAfterWorkingDay } from '../domain/calendar';
+import { defaultRectificationRules, type RectificationRules } from '../domain/rectification';
+
+export interface ActivityDeps {
+  orm: MikroORM;
+  rules?: RectificationRules;
+}
+
+export interface ProcedureStartInput {
+  workflowId: string;
+  type: string;
+  parentWorkflowId: string | null;
+  title: string;
+  unitIds: string[];
+  stage: string;
+  startedBy: string;
+  startedAt: string;
+  data?: unknown;
+}
+
+export interface OpenTaskInput {
+  taskId: string;
+  workflowId: string;
+  procedureType: string;
+  step: string;
+  seq: number;
+  round: number;
+  assigneeIds: string[];
+  openedAt: string;
+  dueAt: string | null;
+}
+
+export interface RecordActionInput {
+  workflowId: string;
+  seq: number;
+  taskId: string | null;
+  step: string | null;
+  actorId: string;
+  action: string;
+  comment?: string;
+  data?: unknown;
+  at: string;
+}
+
+export interface NotifyInput {
+  workflowId: string;
+  /** Parent procedure, which shares the overdue flag of its items. */
+  parentWorkflowId: string | null;
+  seq: number;
+  taskId: string | null;
+  step: string | null;
+  title: string;
+  assigneeIds: string[];
+  dueAt: string;
+  at: string;
+}
+
+export interface CloseProcedureInput {
+  workflowId: string;
+  status: string;
+  stage: string;
+  closedAt: string;
+  result: unknown;
+}
+
+export const SYSTEM_ACTOR = 'system';
+
+export function createActivities(deps: ActivityDeps) {
+  const rules = deps.rules ?? defaultRectificationRules;
+  const em = () => deps.orm.em.fork();
+
+  async function insertAction(e: ReturnType<typeof em>, a: RecordActionInput): Promise<void> {
+    await e
+      .createQueryBuilder(ActionLogSchema)
+      .insert({
+        id: `${a.workflowId}:${a.seq}`,
+        workflowId: a.workflowId,
+        seq: a.seq,
+        taskId: a.taskId,
+        step: a.step,
+        actorId: a.actorId,
+        action: a.action,
+        comment: a.comment ?? null,
+        data: a.data ?? null,
+        at: new Date(a.at),
+      })
+      .onConflict('id')
+      .ignore()
+      .execute();
+  }
+
+  async function notify(
+    e: ReturnType<typeof em>,
+    n: NotifyInput,
+    kind: 'remind' | 'overdue',
+    userIds: string[],
+    message: string,
+  ): Promise<void> {
+    for (const userId of new Set(userIds)) {
+      await e
+        .createQueryBuilder(NotificationSchema)
+        .insert({
+          id: `${n.workflowId}:${n.seq}:${userId}`,
+          userId,
+          workflowId: n.workflowId,
+          kind,
+          message,
+          createdAt: new Date(n.at),
+          readAt: null,
+        })
+        .onConflict('id')
+        .ignore()
+        .execute();
+    }
+  }
+
+  return {
+    /** Resolves a step's assignees from master data. Retried until master data names somebody. */
+    async resolveAssignees(rule: AssigneeRule): Promise<string[]> {
+      const e = em();
+      let ids: string[];
+      if (rule.kind === 'unitHead') {
+        const unit = await e.findOne(UnitSchema, { id: rule.unitId });
+        if (!unit) throw ApplicationFailure.nonRetryable(`unit ${rule.unitId} does not exist`, 'unknown_unit');
+        ids = unit.headUserId ? [unit.headUserId] : [];
+      } else {
+        const users = await e.find(
+          AppUserSchema,
+          { unitId: rule.unitId, roles: { $contains: [rule.role] } },
+          { orderBy: { id: 'asc' } },
+        );
+        ids = users.map((u) => u.id);
+      }
+      if (ids.length === 0) {
+        // Retryable on purpose: once master data names somebody, the step opens by itself.
+        throw ApplicationFailure.retryable(`nobody to assign for ${JSON.stringify(rule)}`, 'no_assignee');
+      }
+      return ids;
+    },
+
+    /** Absolute instants for an item's deadline and reminder, from the working-day calendar. */
+    async computeItemDeadlines(input: { dueDate: string }): Promise<Deadlines> {
+      try {
+        const effectiveDueDate = onOrAfterWorkingDay(input.dueDate);
+        const remindDate = addWorkingDays(effectiveDueDate, -rules.reminderWorkingDays);
+        return {
+          effectiveDueDate,
+          // Overdue once the due day has ended in China time.
+          dueAt: startOfChinaDay(addDays(effectiveDueDate, 1)),
+          // Reminders go out at the start of the working day (09:00).
+          remindAt: new Date(Date.parse(startOfChinaDay(remindDate)) + 9 * 3600_000).toISOString(),
+        };
+      } catch (err) {
+        if (err instanceof CalendarNotCoveredError) throw ApplicationFailure.nonRetryable(err.message, 'calendar_not_covered');
+        throw err;
+      }
+    },
+
+    async projectProcedure(p: ProcedureStartInput): Promise<void> {
+      const e = em();
+      await e.transactional(async (tx) => {
+        await tx
+          .createQueryBuilder(ProcedureSchema)
+          .insert({
+            workflowId: p.workflowId,
+            type: p.type,
+            parentWorkflowId: p.parentWorkflowId,
+            title: p.title,
+            unitIds: p.unitIds,
+            status: 'open',
+            stage: p.stage,
+            overdue: false,
+            dueAt: null,
+            startedBy: p.startedBy,
+            startedAt: new Date(p.startedAt),
+            closedAt: null,
+            result: null,
+            updatedAt: new Date(),
+          })
+          .onConflict('workflowId')
+          .ignore()
+          .execute();
+        await insertAction(tx, {
+          workflowId: p.workflowId,
+          seq: 0,
+          taskId: null,
+          step: null,
+          actorId: p.startedBy,
+          action: 'start',
+          data: p.data,
+          at: p.startedAt,
+        });
+      });
+    },
+
+    async setDueAt(input: { workflowId: string; dueAt: string }): Promise<void> {
+      await em().nativeUpdate(ProcedureSchema, { workflowId: input.workflowId }, { dueAt: new Date(input.dueAt) });
+    },
+
+    async openTask(t: OpenTaskInput): Promise<void> {
+      await em().transactional(async (tx) => {
+        await tx
+          .createQueryBuilder(TaskSchema)
+          .insert({
+            id: t.taskId,
+            workflowId: t.workflowId,
+            procedureType: t.procedureType,
+            step: t.step,
+            seq: t.seq,
+            round: t.round,
+            assigneeIds: t.assigneeIds,
+            status: 'pending',
+            openedAt: new Date(t.openedAt),
+            dueAt: t.dueAt ? new Date(t.dueAt) : null,
+            completedAt: null,
+            completedBy: null,
+            action: null,
+          })
+          .onConflict('id')
+          .ignore()
+          .execute();
+        await tx.nativeUpdate(ProcedureSchema, { workflowId: t.workflowId }, { stage: t.step, updatedAt: new Date() });
+      });
+    },
+
+    async recordAction(a: RecordActionInput): Promise<void> {
+      await em().transactional(async (tx) => {
+        await insertAction(tx, a);
+        if (a.taskId) {
+          await tx.nativeUpdate(
+            TaskSchema,
+            { id: a.taskId, status: 'pending' },
+            { status: 'done', completedAt: new Date(a.at), completedBy: a.actorId, action: a.action },
+          );
+        }
+      });
+    },
+
+    /** 催办 by the deadline: the current assignees are reminded before the due date. */
+    async remind(n: NotifyInput): Promise<void> {
+      await em().transactional(async (tx) => {
+        await insertAction(tx, { ...n, actorId: SYSTEM_ACTOR, action: 'remind', data: { dueAt: n.dueAt } });
+        await notify(tx, n, 'remind', n.assigneeIds, `「${n.title}」 is due at ${n.dueAt}`);
+      });
+    },
+
+    /** Past due: flags the item and its feedback overdue and tells the assignees and every supervisor. */
+    async markOverdue(n: NotifyInput): Promise<void> {
+      await em().transactional(async (tx) => {
+        const ids = n.parentWorkflowId ? [n.workflowId, n.parentWorkflowId] : [n.workflowId];
+        await tx.nativeUpdate(ProcedureSchema, { workflowId: { $in: ids } }, { overdue: true, updatedAt: new Date() });
+        await insertAction(tx, { ...n, actorId: SYSTEM_ACTOR, action: 'overdue', data: { dueAt: n.dueAt } });
+        const supervisors = await tx.find(AppUserSchema, { roles: { $contains: ['supervisor'] } });
+        await notify(
+          tx,
+          n,
+          'overdue',
+          [...n.assigneeIds, ...supervisors.map((s) => s.id)],
+          `「${n.title}」 is overdue since ${n.dueAt}`,
+        );
+      });
+    },
+
+    async closeProcedure(c: CloseProcedureInput): Promise<void> {
+      await em().nativeUpdate(
+        ProcedureSchema,
+        { workflowId: c.workflowId },
+        { status: c.status, stage: c.stage, closedAt: new Date(c.closedAt), result: c.result, updatedAt: new Date() },
+      );
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,234 @@
+/**
+ * PostgreSQL tables, as MikroORM EntitySchemas (no decorators, so no compiler metadata to trust).
+ * The schema itself changes only through migrations/.
+ */
+import { EntitySchema } from '@mikro-orm/core';
+
+import type { Role } from '../workflows/definitions';
+
+/** A unit (单位): a responsible unit, a lead department or the inspection office. */
+export interface Unit {
+  id: string;
+  name: string;
+  kind: 'unit' | 'department' | 'office';
+  headUserId: string | null;
+}
+
+export interface AppUser {
+  id: string;
+  username: string;
+  displayName: string;
+  unitId: string;
+  /** Roles the user holds within their own unit. */
+  roles: Role[];
+  passwordHash: string;
+  createdAt: Date;
+}
+
+export interface Session {
+  tokenHash: string;
+  userId: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** Projection of one procedure (a workflow execution), behind the lists and supervision views. */
+export interface Procedure {
+  workflowId: string;
+  type: string;
+  parentWorkflowId: string | null;
+  title: string;
+  unitIds: string[];
+  status: string;
+  stage: string;
+  overdue: boolean;
+  dueAt: Date | null;
+  startedBy: string;
+  startedAt: Date;
+  closedAt: Date | null;
+  result: unknown;
+  updatedAt: Date;
+}
+
+/** Projection of one human task, behind the inbox. */
+export interface Task {
+  id: string;
+  workflowId: string;
+  procedureType: string;
+  step: string;
+  seq: number;
+  round: number;
+  assigneeIds: string[];
+  status: 'pending' | 'done';
+  openedAt: Date;
+  dueAt: Date | null;
+  completedAt: Date | null;
+  completedBy: string | null;
+  action: string | null;
+}
+
+/** One action on a procedure, by a person or by the system (reminders, overdue). */
+export interface ActionLog {
+  id: string;
+  workflowId: string;
+  seq: number;
+  taskId: string | null;
+  step: string | null;
+  actorId: string;
+  action: string;
+  comment: string | null;
+  data: unknown;
+  at: Date;
+}
+
+export interface Notification {
+  id: string;
+  userId: string;
+  workflowId: string;
+  kind: 'remind' | 'overdue';
+  message: string;
+  createdAt: Date;
+  readAt: Date | null;
+}
+
+/** The first response to a state-changing request, replayed for a repeated Idempotency-Key. */
+export interface IdempotencyRecord {
+  userId: string;
+  key: string;
+  fingerprint: string;
+  statusCode: number;
+  body: unknown;
+  createdAt: Date;
+}
+
+export const UnitSchema = new EntitySchema<Unit>({
+  name: 'Unit',
+  tableName: 'unit',
+  properties: {
+    id: { type: 'string', primary: true },
+    name: { type: 'string' },
+    kind: { type: 'string' },
+    headUserId: { type: 'string', nullable: true },
+  },
+});
+
+export const AppUserSchema = new EntitySchema<AppUser>({
+  name: 'AppUser',
+  tableName: 'app_user',
+  properties: {
+    id: { type: 'string', primary: true },
+    username: { type: 'string', unique: true },
+    displayName: { type: 'string' },
+    unitId: { type: 'string' },
+    roles: { type: 'string[]' },
+    passwordHash: { type: 'string', lazy: true },
+    createdAt: { type: 'Date' },
+  },
+});
+
+export const SessionSchema = new EntitySchema<Session>({
+  name: 'Session',
+  tableName: 'session',
+  properties: {
+    tokenHash: { type: 'string', primary: true },
+    userId: { type: 'string' },
+    createdAt: { type: 'Date' },
+    expiresAt: { type: 'Date' },
+  },
+});
+
+export const ProcedureSchema = new EntitySchema<Procedure>({
+  name: 'Procedure',
+  tableName: 'procedure',
+  properties: {
+    workflowId: { type: 'string', primary: true },
+    type: { type: 'string' },
+    parentWorkflowId: { type: 'string', nullable: true },
+    title: { type: 'string' },
+    unitIds: { type: 'string[]' },
+    status: { type: 'string' },
+    stage: { type: 'string' },
+    overdue: { type: 'boolean' },
+    dueAt: { type: 'Date', nullable: true },
+    startedBy: { type: 'string' },
+    startedAt: { type: 'Date' },
+    closedAt: { type: 'Date', nullable: true },
+    result: { type: 'json', nullable: true },
+    updatedAt: { type: 'Date' },
+  },
+});
+
+export const TaskSchema = new EntitySchema<Task>({
+  name: 'Task',
+  tableName: 'task',
+  properties: {
+    id: { type: 'string', primary: true },
+    workflowId: { type: 'string' },
+    procedureType: { type: 'string' },
+    step: { type: 'string' },
+    seq: { type: 'integer' },
+    round: { type: 'integer' },
+    assigneeIds: { type: 'string[]' },
+    status: { type: 'string' },
+    openedAt: { type: 'Date' },
+    dueAt: { type: 'Date', nullable: true },
+    completedAt: { type: 'Date', nullable: true },
+    completedBy: { type: 'string', nullable: true },
+    action: { type: 'string', nullable: true },
+  },
+});
+
+export const ActionLogSchema = new EntitySchema<ActionLog>({
+  name: 'ActionLog',
+  tableName: 'action_log',
+  properties: {
+    id: { type: 'string', primary: true },
+    workflowId: { type: 'string' },
+    seq: { type: 'integer' },
+    taskId: { type: 'string', nullable: true },
+    step: { type: 'string', nullable: true },
+    actorId: { type: 'string' },
+    action: { type: 'string' },
+    comment: { type: 'text', nullable: true },
+    data: { type: 'json', nullable: true },
+    at: { type: 'Date' },
+  },
+});
+
+export const NotificationSchema = new EntitySchema<Notification>({
+  name: 'Notification',
+  tableName: 'notification',
+  properties: {
+    id: { type: 'string', primary: true },
+    userId: { type: 'string' },
+    workflowId: { type: 'string' },
+    kind: { type: 'string' },
+    message: { type: 'text' },
+    createdAt: { type: 'Date' },
+    readAt: { type: 'Date', nullable: true },
+  },
+});
+
+export const IdempotencyRecordSchema = new EntitySchema<IdempotencyRecord>({
+  name: 'IdempotencyRecord',
+  tableName: 'idempotency_record',
+  properties: {
+    userId: { type: 'string', primary: true },
+    key: { type: 'string', primary: true },
+    fingerprint: { type: 'string' },
+    statusCode: { type: 'integer' },
+    body: { type: 'json' },
+    createdAt: { type: 'Date' },
+  },
+});
+
+export const ALL_ENTITIES = [
+  UnitSchema,
+  AppUserSchema,
+  SessionSchema,
+  ProcedureSchema,
+  TaskSchema,
+  ActionLogSchema,
+  NotificationSchema,
+  IdempotencyRecordSchema,
+];

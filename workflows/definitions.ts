@@ -1,0 +1,258 @@
+/**
+ * Messages, payload types and search attributes shared by the workflows, the API and the tests.
+ * This module is bundled into the workflow sandbox, so it imports nothing but the Temporal
+ * workflow/common packages and types.
+ */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** Roles a user holds within their own unit (master data). */
+export const ROLES = ['staff', 'reviewer', 'approver', 'supervisor'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who a step is assigned to; resolved from master data when the step opens, then recorded. */
+export type AssigneeRule = { kind: 'role'; role: Role; unitId: string } | { kind: 'unitHead'; unitId: string };
+
+export const PROCEDURE_TYPES = ['rectification', 'rectificationItem'] as const;
+export type ProcedureType = (typeof PROCEDURE_TYPES)[number];
+
+/** Search attributes the dev server registers at start and the worker registers on a cluster. */
+export const SearchAttr = {
+  procedureType: defineSearchAttributeKey('TingjinProcedureType', SearchAttributeType.KEYWORD),
+  units: defineSearchAttributeKey('TingjinUnits', SearchAttributeType.KEYWORD_LIST),
+  stage: defineSearchAttributeKey('TingjinStage', SearchAttributeType.KEYWORD),
+  overdue: defineSearchAttributeKey('TingjinOverdue', SearchAttributeType.BOOL),
+  dueAt: defineSearchAttributeKey('TingjinDueAt', SearchAttributeType.DATETIME),
+} as const;
+export const ALL_SEARCH_ATTRIBUTES = Object.values(SearchAttr);
+
+/**
+ * Why an Update validator refused an action. The string is the ApplicationFailure type and
+ * becomes the API error code; the API maps each to an HTTP status.
+ */
+export const Refusal = {
+  taskNotPending: 'task_not_pending',
+  notAssignee: 'not_assignee',
+  actionNotAllowed: 'action_not_allowed',
+  institutionalRuleRequired: 'institutional_rule_required',
+} as const;
+export type RefusalCode = (typeof Refusal)[keyof typeof Refusal];
+
+// ---------------------------------------------------------------------------------------------
+// Rectification (巡视整改销号)
+
+/** Difficulty grades carry different default time limits (see domain/rectification.ts). */
+export const DIFFICULTIES = ['immediate', 'normal', 'hard'] as const;
+export type Difficulty = (typeof DIFFICULTIES)[number];
+
+export interface Assignment {
+  unitId: string;
+  /** Calendar date YYYY-MM-DD (China time) by which the unit's item must be signed off. */
+  dueDate: string;
+}
+
+export interface Problem {
+  /** The problem's number within the feedback, e.g. "1" or "2.3". */
+  no: string;
+  title: string;
+  description?: string;
+  difficulty: Difficulty;
+  /** The lead department (牵头部门) whose head signs the second link of the chain. */
+  leadUnitId: string;
+  /** 同题共答: one assignment per responsible unit. */
+  assignments: Assignment[];
+}
+
+export interface RectificationInput {
+  feedbackId: string;
+  title: string;
+  inspectionGroup: string;
+  /** Date the inspection group gave its feedback, YYYY-MM-DD. */
+  feedbackDate: string;
+  /** The inspection office (巡察办) that reviews evidence and signs last. */
+  inspectionOfficeUnitId: string;
+  initiatorId: string;
+  problems: Problem[];
+}
+
+export interface RectificationItemInput {
+  feedbackId: string;
+  feedbackTitle: string;
+  inspectionOfficeUnitId: string;
+  initiatorId: string;
+  problem: Omit<Problem, 'assignments'>;
+  unitId: string;
+  dueDate: string;
+}
+
+/**
+ * Steps of one unit's item, in order: the unit submits measures and evidence, the inspection
+ * office reviews them, then the sign-off chain unit head → lead department → inspection office.
+ */
+export const ITEM_STEPS = ['submit', 'review', 'unitHead', 'leadDepartment', 'inspectionOffice'] as const;
+export type ItemStep = (typeof ITEM_STEPS)[number];
+
+export const TASK_ACTIONS = ['submit', 'pass', 'return', 'sign'] as const;
+export type TaskAction = (typeof TASK_ACTIONS)[number];
+
+/** Which actions each step offers. A return always goes back to `submit`, starting a new round. */
+export const STEP_ACTIONS: Record<ItemStep, readonly TaskAction[]> = {
+  submit: ['submit'],
+  review: ['pass', 'return'],
+  unitHead: ['sign', 'return'],
+  leadDepartment: ['sign', 'return'],
+  inspectionOffice: ['sign', 'return'],
+};
+
+export interface Evidence {
+  name: string;
+  /** Where the document lives: a file-store key, a URL or a document number. */
+  ref: string;
+}
+
+/** 建章立制: the rule adopted so the problem does not recur. */
+export interface InstitutionalRule {
+  title: string;
+  documentRef: string;
+}
+
+export interface SubmissionData {
+  measures: string;
+  evidence: Evidence[];
+  institutionalRule?: InstitutionalRule;
+  noRuleReason?: string;
+}
+
+export interface SignData {
+  institutionalRule?: InstitutionalRule;
+  noRuleReason?: string;
+}
+
+export interface ActInput {
+  taskId: string;
+  actorId: string;
+  action: TaskAction;
+  comment?: string;
+  data?: SubmissionData | SignData;
+}
+
+export interface TaskView {
+  taskId: string;
+  step: ItemStep;
+  seq: number;
+  round: number;
+  assigneeIds: string[];
+  openedAt: string;
+}
+
+export interface ActionRecord {
+  seq: number;
+  taskId: string | null;
+  step: ItemStep | null;
+  actorId: string;
+  action: TaskAction | 'remind' | 'overdue';
+  comment?: string;
+  at: string;
+}
+
+export interface Deadlines {
+  /** The instant the item falls overdue: the end of the due date, moved to a working day. */
+  dueAt: string;
+  /** When the reminder goes out, a few working days before. */
+  remindAt: string;
+  /** The working day the due date resolved to. */
+  effectiveDueDate: string;
+}
+
+export type ItemStatus = 'open' | 'signedOff';
+
+export interface ItemState {
+  type: 'rectificationItem';
+  workflowId: string;
+  feedbackId: string;
+  problem: Omit<Problem, 'assignments'>;
+  unitId: string;
+  dueDate: string;
+  deadlines: Deadlines | null;
+  status: ItemStatus;
+  stage: ItemStep | 'signedOff';
+  round: number;
+  reminded: boolean;
+  overdue: boolean;
+  currentTask: TaskView | null;
+  submission: SubmissionData | null;
+  institutionalRule: InstitutionalRule | null;
+  noRuleReason: string | null;
+  actions: ActionRecord[];
+  signedOffAt: string | null;
+}
+
+export interface ItemResult {
+  workflowId: string;
+  problemNo: string;
+  unitId: string;
+  dueAt: string;
+  signedOffAt: string;
+  onTime: boolean;
+  rounds: number;
+}
+
+export interface ActResult {
+  taskId: string;
+  action: TaskAction;
+  status: ItemStatus;
+  stage: ItemStep | 'signedOff';
+  nextTask: TaskView | null;
+}
+
+export interface UnitSummary {
+  unitId: string;
+  items: number;
+  signedOff: number;
+  onTime: number;
+}
+
+export interface RectificationSummary {
+  feedbackId: string;
+  items: number;
+  signedOff: number;
+  onTime: number;
+  late: number;
+  /** onTime / items, rounded to 4 decimals; 1 when there are no items. */
+  onTimeRate: number;
+  perUnit: UnitSummary[];
+  closedAt: string;
+}
+
+export interface FeedbackItemView {
+  workflowId: string;
+  problemNo: string;
+  unitId: string;
+  dueDate: string;
+  result: ItemResult | null;
+}
+
+export interface FeedbackState {
+  type: 'rectification';
+  workflowId: string;
+  feedbackId: string;
+  title: string;
+  status: 'open' | 'closed';
+  items: FeedbackItemView[];
+  summary: RectificationSummary | null;
+}
+
+export type ProcedureState = FeedbackState | ItemState;
+
+/** Act on the pending task of a rectification item: submit, pass, return or sign. */
+export const actUpdate = defineUpdate<ActResult, [ActInput]>('act');
+/** The live state of any procedure. */
+export const stateQuery = defineQuery<ProcedureState>('state');
+
+/** Business workflow ids: a duplicate start is rejected by Temporal itself. */
+export const workflowIds = {
+  rectification: (feedbackId: string): string => `rectification-${feedbackId}`,
+  rectificationItem: (feedbackId: string, problemNo: string, unitId: string): string =>
+    `rectification-${feedbackId}-p${problemNo}-${unitId}`,
+};
+export const taskId = (workflowId: string, seq: number): string => `${workflowId}:${seq}`;

@@ -1,0 +1,3 @@
+/** The workflow bundle's entry point: every procedure type the worker runs. */
+export { rectification } from './rectification';
+export { rectificationItem } from './rectification-item';
