@@ -1,0 +1,118 @@
+/**
+ * One error hierarchy with stable codes. Every error leaves the API as a JSON problem
+ * `{ status, code, message, details? }`; bad input never becomes a 500.
+ */
+import type { ErrorRequestHandler } from 'express';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  isGrpcServiceError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { ZodError } from 'zod';
+import { Refusal, type RefusalCode } from '../workflows/definitions';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+export class BadRequest extends ApiError {
+  constructor(code: string, message: string, details?: unknown) {
+    super(400, code, message, details);
+  }
+}
+export class Unauthorized extends ApiError {
+  constructor(message = 'a valid bearer token is required') {
+    super(401, 'unauthenticated', message);
+  }
+}
+export class Forbidden extends ApiError {
+  constructor(code: string, message: string, details?: unknown) {
+    super(403, code, message, details);
+  }
+}
+export class NotFound extends ApiError {
+  constructor(code: string, message: string) {
+    super(404, code, message);
+  }
+}
+export class Conflict extends ApiError {
+  constructor(code: string, message: string, details?: unknown) {
+    super(409, code, message, details);
+  }
+}
+/** Well-formed input that a rule refuses. */
+export class Unprocessable extends ApiError {
+  constructor(code: string, message: string, details?: unknown) {
+    super(422, code, message, details);
+  }
+}
+export class Unavailable extends ApiError {
+  constructor(code: string, message: string) {
+    super(503, code, message);
+  }
+}
+
+/** HTTP status for each reason a workflow's Update validator refuses an action. */
+const REFUSAL_STATUS: Record<RefusalCode, number> = {
+  [Refusal.taskNotPending]: 409,
+  [Refusal.notAssignee]: 403,
+  [Refusal.actionNotAllowed]: 422,
+  [Refusal.institutionalRuleRequired]: 422,
+};
+
+function fieldPath(path: PropertyKey[]): string {
+  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
+}
+
+export function fromZod(err: ZodError, where: 'body' | 'query' | 'params' | 'header' = 'body'): BadRequest {
+  const issues = err.issues.map((i) => ({ field: fieldPath(i.path) || where, message: i.message }));
+  const first = issues[0];
+  const message = first ? `${first.field}: ${first.message}` : 'invalid request';
+  return new BadRequest('validation_error', message, { issues });
+}
+
+/** Translates what the Temporal client throws into API errors; returns null for unknown errors. */
+export function fromTemporal(err: unknown): ApiError | null {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    const code = err.cause.type ?? 'refused';
+    const status = REFUSAL_STATUS[code as RefusalCode] ?? 422;
+    return new ApiError(status, code, err.cause.message, err.cause.details?.[0]);
+  }
+  if (err instanceof WorkflowExecutionAlreadyStartedError) {
+    return new Conflict('procedure_exists', `a procedure with workflow id ${err.workflowId} already exists`);
+  }
+  if (err instanceof WorkflowNotFoundError) {
+    return new NotFound('procedure_not_found', `procedure ${err.workflowId} not found`);
+  }
+  if (isGrpcServiceError(err) && err.code === GrpcStatus.NOT_FOUND) {
+    return new NotFound('procedure_not_found', err.details || 'procedure not found');
+  }
+  return null;
+}
+
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  let e: ApiError;
+  if (err instanceof ApiError) e = err;
+  else if (err instanceof ZodError) e = fromZod(err);
+  else if (err?.type === 'entity.parse.failed') e = new BadRequest('malformed_json', `request body is not valid JSON: ${err.message}`);
+  else if (err?.type === 'entity.too.large') e = new ApiError(413, 'payload_too_large', 'request body is too large');
+  else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
+    e = new ApiError(err.status, 'bad_request', String(err.message ?? 'bad request'));
+  } else {
+    e = fromTemporal(err) ?? new ApiError(500, 'internal_error', 'internal error');
+    if (e.status >= 500) console.error(`[api] ${req.method} ${req.originalUrl} failed:`, err);
+  }
+  const body: Record<string, unknown> = { status: e.status, code: e.code, message: e.message };
+  if (e.details !== undefined) body.details = e.details;
+  res.status(e.status).type('application/problem+json').json(body);
+};

@@ -1,0 +1,132 @@
+/**
+ * Declares a route once: Express handler, zod validation, auth, roles, idempotency and its
+ * OpenAPI entry all come from the same declaration.
+ */
+import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Request, Response, Router } from 'express';
+import { z, type ZodType } from 'zod';
+import type { Role } from '../workflows/definitions';
+import { authenticate, requireRole, type AuthUser } from './auth';
+import { ApiError, fromZod } from './errors';
+import { findReplay, fingerprint, remember } from './idempotency';
+import { IdempotencyKeyHeader, Problem } from './schemas';
+
+export interface Ctx<B, Q, P> {
+  req: Request;
+  em: EntityManager;
+  user: AuthUser;
+  body: B;
+  query: Q;
+  params: P;
+  idempotencyKey: string | null;
+}
+
+export interface Reply {
+  status: number;
+  body: unknown;
+}
+
+type Method = 'get' | 'post' | 'put' | 'delete';
+
+export interface RouteDef<B extends ZodType, Q extends ZodType, P extends ZodType> {
+  method: Method;
+  path: string;
+  summary: string;
+  tag: string;
+  description?: string;
+  /** false for the login route; everything else needs a bearer token. */
+  auth?: boolean;
+  roles?: readonly Role[];
+  /** Requires an Idempotency-Key and replays the first successful response. */
+  idempotent?: boolean;
+  body?: B;
+  query?: Q;
+  params?: P;
+  response: { status: number; schema: ZodType; description: string };
+  errors?: number[];
+  handler: (ctx: Ctx<z.output<B>, z.output<Q>, z.output<P>>) => Promise<Reply>;
+}
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Malformed input; the message names the field',
+  401: 'Missing or invalid bearer token',
+  403: 'Not allowed for this user',
+  404: 'Unknown id',
+  409: 'Conflicts with the current state',
+  422: 'Refused by a rule',
+  503: 'A backing service is unavailable',
+};
+
+function parse<T extends ZodType>(schema: T | undefined, value: unknown, where: 'body' | 'query' | 'params'): z.output<T> {
+  if (!schema) return undefined as z.output<T>;
+  const r = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+  if (!r.success) throw fromZod(r.error, where);
+  return r.data;
+}
+
+export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = ZodType, P extends ZodType = ZodType>(
+  router: Router,
+  registry: OpenAPIRegistry,
+  orm: MikroORM,
+  def: RouteDef<B, Q, P>,
+): void {
+  const needsAuth = def.auth !== false;
+  const openapi: RouteConfig = {
+    method: def.method,
+    path: def.path.replace(/:(\w+)/g, '{$1}'),
+    summary: def.summary,
+    description: def.description,
+    tags: [def.tag],
+    security: needsAuth ? [{ bearerAuth: [] }] : [],
+    request: {
+      ...(def.body ? { body: { content: { 'application/json': { schema: def.body } }, required: true } } : {}),
+      ...(def.query ? { query: def.query as never } : {}),
+      ...(def.params ? { params: def.params as never } : {}),
+      ...(def.idempotent ? { headers: z.object({ 'Idempotency-Key': IdempotencyKeyHeader }) } : {}),
+    },
+    responses: {
+      [def.response.status]: { description: def.response.description, content: { 'application/json': { schema: def.response.schema } } },
+      ...Object.fromEntries(
+        [...new Set([...(def.errors ?? []), 400, ...(needsAuth ? [401] : [])])].map((s) => [
+          s,
+          { description: ERROR_TEXT[s] ?? 'Error', content: { 'application/problem+json': { schema: Problem } } },
+        ]),
+      ),
+    },
+  };
+  registry.registerPath(openapi);
+
+  router[def.method](def.path, async (req: Request, res: Response) => {
+    // RequestContext (see app.ts) gives each request its own entity manager.
+    const em = orm.em.getContext() as EntityManager;
+    const user = needsAuth ? await authenticate(em, req.header('authorization')) : (null as unknown as AuthUser);
+    if (def.roles) requireRole(user, def.roles);
+    const params = parse(def.params, req.params, 'params');
+    const query = parse(def.query, req.query, 'query');
+    let idempotencyKey: string | null = null;
+    let fp = '';
+    if (def.idempotent) {
+      const k = IdempotencyKeyHeader.safeParse(req.header('idempotency-key'));
+      if (!k.success) {
+        const issue = k.error.issues[0];
+        throw new ApiError(400, 'idempotency_key_required', `Idempotency-Key: ${issue?.message ?? 'invalid'}`);
+      }
+      idempotencyKey = k.data;
+      fp = fingerprint(req.method, req.path, req.body);
+      const replay = await findReplay(em, user.id, idempotencyKey, fp);
+      if (replay) {
+        res.setHeader('Idempotent-Replayed', 'true');
+        res.status(replay.status).json(replay.body);
+        return;
+      }
+    }
+    const body = parse(def.body, req.body, 'body');
+    const reply = await def.handler({ req, em, user, body, query, params, idempotencyKey });
+    if (def.idempotent && idempotencyKey && reply.status < 300) {
+      await remember(em.fork(), user.id, idempotencyKey, fp, reply);
+    }
+    res.status(reply.status).json(reply.body);
+  });
+}

@@ -1,0 +1,28 @@
+/** `npm run api`: the HTTP API on its own, for production. */
+import { loadConfig } from '../platform/config';
+import { databaseUrl, temporalAddress } from '../platform/database';
+import { createOrm } from '../platform/orm';
+import { connectClient } from '../platform/temporal';
+import { createApp } from './app';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const orm = await createOrm(databaseUrl(config));
+  const client = await connectClient(temporalAddress(config), config.temporalNamespace);
+  const { app } = createApp({ orm, client, taskQueue: config.taskQueue, sessionHours: config.sessionHours });
+  const server = app.listen(config.apiPort, () => console.log(`[api] listening on http://127.0.0.1:${config.apiPort}`));
+  const stop = () => {
+    server.close(async () => {
+      await client.connection.close();
+      await orm.close();
+      process.exit(0);
+    });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error('[api] failed:', err);
+  process.exit(1);
+});

@@ -1,0 +1,197 @@
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import { z } from 'zod';
+import { assertCovered, CalendarNotCoveredError } from '../../domain/calendar';
+import { defaultDueDate, dueDateProblem } from '../../domain/rectification';
+import { ActionLogSchema, ProcedureSchema, UnitSchema, type Procedure } from '../../platform/entities';
+import {
+  SearchAttr,
+  stateQuery,
+  workflowIds,
+  type Problem as ProblemInput,
+  type RectificationInput,
+} from '../../workflows/definitions';
+import type { rectification } from '../../workflows/rectification';
+import { NotFound, Unavailable, Unprocessable, fromTemporal } from '../errors';
+import { ActionRow, ListQuery, ProcedureList, ProcedureRow, StartRectificationBody, StartResult, WorkflowIdParam } from '../schemas';
+import type { RouteContext } from './context';
+
+export function procedureView(p: Procedure): z.infer<typeof ProcedureRow> {
+  return {
+    workflowId: p.workflowId,
+    type: p.type,
+    parentWorkflowId: p.parentWorkflowId,
+    title: p.title,
+    unitIds: p.unitIds,
+    status: p.status,
+    stage: p.stage,
+    overdue: p.overdue,
+    dueAt: p.dueAt?.toISOString() ?? null,
+    startedBy: p.startedBy,
+    startedAt: p.startedAt.toISOString(),
+    closedAt: p.closedAt?.toISOString() ?? null,
+    result: p.result ?? null,
+  };
+}
+
+export function procedureRoutes({ route, deps }: RouteContext): void {
+  route({
+    method: 'post',
+    path: '/procedures/rectification',
+    tag: 'procedures',
+    summary: 'Open a rectification case (巡视整改) from an inspection’s feedback',
+    description:
+      'Each problem is assigned to one or more units (同题共答); every unit’s item runs as its own child procedure. ' +
+      'A missing due date defaults from the difficulty grade.',
+    roles: ['staff'],
+    idempotent: true,
+    body: StartRectificationBody,
+    response: { status: 201, schema: StartResult, description: 'The procedure has started' },
+    errors: [403, 409, 422],
+    handler: async ({ em, body, user }) => {
+      // References to master data and the deadline rules: well-formed input that a rule refuses.
+      const unitIds = new Set([
+        body.inspectionOfficeUnitId,
+        ...body.problems.flatMap((p) => [p.leadUnitId, ...p.assignments.map((a) => a.unitId)]),
+      ]);
+      const known = new Set((await em.find(UnitSchema, { id: { $in: [...unitIds] } })).map((u) => u.id));
+      const unknown = (field: string, idValue: string) =>
+        new Unprocessable('unknown_unit', `${field}: unit ${idValue} does not exist`, { field });
+      if (!known.has(body.inspectionOfficeUnitId)) throw unknown('inspectionOfficeUnitId', body.inspectionOfficeUnitId);
+      const problems: ProblemInput[] = body.problems.map((p, pi) => {
+        if (!known.has(p.leadUnitId)) throw unknown(`problems[${pi}].leadUnitId`, p.leadUnitId);
+        return {
+          no: p.no,
+          title: p.title,
+          ...(p.description ? { description: p.description } : {}),
+          difficulty: p.difficulty,
+          leadUnitId: p.leadUnitId,
+          assignments: p.assignments.map((a, ai) => {
+            const field = `problems[${pi}].assignments[${ai}]`;
+            if (!known.has(a.unitId)) throw unknown(`${field}.unitId`, a.unitId);
+            const dueDate = a.dueDate ?? defaultDueDate(body.feedbackDate, p.difficulty);
+            const problem = dueDateProblem(body.feedbackDate, dueDate);
+            if (problem) throw new Unprocessable('invalid_due_date', `${field}.dueDate: ${dueDate} ${problem}`, { field: `${field}.dueDate` });
+            try {
+              assertCovered(dueDate);
+            } catch (err) {
+              if (err instanceof CalendarNotCoveredError) {
+                throw new Unprocessable('calendar_not_covered', `${field}.dueDate: ${err.message}`, { field: `${field}.dueDate`, year: err.year });
+              }
+              throw err;
+            }
+            return { unitId: a.unitId, dueDate };
+          }),
+        };
+      });
+      const input: RectificationInput = {
+        feedbackId: body.feedbackId,
+        title: body.title,
+        inspectionGroup: body.inspectionGroup,
+        feedbackDate: body.feedbackDate,
+        inspectionOfficeUnitId: body.inspectionOfficeUnitId,
+        initiatorId: user.id,
+        problems,
+      };
+      const workflowId = workflowIds.rectification(body.feedbackId);
+      const handle = await deps.client.workflow.start<typeof rectification>('rectification', {
+        taskQueue: deps.taskQueue,
+        workflowId,
+        args: [input],
+        // A feedback is opened once; the business id makes a second start a conflict.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        typedSearchAttributes: [
+          { key: SearchAttr.procedureType, value: 'rectification' },
+          { key: SearchAttr.units, value: [...new Set(problems.flatMap((p) => p.assignments.map((a) => a.unitId)))].sort() },
+          { key: SearchAttr.stage, value: 'rectifying' },
+        ],
+      });
+      return {
+        status: 201,
+        body: {
+          workflowId,
+          runId: handle.firstExecutionRunId,
+          type: 'rectification',
+          items: problems.flatMap((p) => p.assignments.map((a) => workflowIds.rectificationItem(body.feedbackId, p.no, a.unitId))),
+        },
+      };
+    },
+  });
+
+  route({
+    method: 'get',
+    path: '/procedures',
+    tag: 'procedures',
+    summary: 'List procedures, filtered by type, unit, status, overdue or parent',
+    query: ListQuery,
+    response: { status: 200, schema: ProcedureList, description: 'Newest first' },
+    handler: async ({ em, query }) => {
+      const where: Record<string, unknown> = {};
+      if (query.type) where.type = query.type;
+      if (query.status) where.status = query.status;
+      if (query.overdue !== undefined) where.overdue = query.overdue;
+      if (query.parent) where.parentWorkflowId = query.parent;
+      if (query.unit) where.unitIds = { $overlap: [query.unit] };
+      const [rows, total] = await em.findAndCount(ProcedureSchema, where, {
+        orderBy: { startedAt: 'desc', workflowId: 'asc' },
+        limit: query.limit,
+        offset: query.offset,
+      });
+      return { status: 200, body: { total, items: rows.map(procedureView) } };
+    },
+  });
+
+  route({
+    method: 'get',
+    path: '/procedures/:workflowId',
+    tag: 'procedures',
+    summary: 'One procedure: its projection and its live state, read through a workflow query',
+    params: WorkflowIdParam,
+    response: {
+      status: 200,
+      schema: z.object({ procedure: ProcedureRow.nullable(), state: z.unknown() }).openapi('ProcedureDetail'),
+      description: 'Live state',
+    },
+    errors: [404, 503],
+    handler: async ({ em, params }) => {
+      const row = await em.findOne(ProcedureSchema, { workflowId: params.workflowId });
+      let state: unknown;
+      try {
+        state = await deps.client.workflow.getHandle(params.workflowId).query(stateQuery);
+      } catch (err) {
+        const mapped = fromTemporal(err);
+        if (mapped?.status === 404) throw new NotFound('procedure_not_found', `procedure ${params.workflowId} not found`);
+        throw new Unavailable('state_unavailable', `the live state of ${params.workflowId} cannot be read now; is a worker running?`);
+      }
+      return { status: 200, body: { procedure: row ? procedureView(row) : null, state } };
+    },
+  });
+
+  route({
+    method: 'get',
+    path: '/procedures/:workflowId/actions',
+    tag: 'procedures',
+    summary: 'The history of actions on a procedure: who did what, when, on which step',
+    params: WorkflowIdParam,
+    response: { status: 200, schema: z.array(ActionRow), description: 'Oldest first' },
+    errors: [404],
+    handler: async ({ em, params }) => {
+      const exists = await em.count(ProcedureSchema, { workflowId: params.workflowId });
+      if (!exists) throw new NotFound('procedure_not_found', `procedure ${params.workflowId} not found`);
+      const rows = await em.find(ActionLogSchema, { workflowId: params.workflowId }, { orderBy: { seq: 'asc' } });
+      return {
+        status: 200,
+        body: rows.map((a) => ({
+          seq: a.seq,
+          taskId: a.taskId,
+          step: a.step,
+          actorId: a.actorId,
+          action: a.action,
+          comment: a.comment,
+          data: a.data ?? null,
+          at: a.at.toISOString(),
+        })),
+      };
+    },
+  });
+}

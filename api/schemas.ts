@@ -1,0 +1,207 @@
+/**
+ * Request and response schemas. The same zod schemas validate requests and generate the OpenAPI
+ * document (api/openapi.ts), so the docs cannot drift from what the API accepts.
+ */
+import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { isValidDate } from '../domain/dates';
+import { DIFFICULTIES, PROCEDURE_TYPES } from '../workflows/definitions';
+
+extendZodWithOpenApi(z);
+
+const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const id = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1–64 letters, digits, "_", "." or "-", starting with a letter or digit');
+export const dateString = z
+  .string()
+  .refine(isValidDate, 'must be a calendar date YYYY-MM-DD')
+  .openapi({ example: '2026-12-31', format: 'date' });
+
+export const Problem = z
+  .object({
+    status: z.number().int(),
+    code: z.string(),
+    message: z.string(),
+    details: z.unknown().optional(),
+  })
+  .openapi('Problem', { description: 'Every error: a JSON problem with a stable code.' });
+
+export const LoginBody = z.object({ username: text(64), password: z.string().min(1, 'must not be empty').max(200) }).strict().openapi('LoginBody');
+
+export const User = z
+  .object({ id: z.string(), username: z.string(), displayName: z.string(), unitId: z.string(), roles: z.array(z.string()) })
+  .openapi('User');
+
+export const LoginResult = z.object({ token: z.string(), expiresAt: z.string(), user: User }).openapi('LoginResult');
+
+export const Assignment = z
+  .object({
+    unitId: id.openapi({ description: 'Responsible unit' }),
+    dueDate: dateString.optional().openapi({ description: 'Defaults from the difficulty grade (1, 6 or 12 months)' }),
+  })
+  .strict();
+
+export const ProblemInput = z
+  .object({
+    no: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.]{0,15}$/, 'must be a short number such as "1" or "2.3"'),
+    title: text(200),
+    description: z.string().max(4000).optional(),
+    difficulty: z.enum(DIFFICULTIES).default('normal'),
+    leadUnitId: id.openapi({ description: 'Lead department (牵头部门); its head signs after the unit head' }),
+    assignments: z.array(Assignment).min(1, 'needs at least one responsible unit').max(100),
+  })
+  .strict();
+
+export const StartRectificationBody = z
+  .object({
+    feedbackId: id.openapi({ description: 'Business key; the workflow id is rectification-<feedbackId>', example: 'XC2026-07' }),
+    title: text(200),
+    inspectionGroup: text(200),
+    feedbackDate: dateString,
+    inspectionOfficeUnitId: id.default('xcb').openapi({ description: 'Inspection office (巡察办): reviews and signs last' }),
+    problems: z.array(ProblemInput).min(1, 'needs at least one problem').max(200),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    const seen = new Set<string>();
+    body.problems.forEach((p, pi) => {
+      if (seen.has(p.no)) ctx.addIssue({ code: 'custom', path: ['problems', pi, 'no'], message: `problem number ${p.no} appears twice` });
+      seen.add(p.no);
+      const units = new Set<string>();
+      p.assignments.forEach((a, ai) => {
+        if (units.has(a.unitId)) {
+          ctx.addIssue({ code: 'custom', path: ['problems', pi, 'assignments', ai, 'unitId'], message: `unit ${a.unitId} is assigned twice` });
+        }
+        units.add(a.unitId);
+      });
+    });
+    const items = body.problems.reduce((n, p) => n + p.assignments.length, 0);
+    if (items > 500) ctx.addIssue({ code: 'custom', path: ['problems'], message: `at most 500 unit items per feedback, got ${items}` });
+  })
+  .openapi('StartRectification');
+
+export const StartResult = z
+  .object({ workflowId: z.string(), runId: z.string(), type: z.string(), items: z.array(z.string()) })
+  .openapi('StartResult');
+
+const Evidence = z.object({ name: text(200), ref: text(500) }).strict();
+const InstitutionalRule = z
+  .object({ title: text(200), documentRef: text(200).openapi({ example: '教党〔2026〕12号' }) })
+  .strict()
+  .openapi('InstitutionalRule', { description: '建章立制: the rule adopted so the problem does not recur' });
+
+const comment = z.string().trim().max(2000).optional();
+export const ActBody = z
+  .discriminatedUnion('action', [
+    z
+      .object({
+        action: z.literal('submit'),
+        comment,
+        data: z
+          .object({
+            measures: text(8000),
+            evidence: z.array(Evidence).min(1, 'needs at least one piece of evidence').max(100),
+            institutionalRule: InstitutionalRule.optional(),
+            noRuleReason: text(2000).optional(),
+          })
+          .strict(),
+      })
+      .strict(),
+    z.object({ action: z.literal('pass'), comment }).strict(),
+    z.object({ action: z.literal('return'), comment: text(2000).openapi({ description: 'The reason; required' }) }).strict(),
+    z
+      .object({
+        action: z.literal('sign'),
+        comment,
+        data: z.object({ institutionalRule: InstitutionalRule.optional(), noRuleReason: text(2000).optional() }).strict().optional(),
+      })
+      .strict(),
+  ])
+  .openapi('ActBody');
+
+export const TaskViewSchema = z
+  .object({ taskId: z.string(), step: z.string(), seq: z.number(), round: z.number(), assigneeIds: z.array(z.string()), openedAt: z.string() })
+  .openapi('TaskView');
+
+export const ActResult = z
+  .object({ taskId: z.string(), action: z.string(), status: z.string(), stage: z.string(), nextTask: TaskViewSchema.nullable() })
+  .openapi('ActResult');
+
+const boolString = z.enum(['true', 'false']).transform((v) => v === 'true');
+export const ListQuery = z
+  .object({
+    type: z.enum(PROCEDURE_TYPES).optional(),
+    unit: id.optional(),
+    status: z.string().max(32).optional(),
+    overdue: boolString.optional(),
+    parent: z.string().max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
+export const ProcedureRow = z
+  .object({
+    workflowId: z.string(),
+    type: z.string(),
+    parentWorkflowId: z.string().nullable(),
+    title: z.string(),
+    unitIds: z.array(z.string()),
+    status: z.string(),
+    stage: z.string(),
+    overdue: z.boolean(),
+    dueAt: z.string().nullable(),
+    startedBy: z.string(),
+    startedAt: z.string(),
+    closedAt: z.string().nullable(),
+    result: z.unknown(),
+  })
+  .openapi('Procedure');
+
+export const ProcedureList = z.object({ total: z.number(), items: z.array(ProcedureRow) }).openapi('ProcedureList');
+
+export const TaskRow = z
+  .object({
+    id: z.string(),
+    workflowId: z.string(),
+    procedureType: z.string(),
+    procedureTitle: z.string().nullable(),
+    step: z.string(),
+    round: z.number(),
+    assigneeIds: z.array(z.string()),
+    status: z.string(),
+    openedAt: z.string(),
+    dueAt: z.string().nullable(),
+    overdue: z.boolean(),
+  })
+  .openapi('Task');
+
+export const ActionRow = z
+  .object({
+    seq: z.number(),
+    taskId: z.string().nullable(),
+    step: z.string().nullable(),
+    actorId: z.string(),
+    action: z.string(),
+    comment: z.string().nullable(),
+    data: z.unknown(),
+    at: z.string(),
+  })
+  .openapi('Action');
+
+export const NotificationRow = z
+  .object({ id: z.string(), workflowId: z.string(), kind: z.string(), message: z.string(), createdAt: z.string() })
+  .openapi('Notification');
+
+export const UnitRow = z
+  .object({ id: z.string(), name: z.string(), kind: z.string(), headUserId: z.string().nullable() })
+  .openapi('Unit');
+
+export const WorkflowIdParam = z.object({ workflowId: z.string().min(1).max(300) });
+export const TaskIdParam = z.object({ taskId: z.string().min(1).max(320) });
+export const IdempotencyKeyHeader = z
+  .string({ error: 'the Idempotency-Key header is required on every action that changes state' })
+  .min(8, 'must be at least 8 characters')
+  .max(200, 'must be at most 200 characters')
+  .openapi({ description: 'A client-chosen unique key; a repeated request returns the first result' });

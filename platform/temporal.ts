@@ -1,0 +1,138 @@
+/** Connecting to Temporal, and the dev server that `npm start` runs when TEMPORAL_ADDRESS is unset. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { SearchAttributeType } from '@temporalio/common';
+import { ALL_SEARCH_ATTRIBUTES } from '../workflows/definitions';
+
+const CLI_TYPE_NAMES: Record<string, string> = {
+  [SearchAttributeType.TEXT]: 'Text',
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.INT]: 'Int',
+  [SearchAttributeType.DOUBLE]: 'Double',
+  [SearchAttributeType.BOOL]: 'Bool',
+  [SearchAttributeType.DATETIME]: 'Datetime',
+  [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
+};
+
+/** `--search-attribute Name=Type` flags for the dev server. */
+export function searchAttributeFlags(): string[] {
+  return ALL_SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=${CLI_TYPE_NAMES[k.type]}`]);
+}
+
+export async function connectClient(address: string, namespace: string): Promise<Client> {
+  const connection = await Connection.connect({ address });
+  return new Client({ connection, namespace });
+}
+
+/**
+ * Registers the search attributes on an existing server or cluster. The dev server gets them as
+ * flags; on a cluster this is a no-op once they exist.
+ */
+export async function ensureSearchAttributes(client: Client, namespace: string): Promise<void> {
+  const { customAttributes } = await client.connection.operatorService.listSearchAttributes({ namespace });
+  const missing = ALL_SEARCH_ATTRIBUTES.filter((k) => !customAttributes || !(k.name in customAttributes));
+  if (missing.length === 0) return;
+  const typeEnum: Record<string, number> = { Text: 1, Keyword: 2, Int: 3, Double: 4, Bool: 5, Datetime: 6, KeywordList: 7 };
+  await client.connection.operatorService.addSearchAttributes({
+    namespace,
+    // The proto enum IndexedValueType numbers the types in this order.
+    searchAttributes: Object.fromEntries(missing.map((k) => [k.name, (typeEnum[CLI_TYPE_NAMES[k.type] ?? 'Keyword'] ?? 2) as 2])),
+  });
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string | null;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `temporal server start-dev` with its SQLite file under dataDir, and waits until it serves. */
+export async function startDevServer(opts: {
+  cli: string;
+  dataDir: string;
+  port: number;
+  uiPort: number | null;
+  namespace: string;
+  log?: (line: string) => void;
+}): Promise<DevServer> {
+  if (await portOpen(opts.port)) {
+    throw new Error(`port ${opts.port} is already in use; set TEMPORAL_PORT, or TEMPORAL_ADDRESS to use that server`);
+  }
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  const args = [
+    'server',
+    'start-dev',
+    '--db-filename',
+    path.join(opts.dataDir, 'temporal.sqlite'),
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
+    '--namespace',
+    opts.namespace,
+    '--log-level',
+    'warn',
+    ...searchAttributeFlags(),
+  ];
+  if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
+  else args.push('--headless');
+  const child = spawn(opts.cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logFile = fs.createWriteStream(path.join(opts.dataDir, 'temporal.log'), { flags: 'a' });
+  child.stdout?.pipe(logFile);
+  child.stderr?.pipe(logFile);
+  let exited: number | null = null;
+  child.on('exit', (code) => {
+    exited = code ?? -1;
+  });
+
+  const address = `127.0.0.1:${opts.port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited !== null) throw new Error(`temporal server exited with code ${exited}; see ${path.join(opts.dataDir, 'temporal.log')}`);
+    if (await portOpen(opts.port)) {
+      try {
+        const client = await connectClient(address, opts.namespace);
+        await client.workflowService.describeNamespace({ namespace: opts.namespace });
+        await client.connection.close();
+        break;
+      } catch {
+        /* not ready yet */
+      }
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('temporal server did not become ready within 60s');
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    address,
+    uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : null,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited !== null) return resolve();
+        const killTimer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(killTimer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * `npm start`: everything on the embedded defaults, in order: the Temporal dev server (unless
+ * TEMPORAL_ADDRESS), PostgreSQL (unless DATABASE_URL), migrations, demo data, the worker and the
+ * API. Ctrl-C stops it all and leaves no process behind.
+ */
+import path from 'node:path';
+import type { Server } from 'node:http';
+import { NativeConnection } from '@temporalio/worker';
+import { createApp } from '../api/app';
+import { loadConfig } from '../platform/config';
+import { databaseUrl, temporalAddress } from '../platform/database';
+import { createOrm, migrate } from '../platform/orm';
+import { ensureDatabase, startEmbeddedPostgres, withDatabase, type RunningPostgres } from '../platform/postgres';
+import { DEMO_PASSWORD, seedDemoData } from '../platform/seed';
+import { ensureTemporalCli } from '../platform/temporal-cli';
+import { connectClient, ensureSearchAttributes, startDevServer, type DevServer } from '../platform/temporal';
+import { createWorker } from '../worker/worker';
+
+const log = (line: string) => console.log(line);
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const cleanups: (() => Promise<void>)[] = [];
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    log('[start] stopping…');
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        console.error('[start] while stopping:', err);
+      }
+    }
+    log('[start] stopped');
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stopAll(0));
+  process.once('SIGTERM', () => void stopAll(0));
+
+  try {
+    let temporal: DevServer | null = null;
+    if (!config.temporalAddress) {
+      const cli = await ensureTemporalCli(log);
+      log(`[start] Temporal dev server (${cli}) on 127.0.0.1:${config.temporalPort}`);
+      temporal = await startDevServer({
+        cli,
+        dataDir: path.join(config.dataDir, 'temporal'),
+        port: config.temporalPort,
+        uiPort: config.temporalUiPort,
+        namespace: config.temporalNamespace,
+      });
+      cleanups.push(() => temporal!.stop());
+    }
+    const address = temporalAddress(config);
+
+    let pg: RunningPostgres | null = null;
+    if (!config.databaseUrl) {
+      log(`[start] embedded PostgreSQL on 127.0.0.1:${config.embeddedPostgresPort}, data in ${path.join(config.dataDir, 'postgres')}`);
+      pg = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'postgres'), port: config.embeddedPostgresPort });
+      cleanups.push(() => pg!.stop());
+      await ensureDatabase(pg.adminUrl, 'tingjin');
+    }
+    const dbUrl = pg ? withDatabase(pg.adminUrl, 'tingjin') : databaseUrl(config);
+
+    const orm = await createOrm(dbUrl);
+    cleanups.push(() => orm.close());
+    const applied = await migrate(orm);
+    log(applied.length ? `[start] migrations applied: ${applied.join(', ')}` : '[start] schema up to date');
+    if (await seedDemoData(orm)) log(`[start] demo master data seeded (every demo user's password: ${DEMO_PASSWORD})`);
+
+    const client = await connectClient(address, config.temporalNamespace);
+    cleanups.push(() => client.connection.close());
+    await ensureSearchAttributes(client, config.temporalNamespace);
+
+    const connection = await NativeConnection.connect({ address });
+    cleanups.push(() => connection.close());
+    const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, orm });
+    const workerRun = worker.run();
+    cleanups.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await workerRun;
+    });
+
+    const { app } = createApp({ orm, client, taskQueue: config.taskQueue, sessionHours: config.sessionHours });
+    const server: Server = await new Promise((resolve) => {
+      const s = app.listen(config.apiPort, '0.0.0.0', () => resolve(s));
+    });
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    log('');
+    log(`  API          http://127.0.0.1:${config.apiPort}`);
+    log(`  API docs     http://127.0.0.1:${config.apiPort}/docs   (OpenAPI: /openapi.json)`);
+    log(`  Temporal     ${address}${temporal?.uiUrl ? `   Web UI ${temporal.uiUrl}` : ''}`);
+    log(`  PostgreSQL   ${dbUrl.replace(/:[^:@/]+@/, ':***@')}`);
+    log('  Ctrl-C stops everything.');
+    log('');
+    await workerRun.catch(async (err) => {
+      console.error('[start] worker failed:', err);
+      await stopAll(1);
+    });
+  } catch (err) {
+    console.error('[start] failed:', err);
+    await stopAll(1);
+  }
+}
+
+void main();
