@@ -8,7 +8,7 @@ export function ormOptions(clientUrl: string): Options {
     clientUrl,
     entities: ALL_ENTITIES,
     extensions: [Migrator],
-    migrations: { migrationsList, transactional: true, allOrNothing: true },
+    migrations: { migrationsList, transactional: true, allOrNothing: true, silent: true },
     // Every unit of work forks its own entity manager (per request, per activity).
     allowGlobalContext: false,
     debug: false,

