@@ -1,0 +1,80 @@
+/** Runs the API over HTTP (on a free port) and a worker, against the file's Temporal server and database. */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Worker } from '@temporalio/worker';
+import { createApp } from '../../api/app';
+import { DEMO_PASSWORD } from '../../platform/seed';
+import { createWorker } from '../../worker/worker';
+import { uniqueId, type TestEnv } from './env';
+
+export interface ApiHarness {
+  baseUrl: string;
+  taskQueue: string;
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+export async function startApi(t: TestEnv): Promise<ApiHarness> {
+  const taskQueue = uniqueId('tq');
+  const worker = await createWorker({ connection: t.env.nativeConnection, namespace: 'default', taskQueue, orm: t.orm, workflowBundle: t.bundle });
+  const running = worker.run();
+  const { app } = createApp({ orm: t.orm, client: t.env.client, taskQueue, sessionHours: 1 });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    taskQueue,
+    worker,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      worker.shutdown();
+      await running;
+    },
+  };
+}
+
+export interface HttpResult<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export function http(baseUrl: string) {
+  async function call<T = any>(
+    method: string,
+    path: string,
+    opts: { token?: string; body?: unknown; rawBody?: string; key?: string } = {},
+  ): Promise<HttpResult<T>> {
+    const headers: Record<string, string> = {};
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    if (opts.key) headers['idempotency-key'] = opts.key;
+    if (opts.body !== undefined || opts.rawBody !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers,
+      body: opts.rawBody ?? (opts.body !== undefined ? JSON.stringify(opts.body) : undefined),
+    });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body: body as T, headers: res.headers };
+  }
+  const tokens = new Map<string, string>();
+  return {
+    call,
+    async login(username: string): Promise<string> {
+      const cached = tokens.get(username);
+      if (cached) return cached;
+      const r = await call('POST', '/auth/login', { body: { username, password: DEMO_PASSWORD } });
+      if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${JSON.stringify(r.body)}`);
+      tokens.set(username, r.body.token);
+      return r.body.token as string;
+    },
+  };
+}
