@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Worker } from '@temporalio/worker';
 import { ActionLogSchema, NotificationSchema, ProcedureSchema, TaskSchema } from '../../platform/entities';
 import { createWorker } from '../../worker/worker';
@@ -120,7 +121,7 @@ async function maybeRecordHistory(name: string, handle: WorkflowHandle): Promise
   // RECORD_HISTORIES=1 npm test -- rectification refreshes the histories the replay test replays.
   if (!process.env.RECORD_HISTORIES) return;
   const history = await handle.fetchHistory();
-  fs.writeFileSync(path.join(__dirname, '..', 'histories', `${name}.json`), JSON.stringify(history, null, 1));
+  fs.writeFileSync(path.join(__dirname, '..', 'histories', `${name}.json`), historyToJSON(history));
 }
 
 test('a feedback with one problem for two units (同题共答) closes when both items are signed off', async () => {
