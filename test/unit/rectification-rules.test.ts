@@ -1,0 +1,57 @@
+import { addMonths, chinaDateOf, isValidDate } from '../../domain/dates';
+import { defaultDueDate, dueDateProblem, summarize } from '../../domain/rectification';
+import type { ItemResult } from '../../workflows/definitions';
+
+describe('dates', () => {
+  test('calendar dates are validated strictly', () => {
+    expect(isValidDate('2026-02-28')).toBe(true);
+    expect(isValidDate('2026-02-29')).toBe(false);
+    expect(isValidDate('2026-2-1')).toBe(false);
+    expect(isValidDate('2028-02-29')).toBe(true);
+  });
+
+  test('adding months clamps to the end of the month', () => {
+    expect(addMonths('2026-08-31', 6)).toBe('2027-02-28');
+    expect(addMonths('2026-01-15', 1)).toBe('2026-02-15');
+    expect(addMonths('2026-11-30', 12)).toBe('2027-11-30');
+  });
+
+  test('an instant is dated in China time', () => {
+    expect(chinaDateOf(new Date('2026-10-08T15:59:59Z'))).toBe('2026-10-08');
+    expect(chinaDateOf(new Date('2026-10-08T16:00:00Z'))).toBe('2026-10-09');
+  });
+});
+
+describe('rectification rules', () => {
+  test('default due dates follow the difficulty grade', () => {
+    expect(defaultDueDate('2026-03-10', 'immediate')).toBe('2026-04-10');
+    expect(defaultDueDate('2026-03-10', 'normal')).toBe('2026-09-10');
+    expect(defaultDueDate('2026-03-10', 'hard')).toBe('2027-03-10');
+  });
+
+  test('a due date must fall after the feedback and within a year of it', () => {
+    expect(dueDateProblem('2026-03-10', '2026-03-10')).toMatch(/after the feedback/);
+    expect(dueDateProblem('2026-03-10', '2026-03-11')).toBeNull();
+    expect(dueDateProblem('2026-03-10', '2027-03-10')).toBeNull();
+    expect(dueDateProblem('2026-03-10', '2027-03-11')).toMatch(/within 12 months/);
+  });
+
+  test('the summary counts items, on-time items and the on-time rate per unit', () => {
+    const r = (unitId: string, onTime: boolean): ItemResult => ({
+      workflowId: `w-${unitId}-${String(onTime)}`,
+      problemNo: '1',
+      unitId,
+      dueAt: '2026-12-31T16:00:00.000Z',
+      signedOffAt: '2026-12-01T00:00:00.000Z',
+      onTime,
+      rounds: 1,
+    });
+    const s = summarize('F1', [r('b', true), r('a', false), r('a', true)], '2027-01-01T00:00:00.000Z');
+    expect(s).toMatchObject({ items: 3, signedOff: 3, onTime: 2, late: 1, onTimeRate: 0.6667 });
+    expect(s.perUnit).toEqual([
+      { unitId: 'a', items: 2, signedOff: 2, onTime: 1 },
+      { unitId: 'b', items: 1, signedOff: 1, onTime: 1 },
+    ]);
+    expect(summarize('F2', [], 'x').onTimeRate).toBe(1);
+  });
+});
