@@ -3,8 +3,7 @@
  * more units (同题共答). Every unit's item runs as its own child workflow, so one feedback never
  * grows one giant history. The feedback closes when every item is signed off (销号).
  */
-import { proxyActivities, setHandler, startChild, workflowInfo, ParentClosePolicy } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { setHandler, startChild, workflowInfo, ParentClosePolicy } from '@temporalio/workflow';
 import { summarize } from '../domain/rectification';
 import {
   SearchAttr,
@@ -14,12 +13,8 @@ import {
   type RectificationInput,
   type RectificationSummary,
 } from './definitions';
+import { acts } from './lib/activities';
 import { rectificationItem } from './rectification-item';
-
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
 
 export async function rectification(input: RectificationInput): Promise<RectificationSummary> {
   const info = workflowInfo();
