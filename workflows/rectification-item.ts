@@ -6,12 +6,11 @@
 import {
   allHandlersFinished,
   condition,
-  proxyActivities,
+  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import {
   actUpdate,
   ITEM_STEPS,
@@ -33,13 +32,9 @@ import {
   type SubmissionData,
   type TaskView,
 } from './definitions';
+import { acts } from './lib/activities';
 import { refuse } from './lib/refuse';
 import { waitUntil } from './lib/time';
-
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
 
 export async function rectificationItem(input: RectificationItemInput): Promise<ItemResult> {
   const info = workflowInfo();
@@ -103,7 +98,7 @@ export async function rectificationItem(input: RectificationItemInput): Promise<
       });
     }
     if (t.step === 'inspectionOffice' && a.action === 'sign') {
-      const d = a.data as SignData | undefined;
+      const d: SignData | undefined = a.data;
       if (!d?.institutionalRule && !d?.noRuleReason && !state.institutionalRule && !state.noRuleReason) {
         throw refuse(
           Refusal.institutionalRuleRequired,
@@ -129,7 +124,7 @@ export async function rectificationItem(input: RectificationItemInput): Promise<
         state.institutionalRule = d.institutionalRule ?? null;
         state.noRuleReason = d.noRuleReason ?? null;
       } else if (a.action === 'sign' && task.step === 'inspectionOffice') {
-        const d = a.data as SignData | undefined;
+        const d: SignData | undefined = a.data;
         if (d?.institutionalRule) state.institutionalRule = d.institutionalRule;
         if (d?.noRuleReason) state.noRuleReason = d.noRuleReason;
       }
@@ -177,6 +172,10 @@ export async function rectificationItem(input: RectificationItemInput): Promise<
       dueAt: d.dueAt,
       at: new Date().toISOString(),
     });
+    // A reminder or overdue notice due at once (a deadline already near or past at the start) must
+    // still reach the first task's assignees, so wait until that task is open. Patched: the
+    // histories recorded before this started the reminder timer straight away.
+    if (patched('deadline-notice-after-first-task')) await condition(() => state.currentTask !== null || closed());
     if (!(await waitUntil(closed, d.remindAt))) {
       state.reminded = true;
       const n = notice();
