@@ -100,7 +100,7 @@ export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = Zod
 
   router[def.method](def.path, async (req: Request, res: Response) => {
     // RequestContext (see app.ts) gives each request its own entity manager.
-    const em = orm.em.getContext() as EntityManager;
+    const em: EntityManager = orm.em.getContext();
     const user = needsAuth ? await authenticate(em, req.header('authorization')) : (null as unknown as AuthUser);
     if (def.roles) requireRole(user, def.roles);
     const params = parse(def.params, req.params, 'params');

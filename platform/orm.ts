@@ -8,7 +8,9 @@ export function ormOptions(clientUrl: string): Options {
     clientUrl,
     entities: ALL_ENTITIES,
     extensions: [Migrator],
-    migrations: { migrationsList, transactional: true, allOrNothing: true, silent: true },
+    // No schema snapshot: the migrator would write migrations/.snapshot-<database>.json on every run,
+    // one new file per test database.
+    migrations: { migrationsList, transactional: true, allOrNothing: true, silent: true, snapshot: false },
     // Every unit of work forks its own entity manager (per request, per activity).
     allowGlobalContext: false,
     debug: false,

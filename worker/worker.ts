@@ -1,6 +1,6 @@
 /** Builds the worker: the workflow bundle, the activities and graceful shutdown. */
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type Activities } from '../activities';
 
 export interface CreateWorkerOptions {

@@ -6,7 +6,6 @@
 import {
   allHandlersFinished,
   condition,
-  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -173,9 +172,8 @@ export async function rectificationItem(input: RectificationItemInput): Promise<
       at: new Date().toISOString(),
     });
     // A reminder or overdue notice due at once (a deadline already near or past at the start) must
-    // still reach the first task's assignees, so wait until that task is open. Patched: the
-    // histories recorded before this started the reminder timer straight away.
-    if (patched('deadline-notice-after-first-task')) await condition(() => state.currentTask !== null || closed());
+    // still reach the first task's assignees, so wait until that task is open.
+    await condition(() => state.currentTask !== null || closed());
     if (!(await waitUntil(closed, d.remindAt))) {
       state.reminded = true;
       const n = notice();

@@ -21,7 +21,9 @@ afterAll(async () => {
 const root = path.join(__dirname, '..', '..');
 
 function spawnWorker(taskQueue: string): { child: ChildProcess; ready: Promise<void> } {
-  const child = spawn(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'worker', 'main.ts')], {
+  // `node --import tsx` keeps the worker in this one process, so SIGKILL really kills the worker
+  // (the tsx launcher would forward the signal to a child it cannot protect from SIGKILL).
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'worker', 'main.ts')], {
     cwd: root,
     env: { ...process.env, TEMPORAL_ADDRESS: t.address, DATABASE_URL: t.databaseUrl, TEMPORAL_TASK_QUEUE: taskQueue },
     stdio: ['ignore', 'pipe', 'pipe'],
