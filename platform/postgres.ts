@@ -49,26 +49,28 @@ export function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-/** Creates a database if it does not exist yet. */
-export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+async function withAdmin(adminUrl: string, database: string, fn: (client: Client) => Promise<void>): Promise<void> {
+  // Database names cannot be bound as parameters, so only plain identifiers are accepted.
   if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error(`unsafe database name: ${database}`);
   const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
-    if (!rowCount) await client.query(`create database ${database}`);
+    await fn(client);
   } finally {
     await client.end();
   }
 }
 
+/** Creates a database if it does not exist yet. */
+export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  await withAdmin(adminUrl, database, async (client) => {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (!rowCount) await client.query(`create database ${database}`);
+  });
+}
+
 export async function dropDatabase(adminUrl: string, database: string): Promise<void> {
-  if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error(`unsafe database name: ${database}`);
-  const client = new Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
+  await withAdmin(adminUrl, database, async (client) => {
     await client.query(`drop database if exists ${database} with (force)`);
-  } finally {
-    await client.end();
-  }
+  });
 }

@@ -15,6 +15,8 @@ import { NotFound, Unavailable, Unprocessable, fromTemporal } from '../errors';
 import { ActionRow, ListQuery, ProcedureList, ProcedureRow, StartRectificationBody, StartResult, WorkflowIdParam } from '../schemas';
 import type { RouteContext } from './context';
 
+const QUERY_DEADLINE_MS = 15_000;
+
 export function procedureView(p: Procedure): z.infer<typeof ProcedureRow> {
   return {
     workflowId: p.workflowId,
@@ -149,7 +151,9 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
     params: WorkflowIdParam,
     response: {
       status: 200,
-      schema: z.object({ procedure: ProcedureRow.nullable(), state: z.unknown() }).openapi('ProcedureDetail'),
+      schema: z
+        .object({ procedure: ProcedureRow.nullable(), state: z.unknown(), items: z.array(ProcedureRow).optional() })
+        .openapi('ProcedureDetail'),
       description: 'Live state',
     },
     errors: [404, 503],
@@ -157,13 +161,20 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
       const row = await em.findOne(ProcedureSchema, { workflowId: params.workflowId });
       let state: unknown;
       try {
-        state = await deps.client.workflow.getHandle(params.workflowId).query(stateQuery);
+        // A query needs a worker; without one, answer 503 rather than hold the request open.
+        state = await deps.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+          deps.client.workflow.getHandle(params.workflowId).query(stateQuery),
+        );
       } catch (err) {
         const mapped = fromTemporal(err);
         if (mapped?.status === 404) throw new NotFound('procedure_not_found', `procedure ${params.workflowId} not found`);
         throw new Unavailable('state_unavailable', `the live state of ${params.workflowId} cannot be read now; is a worker running?`);
       }
-      return { status: 200, body: { procedure: row ? procedureView(row) : null, state } };
+      // A feedback also lists its items' projections: where each unit stands, and whether it is overdue.
+      const items = row?.type === 'rectification'
+        ? (await em.find(ProcedureSchema, { parentWorkflowId: row.workflowId }, { orderBy: { workflowId: 'asc' } })).map(procedureView)
+        : undefined;
+      return { status: 200, body: { procedure: row ? procedureView(row) : null, state, ...(items ? { items } : {}) } };
     },
   });
 

@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import { NotificationSchema, ProcedureSchema, TaskSchema, type Task } from '../../platform/entities';
 import { actUpdate } from '../../workflows/definitions';
-import { Conflict, NotFound, fromTemporal } from '../errors';
+import { WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { Conflict, NotFound, Unavailable, fromTemporal } from '../errors';
 import { ActBody, ActResult, NotificationRow, ProcedureRow, TaskIdParam, TaskRow } from '../schemas';
 import type { RouteContext } from './context';
 import { procedureView } from './procedures';
+
+const UPDATE_DEADLINE_MS = 30_000;
 
 export function taskRoutes({ route, deps }: RouteContext): void {
   route({
@@ -53,18 +56,26 @@ export function taskRoutes({ route, deps }: RouteContext): void {
     params: TaskIdParam,
     body: ActBody,
     response: { status: 200, schema: ActResult, description: 'The action was taken; nextTask is the step now open' },
-    errors: [403, 404, 409, 422],
+    errors: [403, 404, 409, 422, 503],
     handler: async ({ em, user, params, body, idempotencyKey }) => {
       const task = await em.findOne(TaskSchema, { id: params.taskId });
       if (!task) throw new NotFound('task_not_found', `task ${params.taskId} not found`);
       try {
-        const result = await deps.client.workflow.getHandle(task.workflowId).executeUpdate(actUpdate, {
-          args: [{ taskId: task.id, actorId: user.id, action: body.action, comment: body.comment, data: 'data' in body ? body.data : undefined }],
-          // Temporal deduplicates Updates by id within a workflow run: a concurrent repeat gets the first outcome.
-          updateId: `${user.id}:${idempotencyKey}`,
-        });
+        const result = await deps.client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
+          deps.client.workflow.getHandle(task.workflowId).executeUpdate(actUpdate, {
+            args: [{ taskId: task.id, actorId: user.id, action: body.action, comment: body.comment, data: 'data' in body ? body.data : undefined }],
+            // Temporal deduplicates Updates by id within a workflow run: a concurrent repeat gets the first outcome.
+            updateId: `${user.id}:${idempotencyKey}`,
+          }),
+        );
         return { status: 200, body: result };
       } catch (err) {
+        if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+          throw new Unavailable(
+            'worker_unavailable',
+            `no worker answered within ${UPDATE_DEADLINE_MS / 1000} s; repeat the request with the same Idempotency-Key to get its outcome`,
+          );
+        }
         const mapped = fromTemporal(err);
         if (mapped?.status === 404) throw new Conflict('task_not_pending', `task ${params.taskId} is not pending: its procedure has ended`);
         throw mapped ?? err;

@@ -98,6 +98,7 @@ describe('a rectification driven to 销号 over HTTP', () => {
     }, 30_000, 'the feedback to close');
     expect(closed.state).toMatchObject({ type: 'rectification', status: 'closed', summary: { items: 1, signedOff: 1, onTime: 1, onTimeRate: 1 } });
     expect(closed.procedure.result).toMatchObject({ items: 1, perUnit: [{ unitId: 'jyj', items: 1, onTime: 1 }] });
+    expect(closed.items).toEqual([expect.objectContaining({ workflowId: wf, status: 'signedOff', stage: 'signedOff', overdue: false })]);
 
     const item = await h.call('GET', `/procedures/${wf}`, { token });
     expect(item.status).toBe(200);

@@ -274,18 +274,10 @@ test('a reminder goes out before the deadline; past it the item is overdue in Te
     expect(notes.filter((n) => n.kind === 'overdue').map((n) => n.userId).sort()).toEqual(['dc-supervisor', 'jyj-staff']);
 
     // Signed off late: the summary counts it as not on time.
-    await driveLate(wf);
+    await driveToSignOff(wf, 'jyj');
     const summary = await handle.result();
     expect(summary).toMatchObject({ items: 1, onTime: 0, late: 1, onTimeRate: 0 });
   });
-
-  async function driveLate(wf: string): Promise<void> {
-    await act(wf, { taskId: await pendingTask(wf, 'submit'), actorId: 'jyj-staff', action: 'submit', data: submission });
-    await act(wf, { taskId: await pendingTask(wf, 'review'), actorId: 'xcb-reviewer', action: 'pass' });
-    await act(wf, { taskId: await pendingTask(wf, 'unitHead'), actorId: 'jyj-head', action: 'sign' });
-    await act(wf, { taskId: await pendingTask(wf, 'leadDepartment'), actorId: 'zzb-head', action: 'sign' });
-    await act(wf, { taskId: await pendingTask(wf, 'inspectionOffice'), actorId: 'xcb-director', action: 'sign' });
-  }
 });
 
 test('the business workflow id rejects a second start of the same feedback', async () => {
