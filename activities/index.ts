@@ -12,14 +12,19 @@ import {
   TaskSchema,
   UnitSchema,
 } from '../platform/entities';
+import { createTaskActivities } from './tasks';
 import type { AssigneeRule, Deadlines } from '../workflows/definitions';
-import { addDays, startOfChinaDay } from '../domain/dates';
-import { addWorkingDays, CalendarNotCoveredError, onOrAfterWorkingDay } from '../domain/calendar';
+import { addDays, startOfChinaDay, yearOf } from '../domain/dates';
+import { addWorkingDays, CalendarNotCoveredError, onOrAfterWorkingDay, type OverrideCalendar } from '../domain/calendar';
+import { loadOverrides } from '../platform/calendar-store';
 import { defaultRectificationRules, type RectificationRules } from '../domain/rectification';
+import { appendAudit } from './audit';
 
 export interface ActivityDeps {
   orm: MikroORM;
   rules?: RectificationRules;
+  /** The loaded working-day calendars for these years; defaults to reading them from the database. */
+  loadCalendar?: (years: number[]) => Promise<OverrideCalendar>;
 }
 
 export interface ProcedureStartInput {
@@ -103,6 +108,15 @@ export function createActivities(deps: ActivityDeps) {
       .onConflict('id')
       .ignore()
       .execute();
+    // Every action row is chained into the audit log, in the same transaction.
+    await appendAudit(e, {
+      sourceKey: `${a.workflowId}:${a.seq}`,
+      workflowId: a.workflowId,
+      kind: `action:${a.action}`,
+      actorId: a.actorId,
+      at: a.at,
+      payload: { step: a.step, taskId: a.taskId, comment: a.comment ?? null, data: a.data ?? null },
+    });
   }
 
   async function notify(
@@ -131,6 +145,7 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   return {
+    ...createTaskActivities(deps),
     /** Resolves a step's assignees from master data. Retried until master data names somebody. */
     async resolveAssignees(rule: AssigneeRule): Promise<string[]> {
       const e = em();
@@ -156,9 +171,13 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Absolute instants for an item's deadline and reminder, from the working-day calendar. */
     async computeItemDeadlines(input: { dueDate: string }): Promise<Deadlines> {
+      // The due year and its neighbours: moving to the next working day or back to the reminder day
+      // can cross a year boundary. Read afresh on every call, so a year loaded today counts at once.
+      const y = yearOf(input.dueDate);
+      const overrides = await (deps.loadCalendar ?? ((years) => loadOverrides(em(), years)))([y - 1, y, y + 1]);
       try {
-        const effectiveDueDate = onOrAfterWorkingDay(input.dueDate);
-        const remindDate = addWorkingDays(effectiveDueDate, -rules.reminderWorkingDays);
+        const effectiveDueDate = onOrAfterWorkingDay(input.dueDate, overrides);
+        const remindDate = addWorkingDays(effectiveDueDate, -rules.reminderWorkingDays, overrides);
         return {
           effectiveDueDate,
           // Overdue once the due day has ended in China time.
@@ -210,7 +229,18 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async setDueAt(input: { workflowId: string; dueAt: string }): Promise<void> {
-      await em().nativeUpdate(ProcedureSchema, { workflowId: input.workflowId }, { dueAt: new Date(input.dueAt) });
+      await em().transactional(async (tx) => {
+        await tx.nativeUpdate(ProcedureSchema, { workflowId: input.workflowId }, { dueAt: new Date(input.dueAt) });
+        await appendAudit(tx, {
+          sourceKey: `due-at:${input.workflowId}:${input.dueAt}`,
+          workflowId: input.workflowId,
+          kind: 'procedure:dueAt',
+          actorId: SYSTEM_ACTOR,
+          // The input carries no instant; a retry appends nothing, so the first attempt's time stays.
+          at: new Date(),
+          payload: { dueAt: input.dueAt },
+        });
+      });
     },
 
     async openTask(t: OpenTaskInput): Promise<void> {
@@ -236,6 +266,14 @@ export function createActivities(deps: ActivityDeps) {
           .ignore()
           .execute();
         await tx.nativeUpdate(ProcedureSchema, { workflowId: t.workflowId }, { stage: t.step, updatedAt: new Date() });
+        await appendAudit(tx, {
+          sourceKey: `task-opened:${t.taskId}`,
+          workflowId: t.workflowId,
+          kind: 'task:opened',
+          actorId: SYSTEM_ACTOR,
+          at: t.openedAt,
+          payload: { taskId: t.taskId, step: t.step, round: t.round, assigneeIds: t.assigneeIds, dueAt: t.dueAt },
+        });
       });
     },
 
@@ -278,11 +316,21 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async closeProcedure(c: CloseProcedureInput): Promise<void> {
-      await em().nativeUpdate(
-        ProcedureSchema,
-        { workflowId: c.workflowId },
-        { status: c.status, stage: c.stage, closedAt: new Date(c.closedAt), result: c.result, updatedAt: new Date() },
-      );
+      await em().transactional(async (tx) => {
+        await tx.nativeUpdate(
+          ProcedureSchema,
+          { workflowId: c.workflowId },
+          { status: c.status, stage: c.stage, closedAt: new Date(c.closedAt), result: c.result, updatedAt: new Date() },
+        );
+        await appendAudit(tx, {
+          sourceKey: `closed:${c.workflowId}`,
+          workflowId: c.workflowId,
+          kind: 'procedure:closed',
+          actorId: SYSTEM_ACTOR,
+          at: c.closedAt,
+          payload: { status: c.status, stage: c.stage, result: c.result ?? null },
+        });
+      });
     },
   };
 }

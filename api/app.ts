@@ -5,7 +5,9 @@ import express, { type Express } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import { NotFound, errorHandler } from './errors';
 import { defineRoute } from './http';
+import { auditRoutes } from './routes/audit';
 import { authRoutes } from './routes/auth';
+import { calendarRoutes } from './routes/calendar';
 import type { ApiDeps, RouteContext } from './routes/context';
 import { masterDataRoutes } from './routes/master-data';
 import { procedureRoutes } from './routes/procedures';
@@ -26,7 +28,9 @@ export function createApp(deps: ApiDeps): { app: Express; openapi: unknown } {
   authRoutes(ctx);
   masterDataRoutes(ctx);
   procedureRoutes(ctx);
+  auditRoutes(ctx);
   taskRoutes(ctx);
+  calendarRoutes(ctx);
 
   const openapi = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

@@ -68,6 +68,9 @@ const REFUSAL_STATUS: Record<RefusalCode, number> = {
   [Refusal.notAssignee]: 403,
   [Refusal.actionNotAllowed]: 422,
   [Refusal.institutionalRuleRequired]: 422,
+  [Refusal.invalidTarget]: 422,
+  [Refusal.cannotWithdraw]: 409,
+  [Refusal.notAllowed]: 403,
 };
 
 function fieldPath(path: PropertyKey[]): string {

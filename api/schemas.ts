@@ -5,7 +5,7 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { isValidDate } from '../domain/dates';
-import { DIFFICULTIES, PROCEDURE_TYPES } from '../workflows/definitions';
+import { DIFFICULTIES, ITEM_STEPS, PROCEDURE_TYPES } from '../workflows/definitions';
 
 extendZodWithOpenApi(z);
 
@@ -109,7 +109,22 @@ export const ActBody = z
       })
       .strict(),
     z.object({ action: z.literal('pass'), comment }).strict(),
-    z.object({ action: z.literal('return'), comment: text(2000).openapi({ description: 'The reason; required' }) }).strict(),
+    z
+      .object({
+        action: z.literal('return'),
+        comment: text(2000).openapi({ description: 'The reason; required' }),
+        returnTo: z.enum(ITEM_STEPS).optional().openapi({ description: 'This step or an earlier one; by default the first step' }),
+      })
+      .strict(),
+    z.object({ action: z.literal('transfer'), comment, targetUserId: id.openapi({ description: '转办: who takes the task over' }) }).strict(),
+    z
+      .object({
+        action: z.literal('addSigner'),
+        comment,
+        targetUserId: id.openapi({ description: '加签: who is added' }),
+        position: z.enum(['before', 'after']).openapi({ description: 'before: they sign first, then you; after: they sign after you' }),
+      })
+      .strict(),
     z
       .object({
         action: z.literal('sign'),
@@ -125,8 +140,27 @@ export const TaskViewSchema = z
   .openapi('TaskView');
 
 export const ActResult = z
-  .object({ taskId: z.string(), action: z.string(), status: z.string(), stage: z.string(), nextTask: TaskViewSchema.nullable() })
+  .object({
+    taskId: z.string(),
+    action: z.string(),
+    status: z.string(),
+    stage: z.string(),
+    nextTask: TaskViewSchema.nullable(),
+    openTasks: z.array(TaskViewSchema),
+  })
   .openapi('ActResult');
+
+export const ManageBody = z
+  .discriminatedUnion('action', [
+    z.object({ action: z.literal('withdraw'), comment }).strict(),
+    z.object({ action: z.literal('urge'), taskId: z.string().min(1).max(320), comment }).strict(),
+    z.object({ action: z.literal('copy'), userIds: z.array(id).min(1, 'needs at least one person').max(50), comment }).strict(),
+  ])
+  .openapi('ManageBody', { description: '撤回 (initiator, before anyone acts), 催办 (supervisor or initiator), 抄送' });
+
+export const ManageResult = z
+  .object({ action: z.string(), status: z.string(), notified: z.array(z.string()) })
+  .openapi('ManageResult');
 
 const boolString = z.enum(['true', 'false']).transform((v) => v === 'true');
 export const ListQuery = z
@@ -190,6 +224,35 @@ export const ActionRow = z
   })
   .openapi('Action');
 
+export const AuditEntry = z
+  .object({
+    seq: z.number().int(),
+    kind: z.string().openapi({ example: 'action:submit', description: 'action:<action>, task:opened, procedure:dueAt or procedure:closed' }),
+    actorId: z.string(),
+    at: z.string(),
+    payload: z.unknown(),
+    prevHash: z.string().openapi({ description: 'hash of the previous entry; 64 zeros for the first' }),
+    hash: z.string().openapi({ description: 'sha256 (hex) over the canonical JSON of this entry and prevHash' }),
+  })
+  .openapi('AuditEntry');
+
+export const AuditVerification = z
+  .object({
+    workflowId: z.string(),
+    ok: z.boolean(),
+    checked: z.number().int().openapi({ description: 'entries verified intact before the first broken link (all of them when ok)' }),
+    headHash: z.string().nullable().openapi({ description: 'hash of the last intact entry' }),
+    firstBroken: z
+      .object({
+        seq: z.number().int(),
+        reason: z.enum(['hash_mismatch', 'prev_hash_mismatch', 'sequence_gap']),
+        expected: z.union([z.string(), z.number()]),
+        actual: z.union([z.string(), z.number()]),
+      })
+      .optional(),
+  })
+  .openapi('AuditVerification');
+
 export const NotificationRow = z
   .object({ id: z.string(), workflowId: z.string(), kind: z.string(), message: z.string(), createdAt: z.string() })
   .openapi('Notification');
@@ -205,3 +268,56 @@ export const IdempotencyKeyHeader = z
   .min(8, 'must be at least 8 characters')
   .max(200, 'must be at most 200 characters')
   .openapi({ description: 'A client-chosen unique key; a repeated request returns the first result' });
+
+/** A calendar year in the path. Years outside 2000–2099 are typos, not calendars. */
+export const CalendarYearParam = z.object({
+  year: z
+    .string()
+    .regex(/^20\d\d$/, 'must be a year from 2000 to 2099')
+    .transform(Number)
+    .openapi({ example: '2027', description: 'Calendar year' }),
+});
+
+export const CalendarDayInput = z
+  .object({
+    date: dateString.openapi({ example: '2027-02-08' }),
+    workday: z.boolean().openapi({ description: 'false for a holiday, true for a make-up workday (调休)' }),
+    name: text(100).optional().openapi({ example: '春节' }),
+  })
+  .strict();
+
+export const PutCalendarYearBody = z
+  .object({
+    source: text(200).openapi({ description: 'Where the schedule comes from: the State Council notice', example: '国办发明电〔2026〕7号' }),
+    days: z
+      .array(CalendarDayInput)
+      .min(1, 'needs at least the holidays of the year')
+      .max(366, 'must list at most 366 days')
+      .openapi({ description: 'The holidays and make-up workdays; every day not listed is a working day exactly when it is Monday–Friday' }),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    const seen = new Set<string>();
+    body.days.forEach((d, i) => {
+      if (seen.has(d.date)) ctx.addIssue({ code: 'custom', path: ['days', i, 'date'], message: `${d.date} is listed twice` });
+      seen.add(d.date);
+    });
+  })
+  .openapi('PutCalendarYear');
+
+export const CalendarYearRow = z
+  .object({
+    year: z.number().int(),
+    source: z.string().openapi({ description: '"chinese-days" for the bundled official data, otherwise the source given when the year was loaded' }),
+    loadedBy: z.string().nullable(),
+    loadedAt: z.string().nullable(),
+  })
+  .openapi('CalendarYear');
+
+export const CalendarDayRow = z
+  .object({ date: z.string(), workday: z.boolean(), name: z.string().nullable() })
+  .openapi('CalendarDay');
+
+export const CalendarYearDetail = CalendarYearRow.extend({
+  days: z.array(CalendarDayRow).openapi({ description: 'The listed days (holidays and make-up workdays), in date order' }),
+}).openapi('CalendarYearDetail');

@@ -52,18 +52,21 @@ export function summarize(feedbackId: string, results: ItemResult[], closedAt: s
   for (const r of results) {
     const u = perUnit.get(r.unitId) ?? { unitId: r.unitId, items: 0, signedOff: 0, onTime: 0 };
     u.items += 1;
-    u.signedOff += 1;
-    if (r.onTime) u.onTime += 1;
+    if (r.status === 'signedOff') u.signedOff += 1;
+    if (r.status === 'signedOff' && r.onTime) u.onTime += 1;
     perUnit.set(r.unitId, u);
   }
-  const onTime = results.filter((r) => r.onTime).length;
+  const signedOff = results.filter((r) => r.status === 'signedOff');
+  const onTime = signedOff.filter((r) => r.onTime).length;
   return {
     feedbackId,
     items: results.length,
-    signedOff: results.length,
+    signedOff: signedOff.length,
+    withdrawn: results.length - signedOff.length,
     onTime,
-    late: results.length - onTime,
-    onTimeRate: results.length === 0 ? 1 : Math.round((onTime / results.length) * 10_000) / 10_000,
+    late: signedOff.length - onTime,
+    // Withdrawn items were never due, so the rate is over the items signed off.
+    onTimeRate: signedOff.length === 0 ? 1 : Math.round((onTime / signedOff.length) * 10_000) / 10_000,
     perUnit: [...perUnit.values()].sort((a, b) => a.unitId.localeCompare(b.unitId)),
     closedAt,
   };

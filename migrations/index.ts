@@ -3,7 +3,11 @@
  * tsx, jest and a compiled build all load the same classes.
  */
 import { Migration20261125000000_initial } from './Migration20261125000000_initial';
+import { Migration20261125020000_audit_log } from './Migration20261125020000_audit_log';
+import { Migration20261125030000_calendar_override } from './Migration20261125030000_calendar_override';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
+  { name: 'Migration20261125020000_audit_log', class: Migration20261125020000_audit_log },
+  { name: 'Migration20261125030000_calendar_override', class: Migration20261125030000_calendar_override },
 ];

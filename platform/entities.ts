@@ -85,10 +85,26 @@ export interface Notification {
   id: string;
   userId: string;
   workflowId: string;
-  kind: 'remind' | 'overdue';
+  kind: 'remind' | 'overdue' | 'urge' | 'copy' | 'escalation';
   message: string;
   createdAt: Date;
   readAt: Date | null;
+}
+
+/**
+ * One entry of a procedure's audit chain (domain/audit.ts). `id` is the key of the write that
+ * produced it (an action_log id, `task-opened:<taskId>`, `closed:<workflowId>`, …).
+ */
+export interface AuditLog {
+  id: string;
+  workflowId: string;
+  seq: number;
+  kind: string;
+  actorId: string;
+  at: Date;
+  payload: unknown;
+  prevHash: string;
+  hash: string;
 }
 
 /** The first response to a state-changing request, replayed for a repeated Idempotency-Key. */
@@ -222,6 +238,62 @@ export const IdempotencyRecordSchema = new EntitySchema<IdempotencyRecord>({
   },
 });
 
+export const AuditLogSchema = new EntitySchema<AuditLog>({
+  name: 'AuditLog',
+  tableName: 'audit_log',
+  properties: {
+    id: { type: 'string', primary: true },
+    workflowId: { type: 'string' },
+    seq: { type: 'integer' },
+    kind: { type: 'string' },
+    actorId: { type: 'string' },
+    at: { type: 'Date' },
+    payload: { type: 'json', nullable: true },
+    prevHash: { type: 'string' },
+    hash: { type: 'string' },
+  },
+});
+
+/** A year of the working-day calendar loaded from a State Council notice (domain/calendar.ts). */
+export interface CalendarYear {
+  year: number;
+  /** Where the data comes from, e.g. the notice number (国办发明电〔2026〕…). */
+  source: string;
+  loadedBy: string;
+  loadedAt: Date;
+}
+
+/** A listed day of a loaded year: a holiday, or a make-up workday (调休). Unlisted days are Monday–Friday. */
+export interface CalendarDay {
+  /** YYYY-MM-DD. */
+  date: string;
+  year: number;
+  isWorkday: boolean;
+  name: string | null;
+}
+
+export const CalendarYearSchema = new EntitySchema<CalendarYear>({
+  name: 'CalendarYear',
+  tableName: 'calendar_year',
+  properties: {
+    year: { type: 'integer', primary: true },
+    source: { type: 'text' },
+    loadedBy: { type: 'string' },
+    loadedAt: { type: 'Date' },
+  },
+});
+
+export const CalendarDaySchema = new EntitySchema<CalendarDay>({
+  name: 'CalendarDay',
+  tableName: 'calendar_day',
+  properties: {
+    date: { type: 'date', primary: true },
+    year: { type: 'integer' },
+    isWorkday: { type: 'boolean' },
+    name: { type: 'text', nullable: true },
+  },
+});
+
 export const ALL_ENTITIES = [
   UnitSchema,
   AppUserSchema,
@@ -231,4 +303,7 @@ export const ALL_ENTITIES = [
   ActionLogSchema,
   NotificationSchema,
   IdempotencyRecordSchema,
+  AuditLogSchema,
+  CalendarYearSchema,
+  CalendarDaySchema,
 ];

@@ -35,6 +35,12 @@ export const Refusal = {
   notAssignee: 'not_assignee',
   actionNotAllowed: 'action_not_allowed',
   institutionalRuleRequired: 'institutional_rule_required',
+  /** A transfer, added signer or return target that is not acceptable. */
+  invalidTarget: 'invalid_target',
+  /** Withdrawal after somebody has acted, or by someone other than the initiator. */
+  cannotWithdraw: 'cannot_withdraw',
+  /** Urging or copying by someone not entitled to. */
+  notAllowed: 'not_allowed',
 } as const;
 export type RefusalCode = (typeof Refusal)[keyof typeof Refusal];
 
@@ -92,17 +98,13 @@ export interface RectificationItemInput {
 export const ITEM_STEPS = ['submit', 'review', 'unitHead', 'leadDepartment', 'inspectionOffice'] as const;
 export type ItemStep = (typeof ITEM_STEPS)[number];
 
-export const TASK_ACTIONS = ['submit', 'pass', 'return', 'sign'] as const;
+/**
+ * Actions on a task. submit, pass and sign approve their step; return goes back to this or any
+ * earlier step with a reason; transfer (转办) hands the task to another person; addSigner (加签)
+ * adds a signer before or after oneself.
+ */
+export const TASK_ACTIONS = ['submit', 'pass', 'sign', 'return', 'transfer', 'addSigner'] as const;
 export type TaskAction = (typeof TASK_ACTIONS)[number];
-
-/** Which actions each step offers. A return always goes back to `submit`, starting a new round. */
-export const STEP_ACTIONS: Record<ItemStep, readonly TaskAction[]> = {
-  submit: ['submit'],
-  review: ['pass', 'return'],
-  unitHead: ['sign', 'return'],
-  leadDepartment: ['sign', 'return'],
-  inspectionOffice: ['sign', 'return'],
-};
 
 export interface Evidence {
   name: string;
@@ -134,11 +136,42 @@ export interface ActInput {
   action: TaskAction;
   comment?: string;
   data?: SubmissionData | SignData;
+  /** transfer / addSigner: the person concerned. */
+  targetUserId?: string;
+  /** addSigner: before or after oneself. */
+  position?: 'before' | 'after';
+  /** return: the step to resume from; by default the first step. */
+  returnTo?: ItemStep;
+}
+
+/**
+ * Actions on a procedure rather than a task: withdraw (撤回, by the initiator while nobody has
+ * acted), urge (催办, by a supervisor or the initiator) and copy (抄送, to people who must know).
+ */
+export const MANAGE_ACTIONS = ['withdraw', 'urge', 'copy'] as const;
+export type ManageAction = (typeof MANAGE_ACTIONS)[number];
+
+export interface ManageInput {
+  actorId: string;
+  /** The actor's roles, from master data; the API is the trust boundary that resolves them. */
+  actorRoles: Role[];
+  action: ManageAction;
+  /** urge: the pending task to urge. */
+  taskId?: string;
+  /** copy: who is informed. */
+  userIds?: string[];
+  comment?: string;
+}
+
+export interface ManageResult {
+  action: ManageAction;
+  status: ItemStatus;
+  notified: string[];
 }
 
 export interface TaskView {
   taskId: string;
-  step: ItemStep;
+  step: string;
   seq: number;
   round: number;
   assigneeIds: string[];
@@ -148,9 +181,9 @@ export interface TaskView {
 export interface ActionRecord {
   seq: number;
   taskId: string | null;
-  step: ItemStep | null;
+  step: string | null;
   actorId: string;
-  action: TaskAction | 'remind' | 'overdue';
+  action: TaskAction | ManageAction | 'remind' | 'overdue';
   comment?: string;
   at: string;
 }
@@ -164,7 +197,7 @@ export interface Deadlines {
   effectiveDueDate: string;
 }
 
-export type ItemStatus = 'open' | 'signedOff';
+export type ItemStatus = 'open' | 'signedOff' | 'withdrawn';
 
 export interface ItemState {
   type: 'rectificationItem';
@@ -175,11 +208,13 @@ export interface ItemState {
   dueDate: string;
   deadlines: Deadlines | null;
   status: ItemStatus;
-  stage: ItemStep | 'signedOff';
+  stage: ItemStep | ItemStatus;
   round: number;
   reminded: boolean;
   overdue: boolean;
+  /** The first open task; several are open at once in a step signed by all (会签). */
   currentTask: TaskView | null;
+  openTasks: TaskView[];
   submission: SubmissionData | null;
   institutionalRule: InstitutionalRule | null;
   noRuleReason: string | null;
@@ -191,8 +226,10 @@ export interface ItemResult {
   workflowId: string;
   problemNo: string;
   unitId: string;
+  status: 'signedOff' | 'withdrawn';
   dueAt: string;
-  signedOffAt: string;
+  /** When it was signed off or withdrawn. */
+  closedAt: string;
   onTime: boolean;
   rounds: number;
 }
@@ -201,8 +238,10 @@ export interface ActResult {
   taskId: string;
   action: TaskAction;
   status: ItemStatus;
-  stage: ItemStep | 'signedOff';
+  stage: ItemStep | ItemStatus;
+  /** The first task now open, if any. */
   nextTask: TaskView | null;
+  openTasks: TaskView[];
 }
 
 export interface UnitSummary {
@@ -216,9 +255,10 @@ export interface RectificationSummary {
   feedbackId: string;
   items: number;
   signedOff: number;
+  withdrawn: number;
   onTime: number;
   late: number;
-  /** onTime / items, rounded to 4 decimals; 1 when there are no items. */
+  /** onTime / signedOff, rounded to 4 decimals; 1 when nothing was signed off. */
   onTimeRate: number;
   perUnit: UnitSummary[];
   closedAt: string;
@@ -244,8 +284,10 @@ export interface FeedbackState {
 
 export type ProcedureState = FeedbackState | ItemState;
 
-/** Act on the pending task of a rectification item: submit, pass, return or sign. */
+/** Act on a pending task of a rectification item. */
 export const actUpdate = defineUpdate<ActResult, [ActInput]>('act');
+/** Withdraw, urge or copy: actions on the procedure rather than on one task. */
+export const manageUpdate = defineUpdate<ManageResult, [ManageInput]>('manage');
 /** The live state of any procedure. */
 export const stateQuery = defineQuery<ProcedureState>('state');
 

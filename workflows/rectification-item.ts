@@ -1,39 +1,45 @@
 /**
  * One responsible unit's item of a rectification feedback (整改事项): submit measures and
  * evidence → review (pass or return) → sign-off chain unit head → lead department → inspection
- * office, whose signature is the 销号. A deadline watcher runs alongside: reminder, then overdue.
+ * office, whose signature is the 销号. The steps are approval steps (lib/approval.ts); a
+ * deadline watcher runs alongside: reminder, then overdue.
  */
-import {
-  allHandlersFinished,
-  condition,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
   actUpdate,
-  ITEM_STEPS,
+  manageUpdate,
   Refusal,
   SearchAttr,
-  STEP_ACTIONS,
   stateQuery,
-  taskId as makeTaskId,
   type ActInput,
   type ActionRecord,
   type ActResult,
-  type AssigneeRule,
   type Deadlines,
   type ItemResult,
   type ItemState,
   type ItemStep,
+  type ManageInput,
+  type ManageResult,
   type RectificationItemInput,
   type SignData,
   type SubmissionData,
-  type TaskView,
 } from './definitions';
 import { acts } from './lib/activities';
+import { createApprovalFlow, type StepDef } from './lib/approval';
 import { refuse } from './lib/refuse';
 import { waitUntil } from './lib/time';
+
+/** The item's route. Every step after the first may return to any earlier one. */
+function itemSteps(input: RectificationItemInput): StepDef<ItemStep>[] {
+  return [
+    // Any of the unit's staff may submit (或签).
+    { key: 'submit', mode: 'any', assignees: { kind: 'role', role: 'staff', unitId: input.unitId }, approveActions: ['submit'], canReturn: false },
+    { key: 'review', mode: 'any', assignees: { kind: 'role', role: 'reviewer', unitId: input.inspectionOfficeUnitId }, approveActions: ['pass'], canReturn: true },
+    { key: 'unitHead', mode: 'sequential', assignees: { kind: 'unitHead', unitId: input.unitId }, approveActions: ['sign'], canReturn: true },
+    { key: 'leadDepartment', mode: 'sequential', assignees: { kind: 'unitHead', unitId: input.problem.leadUnitId }, approveActions: ['sign'], canReturn: true },
+    { key: 'inspectionOffice', mode: 'any', assignees: { kind: 'role', role: 'approver', unitId: input.inspectionOfficeUnitId }, approveActions: ['sign'], canReturn: true },
+  ];
+}
 
 export async function rectificationItem(input: RectificationItemInput): Promise<ItemResult> {
   const info = workflowInfo();
@@ -55,48 +61,31 @@ export async function rectificationItem(input: RectificationItemInput): Promise<
     reminded: false,
     overdue: false,
     currentTask: null,
+    openTasks: [],
     submission: null,
     institutionalRule: null,
     noRuleReason: null,
     actions: [],
     signedOffAt: null,
   };
-  /** The decision on the current task, set synchronously by the Update handler. */
-  let decision: ActInput | null = null;
   let actionSeq = 0;
-  let taskSeq = 0;
-
-  const assigneeRule = (step: ItemStep): AssigneeRule => {
-    switch (step) {
-      case 'submit':
-        return { kind: 'role', role: 'staff', unitId: input.unitId };
-      case 'review':
-        return { kind: 'role', role: 'reviewer', unitId: input.inspectionOfficeUnitId };
-      case 'unitHead':
-        return { kind: 'unitHead', unitId: input.unitId };
-      case 'leadDepartment':
-        return { kind: 'unitHead', unitId: input.problem.leadUnitId };
-      case 'inspectionOffice':
-        return { kind: 'role', role: 'approver', unitId: input.inspectionOfficeUnitId };
-    }
+  const nextSeq = (): number => ++actionSeq;
+  const flow = createApprovalFlow<ItemStep>({
+    workflowId,
+    procedureType: 'rectificationItem',
+    steps: itemSteps(input),
+    acts,
+    dueAt: () => state.deadlines?.dueAt ?? null,
+  });
+  const record = (r: ActionRecord): void => {
+    state.actions.push(r);
   };
 
-  const validate = (a: ActInput): void => {
-    const t = state.currentTask;
-    if (state.status !== 'open' || !t || t.taskId !== a.taskId || decision !== null) {
-      throw refuse(Refusal.taskNotPending, `task ${a.taskId} is not pending`, { taskId: a.taskId });
-    }
-    if (!t.assigneeIds.includes(a.actorId)) {
-      throw refuse(Refusal.notAssignee, `task ${a.taskId} is not assigned to you`, { taskId: a.taskId });
-    }
-    const allowed = STEP_ACTIONS[t.step];
-    if (!allowed.includes(a.action)) {
-      throw refuse(Refusal.actionNotAllowed, `step ${t.step} allows ${allowed.join(', ')}, not ${a.action}`, {
-        step: t.step,
-        allowed,
-      });
-    }
-    if (t.step === 'inspectionOffice' && a.action === 'sign') {
+  const validateAct = (a: ActInput): void => {
+    if (state.status !== 'open') throw refuse(Refusal.taskNotPending, `task ${a.taskId} is not pending: the item is ${state.status}`);
+    flow.validate(a);
+    const step = flow.view()?.key;
+    if (step === 'inspectionOffice' && a.action === 'sign') {
       const d: SignData | undefined = a.data;
       if (!d?.institutionalRule && !d?.noRuleReason && !state.institutionalRule && !state.noRuleReason) {
         throw refuse(
@@ -108,83 +97,122 @@ export async function rectificationItem(input: RectificationItemInput): Promise<
     }
   };
 
-  setHandler(stateQuery, () => state);
+  setHandler(stateQuery, () => {
+    const open = flow.openTasks();
+    return { ...state, openTasks: open, currentTask: open[0] ?? null };
+  });
+
   setHandler(
     actUpdate,
     async (a: ActInput): Promise<ActResult> => {
-      const task = state.currentTask as TaskView;
-      // Decide synchronously, before any await, so a concurrent Update's validator sees it.
-      decision = a;
-      const seq = ++actionSeq;
-      const at = new Date().toISOString();
+      const task = flow.openTasks().find((t) => t.taskId === a.taskId);
+      const seq = nextSeq();
+      // Business state first, synchronously, so a concurrent Update's validator sees it.
       if (a.action === 'submit') {
         const d = a.data as SubmissionData;
         state.submission = d;
         state.institutionalRule = d.institutionalRule ?? null;
         state.noRuleReason = d.noRuleReason ?? null;
-      } else if (a.action === 'sign' && task.step === 'inspectionOffice') {
+      } else if (a.action === 'sign' && task?.step === 'inspectionOffice') {
         const d: SignData | undefined = a.data;
         if (d?.institutionalRule) state.institutionalRule = d.institutionalRule;
         if (d?.noRuleReason) state.noRuleReason = d.noRuleReason;
       }
-      const record: ActionRecord = { seq, taskId: task.taskId, step: task.step, actorId: a.actorId, action: a.action, at };
-      if (a.comment) record.comment = a.comment;
-      state.actions.push(record);
-      await acts.recordAction({ workflowId, seq, taskId: task.taskId, step: task.step, actorId: a.actorId, action: a.action, comment: a.comment, data: a.data, at });
-      // Answer once the next task is open (or the item closed), so the caller's inbox is current.
-      await condition(() => state.currentTask?.taskId !== task.taskId || state.status !== 'open');
-      return { taskId: task.taskId, action: a.action, status: state.status, stage: state.stage, nextTask: state.currentTask };
+      const at = new Date().toISOString();
+      record({
+        seq,
+        taskId: a.taskId,
+        step: task?.step ?? null,
+        actorId: a.actorId,
+        action: a.action,
+        at,
+        ...(a.comment ? { comment: a.comment } : {}),
+      });
+      await flow.apply(a, a.data, seq);
+      // Answer once the next tasks are open (or the item closed), so the caller's inbox is current.
+      await condition(() => flow.openTasks().length > 0 || state.status !== 'open');
+      const open = flow.openTasks();
+      return { taskId: a.taskId, action: a.action, status: state.status, stage: state.stage, nextTask: open[0] ?? null, openTasks: open };
     },
-    { validator: validate },
+    { validator: validateAct },
   );
 
-  const runTask = async (step: ItemStep, deadlines: Deadlines): Promise<ActInput> => {
-    const assigneeIds = await acts.resolveAssignees(assigneeRule(step));
-    const seq = ++taskSeq;
-    const task: TaskView = {
-      taskId: makeTaskId(workflowId, seq),
-      step,
-      seq,
-      round: state.round,
-      assigneeIds,
-      openedAt: new Date().toISOString(),
-    };
-    await acts.openTask({ ...task, workflowId, procedureType: 'rectificationItem', dueAt: deadlines.dueAt });
-    decision = null;
-    state.currentTask = task;
-    state.stage = step;
-    upsertSearchAttributes([{ key: SearchAttr.stage, value: step }]);
-    await condition(() => decision !== null);
-    return decision as unknown as ActInput;
+  const validateManage = (m: ManageInput): void => {
+    if (state.status !== 'open') throw refuse(Refusal.notAllowed, `the item is ${state.status}`);
+    if (m.action === 'withdraw') {
+      if (m.actorId !== input.initiatorId) throw refuse(Refusal.cannotWithdraw, 'only the initiator can withdraw');
+      if (flow.hasAnyoneActed()) throw refuse(Refusal.cannotWithdraw, 'somebody has already acted; it can no longer be withdrawn');
+    } else if (m.action === 'urge') {
+      if (m.actorId !== input.initiatorId && !m.actorRoles.includes('supervisor')) {
+        throw refuse(Refusal.notAllowed, 'only a supervisor or the initiator can urge');
+      }
+      if (!flow.openTasks().some((t) => t.taskId === m.taskId)) {
+        throw refuse(Refusal.taskNotPending, `task ${m.taskId ?? '(none)'} is not pending`, { field: 'taskId' });
+      }
+    } else {
+      const involved = new Set([input.initiatorId, ...flow.openTasks().flatMap((t) => t.assigneeIds), ...state.actions.map((a) => a.actorId)]);
+      if (!involved.has(m.actorId) && !m.actorRoles.includes('supervisor')) {
+        throw refuse(Refusal.notAllowed, 'only people taking part, or a supervisor, can copy this item to others');
+      }
+      if (!m.userIds?.length) throw refuse(Refusal.invalidTarget, 'copy needs at least one person', { field: 'userIds' });
+    }
   };
+
+  let withdrawn = false;
+  setHandler(
+    manageUpdate,
+    async (m: ManageInput): Promise<ManageResult> => {
+      const seq = nextSeq();
+      const at = new Date().toISOString();
+      let notified: string[] = [];
+      const task = flow.openTasks().find((t) => t.taskId === m.taskId);
+      record({ seq, taskId: task?.taskId ?? null, step: task?.step ?? null, actorId: m.actorId, action: m.action, at, ...(m.comment ? { comment: m.comment } : {}) });
+      if (m.action === 'withdraw') withdrawn = true;
+      // taskId is null: urging or copying does not close the task.
+      await acts.recordAction({ workflowId, seq, taskId: null, step: task?.step ?? null, actorId: m.actorId, action: m.action, comment: m.comment, data: { taskId: m.taskId ?? null, userIds: m.userIds ?? [] }, at });
+      if (m.action === 'withdraw') {
+        await flow.cancelAll(m.actorId, at);
+      } else {
+        notified = m.action === 'urge' ? (task?.assigneeIds ?? []) : (m.userIds ?? []);
+        const what = m.action === 'urge' ? '催办' : '抄送';
+        await acts.notifyUsers({ workflowId, seq, kind: m.action, userIds: notified, message: `${what}:「${title}」${m.comment ? ` — ${m.comment}` : ''}`, at });
+      }
+      await condition(() => m.action !== 'withdraw' || state.status !== 'open');
+      return { action: m.action, status: state.status, notified };
+    },
+    { validator: validateManage },
+  );
 
   const watchDeadline = async (d: Deadlines): Promise<void> => {
     const closed = (): boolean => state.status !== 'open';
-    const notice = () => ({
-      workflowId,
-      parentWorkflowId,
-      seq: ++actionSeq,
-      taskId: state.currentTask?.taskId ?? null,
-      step: state.currentTask?.step ?? null,
-      title,
-      assigneeIds: state.currentTask?.assigneeIds ?? [],
-      dueAt: d.dueAt,
-      at: new Date().toISOString(),
-    });
+    const notice = () => {
+      const open = flow.openTasks();
+      return {
+        workflowId,
+        parentWorkflowId,
+        seq: nextSeq(),
+        taskId: open[0]?.taskId ?? null,
+        step: open[0]?.step ?? null,
+        title,
+        assigneeIds: [...new Set(open.flatMap((t) => t.assigneeIds))],
+        dueAt: d.dueAt,
+        at: new Date().toISOString(),
+      };
+    };
     // A reminder or overdue notice due at once (a deadline already near or past at the start) must
     // still reach the first task's assignees, so wait until that task is open.
-    await condition(() => state.currentTask !== null || closed());
+    await condition(() => flow.openTasks().length > 0 || closed());
     if (!(await waitUntil(closed, d.remindAt))) {
       state.reminded = true;
       const n = notice();
-      state.actions.push({ seq: n.seq, taskId: n.taskId, step: n.step, actorId: 'system', action: 'remind', at: n.at });
+      record({ seq: n.seq, taskId: n.taskId, step: n.step, actorId: 'system', action: 'remind', at: n.at });
       await acts.remind(n);
     }
     if (!(await waitUntil(closed, d.dueAt))) {
       state.overdue = true;
       upsertSearchAttributes([{ key: SearchAttr.overdue, value: true }]);
       const n = notice();
-      state.actions.push({ seq: n.seq, taskId: n.taskId, step: n.step, actorId: 'system', action: 'overdue', at: n.at });
+      record({ seq: n.seq, taskId: n.taskId, step: n.step, actorId: 'system', action: 'overdue', at: n.at });
       await acts.markOverdue(n);
     }
   };
@@ -206,36 +234,39 @@ export async function rectificationItem(input: RectificationItemInput): Promise<
   upsertSearchAttributes([{ key: SearchAttr.dueAt, value: new Date(deadlines.dueAt) }]);
   const watcher = watchDeadline(deadlines);
 
-  let step: ItemStep = 'submit';
-  for (;;) {
-    const d = await runTask(step, deadlines);
-    if (d.action === 'return') {
+  const steps = itemSteps(input);
+  for (let i = 0; i < steps.length && !withdrawn; ) {
+    const step = steps[i] as StepDef<ItemStep>;
+    state.stage = step.key;
+    upsertSearchAttributes([{ key: SearchAttr.stage, value: step.key }]);
+    const outcome = await flow.runStep(step.key, state.round);
+    if (outcome.kind === 'withdrawn') break;
+    if (outcome.kind === 'returned') {
       state.round += 1;
-      step = 'submit';
+      i = flow.stepIndex(outcome.to);
       continue;
     }
-    const next: ItemStep | undefined = ITEM_STEPS[ITEM_STEPS.indexOf(step) + 1];
-    if (next === undefined) break;
-    step = next;
+    i += 1;
   }
 
-  const signedOffAt = new Date().toISOString();
-  state.status = 'signedOff';
-  state.stage = 'signedOff';
-  state.signedOffAt = signedOffAt;
-  state.currentTask = null;
-  upsertSearchAttributes([{ key: SearchAttr.stage, value: 'signedOff' }]);
+  const closedAt = new Date().toISOString();
+  const status = withdrawn ? 'withdrawn' : 'signedOff';
+  state.status = status;
+  state.stage = status;
+  if (status === 'signedOff') state.signedOffAt = closedAt;
+  upsertSearchAttributes([{ key: SearchAttr.stage, value: status }]);
   await watcher;
   const result: ItemResult = {
     workflowId,
     problemNo: input.problem.no,
     unitId: input.unitId,
+    status,
     dueAt: deadlines.dueAt,
-    signedOffAt,
-    onTime: Date.parse(signedOffAt) <= Date.parse(deadlines.dueAt),
+    closedAt,
+    onTime: status === 'signedOff' && Date.parse(closedAt) <= Date.parse(deadlines.dueAt),
     rounds: state.round,
   };
   await condition(allHandlersFinished);
-  await acts.closeProcedure({ workflowId, status: 'signedOff', stage: 'signedOff', closedAt: signedOffAt, result });
+  await acts.closeProcedure({ workflowId, status, stage: status, closedAt, result });
   return result;
 }

@@ -2,6 +2,7 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/cli
 import { z } from 'zod';
 import { assertCovered, CalendarNotCoveredError } from '../../domain/calendar';
 import { defaultDueDate, dueDateProblem } from '../../domain/rectification';
+import { loadOverrides } from '../../platform/calendar-store';
 import { ActionLogSchema, ProcedureSchema, UnitSchema, type Procedure } from '../../platform/entities';
 import {
   SearchAttr,
@@ -59,6 +60,8 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
       const unknown = (field: string, idValue: string) =>
         new Unprocessable('unknown_unit', `${field}: unit ${idValue} does not exist`, { field });
       if (!known.has(body.inspectionOfficeUnitId)) throw unknown('inspectionOfficeUnitId', body.inspectionOfficeUnitId);
+      // Years loaded through PUT /calendar/years/:year are covered too.
+      const calendar = await loadOverrides(em);
       const problems: ProblemInput[] = body.problems.map((p, pi) => {
         if (!known.has(p.leadUnitId)) throw unknown(`problems[${pi}].leadUnitId`, p.leadUnitId);
         return {
@@ -74,7 +77,7 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
             const problem = dueDateProblem(body.feedbackDate, dueDate);
             if (problem) throw new Unprocessable('invalid_due_date', `${field}.dueDate: ${dueDate} ${problem}`, { field: `${field}.dueDate` });
             try {
-              assertCovered(dueDate);
+              assertCovered(dueDate, calendar);
             } catch (err) {
               if (err instanceof CalendarNotCoveredError) {
                 throw new Unprocessable('calendar_not_covered', `${field}.dueDate: ${err.message}`, { field: `${field}.dueDate`, year: err.year });

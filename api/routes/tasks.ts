@@ -1,13 +1,37 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import { z } from 'zod';
-import { NotificationSchema, ProcedureSchema, TaskSchema, type Task } from '../../platform/entities';
-import { actUpdate } from '../../workflows/definitions';
-import { WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
-import { Conflict, NotFound, Unavailable, fromTemporal } from '../errors';
-import { ActBody, ActResult, NotificationRow, ProcedureRow, TaskIdParam, TaskRow } from '../schemas';
+import { AppUserSchema, NotificationSchema, ProcedureSchema, TaskSchema, type Task } from '../../platform/entities';
+import { actUpdate, manageUpdate } from '../../workflows/definitions';
+import { Conflict, NotFound, Unavailable, Unprocessable, fromTemporal } from '../errors';
+import { ActBody, ActResult, ManageBody, ManageResult, NotificationRow, ProcedureRow, TaskIdParam, TaskRow, WorkflowIdParam } from '../schemas';
 import type { RouteContext } from './context';
 import { procedureView } from './procedures';
 
 const UPDATE_DEADLINE_MS = 30_000;
+
+async function assertUsersExist(em: EntityManager, ids: string[], field: string): Promise<void> {
+  const found = new Set((await em.find(AppUserSchema, { id: { $in: ids } })).map((u) => u.id));
+  const missing = ids.find((i) => !found.has(i));
+  if (missing) throw new Unprocessable('unknown_user', `${field}: user ${missing} does not exist`, { field });
+}
+
+/** Sends a Workflow Update with a deadline, translating what Temporal says into API errors. */
+async function runUpdate<T>(client: Client, send: () => Promise<T>): Promise<T> {
+  try {
+    return await client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, send);
+  } catch (err) {
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+      throw new Unavailable(
+        'worker_unavailable',
+        `no worker answered within ${UPDATE_DEADLINE_MS / 1000} s; repeat the request with the same Idempotency-Key to get its outcome`,
+      );
+    }
+    const mapped = fromTemporal(err);
+    if (mapped?.status === 404) throw new Conflict('procedure_ended', 'the procedure has ended');
+    throw mapped ?? err;
+  }
+}
 
 export function taskRoutes({ route, deps }: RouteContext): void {
   route({
@@ -47,7 +71,7 @@ export function taskRoutes({ route, deps }: RouteContext): void {
     method: 'post',
     path: '/tasks/:taskId/actions',
     tag: 'tasks',
-    summary: 'Act on a task: submit, pass, return (with a reason) or sign',
+    summary: 'Act on a task: submit, pass, sign, return (with a reason), transfer (转办) or add a signer (加签)',
     description:
       'A Workflow Update whose validator refuses an action on a task that is not pending, not yours, or not allowed ' +
       'at its step; a refused action leaves nothing behind. The final sign (销号) needs an institutional rule ' +
@@ -60,26 +84,65 @@ export function taskRoutes({ route, deps }: RouteContext): void {
     handler: async ({ em, user, params, body, idempotencyKey }) => {
       const task = await em.findOne(TaskSchema, { id: params.taskId });
       if (!task) throw new NotFound('task_not_found', `task ${params.taskId} not found`);
-      try {
-        const result = await deps.client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
-          deps.client.workflow.getHandle(task.workflowId).executeUpdate(actUpdate, {
-            args: [{ taskId: task.id, actorId: user.id, action: body.action, comment: body.comment, data: 'data' in body ? body.data : undefined }],
-            // Temporal deduplicates Updates by id within a workflow run: a concurrent repeat gets the first outcome.
-            updateId: `${user.id}:${idempotencyKey}`,
-          }),
-        );
-        return { status: 200, body: result };
-      } catch (err) {
-        if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-          throw new Unavailable(
-            'worker_unavailable',
-            `no worker answered within ${UPDATE_DEADLINE_MS / 1000} s; repeat the request with the same Idempotency-Key to get its outcome`,
-          );
-        }
-        const mapped = fromTemporal(err);
-        if (mapped?.status === 404) throw new Conflict('task_not_pending', `task ${params.taskId} is not pending: its procedure has ended`);
-        throw mapped ?? err;
+      if ('targetUserId' in body) await assertUsersExist(em, [body.targetUserId], 'targetUserId');
+      const result = await runUpdate(deps.client, () =>
+        deps.client.workflow.getHandle(task.workflowId).executeUpdate(actUpdate, {
+          args: [
+            {
+              taskId: task.id,
+              actorId: user.id,
+              action: body.action,
+              comment: body.comment,
+              ...('data' in body && body.data ? { data: body.data } : {}),
+              ...('targetUserId' in body ? { targetUserId: body.targetUserId } : {}),
+              ...('position' in body ? { position: body.position } : {}),
+              ...('returnTo' in body && body.returnTo ? { returnTo: body.returnTo } : {}),
+            },
+          ],
+          // Temporal deduplicates Updates by id within a workflow run: a concurrent repeat gets the first outcome.
+          updateId: `${user.id}:${idempotencyKey}`,
+        }),
+      );
+      return { status: 200, body: result };
+    },
+  });
+
+  route({
+    method: 'post',
+    path: '/procedures/:workflowId/actions',
+    tag: 'tasks',
+    summary: 'Withdraw (撤回), urge (催办) or copy (抄送) a rectification item',
+    description:
+      'withdraw: the initiator, while nobody has acted; urge: a supervisor or the initiator, on a pending task, ' +
+      'notifies its assignees; copy: someone taking part, or a supervisor, informs people who do not sign.',
+    idempotent: true,
+    params: WorkflowIdParam,
+    body: ManageBody,
+    response: { status: 200, schema: ManageResult, description: 'Done; notified lists who was told' },
+    errors: [403, 404, 409, 422, 503],
+    handler: async ({ em, user, params, body, idempotencyKey }) => {
+      const proc = await em.findOne(ProcedureSchema, { workflowId: params.workflowId });
+      if (!proc) throw new NotFound('procedure_not_found', `procedure ${params.workflowId} not found`);
+      if (proc.type !== 'rectificationItem') {
+        throw new Unprocessable('action_not_allowed', `${body.action} applies to a rectification item, not a ${proc.type}`);
       }
+      if (body.action === 'copy') await assertUsersExist(em, body.userIds, 'userIds');
+      const result = await runUpdate(deps.client, () =>
+        deps.client.workflow.getHandle(params.workflowId).executeUpdate(manageUpdate, {
+          args: [
+            {
+              actorId: user.id,
+              actorRoles: user.roles,
+              action: body.action,
+              ...(body.comment ? { comment: body.comment } : {}),
+              ...(body.action === 'urge' ? { taskId: body.taskId } : {}),
+              ...(body.action === 'copy' ? { userIds: body.userIds } : {}),
+            },
+          ],
+          updateId: `${user.id}:${idempotencyKey}`,
+        }),
+      );
+      return { status: 200, body: result };
     },
   });
 

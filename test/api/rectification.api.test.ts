@@ -287,7 +287,7 @@ describe('errors are JSON problems and never 500s', () => {
 
     const wrongAction = await actAs('jyj-staff', taskId, { action: 'pass' });
     expect(wrongAction.status).toBe(422);
-    expect(wrongAction.body).toMatchObject({ code: 'action_not_allowed', details: { step: 'submit', allowed: ['submit'] } });
+    expect(wrongAction.body).toMatchObject({ code: 'action_not_allowed', details: { step: 'submit', allowed: ['submit', 'transfer'] } });
 
     const noReason = await actAs('jyj-staff', taskId, { action: 'return' });
     expect(noReason.status).toBe(400);

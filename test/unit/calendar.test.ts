@@ -1,4 +1,12 @@
-import { addWorkingDays, CalendarNotCoveredError, isWorkingDay, onOrAfterWorkingDay } from '../../domain/calendar';
+import {
+  addWorkingDays,
+  assertCovered,
+  CalendarNotCoveredError,
+  isWorkingDay,
+  NO_OVERRIDES,
+  onOrAfterWorkingDay,
+  type OverrideCalendar,
+} from '../../domain/calendar';
 import { createActivities } from '../../activities';
 import type { MikroORM } from '@mikro-orm/postgresql';
 
@@ -31,8 +39,8 @@ describe('working-day calendar (chinese-days, official data)', () => {
 });
 
 describe('computeItemDeadlines activity', () => {
-  // The deadline activity touches no database.
-  const acts = createActivities({ orm: {} as MikroORM });
+  // The deadline activity touches no database here: no calendar is loaded.
+  const acts = createActivities({ orm: {} as MikroORM, loadCalendar: async () => NO_OVERRIDES });
 
   test('a due date on a holiday moves to the next working day; overdue once that day ends in China time', async () => {
     const d = await acts.computeItemDeadlines({ dueDate: '2026-10-01' });
@@ -47,5 +55,93 @@ describe('computeItemDeadlines activity', () => {
       type: 'calendar_not_covered',
       nonRetryable: true,
     });
+  });
+});
+
+describe('calendar overrides (a loaded year)', () => {
+  // 2027 as a loaded notice might read: 2027-03-15 (Monday) a holiday, 2027-03-20 (Saturday) a make-up workday.
+  const y2027: OverrideCalendar = {
+    years: new Set([2027]),
+    days: new Map([
+      ['2027-03-15', false],
+      ['2027-03-20', true],
+    ]),
+  };
+
+  test('2027 is refused without an override and covered with one', () => {
+    expect(() => assertCovered('2027-03-15')).toThrow(CalendarNotCoveredError);
+    expect(() => assertCovered('2027-03-15', y2027)).not.toThrow();
+    expect(() => assertCovered('2028-01-03', y2027)).toThrow(CalendarNotCoveredError);
+  });
+
+  test('a listed holiday on a weekday is skipped; unlisted days are Monday to Friday', () => {
+    expect(isWorkingDay('2027-03-15', y2027)).toBe(false);
+    expect(isWorkingDay('2027-03-16', y2027)).toBe(true);
+    expect(isWorkingDay('2027-03-13', y2027)).toBe(false); // an unlisted Saturday
+    expect(onOrAfterWorkingDay('2027-03-15', y2027)).toBe('2027-03-16');
+    // Friday 03-12 → skip the weekend and the Monday holiday.
+    expect(onOrAfterWorkingDay('2027-03-13', y2027)).toBe('2027-03-16');
+    expect(addWorkingDays('2027-03-12', 1, y2027)).toBe('2027-03-16');
+    expect(addWorkingDays('2027-03-16', -1, y2027)).toBe('2027-03-12');
+  });
+
+  test('a make-up Saturday (调休) counts as a working day', () => {
+    expect(isWorkingDay('2027-03-20', y2027)).toBe(true);
+    expect(onOrAfterWorkingDay('2027-03-20', y2027)).toBe('2027-03-20');
+    // 03-19 (Friday) + 1 is the make-up Saturday; + 2 is Monday 03-22.
+    expect(addWorkingDays('2027-03-19', 1, y2027)).toBe('2027-03-20');
+    expect(addWorkingDays('2027-03-19', 2, y2027)).toBe('2027-03-22');
+    expect(addWorkingDays('2027-03-22', -2, y2027)).toBe('2027-03-19');
+  });
+
+  test('stepping from a chinese-days year into a loaded year crosses the boundary', () => {
+    // 2026-12-31 (Thursday) + 1 → Friday 2027-01-01 is a plain weekday in this override (nothing listed).
+    expect(addWorkingDays('2026-12-31', 1, y2027)).toBe('2027-01-01');
+    const newYear: OverrideCalendar = { years: new Set([2027]), days: new Map([['2027-01-01', false]]) };
+    expect(addWorkingDays('2026-12-31', 1, newYear)).toBe('2027-01-04');
+    expect(addWorkingDays('2027-01-04', -1, newYear)).toBe('2026-12-31');
+  });
+
+  test('an override for a covered year wins over chinese-days, so a correction can be loaded', () => {
+    // chinese-days: 2026-10-01..07 holidays, 10-10 (Saturday) a make-up workday.
+    expect(isWorkingDay('2026-10-05')).toBe(false);
+    const corrected: OverrideCalendar = {
+      years: new Set([2026]),
+      days: new Map([
+        ['2026-10-01', false],
+        ['2026-10-02', false],
+      ]),
+    };
+    // The loaded year replaces chinese-days for the whole of 2026: 10-05 (Monday) is now a plain weekday.
+    expect(isWorkingDay('2026-10-05', corrected)).toBe(true);
+    expect(isWorkingDay('2026-10-10', corrected)).toBe(false);
+    expect(onOrAfterWorkingDay('2026-10-01', corrected)).toBe('2026-10-05');
+    // Other years are untouched.
+    expect(isWorkingDay('2025-10-06', corrected)).toBe(false);
+  });
+
+  test('a loaded year without a working day in reach fails loudly instead of looping', () => {
+    const allHolidays: OverrideCalendar = {
+      years: new Set([2027]),
+      days: new Map(Array.from({ length: 120 }, (_, i) => [new Date(Date.UTC(2027, 0, 1 + i)).toISOString().slice(0, 10), false])),
+    };
+    expect(() => onOrAfterWorkingDay('2027-01-01', allHolidays)).toThrow(RangeError);
+  });
+
+  test('computeItemDeadlines uses the loaded year', async () => {
+    const seen: number[][] = [];
+    const acts = createActivities({
+      orm: {} as MikroORM,
+      loadCalendar: async (years) => {
+        seen.push(years);
+        return y2027;
+      },
+    });
+    const d = await acts.computeItemDeadlines({ dueDate: '2027-03-15' });
+    expect(seen).toEqual([[2026, 2027, 2028]]);
+    expect(d.effectiveDueDate).toBe('2027-03-16');
+    expect(d.dueAt).toBe('2027-03-16T16:00:00.000Z');
+    // Three working days before 03-16, skipping the 03-15 holiday: 03-12, 03-11, 03-10.
+    expect(d.remindAt).toBe('2027-03-10T01:00:00.000Z');
   });
 });

@@ -37,20 +37,23 @@ describe('rectification rules', () => {
   });
 
   test('the summary counts items, on-time items and the on-time rate per unit', () => {
-    const r = (unitId: string, onTime: boolean): ItemResult => ({
-      workflowId: `w-${unitId}-${String(onTime)}`,
+    const r = (unitId: string, onTime: boolean, status: ItemResult['status'] = 'signedOff'): ItemResult => ({
+      workflowId: `w-${unitId}-${String(onTime)}-${status}`,
       problemNo: '1',
       unitId,
+      status,
       dueAt: '2026-12-31T16:00:00.000Z',
-      signedOffAt: '2026-12-01T00:00:00.000Z',
+      closedAt: '2026-12-01T00:00:00.000Z',
       onTime,
       rounds: 1,
     });
-    const s = summarize('F1', [r('b', true), r('a', false), r('a', true)], '2027-01-01T00:00:00.000Z');
-    expect(s).toMatchObject({ items: 3, signedOff: 3, onTime: 2, late: 1, onTimeRate: 0.6667 });
+    const s = summarize('F1', [r('b', true), r('a', false), r('a', true), r('c', false, 'withdrawn')], '2027-01-01T00:00:00.000Z');
+    // A withdrawn item counts as an item but not in the on-time rate.
+    expect(s).toMatchObject({ items: 4, signedOff: 3, withdrawn: 1, onTime: 2, late: 1, onTimeRate: 0.6667 });
     expect(s.perUnit).toEqual([
       { unitId: 'a', items: 2, signedOff: 2, onTime: 1 },
       { unitId: 'b', items: 1, signedOff: 1, onTime: 1 },
+      { unitId: 'c', items: 1, signedOff: 0, onTime: 0 },
     ]);
     expect(summarize('F2', [], 'x').onTimeRate).toBe(1);
   });

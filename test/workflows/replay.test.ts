@@ -23,5 +23,7 @@ test.each(files)('%s replays on the current workflow code', async (file) => {
     logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error },
   });
   // runReplayHistory throws DeterminismViolationError when the code no longer matches the history.
-  await expect(Worker.runReplayHistory({ workflowBundle }, history, file)).resolves.toBeUndefined();
+  // Replay under the recorded workflow id: task ids are derived from it.
+  const workflowId: string = history.events[0].workflowExecutionStartedEventAttributes.workflowId;
+  await expect(Worker.runReplayHistory({ workflowBundle }, history, workflowId)).resolves.toBeUndefined();
 });

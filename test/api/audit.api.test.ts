@@ -1,0 +1,215 @@
+/**
+ * The audit log over HTTP, with the worker, a real Temporal dev server and a real PostgreSQL behind
+ * it: every action and state change is chained, verification holds, and an edit made directly in the
+ * database is caught at the edited entry.
+ */
+import { createActivities, type RecordActionInput } from '../../activities';
+import { AuditLogSchema, ActionLogSchema } from '../../platform/entities';
+import { workflowIds } from '../../workflows/definitions';
+import { http, startApi, type ApiHarness } from '../helpers/api';
+import { eventually, setupTestEnv, uniqueId, type TestEnv } from '../helpers/env';
+
+let t: TestEnv;
+let api: ApiHarness;
+let h: ReturnType<typeof http>;
+
+beforeAll(async () => {
+  t = await setupTestEnv();
+  api = await startApi(t);
+  h = http(api.baseUrl);
+});
+afterAll(async () => {
+  await api?.stop();
+  await t?.teardown();
+});
+
+const key = () => uniqueId('key-0000');
+const GENESIS = '0'.repeat(64);
+
+interface Entry {
+  seq: number;
+  kind: string;
+  actorId: string;
+  at: string;
+  payload: Record<string, unknown> | null;
+  prevHash: string;
+  hash: string;
+}
+
+async function startFeedback(feedbackId: string): Promise<string> {
+  const r = await h.call('POST', '/procedures/rectification', {
+    token: await h.login('zzb-staff'),
+    key: key(),
+    body: {
+      feedbackId,
+      title: '市委第一巡察组反馈意见',
+      inspectionGroup: '市委第一巡察组',
+      feedbackDate: '2026-11-20',
+      problems: [{ no: '1', title: '干部选拔任用程序不规范', leadUnitId: 'zzb', assignments: [{ unitId: 'jyj', dueDate: '2026-12-31' }] }],
+    },
+  });
+  expect(r.status).toBe(201);
+  return workflowIds.rectificationItem(feedbackId, '1', 'jyj');
+}
+
+async function inboxTask(user: string, workflowId: string, step: string): Promise<string> {
+  const token = await h.login(user);
+  return eventually(async () => {
+    const r = await h.call('GET', '/inbox', { token });
+    const task = (r.body as { id: string; workflowId: string; step: string }[]).find((x) => x.workflowId === workflowId && x.step === step);
+    return task?.id;
+  }, 30_000, `${user}'s ${step} task on ${workflowId}`);
+}
+
+async function actAs(user: string, taskId: string, body: unknown) {
+  return h.call('POST', `/tasks/${taskId}/actions`, { token: await h.login(user), key: key(), body });
+}
+
+async function audit(workflowId: string): Promise<Entry[]> {
+  const r = await h.call<Entry[]>('GET', `/procedures/${workflowId}/audit`, { token: await h.login('dc-supervisor') });
+  expect(r.status).toBe(200);
+  return r.body;
+}
+
+async function verify(workflowId: string) {
+  return h.call('GET', `/procedures/${workflowId}/audit/verify`, { token: await h.login('dc-supervisor') });
+}
+
+const submission = {
+  action: 'submit',
+  comment: '已完成整改',
+  data: { measures: '修订选人用人工作规程', evidence: [{ name: '整改报告', ref: 'doc-001' }] },
+};
+
+test('every action and state change is chained; an entry edited in PostgreSQL breaks verification at its seq', async () => {
+  const wf = await startFeedback(uniqueId('fb'));
+  expect((await actAs('jyj-staff', await inboxTask('jyj-staff', wf, 'submit'), submission)).status).toBe(200);
+  expect((await actAs('xcb-reviewer', await inboxTask('xcb-reviewer', wf, 'review'), { action: 'pass', comment: '材料齐全' })).status).toBe(200);
+  await inboxTask('jyj-head', wf, 'unitHead');
+
+  const entries = await audit(wf);
+  const kinds = entries.map((e) => e.kind);
+  expect(kinds).toEqual(expect.arrayContaining(['action:start', 'task:opened', 'action:submit', 'action:pass']));
+  // Oldest first, numbered from 1, each entry linked to the one before.
+  expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i + 1));
+  expect(entries[0]!.prevHash).toBe(GENESIS);
+  entries.slice(1).forEach((e, i) => expect(e.prevHash).toBe(entries[i]!.hash));
+  // The order of what happened: started, submit opened, submitted, review opened, passed, unitHead opened.
+  const order = (kind: string, step?: string) =>
+    entries.findIndex((e) => e.kind === kind && (step === undefined || e.payload?.step === step));
+  expect(order('action:start')).toBeLessThan(order('task:opened', 'submit'));
+  expect(order('task:opened', 'submit')).toBeLessThan(order('action:submit'));
+  expect(order('action:submit')).toBeLessThan(order('task:opened', 'review'));
+  expect(order('task:opened', 'review')).toBeLessThan(order('action:pass'));
+  expect(order('action:pass')).toBeLessThan(order('task:opened', 'unitHead'));
+  const submitted = entries.find((e) => e.kind === 'action:submit')!;
+  expect(submitted).toMatchObject({ actorId: 'jyj-staff', payload: { step: 'submit', comment: '已完成整改' } });
+  // The action's data is chained as recorded, whatever shape the workflow gives it.
+  expect(JSON.stringify(submitted.payload)).toContain('修订选人用人工作规程');
+  expect(entries.find((e) => e.kind === 'task:opened' && e.payload?.step === 'review')!.payload).toMatchObject({ assigneeIds: ['xcb-reviewer'], round: 1 });
+
+  const good = await verify(wf);
+  expect(good.status).toBe(200);
+  expect(good.body).toEqual({ workflowId: wf, ok: true, checked: expect.any(Number), headHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  expect(good.body.checked).toBeGreaterThanOrEqual(5);
+
+  // Tamper with the submission's comment directly in the database, leaving its hash as it was.
+  const conn = t.orm.em.fork().getConnection();
+  const updated = await conn.execute<{ seq: number }[]>(
+    `update audit_log set payload = jsonb_set(payload, '{comment}', '"没有整改"') where workflow_id = ? and kind = 'action:submit' returning seq`,
+    [wf],
+  );
+  expect(updated).toHaveLength(1);
+  const tamperedSeq = updated[0]!.seq;
+  expect(tamperedSeq).toBe(submitted.seq);
+
+  const bad = await verify(wf);
+  expect(bad.status).toBe(200);
+  expect(bad.body).toMatchObject({
+    workflowId: wf,
+    ok: false,
+    checked: tamperedSeq - 1,
+    headHash: entries[tamperedSeq - 2]!.hash,
+    firstBroken: { seq: tamperedSeq, reason: 'hash_mismatch', actual: submitted.hash },
+  });
+  expect(bad.body.firstBroken.expected).not.toBe(submitted.hash);
+});
+
+describe('appends are idempotent and serialised per procedure', () => {
+  const acts = () => createActivities({ orm: t.orm });
+  const action = (workflowId: string, seq: number, over: Partial<RecordActionInput> = {}): RecordActionInput => ({
+    workflowId,
+    seq,
+    taskId: `${workflowId}:${seq}`,
+    step: 'review',
+    actorId: 'xcb-reviewer',
+    action: 'pass',
+    comment: `第 ${seq} 次`,
+    at: new Date(Date.UTC(2026, 10, 25, 1, seq)).toISOString(),
+    ...over,
+  });
+  const count = (workflowId: string, where: Record<string, unknown> = {}) => t.orm.em.fork().count(AuditLogSchema, { workflowId, ...where });
+
+  test('a retried action, sequentially or concurrently, writes one audit entry', async () => {
+    const a = acts();
+    const wf = uniqueId('audit-retry');
+    const input = action(wf, 1);
+    await a.recordAction(input);
+    await a.recordAction(input);
+    await Promise.all([a.recordAction(input), a.recordAction(input)]);
+    expect(await count(wf)).toBe(1);
+    expect(await t.orm.em.fork().count(ActionLogSchema, { workflowId: wf })).toBe(1);
+
+    // The same holds for the other projection writes.
+    const task = { taskId: `${wf}:2`, workflowId: wf, procedureType: 'rectificationItem', step: 'submit', seq: 2, round: 2, assigneeIds: ['jyj-staff'], openedAt: input.at, dueAt: null };
+    await a.openTask(task);
+    await a.openTask(task);
+    const close = { workflowId: wf, status: 'signedOff', stage: 'signedOff', closedAt: input.at, result: { onTime: true } };
+    await a.closeProcedure(close);
+    await a.closeProcedure(close);
+    expect(await count(wf, { kind: 'task:opened' })).toBe(1);
+    expect(await count(wf, { kind: 'procedure:closed' })).toBe(1);
+    expect(await count(wf)).toBe(3);
+
+    // No projection row exists for this id, but its audit entries do, so the endpoints answer.
+    const r = await verify(wf);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ workflowId: wf, ok: true, checked: 3 });
+    expect((await audit(wf)).map((e) => e.kind)).toEqual(['action:pass', 'task:opened', 'procedure:closed']);
+  });
+
+  test('concurrent appends to one procedure form one unbroken chain', async () => {
+    const a = acts();
+    const wf = uniqueId('audit-race');
+    await Promise.all(Array.from({ length: 8 }, (_, i) => a.recordAction(action(wf, i + 1))));
+    const entries = await audit(wf);
+    expect(entries.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(new Set(entries.map((e) => e.payload?.taskId)).size).toBe(8);
+    expect((await verify(wf)).body).toMatchObject({ ok: true, checked: 8 });
+  });
+
+  test('a row deleted from the middle is reported as a sequence gap', async () => {
+    const a = acts();
+    const wf = uniqueId('audit-gap');
+    for (let seq = 1; seq <= 4; seq++) await a.recordAction(action(wf, seq));
+    expect(await t.orm.em.fork().nativeDelete(AuditLogSchema, { workflowId: wf, seq: 2 })).toBe(1);
+    expect((await verify(wf)).body).toMatchObject({ ok: false, checked: 1, firstBroken: { seq: 2, reason: 'sequence_gap', expected: 2, actual: 3 } });
+  });
+});
+
+test('unknown procedures give 404 and the endpoints need a token', async () => {
+  const token = await h.login('dc-supervisor');
+  for (const path of ['/procedures/rectification-nope/audit', '/procedures/rectification-nope/audit/verify']) {
+    const r = await h.call('GET', path, { token });
+    expect(r.status).toBe(404);
+    expect(r.body).toMatchObject({ status: 404, code: 'procedure_not_found' });
+    expect((await h.call('GET', path)).status).toBe(401);
+  }
+});
+
+test('the OpenAPI document lists the audit endpoints and their schemas', async () => {
+  const doc = await h.call('GET', '/openapi.json');
+  expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/procedures/{workflowId}/audit', '/procedures/{workflowId}/audit/verify']));
+  expect(doc.body.components.schemas.AuditVerification.required).toEqual(expect.arrayContaining(['workflowId', 'ok', 'checked', 'headHash']));
+  expect(doc.body.components.schemas.AuditEntry.required).toEqual(expect.arrayContaining(['seq', 'kind', 'prevHash', 'hash']));
+});

@@ -1,0 +1,230 @@
+/**
+ * Vote rules (票决) for a collective decision (讨论决定, DOMAIN.md §1 step 5): each member votes 同意
+ * ('agree'), 不同意 ('disagree') or 缓议 ('defer') on each candidate separately.
+ *
+ * Pure and deterministic, because workflows run it and replay must reach the same result: no imports
+ * at run time, no I/O, no clock. Shares are integer ratios and every comparison is a cross-
+ * multiplication in BigInt (`count * den` against `num * total`), never a division, so 2/3 of 300 is
+ * exactly 200 and a result never depends on floating-point rounding.
+ *
+ * The rules are data with defaults, because local practice differs (DOMAIN.md: encode rules as data).
+ */
+
+/** A share `num / den` of a group, in integers. Valid when den > 0 and 0 <= num <= den. */
+export interface Ratio {
+  readonly num: number;
+  readonly den: number;
+}
+
+export interface VoteRule {
+  /** Share of the members who must be present for the meeting to decide at all; met inclusively (>=). */
+  readonly quorum: Ratio;
+  /**
+   * Share of the members who should attend (应到) whose 同意 a candidate needs; met strictly (>).
+   * Counted against 应到, not against those present, so an absent member counts as not agreeing.
+   */
+  readonly pass: Ratio;
+  /** The principal leader (主要负责人), who votes last on each candidate so as not to sway the others. */
+  readonly principalId?: string;
+}
+
+/** The regulation's defaults: at least 2/3 present; 同意 from more than half of 应到. */
+export const DEFAULT_VOTE_RULE: VoteRule = Object.freeze({
+  quorum: Object.freeze({ num: 2, den: 3 }),
+  pass: Object.freeze({ num: 1, den: 2 }),
+});
+
+export const VOTE_CHOICES = ['agree', 'disagree', 'defer'] as const;
+/** 同意, 不同意, 缓议. */
+export type VoteChoice = (typeof VOTE_CHOICES)[number];
+
+export function isVoteChoice(v: unknown): v is VoteChoice {
+  return typeof v === 'string' && (VOTE_CHOICES as readonly string[]).includes(v);
+}
+
+export interface Ballot {
+  readonly memberId: string;
+  readonly candidateId: string;
+  readonly choice: VoteChoice;
+}
+
+export interface VoteState {
+  /** Every member who should attend (应到). */
+  readonly members: readonly string[];
+  /** Who is present (实到). Left out when attendance is not tracked: every member then counts as present. */
+  readonly present?: readonly string[];
+  readonly candidates: readonly string[];
+  /** The ballots cast so far, in the order they were cast. */
+  readonly ballots: readonly Ballot[];
+}
+
+export type BallotProblemCode = 'not_member' | 'not_present' | 'unknown_candidate' | 'already_voted' | 'principal_votes_last';
+
+export interface BallotProblem {
+  readonly code: BallotProblemCode;
+  readonly message: string;
+}
+
+/**
+ * - passed: 同意 meets the pass share;
+ * - rejected: 不同意 alone exceeds the pass share, so the candidate cannot pass at this meeting;
+ * - postponed: neither (divided opinions, or too many 缓议 or missing votes), so the decision is deferred (暂缓);
+ * - invalid: no quorum, and a decision taken without quorum is invalid, whatever the votes.
+ */
+export type VoteOutcome = 'passed' | 'rejected' | 'postponed' | 'invalid';
+
+export interface CandidateTally {
+  readonly candidateId: string;
+  readonly agree: number;
+  readonly disagree: number;
+  readonly defer: number;
+  /** Members (present or not) with no ballot on this candidate. They count against passing, like 缓议. */
+  readonly notVoted: number;
+  readonly passed: boolean;
+  readonly outcome: VoteOutcome;
+}
+
+export interface VoteTally {
+  /** 应到: the number of members. */
+  readonly shouldAttend: number;
+  /** 实到: the number present. */
+  readonly present: number;
+  readonly quorumMet: boolean;
+  /** In the order of the input's candidates. */
+  readonly candidates: readonly CandidateTally[];
+}
+
+/** Why a ratio is unusable, or null. */
+export function ratioProblem(r: Ratio): string | null {
+  if (!Number.isSafeInteger(r.num) || !Number.isSafeInteger(r.den)) return `${r.num}/${r.den} must be made of whole numbers`;
+  if (r.den <= 0) return `${r.num}/${r.den} needs a positive denominator`;
+  if (r.num < 0 || r.num > r.den) return `${r.num}/${r.den} must be between 0 and 1`;
+  return null;
+}
+
+/**
+ * Why a rule is unusable, or null. Workflows check a configured rule with this at their input and
+ * refuse it there (as an ApplicationFailure): the functions below throw a plain RangeError on a bad rule,
+ * which inside a workflow would fail the workflow task and retry forever.
+ */
+export function voteRuleProblem(rule: VoteRule): string | null {
+  const q = ratioProblem(rule.quorum);
+  if (q) return `quorum: ${q}`;
+  const p = ratioProblem(rule.pass);
+  if (p) return `pass: ${p}`;
+  if (rule.principalId !== undefined && rule.principalId.length === 0) return 'principalId: must not be empty';
+  return null;
+}
+
+function assertRule(rule: VoteRule): void {
+  const problem = voteRuleProblem(rule);
+  if (problem) throw new RangeError(`invalid vote rule: ${problem}`);
+}
+
+function assertCount(n: number, what: string): void {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${what} must be a whole number >= 0, got ${n}`);
+}
+
+/** count/total >= r, exactly. */
+function atLeast(count: number, total: number, r: Ratio): boolean {
+  return BigInt(count) * BigInt(r.den) >= BigInt(r.num) * BigInt(total);
+}
+
+/** count/total > r, exactly. */
+function moreThan(count: number, total: number, r: Ratio): boolean {
+  return BigInt(count) * BigInt(r.den) > BigInt(r.num) * BigInt(total);
+}
+
+/**
+ * Whether enough members are present: present * den >= num * shouldAttend. Inclusive, because the
+ * regulation says "at least" 2/3 (6 of 9 is enough). A body with no members has no quorum.
+ */
+export function meetsQuorum(rule: VoteRule, shouldAttend: number, present: number): boolean {
+  assertRule(rule);
+  assertCount(shouldAttend, 'shouldAttend');
+  assertCount(present, 'present');
+  if (present > shouldAttend) throw new RangeError(`present (${present}) exceeds the members who should attend (${shouldAttend})`);
+  return shouldAttend > 0 && atLeast(present, shouldAttend, rule.quorum);
+}
+
+/**
+ * Why `memberId` may not cast a ballot on `candidateId` now, or null when they may. The workflow's
+ * Update validator calls this, so a refused ballot leaves no trace.
+ */
+export function ballotProblem(rule: VoteRule, state: VoteState, memberId: string, candidateId: string): BallotProblem | null {
+  assertRule(rule);
+  if (!state.members.includes(memberId)) return { code: 'not_member', message: `${memberId} is not a member of this meeting` };
+  const present = state.present ?? state.members;
+  if (!present.includes(memberId)) return { code: 'not_present', message: `${memberId} is not recorded as present` };
+  if (!state.candidates.includes(candidateId)) return { code: 'unknown_candidate', message: `${candidateId} is not a candidate at this meeting` };
+  const onCandidate = state.ballots.filter((b) => b.candidateId === candidateId);
+  if (onCandidate.some((b) => b.memberId === memberId)) {
+    return { code: 'already_voted', message: `${memberId} has already voted on ${candidateId}` };
+  }
+  if (rule.principalId !== undefined && memberId === rule.principalId) {
+    // The principal leader speaks last so that the others' votes are their own (DOMAIN.md §1.5).
+    const voted = new Set(onCandidate.map((b) => b.memberId));
+    const waiting = present.filter((m) => m !== memberId && !voted.has(m));
+    if (waiting.length > 0) {
+      return {
+        code: 'principal_votes_last',
+        message: `the principal leader votes last on ${candidateId}; still to vote: ${waiting.join(', ')}`,
+      };
+    }
+  }
+  return null;
+}
+
+function assertDistinct(ids: readonly string[], what: string): void {
+  if (new Set(ids).size !== ids.length) throw new RangeError(`${what} must not repeat an id`);
+}
+
+/**
+ * Counts the ballots per candidate and applies the quorum and pass rules. The ballots are replayed in
+ * order through `ballotProblem`, so a tally never counts a ballot the meeting would have refused; a
+ * refused one throws, because it means the record itself is wrong.
+ */
+export function tally(
+  rule: VoteRule,
+  input: { members: readonly string[]; present: readonly string[]; candidates: readonly string[]; ballots: readonly Ballot[] },
+): VoteTally {
+  assertRule(rule);
+  assertDistinct(input.members, 'members');
+  assertDistinct(input.present, 'present');
+  assertDistinct(input.candidates, 'candidates');
+  const notMember = input.present.find((m) => !input.members.includes(m));
+  if (notMember !== undefined) throw new RangeError(`present member ${notMember} is not a member`);
+
+  const counts = new Map(input.candidates.map((c) => [c, { agree: 0, disagree: 0, defer: 0 }]));
+  const cast: Ballot[] = [];
+  for (const b of input.ballots) {
+    const problem = ballotProblem(rule, { ...input, ballots: cast }, b.memberId, b.candidateId);
+    if (problem) throw new RangeError(`ballot ${cast.length + 1} cannot be counted: ${problem.message}`);
+    if (!isVoteChoice(b.choice)) throw new RangeError(`ballot ${cast.length + 1} has no valid choice: ${String(b.choice)}`);
+    const c = counts.get(b.candidateId);
+    if (c) c[b.choice] += 1;
+    cast.push(b);
+  }
+
+  const shouldAttend = input.members.length;
+  const quorumMet = meetsQuorum(rule, shouldAttend, input.present.length);
+  return {
+    shouldAttend,
+    present: input.present.length,
+    quorumMet,
+    candidates: input.candidates.map((candidateId) => {
+      const c = counts.get(candidateId) ?? { agree: 0, disagree: 0, defer: 0 };
+      const notVoted = shouldAttend - c.agree - c.disagree - c.defer;
+      // 缓议 and missing votes are not 同意: the share is of 应到, so they weigh like 不同意 for passing.
+      const passed = quorumMet && moreThan(c.agree, shouldAttend, rule.pass);
+      const outcome: VoteOutcome = !quorumMet
+        ? 'invalid'
+        : passed
+          ? 'passed'
+          : moreThan(c.disagree, shouldAttend, rule.pass)
+            ? 'rejected'
+            : 'postponed';
+      return { candidateId, ...c, notVoted, passed, outcome };
+    }),
+  };
+}
