@@ -19,12 +19,15 @@ import { addWorkingDays, CalendarNotCoveredError, onOrAfterWorkingDay, type Over
 import { loadOverrides } from '../platform/calendar-store';
 import { defaultRectificationRules, type RectificationRules } from '../domain/rectification';
 import { appendAudit } from './audit';
+import { DEFAULT_ESCALATION_LADDERS, type EscalationRungRule, type EscalationStep } from '../domain/escalation';
 
 export interface ActivityDeps {
   orm: MikroORM;
   rules?: RectificationRules;
   /** The loaded working-day calendars for these years; defaults to reading them from the database. */
   loadCalendar?: (years: number[]) => Promise<OverrideCalendar>;
+  /** Overdue ladders per procedure type; defaults to DEFAULT_ESCALATION_LADDERS. */
+  escalationLadders?: Record<string, EscalationRungRule[]>;
 }
 
 export interface ProcedureStartInput {
@@ -122,7 +125,7 @@ export function createActivities(deps: ActivityDeps) {
   async function notify(
     e: ReturnType<typeof em>,
     n: NotifyInput,
-    kind: 'remind' | 'overdue',
+    kind: 'remind' | 'overdue' | 'escalation',
     userIds: string[],
     message: string,
   ): Promise<void> {
@@ -150,7 +153,10 @@ export function createActivities(deps: ActivityDeps) {
     async resolveAssignees(rule: AssigneeRule): Promise<string[]> {
       const e = em();
       let ids: string[];
-      if (rule.kind === 'unitHead') {
+      if (rule.kind === 'user') {
+        const user = await e.findOne(AppUserSchema, { id: rule.userId });
+        ids = user ? [user.id] : [];
+      } else if (rule.kind === 'unitHead') {
         const unit = await e.findOne(UnitSchema, { id: rule.unitId });
         if (!unit) throw ApplicationFailure.nonRetryable(`unit ${rule.unitId} does not exist`, 'unknown_unit');
         ids = unit.headUserId ? [unit.headUserId] : [];
@@ -210,6 +216,7 @@ export function createActivities(deps: ActivityDeps) {
             startedAt: new Date(p.startedAt),
             closedAt: null,
             result: null,
+            escalation: null,
             updatedAt: new Date(),
           })
           .onConflict('workflowId')
@@ -311,6 +318,49 @@ export function createActivities(deps: ActivityDeps) {
           'overdue',
           [...n.assigneeIds, ...supervisors.map((s) => s.id)],
           `「${n.title}」 is overdue since ${n.dueAt}`,
+        );
+      });
+    },
+
+    /** The overdue ladder as absolute instants, computed when the item falls overdue. */
+    async computeEscalation(input: { procedureType: string; effectiveDueDate: string }): Promise<EscalationStep[]> {
+      const ladder = deps.escalationLadders?.[input.procedureType] ?? DEFAULT_ESCALATION_LADDERS[input.procedureType] ?? [];
+      const y = yearOf(input.effectiveDueDate);
+      const overrides = await (deps.loadCalendar ?? ((years) => loadOverrides(em(), years)))([y, y + 1]);
+      const nineAm = (date: string): string => new Date(Date.parse(startOfChinaDay(date)) + 9 * 3600_000).toISOString();
+      try {
+        let finalDate: string | undefined;
+        return ladder.map((r) => {
+          if (r.atFinalDate) {
+            if (!finalDate) throw ApplicationFailure.nonRetryable(`rung ${r.rung} needs a warning with a final date before it`, 'bad_ladder');
+            return { rung: r.rung, at: startOfChinaDay(addDays(finalDate, 1)) };
+          }
+          const at = r.workingDaysAfterDue === 0 ? startOfChinaDay(addDays(input.effectiveDueDate, 1)) : nineAm(addWorkingDays(input.effectiveDueDate, r.workingDaysAfterDue, overrides));
+          if (r.finalDateWorkingDaysAfterDue !== undefined) {
+            finalDate = addWorkingDays(input.effectiveDueDate, r.finalDateWorkingDaysAfterDue, overrides);
+            return { rung: r.rung, at, finalDate };
+          }
+          return { rung: r.rung, at };
+        });
+      } catch (err) {
+        if (err instanceof CalendarNotCoveredError) throw ApplicationFailure.nonRetryable(err.message, 'calendar_not_covered');
+        throw err;
+      }
+    },
+
+    /** One rung of the overdue ladder: recorded, shown on the procedure, sent to supervisors and assignees. */
+    async escalate(n: NotifyInput & { rung: EscalationStep }): Promise<void> {
+      await em().transactional(async (tx) => {
+        await tx.nativeUpdate(ProcedureSchema, { workflowId: n.workflowId }, { escalation: n.rung, updatedAt: new Date() });
+        await insertAction(tx, { ...n, actorId: SYSTEM_ACTOR, action: 'escalate', data: n.rung });
+        const supervisors = await tx.find(AppUserSchema, { roles: { $contains: ['supervisor'] } });
+        const text = { supervisionNotice: '督办通知', warning: '预警', accountability: '问责' }[n.rung.rung];
+        await notify(
+          tx,
+          n,
+          'escalation',
+          [...n.assigneeIds, ...supervisors.map((s) => s.id)],
+          `${text}:「${n.title}」 overdue since ${n.dueAt}${n.rung.finalDate ? `; final date ${n.rung.finalDate}` : ''}`,
         );
       });
     },

@@ -4,6 +4,7 @@
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { NotificationSchema, TaskSchema, type Notification } from '../platform/entities';
+import { appendAudit } from './audit';
 
 export interface CloseTaskInput {
   taskId: string;
@@ -26,9 +27,18 @@ export interface NotifyUsersInput {
 export function createTaskActivities(deps: { orm: MikroORM }) {
   return {
     async closeTask(c: CloseTaskInput): Promise<void> {
-      await deps.orm.em
-        .fork()
-        .nativeUpdate(TaskSchema, { id: c.taskId, status: 'pending' }, { status: 'done', completedAt: new Date(c.at), completedBy: c.by, action: c.action });
+      await deps.orm.em.fork().transactional(async (tx) => {
+        await tx.nativeUpdate(TaskSchema, { id: c.taskId, status: 'pending' }, { status: 'done', completedAt: new Date(c.at), completedBy: c.by, action: c.action });
+        await appendAudit(tx, {
+          sourceKey: `task-closed:${c.taskId}`,
+          // Task ids are <workflowId>:<seq>.
+          workflowId: c.taskId.slice(0, c.taskId.lastIndexOf(':')),
+          kind: 'task:closed',
+          actorId: c.by,
+          at: c.at,
+          payload: { taskId: c.taskId, action: c.action },
+        });
+      });
     },
 
     async notifyUsers(n: NotifyUsersInput): Promise<void> {

@@ -71,6 +71,10 @@ const REFUSAL_STATUS: Record<RefusalCode, number> = {
   [Refusal.invalidTarget]: 422,
   [Refusal.cannotWithdraw]: 409,
   [Refusal.notAllowed]: 403,
+  [Refusal.invalidBallot]: 422,
+  [Refusal.alreadyVoted]: 409,
+  [Refusal.principalVotesLast]: 409,
+  [Refusal.quorumNotMet]: 422,
 };
 
 function fieldPath(path: PropertyKey[]): string {

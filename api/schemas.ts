@@ -5,7 +5,8 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { isValidDate } from '../domain/dates';
-import { DIFFICULTIES, ITEM_STEPS, PROCEDURE_TYPES } from '../workflows/definitions';
+import { APPROVAL_MODES, DIFFICULTIES, PROCEDURE_TYPES, ROLES } from '../workflows/definitions';
+import { VOTE_CHOICES } from '../workflows/lib/vote';
 
 extendZodWithOpenApi(z);
 
@@ -92,6 +93,14 @@ const InstitutionalRule = z
   .openapi('InstitutionalRule', { description: '建章立制: the rule adopted so the problem does not recur' });
 
 const comment = z.string().trim().max(2000).optional();
+/** A step's key within its procedure, e.g. review or decision. */
+const stepKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/, 'must be 1–32 letters, digits, "_" or "-", starting with a letter');
+const Ballot = z
+  .object({
+    candidateId: text(64),
+    choice: z.enum(VOTE_CHOICES).openapi({ description: 'agree 同意, disagree 不同意, defer 缓议' }),
+  })
+  .strict();
 export const ActBody = z
   .discriminatedUnion('action', [
     z
@@ -109,11 +118,23 @@ export const ActBody = z
       })
       .strict(),
     z.object({ action: z.literal('pass'), comment }).strict(),
+    z.object({ action: z.literal('approve'), comment }).strict(),
+    z
+      .object({
+        action: z.literal('vote'),
+        comment,
+        ballots: z
+          .array(Ballot)
+          .min(1, 'needs one ballot per candidate')
+          .max(100)
+          .openapi({ description: '票决: one ballot per candidate, every candidate of the step exactly once' }),
+      })
+      .strict(),
     z
       .object({
         action: z.literal('return'),
         comment: text(2000).openapi({ description: 'The reason; required' }),
-        returnTo: z.enum(ITEM_STEPS).optional().openapi({ description: 'This step or an earlier one; by default the first step' }),
+        returnTo: stepKey.optional().openapi({ description: 'This step or an earlier one (a step key); by default the first step' }),
       })
       .strict(),
     z.object({ action: z.literal('transfer'), comment, targetUserId: id.openapi({ description: '转办: who takes the task over' }) }).strict(),
@@ -155,8 +176,67 @@ export const ManageBody = z
     z.object({ action: z.literal('withdraw'), comment }).strict(),
     z.object({ action: z.literal('urge'), taskId: z.string().min(1).max(320), comment }).strict(),
     z.object({ action: z.literal('copy'), userIds: z.array(id).min(1, 'needs at least one person').max(50), comment }).strict(),
+    z.object({ action: z.literal('closeVote'), comment }).strict(),
   ])
-  .openapi('ManageBody', { description: '撤回 (initiator, before anyone acts), 催办 (supervisor or initiator), 抄送' });
+  .openapi('ManageBody', {
+    description: '撤回 (initiator, before anyone acts), 催办 (supervisor or initiator), 抄送, closeVote (the initiator closes a vote step, with a quorum present)',
+  });
+
+const RatioInput = z
+  .object({ num: z.number().int().min(0), den: z.number().int().min(1) })
+  .strict()
+  .refine((r) => r.num <= r.den, 'must be between 0 and 1 (num <= den)');
+
+export const AssigneeRuleInput = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('user'), userId: id }).strict(),
+    z.object({ kind: z.literal('role'), role: z.enum(ROLES), unitId: id }).strict(),
+    z.object({ kind: z.literal('unitHead'), unitId: id }).strict(),
+  ])
+  .openapi('AssigneeRule', { description: 'Resolved from master data when the step opens' });
+
+export const ApprovalStepBody = z
+  .object({
+    key: stepKey,
+    name: text(100),
+    mode: z.enum(APPROVAL_MODES).openapi({ description: 'sequential 依次, all 会签, any 或签, vote 票决' }),
+    assignees: AssigneeRuleInput,
+    candidates: z.array(text(64)).min(1, 'a vote step needs at least one candidate').max(50).optional(),
+    voteRule: z
+      .object({
+        quorum: RatioInput.optional().openapi({ description: 'Share of members present; default 2/3, met inclusively' }),
+        pass: RatioInput.optional().openapi({ description: 'Share of 应到 whose 同意 a candidate needs; default 1/2, met strictly' }),
+        principalId: id.optional().openapi({ description: 'The principal leader, a member, who votes last on each candidate' }),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const StartApprovalRequestBody = z
+  .object({
+    requestId: id.openapi({ description: 'Business key; the workflow id is approval-<requestId>', example: 'HT2026-031' }),
+    title: text(200),
+    steps: z.array(ApprovalStepBody).min(1, 'needs at least one step').max(10, 'at most 10 steps'),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    const keys = new Set<string>();
+    body.steps.forEach((s, i) => {
+      if (keys.has(s.key)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'key'], message: `step key ${s.key} appears twice` });
+      keys.add(s.key);
+      if (s.mode === 'vote') {
+        if (!s.candidates) ctx.addIssue({ code: 'custom', path: ['steps', i, 'candidates'], message: 'a vote step needs at least one candidate' });
+        else if (new Set(s.candidates).size !== s.candidates.length) {
+          ctx.addIssue({ code: 'custom', path: ['steps', i, 'candidates'], message: 'a candidate appears twice' });
+        }
+      } else {
+        if (s.candidates) ctx.addIssue({ code: 'custom', path: ['steps', i, 'candidates'], message: 'only vote steps have candidates' });
+        if (s.voteRule) ctx.addIssue({ code: 'custom', path: ['steps', i, 'voteRule'], message: 'only vote steps have a vote rule' });
+      }
+    });
+  })
+  .openapi('StartApprovalRequest');
 
 export const ManageResult = z
   .object({ action: z.string(), status: z.string(), notified: z.array(z.string()) })
@@ -190,6 +270,10 @@ export const ProcedureRow = z
     startedAt: z.string(),
     closedAt: z.string().nullable(),
     result: z.unknown(),
+    escalation: z
+      .object({ rung: z.string(), at: z.string(), finalDate: z.string().optional() })
+      .nullable()
+      .openapi({ description: 'The overdue ladder’s latest rung: supervisionNotice (督办通知), warning (预警, with a new final date), accountability (问责)' }),
   })
   .openapi('Procedure');
 

@@ -5,6 +5,7 @@
 import { EntitySchema } from '@mikro-orm/core';
 
 import type { Role } from '../workflows/definitions';
+import type { EscalationStep } from '../domain/escalation';
 
 /** A unit (单位): a responsible unit, a lead department or the inspection office. */
 export interface Unit {
@@ -47,6 +48,8 @@ export interface Procedure {
   startedAt: Date;
   closedAt: Date | null;
   result: unknown;
+  /** The overdue ladder's latest rung. */
+  escalation: EscalationStep | null;
   updatedAt: Date;
 }
 
@@ -170,6 +173,7 @@ export const ProcedureSchema = new EntitySchema<Procedure>({
     startedAt: { type: 'Date' },
     closedAt: { type: 'Date', nullable: true },
     result: { type: 'json', nullable: true },
+    escalation: { type: 'json', nullable: true },
     updatedAt: { type: 'Date' },
   },
 });

@@ -5,15 +5,20 @@
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { EscalationStep } from '../domain/escalation';
+import type { VoteChoice, VoteRule, VoteTally } from './lib/vote';
 
 /** Roles a user holds within their own unit (master data). */
 export const ROLES = ['staff', 'reviewer', 'approver', 'supervisor'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who a step is assigned to; resolved from master data when the step opens, then recorded. */
-export type AssigneeRule = { kind: 'role'; role: Role; unitId: string } | { kind: 'unitHead'; unitId: string };
+export type AssigneeRule =
+  | { kind: 'user'; userId: string }
+  | { kind: 'role'; role: Role; unitId: string }
+  | { kind: 'unitHead'; unitId: string };
 
-export const PROCEDURE_TYPES = ['rectification', 'rectificationItem'] as const;
+export const PROCEDURE_TYPES = ['rectification', 'rectificationItem', 'approvalRequest'] as const;
 export type ProcedureType = (typeof PROCEDURE_TYPES)[number];
 
 /** Search attributes the dev server registers at start and the worker registers on a cluster. */
@@ -41,6 +46,14 @@ export const Refusal = {
   cannotWithdraw: 'cannot_withdraw',
   /** Urging or copying by someone not entitled to. */
   notAllowed: 'not_allowed',
+  /** Ballots that do not cover every candidate exactly once, or name an unknown candidate or choice. */
+  invalidBallot: 'invalid_ballot',
+  /** A second ballot from the same member. */
+  alreadyVoted: 'already_voted',
+  /** The principal leader (主要负责人) votes after every other member present. */
+  principalVotesLast: 'principal_votes_last',
+  /** Closing a vote with too few members present: a decision without quorum is invalid. */
+  quorumNotMet: 'quorum_not_met',
 } as const;
 export type RefusalCode = (typeof Refusal)[keyof typeof Refusal];
 
@@ -99,11 +112,11 @@ export const ITEM_STEPS = ['submit', 'review', 'unitHead', 'leadDepartment', 'in
 export type ItemStep = (typeof ITEM_STEPS)[number];
 
 /**
- * Actions on a task. submit, pass and sign approve their step; return goes back to this or any
+ * Actions on a task. submit, pass, sign and approve approve their step; return goes back to this or any
  * earlier step with a reason; transfer (转办) hands the task to another person; addSigner (加签)
- * adds a signer before or after oneself.
+ * adds a signer before or after oneself; vote casts a member's ballots in a vote step (票决).
  */
-export const TASK_ACTIONS = ['submit', 'pass', 'sign', 'return', 'transfer', 'addSigner'] as const;
+export const TASK_ACTIONS = ['submit', 'pass', 'sign', 'approve', 'return', 'transfer', 'addSigner', 'vote'] as const;
 export type TaskAction = (typeof TASK_ACTIONS)[number];
 
 export interface Evidence {
@@ -130,6 +143,12 @@ export interface SignData {
   noRuleReason?: string;
 }
 
+/** One member's choice on one candidate: 同意, 不同意 or 缓议. */
+export interface BallotInput {
+  candidateId: string;
+  choice: VoteChoice;
+}
+
 export interface ActInput {
   taskId: string;
   actorId: string;
@@ -140,13 +159,16 @@ export interface ActInput {
   targetUserId?: string;
   /** addSigner: before or after oneself. */
   position?: 'before' | 'after';
-  /** return: the step to resume from; by default the first step. */
-  returnTo?: ItemStep;
+  /** return: the step to resume from (a step key of the procedure); by default the first step. */
+  returnTo?: string;
+  /** vote: one ballot per candidate, every candidate exactly once. */
+  ballots?: BallotInput[];
 }
 
 /**
  * Actions on a procedure rather than a task: withdraw (撤回, by the initiator while nobody has
  * acted), urge (催办, by a supervisor or the initiator) and copy (抄送, to people who must know).
+ * Closing a vote is its own Update (closeVoteUpdate), since only procedures with vote steps have it.
  */
 export const MANAGE_ACTIONS = ['withdraw', 'urge', 'copy'] as const;
 export type ManageAction = (typeof MANAGE_ACTIONS)[number];
@@ -164,8 +186,8 @@ export interface ManageInput {
 }
 
 export interface ManageResult {
-  action: ManageAction;
-  status: ItemStatus;
+  action: ManageAction | 'closeVote';
+  status: ItemStatus | ApprovalRequestStatus;
   notified: string[];
 }
 
@@ -183,7 +205,7 @@ export interface ActionRecord {
   taskId: string | null;
   step: string | null;
   actorId: string;
-  action: TaskAction | ManageAction | 'remind' | 'overdue';
+  action: TaskAction | ManageAction | 'closeVote' | 'remind' | 'overdue' | 'escalate';
   comment?: string;
   at: string;
 }
@@ -212,6 +234,8 @@ export interface ItemState {
   round: number;
   reminded: boolean;
   overdue: boolean;
+  /** Rungs of the overdue ladder reached so far (督办通知, 预警, 问责). */
+  escalations: EscalationStep[];
   /** The first open task; several are open at once in a step signed by all (会签). */
   currentTask: TaskView | null;
   openTasks: TaskView[];
@@ -237,8 +261,9 @@ export interface ItemResult {
 export interface ActResult {
   taskId: string;
   action: TaskAction;
-  status: ItemStatus;
-  stage: ItemStep | ItemStatus;
+  status: ItemStatus | ApprovalRequestStatus;
+  /** The step now running, or the procedure's final status. */
+  stage: string;
   /** The first task now open, if any. */
   nextTask: TaskView | null;
   openTasks: TaskView[];
@@ -282,12 +307,89 @@ export interface FeedbackState {
   summary: RectificationSummary | null;
 }
 
-export type ProcedureState = FeedbackState | ItemState;
+// ---------------------------------------------------------------------------------------------
+// Generic approval request (通用审批): a request routed through steps defined when it starts.
+
+export const APPROVAL_MODES = ['sequential', 'all', 'any', 'vote'] as const;
+/** 依次, 会签, 或签, 票决 (see workflows/lib/approval.ts). */
+export type ApprovalMode = (typeof APPROVAL_MODES)[number];
+
+export interface ApprovalStepInput {
+  key: string;
+  name: string;
+  mode: ApprovalMode;
+  assignees: AssigneeRule;
+  /** vote steps: what is voted on, e.g. candidate ids; at least one. */
+  candidates?: string[];
+  /** vote steps: quorum, pass share and principal; DEFAULT_VOTE_RULE by default. */
+  voteRule?: VoteRule;
+}
+
+export interface ApprovalRequestInput {
+  requestId: string;
+  title: string;
+  initiatorId: string;
+  /** 1–10 steps with unique keys, run in order. */
+  steps: ApprovalStepInput[];
+}
+
+export type ApprovalRequestStatus = 'open' | 'approved' | 'withdrawn';
+
+/** The result of one vote step (票决). */
+export interface VoteDecision {
+  step: string;
+  round: number;
+  tally: VoteTally;
+}
+
+/** The running step: its signer positions and, for a vote, who has voted and who is absent. */
+export interface ApprovalStepView {
+  key: string;
+  name: string;
+  mode: ApprovalMode;
+  round: number;
+  slots: { assigneeIds: string[]; state: string; taskId: string | null; after: number[] }[];
+  vote?: { candidates: string[]; members: string[]; voted: string[]; absent: string[]; closing: boolean };
+}
+
+export interface ApprovalRequestState {
+  type: 'approvalRequest';
+  workflowId: string;
+  requestId: string;
+  title: string;
+  initiatorId: string;
+  status: ApprovalRequestStatus;
+  stage: string;
+  round: number;
+  currentStep: ApprovalStepView | null;
+  currentTask: TaskView | null;
+  openTasks: TaskView[];
+  actions: ActionRecord[];
+  /** Per vote step, its latest tally. */
+  decisions: VoteDecision[];
+}
+
+export interface CloseVoteInput {
+  actorId: string;
+  comment?: string;
+}
+
+export interface ApprovalRequestResult {
+  status: 'approved' | 'withdrawn';
+  decisions: VoteDecision[];
+}
+
+export type ProcedureState = FeedbackState | ItemState | ApprovalRequestState;
 
 /** Act on a pending task of a rectification item. */
 export const actUpdate = defineUpdate<ActResult, [ActInput]>('act');
 /** Withdraw, urge or copy: actions on the procedure rather than on one task. */
 export const manageUpdate = defineUpdate<ManageResult, [ManageInput]>('manage');
+/**
+ * The initiator closes the running vote step (票决): who has not voted is absent. Refused without a
+ * quorum. Only procedures with vote steps (approvalRequest) handle it.
+ */
+export const closeVoteUpdate = defineUpdate<ManageResult, [CloseVoteInput]>('closeVote');
 /** The live state of any procedure. */
 export const stateQuery = defineQuery<ProcedureState>('state');
 
@@ -296,5 +398,6 @@ export const workflowIds = {
   rectification: (feedbackId: string): string => `rectification-${feedbackId}`,
   rectificationItem: (feedbackId: string, problemNo: string, unitId: string): string =>
     `rectification-${feedbackId}-p${problemNo}-${unitId}`,
+  approvalRequest: (requestId: string): string => `approval-${requestId}`,
 };
 export const taskId = (workflowId: string, seq: number): string => `${workflowId}:${seq}`;

@@ -4,7 +4,8 @@
  * office, whose signature is the 销号. The steps are approval steps (lib/approval.ts); a
  * deadline watcher runs alongside: reminder, then overdue.
  */
-import { allHandlersFinished, condition, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, log, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { EscalationStep } from '../domain/escalation';
 import {
   actUpdate,
   manageUpdate,
@@ -60,6 +61,7 @@ export async function rectificationItem(input: RectificationItemInput): Promise<
     round: 1,
     reminded: false,
     overdue: false,
+    escalations: [],
     currentTask: null,
     openTasks: [],
     submission: null,
@@ -214,6 +216,26 @@ export async function rectificationItem(input: RectificationItemInput): Promise<
       const n = notice();
       record({ seq: n.seq, taskId: n.taskId, step: n.step, actorId: 'system', action: 'overdue', at: n.at });
       await acts.markOverdue(n);
+    } else {
+      return;
+    }
+    // The overdue ladder, computed now from the calendar as it stands: a year may have been loaded
+    // since the item started. Until the calendar covers the ladder's dates, try again daily.
+    let ladder: EscalationStep[] | null = null;
+    while (ladder === null) {
+      try {
+        ladder = await acts.computeEscalation({ procedureType: 'rectificationItem', effectiveDueDate: d.effectiveDueDate });
+      } catch (err) {
+        log.warn('overdue ladder not computable yet', { workflowId, error: String(err) });
+        if (await condition(closed, '1 day')) return;
+      }
+    }
+    for (const rung of ladder) {
+      if (await waitUntil(closed, rung.at)) return;
+      state.escalations.push(rung);
+      const n = notice();
+      record({ seq: n.seq, taskId: n.taskId, step: n.step, actorId: 'system', action: 'escalate', at: n.at });
+      await acts.escalate({ ...n, rung });
     }
   };
 

@@ -3,17 +3,31 @@ import { z } from 'zod';
 import { assertCovered, CalendarNotCoveredError } from '../../domain/calendar';
 import { defaultDueDate, dueDateProblem } from '../../domain/rectification';
 import { loadOverrides } from '../../platform/calendar-store';
-import { ActionLogSchema, ProcedureSchema, UnitSchema, type Procedure } from '../../platform/entities';
+import { ActionLogSchema, AppUserSchema, ProcedureSchema, UnitSchema, type Procedure } from '../../platform/entities';
 import {
   SearchAttr,
   stateQuery,
   workflowIds,
+  type ApprovalRequestInput,
+  type ApprovalStepInput,
+  type AssigneeRule,
   type Problem as ProblemInput,
   type RectificationInput,
 } from '../../workflows/definitions';
+import type { approvalRequest } from '../../workflows/approval-request';
+import { DEFAULT_VOTE_RULE } from '../../workflows/lib/vote';
 import type { rectification } from '../../workflows/rectification';
 import { NotFound, Unavailable, Unprocessable, fromTemporal } from '../errors';
-import { ActionRow, ListQuery, ProcedureList, ProcedureRow, StartRectificationBody, StartResult, WorkflowIdParam } from '../schemas';
+import {
+  ActionRow,
+  ListQuery,
+  ProcedureList,
+  ProcedureRow,
+  StartApprovalRequestBody,
+  StartRectificationBody,
+  StartResult,
+  WorkflowIdParam,
+} from '../schemas';
 import type { RouteContext } from './context';
 
 const QUERY_DEADLINE_MS = 15_000;
@@ -33,6 +47,7 @@ export function procedureView(p: Procedure): z.infer<typeof ProcedureRow> {
     startedAt: p.startedAt.toISOString(),
     closedAt: p.closedAt?.toISOString() ?? null,
     result: p.result ?? null,
+    escalation: p.escalation ?? null,
   };
 }
 
@@ -120,6 +135,80 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
           items: problems.flatMap((p) => p.assignments.map((a) => workflowIds.rectificationItem(body.feedbackId, p.no, a.unitId))),
         },
       };
+    },
+  });
+
+  route({
+    method: 'post',
+    path: '/procedures/approvalRequest',
+    tag: 'procedures',
+    summary: 'Start a generic approval request (通用审批) routed through the steps it lists',
+    description:
+      'Each step is sequential (依次), all (会签), any (或签) or vote (票决, with candidates and a vote rule). ' +
+      'Every step but the first may return to an earlier one. The workflow id is approval-<requestId>.',
+    roles: ['staff'],
+    idempotent: true,
+    body: StartApprovalRequestBody,
+    response: { status: 201, schema: StartResult, description: 'The request has started' },
+    errors: [403, 409, 422],
+    handler: async ({ em, body, user }) => {
+      // Master data the steps name must exist, and each step must resolve to somebody now;
+      // otherwise the step would wait for master data that may never come.
+      const members = async (rule: AssigneeRule, field: string): Promise<string[]> => {
+        if (rule.kind === 'user') {
+          if (!(await em.findOne(AppUserSchema, { id: rule.userId }))) {
+            throw new Unprocessable('unknown_user', `${field}.userId: user ${rule.userId} does not exist`, { field: `${field}.userId` });
+          }
+          return [rule.userId];
+        }
+        const unit = await em.findOne(UnitSchema, { id: rule.unitId });
+        if (!unit) throw new Unprocessable('unknown_unit', `${field}.unitId: unit ${rule.unitId} does not exist`, { field: `${field}.unitId` });
+        const ids =
+          rule.kind === 'unitHead'
+            ? unit.headUserId
+              ? [unit.headUserId]
+              : []
+            : (await em.find(AppUserSchema, { unitId: rule.unitId, roles: { $contains: [rule.role] } })).map((u) => u.id);
+        if (ids.length === 0) throw new Unprocessable('no_assignee', `${field}: nobody in master data matches ${JSON.stringify(rule)}`, { field });
+        return ids;
+      };
+      const steps: ApprovalStepInput[] = [];
+      for (const [i, s] of body.steps.entries()) {
+        const field = `steps[${i}]`;
+        const ids = await members(s.assignees, `${field}.assignees`);
+        const step: ApprovalStepInput = { key: s.key, name: s.name, mode: s.mode, assignees: s.assignees };
+        if (s.mode === 'vote') {
+          const principalId = s.voteRule?.principalId;
+          if (principalId !== undefined && !ids.includes(principalId)) {
+            throw new Unprocessable('invalid_vote_rule', `${field}.voteRule.principalId: ${principalId} is not a member of this vote`, {
+              field: `${field}.voteRule.principalId`,
+            });
+          }
+          step.candidates = s.candidates ?? [];
+          step.voteRule = {
+            quorum: s.voteRule?.quorum ?? DEFAULT_VOTE_RULE.quorum,
+            pass: s.voteRule?.pass ?? DEFAULT_VOTE_RULE.pass,
+            ...(principalId !== undefined ? { principalId } : {}),
+          };
+        }
+        steps.push(step);
+      }
+      const input: ApprovalRequestInput = { requestId: body.requestId, title: body.title, initiatorId: user.id, steps };
+      const workflowId = workflowIds.approvalRequest(body.requestId);
+      const handle = await deps.client.workflow.start<typeof approvalRequest>('approvalRequest', {
+        taskQueue: deps.taskQueue,
+        workflowId,
+        args: [input],
+        // A request is started once; the business id makes a second start a conflict.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        typedSearchAttributes: [
+          { key: SearchAttr.procedureType, value: 'approvalRequest' },
+          { key: SearchAttr.units, value: [...new Set(steps.flatMap((s) => ('unitId' in s.assignees ? [s.assignees.unitId] : [])))].sort() },
+          { key: SearchAttr.stage, value: steps[0]?.key ?? '' },
+        ],
+      });
+      return { status: 201, body: { workflowId, runId: handle.firstExecutionRunId, type: 'approvalRequest', items: [] } };
     },
   });
 

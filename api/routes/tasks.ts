@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import { AppUserSchema, NotificationSchema, ProcedureSchema, TaskSchema, type Task } from '../../platform/entities';
-import { actUpdate, manageUpdate } from '../../workflows/definitions';
+import { actUpdate, closeVoteUpdate, manageUpdate } from '../../workflows/definitions';
 import { Conflict, NotFound, Unavailable, Unprocessable, fromTemporal } from '../errors';
 import { ActBody, ActResult, ManageBody, ManageResult, NotificationRow, ProcedureRow, TaskIdParam, TaskRow, WorkflowIdParam } from '../schemas';
 import type { RouteContext } from './context';
@@ -97,6 +97,7 @@ export function taskRoutes({ route, deps }: RouteContext): void {
               ...('targetUserId' in body ? { targetUserId: body.targetUserId } : {}),
               ...('position' in body ? { position: body.position } : {}),
               ...('returnTo' in body && body.returnTo ? { returnTo: body.returnTo } : {}),
+              ...('ballots' in body ? { ballots: body.ballots } : {}),
             },
           ],
           // Temporal deduplicates Updates by id within a workflow run: a concurrent repeat gets the first outcome.
@@ -111,10 +112,11 @@ export function taskRoutes({ route, deps }: RouteContext): void {
     method: 'post',
     path: '/procedures/:workflowId/actions',
     tag: 'tasks',
-    summary: 'Withdraw (撤回), urge (催办) or copy (抄送) a rectification item',
+    summary: 'Withdraw (撤回), urge (催办) or copy (抄送) a rectification item or an approval request; close a vote',
     description:
       'withdraw: the initiator, while nobody has acted; urge: a supervisor or the initiator, on a pending task, ' +
-      'notifies its assignees; copy: someone taking part, or a supervisor, informs people who do not sign.',
+      'notifies its assignees; copy: someone taking part, or a supervisor, informs people who do not sign; ' +
+      'closeVote (approval requests): the initiator closes the running vote step, refused without a quorum.',
     idempotent: true,
     params: WorkflowIdParam,
     body: ManageBody,
@@ -123,8 +125,18 @@ export function taskRoutes({ route, deps }: RouteContext): void {
     handler: async ({ em, user, params, body, idempotencyKey }) => {
       const proc = await em.findOne(ProcedureSchema, { workflowId: params.workflowId });
       if (!proc) throw new NotFound('procedure_not_found', `procedure ${params.workflowId} not found`);
-      if (proc.type !== 'rectificationItem') {
-        throw new Unprocessable('action_not_allowed', `${body.action} applies to a rectification item, not a ${proc.type}`);
+      if (proc.type !== 'rectificationItem' && proc.type !== 'approvalRequest') {
+        throw new Unprocessable('action_not_allowed', `${body.action} applies to a rectification item or an approval request, not a ${proc.type}`);
+      }
+      if (body.action === 'closeVote') {
+        if (proc.type !== 'approvalRequest') throw new Unprocessable('action_not_allowed', `closeVote applies to an approval request, not a ${proc.type}`);
+        const closed = await runUpdate(deps.client, () =>
+          deps.client.workflow.getHandle(params.workflowId).executeUpdate(closeVoteUpdate, {
+            args: [{ actorId: user.id, ...(body.comment ? { comment: body.comment } : {}) }],
+            updateId: `${user.id}:${idempotencyKey}`,
+          }),
+        );
+        return { status: 200, body: closed };
       }
       if (body.action === 'copy') await assertUsersExist(em, body.userIds, 'userIds');
       const result = await runUpdate(deps.client, () =>

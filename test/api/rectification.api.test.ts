@@ -137,9 +137,14 @@ describe('a rectification driven to 销号 over HTTP', () => {
     const wf = await startFeedback(fid);
     await inboxTask('jyj-staff', wf, 'submit');
     // The deadline itself is covered by the workflow tests; here only the listing is under test.
-    await t.orm.em.fork().nativeUpdate(ProcedureSchema, { workflowId: wf }, { overdue: true });
+    await t.orm.em
+      .fork()
+      .nativeUpdate(ProcedureSchema, { workflowId: wf }, { overdue: true, escalation: { rung: 'warning', at: '2027-01-08T01:00:00.000Z', finalDate: '2027-01-22' } });
     const r = await h.call('GET', '/supervision/overdue', { token: await h.login('dc-supervisor') });
-    expect(r.body.map((p: { workflowId: string }) => p.workflowId)).toContain(wf);
+    expect(r.body.find((p: { workflowId: string }) => p.workflowId === wf)).toMatchObject({
+      overdue: true,
+      escalation: { rung: 'warning', finalDate: '2027-01-22' },
+    });
     const listed = await h.call('GET', `/procedures?overdue=true&type=rectificationItem`, { token: await h.login('dc-supervisor') });
     expect(listed.body.items.map((p: { workflowId: string }) => p.workflowId)).toContain(wf);
   });

@@ -145,3 +145,28 @@ describe('calendar overrides (a loaded year)', () => {
     expect(d.remindAt).toBe('2027-03-10T01:00:00.000Z');
   });
 });
+
+describe('computeEscalation activity (the overdue ladder from the working-day calendar)', () => {
+  const acts = createActivities({ orm: {} as MikroORM, loadCalendar: async () => NO_OVERRIDES });
+
+  test('督办通知 when overdue, 预警 five working days later with a final date, 问责 once that date has passed', async () => {
+    // Due 09-30; the National Day holiday (10-01..10-07) and the make-up Saturday 10-10 shape the ladder.
+    const ladder = await acts.computeEscalation({ procedureType: 'rectificationItem', effectiveDueDate: '2026-09-30' });
+    expect(ladder).toEqual([
+      { rung: 'supervisionNotice', at: '2026-09-30T16:00:00.000Z' },
+      // 10-08, 10-09, 10-10, 10-12, 10-13: the fifth working day, at 09:00 China time.
+      { rung: 'warning', at: '2026-10-13T01:00:00.000Z', finalDate: '2026-10-27' },
+      { rung: 'accountability', at: '2026-10-27T16:00:00.000Z' },
+    ]);
+  });
+
+  test('a ladder that reaches an uncovered year is refused, not guessed', async () => {
+    await expect(acts.computeEscalation({ procedureType: 'rectificationItem', effectiveDueDate: '2026-12-31' })).rejects.toMatchObject({
+      type: 'calendar_not_covered',
+    });
+  });
+
+  test('a procedure type without a ladder has no rungs', async () => {
+    await expect(acts.computeEscalation({ procedureType: 'none', effectiveDueDate: '2026-09-30' })).resolves.toEqual([]);
+  });
+});

@@ -21,6 +21,7 @@ import {
   type RectificationInput,
 } from '../../workflows/definitions';
 import type { rectification } from '../../workflows/rectification';
+import type { Activities } from '../../activities';
 import { eventually, setupTestEnv, uniqueId, type TestEnv } from '../helpers/env';
 
 let t: TestEnv;
@@ -31,14 +32,14 @@ afterAll(async () => {
   await t?.teardown();
 });
 
-function makeWorker(taskQueue: string, deadlines?: () => Deadlines): Promise<Worker> {
+function makeWorker(taskQueue: string, activityOverrides?: Partial<Activities>): Promise<Worker> {
   return createWorker({
     connection: t.env.nativeConnection,
     namespace: 'default',
     taskQueue,
     orm: t.orm,
     workflowBundle: t.bundle,
-    ...(deadlines ? { activityOverrides: { computeItemDeadlines: async () => deadlines() } } : {}),
+    ...(activityOverrides ? { activityOverrides } : {}),
   });
 }
 
@@ -240,14 +241,22 @@ test('refused actions are rejected by the validator and leave no trace in histor
   });
 });
 
-test('a reminder goes out before the deadline; past it the item is overdue in Temporal and PostgreSQL', async () => {
+test('a reminder before the deadline; past it the item is overdue, then climbs the ladder 督办通知 → 预警 → 问责', async () => {
   const taskQueue = uniqueId('tq');
-  // Compressed clock: the reminder in 1 s, the deadline in 3 s. Production uses the real calendar.
-  const worker = await makeWorker(taskQueue, () => ({
-    effectiveDueDate: '2026-12-31',
-    remindAt: new Date(Date.now() + 1_000).toISOString(),
-    dueAt: new Date(Date.now() + 3_000).toISOString(),
-  }));
+  // Compressed clock: the reminder in 1 s, the deadline in 3 s, the rungs a second apart after
+  // that. Production computes all of them from the working-day calendar.
+  const worker = await makeWorker(taskQueue, {
+    computeItemDeadlines: async (): Promise<Deadlines> => ({
+      effectiveDueDate: '2026-12-31',
+      remindAt: new Date(Date.now() + 1_000).toISOString(),
+      dueAt: new Date(Date.now() + 3_000).toISOString(),
+    }),
+    computeEscalation: async () => [
+      { rung: 'supervisionNotice', at: new Date(Date.now() + 500).toISOString() },
+      { rung: 'warning', at: new Date(Date.now() + 1_000).toISOString(), finalDate: '2027-01-22' },
+      { rung: 'accountability', at: new Date(Date.now() + 1_500).toISOString() },
+    ],
+  });
   await worker.runUntil(async () => {
     const fid = uniqueId('fb');
     const handle = await start(taskQueue, feedback(fid));
@@ -258,7 +267,7 @@ test('a reminder goes out before the deadline; past it the item is overdue in Te
       return st.overdue ? st : undefined;
     }, 30_000, 'the item to fall overdue');
     expect(s.reminded).toBe(true);
-    expect(s.actions.map((a) => a.action)).toEqual(['remind', 'overdue']);
+    expect(s.actions.map((a) => a.action).slice(0, 2)).toEqual(['remind', 'overdue']);
 
     const desc = await t.env.client.workflow.getHandle(wf).describe();
     expect(desc.typedSearchAttributes.get(SearchAttr.overdue)).toBe(true);
@@ -272,6 +281,23 @@ test('a reminder goes out before the deadline; past it the item is overdue in Te
     const notes = await em.find(NotificationSchema, { workflowId: wf }, { orderBy: { id: 'asc' } });
     expect(notes.filter((n) => n.kind === 'remind').map((n) => n.userId)).toEqual(['jyj-staff']);
     expect(notes.filter((n) => n.kind === 'overdue').map((n) => n.userId).sort()).toEqual(['dc-supervisor', 'jyj-staff']);
+
+    // The ladder: each rung recorded in the workflow, on the projection and in the action log,
+    // and sent to the supervisors.
+    const climbed = await eventually(async () => {
+      const st = await itemState(wf);
+      return st.escalations.length === 3 ? st : undefined;
+    }, 30_000, 'the ladder to reach accountability');
+    expect(climbed.escalations.map((e) => e.rung)).toEqual(['supervisionNotice', 'warning', 'accountability']);
+    expect(climbed.escalations[1]?.finalDate).toBe('2027-01-22');
+    const escalated = await eventually(async () => {
+      const p = await em.fork().findOne(ProcedureSchema, { workflowId: wf });
+      return p && p.escalation?.rung === 'accountability' ? p : undefined;
+    }, 10_000, 'the escalation projection');
+    expect(escalated.overdue).toBe(true);
+    expect(await em.fork().count(ActionLogSchema, { workflowId: wf, action: 'escalate' })).toBe(3);
+    const ladderNotes = await em.fork().find(NotificationSchema, { workflowId: wf, kind: 'escalation', userId: 'dc-supervisor' });
+    expect(ladderNotes.map((n) => n.message.slice(0, 4)).sort()).toEqual(['督办通知', '问责:「', '预警:「'].sort());
 
     // Signed off late: the summary counts it as not on time.
     await driveToSignOff(wf, 'jyj');

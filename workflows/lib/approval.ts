@@ -4,17 +4,26 @@
  * A step has signers, arranged by its mode:
  * - sequential (依次): one after another;
  * - all (会签): in parallel, every one must approve;
- * - any (或签): one shared task, the first approval completes the step.
+ * - any (或签): one shared task, the first approval completes the step;
+ * - vote (票决): every member gets a task at once and casts one ballot per candidate (lib/vote.ts).
  * On a pending task a signer may approve, return to any earlier step with a reason, transfer (转办)
  * to another person, or add a signer before or after themselves (加签). Deterministic: this runs
  * inside workflows, and every side effect goes through the (local) activities passed in.
+ *
+ * A vote step is a collective decision, so a member can only vote: no return, transfer or added
+ * signer, since one member must not override the meeting or vote by proxy. It completes when every
+ * member has voted, or when the organizer closes it (closeVote) with a quorum present. Members who
+ * never vote are absent. The principal leader votes last on each candidate: while others may still
+ * vote, their ballot is refused; closing the vote with the principal still to vote marks everyone
+ * else absent and leaves the principal's task open, so the principal then votes and the step ends.
  */
 import { condition } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { Refusal, taskId as makeTaskId, type AssigneeRule, type TaskView } from '../definitions';
+import { Refusal, taskId as makeTaskId, type ApprovalMode, type AssigneeRule, type BallotInput, type TaskView } from '../definitions';
 import { refuse } from './refuse';
+import { ballotProblem, DEFAULT_VOTE_RULE, isVoteChoice, meetsQuorum, tally, type Ballot, type VoteRule, type VoteTally } from './vote';
 
-export type ApprovalMode = 'sequential' | 'all' | 'any';
+export type { ApprovalMode };
 
 export interface StepDef<K extends string = string> {
   key: K;
@@ -24,6 +33,10 @@ export interface StepDef<K extends string = string> {
   approveActions: readonly string[];
   /** Whether a signer here may return the procedure to an earlier step. */
   canReturn: boolean;
+  /** vote steps: what the members vote on. */
+  candidates?: readonly string[];
+  /** vote steps: DEFAULT_VOTE_RULE when left out. */
+  voteRule?: VoteRule;
 }
 
 /** What a person asks to do on one task. */
@@ -38,9 +51,12 @@ export interface TaskActInput {
   position?: 'before' | 'after';
   /** return: the step to resume from; by default the first step. */
   returnTo?: string;
+  /** vote: one ballot per candidate. */
+  ballots?: BallotInput[];
 }
 
-type SlotState = 'waiting' | 'pending' | 'approved';
+/** In a vote step, approved means voted, and absent means the vote closed before the member voted. */
+type SlotState = 'waiting' | 'pending' | 'approved' | 'absent';
 
 /** A signer position in the running step; a transfer changes who holds it, not the position. */
 interface Slot {
@@ -57,12 +73,28 @@ export interface StepRunView {
   mode: ApprovalMode;
   round: number;
   slots: { assigneeIds: string[]; state: SlotState; taskId: string | null; after: number[] }[];
+  vote?: { candidates: string[]; members: string[]; voted: string[]; absent: string[]; closing: boolean };
 }
 
 export type StepOutcome<K extends string> =
-  | { kind: 'approved'; by: string; data?: unknown }
+  /** tally: a vote step's result. */
+  | { kind: 'approved'; by: string; data?: unknown; tally?: VoteTally }
   | { kind: 'returned'; to: K; by: string; reason: string }
   | { kind: 'withdrawn'; by: string };
+
+/** The ballot box of a running vote step. */
+interface VoteRun {
+  rule: VoteRule;
+  candidates: readonly string[];
+  /** 应到: the members the step resolved to. */
+  members: string[];
+  /** In the order cast; each member casts all their ballots at once. */
+  ballots: Ballot[];
+  /** Members recorded absent when the vote closed. */
+  absent: string[];
+  /** Closed for everyone but the principal, who is still to vote. */
+  closing: boolean;
+}
 
 interface Running<K extends string> {
   def: StepDef<K>;
@@ -70,6 +102,13 @@ interface Running<K extends string> {
   slots: Slot[];
   outcome: StepOutcome<K> | null;
   lastApproval: { by: string; data?: unknown } | null;
+  vote?: VoteRun;
+}
+
+/** The smallest number present that meets the rule's quorum. */
+function quorumNeeded(rule: VoteRule, shouldAttend: number): number {
+  for (let n = 0; n <= shouldAttend; n++) if (meetsQuorum(rule, shouldAttend, n)) return n;
+  return shouldAttend + 1;
 }
 
 export interface ApprovalFlowOptions<K extends string> {
@@ -111,28 +150,46 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
     await opts.acts.openTask({ ...task, workflowId: opts.workflowId, procedureType: opts.procedureType, dueAt: opts.dueAt() });
   }
 
+  /** How many openReady calls are still opening tasks: a step's tasks open one after another. */
+  let opening = 0;
+
   /** Opens every waiting slot whose predecessors have all approved. */
   async function openReady(): Promise<void> {
     const r = running as Running<K>;
-    for (const slot of r.slots) {
-      if (slot.state !== 'waiting') continue;
-      const ready = slot.after.every((id) => r.slots.find((s) => s.id === id)?.state === 'approved');
-      if (ready) await openSlot(slot);
+    opening += 1;
+    try {
+      for (const slot of r.slots) {
+        if (slot.state !== 'waiting') continue;
+        const ready = slot.after.every((id) => r.slots.find((s) => s.id === id)?.state === 'approved');
+        if (ready) await openSlot(slot);
+      }
+    } finally {
+      opening -= 1;
     }
   }
 
   function complete(r: Running<K>): boolean {
-    return r.outcome !== null || (r.slots.length > 0 && r.slots.every((s) => s.state === 'approved'));
+    return r.outcome !== null || (r.slots.length > 0 && r.slots.every((s) => s.state === 'approved' || s.state === 'absent'));
+  }
+
+  const voted = (v: VoteRun): string[] => v.members.filter((m) => v.ballots.some((b) => b.memberId === m));
+  /** 实到 while the vote runs: everyone not recorded absent. */
+  const presentNow = (v: VoteRun): string[] => v.members.filter((m) => !v.absent.includes(m));
+
+  function finalTally(v: VoteRun): VoteTally {
+    // Members who never voted are absent; the ballots were checked one by one as they were cast.
+    return tally(v.rule, { members: v.members, present: voted(v), candidates: v.candidates, ballots: v.ballots });
   }
 
   /** Runs one step to its end: every signer approved, or a return. */
   async function runStep(key: K, round: number): Promise<StepOutcome<K>> {
     const def = opts.steps[stepIndex(key)] as StepDef<K>;
     const assigneeIds = await opts.acts.resolveAssignees(def.assignees);
+    const members = def.mode === 'vote' ? [...new Set(assigneeIds)] : assigneeIds;
     const slots: Slot[] =
       def.mode === 'any'
         ? [{ id: 0, assigneeIds, state: 'waiting', after: [], task: null }]
-        : assigneeIds.map((userId, i) => ({
+        : members.map((userId, i) => ({
             id: i,
             assigneeIds: [userId],
             state: 'waiting' as const,
@@ -140,25 +197,70 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
             task: null,
           }));
     running = { def, round, slots, outcome: null, lastApproval: null };
+    if (def.mode === 'vote') {
+      running.vote = { rule: def.voteRule ?? DEFAULT_VOTE_RULE, candidates: def.candidates ?? [], members, ballots: [], absent: [], closing: false };
+    }
     await openReady();
     const r = running;
     await condition(() => complete(r));
     running = null;
-    return r.outcome ?? { kind: 'approved', by: r.lastApproval?.by ?? '', data: r.lastApproval?.data };
+    if (r.outcome) return r.outcome;
+    return { kind: 'approved', by: r.lastApproval?.by ?? '', data: r.lastApproval?.data, ...(r.vote ? { tally: finalTally(r.vote) } : {}) };
+  }
+
+  /** A vote step's refusals for one member's ballots, checked synchronously like every other action. */
+  function validateBallots(v: VoteRun, a: TaskActInput): void {
+    const ballots = a.ballots ?? [];
+    const seen = new Set<string>();
+    for (const [i, b] of ballots.entries()) {
+      const field = `ballots[${i}]`;
+      if (!v.candidates.includes(b.candidateId)) {
+        throw refuse(Refusal.invalidBallot, `${field}: ${b.candidateId} is not a candidate; the candidates are ${v.candidates.join(', ')}`, { field: `${field}.candidateId` });
+      }
+      if (seen.has(b.candidateId)) throw refuse(Refusal.invalidBallot, `${field}: ${b.candidateId} appears twice`, { field: `${field}.candidateId` });
+      seen.add(b.candidateId);
+      if (!isVoteChoice(b.choice)) throw refuse(Refusal.invalidBallot, `${field}: choice must be agree, disagree or defer`, { field: `${field}.choice` });
+    }
+    const missing = v.candidates.filter((c) => !seen.has(c));
+    if (missing.length > 0) {
+      throw refuse(Refusal.invalidBallot, `a ballot must cover every candidate exactly once; missing: ${missing.join(', ')}`, { field: 'ballots', missing });
+    }
+    const state = { members: v.members, present: presentNow(v), candidates: v.candidates, ballots: v.ballots };
+    for (const b of ballots) {
+      const problem = ballotProblem(v.rule, state, a.actorId, b.candidateId);
+      if (!problem) continue;
+      const code =
+        problem.code === 'already_voted'
+          ? Refusal.alreadyVoted
+          : problem.code === 'principal_votes_last'
+            ? Refusal.principalVotesLast
+            : problem.code === 'unknown_candidate'
+              ? Refusal.invalidBallot
+              : Refusal.notAssignee;
+      throw refuse(code, problem.message, { candidateId: b.candidateId });
+    }
   }
 
   /** The synchronous checks an Update validator runs: refusals leave no trace. */
   function validate(a: TaskActInput): void {
     const r = running;
+    if (r?.vote && !r.outcome && a.action === 'vote') {
+      const done = r.slots.find((s) => s.state === 'approved' && s.task?.taskId === a.taskId && s.assigneeIds.includes(a.actorId));
+      if (done) throw refuse(Refusal.alreadyVoted, `${a.actorId} has already voted at step ${r.def.key}`, { taskId: a.taskId });
+    }
     const slot = pendingSlotOf(a.taskId);
     if (!r || !slot || r.outcome) throw refuse(Refusal.taskNotPending, `task ${a.taskId} is not pending`, { taskId: a.taskId });
     if (!slot.assigneeIds.includes(a.actorId)) {
       throw refuse(Refusal.notAssignee, `task ${a.taskId} is not assigned to you`, { taskId: a.taskId });
     }
-    const allowed = [...r.def.approveActions, ...(r.def.canReturn ? ['return'] : []), 'transfer', ...(r.def.mode === 'any' ? [] : ['addSigner'])];
+    const allowed =
+      r.def.mode === 'vote'
+        ? ['vote']
+        : [...r.def.approveActions, ...(r.def.canReturn ? ['return'] : []), 'transfer', ...(r.def.mode === 'any' ? [] : ['addSigner'])];
     if (!allowed.includes(a.action)) {
       throw refuse(Refusal.actionNotAllowed, `step ${r.def.key} allows ${allowed.join(', ')}, not ${a.action}`, { step: r.def.key, allowed });
     }
+    if (r.vote) validateBallots(r.vote, a);
     const holders = new Set(r.slots.filter((s) => s.state !== 'approved').flatMap((s) => s.assigneeIds));
     if (a.action === 'return') {
       const to = a.returnTo ?? opts.steps[0]?.key;
@@ -204,6 +306,10 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
       if (r.def.mode !== 'any') slot.assigneeIds = [a.targetUserId as string];
       slot.state = 'waiting';
       toOpen.push(slot);
+    } else if (a.action === 'vote' && r.vote) {
+      slot.state = 'approved';
+      for (const b of a.ballots ?? []) r.vote.ballots.push({ memberId: a.actorId, candidateId: b.candidateId, choice: b.choice });
+      r.lastApproval = { by: a.actorId };
     } else if (a.action === 'addSigner') {
       const added: Slot = { id: r.slots.length, assigneeIds: [a.targetUserId as string], state: 'waiting', after: [], task: null };
       if (a.position === 'before') {
@@ -232,7 +338,9 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
       // Approvals carry their step's data; transfers, added signers and returns say where they went.
       data:
         data ??
-        (a.action === 'transfer' || a.action === 'addSigner' || a.action === 'return'
+        (a.action === 'vote'
+          ? { ballots: a.ballots ?? [] }
+          : a.action === 'transfer' || a.action === 'addSigner' || a.action === 'return'
           ? { targetUserId: a.targetUserId, position: a.position, returnTo: a.returnTo ?? (a.action === 'return' ? opts.steps[0]?.key : undefined) }
           : undefined),
       at,
@@ -244,6 +352,51 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
     }
   }
 
+  /** Why the running step's vote cannot be closed now; throws a refusal. */
+  function validateCloseVote(): void {
+    const r = running;
+    if (!r?.vote || r.outcome) throw refuse(Refusal.actionNotAllowed, 'no vote is open: the current step is not a vote');
+    const v = r.vote;
+    const principal = v.rule.principalId;
+    const principalToVote = principal !== undefined && !v.closing && v.members.includes(principal) && !voted(v).includes(principal);
+    // The principal still to vote counts as present: closing leaves their task open so they vote last.
+    const present = voted(v).length + (principalToVote ? 1 : 0);
+    if (!meetsQuorum(v.rule, v.members.length, present)) {
+      const needed = quorumNeeded(v.rule, v.members.length);
+      throw refuse(
+        Refusal.quorumNotMet,
+        `no quorum: ${present} of ${v.members.length} members present (voted${principalToVote ? ', or the principal still to vote' : ''}), at least ${needed} needed; a decision without quorum is invalid`,
+        { present, shouldAttend: v.members.length, needed },
+      );
+    }
+  }
+
+  /**
+   * Closes the running vote: every member who has not voted is absent, except a principal still to
+   * vote, whose task stays open; a second close then records the principal absent too. Returns the
+   * members recorded absent.
+   */
+  async function closeVote(by: string, at: string): Promise<string[]> {
+    const r = running as Running<K>;
+    const v = r.vote as VoteRun;
+    const principal = v.rule.principalId;
+    const keepPrincipal = principal !== undefined && !v.closing && v.members.includes(principal) && !voted(v).includes(principal);
+    const toClose: TaskView[] = [];
+    const absent: string[] = [];
+    for (const s of r.slots) {
+      if (s.state !== 'pending') continue;
+      if (keepPrincipal && s.assigneeIds.includes(principal)) continue;
+      s.state = 'absent';
+      absent.push(...s.assigneeIds);
+      if (s.task) toClose.push(s.task);
+    }
+    v.absent.push(...absent);
+    v.closing = true;
+    r.lastApproval = { by };
+    for (const t of toClose) await opts.acts.closeTask({ taskId: t.taskId, at, by, action: 'absent' });
+    return absent;
+  }
+
   return {
     runStep,
     validate,
@@ -251,12 +404,27 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
     openTasks,
     stepIndex,
     hasAnyoneActed: (): boolean => anyoneActed,
+    /** Whether every task the running step can open now is open (and projected). */
+    isSettled: (): boolean => opening === 0 && openTasks().length > 0,
+    validateCloseVote,
+    closeVote,
     view: (): StepRunView | null =>
       running && {
         key: running.def.key,
         mode: running.def.mode,
         round: running.round,
         slots: running.slots.map((s) => ({ assigneeIds: s.assigneeIds, state: s.state, taskId: s.task?.taskId ?? null, after: s.after })),
+        ...(running.vote
+          ? {
+              vote: {
+                candidates: [...running.vote.candidates],
+                members: [...running.vote.members],
+                voted: voted(running.vote),
+                absent: [...running.vote.absent],
+                closing: running.vote.closing,
+              },
+            }
+          : {}),
       },
     /** Closes every open task, e.g. when the procedure is withdrawn. */
     async cancelAll(by: string, at: string): Promise<void> {

@@ -1,0 +1,214 @@
+/**
+ * The generic approval request (通用审批) over HTTP, with the worker, a real Temporal dev server and a
+ * real PostgreSQL behind it: one request through a 会签 step and a 票决 step to its end, and the 4xx cases.
+ */
+import { ActionLogSchema, IdempotencyRecordSchema } from '../../platform/entities';
+import { workflowIds } from '../../workflows/definitions';
+import { http, startApi, type ApiHarness } from '../helpers/api';
+import { eventually, setupTestEnv, uniqueId, type TestEnv } from '../helpers/env';
+import { addCommittee } from '../helpers/members';
+
+let t: TestEnv;
+let api: ApiHarness;
+let h: ReturnType<typeof http>;
+let committee: string[];
+let leaders: string[];
+
+beforeAll(async () => {
+  t = await setupTestEnv();
+  committee = await addCommittee(t.orm, 'cwh', 'cw', 9);
+  leaders = await addCommittee(t.orm, 'ld', 'ld', 2);
+  api = await startApi(t);
+  h = http(api.baseUrl);
+});
+afterAll(async () => {
+  await api?.stop();
+  await t?.teardown();
+});
+
+const key = () => uniqueId('key-0000');
+
+function body(requestId: string, overrides: Record<string, unknown> = {}) {
+  return {
+    requestId,
+    title: '拟任人选讨论决定',
+    steps: [
+      { key: 'countersign', name: '会签', mode: 'all', assignees: { kind: 'role', role: 'approver', unitId: 'ld' } },
+      {
+        key: 'decision',
+        name: '常委会票决',
+        mode: 'vote',
+        assignees: { kind: 'role', role: 'approver', unitId: 'cwh' },
+        candidates: ['张三', '李四'],
+        voteRule: { principalId: 'cw-9' },
+      },
+    ],
+    ...overrides,
+  };
+}
+
+async function startRequest(b: unknown) {
+  return h.call('POST', '/procedures/approvalRequest', { token: await h.login('zzb-staff'), key: key(), body: b });
+}
+
+async function inboxTask(user: string, workflowId: string, step: string): Promise<string> {
+  const token = await h.login(user);
+  return eventually(async () => {
+    const r = await h.call('GET', '/inbox', { token });
+    return (r.body as { id: string; workflowId: string; step: string }[]).find((x) => x.workflowId === workflowId && x.step === step)?.id;
+  }, 30_000, `${user}'s ${step} task on ${workflowId}`);
+}
+
+async function actAs(user: string, taskId: string, b: unknown, k = key()) {
+  return h.call('POST', `/tasks/${taskId}/actions`, { token: await h.login(user), key: k, body: b });
+}
+
+const ballots = (a: string, b: string) => [
+  { candidateId: '张三', choice: a },
+  { candidateId: '李四', choice: b },
+];
+
+test('a request through a 会签 step and a 票决 step to its end', async () => {
+  const rid = uniqueId('req');
+  const wf = workflowIds.approvalRequest(rid);
+  const started = await startRequest(body(rid));
+  expect(started.status).toBe(201);
+  expect(started.body).toMatchObject({ workflowId: wf, type: 'approvalRequest' });
+  const dup = await startRequest(body(rid));
+  expect(dup.status).toBe(409);
+  expect(dup.body.code).toBe('procedure_exists');
+
+  // 会签: both leaders' tasks are open at once; the step waits for the second.
+  const t1 = await inboxTask(leaders[0]!, wf, 'countersign');
+  const t2 = await inboxTask(leaders[1]!, wf, 'countersign');
+  const first = await actAs(leaders[1]!, t2, { action: 'approve', comment: '同意' });
+  expect(first.status).toBe(200);
+  expect(first.body).toMatchObject({ status: 'open', stage: 'countersign', openTasks: [{ taskId: t1 }] });
+  const second = await actAs(leaders[0]!, t1, { action: 'approve' });
+  expect(second.status).toBe(200);
+  expect(second.body.stage).toBe('decision');
+  expect(second.body.openTasks).toHaveLength(9);
+
+  // 票决: the principal (cw-9) votes last; six others vote, the vote is closed on the two absent.
+  const principalTask = await inboxTask('cw-9', wf, 'decision');
+  const early = await actAs('cw-9', principalTask, { action: 'vote', ballots: ballots('agree', 'agree') });
+  expect(early.status).toBe(409);
+  expect(early.body.code).toBe('principal_votes_last');
+  const choices: [string, string][] = [
+    ['agree', 'agree'],
+    ['agree', 'disagree'],
+    ['agree', 'defer'],
+    ['agree', 'disagree'],
+    ['disagree', 'defer'],
+    ['agree', 'agree'],
+  ];
+  for (const [i, [a, b]] of choices.entries()) {
+    const m = committee[i]!;
+    const r = await actAs(m, await inboxTask(m, wf, 'decision'), { action: 'vote', ballots: ballots(a, b), comment: '表决' });
+    expect(r.status).toBe(200);
+  }
+  const staff = await h.login('zzb-staff');
+  const close = await h.call('POST', `/procedures/${wf}/actions`, { token: staff, key: key(), body: { action: 'closeVote' } });
+  expect(close.status).toBe(200);
+  expect(close.body).toMatchObject({ action: 'closeVote', status: 'open' });
+  const last = await actAs('cw-9', principalTask, { action: 'vote', ballots: ballots('agree', 'disagree') });
+  expect(last.status).toBe(200);
+  expect(last.body).toMatchObject({ status: 'approved', stage: 'approved', nextTask: null });
+
+  const closed = await eventually(async () => {
+    const r = await h.call('GET', `/procedures/${wf}`, { token: staff });
+    return r.body.procedure?.status === 'approved' ? r.body : undefined;
+  }, 30_000, 'the request to close');
+  // 张三: 6 同意 of 应到 9 → passed; 李四: 2 同意, 3 不同意, 2 缓议, 2 absent → postponed.
+  const expected = {
+    shouldAttend: 9,
+    present: 7,
+    quorumMet: true,
+    candidates: [
+      { candidateId: '张三', agree: 6, disagree: 1, defer: 0, notVoted: 2, passed: true, outcome: 'passed' },
+      { candidateId: '李四', agree: 2, disagree: 3, defer: 2, notVoted: 2, passed: false, outcome: 'postponed' },
+    ],
+  };
+  expect(closed.procedure.result).toEqual({ status: 'approved', decisions: [{ step: 'decision', round: 1, tally: expected }] });
+  expect(closed.state).toMatchObject({ type: 'approvalRequest', status: 'approved', decisions: [{ step: 'decision', tally: expected }] });
+
+  const history = await h.call('GET', `/procedures/${wf}/actions`, { token: staff });
+  expect(history.body.map((a: { actorId: string; action: string }) => `${a.actorId}:${a.action}`)).toEqual([
+    'zzb-staff:start',
+    `${leaders[1]}:approve`,
+    `${leaders[0]}:approve`,
+    ...committee.slice(0, 6).map((m) => `${m}:vote`),
+    'zzb-staff:closeVote',
+    'cw-9:vote',
+  ]);
+  expect(history.body.find((a: { actorId: string }) => a.actorId === 'cw-9').data).toEqual({ ballots: ballots('agree', 'disagree') });
+  expect(history.body.find((a: { action: string }) => a.action === 'closeVote').data).toEqual({ absent: ['cw-7', 'cw-8'] });
+});
+
+test('bad bodies give 400 naming the field; unknown assignees 422; nothing starts', async () => {
+  const rid = uniqueId('req');
+  const noSteps = await startRequest(body(rid, { steps: [] }));
+  expect(noSteps.status).toBe(400);
+  expect(noSteps.body.message).toMatch(/^steps:/);
+  const base = body(rid);
+  const badMode = await startRequest({ ...base, steps: [{ ...base.steps[0], mode: 'majority' }] });
+  expect(badMode.status).toBe(400);
+  expect(badMode.body.message).toMatch(/^steps\[0\]\.mode:/);
+  const noCandidates = await startRequest({ ...base, steps: [base.steps[0], { ...base.steps[1], candidates: undefined }] });
+  expect(noCandidates.status).toBe(400);
+  expect(noCandidates.body.message).toMatch(/^steps\[1\]\.candidates:/);
+  const dupKey = await startRequest({ ...base, steps: [base.steps[0], { ...base.steps[1], key: 'countersign' }] });
+  expect(dupKey.status).toBe(400);
+  expect(dupKey.body.message).toMatch(/^steps\[1\]\.key:/);
+
+  const unknownUnit = await startRequest({ ...base, steps: [{ ...base.steps[0], assignees: { kind: 'unitHead', unitId: 'nope' } }] });
+  expect(unknownUnit.status).toBe(422);
+  expect(unknownUnit.body).toMatchObject({ code: 'unknown_unit', details: { field: 'steps[0].assignees.unitId' } });
+  const unknownUser = await startRequest({ ...base, steps: [{ ...base.steps[0], assignees: { kind: 'user', userId: 'nobody' } }] });
+  expect(unknownUser.status).toBe(422);
+  expect(unknownUser.body).toMatchObject({ code: 'unknown_user', details: { field: 'steps[0].assignees.userId' } });
+  const nobody = await startRequest({ ...base, steps: [{ ...base.steps[0], assignees: { kind: 'role', role: 'supervisor', unitId: 'jyj' } }] });
+  expect(nobody.status).toBe(422);
+  expect(nobody.body).toMatchObject({ code: 'no_assignee', details: { field: 'steps[0].assignees' } });
+  const outsider = await startRequest({ ...base, steps: [base.steps[0], { ...base.steps[1], voteRule: { principalId: 'zzb-head' } }] });
+  expect(outsider.status).toBe(422);
+  expect(outsider.body).toMatchObject({ code: 'invalid_vote_rule', details: { field: 'steps[1].voteRule.principalId' } });
+
+  const notStaff = await h.call('POST', '/procedures/approvalRequest', { token: await h.login('cw-1'), key: key(), body: base });
+  expect(notStaff.status).toBe(403);
+  const list = await h.call('GET', '/procedures?type=approvalRequest', { token: await h.login('zzb-staff') });
+  expect(list.body.items.map((p: { workflowId: string }) => p.workflowId)).not.toContain(workflowIds.approvalRequest(rid));
+});
+
+test('refused votes and closes give 4xx and leave no action row', async () => {
+  const rid = uniqueId('req');
+  const wf = workflowIds.approvalRequest(rid);
+  const single = body(rid);
+  expect((await startRequest({ ...single, steps: [single.steps[1]] })).status).toBe(201);
+  const task = await inboxTask('cw-1', wf, 'decision');
+  const em = t.orm.em.fork();
+  const rows = async () => [await em.count(ActionLogSchema, { workflowId: wf }), await em.count(IdempotencyRecordSchema, {})];
+  const before = await rows();
+
+  const missing = await actAs('cw-1', task, { action: 'vote', ballots: [{ candidateId: '张三', choice: 'agree' }] });
+  expect(missing.status).toBe(422);
+  expect(missing.body).toMatchObject({ code: 'invalid_ballot', details: { field: 'ballots', missing: ['李四'] } });
+  const badChoice = await actAs('cw-1', task, { action: 'vote', ballots: ballots('agree', 'abstain') });
+  expect(badChoice.status).toBe(400);
+  expect(badChoice.body.message).toMatch(/^ballots\[1\]\.choice:/);
+  const approve = await actAs('cw-1', task, { action: 'approve' });
+  expect(approve.status).toBe(422);
+  expect(approve.body).toMatchObject({ code: 'action_not_allowed', details: { allowed: ['vote'] } });
+  const notYours = await actAs('cw-2', task, { action: 'vote', ballots: ballots('agree', 'agree') });
+  expect(notYours.status).toBe(403);
+  const noQuorum = await h.call('POST', `/procedures/${wf}/actions`, { token: await h.login('zzb-staff'), key: key(), body: { action: 'closeVote' } });
+  expect(noQuorum.status).toBe(422);
+  expect(noQuorum.body).toMatchObject({ code: 'quorum_not_met', details: { present: 1, shouldAttend: 9, needed: 6 } });
+  expect(await rows()).toEqual(before);
+
+  expect((await actAs('cw-1', task, { action: 'vote', ballots: ballots('agree', 'agree') })).status).toBe(200);
+  const twice = await actAs('cw-1', task, { action: 'vote', ballots: ballots('agree', 'agree') });
+  expect(twice.status).toBe(409);
+  expect(twice.body.code).toBe('already_voted');
+  expect(await em.count(ActionLogSchema, { workflowId: wf, action: 'vote' })).toBe(1);
+});
