@@ -2,11 +2,8 @@
  * The rectification procedure against a real Temporal dev server and a real PostgreSQL.
  * Only the deadline calculation is replaced, where a test cannot wait for days.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Worker } from '@temporalio/worker';
 import { ActionLogSchema, NotificationSchema, ProcedureSchema, TaskSchema } from '../../platform/entities';
 import { createWorker } from '../../worker/worker';
@@ -23,6 +20,7 @@ import {
 import type { rectification } from '../../workflows/rectification';
 import type { Activities } from '../../activities';
 import { eventually, setupTestEnv, uniqueId, type TestEnv } from '../helpers/env';
+import { maybeRecordHistory } from '../helpers/histories';
 
 let t: TestEnv;
 beforeAll(async () => {
@@ -118,12 +116,6 @@ async function driveToSignOff(wf: string, unit: 'jyj' | 'wjw'): Promise<void> {
   expect(last).toMatchObject({ status: 'signedOff', stage: 'signedOff', nextTask: null });
 }
 
-async function maybeRecordHistory(name: string, handle: WorkflowHandle): Promise<void> {
-  // RECORD_HISTORIES=1 npm test -- rectification refreshes the histories the replay test replays.
-  if (!process.env.RECORD_HISTORIES) return;
-  const history = await handle.fetchHistory();
-  fs.writeFileSync(path.join(__dirname, '..', 'histories', `${name}.json`), historyToJSON(history));
-}
 
 test('a feedback with one problem for two units (同题共答) closes when both items are signed off', async () => {
   const taskQueue = uniqueId('tq');
