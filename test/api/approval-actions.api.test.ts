@@ -1,0 +1,124 @@
+/**
+ * The approval actions on a rectification item over HTTP: transfer (转办), add a signer (加签),
+ * return to an earlier step, urge (催办), copy (抄送) and withdraw (撤回), with their refusals.
+ */
+import { NotificationSchema } from '../../platform/entities';
+import { workflowIds } from '../../workflows/definitions';
+import { http, startApi, type ApiHarness } from '../helpers/api';
+import { eventually, setupTestEnv, uniqueId, type TestEnv } from '../helpers/env';
+
+let t: TestEnv;
+let api: ApiHarness;
+let h: ReturnType<typeof http>;
+
+beforeAll(async () => {
+  t = await setupTestEnv();
+  api = await startApi(t);
+  h = http(api.baseUrl);
+});
+afterAll(async () => {
+  await api?.stop();
+  await t?.teardown();
+});
+
+const key = () => uniqueId('key-0000');
+
+async function startItem(): Promise<string> {
+  const fid = uniqueId('fb');
+  const r = await h.call('POST', '/procedures/rectification', {
+    token: await h.login('zzb-staff'),
+    key: key(),
+    body: {
+      feedbackId: fid,
+      title: '审批动作',
+      inspectionGroup: '市委第四巡察组',
+      feedbackDate: '2026-11-20',
+      problems: [{ no: '1', title: '问题', leadUnitId: 'zzb', assignments: [{ unitId: 'jyj', dueDate: '2026-12-31' }] }],
+    },
+  });
+  expect(r.status).toBe(201);
+  return workflowIds.rectificationItem(fid, '1', 'jyj');
+}
+
+async function inboxTask(user: string, workflowId: string, step: string): Promise<string> {
+  const token = await h.login(user);
+  return eventually(async () => {
+    const r = await h.call('GET', '/inbox', { token });
+    return (r.body as { id: string; workflowId: string; step: string }[]).find((x) => x.workflowId === workflowId && x.step === step)?.id;
+  }, 30_000, `${user}'s ${step} task`);
+}
+
+const act = async (user: string, taskId: string, body: unknown) => h.call('POST', `/tasks/${taskId}/actions`, { token: await h.login(user), key: key(), body });
+const manage = async (user: string, wf: string, body: unknown) => h.call('POST', `/procedures/${wf}/actions`, { token: await h.login(user), key: key(), body });
+const submission = { action: 'submit', data: { measures: '措施', evidence: [{ name: '报告', ref: 'doc-1' }], noRuleReason: '已有制度' } };
+
+test('transfer, add a signer and return to an earlier step, over HTTP', async () => {
+  const wf = await startItem();
+  expect((await act('jyj-staff', await inboxTask('jyj-staff', wf, 'submit'), submission)).status).toBe(200);
+  expect((await act('xcb-reviewer', await inboxTask('xcb-reviewer', wf, 'review'), { action: 'pass' })).status).toBe(200);
+  const head = await inboxTask('jyj-head', wf, 'unitHead');
+
+  const toSelf = await act('jyj-head', head, { action: 'transfer', targetUserId: 'jyj-head' });
+  expect(toSelf.status).toBe(422);
+  expect(toSelf.body.code).toBe('invalid_target');
+  const nobody = await act('jyj-head', head, { action: 'transfer', targetUserId: 'no-such-user' });
+  expect(nobody.status).toBe(422);
+  expect(nobody.body).toMatchObject({ code: 'unknown_user', details: { field: 'targetUserId' } });
+  const noPosition = await act('jyj-head', head, { action: 'addSigner', targetUserId: 'wjw-head' });
+  expect(noPosition.status).toBe(400);
+  expect(noPosition.body.message).toMatch(/^position:/);
+
+  const added = await act('jyj-head', head, { action: 'addSigner', targetUserId: 'wjw-head', position: 'before', comment: '请分管领导先签' });
+  expect(added.status).toBe(200);
+  expect(added.body.openTasks.map((x: { assigneeIds: string[] }) => x.assigneeIds)).toEqual([['wjw-head']]);
+  const back = await act('wjw-head', await inboxTask('wjw-head', wf, 'unitHead'), { action: 'transfer', targetUserId: 'zzb-head' });
+  expect(back.status).toBe(200);
+  expect(back.body.nextTask).toMatchObject({ step: 'unitHead', assigneeIds: ['zzb-head'] });
+
+  const ret = await act('zzb-head', back.body.nextTask.taskId, { action: 'return', returnTo: 'review', comment: '请复核' });
+  expect(ret.status).toBe(200);
+  expect(ret.body.nextTask).toMatchObject({ step: 'review', round: 2 });
+
+  const history = await h.call('GET', `/procedures/${wf}/actions`, { token: await h.login('dc-supervisor') });
+  expect(history.body.map((a: { actorId: string; action: string }) => `${a.actorId}:${a.action}`)).toEqual([
+    'zzb-staff:start',
+    'jyj-staff:submit',
+    'xcb-reviewer:pass',
+    'jyj-head:addSigner',
+    'wjw-head:transfer',
+    'zzb-head:return',
+  ]);
+});
+
+test('urge and copy notify people; withdraw works only before anyone acts', async () => {
+  const wf = await startItem();
+  const submit = await inboxTask('jyj-staff', wf, 'submit');
+
+  const notSupervisor = await manage('jyj-head', wf, { action: 'urge', taskId: submit });
+  expect(notSupervisor.status).toBe(403);
+  expect(notSupervisor.body.code).toBe('not_allowed');
+  const urged = await manage('dc-supervisor', wf, { action: 'urge', taskId: submit, comment: '请尽快提交' });
+  expect(urged.status).toBe(200);
+  expect(urged.body).toEqual({ action: 'urge', status: 'open', notified: ['jyj-staff'] });
+  const notes = await h.call('GET', '/notifications', { token: await h.login('jyj-staff') });
+  expect(notes.body.filter((n: { workflowId: string; kind: string }) => n.workflowId === wf && n.kind === 'urge')).toHaveLength(1);
+
+  const copied = await manage('jyj-staff', wf, { action: 'copy', userIds: ['jyj-head'] });
+  expect(copied.status).toBe(200);
+  expect(await t.orm.em.fork().count(NotificationSchema, { workflowId: wf, kind: 'copy', userId: 'jyj-head' })).toBe(1);
+  const badCopy = await manage('jyj-staff', wf, { action: 'copy', userIds: [] });
+  expect(badCopy.status).toBe(400);
+  expect(badCopy.body.message).toMatch(/^userIds:/);
+
+  const notInitiator = await manage('jyj-staff', wf, { action: 'withdraw' });
+  expect(notInitiator.status).toBe(409);
+  expect(notInitiator.body.code).toBe('cannot_withdraw');
+  const withdrawn = await manage('zzb-staff', wf, { action: 'withdraw', comment: '并入其他问题' });
+  expect(withdrawn.status).toBe(200);
+  expect(withdrawn.body.status).toBe('withdrawn');
+  const afterwards = await act('jyj-staff', submit, submission);
+  expect(afterwards.status).toBe(409);
+
+  const unknown = await manage('zzb-staff', 'rectification-nope', { action: 'withdraw' });
+  expect(unknown.status).toBe(404);
+});
