@@ -8,7 +8,6 @@ import { allHandlersFinished, ApplicationFailure, condition, setHandler, upsertS
 import {
   actUpdate,
   closeVoteUpdate,
-  manageUpdate,
   Refusal,
   SearchAttr,
   stateQuery,
@@ -19,12 +18,12 @@ import {
   type ApprovalRequestResult,
   type ApprovalRequestState,
   type CloseVoteInput,
-  type ManageInput,
   type ManageResult,
   type VoteDecision,
 } from './definitions';
 import { acts } from './lib/activities';
 import { createApprovalFlow, type StepDef } from './lib/approval';
+import { registerManageHandler } from './lib/manage';
 import { refuse } from './lib/refuse';
 import { voteRuleProblem } from './lib/vote';
 
@@ -122,50 +121,21 @@ export async function approvalRequest(input: ApprovalRequestInput): Promise<Appr
     { validator: validateAct },
   );
 
-  const validateManage = (m: ManageInput): void => {
-    if (state.status !== 'open') throw refuse(Refusal.notAllowed, `the request is ${state.status}`);
-    if (m.action === 'withdraw') {
-      if (m.actorId !== input.initiatorId) throw refuse(Refusal.cannotWithdraw, 'only the initiator can withdraw');
-      if (flow.hasAnyoneActed()) throw refuse(Refusal.cannotWithdraw, 'somebody has already acted; it can no longer be withdrawn');
-    } else if (m.action === 'urge') {
-      if (m.actorId !== input.initiatorId && !m.actorRoles.includes('supervisor')) {
-        throw refuse(Refusal.notAllowed, 'only a supervisor or the initiator can urge');
-      }
-      if (!flow.openTasks().some((t) => t.taskId === m.taskId)) {
-        throw refuse(Refusal.taskNotPending, `task ${m.taskId ?? '(none)'} is not pending`, { field: 'taskId' });
-      }
-    } else {
-      const involved = new Set([input.initiatorId, ...flow.openTasks().flatMap((t) => t.assigneeIds), ...state.actions.map((a) => a.actorId)]);
-      if (!involved.has(m.actorId) && !m.actorRoles.includes('supervisor')) {
-        throw refuse(Refusal.notAllowed, 'only people taking part, or a supervisor, can copy this request to others');
-      }
-      if (!m.userIds?.length) throw refuse(Refusal.invalidTarget, 'copy needs at least one person', { field: 'userIds' });
-    }
-  };
-
   let withdrawn = false;
-  setHandler(
-    manageUpdate,
-    async (m: ManageInput): Promise<ManageResult> => {
-      const seq = nextSeq();
-      const at = new Date().toISOString();
-      let notified: string[] = [];
-      const task = flow.openTasks().find((t) => t.taskId === m.taskId);
-      record({ seq, taskId: task?.taskId ?? null, step: task?.step ?? null, actorId: m.actorId, action: m.action, at, ...(m.comment ? { comment: m.comment } : {}) });
-      if (m.action === 'withdraw') withdrawn = true;
-      await acts.recordAction({ workflowId, seq, taskId: null, step: task?.step ?? null, actorId: m.actorId, action: m.action, comment: m.comment, data: { taskId: m.taskId ?? null, userIds: m.userIds ?? [] }, at });
-      if (m.action === 'withdraw') {
-        await flow.cancelAll(m.actorId, at);
-      } else {
-        notified = m.action === 'urge' ? (task?.assigneeIds ?? []) : (m.userIds ?? []);
-        const what = m.action === 'urge' ? '催办' : '抄送';
-        await acts.notifyUsers({ workflowId, seq, kind: m.action, userIds: notified, message: `${what}:「${input.title}」${m.comment ? ` — ${m.comment}` : ''}`, at });
-      }
-      await condition(() => m.action !== 'withdraw' || state.status !== 'open');
-      return { action: m.action, status: state.status, notified };
+  registerManageHandler({
+    workflowId,
+    initiatorId: input.initiatorId,
+    title: input.title,
+    noun: 'request',
+    flow,
+    status: () => state.status,
+    actors: () => state.actions.map((a) => a.actorId),
+    record,
+    nextSeq,
+    onWithdraw: () => {
+      withdrawn = true;
     },
-    { validator: validateManage },
-  );
+  });
 
   const validateCloseVote = (c: CloseVoteInput): void => {
     if (state.status !== 'open') throw refuse(Refusal.notAllowed, `the request is ${state.status}`);
