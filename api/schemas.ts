@@ -311,7 +311,7 @@ export const ActionRow = z
 export const AuditEntry = z
   .object({
     seq: z.number().int(),
-    kind: z.string().openapi({ example: 'action:submit', description: 'action:<action>, task:opened, procedure:dueAt or procedure:closed' }),
+    kind: z.string().openapi({ example: 'action:submit', description: 'action:<action>, task:opened, task:closed, procedure:dueAt or procedure:closed' }),
     actorId: z.string(),
     at: z.string(),
     payload: z.unknown(),

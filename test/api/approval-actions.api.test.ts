@@ -4,29 +4,18 @@
  */
 import { NotificationSchema } from '../../platform/entities';
 import { workflowIds } from '../../workflows/definitions';
-import { http, startApi, type ApiHarness } from '../helpers/api';
-import { eventually, setupTestEnv, uniqueId, type TestEnv } from '../helpers/env';
+import { inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
+import { uniqueId } from '../helpers/env';
 
-let t: TestEnv;
-let api: ApiHarness;
-let h: ReturnType<typeof http>;
 
-beforeAll(async () => {
-  t = await setupTestEnv();
-  api = await startApi(t);
-  h = http(api.baseUrl);
-});
-afterAll(async () => {
-  await api?.stop();
-  await t?.teardown();
-});
+const stack = useApiStack();
 
-const key = () => uniqueId('key-0000');
+const key = newKey;
 
 async function startItem(): Promise<string> {
   const fid = uniqueId('fb');
-  const r = await h.call('POST', '/procedures/rectification', {
-    token: await h.login('zzb-staff'),
+  const r = await stack.h.call('POST', '/procedures/rectification', {
+    token: await stack.h.login('zzb-staff'),
     key: key(),
     body: {
       feedbackId: fid,
@@ -40,16 +29,10 @@ async function startItem(): Promise<string> {
   return workflowIds.rectificationItem(fid, '1', 'jyj');
 }
 
-async function inboxTask(user: string, workflowId: string, step: string): Promise<string> {
-  const token = await h.login(user);
-  return eventually(async () => {
-    const r = await h.call('GET', '/inbox', { token });
-    return (r.body as { id: string; workflowId: string; step: string }[]).find((x) => x.workflowId === workflowId && x.step === step)?.id;
-  }, 30_000, `${user}'s ${step} task`);
-}
+const inboxTask = (user: string, workflowId: string, step: string): Promise<string> => inboxTaskOf(stack.h, user, workflowId, step);
 
-const act = async (user: string, taskId: string, body: unknown) => h.call('POST', `/tasks/${taskId}/actions`, { token: await h.login(user), key: key(), body });
-const manage = async (user: string, wf: string, body: unknown) => h.call('POST', `/procedures/${wf}/actions`, { token: await h.login(user), key: key(), body });
+const act = async (user: string, taskId: string, body: unknown) => stack.h.call('POST', `/tasks/${taskId}/actions`, { token: await stack.h.login(user), key: key(), body });
+const manage = async (user: string, wf: string, body: unknown) => stack.h.call('POST', `/procedures/${wf}/actions`, { token: await stack.h.login(user), key: key(), body });
 const submission = { action: 'submit', data: { measures: '措施', evidence: [{ name: '报告', ref: 'doc-1' }], noRuleReason: '已有制度' } };
 
 test('transfer, add a signer and return to an earlier step, over HTTP', async () => {
@@ -79,7 +62,7 @@ test('transfer, add a signer and return to an earlier step, over HTTP', async ()
   expect(ret.status).toBe(200);
   expect(ret.body.nextTask).toMatchObject({ step: 'review', round: 2 });
 
-  const history = await h.call('GET', `/procedures/${wf}/actions`, { token: await h.login('dc-supervisor') });
+  const history = await stack.h.call('GET', `/procedures/${wf}/actions`, { token: await stack.h.login('dc-supervisor') });
   expect(history.body.map((a: { actorId: string; action: string }) => `${a.actorId}:${a.action}`)).toEqual([
     'zzb-staff:start',
     'jyj-staff:submit',
@@ -100,12 +83,12 @@ test('urge and copy notify people; withdraw works only before anyone acts', asyn
   const urged = await manage('dc-supervisor', wf, { action: 'urge', taskId: submit, comment: '请尽快提交' });
   expect(urged.status).toBe(200);
   expect(urged.body).toEqual({ action: 'urge', status: 'open', notified: ['jyj-staff'] });
-  const notes = await h.call('GET', '/notifications', { token: await h.login('jyj-staff') });
+  const notes = await stack.h.call('GET', '/notifications', { token: await stack.h.login('jyj-staff') });
   expect(notes.body.filter((n: { workflowId: string; kind: string }) => n.workflowId === wf && n.kind === 'urge')).toHaveLength(1);
 
   const copied = await manage('jyj-staff', wf, { action: 'copy', userIds: ['jyj-head'] });
   expect(copied.status).toBe(200);
-  expect(await t.orm.em.fork().count(NotificationSchema, { workflowId: wf, kind: 'copy', userId: 'jyj-head' })).toBe(1);
+  expect(await stack.t.orm.em.fork().count(NotificationSchema, { workflowId: wf, kind: 'copy', userId: 'jyj-head' })).toBe(1);
   const badCopy = await manage('jyj-staff', wf, { action: 'copy', userIds: [] });
   expect(badCopy.status).toBe(400);
   expect(badCopy.body.message).toMatch(/^userIds:/);

@@ -4,29 +4,19 @@
  */
 import { ActionLogSchema, IdempotencyRecordSchema } from '../../platform/entities';
 import { workflowIds } from '../../workflows/definitions';
-import { http, startApi, type ApiHarness } from '../helpers/api';
-import { eventually, setupTestEnv, uniqueId, type TestEnv } from '../helpers/env';
+import { inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
+import { eventually, uniqueId } from '../helpers/env';
 import { addCommittee } from '../helpers/members';
 
-let t: TestEnv;
-let api: ApiHarness;
-let h: ReturnType<typeof http>;
 let committee: string[];
 let leaders: string[];
 
-beforeAll(async () => {
-  t = await setupTestEnv();
-  committee = await addCommittee(t.orm, 'cwh', 'cw', 9);
-  leaders = await addCommittee(t.orm, 'ld', 'ld', 2);
-  api = await startApi(t);
-  h = http(api.baseUrl);
-});
-afterAll(async () => {
-  await api?.stop();
-  await t?.teardown();
+const stack = useApiStack(async (env) => {
+  committee = await addCommittee(env.orm, 'cwh', 'cw', 9);
+  leaders = await addCommittee(env.orm, 'ld', 'ld', 2);
 });
 
-const key = () => uniqueId('key-0000');
+const key = newKey;
 
 function body(requestId: string, overrides: Record<string, unknown> = {}) {
   return {
@@ -48,19 +38,13 @@ function body(requestId: string, overrides: Record<string, unknown> = {}) {
 }
 
 async function startRequest(b: unknown) {
-  return h.call('POST', '/procedures/approvalRequest', { token: await h.login('zzb-staff'), key: key(), body: b });
+  return stack.h.call('POST', '/procedures/approvalRequest', { token: await stack.h.login('zzb-staff'), key: key(), body: b });
 }
 
-async function inboxTask(user: string, workflowId: string, step: string): Promise<string> {
-  const token = await h.login(user);
-  return eventually(async () => {
-    const r = await h.call('GET', '/inbox', { token });
-    return (r.body as { id: string; workflowId: string; step: string }[]).find((x) => x.workflowId === workflowId && x.step === step)?.id;
-  }, 30_000, `${user}'s ${step} task on ${workflowId}`);
-}
+const inboxTask = (user: string, workflowId: string, step: string): Promise<string> => inboxTaskOf(stack.h, user, workflowId, step);
 
 async function actAs(user: string, taskId: string, b: unknown, k = key()) {
-  return h.call('POST', `/tasks/${taskId}/actions`, { token: await h.login(user), key: k, body: b });
+  return stack.h.call('POST', `/tasks/${taskId}/actions`, { token: await stack.h.login(user), key: k, body: b });
 }
 
 const ballots = (a: string, b: string) => [
@@ -107,8 +91,8 @@ test('a request through a 会签 step and a 票决 step to its end', async () =>
     const r = await actAs(m, await inboxTask(m, wf, 'decision'), { action: 'vote', ballots: ballots(a, b), comment: '表决' });
     expect(r.status).toBe(200);
   }
-  const staff = await h.login('zzb-staff');
-  const close = await h.call('POST', `/procedures/${wf}/actions`, { token: staff, key: key(), body: { action: 'closeVote' } });
+  const staff = await stack.h.login('zzb-staff');
+  const close = await stack.h.call('POST', `/procedures/${wf}/actions`, { token: staff, key: key(), body: { action: 'closeVote' } });
   expect(close.status).toBe(200);
   expect(close.body).toMatchObject({ action: 'closeVote', status: 'open' });
   const last = await actAs('cw-9', principalTask, { action: 'vote', ballots: ballots('agree', 'disagree') });
@@ -116,7 +100,7 @@ test('a request through a 会签 step and a 票决 step to its end', async () =>
   expect(last.body).toMatchObject({ status: 'approved', stage: 'approved', nextTask: null });
 
   const closed = await eventually(async () => {
-    const r = await h.call('GET', `/procedures/${wf}`, { token: staff });
+    const r = await stack.h.call('GET', `/procedures/${wf}`, { token: staff });
     return r.body.procedure?.status === 'approved' ? r.body : undefined;
   }, 30_000, 'the request to close');
   // 张三: 6 同意 of 应到 9 → passed; 李四: 2 同意, 3 不同意, 2 缓议, 2 absent → postponed.
@@ -132,7 +116,7 @@ test('a request through a 会签 step and a 票决 step to its end', async () =>
   expect(closed.procedure.result).toEqual({ status: 'approved', decisions: [{ step: 'decision', round: 1, tally: expected }] });
   expect(closed.state).toMatchObject({ type: 'approvalRequest', status: 'approved', decisions: [{ step: 'decision', tally: expected }] });
 
-  const history = await h.call('GET', `/procedures/${wf}/actions`, { token: staff });
+  const history = await stack.h.call('GET', `/procedures/${wf}/actions`, { token: staff });
   expect(history.body.map((a: { actorId: string; action: string }) => `${a.actorId}:${a.action}`)).toEqual([
     'zzb-staff:start',
     `${leaders[1]}:approve`,
@@ -174,9 +158,9 @@ test('bad bodies give 400 naming the field; unknown assignees 422; nothing start
   expect(outsider.status).toBe(422);
   expect(outsider.body).toMatchObject({ code: 'invalid_vote_rule', details: { field: 'steps[1].voteRule.principalId' } });
 
-  const notStaff = await h.call('POST', '/procedures/approvalRequest', { token: await h.login('cw-1'), key: key(), body: base });
+  const notStaff = await stack.h.call('POST', '/procedures/approvalRequest', { token: await stack.h.login('cw-1'), key: key(), body: base });
   expect(notStaff.status).toBe(403);
-  const list = await h.call('GET', '/procedures?type=approvalRequest', { token: await h.login('zzb-staff') });
+  const list = await stack.h.call('GET', '/procedures?type=approvalRequest', { token: await stack.h.login('zzb-staff') });
   expect(list.body.items.map((p: { workflowId: string }) => p.workflowId)).not.toContain(workflowIds.approvalRequest(rid));
 });
 
@@ -186,7 +170,7 @@ test('refused votes and closes give 4xx and leave no action row', async () => {
   const single = body(rid);
   expect((await startRequest({ ...single, steps: [single.steps[1]] })).status).toBe(201);
   const task = await inboxTask('cw-1', wf, 'decision');
-  const em = t.orm.em.fork();
+  const em = stack.t.orm.em.fork();
   const rows = async () => [await em.count(ActionLogSchema, { workflowId: wf }), await em.count(IdempotencyRecordSchema, {})];
   const before = await rows();
 
@@ -201,7 +185,7 @@ test('refused votes and closes give 4xx and leave no action row', async () => {
   expect(approve.body).toMatchObject({ code: 'action_not_allowed', details: { allowed: ['vote'] } });
   const notYours = await actAs('cw-2', task, { action: 'vote', ballots: ballots('agree', 'agree') });
   expect(notYours.status).toBe(403);
-  const noQuorum = await h.call('POST', `/procedures/${wf}/actions`, { token: await h.login('zzb-staff'), key: key(), body: { action: 'closeVote' } });
+  const noQuorum = await stack.h.call('POST', `/procedures/${wf}/actions`, { token: await stack.h.login('zzb-staff'), key: key(), body: { action: 'closeVote' } });
   expect(noQuorum.status).toBe(422);
   expect(noQuorum.body).toMatchObject({ code: 'quorum_not_met', details: { present: 1, shouldAttend: 9, needed: 6 } });
   expect(await rows()).toEqual(before);

@@ -6,24 +6,13 @@
 import { createActivities, type RecordActionInput } from '../../activities';
 import { AuditLogSchema, ActionLogSchema } from '../../platform/entities';
 import { workflowIds } from '../../workflows/definitions';
-import { http, startApi, type ApiHarness } from '../helpers/api';
-import { eventually, setupTestEnv, uniqueId, type TestEnv } from '../helpers/env';
+import { inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
+import { uniqueId } from '../helpers/env';
 
-let t: TestEnv;
-let api: ApiHarness;
-let h: ReturnType<typeof http>;
 
-beforeAll(async () => {
-  t = await setupTestEnv();
-  api = await startApi(t);
-  h = http(api.baseUrl);
-});
-afterAll(async () => {
-  await api?.stop();
-  await t?.teardown();
-});
+const stack = useApiStack();
 
-const key = () => uniqueId('key-0000');
+const key = newKey;
 const GENESIS = '0'.repeat(64);
 
 interface Entry {
@@ -37,8 +26,8 @@ interface Entry {
 }
 
 async function startFeedback(feedbackId: string): Promise<string> {
-  const r = await h.call('POST', '/procedures/rectification', {
-    token: await h.login('zzb-staff'),
+  const r = await stack.h.call('POST', '/procedures/rectification', {
+    token: await stack.h.login('zzb-staff'),
     key: key(),
     body: {
       feedbackId,
@@ -52,27 +41,20 @@ async function startFeedback(feedbackId: string): Promise<string> {
   return workflowIds.rectificationItem(feedbackId, '1', 'jyj');
 }
 
-async function inboxTask(user: string, workflowId: string, step: string): Promise<string> {
-  const token = await h.login(user);
-  return eventually(async () => {
-    const r = await h.call('GET', '/inbox', { token });
-    const task = (r.body as { id: string; workflowId: string; step: string }[]).find((x) => x.workflowId === workflowId && x.step === step);
-    return task?.id;
-  }, 30_000, `${user}'s ${step} task on ${workflowId}`);
-}
+const inboxTask = (user: string, workflowId: string, step: string): Promise<string> => inboxTaskOf(stack.h, user, workflowId, step);
 
 async function actAs(user: string, taskId: string, body: unknown) {
-  return h.call('POST', `/tasks/${taskId}/actions`, { token: await h.login(user), key: key(), body });
+  return stack.h.call('POST', `/tasks/${taskId}/actions`, { token: await stack.h.login(user), key: key(), body });
 }
 
 async function audit(workflowId: string): Promise<Entry[]> {
-  const r = await h.call<Entry[]>('GET', `/procedures/${workflowId}/audit`, { token: await h.login('dc-supervisor') });
+  const r = await stack.h.call<Entry[]>('GET', `/procedures/${workflowId}/audit`, { token: await stack.h.login('dc-supervisor') });
   expect(r.status).toBe(200);
   return r.body;
 }
 
 async function verify(workflowId: string) {
-  return h.call('GET', `/procedures/${workflowId}/audit/verify`, { token: await h.login('dc-supervisor') });
+  return stack.h.call('GET', `/procedures/${workflowId}/audit/verify`, { token: await stack.h.login('dc-supervisor') });
 }
 
 const submission = {
@@ -114,7 +96,7 @@ test('every action and state change is chained; an entry edited in PostgreSQL br
   expect(good.body.checked).toBeGreaterThanOrEqual(5);
 
   // Tamper with the submission's comment directly in the database, leaving its hash as it was.
-  const conn = t.orm.em.fork().getConnection();
+  const conn = stack.t.orm.em.fork().getConnection();
   const updated = await conn.execute<{ seq: number }[]>(
     `update audit_log set payload = jsonb_set(payload, '{comment}', '"没有整改"') where workflow_id = ? and kind = 'action:submit' returning seq`,
     [wf],
@@ -136,7 +118,7 @@ test('every action and state change is chained; an entry edited in PostgreSQL br
 });
 
 describe('appends are idempotent and serialised per procedure', () => {
-  const acts = () => createActivities({ orm: t.orm });
+  const acts = () => createActivities({ orm: stack.t.orm });
   const action = (workflowId: string, seq: number, over: Partial<RecordActionInput> = {}): RecordActionInput => ({
     workflowId,
     seq,
@@ -148,7 +130,7 @@ describe('appends are idempotent and serialised per procedure', () => {
     at: new Date(Date.UTC(2026, 10, 25, 1, seq)).toISOString(),
     ...over,
   });
-  const count = (workflowId: string, where: Record<string, unknown> = {}) => t.orm.em.fork().count(AuditLogSchema, { workflowId, ...where });
+  const count = (workflowId: string, where: Record<string, unknown> = {}) => stack.t.orm.em.fork().count(AuditLogSchema, { workflowId, ...where });
 
   test('a retried action, sequentially or concurrently, writes one audit entry', async () => {
     const a = acts();
@@ -158,7 +140,7 @@ describe('appends are idempotent and serialised per procedure', () => {
     await a.recordAction(input);
     await Promise.all([a.recordAction(input), a.recordAction(input)]);
     expect(await count(wf)).toBe(1);
-    expect(await t.orm.em.fork().count(ActionLogSchema, { workflowId: wf })).toBe(1);
+    expect(await stack.t.orm.em.fork().count(ActionLogSchema, { workflowId: wf })).toBe(1);
 
     // The same holds for the other projection writes.
     const task = { taskId: `${wf}:2`, workflowId: wf, procedureType: 'rectificationItem', step: 'submit', seq: 2, round: 2, assigneeIds: ['jyj-staff'], openedAt: input.at, dueAt: null };
@@ -192,23 +174,23 @@ describe('appends are idempotent and serialised per procedure', () => {
     const a = acts();
     const wf = uniqueId('audit-gap');
     for (let seq = 1; seq <= 4; seq++) await a.recordAction(action(wf, seq));
-    expect(await t.orm.em.fork().nativeDelete(AuditLogSchema, { workflowId: wf, seq: 2 })).toBe(1);
+    expect(await stack.t.orm.em.fork().nativeDelete(AuditLogSchema, { workflowId: wf, seq: 2 })).toBe(1);
     expect((await verify(wf)).body).toMatchObject({ ok: false, checked: 1, firstBroken: { seq: 2, reason: 'sequence_gap', expected: 2, actual: 3 } });
   });
 });
 
 test('unknown procedures give 404 and the endpoints need a token', async () => {
-  const token = await h.login('dc-supervisor');
+  const token = await stack.h.login('dc-supervisor');
   for (const path of ['/procedures/rectification-nope/audit', '/procedures/rectification-nope/audit/verify']) {
-    const r = await h.call('GET', path, { token });
+    const r = await stack.h.call('GET', path, { token });
     expect(r.status).toBe(404);
     expect(r.body).toMatchObject({ status: 404, code: 'procedure_not_found' });
-    expect((await h.call('GET', path)).status).toBe(401);
+    expect((await stack.h.call('GET', path)).status).toBe(401);
   }
 });
 
 test('the OpenAPI document lists the audit endpoints and their schemas', async () => {
-  const doc = await h.call('GET', '/openapi.json');
+  const doc = await stack.h.call('GET', '/openapi.json');
   expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/procedures/{workflowId}/audit', '/procedures/{workflowId}/audit/verify']));
   expect(doc.body.components.schemas.AuditVerification.required).toEqual(expect.arrayContaining(['workflowId', 'ok', 'checked', 'headHash']));
   expect(doc.body.components.schemas.AuditEntry.required).toEqual(expect.arrayContaining(['seq', 'kind', 'prevHash', 'hash']));

@@ -5,24 +5,13 @@
  */
 import { CalendarDaySchema, CalendarYearSchema } from '../../platform/entities';
 import { workflowIds } from '../../workflows/definitions';
-import { http, startApi, type ApiHarness } from '../helpers/api';
-import { eventually, setupTestEnv, uniqueId, type TestEnv } from '../helpers/env';
+import { newKey, useApiStack } from '../helpers/api';
+import { eventually, uniqueId } from '../helpers/env';
 
-let t: TestEnv;
-let api: ApiHarness;
-let h: ReturnType<typeof http>;
 
-beforeAll(async () => {
-  t = await setupTestEnv();
-  api = await startApi(t);
-  h = http(api.baseUrl);
-});
-afterAll(async () => {
-  await api?.stop();
-  await t?.teardown();
-});
+const stack = useApiStack();
 
-const key = () => uniqueId('key-0000');
+const key = newKey;
 
 function startBody(feedbackId: string, dueDate: string) {
   return {
@@ -47,20 +36,20 @@ const year2027 = {
 
 describe('loading a year of the working-day calendar', () => {
   test('a due date in 2027 is refused until 2027 is loaded; then the deadline skips its holidays', async () => {
-    const staff = await h.login('zzb-staff');
+    const staff = await stack.h.login('zzb-staff');
     const fid = uniqueId('fb');
 
-    const refused = await h.call('POST', '/procedures/rectification', { token: staff, key: key(), body: startBody(fid, '2027-03-15') });
+    const refused = await stack.h.call('POST', '/procedures/rectification', { token: staff, key: key(), body: startBody(fid, '2027-03-15') });
     expect(refused.status).toBe(422);
     expect(refused.body).toMatchObject({ code: 'calendar_not_covered', details: { field: 'problems[0].assignments[0].dueDate', year: 2027 } });
 
-    const before = await h.call('GET', '/calendar/years', { token: staff });
+    const before = await stack.h.call('GET', '/calendar/years', { token: staff });
     expect(before.status).toBe(200);
     expect(before.body).toEqual(expect.arrayContaining([{ year: 2026, source: 'chinese-days', loadedBy: null, loadedAt: null }]));
     expect(before.body.map((y: { year: number }) => y.year)).not.toContain(2027);
-    expect((await h.call('GET', '/calendar/years/2027', { token: staff })).body).toMatchObject({ status: 404, code: 'calendar_year_not_found' });
+    expect((await stack.h.call('GET', '/calendar/years/2027', { token: staff })).body).toMatchObject({ status: 404, code: 'calendar_year_not_found' });
 
-    const put = await h.call('PUT', '/calendar/years/2027', { token: staff, key: key(), body: year2027 });
+    const put = await stack.h.call('PUT', '/calendar/years/2027', { token: staff, key: key(), body: year2027 });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({
       year: 2027,
@@ -73,26 +62,26 @@ describe('loading a year of the working-day calendar', () => {
       ],
     });
 
-    const listed = await h.call('GET', '/calendar/years', { token: staff });
+    const listed = await stack.h.call('GET', '/calendar/years', { token: staff });
     expect(listed.body).toEqual(expect.arrayContaining([expect.objectContaining({ year: 2027, source: year2027.source, loadedBy: 'zzb-staff' })]));
     const years = listed.body.map((y: { year: number }) => y.year);
     expect(years).toEqual([...years].sort((a: number, b: number) => a - b));
 
-    const one = await h.call('GET', '/calendar/years/2027', { token: await h.login('jyj-head') });
+    const one = await stack.h.call('GET', '/calendar/years/2027', { token: await stack.h.login('jyj-head') });
     expect(one.status).toBe(200);
     expect(one.body.days.map((d: { date: string }) => d.date)).toEqual(['2027-01-01', '2027-02-20', '2027-03-15']);
     // A chinese-days year lists its official holidays and make-up days.
-    const official = await h.call('GET', '/calendar/years/2026', { token: staff });
+    const official = await stack.h.call('GET', '/calendar/years/2026', { token: staff });
     expect(official.body).toMatchObject({ year: 2026, source: 'chinese-days' });
     expect(official.body.days).toEqual(expect.arrayContaining([{ date: '2026-10-10', workday: true, name: '国庆节' }]));
 
-    const started = await h.call('POST', '/procedures/rectification', { token: staff, key: key(), body: startBody(fid, '2027-03-15') });
+    const started = await stack.h.call('POST', '/procedures/rectification', { token: staff, key: key(), body: startBody(fid, '2027-03-15') });
     expect(started.status).toBe(201);
     const item = workflowIds.rectificationItem(fid, '1', 'jyj');
     expect(started.body.items).toEqual([item]);
 
     const deadlines = await eventually(async () => {
-      const r = await h.call('GET', `/procedures/${item}`, { token: staff });
+      const r = await stack.h.call('GET', `/procedures/${item}`, { token: staff });
       return r.status === 200 && r.body.state?.deadlines ? r.body.state.deadlines : undefined;
     }, 30_000, "the item's deadlines");
     expect(deadlines).toMatchObject({
@@ -104,32 +93,32 @@ describe('loading a year of the working-day calendar', () => {
   });
 
   test('a second PUT replaces the year as a whole, and a repeated key replays the first answer', async () => {
-    const token = await h.login('dc-supervisor');
+    const token = await stack.h.login('dc-supervisor');
     const k = key();
     const body = { source: '更正通知', days: [{ date: '2028-10-02', workday: false }] };
-    const first = await h.call('PUT', '/calendar/years/2028', { token, key: k, body });
+    const first = await stack.h.call('PUT', '/calendar/years/2028', { token, key: k, body });
     expect(first.status).toBe(200);
     expect(first.body.days).toEqual([{ date: '2028-10-02', workday: false, name: null }]);
-    const replay = await h.call('PUT', '/calendar/years/2028', { token, key: k, body });
+    const replay = await stack.h.call('PUT', '/calendar/years/2028', { token, key: k, body });
     expect(replay.status).toBe(200);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
 
-    const second = await h.call('PUT', '/calendar/years/2028', {
+    const second = await stack.h.call('PUT', '/calendar/years/2028', {
       token,
       key: key(),
       body: { source: '更正通知（二）', days: [{ date: '2028-10-03', workday: false, name: '国庆节' }] },
     });
     expect(second.status).toBe(200);
-    const em = t.orm.em.fork();
+    const em = stack.t.orm.em.fork();
     expect(await em.findOne(CalendarYearSchema, { year: 2028 })).toMatchObject({ source: '更正通知（二）', loadedBy: 'dc-supervisor' });
     expect(await em.count(CalendarDaySchema, { year: 2028 })).toBe(1);
-    const got = await h.call('GET', '/calendar/years/2028', { token });
+    const got = await stack.h.call('GET', '/calendar/years/2028', { token });
     expect(got.body.days).toEqual([{ date: '2028-10-03', workday: false, name: '国庆节' }]);
   });
 
   test('bad bodies give 400 naming the field, and nothing is stored', async () => {
-    const token = await h.login('zzb-staff');
-    const put = (body: unknown, path = '/calendar/years/2029') => h.call('PUT', path, { token, key: key(), body });
+    const token = await stack.h.login('zzb-staff');
+    const put = (body: unknown, path = '/calendar/years/2029') => stack.h.call('PUT', path, { token, key: key(), body });
 
     const wrongYear = await put({ source: 'x', days: [{ date: '2029-01-01', workday: false }, { date: '2030-01-01', workday: false }] });
     expect(wrongYear.status).toBe(400);
@@ -163,20 +152,20 @@ describe('loading a year of the working-day calendar', () => {
     expect(badPath.status).toBe(400);
     expect(badPath.body.message).toMatch(/^year:/);
 
-    const noKey = await h.call('PUT', '/calendar/years/2029', { token, body: { source: 'x', days: [{ date: '2029-01-01', workday: false }] } });
+    const noKey = await stack.h.call('PUT', '/calendar/years/2029', { token, body: { source: 'x', days: [{ date: '2029-01-01', workday: false }] } });
     expect(noKey.status).toBe(400);
     expect(noKey.body.code).toBe('idempotency_key_required');
 
-    expect(await t.orm.em.fork().count(CalendarYearSchema, { year: 2029 })).toBe(0);
+    expect(await stack.t.orm.em.fork().count(CalendarYearSchema, { year: 2029 })).toBe(0);
   });
 
   test('only staff and supervisors load a year', async () => {
     const body = { source: 'x', days: [{ date: '2030-01-01', workday: false }] };
-    const head = await h.call('PUT', '/calendar/years/2030', { token: await h.login('jyj-head'), key: key(), body });
+    const head = await stack.h.call('PUT', '/calendar/years/2030', { token: await stack.h.login('jyj-head'), key: key(), body });
     expect(head.status).toBe(403);
     expect(head.body).toMatchObject({ code: 'forbidden', details: { roles: ['staff', 'supervisor'] } });
-    const anonymous = await h.call('PUT', '/calendar/years/2030', { key: key(), body });
+    const anonymous = await stack.h.call('PUT', '/calendar/years/2030', { key: key(), body });
     expect(anonymous.status).toBe(401);
-    expect(await t.orm.em.fork().count(CalendarYearSchema, { year: 2030 })).toBe(0);
+    expect(await stack.t.orm.em.fork().count(CalendarYearSchema, { year: 2030 })).toBe(0);
   });
 });

@@ -4,24 +4,13 @@
  */
 import { ActionLogSchema, IdempotencyRecordSchema, ProcedureSchema } from '../../platform/entities';
 import { workflowIds } from '../../workflows/definitions';
-import { http, startApi, type ApiHarness } from '../helpers/api';
-import { eventually, setupTestEnv, uniqueId, type TestEnv } from '../helpers/env';
+import { inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
+import { eventually, uniqueId } from '../helpers/env';
 
-let t: TestEnv;
-let api: ApiHarness;
-let h: ReturnType<typeof http>;
 
-beforeAll(async () => {
-  t = await setupTestEnv();
-  api = await startApi(t);
-  h = http(api.baseUrl);
-});
-afterAll(async () => {
-  await api?.stop();
-  await t?.teardown();
-});
+const stack = useApiStack();
 
-const key = () => uniqueId('key-0000');
+const key = newKey;
 
 function startBody(feedbackId: string, overrides: Record<string, unknown> = {}) {
   return {
@@ -42,23 +31,15 @@ function startBody(feedbackId: string, overrides: Record<string, unknown> = {}) 
 }
 
 async function startFeedback(feedbackId: string): Promise<string> {
-  const r = await h.call('POST', '/procedures/rectification', { token: await h.login('zzb-staff'), key: key(), body: startBody(feedbackId) });
+  const r = await stack.h.call('POST', '/procedures/rectification', { token: await stack.h.login('zzb-staff'), key: key(), body: startBody(feedbackId) });
   expect(r.status).toBe(201);
   return workflowIds.rectificationItem(feedbackId, '1', 'jyj');
 }
 
-/** The user's pending task on a procedure, once the projection shows it. */
-async function inboxTask(user: string, workflowId: string, step: string): Promise<string> {
-  const token = await h.login(user);
-  return eventually(async () => {
-    const r = await h.call('GET', '/inbox', { token });
-    const task = (r.body as { id: string; workflowId: string; step: string }[]).find((x) => x.workflowId === workflowId && x.step === step);
-    return task?.id;
-  }, 30_000, `${user}'s ${step} task on ${workflowId}`);
-}
+const inboxTask = (user: string, workflowId: string, step: string): Promise<string> => inboxTaskOf(stack.h, user, workflowId, step);
 
 async function actAs(user: string, taskId: string, body: unknown, k = key()) {
-  return h.call('POST', `/tasks/${taskId}/actions`, { token: await h.login(user), key: k, body });
+  return stack.h.call('POST', `/tasks/${taskId}/actions`, { token: await stack.h.login(user), key: k, body });
 }
 
 const submission = {
@@ -81,7 +62,7 @@ describe('a rectification driven to 销号 over HTTP', () => {
     expect(r1.status).toBe(200);
     expect(r1.body).toMatchObject({ action: 'submit', status: 'open', stage: 'review', nextTask: { step: 'review', assigneeIds: ['xcb-reviewer'] } });
     // The next assignee's inbox is current when the action returns.
-    const inbox = await h.call('GET', '/inbox', { token: await h.login('xcb-reviewer') });
+    const inbox = await stack.h.call('GET', '/inbox', { token: await stack.h.login('xcb-reviewer') });
     expect(inbox.body.map((x: { id: string }) => x.id)).toContain(r1.body.nextTask.taskId);
 
     expect((await actAs('xcb-reviewer', await inboxTask('xcb-reviewer', wf, 'review'), { action: 'pass', comment: '材料齐全' })).status).toBe(200);
@@ -91,20 +72,20 @@ describe('a rectification driven to 销号 over HTTP', () => {
     expect(last.status).toBe(200);
     expect(last.body).toMatchObject({ status: 'signedOff', stage: 'signedOff', nextTask: null });
 
-    const token = await h.login('dc-supervisor');
+    const token = await stack.h.login('dc-supervisor');
     const closed = await eventually(async () => {
-      const r = await h.call('GET', `/procedures/${feedbackWf}`, { token });
+      const r = await stack.h.call('GET', `/procedures/${feedbackWf}`, { token });
       return r.body.procedure?.status === 'closed' ? r.body : undefined;
     }, 30_000, 'the feedback to close');
     expect(closed.state).toMatchObject({ type: 'rectification', status: 'closed', summary: { items: 1, signedOff: 1, onTime: 1, onTimeRate: 1 } });
     expect(closed.procedure.result).toMatchObject({ items: 1, perUnit: [{ unitId: 'jyj', items: 1, onTime: 1 }] });
     expect(closed.items).toEqual([expect.objectContaining({ workflowId: wf, status: 'signedOff', stage: 'signedOff', overdue: false })]);
 
-    const item = await h.call('GET', `/procedures/${wf}`, { token });
+    const item = await stack.h.call('GET', `/procedures/${wf}`, { token });
     expect(item.status).toBe(200);
     expect(item.body.state).toMatchObject({ type: 'rectificationItem', status: 'signedOff', institutionalRule: { documentRef: '教党〔2026〕12号' } });
 
-    const history = await h.call('GET', `/procedures/${wf}/actions`, { token });
+    const history = await stack.h.call('GET', `/procedures/${wf}/actions`, { token });
     expect(history.body.map((a: { actorId: string; action: string }) => `${a.actorId}:${a.action}`)).toEqual([
       'zzb-staff:start',
       'jyj-staff:submit',
@@ -115,19 +96,19 @@ describe('a rectification driven to 销号 over HTTP', () => {
     ]);
     expect(history.body[1]).toMatchObject({ step: 'submit', comment: '已完成整改', data: { measures: '修订选人用人工作规程' } });
 
-    const items = await h.call('GET', `/procedures?type=rectificationItem&unit=jyj&status=signedOff&parent=${feedbackWf}`, { token });
+    const items = await stack.h.call('GET', `/procedures?type=rectificationItem&unit=jyj&status=signedOff&parent=${feedbackWf}`, { token });
     expect(items.body).toMatchObject({ total: 1, items: [{ workflowId: wf, status: 'signedOff', overdue: false }] });
-    const none = await h.call('GET', `/procedures?type=rectificationItem&unit=wjw&parent=${feedbackWf}`, { token });
+    const none = await stack.h.call('GET', `/procedures?type=rectificationItem&unit=wjw&parent=${feedbackWf}`, { token });
     expect(none.body.total).toBe(0);
-    const notOverdue = await h.call('GET', `/procedures?overdue=true&parent=${feedbackWf}`, { token });
+    const notOverdue = await stack.h.call('GET', `/procedures?overdue=true&parent=${feedbackWf}`, { token });
     expect(notOverdue.body.total).toBe(0);
   });
 
   test('the overdue list is for supervisors and staff', async () => {
-    const sup = await h.call('GET', '/supervision/overdue', { token: await h.login('dc-supervisor') });
+    const sup = await stack.h.call('GET', '/supervision/overdue', { token: await stack.h.login('dc-supervisor') });
     expect(sup.status).toBe(200);
     expect(Array.isArray(sup.body)).toBe(true);
-    const other = await h.call('GET', '/supervision/overdue', { token: await h.login('jyj-head') });
+    const other = await stack.h.call('GET', '/supervision/overdue', { token: await stack.h.login('jyj-head') });
     expect(other.status).toBe(403);
     expect(other.body).toMatchObject({ status: 403, code: 'forbidden' });
   });
@@ -137,15 +118,15 @@ describe('a rectification driven to 销号 over HTTP', () => {
     const wf = await startFeedback(fid);
     await inboxTask('jyj-staff', wf, 'submit');
     // The deadline itself is covered by the workflow tests; here only the listing is under test.
-    await t.orm.em
+    await stack.t.orm.em
       .fork()
       .nativeUpdate(ProcedureSchema, { workflowId: wf }, { overdue: true, escalation: { rung: 'warning', at: '2027-01-08T01:00:00.000Z', finalDate: '2027-01-22' } });
-    const r = await h.call('GET', '/supervision/overdue', { token: await h.login('dc-supervisor') });
+    const r = await stack.h.call('GET', '/supervision/overdue', { token: await stack.h.login('dc-supervisor') });
     expect(r.body.find((p: { workflowId: string }) => p.workflowId === wf)).toMatchObject({
       overdue: true,
       escalation: { rung: 'warning', finalDate: '2027-01-22' },
     });
-    const listed = await h.call('GET', `/procedures?overdue=true&type=rectificationItem`, { token: await h.login('dc-supervisor') });
+    const listed = await stack.h.call('GET', `/procedures?overdue=true&type=rectificationItem`, { token: await stack.h.login('dc-supervisor') });
     expect(listed.body.items.map((p: { workflowId: string }) => p.workflowId)).toContain(wf);
   });
 });
@@ -153,20 +134,20 @@ describe('a rectification driven to 销号 over HTTP', () => {
 describe('idempotency', () => {
   test('a repeated start returns the first result and starts nothing new', async () => {
     const fid = uniqueId('fb');
-    const token = await h.login('zzb-staff');
+    const token = await stack.h.login('zzb-staff');
     const k = key();
-    const first = await h.call('POST', '/procedures/rectification', { token, key: k, body: startBody(fid) });
-    const again = await h.call('POST', '/procedures/rectification', { token, key: k, body: startBody(fid) });
+    const first = await stack.h.call('POST', '/procedures/rectification', { token, key: k, body: startBody(fid) });
+    const again = await stack.h.call('POST', '/procedures/rectification', { token, key: k, body: startBody(fid) });
     expect(first.status).toBe(201);
     expect(again.status).toBe(201);
     expect(again.body).toEqual(first.body);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     // Without the key, a second start of the same feedback is a conflict.
-    const dup = await h.call('POST', '/procedures/rectification', { token, key: key(), body: startBody(fid) });
+    const dup = await stack.h.call('POST', '/procedures/rectification', { token, key: key(), body: startBody(fid) });
     expect(dup.status).toBe(409);
     expect(dup.body).toMatchObject({ status: 409, code: 'procedure_exists' });
     // The same key for a different request is refused.
-    const reused = await h.call('POST', '/procedures/rectification', { token, key: k, body: startBody(uniqueId('fb')) });
+    const reused = await stack.h.call('POST', '/procedures/rectification', { token, key: k, body: startBody(uniqueId('fb')) });
     expect(reused.status).toBe(422);
     expect(reused.body.code).toBe('idempotency_key_reused');
   });
@@ -180,7 +161,7 @@ describe('idempotency', () => {
     expect(first.status).toBe(200);
     expect(again.status).toBe(200);
     expect(again.body).toEqual(first.body);
-    const em = t.orm.em.fork();
+    const em = stack.t.orm.em.fork();
     expect(await em.count(ActionLogSchema, { workflowId: wf, action: 'submit' })).toBe(1);
     // Another key for the same task: the task is no longer pending.
     const other = await actAs('jyj-staff', taskId, submission);
@@ -191,21 +172,21 @@ describe('idempotency', () => {
 
 describe('errors are JSON problems and never 500s', () => {
   test('authentication', async () => {
-    const none = await h.call('GET', '/inbox');
+    const none = await stack.h.call('GET', '/inbox');
     expect(none.status).toBe(401);
     expect(none.body).toEqual({ status: 401, code: 'unauthenticated', message: expect.any(String) });
-    expect((await h.call('GET', '/inbox', { token: 'not-a-token' })).status).toBe(401);
-    const wrong = await h.call('POST', '/auth/login', { body: { username: 'zzb-staff', password: 'wrong' } });
+    expect((await stack.h.call('GET', '/inbox', { token: 'not-a-token' })).status).toBe(401);
+    const wrong = await stack.h.call('POST', '/auth/login', { body: { username: 'zzb-staff', password: 'wrong' } });
     expect(wrong.status).toBe(401);
     expect(wrong.body.code).toBe('unauthenticated');
-    const missing = await h.call('POST', '/auth/login', { body: { username: 'zzb-staff' } });
+    const missing = await stack.h.call('POST', '/auth/login', { body: { username: 'zzb-staff' } });
     expect(missing.status).toBe(400);
     expect(missing.body.message).toMatch(/^password:/);
   });
 
   test('malformed bodies give 400 naming the field', async () => {
-    const token = await h.login('zzb-staff');
-    const post = (body: unknown, rawBody?: string) => h.call('POST', '/procedures/rectification', { token, key: key(), body, rawBody });
+    const token = await stack.h.login('zzb-staff');
+    const post = (body: unknown, rawBody?: string) => stack.h.call('POST', '/procedures/rectification', { token, key: key(), body, rawBody });
 
     const json = await post(undefined, '{"feedbackId": ');
     expect(json.status).toBe(400);
@@ -227,19 +208,19 @@ describe('errors are JSON problems and never 500s', () => {
     const extra = await post({ ...startBody(uniqueId('fb')), surprise: 1 });
     expect(extra.status).toBe(400);
 
-    const noKey = await h.call('POST', '/procedures/rectification', { token, body: startBody(uniqueId('fb')) });
+    const noKey = await stack.h.call('POST', '/procedures/rectification', { token, body: startBody(uniqueId('fb')) });
     expect(noKey.status).toBe(400);
     expect(noKey.body.code).toBe('idempotency_key_required');
 
-    const badQuery = await h.call('GET', '/procedures?overdue=maybe', { token });
+    const badQuery = await stack.h.call('GET', '/procedures?overdue=maybe', { token });
     expect(badQuery.status).toBe(400);
     expect(badQuery.body.message).toMatch(/^overdue:/);
   });
 
   test('rules refuse well-formed starts with 422 naming the field, and nothing starts', async () => {
-    const token = await h.login('zzb-staff');
+    const token = await stack.h.login('zzb-staff');
     const fid = uniqueId('fb');
-    const post = (body: unknown) => h.call('POST', '/procedures/rectification', { token, key: key(), body });
+    const post = (body: unknown) => stack.h.call('POST', '/procedures/rectification', { token, key: key(), body });
     const assignment = (a: Record<string, unknown>) =>
       startBody(fid, { problems: [{ no: '1', title: '问题', leadUnitId: 'zzb', assignments: [{ unitId: 'jyj', ...a }] }] });
 
@@ -257,24 +238,24 @@ describe('errors are JSON problems and never 500s', () => {
     expect(uncovered.body.code).toBe('calendar_not_covered');
     expect(uncovered.body.message).toMatch(/2027/);
 
-    const notStaff = await h.call('POST', '/procedures/rectification', { token: await h.login('jyj-head'), key: key(), body: startBody(fid) });
+    const notStaff = await stack.h.call('POST', '/procedures/rectification', { token: await stack.h.login('jyj-head'), key: key(), body: startBody(fid) });
     expect(notStaff.status).toBe(403);
 
-    const list = await h.call('GET', `/procedures?parent=${workflowIds.rectification(fid)}`, { token });
+    const list = await stack.h.call('GET', `/procedures?parent=${workflowIds.rectification(fid)}`, { token });
     expect(list.body.total).toBe(0);
-    expect(await t.orm.em.fork().count(ProcedureSchema, { workflowId: workflowIds.rectification(fid) })).toBe(0);
+    expect(await stack.t.orm.em.fork().count(ProcedureSchema, { workflowId: workflowIds.rectification(fid) })).toBe(0);
   });
 
   test('unknown ids give 404', async () => {
-    const token = await h.login('dc-supervisor');
-    const proc = await h.call('GET', '/procedures/rectification-nope', { token });
+    const token = await stack.h.login('dc-supervisor');
+    const proc = await stack.h.call('GET', '/procedures/rectification-nope', { token });
     expect(proc.status).toBe(404);
     expect(proc.body).toMatchObject({ status: 404, code: 'procedure_not_found' });
-    expect((await h.call('GET', '/procedures/rectification-nope/actions', { token })).status).toBe(404);
+    expect((await stack.h.call('GET', '/procedures/rectification-nope/actions', { token })).status).toBe(404);
     const task = await actAs('jyj-staff', 'rectification-nope:1', submission);
     expect(task.status).toBe(404);
     expect(task.body.code).toBe('task_not_found');
-    const route = await h.call('GET', '/no/such/route', { token });
+    const route = await stack.h.call('GET', '/no/such/route', { token });
     expect(route.status).toBe(404);
     expect(route.body.code).toBe('not_found');
   });
@@ -282,7 +263,7 @@ describe('errors are JSON problems and never 500s', () => {
   test('refused actions give 4xx and leave nothing in the database', async () => {
     const wf = await startFeedback(uniqueId('fb'));
     const taskId = await inboxTask('jyj-staff', wf, 'submit');
-    const em = t.orm.em.fork();
+    const em = stack.t.orm.em.fork();
     const rows = async () => [await em.count(ActionLogSchema, { workflowId: wf }), await em.count(IdempotencyRecordSchema, {})];
     const before = await rows();
 
@@ -303,7 +284,7 @@ describe('errors are JSON problems and never 500s', () => {
     expect(noEvidence.body.message).toMatch(/^data\.evidence:/);
 
     expect(await rows()).toEqual(before);
-    const state = await h.call('GET', `/procedures/${wf}`, { token: await h.login('jyj-staff') });
+    const state = await stack.h.call('GET', `/procedures/${wf}`, { token: await stack.h.login('jyj-staff') });
     expect(state.body.state.actions).toEqual([]);
     expect(state.body.state.currentTask.taskId).toBe(taskId);
   });
@@ -326,7 +307,7 @@ describe('errors are JSON problems and never 500s', () => {
 });
 
 test('the OpenAPI document is generated from the validation schemas, and the docs page is served', async () => {
-  const doc = await h.call('GET', '/openapi.json');
+  const doc = await stack.h.call('GET', '/openapi.json');
   expect(doc.status).toBe(200);
   expect(doc.body.openapi).toBe('3.1.0');
   expect(Object.keys(doc.body.paths)).toEqual(
@@ -334,7 +315,7 @@ test('the OpenAPI document is generated from the validation schemas, and the doc
   );
   const startSchema = doc.body.components.schemas.StartRectification;
   expect(startSchema.required).toEqual(expect.arrayContaining(['feedbackId', 'title', 'feedbackDate', 'problems']));
-  const docs = await fetch(`${api.baseUrl}/docs/`);
+  const docs = await fetch(`${stack.api.baseUrl}/docs/`);
   expect(docs.status).toBe(200);
   expect(await docs.text()).toMatch(/swagger/i);
 });

@@ -5,7 +5,7 @@ import type { Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app';
 import { DEMO_PASSWORD } from '../../platform/seed';
 import { createWorker } from '../../worker/worker';
-import { uniqueId, type TestEnv } from './env';
+import { eventually, setupTestEnv, uniqueId, type TestEnv } from './env';
 
 export interface ApiHarness {
   baseUrl: string;
@@ -77,4 +77,37 @@ export function http(baseUrl: string) {
       return r.body.token as string;
     },
   };
+}
+
+export type Http = ReturnType<typeof http>;
+
+/**
+ * One stack per test file: a database, a Temporal dev server, a worker and the API over HTTP.
+ * `prepare` runs once the database exists, before the API starts (extra master data, say).
+ */
+export function useApiStack(prepare?: (t: TestEnv) => Promise<void>): { t: TestEnv; api: ApiHarness; h: Http } {
+  const stack = {} as { t: TestEnv; api: ApiHarness; h: Http };
+  beforeAll(async () => {
+    stack.t = await setupTestEnv();
+    await prepare?.(stack.t);
+    stack.api = await startApi(stack.t);
+    stack.h = http(stack.api.baseUrl);
+  });
+  afterAll(async () => {
+    await stack.api?.stop();
+    await stack.t?.teardown();
+  });
+  return stack;
+}
+
+/** A fresh Idempotency-Key. */
+export const newKey = (): string => uniqueId('key-0000');
+
+/** The user's pending task at `step` of a procedure, once the inbox projection shows it. */
+export async function inboxTask(h: Http, user: string, workflowId: string, step: string): Promise<string> {
+  const token = await h.login(user);
+  return eventually(async () => {
+    const r = await h.call('GET', '/inbox', { token });
+    return (r.body as { id: string; workflowId: string; step: string }[]).find((x) => x.workflowId === workflowId && x.step === step)?.id;
+  }, 30_000, `${user}'s ${step} task on ${workflowId}`);
 }
