@@ -12,6 +12,7 @@ import {
   TaskSchema,
   UnitSchema,
 } from '../platform/entities';
+import { createSelectionActivities } from './selection';
 import { createTaskActivities } from './tasks';
 import type { AssigneeRule, Deadlines } from '../workflows/definitions';
 import { addDays, startOfChinaDay, yearOf } from '../domain/dates';
@@ -149,6 +150,7 @@ export function createActivities(deps: ActivityDeps) {
 
   return {
     ...createTaskActivities(deps),
+    ...createSelectionActivities(deps),
     /** Resolves a step's assignees from master data. Retried until master data names somebody. */
     async resolveAssignees(rule: AssigneeRule): Promise<string[]> {
       const e = em();

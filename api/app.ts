@@ -10,7 +10,9 @@ import { authRoutes } from './routes/auth';
 import { calendarRoutes } from './routes/calendar';
 import type { ApiDeps, RouteContext } from './routes/context';
 import { masterDataRoutes } from './routes/master-data';
+import { peopleRoutes } from './routes/people';
 import { procedureRoutes } from './routes/procedures';
+import { selectionRoutes } from './routes/selection';
 import { taskRoutes } from './routes/tasks';
 
 export type { ApiDeps } from './routes/context';
@@ -18,6 +20,9 @@ export type { ApiDeps } from './routes/context';
 export function createApp(deps: ApiDeps): { app: Express; openapi: unknown } {
   const app = express();
   app.disable('x-powered-by');
+  // A people import carries a file of up to 5 MB, base64-encoded; only that route reads a body this large.
+  // The general parser below then finds the body already read and leaves it alone.
+  app.post('/people/import', express.json({ limit: '7mb' }));
   app.use(express.json({ limit: '1mb' }));
   app.use((_req, _res, next) => RequestContext.create(deps.orm.em, next));
 
@@ -27,9 +32,11 @@ export function createApp(deps: ApiDeps): { app: Express; openapi: unknown } {
   const ctx: RouteContext = { deps, router, registry, route: (def) => defineRoute(router, registry, deps.orm, def) };
   authRoutes(ctx);
   masterDataRoutes(ctx);
+  peopleRoutes(ctx);
   procedureRoutes(ctx);
   auditRoutes(ctx);
   taskRoutes(ctx);
+  selectionRoutes(ctx);
   calendarRoutes(ctx);
 
   const openapi = new OpenApiGeneratorV31(registry.definitions).generateDocument({

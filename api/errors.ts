@@ -75,6 +75,15 @@ const REFUSAL_STATUS: Record<RefusalCode, number> = {
   [Refusal.alreadyVoted]: 409,
   [Refusal.principalVotesLast]: 409,
   [Refusal.quorumNotMet]: 422,
+  [Refusal.wrongStage]: 409,
+  [Refusal.principlesNotFrozen]: 409,
+  [Refusal.nominationQuorumNotMet]: 422,
+  [Refusal.candidateNotEligible]: 422,
+  [Refusal.shortlistNotCompetitive]: 422,
+  [Refusal.recommendationExpired]: 422,
+  [Refusal.inspectionIncomplete]: 422,
+  [Refusal.postponeTooLong]: 422,
+  [Refusal.invalidInput]: 422,
 };
 
 function fieldPath(path: PropertyKey[]): string {

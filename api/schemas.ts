@@ -5,7 +5,8 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { isValidDate } from '../domain/dates';
-import { APPROVAL_MODES, DIFFICULTIES, PROCEDURE_TYPES, ROLES } from '../workflows/definitions';
+import { EDUCATIONS, GRADES } from '../domain/grades';
+import { APPROVAL_MODES, DIFFICULTIES, PROCEDURE_TYPES, ROLES, FOUR_MUSTS } from '../workflows/definitions';
 import { VOTE_CHOICES } from '../workflows/lib/vote';
 
 extendZodWithOpenApi(z);
@@ -405,3 +406,191 @@ export const CalendarDayRow = z
 export const CalendarYearDetail = CalendarYearRow.extend({
   days: z.array(CalendarDayRow).openapi({ description: 'The listed days (holidays and make-up workdays), in date order' }),
 }).openapi('CalendarYearDetail');
+
+// ---- Cadre selection (干部选拔任用)
+
+const personId = id.openapi({ description: 'A person in master data (干部编号)' });
+
+export const PrinciplesInput = z
+  .object({
+    post: z
+      .object({
+        title: text(200),
+        unitId: id,
+        positions: z.number().int().min(1).max(50),
+        targetGrade: z.enum(GRADES).openapi({ description: 'The grade of the post' }),
+        isPartyPost: z.boolean(),
+        minPartyYears: z.number().int().min(0).max(60).optional(),
+      })
+      .strict(),
+    qualificationOverrides: z.record(z.string(), z.union([z.number(), z.boolean()])).optional().openapi({ description: 'Per-post overrides of the qualification rules, by rule name' }),
+    candidateScope: text(2000),
+    method: z.enum(['talk', 'meeting', 'both']).openapi({ description: '民主推荐: 谈话调研推荐, 会议推荐, or both' }),
+    timetable: text(2000),
+    generalElection: z.boolean().optional().openapi({ description: '换届: always 差额' }),
+  })
+  .strict()
+  .openapi('Principles', { description: '原则: fixed and frozen before any name is discussed (先定原则、再商人头)' });
+
+export const StartSelectionBody = z
+  .object({
+    selectionId: id.openapi({ description: 'Business key; the workflow id is selection-<selectionId>', example: 'XB2026-12' }),
+    title: text(200),
+    principles: PrinciplesInput,
+    principlesApprovers: AssigneeRuleInput.openapi({ description: 'The leaders’ meeting that approves the principles (all must approve)' }),
+    committee: AssigneeRuleInput.openapi({ description: 'The Party committee whose members vote (讨论决定)' }),
+    principalId: id.optional().openapi({ description: 'The principal leader, a committee member, who votes last' }),
+  })
+  .strict()
+  .openapi('StartCadreSelection');
+
+const date = dateString;
+export const SelectionCommandBody = z
+  .discriminatedUnion('action', [
+    z.object({ action: z.literal('revisePrinciples'), principles: PrinciplesInput, reason: text(2000) }).strict(),
+    z
+      .object({
+        action: z.literal('recordNomination'),
+        date,
+        meeting: z
+          .object({
+            determined: z.number().int().min(1),
+            present: z.number().int().min(0),
+            votes: z.array(z.object({ personId, votes: z.number().int().min(0) }).strict()).max(200),
+          })
+          .strict()
+          .optional(),
+        talks: z.array(z.object({ personId, mentions: z.number().int().min(0) }).strict()).max(200).optional(),
+      })
+      .strict(),
+    z.object({ action: z.literal('setShortlist'), personIds: z.array(personId).min(1).max(50), concentratedOpinion: text(2000).optional() }).strict(),
+    z
+      .object({
+        action: z.literal('recordInspection'),
+        group: z.array(id).min(1).max(20),
+        noticeDate: date,
+        startDate: date,
+        talks: z.number().int().min(0),
+        evaluations: z
+          .array(
+            z
+              .object({
+                personId,
+                excellent: z.number().int().min(0),
+                competent: z.number().int().min(0),
+                basicallyCompetent: z.number().int().min(0),
+                incompetent: z.number().int().min(0),
+              })
+              .strict(),
+          )
+          .max(50),
+        fieldVisit: z.boolean(),
+      })
+      .strict(),
+    z
+      .object({
+        action: z.literal('recordCheck'),
+        personId,
+        check: z.enum(FOUR_MUSTS).openapi({ description: '凡提四必: personnelFile, personalMatters, disciplineOpinion, complaints' }),
+        result: z.enum(['clear', 'negative']),
+        note: z.string().trim().max(2000).optional(),
+      })
+      .strict(),
+    z.object({ action: z.literal('signIntegrity'), personId, as: z.enum(['partySecretary', 'disciplineSecretary']) }).strict(),
+    z.object({ action: z.literal('completeInspection') }).strict(),
+    z.object({ action: z.literal('recordObjection'), personId, text: text(4000) }).strict(),
+    z
+      .object({
+        action: z.literal('resolveObjection'),
+        objectionId: z.string().min(1).max(64),
+        outcome: z.enum(['appoint', 'appointWithReminder', 'doNotAppoint', 'postpone']),
+        note: text(2000),
+        postponeUntil: date.optional(),
+      })
+      .strict(),
+    z.object({ action: z.literal('assess'), personId, result: z.enum(['fit', 'unfit']), note: z.string().trim().max(2000).optional() }).strict(),
+  ])
+  .openapi('SelectionCommand');
+
+// ——— people (cadre master data) ———
+
+/** Base64 of the file; line breaks (as `base64` writes without -w0) are ignored. */
+const base64File = (maxBytes: number) =>
+  z
+    .string()
+    .transform((s) => s.replace(/\s+/g, ''))
+    .refine((s) => s.length > 0, 'must not be empty')
+    .refine((s) => s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s), 'must be base64 (A–Z, a–z, 0–9, "+", "/", "=" padding)')
+    .refine((s) => (s.length / 4) * 3 <= maxBytes + 2, `the file must be at most ${maxBytes / 1024 / 1024} MB`)
+    .transform((s) => Buffer.from(s, 'base64'));
+
+export const PEOPLE_IMPORT_MAX_BYTES = 5 * 1024 * 1024;
+
+export const ImportPeopleBody = z
+  .object({
+    format: z.enum(['csv', 'xlsx']).openapi({ description: 'csv (UTF-8 or GB18030) or xlsx (the first worksheet is read)' }),
+    filename: z.string().trim().max(255).optional().openapi({ example: '干部名册.csv' }),
+    content: base64File(PEOPLE_IMPORT_MAX_BYTES).openapi({ description: 'The file, base64-encoded; at most 5 MB before encoding', type: 'string', format: 'byte' }),
+  })
+  .strict()
+  .openapi('ImportPeople', {
+    description:
+      'A sheet with a header row. Columns (Chinese or English headings): 编号/id, 姓名/name, 性别/gender, 出生日期/birthDate, 单位/unitId (a unit id or name), ' +
+      '现任职务/currentPost, 现职级/currentGrade, 任现职级时间/gradeSince, 参加工作时间/workStartDate, 基层工作年限/grassrootsYears, 学历/education, ' +
+      '入党时间/partyJoinDate, 最近提拔时间/lastPromotionDate, 是否破格/lastPromotionOutOfTurn. Dates as YYYY-MM-DD, YYYY/M/D or Excel dates.',
+  });
+
+export const ImportRowError = z
+  .object({
+    row: z.number().int().openapi({ description: 'The row number as the sheet shows it; the header is row 1' }),
+    id: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), column: z.string().optional(), message: z.string() })),
+  })
+  .openapi('ImportRowError');
+
+export const ImportPeopleResult = z
+  .object({
+    total: z.number().int().openapi({ description: 'Data rows that are not empty' }),
+    imported: z.number().int().openapi({ description: 'New people' }),
+    updated: z.number().int().openapi({ description: 'Existing people whose data changed' }),
+    unchanged: z.number().int().openapi({ description: 'Existing people the file repeats exactly' }),
+    failed: z.number().int(),
+    errors: z.array(ImportRowError),
+  })
+  .openapi('ImportPeopleResult');
+
+export const PersonRow = z
+  .object({
+    id: z.string().openapi({ description: 'Personnel number (干部编号)' }),
+    name: z.string(),
+    gender: z.enum(['male', 'female']).nullable(),
+    birthDate: z.string(),
+    unitId: z.string().nullable(),
+    currentPost: z.string().nullable(),
+    currentGrade: z.enum(GRADES),
+    currentGradeName: z.string().openapi({ example: '副处' }),
+    gradeSince: z.string(),
+    workStartDate: z.string(),
+    grassrootsYears: z.number(),
+    education: z.enum(EDUCATIONS),
+    partyJoinDate: z.string().nullable().openapi({ description: 'null: not a Party member' }),
+    lastPromotionDate: z.string().nullable(),
+    lastPromotionOutOfTurn: z.boolean(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Person');
+
+export const PersonList = z.object({ total: z.number().int(), items: z.array(PersonRow) }).openapi('PersonList');
+
+export const PeopleQuery = z
+  .object({
+    unit: id.optional().openapi({ description: 'Unit id' }),
+    grade: z.enum(GRADES).optional(),
+    q: z.string().trim().min(1).max(64).optional().openapi({ description: 'Part of the name' }),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
+export const PersonIdParam = z.object({ id: z.string().min(1).max(64) });

@@ -6,10 +6,12 @@ import { Migration20261125000000_initial } from './Migration20261125000000_initi
 import { Migration20261125020000_audit_log } from './Migration20261125020000_audit_log';
 import { Migration20261125030000_calendar_override } from './Migration20261125030000_calendar_override';
 import { Migration20261125040000_escalation } from './Migration20261125040000_escalation';
+import { Migration20261125050000_person } from './Migration20261125050000_person';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
   { name: 'Migration20261125020000_audit_log', class: Migration20261125020000_audit_log },
   { name: 'Migration20261125030000_calendar_override', class: Migration20261125030000_calendar_override },
   { name: 'Migration20261125040000_escalation', class: Migration20261125040000_escalation },
+  { name: 'Migration20261125050000_person', class: Migration20261125050000_person },
 ];

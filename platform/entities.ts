@@ -6,6 +6,7 @@ import { EntitySchema } from '@mikro-orm/core';
 
 import type { Role } from '../workflows/definitions';
 import type { EscalationStep } from '../domain/escalation';
+import type { Education, Grade } from '../domain/grades';
 
 /** A unit (单位): a responsible unit, a lead department or the inspection office. */
 export interface Unit {
@@ -298,6 +299,58 @@ export const CalendarDaySchema = new EntitySchema<CalendarDay>({
   },
 });
 
+/** A cadre (干部), with what the qualification predicates need. Dates are YYYY-MM-DD (China calendar days). */
+export interface Person {
+  /** The personnel number (干部编号). */
+  id: string;
+  name: string;
+  gender: 'male' | 'female' | null;
+  birthDate: string;
+  unitId: string | null;
+  /** 现任职务, free text. */
+  currentPost: string | null;
+  /** 现职级, on the ladder of domain/grades.ts. */
+  currentGrade: Grade;
+  /** Since when at the current grade (任现职级时间). */
+  gradeSince: string;
+  /** 参加工作时间. */
+  workStartDate: string;
+  /** Years of grassroots experience (基层工作经历), to one decimal. */
+  grassrootsYears: number;
+  education: Education;
+  /** 入党时间; null for someone who is not a Party member. */
+  partyJoinDate: string | null;
+  lastPromotionDate: string | null;
+  /** Whether the last promotion was out of turn (破格). */
+  lastPromotionOutOfTurn: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const PersonSchema = new EntitySchema<Person>({
+  name: 'Person',
+  tableName: 'person',
+  properties: {
+    id: { type: 'string', primary: true },
+    name: { type: 'text' },
+    gender: { type: 'string', nullable: true },
+    birthDate: { type: 'date' },
+    unitId: { type: 'string', nullable: true },
+    currentPost: { type: 'text', nullable: true },
+    currentGrade: { type: 'string' },
+    gradeSince: { type: 'date' },
+    workStartDate: { type: 'date' },
+    // numeric comes back from pg as a string; runtimeType number converts it.
+    grassrootsYears: { type: 'decimal', precision: 4, scale: 1, runtimeType: 'number' },
+    education: { type: 'string' },
+    partyJoinDate: { type: 'date', nullable: true },
+    lastPromotionDate: { type: 'date', nullable: true },
+    lastPromotionOutOfTurn: { type: 'boolean' },
+    createdAt: { type: 'Date' },
+    updatedAt: { type: 'Date' },
+  },
+});
+
 export const ALL_ENTITIES = [
   UnitSchema,
   AppUserSchema,
@@ -310,4 +363,5 @@ export const ALL_ENTITIES = [
   AuditLogSchema,
   CalendarYearSchema,
   CalendarDaySchema,
+  PersonSchema,
 ];

@@ -2,6 +2,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { hashPassword } from '../api/auth';
 import { AppUserSchema, UnitSchema, type Unit } from './entities';
+import { seedDemoPeople } from './seed-people';
 import type { Role } from '../workflows/definitions';
 
 export const DEMO_PASSWORD = 'tingjin2026';
@@ -36,5 +37,6 @@ export async function seedDemoData(orm: MikroORM): Promise<boolean> {
     await tx.flush();
     for (const u of DEMO_USERS) tx.create(AppUserSchema, { ...u, username: u.id, passwordHash, createdAt: new Date() });
   });
+  await seedDemoPeople(orm);
   return true;
 }

@@ -2,3 +2,4 @@
 export { rectification } from './rectification';
 export { rectificationItem } from './rectification-item';
 export { approvalRequest } from './approval-request';
+export { cadreSelection } from './cadre-selection';

@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
 import { assertCovered, CalendarNotCoveredError } from '../../domain/calendar';
@@ -49,6 +50,29 @@ export function procedureView(p: Procedure): z.infer<typeof ProcedureRow> {
     result: p.result ?? null,
     escalation: p.escalation ?? null,
   };
+}
+
+/**
+ * Who an assignment rule names in master data today. The API refuses a rule that names nobody:
+ * its step would wait for master data that may never come.
+ */
+export async function resolveAssigneesNow(em: EntityManager, rule: AssigneeRule, field: string): Promise<string[]> {
+  if (rule.kind === 'user') {
+    if (!(await em.findOne(AppUserSchema, { id: rule.userId }))) {
+      throw new Unprocessable('unknown_user', `${field}.userId: user ${rule.userId} does not exist`, { field: `${field}.userId` });
+    }
+    return [rule.userId];
+  }
+  const unit = await em.findOne(UnitSchema, { id: rule.unitId });
+  if (!unit) throw new Unprocessable('unknown_unit', `${field}.unitId: unit ${rule.unitId} does not exist`, { field: `${field}.unitId` });
+  const ids =
+    rule.kind === 'unitHead'
+      ? unit.headUserId
+        ? [unit.headUserId]
+        : []
+      : (await em.find(AppUserSchema, { unitId: rule.unitId, roles: { $contains: [rule.role] } })).map((u) => u.id);
+  if (ids.length === 0) throw new Unprocessable('no_assignee', `${field}: nobody in master data matches ${JSON.stringify(rule)}`, { field });
+  return ids;
 }
 
 export function procedureRoutes({ route, deps }: RouteContext): void {
@@ -154,24 +178,7 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
     handler: async ({ em, body, user }) => {
       // Master data the steps name must exist, and each step must resolve to somebody now;
       // otherwise the step would wait for master data that may never come.
-      const members = async (rule: AssigneeRule, field: string): Promise<string[]> => {
-        if (rule.kind === 'user') {
-          if (!(await em.findOne(AppUserSchema, { id: rule.userId }))) {
-            throw new Unprocessable('unknown_user', `${field}.userId: user ${rule.userId} does not exist`, { field: `${field}.userId` });
-          }
-          return [rule.userId];
-        }
-        const unit = await em.findOne(UnitSchema, { id: rule.unitId });
-        if (!unit) throw new Unprocessable('unknown_unit', `${field}.unitId: unit ${rule.unitId} does not exist`, { field: `${field}.unitId` });
-        const ids =
-          rule.kind === 'unitHead'
-            ? unit.headUserId
-              ? [unit.headUserId]
-              : []
-            : (await em.find(AppUserSchema, { unitId: rule.unitId, roles: { $contains: [rule.role] } })).map((u) => u.id);
-        if (ids.length === 0) throw new Unprocessable('no_assignee', `${field}: nobody in master data matches ${JSON.stringify(rule)}`, { field });
-        return ids;
-      };
+      const members = (rule: AssigneeRule, field: string): Promise<string[]> => resolveAssigneesNow(em, rule, field);
       const steps: ApprovalStepInput[] = [];
       for (const [i, s] of body.steps.entries()) {
         const field = `steps[${i}]`;

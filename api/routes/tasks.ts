@@ -17,7 +17,7 @@ async function assertUsersExist(em: EntityManager, ids: string[], field: string)
 }
 
 /** Sends a Workflow Update with a deadline, translating what Temporal says into API errors. */
-async function runUpdate<T>(client: Client, send: () => Promise<T>): Promise<T> {
+export async function runUpdate<T>(client: Client, send: () => Promise<T>): Promise<T> {
   try {
     return await client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, send);
   } catch (err) {
@@ -125,11 +125,10 @@ export function taskRoutes({ route, deps }: RouteContext): void {
     handler: async ({ em, user, params, body, idempotencyKey }) => {
       const proc = await em.findOne(ProcedureSchema, { workflowId: params.workflowId });
       if (!proc) throw new NotFound('procedure_not_found', `procedure ${params.workflowId} not found`);
-      if (proc.type !== 'rectificationItem' && proc.type !== 'approvalRequest') {
-        throw new Unprocessable('action_not_allowed', `${body.action} applies to a rectification item or an approval request, not a ${proc.type}`);
-      }
       if (body.action === 'closeVote') {
-        if (proc.type !== 'approvalRequest') throw new Unprocessable('action_not_allowed', `closeVote applies to an approval request, not a ${proc.type}`);
+        if (proc.type !== 'approvalRequest' && proc.type !== 'cadreSelection') {
+          throw new Unprocessable('action_not_allowed', `closeVote applies to an approval request or a cadre selection, not a ${proc.type}`);
+        }
         const closed = await runUpdate(deps.client, () =>
           deps.client.workflow.getHandle(params.workflowId).executeUpdate(closeVoteUpdate, {
             args: [{ actorId: user.id, ...(body.comment ? { comment: body.comment } : {}) }],
@@ -137,6 +136,9 @@ export function taskRoutes({ route, deps }: RouteContext): void {
           }),
         );
         return { status: 200, body: closed };
+      }
+      if (proc.type !== 'rectificationItem' && proc.type !== 'approvalRequest') {
+        throw new Unprocessable('action_not_allowed', `${body.action} applies to a rectification item or an approval request, not a ${proc.type}`);
       }
       if (body.action === 'copy') await assertUsersExist(em, body.userIds, 'userIds');
       const result = await runUpdate(deps.client, () =>

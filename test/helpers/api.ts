@@ -2,6 +2,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Worker } from '@temporalio/worker';
+import type { Activities } from '../../activities';
 import { createApp } from '../../api/app';
 import { DEMO_PASSWORD } from '../../platform/seed';
 import { createWorker } from '../../worker/worker';
@@ -14,9 +15,16 @@ export interface ApiHarness {
   stop(): Promise<void>;
 }
 
-export async function startApi(t: TestEnv): Promise<ApiHarness> {
+export async function startApi(t: TestEnv, activityOverrides?: Partial<Activities>): Promise<ApiHarness> {
   const taskQueue = uniqueId('tq');
-  const worker = await createWorker({ connection: t.env.nativeConnection, namespace: 'default', taskQueue, orm: t.orm, workflowBundle: t.bundle });
+  const worker = await createWorker({
+    connection: t.env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    orm: t.orm,
+    workflowBundle: t.bundle,
+    ...(activityOverrides ? { activityOverrides } : {}),
+  });
   const running = worker.run();
   const { app } = createApp({ orm: t.orm, client: t.env.client, taskQueue, sessionHours: 1 });
   const server: Server = await new Promise((resolve) => {
@@ -85,12 +93,15 @@ export type Http = ReturnType<typeof http>;
  * One stack per test file: a database, a Temporal dev server, a worker and the API over HTTP.
  * `prepare` runs once the database exists, before the API starts (extra master data, say).
  */
-export function useApiStack(prepare?: (t: TestEnv) => Promise<void>): { t: TestEnv; api: ApiHarness; h: Http } {
+export function useApiStack(
+  prepare?: (t: TestEnv) => Promise<void>,
+  activityOverrides?: Partial<Activities>,
+): { t: TestEnv; api: ApiHarness; h: Http } {
   const stack = {} as { t: TestEnv; api: ApiHarness; h: Http };
   beforeAll(async () => {
     stack.t = await setupTestEnv();
     await prepare?.(stack.t);
-    stack.api = await startApi(stack.t);
+    stack.api = await startApi(stack.t, activityOverrides);
     stack.h = http(stack.api.baseUrl);
   });
   afterAll(async () => {

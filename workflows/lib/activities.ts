@@ -1,14 +1,15 @@
-import { proxyLocalActivities } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 
 /**
- * Every activity here is a short, idempotent database write or look-up, so they run as local
- * activities: no round trip through the server and fewer history events per step. A retry or a
- * replay after a crash re-runs them, which their idempotency keys make harmless.
+ * Every side effect of the workflows. These are regular activities, not local ones, on purpose:
+ * an Update handler and the procedure's main loop run concurrently, and a local activity's result
+ * is replayed from its marker at a different point than it arrived live, so a replay could issue
+ * commands in another order (seen as TMPRL1100 in the cadre selection's tests). Regular activities'
+ * results are history events, which replay in exactly the order they happened.
  */
-export const acts = proxyLocalActivities<Activities>({
+export const acts = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
+  // Retried until master data or the database is back (e.g. a step nobody is assigned to yet).
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-  // Longer retry backoffs (e.g. a step nobody is assigned to yet) become durable timers.
-  localRetryThreshold: '10 seconds',
 });

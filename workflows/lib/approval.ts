@@ -56,7 +56,7 @@ export interface TaskActInput {
 }
 
 /** In a vote step, approved means voted, and absent means the vote closed before the member voted. */
-type SlotState = 'waiting' | 'pending' | 'approved' | 'absent';
+type SlotState = 'waiting' | 'pending' | 'approved' | 'absent' | 'opening';
 
 /** A signer position in the running step; a transfer changes who holds it, not the position. */
 interface Slot {
@@ -145,9 +145,18 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
       assigneeIds: [...slot.assigneeIds],
       openedAt: new Date().toISOString(),
     };
+    // Actionable only once its projection exists: an action recorded before the task row was
+    // written would leave the row pending for ever.
     slot.task = task;
-    slot.state = 'pending';
+    slot.state = 'opening';
     await opts.acts.openTask({ ...task, workflowId: opts.workflowId, procedureType: opts.procedureType, dueAt: opts.dueAt() });
+    if (running !== r || r.outcome) {
+      // The step was returned or withdrawn meanwhile.
+      slot.state = 'waiting';
+      await opts.acts.closeTask({ taskId: task.taskId, at: new Date().toISOString(), by: 'system', action: 'cancelled' });
+      return;
+    }
+    slot.state = 'pending';
   }
 
   /** How many openReady calls are still opening tasks: a step's tasks open one after another. */

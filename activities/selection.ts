@@ -1,0 +1,89 @@
+/**
+ * Activities of cadre selection: freezing the principles with a content hash, checking candidates
+ * against them, and the calendar instants of the public notice and the probation.
+ */
+import { createHash } from 'node:crypto';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { ApplicationFailure } from '@temporalio/activity';
+import { canonicalJson } from '../domain/audit';
+import { addWorkingDays, CalendarNotCoveredError, type OverrideCalendar } from '../domain/calendar';
+import { addDays, addMonths, startOfChinaDay, yearOf } from '../domain/dates';
+import { evaluateQualifications } from '../domain/qualifications';
+import { loadOverrides } from '../platform/calendar-store';
+import { PersonSchema } from '../platform/entities';
+import type { NoticePeriod, Principles, QualificationCheck } from '../workflows/definitions';
+import { appendAudit } from './audit';
+
+export interface SelectionActivityDeps {
+  orm: MikroORM;
+  loadCalendar?: (years: number[]) => Promise<OverrideCalendar>;
+}
+
+export function createSelectionActivities(deps: SelectionActivityDeps) {
+  const em = () => deps.orm.em.fork();
+  const calendar = (years: number[]) => (deps.loadCalendar ?? ((ys) => loadOverrides(em(), ys)))(years);
+
+  return {
+    /** Freezes a version of the principles: its content hash goes into the audit chain. */
+    async freezePrinciples(input: { workflowId: string; version: number; principles: Principles; actorId: string; at: string; reason?: string }): Promise<{ hash: string }> {
+      const hash = createHash('sha256').update(canonicalJson(input.principles)).digest('hex');
+      await em().transactional(async (tx) => {
+        await appendAudit(tx, {
+          sourceKey: `principles:${input.workflowId}:v${input.version}`,
+          workflowId: input.workflowId,
+          kind: 'principles:frozen',
+          actorId: input.actorId,
+          at: input.at,
+          payload: { version: input.version, hash, reason: input.reason ?? null, principles: input.principles },
+        });
+      });
+      return { hash };
+    },
+
+    /** Checks people against the frozen principles, from their records in master data. */
+    async checkCandidates(input: { personIds: string[]; principles: Principles; principlesVersion: number; asOf: string }): Promise<QualificationCheck[]> {
+      const people = await em().find(PersonSchema, { id: { $in: input.personIds } });
+      const byId = new Map(people.map((p) => [p.id, p]));
+      return input.personIds.map((personId) => {
+        const p = byId.get(personId);
+        if (!p) {
+          return {
+            personId,
+            principlesVersion: input.principlesVersion,
+            eligible: false,
+            results: [{ predicate: 'personRecord', label: '干部档案 (personnel record)', passed: false, applicable: true, required: 'a record in master data', actual: 'none', fact: `person=${personId}` }],
+          };
+        }
+        const post = input.principles.post;
+        const evaluation = evaluateQualifications(
+          p,
+          { title: post.title, targetGrade: post.targetGrade as typeof p.currentGrade, isPartyPost: post.isPartyPost, ...(post.minPartyYears !== undefined ? { minPartyYears: post.minPartyYears } : {}), ...(input.principles.qualificationOverrides ? { overrides: input.principles.qualificationOverrides } : {}) },
+          input.asOf,
+        );
+        return { personId, principlesVersion: input.principlesVersion, eligible: evaluation.eligible, results: evaluation.results };
+      });
+    },
+
+    /**
+     * 任前公示: at least `workingDays` working days. Day 1 is the next working day after the
+     * decision (the default setting of DOMAIN.md); the notice ends when its last day ends.
+     */
+    async computeNoticePeriod(input: { fromDate: string; workingDays: number }): Promise<NoticePeriod> {
+      const y = yearOf(input.fromDate);
+      const overrides = await calendar([y, y + 1]);
+      try {
+        const startDate = addWorkingDays(input.fromDate, 1, overrides);
+        const endDate = addWorkingDays(startDate, input.workingDays - 1, overrides);
+        return { startDate, endDate, endsAt: startOfChinaDay(addDays(endDate, 1)), workingDays: input.workingDays };
+      } catch (err) {
+        if (err instanceof CalendarNotCoveredError) throw ApplicationFailure.nonRetryable(err.message, 'calendar_not_covered');
+        throw err;
+      }
+    },
+
+    /** The end of the probation: calendar months, not working days. */
+    async computeProbationEnd(input: { fromDate: string; months: number }): Promise<string> {
+      return startOfChinaDay(addMonths(input.fromDate, input.months));
+    },
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * People (cadres, 干部): the master data the qualification predicates read, imported from CSV or XLSX
+ * with a report of every row that could not be imported.
+ */
+import type { z } from 'zod';
+import { chinaDateOf } from '../../domain/dates';
+import { GRADE_INFO } from '../../domain/grades';
+import { SheetHeaderError } from '../../domain/people-import';
+import { PersonSchema, type Person } from '../../platform/entities';
+import { importPeople } from '../../platform/people-import';
+import { readCsv, readXlsx, UnreadableFile } from '../../platform/spreadsheet';
+import { BadRequest, NotFound } from '../errors';
+import { ImportPeopleBody, ImportPeopleResult, PeopleQuery, PersonIdParam, PersonList, PersonRow } from '../schemas';
+import type { RouteContext } from './context';
+
+function personView(p: Person): z.infer<typeof PersonRow> {
+  return {
+    id: p.id,
+    name: p.name,
+    gender: p.gender,
+    birthDate: p.birthDate,
+    unitId: p.unitId,
+    currentPost: p.currentPost,
+    currentGrade: p.currentGrade,
+    currentGradeName: GRADE_INFO[p.currentGrade].name,
+    gradeSince: p.gradeSince,
+    workStartDate: p.workStartDate,
+    grassrootsYears: p.grassrootsYears,
+    education: p.education,
+    partyJoinDate: p.partyJoinDate,
+    lastPromotionDate: p.lastPromotionDate,
+    lastPromotionOutOfTurn: p.lastPromotionOutOfTurn,
+    createdAt: p.createdAt.toISOString(),
+    updatedAt: p.updatedAt.toISOString(),
+  };
+}
+
+/** `%`, `_` and `\` match themselves in a LIKE pattern only when escaped. */
+const likeEscape = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** A file that cannot be read is a malformed request about `content`, reported like zod's issues. */
+function badContent(message: string): BadRequest {
+  return new BadRequest('validation_error', `content: ${message}`, { issues: [{ field: 'content', message }] });
+}
+
+export function peopleRoutes({ route }: RouteContext): void {
+  route({
+    method: 'post',
+    path: '/people/import',
+    tag: 'master data',
+    summary: 'Import people (cadres) from a CSV or XLSX file',
+    description:
+      'Each row is validated on its own: valid rows are inserted or updated by personnel number, invalid rows are listed in `errors` ' +
+      'with their row number as the sheet shows it (the header is row 1). Re-importing the same file changes nothing. Columns the ' +
+      'file does not have are left as they were on existing people. A file that cannot be read, or whose header lacks a required ' +
+      'column, is a 400 naming `content`.',
+    roles: ['staff'],
+    idempotent: true,
+    body: ImportPeopleBody,
+    response: { status: 200, schema: ImportPeopleResult, description: 'What was imported, updated, unchanged, and the rows that failed' },
+    errors: [403, 413],
+    handler: async ({ em, body }) => {
+      try {
+        const rows = body.format === 'csv' ? readCsv(body.content) : await readXlsx(body.content);
+        return { status: 200, body: await importPeople(em, rows, chinaDateOf(new Date())) };
+      } catch (err) {
+        if (err instanceof UnreadableFile || err instanceof SheetHeaderError) throw badContent(err.message);
+        throw err;
+      }
+    },
+  });
+
+  route({
+    method: 'get',
+    path: '/people',
+    tag: 'master data',
+    summary: 'People (cadres), by unit, grade or part of the name',
+    query: PeopleQuery,
+    response: { status: 200, schema: PersonList, description: 'In personnel-number order; total counts every match' },
+    handler: async ({ em, query }) => {
+      const where = {
+        ...(query.unit ? { unitId: query.unit } : {}),
+        ...(query.grade ? { currentGrade: query.grade } : {}),
+        ...(query.q ? { name: { $like: `%${likeEscape(query.q)}%` } } : {}),
+      };
+      const [items, total] = await em.findAndCount(PersonSchema, where, { orderBy: { id: 'asc' }, limit: query.limit, offset: query.offset });
+      return { status: 200, body: { total, items: items.map(personView) } };
+    },
+  });
+
+  route({
+    method: 'get',
+    path: '/people/:id',
+    tag: 'master data',
+    summary: 'One person (cadre)',
+    params: PersonIdParam,
+    response: { status: 200, schema: PersonRow, description: 'The person' },
+    errors: [404],
+    handler: async ({ em, params }) => {
+      const p = await em.findOne(PersonSchema, { id: params.id });
+      if (!p) throw new NotFound('person_not_found', `no person has the personnel number ${params.id}`);
+      return { status: 200, body: personView(p) };
+    },
+  });
+}

@@ -1,0 +1,394 @@
+/**
+ * Qualification predicates of cadre selection (任职资格, DOMAIN.md §1), as data with the regulation's
+ * defaults and per-post overrides. A candidate is checked against the frozen principles of a post, and
+ * every predicate reports what it required, what it found and which record field it used, so a failing
+ * check shows exactly why.
+ *
+ * Pure and deterministic: no I/O, no clock (the evaluation date is an argument), no Node builtins. The
+ * workflow imports it.
+ *
+ * Periods are counted on calendar dates, never in floating-point years. "N years since D" is reached on
+ * the anniversary: D + 12·N months by `addMonths`, which clamps to the end of a shorter month. So a
+ * period that starts on 2020-02-29 completes its first year on 2021-02-28 (the month-end rule of
+ * 民法典 art. 202: with no corresponding day, the last day of the month counts), and its fourth on
+ * 2024-02-29. Requirements in years are turned into whole months (fractions are allowed to the month:
+ * 1.5 years = 18 months). Grassroots experience is a decimal number of years in the master data, so it
+ * is compared in tenths of a year.
+ */
+import { addMonths, isValidDate } from './dates';
+import {
+  EDUCATION_INFO,
+  GRADE_INFO,
+  GRADE_LEVEL_NAMES,
+  type Education,
+  type Grade,
+  type GradeLevel,
+  educationAtLeast,
+  gradeSteps,
+  isDeputyToPrincipal,
+  isPrincipalToDeputyAbove,
+  levelOf,
+} from './grades';
+
+export interface QualificationRules {
+  /** 工龄: years of work, for posts whose level is in `experienceLevels`. */
+  minWorkYears: number;
+  /** 基层工作经历: years at grassroots level, for posts whose level is in `experienceLevels`. Tenths count. */
+  minGrassrootsYears: number;
+  /** Levels of the post the two experience rules apply to. Art. 9(1): 提任县处级领导职务. */
+  experienceLevels: readonly GradeLevel[];
+  /** 副职 → 正职 of the same level: years in the current (deputy) grade. */
+  minYearsAsDeputy: number;
+  /** 下级正职 → 上级副职: years in the current (principal) grade. */
+  minYearsAsPrincipalBelow: number;
+  /** Levels of the post the two tenure rules apply to. */
+  tenureLevels: readonly GradeLevel[];
+  /** 学历: the minimum for every post. */
+  minEducation: Education;
+  /** A higher minimum by the level of the post (厅局级以上一般应当具有大学本科以上文化程度). Merged key by key. */
+  minEducationByLevel: Readonly<Partial<Record<GradeLevel, Education>>>;
+  /** 党龄 for Party posts (党的领导职务) only. A post's own `minPartyYears` wins over this. */
+  minPartyYears: number;
+  /** When the last promotion was out of turn (破格), no further promotion until this many years after it. */
+  minYearsAfterOutOfTurn: number;
+  /** How many rungs of the grade ladder one promotion may climb (never two levels at once). */
+  maxGradeSteps: number;
+  /** 正职 at the level below → 副职 at the level above counts as one step, whatever the ladder says. */
+  principalToDeputyAboveIsOneStep: boolean;
+}
+
+export const DEFAULT_QUALIFICATION_RULES: QualificationRules = {
+  minWorkYears: 5,
+  minGrassrootsYears: 2,
+  experienceLevels: ['division'],
+  minYearsAsDeputy: 2,
+  minYearsAsPrincipalBelow: 3,
+  // DOMAIN.md states the tenure rules without a level; the regulation (art. 9(2)) says 县处级以上, so a
+  // local practice that exempts 科级 removes 'section' here.
+  tenureLevels: ['section', 'division', 'bureau'],
+  minEducation: 'college',
+  minEducationByLevel: { bureau: 'bachelor' },
+  // E.g. 5 years for a member of a municipal Party committee (党章: 县级以上各级委员会委员).
+  minPartyYears: 5,
+  minYearsAfterOutOfTurn: 1,
+  maxGradeSteps: 1,
+  principalToDeputyAboveIsOneStep: true,
+};
+
+export type QualificationOverrides = Partial<QualificationRules>;
+
+/**
+ * The rules of one post: `overrides` over `base` (the defaults unless given). Undefined values are
+ * ignored; `minEducationByLevel` is merged key by key, every other field replaces the base's.
+ */
+export function resolveRules(
+  overrides?: QualificationOverrides,
+  base: QualificationRules = DEFAULT_QUALIFICATION_RULES,
+): QualificationRules {
+  const rules: QualificationRules = { ...base, minEducationByLevel: { ...base.minEducationByLevel } };
+  if (!overrides) return rules;
+  for (const [key, value] of Object.entries(overrides) as [keyof QualificationRules, unknown][]) {
+    if (value === undefined) continue;
+    if (key === 'minEducationByLevel') {
+      rules.minEducationByLevel = { ...rules.minEducationByLevel, ...(value as QualificationRules['minEducationByLevel']) };
+    } else {
+      (rules as unknown as Record<string, unknown>)[key] = value;
+    }
+  }
+  return rules;
+}
+
+/** The person's record, as far as the predicates need it. Dates are YYYY-MM-DD. */
+export interface CandidateFacts {
+  /** Not used by the default predicates; kept for age limits a local rule may add. */
+  birthDate?: string;
+  workStartDate: string;
+  /** Years at grassroots level, a decimal from the master data (2.5 = two and a half years). */
+  grassrootsYears: number;
+  currentGrade: Grade;
+  /** Since when the person holds `currentGrade`. */
+  gradeSince: string;
+  education: Education;
+  partyJoinDate: string | null;
+  lastPromotionDate: string | null;
+  lastPromotionOutOfTurn: boolean;
+}
+
+export interface PostSpec {
+  title: string;
+  targetGrade: Grade;
+  /** 党的领导职务: the Party-standing predicate applies. */
+  isPartyPost: boolean;
+  /** The post's own Party-standing minimum; wins over `rules.minPartyYears` and `overrides.minPartyYears`. */
+  minPartyYears?: number;
+  overrides?: QualificationOverrides;
+}
+
+/** Stable ids of the predicates, in the order they are reported. */
+export const QUALIFICATION_PREDICATES = [
+  'minWorkYears',
+  'minGrassrootsYears',
+  'minYearsAsDeputy',
+  'minYearsAsPrincipalBelow',
+  'minEducation',
+  'minPartyYears',
+  'outOfTurnInterval',
+  'maxGradeSteps',
+] as const;
+export type QualificationPredicate = (typeof QUALIFICATION_PREDICATES)[number];
+
+export interface QualificationResult {
+  predicate: QualificationPredicate;
+  /** Chinese and English, with the rule's numbers: '工作年限 ≥ 5 年 (years of work)'. */
+  label: string;
+  /** true for a predicate that does not apply to this post or candidate. */
+  passed: boolean;
+  applicable: boolean;
+  required: string;
+  actual: string;
+  /** The record field(s) the predicate used (or that made it not applicable): 'workStartDate=2015-07-01'. */
+  fact: string;
+}
+
+export interface QualificationEvaluation {
+  /** Every predicate passed. */
+  eligible: boolean;
+  /** Every predicate, applicable or not, in the order of QUALIFICATION_PREDICATES. */
+  results: QualificationResult[];
+}
+
+// --- periods ---------------------------------------------------------------------------------------
+
+/** Whole months from `from` to `to`: the largest m with addMonths(from, m) ≤ to (negative if to < from). */
+export function fullMonthsBetween(from: string, to: string): number {
+  const [fy, fm] = [Number(from.slice(0, 4)), Number(from.slice(5, 7))];
+  const [ty, tm] = [Number(to.slice(0, 4)), Number(to.slice(5, 7))];
+  let months = (ty - fy) * 12 + (tm - fm);
+  while (addMonths(from, months) > to) months -= 1;
+  return months;
+}
+
+/** Whether at least `years` (to the month) have passed from `from` to `asOf`: the anniversary counts. */
+export function hasServedYears(from: string, asOf: string, years: number): boolean {
+  return addMonths(from, yearsToMonths(years)) <= asOf;
+}
+
+function yearsToMonths(years: number): number {
+  return Math.round(years * 12);
+}
+
+function formatYears(years: number): string {
+  return `${years} 年`;
+}
+
+function formatMonths(months: number): string {
+  const y = Math.trunc(months / 12);
+  const m = months % 12;
+  return `${y} 年 ${m} 个月 (${y}y ${m}m)`;
+}
+
+function gradeName(g: Grade): string {
+  return `${GRADE_INFO[g].name} (${g})`;
+}
+
+function educationName(e: Education): string {
+  return `${EDUCATION_INFO[e].name} (${e})`;
+}
+
+// --- evaluation ------------------------------------------------------------------------------------
+
+interface Context {
+  facts: CandidateFacts;
+  post: PostSpec;
+  asOf: string;
+  rules: QualificationRules;
+  /** Rungs the move climbs; ≤ 0 for a lateral move or a move down, which is no promotion. */
+  steps: number;
+  level: GradeLevel;
+}
+
+function notApplicable(predicate: QualificationPredicate, label: string, why: string, fact: string): QualificationResult {
+  return { predicate, label, passed: true, applicable: false, required: `不适用 (n/a: ${why})`, actual: '—', fact };
+}
+
+/** A "served at least N years since a date" predicate. */
+function periodResult(
+  predicate: QualificationPredicate,
+  label: string,
+  since: string,
+  asOf: string,
+  years: number,
+  fact: string,
+): QualificationResult {
+  const required = `≥ ${formatYears(years)} (from ${since}, reached on ${isValidDate(since) ? addMonths(since, yearsToMonths(years)) : '?'})`;
+  if (!isValidDate(since)) {
+    return { predicate, label, passed: false, applicable: true, required, actual: `invalid date ${JSON.stringify(since)}`, fact };
+  }
+  const served = fullMonthsBetween(since, asOf);
+  const actual = served < 0 ? `starts after ${asOf}` : `${formatMonths(served)} as of ${asOf}`;
+  return { predicate, label, passed: hasServedYears(since, asOf, years), applicable: true, required, actual, fact };
+}
+
+function minWorkYears(c: Context): QualificationResult {
+  const years = c.rules.minWorkYears;
+  const label = `工作年限 ≥ ${years} 年 (years of work)`;
+  const fact = `workStartDate=${c.facts.workStartDate}`;
+  if (!c.rules.experienceLevels.includes(c.level)) {
+    return notApplicable('minWorkYears', label, `post level ${GRADE_LEVEL_NAMES[c.level]}`, `${fact}, targetGrade=${c.post.targetGrade}`);
+  }
+  return periodResult('minWorkYears', label, c.facts.workStartDate, c.asOf, years, fact);
+}
+
+function minGrassrootsYears(c: Context): QualificationResult {
+  const years = c.rules.minGrassrootsYears;
+  const label = `基层工作经历 ≥ ${years} 年 (years at grassroots level)`;
+  const value = c.facts.grassrootsYears;
+  const fact = `grassrootsYears=${value}`;
+  if (!c.rules.experienceLevels.includes(c.level)) {
+    return notApplicable('minGrassrootsYears', label, `post level ${GRADE_LEVEL_NAMES[c.level]}`, `${fact}, targetGrade=${c.post.targetGrade}`);
+  }
+  const required = `≥ ${formatYears(years)}`;
+  if (!Number.isFinite(value) || value < 0) {
+    return { predicate: 'minGrassrootsYears', label, passed: false, applicable: true, required, actual: `invalid value ${value}`, fact };
+  }
+  // Tenths of a year, so 1.9999999 from a spreadsheet is 2.0 and no float is compared.
+  const tenths = Math.round(value * 10);
+  return {
+    predicate: 'minGrassrootsYears',
+    label,
+    passed: tenths >= Math.round(years * 10),
+    applicable: true,
+    required,
+    actual: `${(tenths / 10).toFixed(1)} 年`,
+    fact,
+  };
+}
+
+function minYearsAsDeputy(c: Context): QualificationResult {
+  const years = c.rules.minYearsAsDeputy;
+  const label = `任副职 ≥ ${years} 年 (years as deputy, deputy → principal)`;
+  const { currentGrade, gradeSince } = c.facts;
+  const fact = `currentGrade=${currentGrade}, gradeSince=${gradeSince}, targetGrade=${c.post.targetGrade}`;
+  if (!isDeputyToPrincipal(currentGrade, c.post.targetGrade)) {
+    return notApplicable('minYearsAsDeputy', label, `${gradeName(currentGrade)} → ${gradeName(c.post.targetGrade)} is not deputy → principal`, fact);
+  }
+  if (!c.rules.tenureLevels.includes(c.level)) {
+    return notApplicable('minYearsAsDeputy', label, `post level ${GRADE_LEVEL_NAMES[c.level]}`, fact);
+  }
+  return periodResult('minYearsAsDeputy', label, gradeSince, c.asOf, years, fact);
+}
+
+function minYearsAsPrincipalBelow(c: Context): QualificationResult {
+  const years = c.rules.minYearsAsPrincipalBelow;
+  const label = `任下级正职 ≥ ${years} 年 (years as principal at the level below)`;
+  const { currentGrade, gradeSince } = c.facts;
+  const fact = `currentGrade=${currentGrade}, gradeSince=${gradeSince}, targetGrade=${c.post.targetGrade}`;
+  if (!isPrincipalToDeputyAbove(currentGrade, c.post.targetGrade)) {
+    return notApplicable(
+      'minYearsAsPrincipalBelow',
+      label,
+      `${gradeName(currentGrade)} → ${gradeName(c.post.targetGrade)} is not principal below → deputy above`,
+      fact,
+    );
+  }
+  if (!c.rules.tenureLevels.includes(c.level)) {
+    return notApplicable('minYearsAsPrincipalBelow', label, `post level ${GRADE_LEVEL_NAMES[c.level]}`, fact);
+  }
+  return periodResult('minYearsAsPrincipalBelow', label, gradeSince, c.asOf, years, fact);
+}
+
+function minEducation(c: Context): QualificationResult {
+  const min = c.rules.minEducationByLevel[c.level] ?? c.rules.minEducation;
+  const label = `学历 ≥ ${EDUCATION_INFO[min].name} (education ≥ ${min})`;
+  return {
+    predicate: 'minEducation',
+    label,
+    passed: educationAtLeast(c.facts.education, min),
+    applicable: true,
+    required: `≥ ${educationName(min)} for a ${GRADE_LEVEL_NAMES[c.level]} post`,
+    actual: educationName(c.facts.education),
+    fact: `education=${c.facts.education}`,
+  };
+}
+
+function minPartyYears(c: Context): QualificationResult {
+  const years = c.post.minPartyYears ?? c.rules.minPartyYears;
+  const label = `党龄 ≥ ${years} 年 (years of Party standing)`;
+  const join = c.facts.partyJoinDate;
+  const fact = `partyJoinDate=${join ?? 'null'}`;
+  if (!c.post.isPartyPost) return notApplicable('minPartyYears', label, 'not a Party post', `${fact}, isPartyPost=false`);
+  if (join === null) {
+    return { predicate: 'minPartyYears', label, passed: false, applicable: true, required: `≥ ${formatYears(years)}`, actual: '非党员 (not a Party member)', fact };
+  }
+  return periodResult('minPartyYears', label, join, c.asOf, years, fact);
+}
+
+function outOfTurnInterval(c: Context): QualificationResult {
+  const years = c.rules.minYearsAfterOutOfTurn;
+  const label = `破格提拔后满 ${years} 年 (years since an out-of-turn promotion)`;
+  const { lastPromotionDate, lastPromotionOutOfTurn } = c.facts;
+  const fact = `lastPromotionDate=${lastPromotionDate ?? 'null'}, lastPromotionOutOfTurn=${lastPromotionOutOfTurn}`;
+  if (!lastPromotionOutOfTurn) return notApplicable('outOfTurnInterval', label, 'last promotion was not out of turn', fact);
+  if (c.steps <= 0) {
+    return notApplicable('outOfTurnInterval', label, 'not a promotion', `${fact}, currentGrade=${c.facts.currentGrade}, targetGrade=${c.post.targetGrade}`);
+  }
+  if (lastPromotionDate === null) {
+    // Out of turn but undated: the interval cannot be shown to have passed.
+    return { predicate: 'outOfTurnInterval', label, passed: false, applicable: true, required: `≥ ${formatYears(years)}`, actual: 'no lastPromotionDate recorded', fact };
+  }
+  return periodResult('outOfTurnInterval', label, lastPromotionDate, c.asOf, years, fact);
+}
+
+function maxGradeSteps(c: Context): QualificationResult {
+  const max = c.rules.maxGradeSteps;
+  const label = `不得越级提拔, 一次至多 ${max} 级 (at most ${max} grade step per promotion)`;
+  const { currentGrade } = c.facts;
+  const target = c.post.targetGrade;
+  const oneStep = c.rules.principalToDeputyAboveIsOneStep && isPrincipalToDeputyAbove(currentGrade, target);
+  const steps = oneStep ? 1 : c.steps;
+  return {
+    predicate: 'maxGradeSteps',
+    label,
+    passed: steps <= max,
+    applicable: true,
+    required: `≤ ${max} step(s)`,
+    actual: `${gradeName(currentGrade)} → ${gradeName(target)}: ${steps} step(s)`,
+    fact: `currentGrade=${currentGrade}, targetGrade=${target}`,
+  };
+}
+
+const PREDICATES: Record<QualificationPredicate, (c: Context) => QualificationResult> = {
+  minWorkYears,
+  minGrassrootsYears,
+  minYearsAsDeputy,
+  minYearsAsPrincipalBelow,
+  minEducation,
+  minPartyYears,
+  outOfTurnInterval,
+  maxGradeSteps,
+};
+
+/**
+ * Checks a candidate against a post's principles as of a date (YYYY-MM-DD). The rules are `rules`
+ * (the defaults unless given) with the post's `overrides` over them, and the post's `minPartyYears`
+ * over that. Throws a RangeError only for a malformed `asOf`; a malformed date in the facts fails the
+ * predicate that uses it.
+ */
+export function evaluateQualifications(
+  facts: CandidateFacts,
+  post: PostSpec,
+  asOf: string,
+  rules: QualificationRules = DEFAULT_QUALIFICATION_RULES,
+): QualificationEvaluation {
+  if (!isValidDate(asOf)) throw new RangeError(`asOf is not a YYYY-MM-DD date: ${asOf}`);
+  const context: Context = {
+    facts,
+    post,
+    asOf,
+    rules: resolveRules(post.overrides, rules),
+    steps: gradeSteps(facts.currentGrade, post.targetGrade),
+    level: levelOf(post.targetGrade),
+  };
+  const results = QUALIFICATION_PREDICATES.map((p) => PREDICATES[p](context));
+  return { eligible: results.every((r) => r.passed), results };
+}

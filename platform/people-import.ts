@@ -1,0 +1,97 @@
+/**
+ * Imports people (cadres) from validated sheet rows: valid rows are upserted by personnel number,
+ * invalid ones are reported, and a bad row never stops the good ones. Re-importing the same file
+ * changes nothing, not even updated_at.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { parsePeopleSheet, PERSON_COLUMNS, type PersonField, type PersonInput, type RowError, type SheetRow } from '../domain/people-import';
+import { PersonSchema, UnitSchema, type Person } from './entities';
+
+export interface ImportReport {
+  /** Data rows that are not empty. */
+  total: number;
+  /** New people. */
+  imported: number;
+  /** Existing people whose data changed. */
+  updated: number;
+  /** Existing people whose data the file repeats exactly. */
+  unchanged: number;
+  failed: number;
+  errors: RowError[];
+}
+
+const CHUNK = 1000;
+
+function chunks<T>(xs: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  return out;
+}
+
+/** The sheet's unit reference is a unit id, or failing that a unit's exact name (市教育局). */
+function unitResolver(units: readonly { id: string; name: string }[]): (ref: string) => string | null {
+  const byId = new Set(units.map((u) => u.id));
+  const byName = new Map<string, string | null>();
+  for (const u of units) byName.set(u.name, byName.has(u.name) ? null : u.id); // an ambiguous name resolves to nothing
+  return (ref) => (byId.has(ref) ? ref : (byName.get(ref) ?? null));
+}
+
+export async function importPeople(em: EntityManager, rows: readonly SheetRow[], today: string): Promise<ImportReport> {
+  const sheet = parsePeopleSheet(rows, today);
+  const errors: RowError[] = [...sheet.errors];
+  let imported = 0;
+  let updated = 0;
+  let unchanged = 0;
+
+  await em.transactional(async (tx) => {
+    // Imports run one at a time, so two of them never race on the same new person.
+    await tx.execute('select pg_advisory_xact_lock(hashtext(?))', ['tingjin:person-import']);
+    const resolveUnit = unitResolver(await tx.find(UnitSchema, {}, { fields: ['id', 'name'] }));
+
+    const ready: { person: PersonInput; fields: PersonField[] }[] = [];
+    for (const { row, person, fields } of sheet.valid) {
+      if (person.unitId === null) {
+        ready.push({ person, fields });
+        continue;
+      }
+      const unitId = resolveUnit(person.unitId);
+      if (unitId === null) {
+        const column = PERSON_COLUMNS.unitId.label;
+        errors.push({ row, id: person.id, errors: [{ field: 'unitId', column, message: `no unit has the id or name "${person.unitId}"` }] });
+        continue;
+      }
+      ready.push({ person: { ...person, unitId }, fields });
+    }
+
+    const existing = new Map<string, Person>();
+    for (const ids of chunks(ready.map((r) => r.person.id))) {
+      for (const p of await tx.find(PersonSchema, { id: { $in: ids } }, { disableIdentityMap: true })) existing.set(p.id, p);
+    }
+
+    const now = new Date();
+    const inserts: Person[] = [];
+    for (const { person, fields } of ready) {
+      const before = existing.get(person.id);
+      if (!before) {
+        inserts.push({ ...person, createdAt: now, updatedAt: now });
+        continue;
+      }
+      // Only the columns the file has: a file without 入党时间 leaves everyone's 入党时间 as it was.
+      const changes: Partial<PersonInput> = {};
+      for (const f of fields) {
+        if (before[f] !== person[f]) Object.assign(changes, { [f]: person[f] });
+      }
+      if (Object.keys(changes).length === 0) {
+        unchanged++;
+        continue;
+      }
+      await tx.nativeUpdate(PersonSchema, { id: person.id }, { ...changes, updatedAt: now });
+      updated++;
+    }
+    for (const batch of chunks(inserts)) await tx.insertMany(PersonSchema, batch);
+    imported = inserts.length;
+  });
+
+  errors.sort((a, b) => a.row - b.row);
+  return { total: sheet.total, imported, updated, unchanged, failed: errors.length, errors };
+}

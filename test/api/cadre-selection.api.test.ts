@@ -1,0 +1,213 @@
+/**
+ * Cadre selection (干部选拔任用) through the API, all seven stages, with the regulation's rules
+ * refusing what they must. The public notice and the probation run on a compressed clock here
+ * (the two calendar activities are replaced); production computes them from the calendar.
+ */
+import { PersonSchema } from '../../platform/entities';
+import { workflowIds } from '../../workflows/definitions';
+import { inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
+import { eventually, uniqueId } from '../helpers/env';
+import { addCommittee } from '../helpers/members';
+
+let committee: string[] = [];
+
+const stack = useApiStack(
+  async (env) => {
+    committee = await addCommittee(env.orm, 'cwh', 'cw', 9);
+    const em = env.orm.em.fork();
+    const person = (id: string, name: string, currentGrade: 'deputyDivision' | 'section', gradeSince: string) =>
+      em.create(PersonSchema, {
+        id,
+        name,
+        gender: null,
+        birthDate: '1980-01-01',
+        unitId: 'jyj',
+        currentPost: null,
+        currentGrade,
+        gradeSince,
+        workStartDate: '2003-07-01',
+        grassrootsYears: 6,
+        education: 'bachelor',
+        partyJoinDate: '2002-06-01',
+        lastPromotionDate: gradeSince,
+        lastPromotionOutOfTurn: false,
+        createdAt: new Date(),
+        updatedAt: new Date(),
+      });
+    person('T001', '张明', 'deputyDivision', '2021-03-01');
+    person('T002', '李华', 'deputyDivision', '2022-09-01');
+    // Only a year and a half as 副处: short of the 2 years a deputy needs before a principal post.
+    person('T003', '王强', 'deputyDivision', '2025-05-01');
+    // 正科 → 正处 would be two levels at once.
+    person('T004', '赵磊', 'section', '2018-01-01');
+    await em.flush();
+  },
+  {
+    computeNoticePeriod: async () => ({ startDate: '2026-11-26', endDate: '2026-12-02', endsAt: new Date(Date.now() + 1_500).toISOString(), workingDays: 5 }),
+    computeProbationEnd: async () => new Date(Date.now() + 500).toISOString(),
+  },
+);
+
+const key = newKey;
+const inboxTask = (user: string, wf: string, step: string) => inboxTaskOf(stack.h, user, wf, step);
+
+async function startSelection(selectionId: string) {
+  return stack.h.call('POST', '/procedures/cadreSelection', {
+    token: await stack.h.login('zzb-staff'),
+    key: key(),
+    body: {
+      selectionId,
+      title: '市教育局局长人选',
+      principles: {
+        post: { title: '市教育局局长', unitId: 'jyj', positions: 1, targetGrade: 'division', isPartyPost: false },
+        candidateScope: '全市县处级副职干部',
+        method: 'meeting',
+        timetable: '2026年12月底前完成',
+      },
+      principlesApprovers: { kind: 'unitHead', unitId: 'zzb' },
+      committee: { kind: 'role', role: 'approver', unitId: 'cwh' },
+      principalId: 'cw-9',
+    },
+  });
+}
+
+const act = async (wf: string, body: unknown, user = 'zzb-staff') =>
+  stack.h.call('POST', `/procedures/${wf}/selection`, { token: await stack.h.login(user), key: key(), body });
+const task = async (user: string, taskId: string, body: unknown) =>
+  stack.h.call('POST', `/tasks/${taskId}/actions`, { token: await stack.h.login(user), key: key(), body });
+
+const nomination = (present: number) => ({
+  action: 'recordNomination',
+  date: '2026-11-20',
+  meeting: {
+    determined: 30,
+    present,
+    votes: [
+      { personId: 'T001', votes: 15 },
+      { personId: 'T002', votes: 9 },
+      { personId: 'T003', votes: 4 },
+      { personId: 'T004', votes: 2 },
+    ],
+  },
+});
+
+test('先定原则、再商人头 through all seven stages to a confirmed appointment, each rule refusing what it must', async () => {
+  const id = uniqueId('xb');
+  const wf = workflowIds.cadreSelection(id);
+  expect((await startSelection(id)).status).toBe(201);
+
+  // 1. No name before the principles are approved and frozen.
+  const early = await act(wf, nomination(20));
+  expect(early.status).toBe(409);
+  expect(early.body.code).toBe('principles_not_frozen');
+  const approved = await task('zzb-head', await inboxTask('zzb-head', wf, 'principles'), { action: 'approve', comment: '同意' });
+  expect(approved.status).toBe(200);
+  const frozen = await eventually(async () => {
+    const r = await stack.h.call('GET', `/procedures/${wf}`, { token: await stack.h.login('zzb-staff') });
+    return r.body.state?.stage === 'nomination' ? r.body.state : undefined;
+  }, 30_000, 'the principles to freeze');
+  expect(frozen.frozen).toHaveLength(1);
+  expect(frozen.frozen[0].hash).toMatch(/^[0-9a-f]{64}$/);
+  const audit = await stack.h.call('GET', `/procedures/${wf}/audit`, { token: await stack.h.login('zzb-staff') });
+  expect(audit.body.find((e: { kind: string }) => e.kind === 'principles:frozen')?.payload).toMatchObject({ version: 1, hash: frozen.frozen[0].hash });
+
+  // 2. Nomination: a meeting needs 2/3 of the determined participants (20 of 30, not 19).
+  const thin = await act(wf, nomination(19));
+  expect(thin.status).toBe(422);
+  expect(thin.body).toMatchObject({ code: 'nomination_quorum_not_met', details: { field: 'meeting.present' } });
+  const unknownPerson = await act(wf, { ...nomination(20), meeting: { determined: 30, present: 20, votes: [{ personId: 'NOPE', votes: 1 }] } });
+  expect(unknownPerson.status).toBe(422);
+  expect(unknownPerson.body.code).toBe('unknown_person');
+  const nominated = await act(wf, nomination(20));
+  expect(nominated.status).toBe(200);
+  const checks = Object.fromEntries(nominated.body.state.candidates.map((c: { personId: string; check: { eligible: boolean; results: { predicate: string; passed: boolean; applicable: boolean; fact: string }[] } }) => [c.personId, c.check]));
+  expect([checks.T001.eligible, checks.T002.eligible, checks.T003.eligible, checks.T004.eligible]).toEqual([true, true, false, false]);
+  const failed = (pid: string) => checks[pid].results.filter((r: { passed: boolean; applicable: boolean }) => r.applicable && !r.passed);
+  expect(failed('T003').map((r: { predicate: string }) => r.predicate)).toEqual(['minYearsAsDeputy']);
+  expect(failed('T003')[0].fact).toMatch(/gradeSince=2025-05-01/);
+  expect(failed('T004').map((r: { predicate: string }) => r.predicate)).toContain('maxGradeSteps');
+
+  // 3. Shortlist: 差额, and only candidates who meet the frozen principles.
+  const single = await act(wf, { action: 'setShortlist', personIds: ['T001'] });
+  expect(single.status).toBe(422);
+  expect(single.body.code).toBe('shortlist_not_competitive');
+  const ineligible = await act(wf, { action: 'setShortlist', personIds: ['T001', 'T003'] });
+  expect(ineligible.status).toBe(422);
+  expect(ineligible.body).toMatchObject({ code: 'candidate_not_eligible', details: { personId: 'T003', failed: ['minYearsAsDeputy'] } });
+  expect((await act(wf, { action: 'setShortlist', personIds: ['T001', 'T002'] })).status).toBe(200);
+
+  // 4. Inspection: a group of 2+, a notice before it starts, 凡提四必 and the 廉洁 signatures.
+  const inspection = {
+    action: 'recordInspection',
+    group: ['zzb-staff', 'zzb-head'],
+    noticeDate: '2026-11-21',
+    startDate: '2026-11-23',
+    talks: 32,
+    evaluations: [
+      { personId: 'T001', excellent: 25, competent: 6, basicallyCompetent: 1, incompetent: 0 },
+      { personId: 'T002', excellent: 18, competent: 10, basicallyCompetent: 3, incompetent: 1 },
+    ],
+    fieldVisit: true,
+  };
+  expect((await act(wf, { ...inspection, group: ['zzb-staff'] })).body.code).toBe('inspection_incomplete');
+  expect((await act(wf, { ...inspection, noticeDate: '2026-11-23' })).body).toMatchObject({ code: 'inspection_incomplete', details: { field: 'noticeDate' } });
+  expect((await act(wf, inspection)).status).toBe(200);
+  const premature = await act(wf, { action: 'completeInspection' });
+  expect(premature.status).toBe(422);
+  expect(premature.body.message).toMatch(/凡提四必 for T001/);
+  for (const check of ['personnelFile', 'personalMatters', 'disciplineOpinion', 'complaints']) {
+    expect((await act(wf, { action: 'recordCheck', personId: 'T001', check, result: 'clear' })).status).toBe(200);
+  }
+  // A negative finding removes the candidate, with the reason recorded.
+  expect((await act(wf, { action: 'recordCheck', personId: 'T002', check: 'complaints', result: 'negative' })).body.details).toMatchObject({ field: 'note' });
+  const removed = await act(wf, { action: 'recordCheck', personId: 'T002', check: 'complaints', result: 'negative', note: '反映问题经核实属实' });
+  expect(removed.body.state.candidates.find((c: { personId: string }) => c.personId === 'T002').removed.reason).toMatch(/反映问题经核实属实/);
+  expect((await act(wf, { action: 'signIntegrity', personId: 'T001', as: 'partySecretary' })).status).toBe(200);
+  const oneSignature = await act(wf, { action: 'completeInspection' });
+  expect(oneSignature.body.message).toMatch(/廉洁自律/);
+  expect((await act(wf, { action: 'signIntegrity', personId: 'T001', as: 'disciplineSecretary' })).status).toBe(200);
+  expect((await act(wf, { action: 'completeInspection' })).status).toBe(200);
+
+  // 5. Decision: each member votes; the principal last; quorum 2/3; 同意 of more than half of 应到.
+  const ballot = (choice: string) => ({ action: 'vote', ballots: [{ candidateId: 'T001', choice }] });
+  const principalFirst = await task('cw-9', await inboxTask('cw-9', wf, 'decision'), ballot('agree'));
+  expect(principalFirst.status).toBe(409);
+  expect(principalFirst.body.code).toBe('principal_votes_last');
+  const choices = ['agree', 'agree', 'agree', 'agree', 'agree', 'disagree', 'defer'];
+  for (const [i, c] of choices.entries()) {
+    const member = committee[i] as string;
+    expect((await task(member, await inboxTask(member, wf, 'decision'), ballot(c))).status).toBe(200);
+  }
+  const close = await stack.h.call('POST', `/procedures/${wf}/actions`, { token: await stack.h.login('zzb-staff'), key: key(), body: { action: 'closeVote' } });
+  expect(close.status).toBe(200);
+  expect((await task('cw-9', await inboxTask('cw-9', wf, 'decision'), ballot('agree'))).status).toBe(200);
+
+  // 6. Public notice: objections are recorded and each ends in an outcome.
+  const onNotice = await eventually(async () => {
+    const r = await stack.h.call('GET', `/procedures/${wf}`, { token: await stack.h.login('zzb-staff') });
+    return r.body.state?.stage === 'publicNotice' ? r.body.state : undefined;
+  }, 30_000, 'the public notice');
+  expect(onNotice.candidates.find((c: { personId: string }) => c.personId === 'T001').decision).toBe('passed');
+  expect(onNotice.decisionTally.candidates[0]).toMatchObject({ candidateId: 'T001', agree: 6, disagree: 1, defer: 1, outcome: 'passed' });
+  const objected = await act(wf, { action: 'recordObjection', personId: 'T001', text: '来信反映其分管领域存在问题' });
+  const objectionId = objected.body.state.candidates.find((c: { personId: string }) => c.personId === 'T001').objections[0].id;
+  const tooLong = await act(wf, { action: 'resolveObjection', objectionId, outcome: 'postpone', note: '待核实', postponeUntil: '2027-06-30' });
+  expect(tooLong.status).toBe(422);
+  expect(tooLong.body.code).toBe('postpone_too_long');
+  expect((await act(wf, { action: 'resolveObjection', objectionId, outcome: 'appointWithReminder', note: '经核实问题轻微，提醒谈话' })).status).toBe(200);
+
+  // 7. Appointment, probation, assessment.
+  await eventually(async () => {
+    const r = await stack.h.call('GET', `/procedures/${wf}`, { token: await stack.h.login('zzb-staff') });
+    return r.body.state?.stage === 'probation' && r.body.state.probationEndsAt && Date.now() > Date.parse(r.body.state.probationEndsAt) ? true : undefined;
+  }, 30_000, 'the probation to end');
+  expect((await act(wf, { action: 'assess', personId: 'T002', result: 'fit' })).body.code).toBe('invalid_input');
+  expect((await act(wf, { action: 'assess', personId: 'T001', result: 'fit', note: '试用期满考核称职' })).status).toBe(200);
+  const closed = await eventually(async () => {
+    const r = await stack.h.call('GET', `/procedures/${wf}`, { token: await stack.h.login('zzb-staff') });
+    return r.body.procedure?.status === 'closed' ? r.body : undefined;
+  }, 30_000, 'the selection to close');
+  expect(closed.procedure.result).toMatchObject({ appointed: ['T001'], confirmed: ['T001'], removedToFormerGrade: [], principlesVersions: 1 });
+  const verify = await stack.h.call('GET', `/procedures/${wf}/audit/verify`, { token: await stack.h.login('zzb-staff') });
+  expect(verify.body.ok).toBe(true);
+});
