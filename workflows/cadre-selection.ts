@@ -23,6 +23,7 @@ import {
   type CloseVoteInput,
   type ManageResult,
   type SelectionActInput,
+  type SelectionAck,
   type SelectionResult,
   type SelectionStage,
   type SelectionState,
@@ -268,7 +269,7 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
 
   setHandler(
     selectionUpdate,
-    async (a: SelectionActInput): Promise<SelectionState> => {
+    async (a: SelectionActInput): Promise<SelectionAck> => {
       const seq = nextSeq();
       const at = new Date().toISOString();
       const { actorId, actorRoles: _roles, ...payload } = a;
@@ -339,7 +340,7 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
       // Answer once the main loop has moved on where this action lets it.
       const stageBefore = rec.step;
       await condition(() => state.stage !== stageBefore || !stageMoves(a.action) || state.status !== 'open' || revising !== null);
-      return state;
+      return { seq, action: a.action, stage: state.stage, status: state.status };
     },
     { validator: validate },
   );

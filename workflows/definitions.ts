@@ -575,8 +575,16 @@ export const manageUpdate = defineUpdate<ManageResult, [ManageInput]>('manage');
  * quorum. Only procedures with vote steps (approvalRequest) handle it.
  */
 export const closeVoteUpdate = defineUpdate<ManageResult, [CloseVoteInput]>('closeVote');
-/** Staff actions on a cadre selection's stages; answers with the selection's state. */
-export const selectionUpdate = defineUpdate<SelectionState, [SelectionActInput]>('selection');
+/** What a selection action answers; small, since every Update's result is kept in history. */
+export interface SelectionAck {
+  seq: number;
+  action: SelectionCommand['action'];
+  stage: SelectionStage;
+  status: SelectionState['status'];
+}
+
+/** Staff actions on a cadre selection's stages. */
+export const selectionUpdate = defineUpdate<SelectionAck, [SelectionActInput]>('selection');
 /** The live state of any procedure. */
 export const stateQuery = defineQuery<ProcedureState>('state');
 

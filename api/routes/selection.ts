@@ -1,7 +1,7 @@
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
 import { PersonSchema, ProcedureSchema, UnitSchema } from '../../platform/entities';
-import { SearchAttr, selectionUpdate, workflowIds, type CadreSelectionInput, type SelectionCommand } from '../../workflows/definitions';
+import { SearchAttr, selectionUpdate, stateQuery, workflowIds, type CadreSelectionInput, type SelectionCommand } from '../../workflows/definitions';
 import type { cadreSelection } from '../../workflows/cadre-selection';
 import { NotFound, Unprocessable } from '../errors';
 import { SelectionCommandBody, StartResult, StartSelectionBody, WorkflowIdParam } from '../schemas';
@@ -83,7 +83,11 @@ export function selectionRoutes({ route, deps }: RouteContext): void {
     idempotent: true,
     params: WorkflowIdParam,
     body: SelectionCommandBody,
-    response: { status: 200, schema: z.object({ state: z.unknown() }).openapi('SelectionStateResult'), description: 'The selection’s state after the action' },
+    response: {
+      status: 200,
+      schema: z.object({ seq: z.number(), action: z.string(), stage: z.string(), status: z.string(), state: z.unknown() }).openapi('SelectionActResult'),
+      description: 'The action was taken; state is the selection’s live state after it',
+    },
     errors: [403, 404, 409, 422, 503],
     handler: async ({ em, user, params, body, idempotencyKey }) => {
       const proc = await em.findOne(ProcedureSchema, { workflowId: params.workflowId });
@@ -96,13 +100,13 @@ export function selectionRoutes({ route, deps }: RouteContext): void {
         const missing = named.ids.find((i) => !found.has(i));
         if (missing) throw new Unprocessable('unknown_person', `${named.field}: person ${missing} is not in master data`, { field: named.field });
       }
-      const state = await runUpdate(deps.client, () =>
-        deps.client.workflow.getHandle(params.workflowId).executeUpdate(selectionUpdate, {
-          args: [{ ...body, actorId: user.id, actorRoles: user.roles }],
-          updateId: `${user.id}:${idempotencyKey}`,
-        }),
+      const handle = deps.client.workflow.getHandle(params.workflowId);
+      const ack = await runUpdate(deps.client, () =>
+        handle.executeUpdate(selectionUpdate, { args: [{ ...body, actorId: user.id, actorRoles: user.roles }], updateId: `${user.id}:${idempotencyKey}` }),
       );
-      return { status: 200, body: { state } };
+      // The state comes from a query, not the Update's result, which history keeps for every action.
+      const state = await deps.client.withDeadline(Date.now() + 15_000, () => handle.query(stateQuery));
+      return { status: 200, body: { ...ack, state } };
     },
   });
 }

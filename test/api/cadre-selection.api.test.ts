@@ -7,6 +7,7 @@ import { PersonSchema } from '../../platform/entities';
 import { workflowIds } from '../../workflows/definitions';
 import { inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
+import { maybeRecordHistory } from '../helpers/histories';
 import { addCommittee } from '../helpers/members';
 
 let committee: string[] = [];
@@ -210,4 +211,6 @@ test('先定原则、再商人头 through all seven stages to a confirmed appoin
   expect(closed.procedure.result).toMatchObject({ appointed: ['T001'], confirmed: ['T001'], removedToFormerGrade: [], principlesVersions: 1 });
   const verify = await stack.h.call('GET', `/procedures/${wf}/audit/verify`, { token: await stack.h.login('zzb-staff') });
   expect(verify.body.ok).toBe(true);
+  // A selection lives for a year, across deploys: its history is replayed by test/workflows/replay.test.ts.
+  await maybeRecordHistory('cadre-selection-v1', stack.t.env.client.workflow.getHandle(wf));
 });

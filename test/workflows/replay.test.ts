@@ -12,7 +12,7 @@ const dir = path.join(__dirname, '..', 'histories');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
 
 test('recorded histories exist for every procedure type', () => {
-  expect(files).toEqual(expect.arrayContaining(['rectification-feedback-v1.json', 'rectification-item-v1.json', 'approval-request-vote-v1.json']));
+  expect(files).toEqual(expect.arrayContaining(['rectification-feedback-v1.json', 'rectification-item-v1.json', 'approval-request-vote-v1.json', 'cadre-selection-v1.json']));
 });
 
 test.each(files)('%s replays on the current workflow code', async (file) => {

@@ -1,0 +1,472 @@
+/**
+ * Cadre selection (干部选拔任用): the rules test/api/cadre-selection.api.test.ts does not reach, each with
+ * its passing case and its refusal. Every scenario runs in its own selection. The public notice and
+ * the probation run on a compressed clock (the two calendar activities are replaced; their real
+ * computation is tested in test/unit/selection-calendar.test.ts), with a length each scenario sets.
+ */
+import { addDays, addMonths, chinaDateOf } from '../../domain/dates';
+import { PersonSchema } from '../../platform/entities';
+import { workflowIds, type CandidateView, type Principles, type SelectionState } from '../../workflows/definitions';
+import { inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
+import { eventually, uniqueId } from '../helpers/env';
+import { addCommittee } from '../helpers/members';
+
+let committee: string[] = [];
+/** How long the compressed public notice and probation last, from the moment they start. */
+const clock = { noticeMs: 1_500, probationMs: 500 };
+
+const stack = useApiStack(
+  async (env) => {
+    committee = await addCommittee(env.orm, 'cwh', 'cw', 9);
+    const em = env.orm.em.fork();
+    const person = (id: string, name: string, gradeSince: string) =>
+      em.create(PersonSchema, {
+        id,
+        name,
+        gender: null,
+        birthDate: '1980-01-01',
+        unitId: 'jyj',
+        currentPost: null,
+        currentGrade: 'deputyDivision',
+        gradeSince,
+        workStartDate: '2003-07-01',
+        grassrootsYears: 6,
+        education: 'bachelor',
+        partyJoinDate: '2002-06-01',
+        lastPromotionDate: gradeSince,
+        lastPromotionOutOfTurn: false,
+        createdAt: new Date(),
+        updatedAt: new Date(),
+      });
+    // 副处 since: more than 5 years, 4 years, a year and a half (short of the 2 a deputy needs).
+    person('R001', '钱进', '2021-03-01');
+    person('R002', '孙平', '2022-09-01');
+    person('R003', '周宁', '2025-05-01');
+    await em.flush();
+  },
+  {
+    computeNoticePeriod: async () => ({ startDate: '2026-11-26', endDate: '2026-12-02', endsAt: new Date(Date.now() + clock.noticeMs).toISOString(), workingDays: 5 }),
+    computeProbationEnd: async () => new Date(Date.now() + clock.probationMs).toISOString(),
+  },
+);
+beforeEach(() => {
+  clock.noticeMs = 1_500;
+  clock.probationMs = 500;
+});
+
+const STAFF = 'zzb-staff';
+const basePrinciples: Principles = {
+  post: { title: '市教育局局长', unitId: 'jyj', positions: 1, targetGrade: 'division', isPartyPost: false },
+  candidateScope: '全市县处级副职干部',
+  method: 'meeting',
+  timetable: '2026年12月底前完成',
+};
+type PrinciplesPatch = Omit<Partial<Principles>, 'post'> & { post?: Partial<Principles['post']> };
+const principlesWith = (patch: PrinciplesPatch = {}): Principles => ({ ...basePrinciples, ...patch, post: { ...basePrinciples.post, ...patch.post } });
+
+/** Today in China time, as the workflow sees it. */
+const today = (): string => chinaDateOf(new Date());
+const RECENT = () => addDays(today(), -3);
+
+const act = async (wf: string, body: unknown, user = STAFF) =>
+  stack.h.call('POST', `/procedures/${wf}/selection`, { token: await stack.h.login(user), key: newKey(), body });
+const task = async (user: string, taskId: string, body: unknown) =>
+  stack.h.call('POST', `/tasks/${taskId}/actions`, { token: await stack.h.login(user), key: newKey(), body });
+const inboxTask = (user: string, wf: string, step: string) => inboxTaskOf(stack.h, user, wf, step);
+
+async function get(wf: string) {
+  const r = await stack.h.call('GET', `/procedures/${wf}`, { token: await stack.h.login(STAFF) });
+  return r.body as { procedure?: { status: string; result: Record<string, unknown> | null }; state?: SelectionState };
+}
+const untilStage = (wf: string, stage: string): Promise<SelectionState> =>
+  eventually(async () => {
+    const s = (await get(wf)).state;
+    return s?.stage === stage ? s : undefined;
+  }, 30_000, `${wf} at ${stage}`);
+const untilClosed = (wf: string) =>
+  eventually(async () => {
+    const b = await get(wf);
+    return b.procedure?.status === 'closed' ? b.procedure : undefined;
+  }, 30_000, `${wf} to close`);
+const cand = (s: { candidates: CandidateView[] }, personId: string): CandidateView => {
+  const c = s.candidates.find((x) => x.personId === personId);
+  if (!c) throw new Error(`${personId} is not a candidate`);
+  return c;
+};
+
+async function startSelection(patch: PrinciplesPatch = {}): Promise<string> {
+  const selectionId = uniqueId('xr');
+  const r = await stack.h.call('POST', '/procedures/cadreSelection', {
+    token: await stack.h.login(STAFF),
+    key: newKey(),
+    body: {
+      selectionId,
+      title: '市教育局局长人选',
+      principles: principlesWith(patch),
+      principlesApprovers: { kind: 'unitHead', unitId: 'zzb' },
+      committee: { kind: 'role', role: 'approver', unitId: 'cwh' },
+      principalId: 'cw-9',
+    },
+  });
+  expect(r.status).toBe(201);
+  return workflowIds.cadreSelection(selectionId);
+}
+
+/** The leaders' meeting (zzb-head) approves the pending principles; returns the task id. */
+async function approvePrinciples(wf: string): Promise<string> {
+  const taskId = await inboxTask('zzb-head', wf, 'principles');
+  expect((await task('zzb-head', taskId, { action: 'approve', comment: '同意' })).status).toBe(200);
+  return taskId;
+}
+
+/** A selection whose principles are frozen: at the nomination stage. */
+async function frozenSelection(patch: PrinciplesPatch = {}): Promise<string> {
+  const wf = await startSelection(patch);
+  await approvePrinciples(wf);
+  await untilStage(wf, 'nomination');
+  return wf;
+}
+
+const meetingNomination = (personIds: string[], date = RECENT()) => ({
+  action: 'recordNomination',
+  date,
+  meeting: { determined: 30, present: 25, votes: personIds.map((personId, i) => ({ personId, votes: 20 - i })) },
+});
+
+/** Nominated by a meeting (the default method): at the shortlist stage. */
+async function nominated(personIds: string[], patch: PrinciplesPatch = {}): Promise<string> {
+  const wf = await frozenSelection(patch);
+  expect((await act(wf, meetingNomination(personIds))).status).toBe(200);
+  await untilStage(wf, 'shortlist');
+  return wf;
+}
+
+/** The inspection, with 凡提四必 clear and both 廉洁 signatures for each candidate: ends at the decision. */
+async function inspectAll(wf: string, personIds: string[]): Promise<void> {
+  const inspection = {
+    action: 'recordInspection',
+    group: ['zzb-staff', 'zzb-head'],
+    noticeDate: addDays(today(), -5),
+    startDate: addDays(today(), -3),
+    talks: 30,
+    evaluations: personIds.map((personId) => ({ personId, excellent: 20, competent: 8, basicallyCompetent: 2, incompetent: 0 })),
+    fieldVisit: true,
+  };
+  expect((await act(wf, inspection)).status).toBe(200);
+  for (const personId of personIds) {
+    for (const check of ['personnelFile', 'personalMatters', 'disciplineOpinion', 'complaints']) {
+      expect((await act(wf, { action: 'recordCheck', personId, check, result: 'clear' })).status).toBe(200);
+    }
+    expect((await act(wf, { action: 'signIntegrity', personId, as: 'partySecretary' })).status).toBe(200);
+    expect((await act(wf, { action: 'signIntegrity', personId, as: 'disciplineSecretary' })).status).toBe(200);
+  }
+  expect((await act(wf, { action: 'completeInspection' })).status).toBe(200);
+  await untilStage(wf, 'decision');
+}
+
+/** Every member votes 同意 on every candidate, the principal (cw-9) last. */
+async function unanimousDecision(wf: string, personIds: string[]): Promise<void> {
+  const ballot = { action: 'vote', ballots: personIds.map((candidateId) => ({ candidateId, choice: 'agree' })) };
+  for (const member of [...committee.filter((m) => m !== 'cw-9'), 'cw-9']) {
+    expect((await task(member, await inboxTask(member, wf, 'decision'), ballot)).status).toBe(200);
+  }
+}
+
+/** R001 alone (opinions concentrated), inspected and passed by the committee: on public notice. */
+async function onPublicNotice(): Promise<string> {
+  const wf = await nominated(['R001', 'R002']);
+  expect((await act(wf, { action: 'setShortlist', personIds: ['R001'], concentratedOpinion: '推荐意见集中于钱进' })).status).toBe(200);
+  await untilStage(wf, 'inspection');
+  await inspectAll(wf, ['R001']);
+  await unanimousDecision(wf, ['R001']);
+  await untilStage(wf, 'publicNotice');
+  return wf;
+}
+
+const failedPredicates = (c: CandidateView): string[] => c.check?.results.filter((r) => r.applicable && !r.passed).map((r) => r.predicate) ?? [];
+
+describe('revising frozen principles (改变原则须重新审定)', () => {
+  test('before the first freeze a revision is refused: the principles are still being approved', async () => {
+    const wf = await startSelection();
+    await untilStage(wf, 'principles');
+    const r = await act(wf, { action: 'revisePrinciples', principles: principlesWith({ timetable: '2027年1月底前完成' }), reason: '调整时间安排' });
+    expect(r.status).toBe(409);
+    expect(r.body.code).toBe('wrong_stage');
+    expect(r.body.message).toMatch(/not frozen/);
+    // Nothing was recorded: the approval still freezes version 1.
+    await approvePrinciples(wf);
+    const s = await untilStage(wf, 'nomination');
+    expect(s.frozen.map((f) => f.version)).toEqual([1]);
+    expect(s.frozen[0]?.principles.timetable).toBe(basePrinciples.timetable);
+  });
+
+  test('after the freeze a revision needs a reason; with one it is approved again, frozen as v2, and every candidate is re-checked', async () => {
+    const wf = await nominated(['R001', 'R002', 'R003']);
+    const v1 = await untilStage(wf, 'shortlist');
+    expect(failedPredicates(cand(v1, 'R003'))).toEqual(['minYearsAsDeputy']);
+    expect(cand(v1, 'R003').check?.principlesVersion).toBe(1);
+    const v2Principles = principlesWith({ qualificationOverrides: { minYearsAsDeputy: 1 } });
+
+    // No reason: refused by the schema (missing, or blank after trimming); nothing changes.
+    const missing = await act(wf, { action: 'revisePrinciples', principles: v2Principles });
+    expect(missing.status).toBe(400);
+    expect(missing.body.code).toBe('validation_error');
+    expect(JSON.stringify(missing.body.details)).toMatch(/reason/);
+    const blank = await act(wf, { action: 'revisePrinciples', principles: v2Principles, reason: '   ' });
+    expect(blank.status).toBe(400);
+    expect(blank.body.message).toMatch(/^reason:/);
+    expect((await get(wf)).state?.stage).toBe('shortlist');
+
+    // With a reason: back to the principles stage, where the leaders' meeting approves again in a new task.
+    const firstTask = (await get(wf)).state?.actions.find((a) => a.step === 'principles')?.taskId;
+    const revised = await act(wf, { action: 'revisePrinciples', principles: v2Principles, reason: '岗位急需，任副职年限放宽至1年' });
+    expect(revised.status).toBe(200);
+    const reapproving = await untilStage(wf, 'principles');
+    expect(reapproving.frozen).toHaveLength(1);
+    // While the principles are being approved again, no name moves.
+    expect((await act(wf, { action: 'setShortlist', personIds: ['R001', 'R002'] })).body.code).toBe('wrong_stage');
+    const secondTask = await approvePrinciples(wf);
+    expect(secondTask).not.toBe(firstTask);
+
+    const v2 = await untilStage(wf, 'shortlist');
+    expect(v2.frozen.map((f) => f.version)).toEqual([1, 2]);
+    expect(v2.frozen[1]?.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(v2.frozen[1]?.hash).not.toBe(v2.frozen[0]?.hash);
+    expect(v2.frozen[1]).toMatchObject({ reason: '岗位急需，任副职年限放宽至1年', principles: { qualificationOverrides: { minYearsAsDeputy: 1 } } });
+    // Every candidate re-checked under v2; R003 now qualifies.
+    expect(v2.candidates.map((c) => [c.personId, c.check?.principlesVersion, c.check?.eligible])).toEqual([
+      ['R001', 2, true],
+      ['R002', 2, true],
+      ['R003', 2, true],
+    ]);
+
+    const audit = await stack.h.call('GET', `/procedures/${wf}/audit`, { token: await stack.h.login(STAFF) });
+    const frozenEntries = (audit.body as { kind: string; payload: { version: number; hash: string; reason: string | null } }[]).filter((e) => e.kind === 'principles:frozen');
+    expect(frozenEntries.map((e) => e.payload)).toEqual([
+      expect.objectContaining({ version: 1, hash: v2.frozen[0]?.hash, reason: null }),
+      expect.objectContaining({ version: 2, hash: v2.frozen[1]?.hash, reason: '岗位急需，任副职年限放宽至1年' }),
+    ]);
+    const verify = await stack.h.call('GET', `/procedures/${wf}/audit/verify`, { token: await stack.h.login(STAFF) });
+    expect(verify.body.ok).toBe(true);
+
+    // R003, refused under v1 (see the e2e test), may now be shortlisted.
+    expect((await act(wf, { action: 'setShortlist', personIds: ['R001', 'R003'] })).status).toBe(200);
+    await untilStage(wf, 'inspection');
+  });
+
+  test('a shortlisted candidate who no longer qualifies under the revised principles is removed, with the reason', async () => {
+    const wf = await nominated(['R001', 'R002']);
+    expect((await act(wf, { action: 'setShortlist', personIds: ['R001', 'R002'] })).status).toBe(200);
+    await untilStage(wf, 'inspection');
+    // Five years as deputy: R001 (since 2021-03) still qualifies, R002 (since 2022-09) does not.
+    const revised = await act(wf, { action: 'revisePrinciples', principles: principlesWith({ qualificationOverrides: { minYearsAsDeputy: 5 } }), reason: '明确任副职须满5年' });
+    expect(revised.status).toBe(200);
+    await untilStage(wf, 'principles');
+    await approvePrinciples(wf);
+    const s = await untilStage(wf, 'inspection');
+    expect(s.frozen).toHaveLength(2);
+    expect(cand(s, 'R001')).toMatchObject({ removed: null, check: { principlesVersion: 2, eligible: true } });
+    const r002 = cand(s, 'R002');
+    expect(r002.check).toMatchObject({ principlesVersion: 2, eligible: false });
+    expect(failedPredicates(r002)).toEqual(['minYearsAsDeputy']);
+    expect(r002.removed?.reason).toMatch(/v2/);
+    // Removed: R002 is no longer an inspection candidate.
+    const check = await act(wf, { action: 'recordCheck', personId: 'R002', check: 'personnelFile', result: 'clear' });
+    expect(check.status).toBe(422);
+    expect(check.body.code).toBe('candidate_not_eligible');
+    expect((await act(wf, { action: 'recordCheck', personId: 'R001', check: 'personnelFile', result: 'clear' })).status).toBe(200);
+  });
+});
+
+describe('nomination (民主推荐) follows the frozen method', () => {
+  const talks = [
+    { personId: 'R001', mentions: 12 },
+    { personId: 'R002', mentions: 7 },
+  ];
+  const meeting = meetingNomination(['R001', 'R002']).meeting;
+
+  test("'talk' needs talk recommendations; a meeting alone is refused, naming the field", async () => {
+    const wf = await frozenSelection({ method: 'talk' });
+    const r = await act(wf, { action: 'recordNomination', date: RECENT(), meeting });
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ code: 'invalid_input', details: { field: 'talks' } });
+    expect(r.body.message).toMatch(/talk/);
+    const ok = await act(wf, { action: 'recordNomination', date: RECENT(), talks });
+    expect(ok.status).toBe(200);
+    expect(ok.body.state.candidates.map((c: CandidateView) => [c.personId, c.talkMentions])).toEqual([
+      ['R001', 12],
+      ['R002', 7],
+    ]);
+  });
+
+  test("'meeting' needs a meeting recommendation; talks alone are refused, naming the field", async () => {
+    const wf = await frozenSelection({ method: 'meeting' });
+    const r = await act(wf, { action: 'recordNomination', date: RECENT(), talks });
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ code: 'invalid_input', details: { field: 'meeting' } });
+    expect(r.body.message).toMatch(/meeting/);
+    expect((await act(wf, { action: 'recordNomination', date: RECENT(), meeting })).status).toBe(200);
+  });
+
+  test("'both' needs both the talks and the meeting", async () => {
+    const wf = await frozenSelection({ method: 'both' });
+    const meetingOnly = await act(wf, { action: 'recordNomination', date: RECENT(), meeting });
+    expect(meetingOnly.body).toMatchObject({ code: 'invalid_input', details: { field: 'talks' } });
+    const talksOnly = await act(wf, { action: 'recordNomination', date: RECENT(), talks });
+    expect(talksOnly.body).toMatchObject({ code: 'invalid_input', details: { field: 'meeting' } });
+    const both = await act(wf, { action: 'recordNomination', date: RECENT(), meeting, talks });
+    expect(both.status).toBe(200);
+    expect(both.body.state.nomination).toMatchObject({ meeting: { determined: 30, present: 25 }, talks: 2 });
+  });
+
+  test('a recommendation dated in the future is refused; one dated today passes', async () => {
+    const wf = await frozenSelection();
+    const future = await act(wf, meetingNomination(['R001', 'R002'], addDays(today(), 7)));
+    expect(future.status).toBe(422);
+    expect(future.body).toMatchObject({ code: 'invalid_input', details: { field: 'date' } });
+    expect(future.body.message).toMatch(/future/);
+    expect((await act(wf, meetingNomination(['R001', 'R002'], today()))).status).toBe(200);
+  });
+});
+
+describe('shortlist (考察对象)', () => {
+  test('a recommendation is valid for one year: older is refused at the shortlist, recent passes', async () => {
+    const old = await frozenSelection();
+    expect((await act(old, meetingNomination(['R001', 'R002'], '2025-10-01'))).status).toBe(200);
+    await untilStage(old, 'shortlist');
+    const expired = await act(old, { action: 'setShortlist', personIds: ['R001', 'R002'] });
+    expect(expired.status).toBe(422);
+    expect(expired.body.code).toBe('recommendation_expired');
+    expect(expired.body.message).toMatch(/2025-10-01/);
+    expect((await get(old)).state?.stage).toBe('shortlist');
+
+    const recent = await nominated(['R001', 'R002']);
+    expect((await act(recent, { action: 'setShortlist', personIds: ['R001', 'R002'] })).status).toBe(200);
+    await untilStage(recent, 'inspection');
+  });
+
+  test('one candidate for one position passes when opinions are concentrated; refused without the record', async () => {
+    const wf = await nominated(['R001', 'R002']);
+    expect((await act(wf, { action: 'setShortlist', personIds: ['R001'] })).body.code).toBe('shortlist_not_competitive');
+    const r = await act(wf, { action: 'setShortlist', personIds: ['R001'], concentratedOpinion: '民主推荐意见集中' });
+    expect(r.status).toBe(200);
+    const s = await untilStage(wf, 'inspection');
+    expect(s.candidates.filter((c) => c.shortlisted).map((c) => c.personId)).toEqual(['R001']);
+  });
+
+  test('in a general election (换届) it is always 差额, concentrated opinion or not', async () => {
+    const wf = await nominated(['R001', 'R002'], { generalElection: true });
+    const r = await act(wf, { action: 'setShortlist', personIds: ['R001'], concentratedOpinion: '民主推荐意见集中' });
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ code: 'shortlist_not_competitive', details: { field: 'personIds' } });
+    expect((await act(wf, { action: 'setShortlist', personIds: ['R001', 'R002'] })).status).toBe(200);
+  });
+
+  test('two positions need more than two candidates; the concentrated-opinion exception is for one position only', async () => {
+    const wf = await nominated(['R001', 'R002', 'R003'], { post: { positions: 2 }, qualificationOverrides: { minYearsAsDeputy: 1 } });
+    const even = await act(wf, { action: 'setShortlist', personIds: ['R001', 'R002'] });
+    expect(even.status).toBe(422);
+    expect(even.body.code).toBe('shortlist_not_competitive');
+    expect(even.body.message).toMatch(/2 candidate\(s\) for 2 position\(s\)/);
+    const concentrated = await act(wf, { action: 'setShortlist', personIds: ['R001', 'R002'], concentratedOpinion: '民主推荐意见集中' });
+    expect(concentrated.body.code).toBe('shortlist_not_competitive');
+    expect((await act(wf, { action: 'setShortlist', personIds: ['R001', 'R002', 'R003'] })).status).toBe(200);
+  });
+});
+
+describe('public notice (任前公示) outcomes', () => {
+  test('an objection resolved "do not appoint" ends the candidate not appointed; objections outside the notice are refused', async () => {
+    clock.noticeMs = 8_000;
+    const early = await nominated(['R001', 'R002']);
+    const tooEarly = await act(early, { action: 'recordObjection', personId: 'R001', text: '来信反映' });
+    expect(tooEarly.status).toBe(409);
+    expect(tooEarly.body.code).toBe('wrong_stage');
+
+    const wf = await onPublicNotice();
+    const objected = await act(wf, { action: 'recordObjection', personId: 'R001', text: '来信反映其存在违规兼职问题' });
+    expect(objected.status).toBe(200);
+    const objectionId = cand(objected.body.state, 'R001').objections[0]?.id;
+    expect((await act(wf, { action: 'resolveObjection', objectionId, outcome: 'doNotAppoint', note: '经核实问题严重，不予任用' })).status).toBe(200);
+    const closed = await untilClosed(wf);
+    expect(closed.result).toMatchObject({ appointed: [], notAppointed: ['R001'], confirmed: [], postponed: [] });
+    const s = (await get(wf)).state as SelectionState;
+    expect(s.probationEndsAt).toBeNull();
+    expect(cand(s, 'R001').outcome).toBe('notAppointed');
+    // Closed: no objection can be recorded or resolved any more.
+    expect((await act(wf, { action: 'recordObjection', personId: 'R001', text: '再次来信' })).body.code).toBe('wrong_stage');
+    expect((await act(wf, { action: 'resolveObjection', objectionId, outcome: 'appoint', note: 'x' })).body.code).toBe('wrong_stage');
+  });
+
+  test('postponed within 3 months ends postponed; a postponement without a date is refused', async () => {
+    clock.noticeMs = 8_000;
+    const wf = await onPublicNotice();
+    const objected = await act(wf, { action: 'recordObjection', personId: 'R001', text: '反映问题暂无法核实' });
+    const objectionId = cand(objected.body.state, 'R001').objections[0]?.id;
+    const undated = await act(wf, { action: 'resolveObjection', objectionId, outcome: 'postpone', note: '待核实' });
+    expect(undated.status).toBe(422);
+    expect(undated.body).toMatchObject({ code: 'postpone_too_long', details: { field: 'postponeUntil' } });
+    const postponeUntil = addMonths(today(), 2);
+    const ok = await act(wf, { action: 'resolveObjection', objectionId, outcome: 'postpone', note: '待核实后再定', postponeUntil });
+    expect(ok.status).toBe(200);
+    expect(cand(ok.body.state, 'R001').objections[0]?.resolution).toMatchObject({ outcome: 'postpone', postponeUntil });
+    const closed = await untilClosed(wf);
+    expect(closed.result).toMatchObject({ appointed: [], notAppointed: [], postponed: ['R001'] });
+  });
+});
+
+describe('probation (试用期)', () => {
+  test('no assessment before the probation ends; unfit removes the cadre to the former grade', async () => {
+    clock.probationMs = 8_000;
+    const wf = await onPublicNotice();
+    const probation = await untilStage(wf, 'probation');
+    expect(probation.probationEndsAt).not.toBeNull();
+    // Objections belong to the notice, which is over.
+    expect((await act(wf, { action: 'recordObjection', personId: 'R001', text: '来信反映' })).body.code).toBe('wrong_stage');
+
+    const early = await act(wf, { action: 'assess', personId: 'R001', result: 'unfit', note: '考核不称职' });
+    expect(early.status).toBe(409);
+    expect(early.body.code).toBe('wrong_stage');
+    expect(early.body.message).toContain(`the probation ends at ${probation.probationEndsAt}`);
+
+    await eventually(async () => (Date.now() > Date.parse(probation.probationEndsAt as string) + 200 ? true : undefined), 30_000, 'the probation to end');
+    expect((await act(wf, { action: 'assess', personId: 'R001', result: 'unfit', note: '试用期满考核不称职' })).status).toBe(200);
+    const closed = await untilClosed(wf);
+    expect(closed.result).toMatchObject({ appointed: ['R001'], confirmed: [], removedToFormerGrade: ['R001'], notAppointed: [], principlesVersions: 1 });
+    expect(cand((await get(wf)).state as SelectionState, 'R001').outcome).toBe('removedToFormerGrade');
+  });
+});
+
+describe('who may act', () => {
+  test('a user who is neither the initiator nor staff is refused; the initiator acts', async () => {
+    const wf = await frozenSelection();
+    for (const user of ['jyj-head', 'dc-supervisor']) {
+      const r = await act(wf, meetingNomination(['R001', 'R002']), user);
+      expect(r.status).toBe(403);
+      expect(r.body.code).toBe('not_allowed');
+    }
+    expect((await get(wf)).state?.nomination).toBeNull();
+    expect((await act(wf, meetingNomination(['R001', 'R002']))).status).toBe(200);
+  });
+
+  test('only the initiator closes the committee vote', async () => {
+    const wf = await nominated(['R001', 'R002']);
+    expect((await act(wf, { action: 'setShortlist', personIds: ['R001'], concentratedOpinion: '推荐意见集中' })).status).toBe(200);
+    await untilStage(wf, 'inspection');
+    await inspectAll(wf, ['R001']);
+    const ballot = { action: 'vote', ballots: [{ candidateId: 'R001', choice: 'agree' }] };
+    for (const member of committee.filter((m) => m !== 'cw-9').slice(0, 6)) {
+      expect((await task(member, await inboxTask(member, wf, 'decision'), ballot)).status).toBe(200);
+    }
+    const close = async (user: string) => stack.h.call('POST', `/procedures/${wf}/actions`, { token: await stack.h.login(user), key: newKey(), body: { action: 'closeVote' } });
+    const other = await close('wjw-staff');
+    expect(other.status).toBe(403);
+    expect(other.body.code).toBe('not_allowed');
+    expect((await close(STAFF)).status).toBe(200);
+  });
+
+  test('a selection action on an unknown workflow id is 404', async () => {
+    const r = await act(workflowIds.cadreSelection(uniqueId('nope')), meetingNomination(['R001', 'R002']));
+    expect(r.status).toBe(404);
+    expect(r.body.code).toBe('procedure_not_found');
+  });
+});
