@@ -110,7 +110,7 @@ export async function approvalRequest(input: ApprovalRequestInput): Promise<Appr
   setHandler(
     actUpdate,
     async (a: ActInput): Promise<ActResult> => {
-      const task = flow.openTasks().find((t) => t.taskId === a.taskId);
+      const task = flow.taskOf(a.taskId);
       const seq = nextSeq();
       record({ seq, taskId: a.taskId, step: task?.step ?? null, actorId: a.actorId, action: a.action, at: new Date().toISOString(), ...(a.comment ? { comment: a.comment } : {}) });
       await flow.apply(a, undefined, seq);

@@ -4,7 +4,7 @@
  * committee's vote, the public notice and a one-year probation. The rules are enforced by the
  * Update validators, so a refused action leaves no trace. The workflow lives for about a year.
  */
-import { allHandlersFinished, condition, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, log, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { addMonths, chinaDateOf } from '../domain/dates';
 import { DEFAULT_SELECTION_RULES } from '../domain/selection';
 import {
@@ -22,6 +22,7 @@ import {
   type CandidateView,
   type CloseVoteInput,
   type ManageResult,
+  type NoticePeriod,
   type SelectionActInput,
   type SelectionAck,
   type SelectionResult,
@@ -104,7 +105,7 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
   setHandler(
     actUpdate,
     async (a: ActInput): Promise<ActResult> => {
-      const task = flow.openTasks().find((t) => t.taskId === a.taskId);
+      const task = flow.taskOf(a.taskId);
       const seq = nextSeq();
       state.actions.push({ seq, taskId: a.taskId, step: task?.step ?? null, actorId: a.actorId, action: a.action, at: new Date().toISOString(), ...(a.comment ? { comment: a.comment } : {}) });
       await flow.apply(a, undefined, seq);
@@ -145,7 +146,7 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
   // --- Staff actions on the stages. Every rule is checked here, synchronously.
   const validate = (a: SelectionActInput): void => {
     if (state.status !== 'open') throw refuse(Refusal.wrongStage, 'the selection is closed');
-    if (a.actorId !== input.initiatorId && !a.actorRoles.includes('staff')) throw refuse(Refusal.notAllowed, 'only department staff act on the stages');
+    if (a.actorId !== input.initiatorId && !a.actorRoles.includes('staff')) throw refuse(Refusal.notAllowed, 'only the initiator or staff (role staff) act on the stages');
     const stageIs = (...stages: SelectionStage[]) => {
       if (!stages.includes(state.stage)) throw refuse(Refusal.wrongStage, `${a.action} belongs to the ${stages.join(' or ')} stage; the selection is at ${state.stage}`);
     };
@@ -251,6 +252,9 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
         if (o.resolution) throw refuse(Refusal.invalidInput, `objection ${a.objectionId} is already resolved`, { field: 'objectionId' });
         if (a.outcome === 'postpone') {
           const latest = addMonths(today(), rules.maxPostponeMonths);
+          if (a.postponeUntil && a.postponeUntil <= today()) {
+            throw refuse(Refusal.invalidInput, `a postponement runs until a future date, after ${today()}`, { field: 'postponeUntil' });
+          }
           if (!a.postponeUntil || a.postponeUntil > latest) {
             throw refuse(Refusal.postponeTooLong, `a postponement needs a date no later than ${latest} (${rules.maxPostponeMonths} months)`, { field: 'postponeUntil' });
           }
@@ -425,9 +429,20 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
 
   // 6. Public notice (任前公示), at least 5 working days; every objection ends in an outcome.
   if (passed.length > 0) {
+    // The period comes from the calendar as it stands; until the calendar covers it (a notice
+    // reaching into a year not loaded yet), try again daily rather than fail the selection.
+    let notice: NoticePeriod | null = null;
+    while (notice === null) {
+      try {
+        notice = await acts.computeNoticePeriod({ fromDate: today(), workingDays: rules.noticeWorkingDays });
+      } catch (err) {
+        log.warn('public notice period not computable yet', { workflowId, error: String(err) });
+        await sleep('1 day');
+      }
+    }
+    state.notice = notice;
     setStage('publicNotice');
-    state.notice = await acts.computeNoticePeriod({ fromDate: today(), workingDays: rules.noticeWorkingDays });
-    await waitUntil(() => false, state.notice.endsAt);
+    await waitUntil(() => false, notice.endsAt);
     await condition(() => passed.every((c) => c.objections.every((o) => o.resolution !== null)));
     for (const c of passed) {
       const outcomes = c.objections.map((o) => o.resolution?.outcome);
@@ -438,9 +453,10 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
   // 7. Appointment and a one-year probation, then the assessment.
   const appointed = state.candidates.filter((c) => c.outcome === 'appointed');
   if (appointed.length > 0) {
+    const probationEndsAt = await acts.computeProbationEnd({ fromDate: today(), months: rules.probationMonths });
+    state.probationEndsAt = probationEndsAt;
     setStage('probation');
-    state.probationEndsAt = await acts.computeProbationEnd({ fromDate: today(), months: rules.probationMonths });
-    await waitUntil(() => false, state.probationEndsAt);
+    await waitUntil(() => false, probationEndsAt);
     await condition(() => appointed.every((c) => c.outcome !== 'appointed'));
   }
 

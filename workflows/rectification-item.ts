@@ -105,7 +105,7 @@ export async function rectificationItem(input: RectificationItemInput): Promise<
   setHandler(
     actUpdate,
     async (a: ActInput): Promise<ActResult> => {
-      const task = flow.openTasks().find((t) => t.taskId === a.taskId);
+      const task = flow.taskOf(a.taskId);
       const seq = nextSeq();
       // Business state first, synchronously, so a concurrent Update's validator sees it.
       if (a.action === 'submit') {

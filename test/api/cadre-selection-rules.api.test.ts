@@ -381,6 +381,9 @@ describe('public notice (任前公示) outcomes', () => {
     const tooEarly = await act(early, { action: 'recordObjection', personId: 'R001', text: '来信反映' });
     expect(tooEarly.status).toBe(409);
     expect(tooEarly.body.code).toBe('wrong_stage');
+    const resolveEarly = await act(early, { action: 'resolveObjection', objectionId: 'o1', outcome: 'appoint', note: '经核实不属实' });
+    expect(resolveEarly.status).toBe(409);
+    expect(resolveEarly.body.code).toBe('wrong_stage');
 
     const wf = await onPublicNotice();
     const objected = await act(wf, { action: 'recordObjection', personId: 'R001', text: '来信反映其存在违规兼职问题' });
@@ -392,9 +395,15 @@ describe('public notice (任前公示) outcomes', () => {
     const s = (await get(wf)).state as SelectionState;
     expect(s.probationEndsAt).toBeNull();
     expect(cand(s, 'R001').outcome).toBe('notAppointed');
-    // Closed: no objection can be recorded or resolved any more.
-    expect((await act(wf, { action: 'recordObjection', personId: 'R001', text: '再次来信' })).body.code).toBe('wrong_stage');
-    expect((await act(wf, { action: 'resolveObjection', objectionId, outcome: 'appoint', note: 'x' })).body.code).toBe('wrong_stage');
+    // Ended: no objection can be recorded or resolved any more.
+    for (const late of [
+      { action: 'recordObjection', personId: 'R001', text: '再次来信' },
+      { action: 'resolveObjection', objectionId, outcome: 'appoint', note: '改为任用' },
+    ]) {
+      const r = await act(wf, late);
+      expect(r.status).toBe(409);
+      expect(r.body.code).toBe('procedure_ended');
+    }
   });
 
   test('postponed within 3 months ends postponed; a postponement without a date is refused', async () => {
@@ -411,6 +420,17 @@ describe('public notice (任前公示) outcomes', () => {
     expect(cand(ok.body.state, 'R001').objections[0]?.resolution).toMatchObject({ outcome: 'postpone', postponeUntil });
     const closed = await untilClosed(wf);
     expect(closed.result).toMatchObject({ appointed: [], notAppointed: [], postponed: ['R001'] });
+  });
+  // Product bug (reported): the validator checks only the upper bound of postponeUntil, so a
+  // postponement "until" a date that has already passed is accepted.
+  test('a postponement until a date already past is refused', async () => {
+    clock.noticeMs = 8_000;
+    const wf = await onPublicNotice();
+    const objected = await act(wf, { action: 'recordObjection', personId: 'R001', text: '反映问题暂无法核实' });
+    const objectionId = cand(objected.body.state, 'R001').objections[0]?.id;
+    const past = await act(wf, { action: 'resolveObjection', objectionId, outcome: 'postpone', note: '待核实', postponeUntil: addDays(today(), -1) });
+    expect(past.status).toBe(422);
+    expect(past.body.details).toMatchObject({ field: 'postponeUntil' });
   });
 });
 

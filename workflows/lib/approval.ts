@@ -66,6 +66,8 @@ interface Slot {
   /** Slots that must approve before this one opens. */
   after: number[];
   task: TaskView | null;
+  /** An action on it was accepted while it was still being projected. */
+  claimed?: boolean;
 }
 
 export interface StepRunView {
@@ -130,6 +132,12 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
 
   const pendingSlotOf = (taskId: string): Slot | undefined =>
     running?.slots.find((s) => s.state === 'pending' && s.task?.taskId === taskId);
+  /**
+   * A task someone may act on: open, or being projected (its row may already be in the inbox).
+   * An action on a task still being projected waits in `apply` until the row exists.
+   */
+  const actionableSlotOf = (taskId: string): Slot | undefined =>
+    running?.slots.find((s) => (s.state === 'pending' || s.state === 'opening') && !s.claimed && s.task?.taskId === taskId);
 
   const openTasks = (): TaskView[] =>
     (running?.slots ?? []).filter((s) => s.state === 'pending' && s.task).map((s) => s.task as TaskView);
@@ -257,7 +265,7 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
       const done = r.slots.find((s) => s.state === 'approved' && s.task?.taskId === a.taskId && s.assigneeIds.includes(a.actorId));
       if (done) throw refuse(Refusal.alreadyVoted, `${a.actorId} has already voted at step ${r.def.key}`, { taskId: a.taskId });
     }
-    const slot = pendingSlotOf(a.taskId);
+    const slot = actionableSlotOf(a.taskId);
     if (!r || !slot || r.outcome) throw refuse(Refusal.taskNotPending, `task ${a.taskId} is not pending`, { taskId: a.taskId });
     if (!slot.assigneeIds.includes(a.actorId)) {
       throw refuse(Refusal.notAssignee, `task ${a.taskId} is not assigned to you`, { taskId: a.taskId });
@@ -298,6 +306,14 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
    */
   async function apply(a: TaskActInput, data: unknown, seq: number): Promise<void> {
     const r = running as Running<K>;
+    const projecting = r.slots.find((s) => s.state === 'opening' && s.task?.taskId === a.taskId);
+    if (projecting) {
+      // Recorded only after the task's row exists, so the projection never sees the action first.
+      projecting.claimed = true;
+      await condition(() => projecting.state !== 'opening');
+      projecting.claimed = false;
+      if (running !== r || r.outcome || projecting.state !== 'pending') return;
+    }
     const slot = pendingSlotOf(a.taskId) as Slot;
     const task = slot.task as TaskView;
     const at = new Date().toISOString();
@@ -413,6 +429,8 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
     openTasks,
     stepIndex,
     hasAnyoneActed: (): boolean => anyoneActed,
+    /** The task a validated action is about, open or still being projected. */
+    taskOf: (taskId: string): TaskView | undefined => actionableSlotOf(taskId)?.task ?? undefined,
     /** Whether every task the running step can open now is open (and projected). */
     isSettled: (): boolean => opening === 0 && openTasks().length > 0,
     validateCloseVote,
