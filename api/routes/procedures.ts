@@ -1,12 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
 import { assertCovered, CalendarNotCoveredError } from '../../domain/calendar';
 import { defaultDueDate, dueDateProblem } from '../../domain/rectification';
 import { loadOverrides } from '../../platform/calendar-store';
 import { ActionLogSchema, AppUserSchema, ProcedureSchema, UnitSchema, type Procedure } from '../../platform/entities';
 import {
-  SearchAttr,
   stateQuery,
   workflowIds,
   type ApprovalRequestInput,
@@ -19,6 +17,7 @@ import type { approvalRequest } from '../../workflows/approval-request';
 import { DEFAULT_VOTE_RULE } from '../../workflows/lib/vote';
 import type { rectification } from '../../workflows/rectification';
 import { NotFound, Unavailable, Unprocessable, fromTemporal } from '../errors';
+import { startProcedure } from '../temporal';
 import {
   ActionRow,
   ListQuery,
@@ -136,29 +135,13 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
         initiatorId: user.id,
         problems,
       };
-      const workflowId = workflowIds.rectification(body.feedbackId);
-      const handle = await deps.client.workflow.start<typeof rectification>('rectification', {
-        taskQueue: deps.taskQueue,
-        workflowId,
-        args: [input],
-        // A feedback is opened once; the business id makes a second start a conflict.
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-        typedSearchAttributes: [
-          { key: SearchAttr.procedureType, value: 'rectification' },
-          { key: SearchAttr.units, value: [...new Set(problems.flatMap((p) => p.assignments.map((a) => a.unitId)))].sort() },
-          { key: SearchAttr.stage, value: 'rectifying' },
-        ],
+      return startProcedure<Parameters<typeof rectification>[0]>(deps, 'rectification', {
+        workflowId: workflowIds.rectification(body.feedbackId),
+        input,
+        units: problems.flatMap((p) => p.assignments.map((a) => a.unitId)),
+        stage: 'rectifying',
+        items: problems.flatMap((p) => p.assignments.map((a) => workflowIds.rectificationItem(body.feedbackId, p.no, a.unitId))),
       });
-      return {
-        status: 201,
-        body: {
-          workflowId,
-          runId: handle.firstExecutionRunId,
-          type: 'rectification',
-          items: problems.flatMap((p) => p.assignments.map((a) => workflowIds.rectificationItem(body.feedbackId, p.no, a.unitId))),
-        },
-      };
     },
   });
 
@@ -201,21 +184,12 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
         steps.push(step);
       }
       const input: ApprovalRequestInput = { requestId: body.requestId, title: body.title, initiatorId: user.id, steps };
-      const workflowId = workflowIds.approvalRequest(body.requestId);
-      const handle = await deps.client.workflow.start<typeof approvalRequest>('approvalRequest', {
-        taskQueue: deps.taskQueue,
-        workflowId,
-        args: [input],
-        // A request is started once; the business id makes a second start a conflict.
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-        typedSearchAttributes: [
-          { key: SearchAttr.procedureType, value: 'approvalRequest' },
-          { key: SearchAttr.units, value: [...new Set(steps.flatMap((s) => ('unitId' in s.assignees ? [s.assignees.unitId] : [])))].sort() },
-          { key: SearchAttr.stage, value: steps[0]?.key ?? '' },
-        ],
+      return startProcedure<Parameters<typeof approvalRequest>[0]>(deps, 'approvalRequest', {
+        workflowId: workflowIds.approvalRequest(body.requestId),
+        input,
+        units: steps.flatMap((s) => ('unitId' in s.assignees ? [s.assignees.unitId] : [])),
+        stage: steps[0]?.key ?? '',
       });
-      return { status: 201, body: { workflowId, runId: handle.firstExecutionRunId, type: 'approvalRequest', items: [] } };
     },
   });
 

@@ -1,13 +1,12 @@
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
-import { PersonSchema, ProcedureSchema, UnitSchema } from '../../platform/entities';
-import { SearchAttr, selectionUpdate, stateQuery, workflowIds, type CadreSelectionInput, type SelectionCommand } from '../../workflows/definitions';
+import { PersonSchema, UnitSchema } from '../../platform/entities';
+import { selectionUpdate, stateQuery, workflowIds, type CadreSelectionInput, type SelectionCommand } from '../../workflows/definitions';
 import type { cadreSelection } from '../../workflows/cadre-selection';
 import { NotFound, Unprocessable } from '../errors';
 import { SelectionCommandBody, StartResult, StartSelectionBody, WorkflowIdParam } from '../schemas';
+import { procedureTypeOf, sendUpdate, startProcedure } from '../temporal';
 import type { RouteContext } from './context';
 import { resolveAssigneesNow } from './procedures';
-import { runUpdate } from './tasks';
 
 /** The people a command names, which must exist in master data. */
 function peopleNamed(c: SelectionCommand): { ids: string[]; field: string } {
@@ -53,20 +52,12 @@ export function selectionRoutes({ route, deps }: RouteContext): void {
         committee: body.committee,
         ...(body.principalId ? { principalId: body.principalId } : {}),
       };
-      const workflowId = workflowIds.cadreSelection(body.selectionId);
-      const handle = await deps.client.workflow.start<typeof cadreSelection>('cadreSelection', {
-        taskQueue: deps.taskQueue,
-        workflowId,
-        args: [input],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-        typedSearchAttributes: [
-          { key: SearchAttr.procedureType, value: 'cadreSelection' },
-          { key: SearchAttr.units, value: [body.principles.post.unitId] },
-          { key: SearchAttr.stage, value: 'principles' },
-        ],
+      return startProcedure<Parameters<typeof cadreSelection>[0]>(deps, 'cadreSelection', {
+        workflowId: workflowIds.cadreSelection(body.selectionId),
+        input,
+        units: [body.principles.post.unitId],
+        stage: 'principles',
       });
-      return { status: 201, body: { workflowId, runId: handle.firstExecutionRunId, type: 'cadreSelection', items: [] } };
     },
   });
 
@@ -90,9 +81,7 @@ export function selectionRoutes({ route, deps }: RouteContext): void {
     },
     errors: [403, 404, 409, 422, 503],
     handler: async ({ em, user, params, body, idempotencyKey }) => {
-      const proc = await em.findOne(ProcedureSchema, { workflowId: params.workflowId });
-      // Right after the start the projection may not be written yet; Temporal knows the workflow.
-      const type = proc?.type ?? (await deps.client.workflow.getHandle(params.workflowId).describe().then((d) => d.type, () => null));
+      const type = await procedureTypeOf(em, deps.client, params.workflowId);
       if (type !== 'cadreSelection') throw new NotFound('procedure_not_found', `cadre selection ${params.workflowId} not found`);
       const named = peopleNamed(body);
       if (named.ids.length) {
@@ -100,12 +89,9 @@ export function selectionRoutes({ route, deps }: RouteContext): void {
         const missing = named.ids.find((i) => !found.has(i));
         if (missing) throw new Unprocessable('unknown_person', `${named.field}: person ${missing} is not in master data`, { field: named.field });
       }
-      const handle = deps.client.workflow.getHandle(params.workflowId);
-      const ack = await runUpdate(deps.client, () =>
-        handle.executeUpdate(selectionUpdate, { args: [{ ...body, actorId: user.id, actorRoles: user.roles }], updateId: `${user.id}:${idempotencyKey}` }),
-      );
+      const ack = await sendUpdate(deps.client, params.workflowId, selectionUpdate, { ...body, actorId: user.id, actorRoles: user.roles }, `${user.id}:${idempotencyKey}`);
       // The state comes from a query, not the Update's result, which history keeps for every action.
-      const state = await deps.client.withDeadline(Date.now() + 15_000, () => handle.query(stateQuery));
+      const state = await deps.client.withDeadline(Date.now() + 15_000, () => deps.client.workflow.getHandle(params.workflowId).query(stateQuery));
       return { status: 200, body: { ...ack, state } };
     },
   });

@@ -1,36 +1,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import { AppUserSchema, NotificationSchema, ProcedureSchema, TaskSchema, type Task } from '../../platform/entities';
 import { actUpdate, closeVoteUpdate, manageUpdate } from '../../workflows/definitions';
-import { Conflict, NotFound, Unavailable, Unprocessable, fromTemporal } from '../errors';
+import { NotFound, Unprocessable } from '../errors';
+import { procedureTypeOf, sendUpdate } from '../temporal';
 import { ActBody, ActResult, ManageBody, ManageResult, NotificationRow, ProcedureRow, TaskIdParam, TaskRow, WorkflowIdParam } from '../schemas';
 import type { RouteContext } from './context';
 import { procedureView } from './procedures';
-
-const UPDATE_DEADLINE_MS = 30_000;
 
 async function assertUsersExist(em: EntityManager, ids: string[], field: string): Promise<void> {
   const found = new Set((await em.find(AppUserSchema, { id: { $in: ids } })).map((u) => u.id));
   const missing = ids.find((i) => !found.has(i));
   if (missing) throw new Unprocessable('unknown_user', `${field}: user ${missing} does not exist`, { field });
-}
-
-/** Sends a Workflow Update with a deadline, translating what Temporal says into API errors. */
-export async function runUpdate<T>(client: Client, send: () => Promise<T>): Promise<T> {
-  try {
-    return await client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, send);
-  } catch (err) {
-    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-      throw new Unavailable(
-        'worker_unavailable',
-        `no worker answered within ${UPDATE_DEADLINE_MS / 1000} s; repeat the request with the same Idempotency-Key to get its outcome`,
-      );
-    }
-    const mapped = fromTemporal(err);
-    if (mapped?.status === 404) throw new Conflict('procedure_ended', 'the procedure has ended');
-    throw mapped ?? err;
-  }
 }
 
 export function taskRoutes({ route, deps }: RouteContext): void {
@@ -85,24 +66,22 @@ export function taskRoutes({ route, deps }: RouteContext): void {
       const task = await em.findOne(TaskSchema, { id: params.taskId });
       if (!task) throw new NotFound('task_not_found', `task ${params.taskId} not found`);
       if ('targetUserId' in body) await assertUsersExist(em, [body.targetUserId], 'targetUserId');
-      const result = await runUpdate(deps.client, () =>
-        deps.client.workflow.getHandle(task.workflowId).executeUpdate(actUpdate, {
-          args: [
-            {
-              taskId: task.id,
-              actorId: user.id,
-              action: body.action,
-              comment: body.comment,
-              ...('data' in body && body.data ? { data: body.data } : {}),
-              ...('targetUserId' in body ? { targetUserId: body.targetUserId } : {}),
-              ...('position' in body ? { position: body.position } : {}),
-              ...('returnTo' in body && body.returnTo ? { returnTo: body.returnTo } : {}),
-              ...('ballots' in body ? { ballots: body.ballots } : {}),
-            },
-          ],
-          // Temporal deduplicates Updates by id within a workflow run: a concurrent repeat gets the first outcome.
-          updateId: `${user.id}:${idempotencyKey}`,
-        }),
+      const result = await sendUpdate(
+        deps.client,
+        task.workflowId,
+        actUpdate,
+        {
+          taskId: task.id,
+          actorId: user.id,
+          action: body.action,
+          comment: body.comment,
+          ...('data' in body && body.data ? { data: body.data } : {}),
+          ...('targetUserId' in body ? { targetUserId: body.targetUserId } : {}),
+          ...('position' in body ? { position: body.position } : {}),
+          ...('returnTo' in body && body.returnTo ? { returnTo: body.returnTo } : {}),
+          ...('ballots' in body ? { ballots: body.ballots } : {}),
+        },
+        `${user.id}:${idempotencyKey}`,
       );
       return { status: 200, body: result };
     },
@@ -123,38 +102,32 @@ export function taskRoutes({ route, deps }: RouteContext): void {
     response: { status: 200, schema: ManageResult, description: 'Done; notified lists who was told' },
     errors: [403, 404, 409, 422, 503],
     handler: async ({ em, user, params, body, idempotencyKey }) => {
-      const proc = await em.findOne(ProcedureSchema, { workflowId: params.workflowId });
-      if (!proc) throw new NotFound('procedure_not_found', `procedure ${params.workflowId} not found`);
+      const type = await procedureTypeOf(em, deps.client, params.workflowId);
+      if (!type) throw new NotFound('procedure_not_found', `procedure ${params.workflowId} not found`);
       if (body.action === 'closeVote') {
-        if (proc.type !== 'approvalRequest' && proc.type !== 'cadreSelection') {
-          throw new Unprocessable('action_not_allowed', `closeVote applies to an approval request or a cadre selection, not a ${proc.type}`);
+        if (type !== 'approvalRequest' && type !== 'cadreSelection') {
+          throw new Unprocessable('action_not_allowed', `closeVote applies to an approval request or a cadre selection, not a ${type}`);
         }
-        const closed = await runUpdate(deps.client, () =>
-          deps.client.workflow.getHandle(params.workflowId).executeUpdate(closeVoteUpdate, {
-            args: [{ actorId: user.id, ...(body.comment ? { comment: body.comment } : {}) }],
-            updateId: `${user.id}:${idempotencyKey}`,
-          }),
-        );
+        const closed = await sendUpdate(deps.client, params.workflowId, closeVoteUpdate, { actorId: user.id, ...(body.comment ? { comment: body.comment } : {}) }, `${user.id}:${idempotencyKey}`);
         return { status: 200, body: closed };
       }
-      if (proc.type !== 'rectificationItem' && proc.type !== 'approvalRequest') {
-        throw new Unprocessable('action_not_allowed', `${body.action} applies to a rectification item or an approval request, not a ${proc.type}`);
+      if (type !== 'rectificationItem' && type !== 'approvalRequest') {
+        throw new Unprocessable('action_not_allowed', `${body.action} applies to a rectification item or an approval request, not a ${type}`);
       }
       if (body.action === 'copy') await assertUsersExist(em, body.userIds, 'userIds');
-      const result = await runUpdate(deps.client, () =>
-        deps.client.workflow.getHandle(params.workflowId).executeUpdate(manageUpdate, {
-          args: [
-            {
-              actorId: user.id,
-              actorRoles: user.roles,
-              action: body.action,
-              ...(body.comment ? { comment: body.comment } : {}),
-              ...(body.action === 'urge' ? { taskId: body.taskId } : {}),
-              ...(body.action === 'copy' ? { userIds: body.userIds } : {}),
-            },
-          ],
-          updateId: `${user.id}:${idempotencyKey}`,
-        }),
+      const result = await sendUpdate(
+        deps.client,
+        params.workflowId,
+        manageUpdate,
+        {
+          actorId: user.id,
+          actorRoles: user.roles,
+          action: body.action,
+          ...(body.comment ? { comment: body.comment } : {}),
+          ...(body.action === 'urge' ? { taskId: body.taskId } : {}),
+          ...(body.action === 'copy' ? { userIds: body.userIds } : {}),
+        },
+        `${user.id}:${idempotencyKey}`,
       );
       return { status: 200, body: result };
     },
