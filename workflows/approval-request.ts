@@ -6,14 +6,11 @@
  */
 import { allHandlersFinished, ApplicationFailure, condition, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
-  actUpdate,
   closeVoteUpdate,
   Refusal,
   SearchAttr,
   stateQuery,
-  type ActInput,
   type ActionRecord,
-  type ActResult,
   type ApprovalRequestInput,
   type ApprovalRequestResult,
   type ApprovalRequestState,
@@ -23,6 +20,7 @@ import {
 } from './definitions';
 import { acts } from './lib/activities';
 import { createApprovalFlow, type StepDef } from './lib/approval';
+import { registerActHandler } from './lib/act';
 import { registerManageHandler } from './lib/manage';
 import { refuse } from './lib/refuse';
 import { voteRuleProblem } from './lib/vote';
@@ -88,8 +86,6 @@ export async function approvalRequest(input: ApprovalRequestInput): Promise<Appr
   const record = (r: ActionRecord): void => {
     state.actions.push(r);
   };
-  /** Answer an Update once the next tasks are all open (or the request closed), so the inboxes are current. */
-  const settled = (): boolean => flow.isSettled() || state.status !== 'open';
 
   setHandler(stateQuery, () => {
     const open = flow.openTasks();
@@ -102,24 +98,19 @@ export async function approvalRequest(input: ApprovalRequestInput): Promise<Appr
     };
   });
 
-  const validateAct = (a: ActInput): void => {
-    if (state.status !== 'open') throw refuse(Refusal.taskNotPending, `task ${a.taskId} is not pending: the request is ${state.status}`);
-    flow.validate(a);
-  };
+  /** Answer an Update once the next tasks are all open (or the request closed), so the inboxes are current. */
+  const settled = (): boolean => flow.isSettled() || state.status !== 'open';
 
-  setHandler(
-    actUpdate,
-    async (a: ActInput): Promise<ActResult> => {
-      const task = flow.taskOf(a.taskId);
-      const seq = nextSeq();
-      record({ seq, taskId: a.taskId, step: task?.step ?? null, actorId: a.actorId, action: a.action, at: new Date().toISOString(), ...(a.comment ? { comment: a.comment } : {}) });
-      await flow.apply(a, undefined, seq);
-      await condition(settled);
-      const open = flow.openTasks();
-      return { taskId: a.taskId, action: a.action, status: state.status, stage: state.stage, nextTask: open[0] ?? null, openTasks: open };
-    },
-    { validator: validateAct },
-  );
+  registerActHandler({
+    flow,
+    noun: 'request',
+    status: () => state.status,
+    stage: () => state.stage,
+    record,
+    nextSeq,
+    settled,
+    resultStatus: () => state.status,
+  });
 
   let withdrawn = false;
   registerManageHandler({

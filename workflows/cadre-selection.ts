@@ -8,16 +8,13 @@ import { allHandlersFinished, condition, log, setHandler, sleep, upsertSearchAtt
 import { addMonths, chinaDateOf } from '../domain/dates';
 import { DEFAULT_SELECTION_RULES } from '../domain/selection';
 import {
-  actUpdate,
   closeVoteUpdate,
   FOUR_MUSTS,
   Refusal,
   SearchAttr,
   selectionUpdate,
   stateQuery,
-  type ActInput,
   type ActionRecord,
-  type ActResult,
   type CadreSelectionInput,
   type CandidateView,
   type CloseVoteInput,
@@ -31,6 +28,7 @@ import {
 } from './definitions';
 import { acts } from './lib/activities';
 import { createApprovalFlow, type StepDef } from './lib/approval';
+import { registerActHandler } from './lib/act';
 import { refuse } from './lib/refuse';
 import { waitUntil } from './lib/time';
 import { DEFAULT_VOTE_RULE, meetsQuorum, type VoteTally } from './lib/vote';
@@ -101,26 +99,18 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
     return { ...state, openTasks: open, currentTask: open[0] ?? null };
   });
 
-  // --- Tasks of the two approval steps: approving the principles, and the committee's votes.
-  setHandler(
-    actUpdate,
-    async (a: ActInput): Promise<ActResult> => {
-      const task = flow.taskOf(a.taskId);
-      const seq = nextSeq();
-      state.actions.push({ seq, taskId: a.taskId, step: task?.step ?? null, actorId: a.actorId, action: a.action, at: new Date().toISOString(), ...(a.comment ? { comment: a.comment } : {}) });
-      await flow.apply(a, undefined, seq);
-      // Answer once the step's next tasks are open, or the step has ended.
-      await condition(() => flow.isSettled() || flow.view() === null || state.status !== 'open');
-      const open = flow.openTasks();
-      return { taskId: a.taskId, action: a.action, status: state.status === 'open' ? 'open' : 'signedOff', stage: state.stage, nextTask: open[0] ?? null, openTasks: open };
-    },
-    {
-      validator: (a: ActInput) => {
-        if (state.status !== 'open') throw refuse(Refusal.taskNotPending, `task ${a.taskId} is not pending: the selection is closed`);
-        flow.validate(a);
-      },
-    },
-  );
+  // Tasks of the two approval steps: approving the principles, and the committee's votes.
+  registerActHandler({
+    flow,
+    noun: 'selection',
+    status: () => state.status,
+    stage: () => state.stage,
+    record: (r) => state.actions.push(r),
+    nextSeq,
+    // The step's next tasks are open, or it ended and the stage moves on to staff actions.
+    settled: () => flow.isSettled() || flow.view() === null,
+    resultStatus: () => (state.status === 'open' ? 'open' : 'signedOff'),
+  });
 
   setHandler(
     closeVoteUpdate,

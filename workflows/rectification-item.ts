@@ -7,13 +7,10 @@
 import { allHandlersFinished, condition, log, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { EscalationStep } from '../domain/escalation';
 import {
-  actUpdate,
   Refusal,
   SearchAttr,
   stateQuery,
-  type ActInput,
   type ActionRecord,
-  type ActResult,
   type Deadlines,
   type ItemResult,
   type ItemState,
@@ -24,6 +21,7 @@ import {
 } from './definitions';
 import { acts } from './lib/activities';
 import { createApprovalFlow, type StepDef } from './lib/approval';
+import { registerActHandler } from './lib/act';
 import { registerManageHandler } from './lib/manage';
 import { refuse } from './lib/refuse';
 import { waitUntil } from './lib/time';
@@ -81,11 +79,21 @@ export async function rectificationItem(input: RectificationItemInput): Promise<
     state.actions.push(r);
   };
 
-  const validateAct = (a: ActInput): void => {
-    if (state.status !== 'open') throw refuse(Refusal.taskNotPending, `task ${a.taskId} is not pending: the item is ${state.status}`);
-    flow.validate(a);
-    const step = flow.view()?.key;
-    if (step === 'inspectionOffice' && a.action === 'sign') {
+  setHandler(stateQuery, () => {
+    const open = flow.openTasks();
+    return { ...state, openTasks: open, currentTask: open[0] ?? null };
+  });
+
+  registerActHandler({
+    flow,
+    noun: 'item',
+    status: () => state.status,
+    stage: () => state.stage,
+    record,
+    nextSeq,
+    // 销号 needs 建章立制 or a recorded reason, given with the submission or with the signature.
+    validate: (a) => {
+      if (flow.view()?.key !== 'inspectionOffice' || a.action !== 'sign') return;
       const d: SignData | undefined = a.data;
       if (!d?.institutionalRule && !d?.noRuleReason && !state.institutionalRule && !state.noRuleReason) {
         throw refuse(
@@ -94,20 +102,8 @@ export async function rectificationItem(input: RectificationItemInput): Promise<
           { fields: ['data.institutionalRule', 'data.noRuleReason'] },
         );
       }
-    }
-  };
-
-  setHandler(stateQuery, () => {
-    const open = flow.openTasks();
-    return { ...state, openTasks: open, currentTask: open[0] ?? null };
-  });
-
-  setHandler(
-    actUpdate,
-    async (a: ActInput): Promise<ActResult> => {
-      const task = flow.taskOf(a.taskId);
-      const seq = nextSeq();
-      // Business state first, synchronously, so a concurrent Update's validator sees it.
+    },
+    before: (a, task) => {
       if (a.action === 'submit') {
         const d = a.data as SubmissionData;
         state.submission = d;
@@ -118,24 +114,12 @@ export async function rectificationItem(input: RectificationItemInput): Promise<
         if (d?.institutionalRule) state.institutionalRule = d.institutionalRule;
         if (d?.noRuleReason) state.noRuleReason = d.noRuleReason;
       }
-      const at = new Date().toISOString();
-      record({
-        seq,
-        taskId: a.taskId,
-        step: task?.step ?? null,
-        actorId: a.actorId,
-        action: a.action,
-        at,
-        ...(a.comment ? { comment: a.comment } : {}),
-      });
-      await flow.apply(a, a.data, seq);
-      // Answer once the next tasks are open (or the item closed), so the caller's inbox is current.
-      await condition(() => flow.openTasks().length > 0 || state.status !== 'open');
-      const open = flow.openTasks();
-      return { taskId: a.taskId, action: a.action, status: state.status, stage: state.stage, nextTask: open[0] ?? null, openTasks: open };
     },
-    { validator: validateAct },
-  );
+    data: (a) => a.data,
+    // Each step here opens one task at a time, so the first open task is the next one.
+    settled: () => flow.openTasks().length > 0,
+    resultStatus: () => state.status,
+  });
 
   let withdrawn = false;
   registerManageHandler({
