@@ -27,19 +27,27 @@ export interface SheetRow {
 
 /** What one row says about one person. `unitId` is still the sheet's reference: a unit id or a unit's name. */
 export interface PersonInput {
+  /** The personnel number (干部编号). */
   id: string;
   name: string;
   gender: 'male' | 'female' | null;
   birthDate: string;
   unitId: string | null;
+  /** 现任职务, free text. */
   currentPost: string | null;
+  /** 现职级, on the ladder of domain/grades.ts. */
   currentGrade: Grade;
+  /** Since when at the current grade (任现职级时间). */
   gradeSince: string;
+  /** 参加工作时间. */
   workStartDate: string;
+  /** Years of grassroots experience (基层工作经历), to one decimal. */
   grassrootsYears: number;
   education: Education;
+  /** 入党时间; null for someone who is not a Party member. */
   partyJoinDate: string | null;
   lastPromotionDate: string | null;
+  /** Whether the last promotion was out of turn (破格). */
   lastPromotionOutOfTurn: boolean;
 }
 

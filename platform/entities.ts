@@ -6,7 +6,7 @@ import { EntitySchema } from '@mikro-orm/core';
 
 import type { Role } from '../workflows/definitions';
 import type { EscalationStep } from '../domain/escalation';
-import type { Education, Grade } from '../domain/grades';
+import type { PersonInput } from '../domain/people-import';
 
 /** A unit (单位): a responsible unit, a lead department or the inspection office. */
 export interface Unit {
@@ -300,29 +300,7 @@ export const CalendarDaySchema = new EntitySchema<CalendarDay>({
 });
 
 /** A cadre (干部), with what the qualification predicates need. Dates are YYYY-MM-DD (China calendar days). */
-export interface Person {
-  /** The personnel number (干部编号). */
-  id: string;
-  name: string;
-  gender: 'male' | 'female' | null;
-  birthDate: string;
-  unitId: string | null;
-  /** 现任职务, free text. */
-  currentPost: string | null;
-  /** 现职级, on the ladder of domain/grades.ts. */
-  currentGrade: Grade;
-  /** Since when at the current grade (任现职级时间). */
-  gradeSince: string;
-  /** 参加工作时间. */
-  workStartDate: string;
-  /** Years of grassroots experience (基层工作经历), to one decimal. */
-  grassrootsYears: number;
-  education: Education;
-  /** 入党时间; null for someone who is not a Party member. */
-  partyJoinDate: string | null;
-  lastPromotionDate: string | null;
-  /** Whether the last promotion was out of turn (破格). */
-  lastPromotionOutOfTurn: boolean;
+export interface Person extends PersonInput {
   createdAt: Date;
   updatedAt: Date;
 }

@@ -5,11 +5,10 @@
  * computation is tested in test/unit/selection-calendar.test.ts), with a length each scenario sets.
  */
 import { addDays, addMonths, chinaDateOf } from '../../domain/dates';
-import { PersonSchema } from '../../platform/entities';
 import { workflowIds, type CandidateView, type Principles, type SelectionState } from '../../workflows/definitions';
 import { inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
-import { addCommittee } from '../helpers/members';
+import { addCommittee, addPeople } from '../helpers/members';
 
 let committee: string[] = [];
 /** How long the compressed public notice and probation last, from the moment they start. */
@@ -18,31 +17,12 @@ const clock = { noticeMs: 1_500, probationMs: 500 };
 const stack = useApiStack(
   async (env) => {
     committee = await addCommittee(env.orm, 'cwh', 'cw', 9);
-    const em = env.orm.em.fork();
-    const person = (id: string, name: string, gradeSince: string) =>
-      em.create(PersonSchema, {
-        id,
-        name,
-        gender: null,
-        birthDate: '1980-01-01',
-        unitId: 'jyj',
-        currentPost: null,
-        currentGrade: 'deputyDivision',
-        gradeSince,
-        workStartDate: '2003-07-01',
-        grassrootsYears: 6,
-        education: 'bachelor',
-        partyJoinDate: '2002-06-01',
-        lastPromotionDate: gradeSince,
-        lastPromotionOutOfTurn: false,
-        createdAt: new Date(),
-        updatedAt: new Date(),
-      });
     // 副处 since: more than 5 years, 4 years, a year and a half (short of the 2 a deputy needs).
-    person('R001', '钱进', '2021-03-01');
-    person('R002', '孙平', '2022-09-01');
-    person('R003', '周宁', '2025-05-01');
-    await em.flush();
+    await addPeople(env.orm, [
+      { id: 'R001', name: '钱进', gradeSince: '2021-03-01' },
+      { id: 'R002', name: '孙平', gradeSince: '2022-09-01' },
+      { id: 'R003', name: '周宁', gradeSince: '2025-05-01' },
+    ]);
   },
   {
     computeNoticePeriod: async () => ({ startDate: '2026-11-26', endDate: '2026-12-02', endsAt: new Date(Date.now() + clock.noticeMs).toISOString(), workingDays: 5 }),

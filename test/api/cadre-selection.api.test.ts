@@ -3,45 +3,25 @@
  * refusing what they must. The public notice and the probation run on a compressed clock here
  * (the two calendar activities are replaced); production computes them from the calendar.
  */
-import { PersonSchema } from '../../platform/entities';
 import { workflowIds } from '../../workflows/definitions';
 import { inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { maybeRecordHistory } from '../helpers/histories';
-import { addCommittee } from '../helpers/members';
+import { addCommittee, addPeople } from '../helpers/members';
 
 let committee: string[] = [];
 
 const stack = useApiStack(
   async (env) => {
     committee = await addCommittee(env.orm, 'cwh', 'cw', 9);
-    const em = env.orm.em.fork();
-    const person = (id: string, name: string, currentGrade: 'deputyDivision' | 'section', gradeSince: string) =>
-      em.create(PersonSchema, {
-        id,
-        name,
-        gender: null,
-        birthDate: '1980-01-01',
-        unitId: 'jyj',
-        currentPost: null,
-        currentGrade,
-        gradeSince,
-        workStartDate: '2003-07-01',
-        grassrootsYears: 6,
-        education: 'bachelor',
-        partyJoinDate: '2002-06-01',
-        lastPromotionDate: gradeSince,
-        lastPromotionOutOfTurn: false,
-        createdAt: new Date(),
-        updatedAt: new Date(),
-      });
-    person('T001', '张明', 'deputyDivision', '2021-03-01');
-    person('T002', '李华', 'deputyDivision', '2022-09-01');
-    // Only a year and a half as 副处: short of the 2 years a deputy needs before a principal post.
-    person('T003', '王强', 'deputyDivision', '2025-05-01');
-    // 正科 → 正处 would be two levels at once.
-    person('T004', '赵磊', 'section', '2018-01-01');
-    await em.flush();
+    await addPeople(env.orm, [
+      { id: 'T001', name: '张明', gradeSince: '2021-03-01' },
+      { id: 'T002', name: '李华', gradeSince: '2022-09-01' },
+      // Only a year and a half as 副处: short of the 2 years a deputy needs before a principal post.
+      { id: 'T003', name: '王强', gradeSince: '2025-05-01' },
+      // 正科 → 正处 would be two levels at once.
+      { id: 'T004', name: '赵磊', currentGrade: 'section', gradeSince: '2018-01-01' },
+    ]);
   },
   {
     computeNoticePeriod: async () => ({ startDate: '2026-11-26', endDate: '2026-12-02', endsAt: new Date(Date.now() + 1_500).toISOString(), workingDays: 5 }),

@@ -4,7 +4,7 @@
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { hashPassword } from '../../api/auth';
-import { AppUserSchema, UnitSchema } from '../../platform/entities';
+import { AppUserSchema, PersonSchema, UnitSchema, type Person } from '../../platform/entities';
 import { DEMO_PASSWORD } from '../../platform/seed';
 
 /**
@@ -23,4 +23,30 @@ export async function addCommittee(orm: MikroORM, unitId: string, prefix: string
     }
   });
   return [...ids].sort();
+}
+
+/** A cadre in the test database: a 副处 of 市教育局 with an ordinary record, changed by `overrides`. */
+export async function addPeople(orm: MikroORM, people: ({ id: string; name: string } & Partial<Omit<Person, 'createdAt' | 'updatedAt'>>)[]): Promise<void> {
+  const em = orm.em.fork();
+  for (const p of people) {
+    const gradeSince = p.gradeSince ?? '2021-03-01';
+    em.create(PersonSchema, {
+      gender: null,
+      birthDate: '1980-01-01',
+      unitId: 'jyj',
+      currentPost: null,
+      currentGrade: 'deputyDivision',
+      workStartDate: '2003-07-01',
+      grassrootsYears: 6,
+      education: 'bachelor',
+      partyJoinDate: '2002-06-01',
+      lastPromotionDate: gradeSince,
+      lastPromotionOutOfTurn: false,
+      ...p,
+      gradeSince,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    });
+  }
+  await em.flush();
 }
