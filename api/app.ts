@@ -3,7 +3,8 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import { RequestContext } from '@mikro-orm/postgresql';
 import express, { type Express } from 'express';
 import swaggerUi from 'swagger-ui-express';
-import { NotFound, errorHandler } from './errors';
+import { PROCEDURES } from '../procedures/registry';
+import { NotFound, errorHandler, registerRefusals } from './errors';
 import { defineRoute } from './http';
 import { auditRoutes } from './routes/audit';
 import { authRoutes } from './routes/auth';
@@ -12,7 +13,6 @@ import type { ApiDeps, RouteContext } from './routes/context';
 import { masterDataRoutes } from './routes/master-data';
 import { peopleRoutes } from './routes/people';
 import { procedureRoutes } from './routes/procedures';
-import { selectionRoutes } from './routes/selection';
 import { taskRoutes } from './routes/tasks';
 
 export type { ApiDeps } from './routes/context';
@@ -36,7 +36,10 @@ export function createApp(deps: ApiDeps): { app: Express; openapi: unknown } {
   procedureRoutes(ctx);
   auditRoutes(ctx);
   taskRoutes(ctx);
-  selectionRoutes(ctx);
+  for (const p of PROCEDURES) {
+    registerRefusals(p.refusals);
+    p.routes?.(ctx);
+  }
   calendarRoutes(ctx);
 
   const openapi = new OpenApiGeneratorV31(registry.definitions).generateDocument({

@@ -3,7 +3,7 @@ import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'no
 import { promisify } from 'node:util';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppUserSchema, SessionSchema, type AppUser } from '../platform/entities';
-import type { Role } from '../workflows/definitions';
+import type { Role } from '../procedures/kernel/messages';
 import { Forbidden, Unauthorized } from './errors';
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;

@@ -12,7 +12,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { ZodError } from 'zod';
-import { Refusal, type RefusalCode } from '../workflows/definitions';
+import { KernelRefusal, type KernelRefusalCode } from '../procedures/kernel/messages';
 
 export class ApiError extends Error {
   constructor(
@@ -62,29 +62,28 @@ export class Unavailable extends ApiError {
   }
 }
 
-/** HTTP status for each reason a workflow's Update validator refuses an action. */
-const REFUSAL_STATUS: Record<RefusalCode, number> = {
-  [Refusal.taskNotPending]: 409,
-  [Refusal.notAssignee]: 403,
-  [Refusal.actionNotAllowed]: 422,
-  [Refusal.institutionalRuleRequired]: 422,
-  [Refusal.invalidTarget]: 422,
-  [Refusal.cannotWithdraw]: 409,
-  [Refusal.notAllowed]: 403,
-  [Refusal.invalidBallot]: 422,
-  [Refusal.alreadyVoted]: 409,
-  [Refusal.principalVotesLast]: 409,
-  [Refusal.quorumNotMet]: 422,
-  [Refusal.wrongStage]: 409,
-  [Refusal.principlesNotFrozen]: 409,
-  [Refusal.nominationQuorumNotMet]: 422,
-  [Refusal.candidateNotEligible]: 422,
-  [Refusal.shortlistNotCompetitive]: 422,
-  [Refusal.recommendationExpired]: 422,
-  [Refusal.inspectionIncomplete]: 422,
-  [Refusal.postponeTooLong]: 422,
-  [Refusal.invalidInput]: 422,
+/** HTTP status for each reason the kernel's Update validators refuse an action; modules add theirs. */
+const KERNEL_REFUSAL_STATUS: Record<KernelRefusalCode, number> = {
+  [KernelRefusal.taskNotPending]: 409,
+  [KernelRefusal.notAssignee]: 403,
+  [KernelRefusal.actionNotAllowed]: 422,
+  [KernelRefusal.invalidTarget]: 422,
+  [KernelRefusal.reasonRequired]: 422,
+  [KernelRefusal.cannotWithdraw]: 409,
+  [KernelRefusal.notAllowed]: 403,
+  [KernelRefusal.invalidBallot]: 422,
+  [KernelRefusal.alreadyVoted]: 409,
+  [KernelRefusal.principalVotesLast]: 409,
+  [KernelRefusal.quorumNotMet]: 422,
+  [KernelRefusal.invalidText]: 400,
+  [KernelRefusal.invalidInput]: 422,
 };
+let refusalStatus: Record<string, number> = { ...KERNEL_REFUSAL_STATUS };
+
+/** Adds the procedure modules' refusal codes (api/app.ts, from the registry). */
+export function registerRefusals(statuses: Record<string, number>): void {
+  refusalStatus = { ...refusalStatus, ...statuses };
+}
 
 function fieldPath(path: PropertyKey[]): string {
   return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
@@ -101,7 +100,7 @@ export function fromZod(err: ZodError, where: 'body' | 'query' | 'params' | 'hea
 export function fromTemporal(err: unknown): ApiError | null {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const code = err.cause.type ?? 'refused';
-    const status = REFUSAL_STATUS[code as RefusalCode] ?? 422;
+    const status = refusalStatus[code] ?? 422;
     return new ApiError(status, code, err.cause.message, err.cause.details?.[0]);
   }
   if (err instanceof WorkflowExecutionAlreadyStartedError) {

@@ -7,7 +7,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Request, Response, Router } from 'express';
 import { z, type ZodType } from 'zod';
-import type { Role } from '../workflows/definitions';
+import type { Role } from '../procedures/kernel/messages';
 import { authenticate, requireRole, type AuthUser } from './auth';
 import { ApiError, fromZod } from './errors';
 import { findReplay, fingerprint, remember } from './idempotency';

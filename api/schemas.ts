@@ -6,13 +6,14 @@ import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { isValidDate } from '../domain/dates';
 import { EDUCATIONS, GRADES } from '../domain/grades';
-import { APPROVAL_MODES, DIFFICULTIES, PROCEDURE_TYPES, ROLES, FOUR_MUSTS } from '../workflows/definitions';
-import { VOTE_CHOICES } from '../workflows/lib/vote';
+import { ROLES } from '../procedures/kernel/messages';
+import { returnProblem } from '../procedures/kernel/rules';
+import { VOTE_CHOICES } from '../procedures/kernel/vote';
 
 extendZodWithOpenApi(z);
 
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
-const id = z
+export const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+export const id = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1–64 letters, digits, "_", "." or "-", starting with a letter or digit');
 export const dateString = z
@@ -37,54 +38,28 @@ export const User = z
 
 export const LoginResult = z.object({ token: z.string(), expiresAt: z.string(), user: User }).openapi('LoginResult');
 
-export const Assignment = z
+export const TaskViewSchema = z
   .object({
-    unitId: id.openapi({ description: 'Responsible unit' }),
-    dueDate: dateString.optional().openapi({ description: 'Defaults from the difficulty grade (1, 6 or 12 months)' }),
+    taskId: z.string(),
+    step: z.string(),
+    seq: z.number(),
+    round: z.number(),
+    assigneeIds: z.array(z.string()),
+    openedAt: z.string(),
+    dueAt: z.string().nullable(),
   })
-  .strict();
-
-export const ProblemInput = z
-  .object({
-    no: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.]{0,15}$/, 'must be a short number such as "1" or "2.3"'),
-    title: text(200),
-    description: z.string().max(4000).optional(),
-    difficulty: z.enum(DIFFICULTIES).default('normal'),
-    leadUnitId: id.openapi({ description: 'Lead department (牵头部门); its head signs after the unit head' }),
-    assignments: z.array(Assignment).min(1, 'needs at least one responsible unit').max(100),
-  })
-  .strict();
-
-export const StartRectificationBody = z
-  .object({
-    feedbackId: id.openapi({ description: 'Business key; the workflow id is rectification-<feedbackId>', example: 'XC2026-07' }),
-    title: text(200),
-    inspectionGroup: text(200),
-    feedbackDate: dateString,
-    inspectionOfficeUnitId: id.default('xcb').openapi({ description: 'Inspection office (巡察办): reviews and signs last' }),
-    problems: z.array(ProblemInput).min(1, 'needs at least one problem').max(200),
-  })
-  .strict()
-  .superRefine((body, ctx) => {
-    const seen = new Set<string>();
-    body.problems.forEach((p, pi) => {
-      if (seen.has(p.no)) ctx.addIssue({ code: 'custom', path: ['problems', pi, 'no'], message: `problem number ${p.no} appears twice` });
-      seen.add(p.no);
-      const units = new Set<string>();
-      p.assignments.forEach((a, ai) => {
-        if (units.has(a.unitId)) {
-          ctx.addIssue({ code: 'custom', path: ['problems', pi, 'assignments', ai, 'unitId'], message: `unit ${a.unitId} is assigned twice` });
-        }
-        units.add(a.unitId);
-      });
-    });
-    const items = body.problems.reduce((n, p) => n + p.assignments.length, 0);
-    if (items > 500) ctx.addIssue({ code: 'custom', path: ['problems'], message: `at most 500 unit items per feedback, got ${items}` });
-  })
-  .openapi('StartRectification');
+  .openapi('TaskView');
 
 export const StartResult = z
-  .object({ workflowId: z.string(), runId: z.string(), type: z.string(), items: z.array(z.string()) })
+  .object({
+    workflowId: z.string(),
+    runId: z.string(),
+    type: z.string(),
+    items: z.array(z.string()),
+    status: z.string(),
+    stage: z.string(),
+    openTasks: z.array(TaskViewSchema).openapi({ description: 'The first tasks, already in their assignees’ inboxes' }),
+  })
   .openapi('StartResult');
 
 const Evidence = z.object({ name: text(200), ref: text(500) }).strict();
@@ -95,7 +70,7 @@ const InstitutionalRule = z
 
 const comment = z.string().trim().max(2000).optional();
 /** A step's key within its procedure, e.g. review or decision. */
-const stepKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/, 'must be 1–32 letters, digits, "_" or "-", starting with a letter');
+export const stepKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/, 'must be 1–32 letters, digits, "_" or "-", starting with a letter');
 const Ballot = z
   .object({
     candidateId: text(64),
@@ -134,7 +109,17 @@ export const ActBody = z
     z
       .object({
         action: z.literal('return'),
-        comment: text(2000).openapi({ description: 'The reason; required' }),
+        comment: z
+          .string()
+          .trim()
+          .max(2000)
+          .optional()
+          // The same rule the workflow's validator applies (procedures/kernel/rules.ts).
+          .superRefine((c, ctx) => {
+            const problem = returnProblem(c);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
+          })
+          .openapi({ description: 'The reason; required' }),
         returnTo: stepKey.optional().openapi({ description: 'This step or an earlier one (a step key); by default the first step' }),
       })
       .strict(),
@@ -157,18 +142,15 @@ export const ActBody = z
   ])
   .openapi('ActBody');
 
-export const TaskViewSchema = z
-  .object({ taskId: z.string(), step: z.string(), seq: z.number(), round: z.number(), assigneeIds: z.array(z.string()), openedAt: z.string() })
-  .openapi('TaskView');
-
 export const ActResult = z
   .object({
-    taskId: z.string(),
+    taskId: z.string().nullable(),
     action: z.string(),
     status: z.string(),
     stage: z.string(),
     nextTask: TaskViewSchema.nullable(),
     openTasks: z.array(TaskViewSchema),
+    notified: z.array(z.string()).optional().openapi({ description: 'urge and copy: who was told' }),
   })
   .openapi('ActResult');
 
@@ -183,7 +165,7 @@ export const ManageBody = z
     description: '撤回 (initiator, before anyone acts), 催办 (supervisor or initiator), 抄送, closeVote (the initiator closes a vote step, with a quorum present)',
   });
 
-const RatioInput = z
+export const RatioInput = z
   .object({ num: z.number().int().min(0), den: z.number().int().min(1) })
   .strict()
   .refine((r) => r.num <= r.den, 'must be between 0 and 1 (num <= den)');
@@ -196,57 +178,11 @@ export const AssigneeRuleInput = z
   ])
   .openapi('AssigneeRule', { description: 'Resolved from master data when the step opens' });
 
-export const ApprovalStepBody = z
-  .object({
-    key: stepKey,
-    name: text(100),
-    mode: z.enum(APPROVAL_MODES).openapi({ description: 'sequential 依次, all 会签, any 或签, vote 票决' }),
-    assignees: AssigneeRuleInput,
-    candidates: z.array(text(64)).min(1, 'a vote step needs at least one candidate').max(50).optional(),
-    voteRule: z
-      .object({
-        quorum: RatioInput.optional().openapi({ description: 'Share of members present; default 2/3, met inclusively' }),
-        pass: RatioInput.optional().openapi({ description: 'Share of 应到 whose 同意 a candidate needs; default 1/2, met strictly' }),
-        principalId: id.optional().openapi({ description: 'The principal leader, a member, who votes last on each candidate' }),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
-
-export const StartApprovalRequestBody = z
-  .object({
-    requestId: id.openapi({ description: 'Business key; the workflow id is approval-<requestId>', example: 'HT2026-031' }),
-    title: text(200),
-    steps: z.array(ApprovalStepBody).min(1, 'needs at least one step').max(10, 'at most 10 steps'),
-  })
-  .strict()
-  .superRefine((body, ctx) => {
-    const keys = new Set<string>();
-    body.steps.forEach((s, i) => {
-      if (keys.has(s.key)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'key'], message: `step key ${s.key} appears twice` });
-      keys.add(s.key);
-      if (s.mode === 'vote') {
-        if (!s.candidates) ctx.addIssue({ code: 'custom', path: ['steps', i, 'candidates'], message: 'a vote step needs at least one candidate' });
-        else if (new Set(s.candidates).size !== s.candidates.length) {
-          ctx.addIssue({ code: 'custom', path: ['steps', i, 'candidates'], message: 'a candidate appears twice' });
-        }
-      } else {
-        if (s.candidates) ctx.addIssue({ code: 'custom', path: ['steps', i, 'candidates'], message: 'only vote steps have candidates' });
-        if (s.voteRule) ctx.addIssue({ code: 'custom', path: ['steps', i, 'voteRule'], message: 'only vote steps have a vote rule' });
-      }
-    });
-  })
-  .openapi('StartApprovalRequest');
-
-export const ManageResult = z
-  .object({ action: z.string(), status: z.string(), notified: z.array(z.string()) })
-  .openapi('ManageResult');
 
 const boolString = z.enum(['true', 'false']).transform((v) => v === 'true');
 export const ListQuery = z
   .object({
-    type: z.enum(PROCEDURE_TYPES).optional(),
+    type: z.string().regex(/^[A-Za-z]{1,64}$/, 'must be a procedure type').optional(),
     unit: id.optional(),
     status: z.string().max(32).optional(),
     overdue: boolString.optional(),
@@ -406,111 +342,6 @@ export const CalendarDayRow = z
 export const CalendarYearDetail = CalendarYearRow.extend({
   days: z.array(CalendarDayRow).openapi({ description: 'The listed days (holidays and make-up workdays), in date order' }),
 }).openapi('CalendarYearDetail');
-
-// ---- Cadre selection (干部选拔任用)
-
-const personId = id.openapi({ description: 'A person in master data (干部编号)' });
-
-export const PrinciplesInput = z
-  .object({
-    post: z
-      .object({
-        title: text(200),
-        unitId: id,
-        positions: z.number().int().min(1).max(50),
-        targetGrade: z.enum(GRADES).openapi({ description: 'The grade of the post' }),
-        isPartyPost: z.boolean(),
-        minPartyYears: z.number().int().min(0).max(60).optional(),
-      })
-      .strict(),
-    qualificationOverrides: z.record(z.string(), z.union([z.number(), z.boolean()])).optional().openapi({ description: 'Per-post overrides of the qualification rules, by rule name' }),
-    candidateScope: text(2000),
-    method: z.enum(['talk', 'meeting', 'both']).openapi({ description: '民主推荐: 谈话调研推荐, 会议推荐, or both' }),
-    timetable: text(2000),
-    generalElection: z.boolean().optional().openapi({ description: '换届: always 差额' }),
-  })
-  .strict()
-  .openapi('Principles', { description: '原则: fixed and frozen before any name is discussed (先定原则、再商人头)' });
-
-export const StartSelectionBody = z
-  .object({
-    selectionId: id.openapi({ description: 'Business key; the workflow id is selection-<selectionId>', example: 'XB2026-12' }),
-    title: text(200),
-    principles: PrinciplesInput,
-    principlesApprovers: AssigneeRuleInput.openapi({ description: 'The leaders’ meeting that approves the principles (all must approve)' }),
-    committee: AssigneeRuleInput.openapi({ description: 'The Party committee whose members vote (讨论决定)' }),
-    principalId: id.optional().openapi({ description: 'The principal leader, a committee member, who votes last' }),
-  })
-  .strict()
-  .openapi('StartCadreSelection');
-
-const date = dateString;
-export const SelectionCommandBody = z
-  .discriminatedUnion('action', [
-    z.object({ action: z.literal('revisePrinciples'), principles: PrinciplesInput, reason: text(2000) }).strict(),
-    z
-      .object({
-        action: z.literal('recordNomination'),
-        date,
-        meeting: z
-          .object({
-            determined: z.number().int().min(1),
-            present: z.number().int().min(0),
-            votes: z.array(z.object({ personId, votes: z.number().int().min(0) }).strict()).max(200),
-          })
-          .strict()
-          .optional(),
-        talks: z.array(z.object({ personId, mentions: z.number().int().min(0) }).strict()).max(200).optional(),
-      })
-      .strict(),
-    z.object({ action: z.literal('setShortlist'), personIds: z.array(personId).min(1).max(50), concentratedOpinion: text(2000).optional() }).strict(),
-    z
-      .object({
-        action: z.literal('recordInspection'),
-        group: z.array(id).min(1).max(20),
-        noticeDate: date,
-        startDate: date,
-        talks: z.number().int().min(0),
-        evaluations: z
-          .array(
-            z
-              .object({
-                personId,
-                excellent: z.number().int().min(0),
-                competent: z.number().int().min(0),
-                basicallyCompetent: z.number().int().min(0),
-                incompetent: z.number().int().min(0),
-              })
-              .strict(),
-          )
-          .max(50),
-        fieldVisit: z.boolean(),
-      })
-      .strict(),
-    z
-      .object({
-        action: z.literal('recordCheck'),
-        personId,
-        check: z.enum(FOUR_MUSTS).openapi({ description: '凡提四必: personnelFile, personalMatters, disciplineOpinion, complaints' }),
-        result: z.enum(['clear', 'negative']),
-        note: z.string().trim().max(2000).optional(),
-      })
-      .strict(),
-    z.object({ action: z.literal('signIntegrity'), personId, as: z.enum(['partySecretary', 'disciplineSecretary']) }).strict(),
-    z.object({ action: z.literal('completeInspection') }).strict(),
-    z.object({ action: z.literal('recordObjection'), personId, text: text(4000) }).strict(),
-    z
-      .object({
-        action: z.literal('resolveObjection'),
-        objectionId: z.string().min(1).max(64),
-        outcome: z.enum(['appoint', 'appointWithReminder', 'doNotAppoint', 'postpone']),
-        note: text(2000),
-        postponeUntil: date.optional(),
-      })
-      .strict(),
-    z.object({ action: z.literal('assess'), personId, result: z.enum(['fit', 'unfit']), note: z.string().trim().max(2000).optional() }).strict(),
-  ])
-  .openapi('SelectionCommand');
 
 // ——— people (cadre master data) ———
 

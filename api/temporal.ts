@@ -1,62 +1,82 @@
 /**
- * How the API talks to Temporal: starting a procedure under its business id, sending an action as
- * a Workflow Update with a deadline, and finding a procedure's type. Every route goes through these,
- * so the conflict policy, the Update id and the error translation are written once.
+ * How the API talks to Temporal: a start is an update-with-start whose answer carries the first
+ * tasks, an action is one Workflow Update, and in both cases the transitions the workflow answers
+ * with are committed to PostgreSQL in one transaction before the API answers (read-your-writes).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
+  WithStartWorkflowOperation,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import { ProcedureSchema } from '../platform/entities';
-import { SearchAttr, type ProcedureType } from '../workflows/definitions';
+import { applyTransitions } from '../activities/projection';
+import { openedUpdate, SearchAttr, type ActResult } from '../procedures/kernel/messages';
 import { Conflict, fromTemporal, Unavailable } from './errors';
 import type { ApiDeps } from './routes/context';
 
 const UPDATE_DEADLINE_MS = 30_000;
 
-/**
- * Sends one action as a Workflow Update. The update id is the user's Idempotency-Key: Temporal
- * deduplicates Updates by id within a run, so a concurrent repeat gets the first outcome.
- */
-export async function sendUpdate<Ret, Arg>(
-  client: Client,
-  workflowId: string,
-  update: UpdateDefinition<Ret, [Arg]>,
-  arg: Arg,
-  updateId: string,
-): Promise<Ret> {
-  try {
-    return await client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
-      client.workflow.getHandle(workflowId).executeUpdate(update, { args: [arg], updateId }),
-    );
-  } catch (err) {
-    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-      throw new Unavailable(
-        'worker_unavailable',
-        `no worker answered within ${UPDATE_DEADLINE_MS / 1000} s; repeat the request with the same Idempotency-Key to get its outcome`,
-      );
-    }
-    const mapped = fromTemporal(err);
-    if (mapped?.status === 404) throw new Conflict('procedure_ended', 'the procedure has ended');
-    throw mapped ?? err;
-  }
+function unavailable(): Unavailable {
+  return new Unavailable(
+    'worker_unavailable',
+    `no worker answered within ${UPDATE_DEADLINE_MS / 1000} s; repeat the request with the same Idempotency-Key to get its outcome`,
+  );
 }
 
 /**
- * Starts a procedure under its business workflow id: a procedure is opened once, so a second start
- * is a conflict (procedure_exists), not a second run.
+ * Sends one action as a Workflow Update and projects what it changed. The update id is the user's
+ * Idempotency-Key: Temporal deduplicates Updates by id within a run, so a repeat gets the first
+ * outcome, and projecting it again writes nothing.
+ */
+export async function sendUpdate<Arg>(
+  deps: Pick<ApiDeps, 'client'>,
+  em: EntityManager,
+  workflowId: string,
+  update: UpdateDefinition<ActResult, [Arg]>,
+  arg: Arg,
+  updateId: string,
+): Promise<Omit<ActResult, 'transitions'>> {
+  let result: ActResult;
+  try {
+    result = await deps.client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
+      deps.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [arg], updateId }),
+    );
+  } catch (err) {
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw unavailable();
+    const mapped = fromTemporal(err);
+    if (mapped?.status === 404) throw new Conflict('procedure_ended', 'the procedure has ended, or does not exist');
+    throw mapped ?? err;
+  }
+  const { transitions, ...answer } = result;
+  await applyTransitions(em.fork(), transitions);
+  return answer;
+}
+
+export interface StartAnswer {
+  workflowId: string;
+  runId: string;
+  type: string;
+  items: string[];
+  status: string;
+  stage: string;
+  openTasks: ActResult['openTasks'];
+}
+
+/**
+ * Starts a procedure under its business workflow id with update-with-start: the start and the first
+ * answer come in one call, and the 201 lists the first tasks, already in their assignees' inboxes. A
+ * second start is a conflict (procedure_exists), not a second run.
  */
 export async function startProcedure<I>(
   deps: ApiDeps,
-  type: ProcedureType,
+  em: EntityManager,
+  type: string,
   opts: { workflowId: string; input: I; units: string[]; stage: string; items?: string[] },
-): Promise<{ status: 201; body: { workflowId: string; runId: string; type: ProcedureType; items: string[] } }> {
-  // Every procedure takes one input object.
-  const handle = await deps.client.workflow.start<(input: I) => Promise<unknown>>(type, {
+): Promise<{ status: 201; body: StartAnswer }> {
+  const start = new WithStartWorkflowOperation(type, {
     taskQueue: deps.taskQueue,
     workflowId: opts.workflowId,
     args: [opts.input],
@@ -68,21 +88,27 @@ export async function startProcedure<I>(
       { key: SearchAttr.stage, value: opts.stage },
     ],
   });
-  return { status: 201, body: { workflowId: opts.workflowId, runId: handle.firstExecutionRunId, type, items: opts.items ?? [] } };
-}
-
-/**
- * A procedure's type, or null if there is none. Right after a start its projection may not be
- * written yet, so Temporal is asked when PostgreSQL does not know the id.
- */
-export async function procedureTypeOf(em: EntityManager, client: Client, workflowId: string): Promise<string | null> {
-  const row = await em.findOne(ProcedureSchema, { workflowId });
-  if (row) return row.type;
-  return client.workflow
-    .getHandle(workflowId)
-    .describe()
-    .then(
-      (d) => d.type,
-      () => null,
+  let result: ActResult;
+  try {
+    result = await deps.client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
+      deps.client.workflow.executeUpdateWithStart(openedUpdate, { args: [], startWorkflowOperation: start }),
     );
+  } catch (err) {
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw unavailable();
+    throw fromTemporal(err) ?? err;
+  }
+  await applyTransitions(em.fork(), result.transitions);
+  const handle = await start.workflowHandle();
+  return {
+    status: 201,
+    body: {
+      workflowId: opts.workflowId,
+      runId: (handle as { firstExecutionRunId?: string }).firstExecutionRunId ?? '',
+      type,
+      items: opts.items ?? [],
+      status: result.status,
+      stage: result.stage,
+      openTasks: result.openTasks,
+    },
+  };
 }

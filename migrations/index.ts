@@ -7,6 +7,7 @@ import { Migration20261125020000_audit_log } from './Migration20261125020000_aud
 import { Migration20261125030000_calendar_override } from './Migration20261125030000_calendar_override';
 import { Migration20261125040000_escalation } from './Migration20261125040000_escalation';
 import { Migration20261125050000_person } from './Migration20261125050000_person';
+import { Migration20261129000000_transitions } from './Migration20261129000000_transitions';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
@@ -14,4 +15,5 @@ export const migrationsList = [
   { name: 'Migration20261125030000_calendar_override', class: Migration20261125030000_calendar_override },
   { name: 'Migration20261125040000_escalation', class: Migration20261125040000_escalation },
   { name: 'Migration20261125050000_person', class: Migration20261125050000_person },
+  { name: 'Migration20261129000000_transitions', class: Migration20261129000000_transitions },
 ];

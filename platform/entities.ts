@@ -4,8 +4,8 @@
  */
 import { EntitySchema } from '@mikro-orm/core';
 
-import type { Role } from '../workflows/definitions';
-import type { EscalationStep } from '../domain/escalation';
+import type { Role } from '../procedures/kernel/messages';
+import type { EscalationStep } from '../procedures/kernel/deadline';
 import type { PersonInput } from '../domain/people-import';
 
 /** A unit (单位): a responsible unit, a lead department or the inspection office. */

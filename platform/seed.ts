@@ -3,7 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { hashPassword } from '../api/auth';
 import { AppUserSchema, UnitSchema, type Unit } from './entities';
 import { seedDemoPeople } from './seed-people';
-import type { Role } from '../workflows/definitions';
+import type { Role } from '../procedures/kernel/messages';
 
 export const DEMO_PASSWORD = 'tingjin2026';
 

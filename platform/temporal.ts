@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
-import { ALL_SEARCH_ATTRIBUTES } from '../workflows/definitions';
+import { ALL_SEARCH_ATTRIBUTES } from '../procedures/kernel/messages';
 
 const CLI_TYPE_NAMES: Record<string, string> = {
   [SearchAttributeType.TEXT]: 'Text',

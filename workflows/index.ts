@@ -1,5 +1,5 @@
-/** The workflow bundle's entry point: every procedure type the worker runs. */
-export { rectification } from './rectification';
-export { rectificationItem } from './rectification-item';
-export { approvalRequest } from './approval-request';
-export { cadreSelection } from './cadre-selection';
+/** The workflow bundle's entry point: every procedure type the worker runs (procedures/registry.ts lists them). */
+export { rectification } from '../procedures/rectification/feedback.workflow';
+export { rectificationItem } from '../procedures/rectification/item.workflow';
+export { approvalRequest } from '../procedures/approval-request/approval-request.workflow';
+export { cadreSelection } from '../procedures/cadre-selection/cadre-selection.workflow';

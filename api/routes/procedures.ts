@@ -1,33 +1,11 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { assertCovered, CalendarNotCoveredError } from '../../domain/calendar';
-import { defaultDueDate, dueDateProblem } from '../../domain/rectification';
-import { loadOverrides } from '../../platform/calendar-store';
-import { ActionLogSchema, AppUserSchema, ProcedureSchema, UnitSchema, type Procedure } from '../../platform/entities';
-import {
-  stateQuery,
-  workflowIds,
-  type ApprovalRequestInput,
-  type ApprovalStepInput,
-  type AssigneeRule,
-  type Problem as ProblemInput,
-  type RectificationInput,
-} from '../../workflows/definitions';
-import type { approvalRequest } from '../../workflows/approval-request';
-import { DEFAULT_VOTE_RULE } from '../../workflows/lib/vote';
-import type { rectification } from '../../workflows/rectification';
-import { NotFound, Unavailable, Unprocessable, fromTemporal } from '../errors';
+import { ActionLogSchema, ProcedureSchema, type Procedure } from '../../platform/entities';
+import type { ProcedureDescriptor } from '../../procedures/descriptor';
+import { stateQuery } from '../../procedures/kernel/messages';
+import { PROCEDURES } from '../../procedures/registry';
+import { NotFound, Unavailable, fromTemporal } from '../errors';
 import { startProcedure } from '../temporal';
-import {
-  ActionRow,
-  ListQuery,
-  ProcedureList,
-  ProcedureRow,
-  StartApprovalRequestBody,
-  StartRectificationBody,
-  StartResult,
-  WorkflowIdParam,
-} from '../schemas';
+import { ActionRow, ListQuery, ProcedureList, ProcedureRow, StartResult, WorkflowIdParam } from '../schemas';
 import type { RouteContext } from './context';
 
 const QUERY_DEADLINE_MS = 15_000;
@@ -51,147 +29,28 @@ export function procedureView(p: Procedure): z.infer<typeof ProcedureRow> {
   };
 }
 
-/**
- * Who an assignment rule names in master data today. The API refuses a rule that names nobody:
- * its step would wait for master data that may never come.
- */
-export async function resolveAssigneesNow(em: EntityManager, rule: AssigneeRule, field: string): Promise<string[]> {
-  if (rule.kind === 'user') {
-    if (!(await em.findOne(AppUserSchema, { id: rule.userId }))) {
-      throw new Unprocessable('unknown_user', `${field}.userId: user ${rule.userId} does not exist`, { field: `${field}.userId` });
-    }
-    return [rule.userId];
-  }
-  const unit = await em.findOne(UnitSchema, { id: rule.unitId });
-  if (!unit) throw new Unprocessable('unknown_unit', `${field}.unitId: unit ${rule.unitId} does not exist`, { field: `${field}.unitId` });
-  const ids =
-    rule.kind === 'unitHead'
-      ? unit.headUserId
-        ? [unit.headUserId]
-        : []
-      : (await em.find(AppUserSchema, { unitId: rule.unitId, roles: { $contains: [rule.role] } })).map((u) => u.id);
-  if (ids.length === 0) throw new Unprocessable('no_assignee', `${field}: nobody in master data matches ${JSON.stringify(rule)}`, { field });
-  return ids;
-}
-
 export function procedureRoutes({ route, deps }: RouteContext): void {
-  route({
-    method: 'post',
-    path: '/procedures/rectification',
-    tag: 'procedures',
-    summary: 'Open a rectification case (巡视整改) from an inspection’s feedback',
-    description:
-      'Each problem is assigned to one or more units (同题共答); every unit’s item runs as its own child procedure. ' +
-      'A missing due date defaults from the difficulty grade.',
-    roles: ['staff'],
-    idempotent: true,
-    body: StartRectificationBody,
-    response: { status: 201, schema: StartResult, description: 'The procedure has started' },
-    errors: [403, 409, 422],
-    handler: async ({ em, body, user }) => {
-      // References to master data and the deadline rules: well-formed input that a rule refuses.
-      const unitIds = new Set([
-        body.inspectionOfficeUnitId,
-        ...body.problems.flatMap((p) => [p.leadUnitId, ...p.assignments.map((a) => a.unitId)]),
-      ]);
-      const known = new Set((await em.find(UnitSchema, { id: { $in: [...unitIds] } })).map((u) => u.id));
-      const unknown = (field: string, idValue: string) =>
-        new Unprocessable('unknown_unit', `${field}: unit ${idValue} does not exist`, { field });
-      if (!known.has(body.inspectionOfficeUnitId)) throw unknown('inspectionOfficeUnitId', body.inspectionOfficeUnitId);
-      // Years loaded through PUT /calendar/years/:year are covered too.
-      const calendar = await loadOverrides(em);
-      const problems: ProblemInput[] = body.problems.map((p, pi) => {
-        if (!known.has(p.leadUnitId)) throw unknown(`problems[${pi}].leadUnitId`, p.leadUnitId);
-        return {
-          no: p.no,
-          title: p.title,
-          ...(p.description ? { description: p.description } : {}),
-          difficulty: p.difficulty,
-          leadUnitId: p.leadUnitId,
-          assignments: p.assignments.map((a, ai) => {
-            const field = `problems[${pi}].assignments[${ai}]`;
-            if (!known.has(a.unitId)) throw unknown(`${field}.unitId`, a.unitId);
-            const dueDate = a.dueDate ?? defaultDueDate(body.feedbackDate, p.difficulty);
-            const problem = dueDateProblem(body.feedbackDate, dueDate);
-            if (problem) throw new Unprocessable('invalid_due_date', `${field}.dueDate: ${dueDate} ${problem}`, { field: `${field}.dueDate` });
-            try {
-              assertCovered(dueDate, calendar);
-            } catch (err) {
-              if (err instanceof CalendarNotCoveredError) {
-                throw new Unprocessable('calendar_not_covered', `${field}.dueDate: ${err.message}`, { field: `${field}.dueDate`, year: err.year });
-              }
-              throw err;
-            }
-            return { unitId: a.unitId, dueDate };
-          }),
-        };
-      });
-      const input: RectificationInput = {
-        feedbackId: body.feedbackId,
-        title: body.title,
-        inspectionGroup: body.inspectionGroup,
-        feedbackDate: body.feedbackDate,
-        inspectionOfficeUnitId: body.inspectionOfficeUnitId,
-        initiatorId: user.id,
-        problems,
-      };
-      return startProcedure<Parameters<typeof rectification>[0]>(deps, 'rectification', {
-        workflowId: workflowIds.rectification(body.feedbackId),
-        input,
-        units: problems.flatMap((p) => p.assignments.map((a) => a.unitId)),
-        stage: 'rectifying',
-        items: problems.flatMap((p) => p.assignments.map((a) => workflowIds.rectificationItem(body.feedbackId, p.no, a.unitId))),
-      });
-    },
-  });
-
-  route({
-    method: 'post',
-    path: '/procedures/approvalRequest',
-    tag: 'procedures',
-    summary: 'Start a generic approval request (通用审批) routed through the steps it lists',
-    description:
-      'Each step is sequential (依次), all (会签), any (或签) or vote (票决, with candidates and a vote rule). ' +
-      'Every step but the first may return to an earlier one. The workflow id is approval-<requestId>.',
-    roles: ['staff'],
-    idempotent: true,
-    body: StartApprovalRequestBody,
-    response: { status: 201, schema: StartResult, description: 'The request has started' },
-    errors: [403, 409, 422],
-    handler: async ({ em, body, user }) => {
-      // Master data the steps name must exist, and each step must resolve to somebody now;
-      // otherwise the step would wait for master data that may never come.
-      const members = (rule: AssigneeRule, field: string): Promise<string[]> => resolveAssigneesNow(em, rule, field);
-      const steps: ApprovalStepInput[] = [];
-      for (const [i, s] of body.steps.entries()) {
-        const field = `steps[${i}]`;
-        const ids = await members(s.assignees, `${field}.assignees`);
-        const step: ApprovalStepInput = { key: s.key, name: s.name, mode: s.mode, assignees: s.assignees };
-        if (s.mode === 'vote') {
-          const principalId = s.voteRule?.principalId;
-          if (principalId !== undefined && !ids.includes(principalId)) {
-            throw new Unprocessable('invalid_vote_rule', `${field}.voteRule.principalId: ${principalId} is not a member of this vote`, {
-              field: `${field}.voteRule.principalId`,
-            });
-          }
-          step.candidates = s.candidates ?? [];
-          step.voteRule = {
-            quorum: s.voteRule?.quorum ?? DEFAULT_VOTE_RULE.quorum,
-            pass: s.voteRule?.pass ?? DEFAULT_VOTE_RULE.pass,
-            ...(principalId !== undefined ? { principalId } : {}),
-          };
-        }
-        steps.push(step);
-      }
-      const input: ApprovalRequestInput = { requestId: body.requestId, title: body.title, initiatorId: user.id, steps };
-      return startProcedure<Parameters<typeof approvalRequest>[0]>(deps, 'approvalRequest', {
-        workflowId: workflowIds.approvalRequest(body.requestId),
-        input,
-        units: steps.flatMap((s) => ('unitId' in s.assignees ? [s.assignees.unitId] : [])),
-        stage: steps[0]?.key ?? '',
-      });
-    },
-  });
+  // One start route per procedure type the registry lists: POST /procedures/<type>.
+  for (const p of PROCEDURES as readonly ProcedureDescriptor[]) {
+    const start = p.start;
+    if (!start) continue;
+    route({
+      method: 'post',
+      path: `/procedures/${p.type}`,
+      tag: 'procedures',
+      summary: start.summary,
+      description: start.description,
+      roles: ['staff'],
+      idempotent: true,
+      body: start.body,
+      response: { status: 201, schema: StartResult, description: 'The procedure has started; openTasks are already in their inboxes' },
+      errors: [403, 409, 422, 503],
+      handler: async ({ em, body, user }) => {
+        const plan = await start.plan({ em, user, body });
+        return startProcedure(deps, em, p.type, plan);
+      },
+    });
+  }
 
   route({
     method: 'get',
@@ -243,10 +102,9 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
         if (mapped?.status === 404) throw new NotFound('procedure_not_found', `procedure ${params.workflowId} not found`);
         throw new Unavailable('state_unavailable', `the live state of ${params.workflowId} cannot be read now; is a worker running?`);
       }
-      // A feedback also lists its items' projections: where each unit stands, and whether it is overdue.
-      const items = row?.type === 'rectification'
-        ? (await em.find(ProcedureSchema, { parentWorkflowId: row.workflowId }, { orderBy: { workflowId: 'asc' } })).map(procedureView)
-        : undefined;
+      // A parent (a feedback, a batch) also lists its children's projections: where each unit stands.
+      const children = row ? await em.find(ProcedureSchema, { parentWorkflowId: row.workflowId }, { orderBy: { workflowId: 'asc' } }) : [];
+      const items = children.length ? children.map(procedureView) : undefined;
       return { status: 200, body: { procedure: row ? procedureView(row) : null, state, ...(items ? { items } : {}) } };
     },
   });

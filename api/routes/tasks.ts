@@ -1,18 +1,21 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { AppUserSchema, NotificationSchema, ProcedureSchema, TaskSchema, type Task } from '../../platform/entities';
-import { actUpdate, closeVoteUpdate, manageUpdate } from '../../workflows/definitions';
+import { actUpdate, manageUpdate, workflowIdOfTask } from '../../procedures/kernel/messages';
+import { PROCEDURES } from '../../procedures/registry';
 import { NotFound, Unprocessable } from '../errors';
-import { procedureTypeOf, sendUpdate } from '../temporal';
-import { ActBody, ActResult, ManageBody, ManageResult, NotificationRow, ProcedureRow, TaskIdParam, TaskRow, WorkflowIdParam } from '../schemas';
+import { sendUpdate } from '../temporal';
+import { ActBody, ActResult, ManageBody, NotificationRow, ProcedureRow, TaskIdParam, TaskRow, WorkflowIdParam } from '../schemas';
 import type { RouteContext } from './context';
 import { procedureView } from './procedures';
 
 async function assertUsersExist(em: EntityManager, ids: string[], field: string): Promise<void> {
   const found = new Set((await em.find(AppUserSchema, { id: { $in: ids } })).map((u) => u.id));
-  const missing = ids.find((i) => !found.has(i));
-  if (missing) throw new Unprocessable('unknown_user', `${field}: user ${missing} does not exist`, { field });
+  if (ids.some((i) => !found.has(i))) throw new Unprocessable('unknown_user', `${field}: a user does not exist`, { field });
 }
+
+/** Types whose work falls overdue, from the registry. */
+const OVERDUE_TYPES: string[] = PROCEDURES.filter((p) => p.capabilities.overdue).map((p) => p.type);
 
 export function taskRoutes({ route, deps }: RouteContext): void {
   route({
@@ -63,18 +66,21 @@ export function taskRoutes({ route, deps }: RouteContext): void {
     response: { status: 200, schema: ActResult, description: 'The action was taken; nextTask is the step now open' },
     errors: [403, 404, 409, 422, 503],
     handler: async ({ em, user, params, body, idempotencyKey }) => {
-      const task = await em.findOne(TaskSchema, { id: params.taskId });
-      if (!task) throw new NotFound('task_not_found', `task ${params.taskId} not found`);
+      // The task id names its procedure, so the action goes straight to the workflow, which knows
+      // whether the task is pending and whose it is; nothing is read first.
+      const workflowId = workflowIdOfTask(params.taskId);
+      if (!workflowId) throw new NotFound('task_not_found', 'no such task');
       if ('targetUserId' in body) await assertUsersExist(em, [body.targetUserId], 'targetUserId');
       const result = await sendUpdate(
-        deps.client,
-        task.workflowId,
+        deps,
+        em,
+        workflowId,
         actUpdate,
         {
-          taskId: task.id,
+          taskId: params.taskId,
           actorId: user.id,
           action: body.action,
-          comment: body.comment,
+          ...(body.comment ? { comment: body.comment } : {}),
           ...('data' in body && body.data ? { data: body.data } : {}),
           ...('targetUserId' in body ? { targetUserId: body.targetUserId } : {}),
           ...('position' in body ? { position: body.position } : {}),
@@ -82,7 +88,11 @@ export function taskRoutes({ route, deps }: RouteContext): void {
           ...('ballots' in body ? { ballots: body.ballots } : {}),
         },
         `${user.id}:${idempotencyKey}`,
-      );
+      ).catch((err: unknown) => {
+        // An unknown procedure is an unknown task.
+        if (err instanceof Error && 'code' in err && err.code === 'procedure_ended') throw new NotFound('task_not_found', 'no such task, or its procedure has ended');
+        throw err;
+      });
       return { status: 200, body: result };
     },
   });
@@ -99,24 +109,15 @@ export function taskRoutes({ route, deps }: RouteContext): void {
     idempotent: true,
     params: WorkflowIdParam,
     body: ManageBody,
-    response: { status: 200, schema: ManageResult, description: 'Done; notified lists who was told' },
+    response: { status: 200, schema: ActResult, description: 'Done; notified lists who was told' },
     errors: [403, 404, 409, 422, 503],
     handler: async ({ em, user, params, body, idempotencyKey }) => {
-      const type = await procedureTypeOf(em, deps.client, params.workflowId);
-      if (!type) throw new NotFound('procedure_not_found', `procedure ${params.workflowId} not found`);
-      if (body.action === 'closeVote') {
-        if (type !== 'approvalRequest' && type !== 'cadreSelection') {
-          throw new Unprocessable('action_not_allowed', `closeVote applies to an approval request or a cadre selection, not a ${type}`);
-        }
-        const closed = await sendUpdate(deps.client, params.workflowId, closeVoteUpdate, { actorId: user.id, ...(body.comment ? { comment: body.comment } : {}) }, `${user.id}:${idempotencyKey}`);
-        return { status: 200, body: closed };
-      }
-      if (type !== 'rectificationItem' && type !== 'approvalRequest') {
-        throw new Unprocessable('action_not_allowed', `${body.action} applies to a rectification item or an approval request, not a ${type}`);
-      }
+      // Whether the type allows the action is the workflow's rule (its capabilities, from the same
+      // descriptor); the Update's validator refuses it without a trace.
       if (body.action === 'copy') await assertUsersExist(em, body.userIds, 'userIds');
       const result = await sendUpdate(
-        deps.client,
+        deps,
+        em,
         params.workflowId,
         manageUpdate,
         {
@@ -144,7 +145,7 @@ export function taskRoutes({ route, deps }: RouteContext): void {
     handler: async ({ em }) => {
       const rows = await em.find(
         ProcedureSchema,
-        { overdue: true, status: 'open', type: 'rectificationItem' },
+        { overdue: true, status: 'open', type: { $in: OVERDUE_TYPES }, parentWorkflowId: { $ne: null } },
         { orderBy: { dueAt: 'asc', workflowId: 'asc' } },
       );
       return { status: 200, body: rows.map(procedureView) };

@@ -3,41 +3,25 @@
  * against them, and the calendar instants of the public notice and the probation.
  */
 import { createHash } from 'node:crypto';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { ActivityDeps } from '../../activities/kernel';
 import { ApplicationFailure } from '@temporalio/activity';
-import { canonicalJson } from '../domain/audit';
-import { addWorkingDays, CalendarNotCoveredError, type OverrideCalendar } from '../domain/calendar';
-import { addDays, addMonths, startOfChinaDay, yearOf } from '../domain/dates';
-import { evaluateQualifications } from '../domain/qualifications';
-import { loadOverrides } from '../platform/calendar-store';
-import { PersonSchema } from '../platform/entities';
-import type { NoticePeriod, Principles, QualificationCheck } from '../workflows/definitions';
-import { appendAudit } from './audit';
+import { canonicalJson } from '../../domain/audit';
+import { addWorkingDays, CalendarNotCoveredError, type OverrideCalendar } from '../../domain/calendar';
+import { addDays, addMonths, startOfChinaDay, yearOf } from '../../domain/dates';
+import { evaluateQualifications, type QualificationOverrides } from '../../domain/qualifications';
+import { loadOverrides } from '../../platform/calendar-store';
+import { PersonSchema } from '../../platform/entities';
+import type { NoticePeriod, Principles, QualificationCheck } from './messages';
 
-export interface SelectionActivityDeps {
-  orm: MikroORM;
-  loadCalendar?: (years: number[]) => Promise<OverrideCalendar>;
-}
 
-export function createSelectionActivities(deps: SelectionActivityDeps) {
+export function createSelectionActivities(deps: ActivityDeps) {
   const em = () => deps.orm.em.fork();
   const calendar = (years: number[]) => (deps.loadCalendar ?? ((ys) => loadOverrides(em(), ys)))(years);
 
   return {
-    /** Freezes a version of the principles: its content hash goes into the audit chain. */
-    async freezePrinciples(input: { workflowId: string; version: number; principles: Principles; actorId: string; at: string; reason?: string }): Promise<{ hash: string }> {
-      const hash = createHash('sha256').update(canonicalJson(input.principles)).digest('hex');
-      await em().transactional(async (tx) => {
-        await appendAudit(tx, {
-          sourceKey: `principles:${input.workflowId}:v${input.version}`,
-          workflowId: input.workflowId,
-          kind: 'principles:frozen',
-          actorId: input.actorId,
-          at: input.at,
-          payload: { version: input.version, hash, reason: input.reason ?? null, principles: input.principles },
-        });
-      });
-      return { hash };
+    /** The content hash a frozen version of the principles carries (the workflow records it in the audit chain). */
+    async freezePrinciples(input: { principles: Principles }): Promise<{ hash: string }> {
+      return { hash: createHash('sha256').update(canonicalJson(input.principles)).digest('hex') };
     },
 
     /** Checks people against the frozen principles, from their records in master data. */
@@ -57,7 +41,7 @@ export function createSelectionActivities(deps: SelectionActivityDeps) {
         const post = input.principles.post;
         const evaluation = evaluateQualifications(
           p,
-          { title: post.title, targetGrade: post.targetGrade as typeof p.currentGrade, isPartyPost: post.isPartyPost, ...(post.minPartyYears !== undefined ? { minPartyYears: post.minPartyYears } : {}), ...(input.principles.qualificationOverrides ? { overrides: input.principles.qualificationOverrides } : {}) },
+          { title: post.title, targetGrade: post.targetGrade as typeof p.currentGrade, isPartyPost: post.isPartyPost, ...(post.minPartyYears !== undefined ? { minPartyYears: post.minPartyYears } : {}), ...(input.principles.qualificationOverrides ? { overrides: input.principles.qualificationOverrides as QualificationOverrides } : {}) },
           input.asOf,
         );
         return { personId, principlesVersion: input.principlesVersion, eligible: evaluation.eligible, results: evaluation.results };

@@ -5,10 +5,13 @@
  * - sequential (依次): one after another;
  * - all (会签): in parallel, every one must approve;
  * - any (或签): one shared task, the first approval completes the step;
- * - vote (票决): every member gets a task at once and casts one ballot per candidate (lib/vote.ts).
+ * - vote (票决): every member gets a task at once and casts one ballot per candidate (vote.ts).
  * On a pending task a signer may approve, return to any earlier step with a reason, transfer (转办)
- * to another person, or add a signer before or after themselves (加签). Deterministic: this runs
- * inside workflows, and every side effect goes through the (local) activities passed in.
+ * to another person, or add a signer before or after themselves (加签).
+ *
+ * Everything here is synchronous: a step's signers come from the assignees resolved at the start, and
+ * every change becomes a Transition (projector.ts) instead of an activity call. So an action is decided,
+ * applied and answered within one workflow task, with no round trip to the server on its path.
  *
  * A vote step is a collective decision, so a member can only vote: no return, transfer or added
  * signer, since one member must not override the meeting or vote by proxy. It completes when every
@@ -18,12 +21,15 @@
  * else absent and leaves the principal's task open, so the principal then votes and the step ends.
  */
 import { condition } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
-import { Refusal, taskId as makeTaskId, type ApprovalMode, type AssigneeRule, type BallotInput, type TaskView } from '../definitions';
+import { KernelRefusal, taskId as makeTaskId, type ActInput, type AssigneeRule, type ClosedTask, type TaskView } from './messages';
+import type { Projector } from './projector';
 import { refuse } from './refuse';
-import { ballotProblem, DEFAULT_VOTE_RULE, isVoteChoice, meetsQuorum, tally, type Ballot, type VoteRule, type VoteTally } from './vote';
+import { returnProblem } from './rules';
+import { ballotProblem, DEFAULT_VOTE_RULE, isVoteChoice, meetsQuorum, quorumNeeded, tally, type Ballot, type VoteRule, type VoteTally } from './vote';
 
-export type { ApprovalMode };
+export const APPROVAL_MODES = ['sequential', 'all', 'any', 'vote'] as const;
+/** 依次, 会签, 或签, 票决. */
+export type ApprovalMode = (typeof APPROVAL_MODES)[number];
 
 export interface StepDef<K extends string = string> {
   key: K;
@@ -39,24 +45,8 @@ export interface StepDef<K extends string = string> {
   voteRule?: VoteRule;
 }
 
-/** What a person asks to do on one task. */
-export interface TaskActInput {
-  taskId: string;
-  actorId: string;
-  action: string;
-  comment?: string;
-  /** transfer / addSigner: the person concerned. */
-  targetUserId?: string;
-  /** addSigner: before or after oneself. */
-  position?: 'before' | 'after';
-  /** return: the step to resume from; by default the first step. */
-  returnTo?: string;
-  /** vote: one ballot per candidate. */
-  ballots?: BallotInput[];
-}
-
 /** In a vote step, approved means voted, and absent means the vote closed before the member voted. */
-type SlotState = 'waiting' | 'pending' | 'approved' | 'absent' | 'opening';
+type SlotState = 'waiting' | 'pending' | 'approved' | 'absent';
 
 /** A signer position in the running step; a transfer changes who holds it, not the position. */
 interface Slot {
@@ -66,8 +56,6 @@ interface Slot {
   /** Slots that must approve before this one opens. */
   after: number[];
   task: TaskView | null;
-  /** An action on it was accepted while it was still being projected. */
-  claimed?: boolean;
 }
 
 export interface StepRunView {
@@ -107,44 +95,34 @@ interface Running<K extends string> {
   vote?: VoteRun;
 }
 
-/** The smallest number present that meets the rule's quorum. */
-function quorumNeeded(rule: VoteRule, shouldAttend: number): number {
-  for (let n = 0; n <= shouldAttend; n++) if (meetsQuorum(rule, shouldAttend, n)) return n;
-  return shouldAttend + 1;
+/** The tasks one change closed and opened. */
+export interface TaskChanges {
+  closed: ClosedTask[];
+  opened: TaskView[];
 }
 
 export interface ApprovalFlowOptions<K extends string> {
   workflowId: string;
-  procedureType: string;
   steps: readonly StepDef<K>[];
-  acts: Pick<Activities, 'resolveAssignees' | 'openTask' | 'recordAction' | 'closeTask'>;
+  /** Who a rule names: from the assignees resolved at the start (kernel/assignees.ts). */
+  resolve: (rule: AssigneeRule) => string[];
+  projector: Projector;
   /** The instant the tasks are due, for the inbox. */
   dueAt: () => string | null;
 }
 
-/** Everything about tasks the validators, the handler and the procedure loop share. */
+/** Everything about tasks the validators, the handlers and the procedure loop share. */
 export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K>) {
-  let taskSeq = 0;
   let running: Running<K> | null = null;
   let anyoneActed = false;
 
   const stepIndex = (key: string): number => opts.steps.findIndex((s) => s.key === key);
+  const pendingSlotOf = (id: string): Slot | undefined => running?.slots.find((s) => s.state === 'pending' && s.task?.taskId === id);
+  const openTasks = (): TaskView[] => (running?.slots ?? []).filter((s) => s.state === 'pending' && s.task).map((s) => s.task as TaskView);
 
-  const pendingSlotOf = (taskId: string): Slot | undefined =>
-    running?.slots.find((s) => s.state === 'pending' && s.task?.taskId === taskId);
-  /**
-   * A task someone may act on: open, or being projected (its row may already be in the inbox).
-   * An action on a task still being projected waits in `apply` until the row exists.
-   */
-  const actionableSlotOf = (taskId: string): Slot | undefined =>
-    running?.slots.find((s) => (s.state === 'pending' || s.state === 'opening') && !s.claimed && s.task?.taskId === taskId);
-
-  const openTasks = (): TaskView[] =>
-    (running?.slots ?? []).filter((s) => s.state === 'pending' && s.task).map((s) => s.task as TaskView);
-
-  async function openSlot(slot: Slot): Promise<void> {
+  function openSlot(slot: Slot, into: TaskChanges): void {
     const r = running as Running<K>;
-    const seq = ++taskSeq;
+    const seq = opts.projector.nextSeq();
     const task: TaskView = {
       taskId: makeTaskId(opts.workflowId, seq),
       step: r.def.key,
@@ -152,36 +130,19 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
       round: r.round,
       assigneeIds: [...slot.assigneeIds],
       openedAt: new Date().toISOString(),
+      dueAt: opts.dueAt(),
     };
-    // Actionable only once its projection exists: an action recorded before the task row was
-    // written would leave the row pending for ever.
     slot.task = task;
-    slot.state = 'opening';
-    await opts.acts.openTask({ ...task, workflowId: opts.workflowId, procedureType: opts.procedureType, dueAt: opts.dueAt() });
-    if (running !== r || r.outcome) {
-      // The step was returned or withdrawn meanwhile.
-      slot.state = 'waiting';
-      await opts.acts.closeTask({ taskId: task.taskId, at: new Date().toISOString(), by: 'system', action: 'cancelled' });
-      return;
-    }
     slot.state = 'pending';
+    into.opened.push(task);
   }
 
-  /** How many openReady calls are still opening tasks: a step's tasks open one after another. */
-  let opening = 0;
-
   /** Opens every waiting slot whose predecessors have all approved. */
-  async function openReady(): Promise<void> {
+  function openReady(into: TaskChanges): void {
     const r = running as Running<K>;
-    opening += 1;
-    try {
-      for (const slot of r.slots) {
-        if (slot.state !== 'waiting') continue;
-        const ready = slot.after.every((id) => r.slots.find((s) => s.id === id)?.state === 'approved');
-        if (ready) await openSlot(slot);
-      }
-    } finally {
-      opening -= 1;
+    for (const slot of r.slots) {
+      if (slot.state !== 'waiting') continue;
+      if (slot.after.every((id) => r.slots.find((s) => s.id === id)?.state === 'approved')) openSlot(slot, into);
     }
   }
 
@@ -198,10 +159,13 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
     return tally(v.rule, { members: v.members, present: voted(v), candidates: v.candidates, ballots: v.ballots });
   }
 
-  /** Runs one step to its end: every signer approved, or a return. */
+  /**
+   * Opens a step's first tasks at once (one transition) and waits until the step ends: every signer
+   * approved, a return, or a withdrawal.
+   */
   async function runStep(key: K, round: number): Promise<StepOutcome<K>> {
     const def = opts.steps[stepIndex(key)] as StepDef<K>;
-    const assigneeIds = await opts.acts.resolveAssignees(def.assignees);
+    const assigneeIds = opts.resolve(def.assignees);
     const members = def.mode === 'vote' ? [...new Set(assigneeIds)] : assigneeIds;
     const slots: Slot[] =
       def.mode === 'any'
@@ -217,7 +181,10 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
     if (def.mode === 'vote') {
       running.vote = { rule: def.voteRule ?? DEFAULT_VOTE_RULE, candidates: def.candidates ?? [], members, ballots: [], absent: [], closing: false };
     }
-    await openReady();
+    const changes: TaskChanges = { closed: [], opened: [] };
+    openReady(changes);
+    opts.projector.row.stage = key;
+    opts.projector.emit(changes);
     const r = running;
     await condition(() => complete(r));
     running = null;
@@ -226,21 +193,22 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
   }
 
   /** A vote step's refusals for one member's ballots, checked synchronously like every other action. */
-  function validateBallots(v: VoteRun, a: TaskActInput): void {
+  function validateBallots(v: VoteRun, a: ActInput): void {
     const ballots = a.ballots ?? [];
     const seen = new Set<string>();
     for (const [i, b] of ballots.entries()) {
       const field = `ballots[${i}]`;
+      // The message names the field, never the unknown value: input is never echoed into a refusal.
       if (!v.candidates.includes(b.candidateId)) {
-        throw refuse(Refusal.invalidBallot, `${field}: ${b.candidateId} is not a candidate; the candidates are ${v.candidates.join(', ')}`, { field: `${field}.candidateId` });
+        throw refuse(KernelRefusal.invalidBallot, `${field}.candidateId is not a candidate; the candidates are ${v.candidates.join(', ')}`, { field: `${field}.candidateId` });
       }
-      if (seen.has(b.candidateId)) throw refuse(Refusal.invalidBallot, `${field}: ${b.candidateId} appears twice`, { field: `${field}.candidateId` });
+      if (seen.has(b.candidateId)) throw refuse(KernelRefusal.invalidBallot, `${field}: candidate ${b.candidateId} appears twice`, { field: `${field}.candidateId` });
       seen.add(b.candidateId);
-      if (!isVoteChoice(b.choice)) throw refuse(Refusal.invalidBallot, `${field}: choice must be agree, disagree or defer`, { field: `${field}.choice` });
+      if (!isVoteChoice(b.choice)) throw refuse(KernelRefusal.invalidBallot, `${field}.choice must be agree, disagree or defer`, { field: `${field}.choice` });
     }
     const missing = v.candidates.filter((c) => !seen.has(c));
     if (missing.length > 0) {
-      throw refuse(Refusal.invalidBallot, `a ballot must cover every candidate exactly once; missing: ${missing.join(', ')}`, { field: 'ballots', missing });
+      throw refuse(KernelRefusal.invalidBallot, `a ballot must cover every candidate exactly once; missing: ${missing.join(', ')}`, { field: 'ballots', missing });
     }
     const state = { members: v.members, present: presentNow(v), candidates: v.candidates, ballots: v.ballots };
     for (const b of ballots) {
@@ -248,89 +216,79 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
       if (!problem) continue;
       const code =
         problem.code === 'already_voted'
-          ? Refusal.alreadyVoted
+          ? KernelRefusal.alreadyVoted
           : problem.code === 'principal_votes_last'
-            ? Refusal.principalVotesLast
+            ? KernelRefusal.principalVotesLast
             : problem.code === 'unknown_candidate'
-              ? Refusal.invalidBallot
-              : Refusal.notAssignee;
+              ? KernelRefusal.invalidBallot
+              : KernelRefusal.notAssignee;
       throw refuse(code, problem.message, { candidateId: b.candidateId });
     }
   }
 
   /** The synchronous checks an Update validator runs: refusals leave no trace. */
-  function validate(a: TaskActInput): void {
+  function validate(a: ActInput): void {
     const r = running;
     if (r?.vote && !r.outcome && a.action === 'vote') {
       const done = r.slots.find((s) => s.state === 'approved' && s.task?.taskId === a.taskId && s.assigneeIds.includes(a.actorId));
-      if (done) throw refuse(Refusal.alreadyVoted, `${a.actorId} has already voted at step ${r.def.key}`, { taskId: a.taskId });
+      if (done) throw refuse(KernelRefusal.alreadyVoted, `you have already voted at step ${r.def.key}`, { taskId: a.taskId });
     }
-    const slot = actionableSlotOf(a.taskId);
-    if (!r || !slot || r.outcome) throw refuse(Refusal.taskNotPending, `task ${a.taskId} is not pending`, { taskId: a.taskId });
-    if (!slot.assigneeIds.includes(a.actorId)) {
-      throw refuse(Refusal.notAssignee, `task ${a.taskId} is not assigned to you`, { taskId: a.taskId });
-    }
+    const slot = pendingSlotOf(a.taskId);
+    if (!r || !slot || r.outcome) throw refuse(KernelRefusal.taskNotPending, 'the task is not pending', { field: 'taskId' });
+    if (!slot.assigneeIds.includes(a.actorId)) throw refuse(KernelRefusal.notAssignee, 'the task is not assigned to you', { field: 'taskId' });
     const allowed =
       r.def.mode === 'vote'
         ? ['vote']
         : [...r.def.approveActions, ...(r.def.canReturn ? ['return'] : []), 'transfer', ...(r.def.mode === 'any' ? [] : ['addSigner'])];
     if (!allowed.includes(a.action)) {
-      throw refuse(Refusal.actionNotAllowed, `step ${r.def.key} allows ${allowed.join(', ')}, not ${a.action}`, { step: r.def.key, allowed });
+      throw refuse(KernelRefusal.actionNotAllowed, `step ${r.def.key} allows ${allowed.join(', ')}`, { field: 'action', step: r.def.key, allowed });
     }
     if (r.vote) validateBallots(r.vote, a);
     const holders = new Set(r.slots.filter((s) => s.state !== 'approved').flatMap((s) => s.assigneeIds));
     if (a.action === 'return') {
+      const problem = returnProblem(a.comment);
+      if (problem) throw refuse(KernelRefusal.reasonRequired, problem, { field: 'comment' });
       const to = a.returnTo ?? opts.steps[0]?.key;
       const toIndex = to === undefined ? -1 : stepIndex(to);
       if (toIndex < 0 || toIndex > stepIndex(r.def.key)) {
-        throw refuse(Refusal.invalidTarget, `can only return to this step or an earlier one: ${opts.steps.slice(0, stepIndex(r.def.key) + 1).map((s) => s.key).join(', ')}`, {
+        throw refuse(KernelRefusal.invalidTarget, `can only return to this step or an earlier one: ${opts.steps.slice(0, stepIndex(r.def.key) + 1).map((s) => s.key).join(', ')}`, {
           field: 'returnTo',
         });
       }
     }
     if (a.action === 'transfer' || a.action === 'addSigner') {
-      if (!a.targetUserId) throw refuse(Refusal.invalidTarget, `${a.action} needs the person to hand it to`, { field: 'targetUserId' });
-      if (a.targetUserId === a.actorId) throw refuse(Refusal.invalidTarget, `you cannot ${a.action === 'transfer' ? 'transfer a task to' : 'add'} yourself`, { field: 'targetUserId' });
-      if (holders.has(a.targetUserId)) {
-        throw refuse(Refusal.invalidTarget, `${a.targetUserId} already signs at this step`, { field: 'targetUserId' });
-      }
+      if (!a.targetUserId) throw refuse(KernelRefusal.invalidTarget, `${a.action} needs the person to hand it to`, { field: 'targetUserId' });
+      if (a.targetUserId === a.actorId) throw refuse(KernelRefusal.invalidTarget, `you cannot ${a.action === 'transfer' ? 'transfer a task to' : 'add'} yourself`, { field: 'targetUserId' });
+      if (holders.has(a.targetUserId)) throw refuse(KernelRefusal.invalidTarget, 'targetUserId already signs at this step', { field: 'targetUserId' });
       if (a.action === 'addSigner' && a.position !== 'before' && a.position !== 'after') {
-        throw refuse(Refusal.invalidTarget, 'addSigner needs position "before" or "after"', { field: 'position' });
+        throw refuse(KernelRefusal.invalidTarget, 'addSigner needs position "before" or "after"', { field: 'position' });
       }
     }
   }
 
   /**
-   * Applies a validated action. Returns once its consequences (tasks closed and opened) are in
-   * place, so the caller's inbox is current when the API answers.
+   * Applies a validated action, synchronously: the step's state changes, and the tasks it closes and
+   * opens are returned for the action's transition. If the step ends, the procedure's loop moves on
+   * (in the same workflow task) and opens the next step's tasks in a transition of its own.
    */
-  async function apply(a: TaskActInput, data: unknown, seq: number): Promise<void> {
+  function apply(a: ActInput, data: unknown): TaskChanges {
     const r = running as Running<K>;
-    const projecting = r.slots.find((s) => s.state === 'opening' && s.task?.taskId === a.taskId);
-    if (projecting) {
-      // Recorded only after the task's row exists, so the projection never sees the action first.
-      projecting.claimed = true;
-      await condition(() => projecting.state !== 'opening');
-      projecting.claimed = false;
-      if (running !== r || r.outcome || projecting.state !== 'pending') return;
-    }
     const slot = pendingSlotOf(a.taskId) as Slot;
     const task = slot.task as TaskView;
     const at = new Date().toISOString();
     anyoneActed = true;
-    // Decide synchronously, before any await, so a concurrent Update's validator sees the change.
-    const toOpen: Slot[] = [];
-    const toClose: TaskView[] = [];
+    const changes: TaskChanges = { closed: [{ task, at, by: a.actorId, action: a.action, byAction: true }], opened: [] };
     if (a.action === 'return') {
       const to = (a.returnTo ?? opts.steps[0]?.key) as K;
       r.outcome = { kind: 'returned', to, by: a.actorId, reason: a.comment ?? '' };
-      for (const s of r.slots) if (s.state === 'pending' && s.task && s !== slot) toClose.push(s.task);
+      for (const s of r.slots) if (s.state === 'pending' && s.task && s !== slot) changes.closed.push({ task: s.task, at, by: a.actorId, action: 'cancelled', byAction: false });
       for (const s of r.slots) if (s.state === 'pending') s.state = 'waiting';
-    } else if (a.action === 'transfer') {
-      slot.assigneeIds = slot.assigneeIds.map((id) => (id === a.actorId ? (a.targetUserId as string) : id));
-      if (r.def.mode !== 'any') slot.assigneeIds = [a.targetUserId as string];
+      return changes;
+    }
+    if (a.action === 'transfer') {
+      slot.assigneeIds = r.def.mode === 'any' ? slot.assigneeIds.map((id) => (id === a.actorId ? (a.targetUserId as string) : id)) : [a.targetUserId as string];
       slot.state = 'waiting';
-      toOpen.push(slot);
+      openSlot(slot, changes);
     } else if (a.action === 'vote' && r.vote) {
       slot.state = 'approved';
       for (const b of a.ballots ?? []) r.vote.ballots.push({ memberId: a.actorId, candidateId: b.candidateId, choice: b.choice });
@@ -352,35 +310,14 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
       slot.state = 'approved';
       r.lastApproval = { by: a.actorId, data };
     }
-    await opts.acts.recordAction({
-      workflowId: opts.workflowId,
-      seq,
-      taskId: task.taskId,
-      step: task.step,
-      actorId: a.actorId,
-      action: a.action,
-      comment: a.comment,
-      // Approvals carry their step's data; transfers, added signers and returns say where they went.
-      data:
-        data ??
-        (a.action === 'vote'
-          ? { ballots: a.ballots ?? [] }
-          : a.action === 'transfer' || a.action === 'addSigner' || a.action === 'return'
-          ? { targetUserId: a.targetUserId, position: a.position, returnTo: a.returnTo ?? (a.action === 'return' ? opts.steps[0]?.key : undefined) }
-          : undefined),
-      at,
-    });
-    for (const t of toClose) await opts.acts.closeTask({ taskId: t.taskId, at, by: a.actorId, action: 'cancelled' });
-    if (running === r && !r.outcome) {
-      for (const s of toOpen) await openSlot(s);
-      await openReady();
-    }
+    if (!complete(r)) openReady(changes);
+    return changes;
   }
 
   /** Why the running step's vote cannot be closed now; throws a refusal. */
   function validateCloseVote(): void {
     const r = running;
-    if (!r?.vote || r.outcome) throw refuse(Refusal.actionNotAllowed, 'no vote is open: the current step is not a vote');
+    if (!r?.vote || r.outcome) throw refuse(KernelRefusal.actionNotAllowed, 'no vote is open: the current step is not a vote');
     const v = r.vote;
     const principal = v.rule.principalId;
     const principalToVote = principal !== undefined && !v.closing && v.members.includes(principal) && !voted(v).includes(principal);
@@ -389,7 +326,7 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
     if (!meetsQuorum(v.rule, v.members.length, present)) {
       const needed = quorumNeeded(v.rule, v.members.length);
       throw refuse(
-        Refusal.quorumNotMet,
+        KernelRefusal.quorumNotMet,
         `no quorum: ${present} of ${v.members.length} members present (voted${principalToVote ? ', or the principal still to vote' : ''}), at least ${needed} needed; a decision without quorum is invalid`,
         { present, shouldAttend: v.members.length, needed },
       );
@@ -398,28 +335,25 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
 
   /**
    * Closes the running vote: every member who has not voted is absent, except a principal still to
-   * vote, whose task stays open; a second close then records the principal absent too. Returns the
-   * members recorded absent.
+   * vote, whose task stays open; a second close then records the principal absent too.
    */
-  async function closeVote(by: string, at: string): Promise<string[]> {
+  function closeVote(by: string, at: string): TaskChanges & { absent: string[] } {
     const r = running as Running<K>;
     const v = r.vote as VoteRun;
     const principal = v.rule.principalId;
     const keepPrincipal = principal !== undefined && !v.closing && v.members.includes(principal) && !voted(v).includes(principal);
-    const toClose: TaskView[] = [];
-    const absent: string[] = [];
+    const changes: TaskChanges & { absent: string[] } = { closed: [], opened: [], absent: [] };
     for (const s of r.slots) {
       if (s.state !== 'pending') continue;
       if (keepPrincipal && s.assigneeIds.includes(principal)) continue;
       s.state = 'absent';
-      absent.push(...s.assigneeIds);
-      if (s.task) toClose.push(s.task);
+      changes.absent.push(...s.assigneeIds);
+      if (s.task) changes.closed.push({ task: s.task, at, by, action: 'absent', byAction: false });
     }
-    v.absent.push(...absent);
+    v.absent.push(...changes.absent);
     v.closing = true;
     r.lastApproval = { by };
-    for (const t of toClose) await opts.acts.closeTask({ taskId: t.taskId, at, by, action: 'absent' });
-    return absent;
+    return changes;
   }
 
   return {
@@ -429,12 +363,15 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
     openTasks,
     stepIndex,
     hasAnyoneActed: (): boolean => anyoneActed,
-    /** The task a validated action is about, open or still being projected. */
-    taskOf: (taskId: string): TaskView | undefined => actionableSlotOf(taskId)?.task ?? undefined,
-    /** Whether every task the running step can open now is open (and projected). */
-    isSettled: (): boolean => opening === 0 && openTasks().length > 0,
+    /** The pending task an action is about. */
+    taskOf: (id: string): TaskView | undefined => pendingSlotOf(id)?.task ?? undefined,
+    /** Whether a step is running and not yet complete: its tasks are open. */
+    isRunning: (): boolean => running !== null && !complete(running),
+    /** Whether no step runs: the procedure's loop has taken the last step's outcome. */
+    isIdle: (): boolean => running === null,
     validateCloseVote,
     closeVote,
+    hasVote: (): boolean => !!running?.vote && !running.outcome,
     view: (): StepRunView | null =>
       running && {
         key: running.def.key,
@@ -454,10 +391,10 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
           : {}),
       },
     /** Closes every open task, e.g. when the procedure is withdrawn. */
-    async cancelAll(by: string, at: string): Promise<void> {
+    cancelAll(by: string, at: string): TaskChanges {
       const tasks = openTasks();
       if (running) running.outcome = { kind: 'withdrawn', by };
-      for (const t of tasks) await opts.acts.closeTask({ taskId: t.taskId, at, by, action: 'withdrawn' });
+      return { closed: tasks.map((task) => ({ task, at, by, action: 'withdrawn', byAction: false })), opened: [] };
     },
   };
 }

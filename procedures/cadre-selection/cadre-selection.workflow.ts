@@ -5,33 +5,32 @@
  * Update validators, so a refused action leaves no trace. The workflow lives for about a year.
  */
 import { allHandlersFinished, condition, log, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { addMonths, chinaDateOf } from '../domain/dates';
-import { DEFAULT_SELECTION_RULES } from '../domain/selection';
+import { chinaDateOf } from '../../domain/dates';
+import { answer } from '../kernel/act';
+import { acts } from '../kernel/activities';
+import { createApprovalFlow, type StepDef } from '../kernel/approval';
+import { resolverFor } from '../kernel/assignees';
+import { registerActHandler } from '../kernel/act';
+import { registerManageHandler } from '../kernel/manage';
+import { SearchAttr, stateQuery, type ActionRecord } from '../kernel/messages';
+import { registerOpened } from '../kernel/opened';
+import { createProjector } from '../kernel/projector';
+import { assertCleanText, refuse } from '../kernel/refuse';
+import { waitUntil } from '../kernel/time';
+import { DEFAULT_VOTE_RULE, type VoteTally } from '../kernel/vote';
 import {
-  closeVoteUpdate,
-  FOUR_MUSTS,
-  Refusal,
-  SearchAttr,
+  CADRE_SELECTION,
   selectionUpdate,
-  stateQuery,
-  type ActionRecord,
   type CadreSelectionInput,
   type CandidateView,
-  type CloseVoteInput,
-  type ManageResult,
   type NoticePeriod,
   type SelectionActInput,
   type SelectionAck,
   type SelectionResult,
   type SelectionStage,
   type SelectionState,
-} from './definitions';
-import { acts } from './lib/activities';
-import { createApprovalFlow, type StepDef } from './lib/approval';
-import { registerActHandler } from './lib/act';
-import { refuse } from './lib/refuse';
-import { waitUntil } from './lib/time';
-import { DEFAULT_VOTE_RULE, meetsQuorum, type VoteTally } from './lib/vote';
+} from './messages';
+import { commandProblem, DEFAULT_SELECTION_RULES } from './rules';
 
 type FlowStep = 'principles' | 'decision';
 
@@ -60,9 +59,31 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
     openTasks: [],
     actions: [],
   };
-  let actionSeq = 0;
-  const nextSeq = (): number => ++actionSeq;
   const today = (): string => chinaDateOf(new Date());
+  const projector = createProjector({
+    procedure: {
+      workflowId,
+      type: CADRE_SELECTION,
+      parentWorkflowId: null,
+      title: input.title,
+      unitIds: [input.principles.post.unitId],
+      status: 'open',
+      stage: 'principles',
+      overdue: false,
+      dueAt: null,
+      startedBy: input.initiatorId,
+      startedAt: new Date(info.startTime).toISOString(),
+      closedAt: null,
+      result: null,
+      escalation: null,
+    },
+  });
+  const nextSeq = (): number => projector.nextSeq();
+  const record = (r: ActionRecord): void => {
+    state.actions.push(r);
+  };
+  record({ seq: 0, taskId: null, step: null, actorId: input.initiatorId, action: 'start', at: projector.row.startedAt });
+  projector.emit({ seq: 0, action: { taskId: null, step: null, actorId: input.initiatorId, action: 'start', data: { selectionId: input.selectionId, post: input.principles.post } } });
 
   const decisionStep: StepDef<FlowStep> = {
     key: 'decision',
@@ -76,18 +97,19 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
   };
   const flow = createApprovalFlow<FlowStep>({
     workflowId,
-    procedureType: 'cadreSelection',
     steps: [
       { key: 'principles', mode: 'all', assignees: input.principlesApprovers, approveActions: ['approve'], canReturn: false },
       decisionStep,
     ],
-    acts,
+    resolve: resolverFor(input.assignees),
+    projector,
     dueAt: () => null,
   });
 
   const setStage = (stage: SelectionStage): void => {
+    if (stage !== state.stage) upsertSearchAttributes([{ key: SearchAttr.stage, value: stage }]);
     state.stage = stage;
-    upsertSearchAttributes([{ key: SearchAttr.stage, value: stage }]);
+    projector.row.stage = stage;
   };
   const candidate = (personId: string): CandidateView | undefined => state.candidates.find((c) => c.personId === personId);
   const active = (): CandidateView[] => state.candidates.filter((c) => c.shortlisted && !c.removed);
@@ -99,166 +121,28 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
     return { ...state, openTasks: open, currentTask: open[0] ?? null };
   });
 
-  // Tasks of the two approval steps: approving the principles, and the committee's votes.
-  registerActHandler({
-    flow,
+  // Tasks of the two approval steps (approving the principles, the committee's votes), and closing the vote.
+  const base = { flow, projector, status: () => state.status, stage: () => state.stage };
+  // The step's next tasks are open, or it ended and the stage moves on to staff actions.
+  const settled = (): boolean => flow.isRunning() || flow.isIdle() || state.status !== 'open';
+  registerOpened({ ...base, settled });
+  registerActHandler({ ...base, noun: 'selection', record, settled });
+  registerManageHandler({
+    ...base,
+    initiatorId: input.initiatorId,
+    title: input.title,
     noun: 'selection',
-    status: () => state.status,
-    stage: () => state.stage,
-    record: (r) => state.actions.push(r),
-    nextSeq,
-    // The step's next tasks are open, or it ended and the stage moves on to staff actions.
-    settled: () => flow.isSettled() || flow.view() === null,
-    resultStatus: () => (state.status === 'open' ? 'open' : 'signedOff'),
+    can: { withdraw: false, urge: true, copy: true, closeVote: true },
+    actors: () => state.actions.map((x) => x.actorId),
+    record,
+    onWithdraw: () => undefined,
   });
 
-  setHandler(
-    closeVoteUpdate,
-    async (c: CloseVoteInput): Promise<ManageResult> => {
-      const seq = nextSeq();
-      const at = new Date().toISOString();
-      state.actions.push({ seq, taskId: null, step: 'decision', actorId: c.actorId, action: 'closeVote', at, ...(c.comment ? { comment: c.comment } : {}) });
-      await acts.recordAction({ workflowId, seq, taskId: null, step: 'decision', actorId: c.actorId, action: 'closeVote', comment: c.comment, at });
-      await flow.closeVote(c.actorId, at);
-      // The principal may still have to vote; otherwise the decision is taken.
-      await condition(() => state.stage !== 'decision' || flow.openTasks().length > 0);
-      return { action: 'closeVote', status: state.status === 'open' ? 'open' : 'signedOff', notified: [] };
-    },
-    {
-      validator: (c: CloseVoteInput) => {
-        if (state.stage !== 'decision') throw refuse(Refusal.wrongStage, 'there is no vote to close');
-        if (c.actorId !== input.initiatorId) throw refuse(Refusal.notAllowed, 'only the initiator, who organizes the meeting, can close the vote');
-        flow.validateCloseVote();
-      },
-    },
-  );
-
-  // --- Staff actions on the stages. Every rule is checked here, synchronously.
+  // --- Staff actions on the stages. Every rule is checked by one pure function (rules.ts), synchronously.
   const validate = (a: SelectionActInput): void => {
-    if (state.status !== 'open') throw refuse(Refusal.wrongStage, 'the selection is closed');
-    if (a.actorId !== input.initiatorId && !a.actorRoles.includes('staff')) throw refuse(Refusal.notAllowed, 'only the initiator or staff (role staff) act on the stages');
-    const stageIs = (...stages: SelectionStage[]) => {
-      if (!stages.includes(state.stage)) throw refuse(Refusal.wrongStage, `${a.action} belongs to the ${stages.join(' or ')} stage; the selection is at ${state.stage}`);
-    };
-    const known = (personId: string): CandidateView => {
-      const c = candidate(personId);
-      if (!c) throw refuse(Refusal.invalidInput, `${personId} was not nominated`, { field: 'personId' });
-      return c;
-    };
-    switch (a.action) {
-      case 'revisePrinciples':
-        if (!frozen()) throw refuse(Refusal.wrongStage, 'the principles are not frozen yet; they are still being approved');
-        stageIs('nomination', 'shortlist', 'inspection');
-        if (!a.reason.trim()) throw refuse(Refusal.invalidInput, 'changing frozen principles needs a reason', { field: 'reason' });
-        return;
-      case 'recordNomination': {
-        if (state.stage === 'principles') throw refuse(Refusal.principlesNotFrozen, '先定原则、再商人头: no candidate name can be entered before the principles are approved and frozen');
-        stageIs('nomination');
-        const method = frozen()?.principles.method;
-        if ((method === 'meeting' || method === 'both') && !a.meeting) throw refuse(Refusal.invalidInput, `the principles call for a meeting recommendation (${method})`, { field: 'meeting' });
-        if ((method === 'talk' || method === 'both') && !a.talks?.length) throw refuse(Refusal.invalidInput, `the principles call for talk recommendations (${method})`, { field: 'talks' });
-        if (a.meeting) {
-          const { determined, present } = a.meeting;
-          if (present > determined) throw refuse(Refusal.invalidInput, 'more present than determined participants', { field: 'meeting.present' });
-          if (!meetsQuorum({ ...DEFAULT_VOTE_RULE, quorum: rules.nominationQuorum }, determined, present)) {
-            throw refuse(Refusal.nominationQuorumNotMet, `the meeting recommendation needs at least ${rules.nominationQuorum.num}/${rules.nominationQuorum.den} of the ${determined} determined participants present; ${present} were`, {
-              field: 'meeting.present',
-            });
-          }
-        }
-        if (a.date > today()) throw refuse(Refusal.invalidInput, 'the recommendation cannot be dated in the future', { field: 'date' });
-        return;
-      }
-      case 'setShortlist': {
-        stageIs('shortlist');
-        for (const id of a.personIds) {
-          const c = known(id);
-          if (!c.check?.eligible) {
-            const failed = c.check?.results.filter((r) => r.applicable && !r.passed).map((r) => r.predicate) ?? [];
-            throw refuse(Refusal.candidateNotEligible, `${id} does not meet the frozen principles (v${frozen()?.version}): ${failed.join(', ')}`, { personId: id, failed });
-          }
-        }
-        if (state.nomination && addMonths(state.nomination.date, rules.recommendationValidMonths) < today()) {
-          throw refuse(Refusal.recommendationExpired, `the recommendation of ${state.nomination.date} is older than ${rules.recommendationValidMonths} months`);
-        }
-        const positions = frozen()?.principles.post.positions ?? 1;
-        const competitive = a.personIds.length > positions;
-        const concentrated = !!a.concentratedOpinion?.trim() && positions === 1 && !frozen()?.principles.generalElection;
-        if (!competitive && !concentrated) {
-          throw refuse(
-            Refusal.shortlistNotCompetitive,
-            `差额: ${a.personIds.length} candidate(s) for ${positions} position(s); more candidates than positions are needed, unless the department records that opinions are concentrated on an individual promotion (not in a general election)`,
-            { field: 'personIds' },
-          );
-        }
-        return;
-      }
-      case 'recordInspection':
-        stageIs('inspection');
-        if (new Set(a.group).size < rules.minInspectionGroup) throw refuse(Refusal.inspectionIncomplete, `an inspection group needs at least ${rules.minInspectionGroup} people`, { field: 'group' });
-        if (a.noticeDate >= a.startDate) throw refuse(Refusal.inspectionIncomplete, 'the notice must come before the inspection starts', { field: 'noticeDate' });
-        if (a.talks < 1) throw refuse(Refusal.inspectionIncomplete, 'the inspection needs individual talks', { field: 'talks' });
-        if (!a.fieldVisit) throw refuse(Refusal.inspectionIncomplete, 'the inspection needs a field visit', { field: 'fieldVisit' });
-        for (const c of active()) {
-          if (!a.evaluations.some((e) => e.personId === c.personId)) {
-            throw refuse(Refusal.inspectionIncomplete, `the democratic evaluation (民主测评) of ${c.personId} is missing`, { field: 'evaluations' });
-          }
-        }
-        return;
-      case 'recordCheck':
-      case 'signIntegrity': {
-        stageIs('inspection');
-        const c = known(a.personId);
-        if (!c.shortlisted || c.removed) throw refuse(Refusal.candidateNotEligible, `${a.personId} is not an inspection candidate`, { field: 'personId' });
-        if (a.action === 'signIntegrity' && c.integrity[a.as]) throw refuse(Refusal.invalidInput, `the ${a.as} has already signed for ${a.personId}`, { field: 'as' });
-        if (a.action === 'recordCheck' && a.result === 'negative' && !a.note?.trim()) {
-          throw refuse(Refusal.invalidInput, 'a negative finding needs the reason recorded', { field: 'note' });
-        }
-        return;
-      }
-      case 'completeInspection': {
-        stageIs('inspection');
-        if (!state.inspection) throw refuse(Refusal.inspectionIncomplete, 'record the inspection (group, notice, talks, evaluation, field visit) first');
-        if (active().length === 0) throw refuse(Refusal.inspectionIncomplete, 'no candidate remains');
-        for (const c of active()) {
-          const missing = FOUR_MUSTS.filter((m) => c.fourMusts[m]?.result !== 'clear');
-          if (missing.length) throw refuse(Refusal.inspectionIncomplete, `凡提四必 for ${c.personId}: ${missing.join(', ')} not recorded clear`, { personId: c.personId, missing });
-          if (!c.integrity.partySecretary || !c.integrity.disciplineSecretary) {
-            throw refuse(Refusal.inspectionIncomplete, `the 廉洁自律 conclusion for ${c.personId} needs both the Party secretary's and the discipline secretary's signatures`, { personId: c.personId });
-          }
-        }
-        return;
-      }
-      case 'recordObjection': {
-        stageIs('publicNotice');
-        const c = known(a.personId);
-        if (c.decision !== 'passed') throw refuse(Refusal.invalidInput, `${a.personId} is not on public notice`, { field: 'personId' });
-        return;
-      }
-      case 'resolveObjection': {
-        stageIs('publicNotice');
-        const o = state.candidates.flatMap((c) => c.objections).find((x) => x.id === a.objectionId);
-        if (!o) throw refuse(Refusal.invalidInput, `objection ${a.objectionId} does not exist`, { field: 'objectionId' });
-        if (o.resolution) throw refuse(Refusal.invalidInput, `objection ${a.objectionId} is already resolved`, { field: 'objectionId' });
-        if (a.outcome === 'postpone') {
-          const latest = addMonths(today(), rules.maxPostponeMonths);
-          if (a.postponeUntil && a.postponeUntil <= today()) {
-            throw refuse(Refusal.invalidInput, `a postponement runs until a future date, after ${today()}`, { field: 'postponeUntil' });
-          }
-          if (!a.postponeUntil || a.postponeUntil > latest) {
-            throw refuse(Refusal.postponeTooLong, `a postponement needs a date no later than ${latest} (${rules.maxPostponeMonths} months)`, { field: 'postponeUntil' });
-          }
-        }
-        return;
-      }
-      case 'assess': {
-        stageIs('probation');
-        if (!state.probationEndsAt || Date.now() < Date.parse(state.probationEndsAt)) throw refuse(Refusal.wrongStage, `the probation ends at ${state.probationEndsAt ?? '?'}`);
-        const c = known(a.personId);
-        if (c.outcome !== 'appointed') throw refuse(Refusal.invalidInput, `${a.personId} is not on probation`, { field: 'personId' });
-        return;
-      }
-    }
+    assertCleanText(a);
+    const problem = commandProblem({ state, frozen: frozen(), initiatorId: input.initiatorId, today: today(), now: Date.now(), rules }, a);
+    if (problem) throw refuse(problem.code, problem.message, problem.details);
   };
 
   setHandler(
@@ -329,12 +213,12 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
           break;
         }
       }
-      await acts.recordAction({ workflowId, seq, taskId: null, step: rec.step, actorId, action: a.action, data: payload, at });
+      projector.emit({ seq, action: { taskId: null, step: rec.step, actorId, action: a.action, data: payload } });
       if (a.action === 'recordNomination') await checkCandidates(state.candidates.filter((c) => !c.check).map((c) => c.personId));
       // Answer once the main loop has moved on where this action lets it.
       const stageBefore = rec.step;
       await condition(() => state.stage !== stageBefore || !stageMoves(a.action) || state.status !== 'open' || revising !== null);
-      return { seq, action: a.action, stage: state.stage, status: state.status };
+      return { ...answer(base, null, a.action, seq), seq };
     },
     { validator: validate },
   );
@@ -364,21 +248,12 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
     if (outcome.kind !== 'approved') return;
     const version = state.frozen.length + 1;
     const at = new Date().toISOString();
-    const { hash } = await acts.freezePrinciples({ workflowId, version, principles: state.principles, actorId: outcome.by, at, ...(reason ? { reason } : {}) });
+    const { hash } = await acts.freezePrinciples({ principles: state.principles });
+    projector.emit({
+      audit: [{ key: `principles:${workflowId}:v${version}`, kind: 'principles:frozen', actorId: outcome.by, payload: { version, hash, reason: reason ?? null, principles: state.principles } }],
+    });
     state.frozen.push({ version, hash, frozenAt: at, principles: state.principles, ...(reason ? { reason } : {}) });
   }
-
-  await acts.projectProcedure({
-    workflowId,
-    type: 'cadreSelection',
-    parentWorkflowId: null,
-    title: input.title,
-    unitIds: [input.principles.post.unitId],
-    stage: 'principles',
-    startedBy: input.initiatorId,
-    startedAt: new Date(info.startTime).toISOString(),
-    data: { selectionId: input.selectionId, post: input.principles.post },
-  });
 
   // 1. Principles, approved and frozen before any name.
   await approveAndFreeze(1);
@@ -461,7 +336,9 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
     postponed: [...ids('postponed'), ...state.candidates.filter((c) => c.decision === 'postponed').map((c) => c.personId)],
     principlesVersions: state.frozen.length,
   };
+  Object.assign(projector.row, { status: 'closed', closedAt: new Date().toISOString(), result });
+  projector.emit({ audit: [{ key: `closed:${workflowId}`, kind: 'procedure:closed', actorId: 'system', payload: { status: 'closed', stage: 'closed', result } }] });
   await condition(allHandlersFinished);
-  await acts.closeProcedure({ workflowId, status: 'closed', stage: 'closed', closedAt: new Date().toISOString(), result });
+  await projector.drain();
   return result;
 }

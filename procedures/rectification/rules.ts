@@ -2,13 +2,9 @@
  * Rules of the rectification procedure (巡视整改, DOMAIN.md §4), kept as data with defaults so a
  * local practice can change them in one place. Pure: imported by the workflow and the API.
  */
-import type {
-  Difficulty,
-  ItemResult,
-  RectificationSummary,
-  UnitSummary,
-} from '../workflows/definitions';
-import { addMonths } from './dates';
+import { addMonths } from '../../domain/dates';
+import type { EscalationRungRule } from '../kernel/deadline';
+import type { Difficulty, ItemResult, RectificationSummary, UnitSummary } from './messages';
 
 export interface RectificationRules {
   /** Default time limit per difficulty grade, in months after the feedback date. */
@@ -46,8 +42,18 @@ export function dueDateProblem(
   return null;
 }
 
-/** The whole feedback's result once every item is signed off: counts, on-time rate, per unit. */
-export function summarize(feedbackId: string, results: ItemResult[], closedAt: string): RectificationSummary {
+/**
+ * The overdue ladder (挂账督办) of an item: 督办通知 at once, 预警 a week later with a new final date,
+ * 问责 once that date has passed too.
+ */
+export const ITEM_ESCALATION_LADDER: readonly EscalationRungRule[] = [
+  { rung: 'supervisionNotice', workingDaysAfterDue: 0 },
+  { rung: 'warning', workingDaysAfterDue: 5, finalDateWorkingDaysAfterDue: 15 },
+  { rung: 'accountability', workingDaysAfterDue: 0, atFinalDate: true },
+];
+
+/** The whole feedback's result once every item has ended: counts, on-time rate, per unit. */
+export function summarize(feedbackId: string, results: ItemResult[], closedAt: string, failed = 0): RectificationSummary {
   const perUnit = new Map<string, UnitSummary>();
   for (const r of results) {
     const u = perUnit.get(r.unitId) ?? { unitId: r.unitId, items: 0, signedOff: 0, onTime: 0 };
@@ -60,9 +66,10 @@ export function summarize(feedbackId: string, results: ItemResult[], closedAt: s
   const onTime = signedOff.filter((r) => r.onTime).length;
   return {
     feedbackId,
-    items: results.length,
+    items: results.length + failed,
     signedOff: signedOff.length,
     withdrawn: results.length - signedOff.length,
+    failed,
     onTime,
     late: signedOff.length - onTime,
     // Withdrawn items were never due, so the rate is over the items signed off.

@@ -228,3 +228,30 @@ export function tally(
     }),
   };
 }
+
+/** The smallest number present that meets the rule's quorum. */
+export function quorumNeeded(rule: VoteRule, shouldAttend: number): number {
+  for (let n = 0; n <= shouldAttend; n++) if (meetsQuorum(rule, shouldAttend, n)) return n;
+  return shouldAttend + 1;
+}
+
+/**
+ * A vote rule as given (parts may be left out) completed with the regulation's defaults, and checked
+ * against the members it applies to. The API's start and the workflow both call this one function.
+ */
+export function completeVoteRule(
+  given: { quorum?: Ratio; pass?: Ratio; principalId?: string } | undefined,
+  members: readonly string[],
+): { rule: VoteRule; problem: { field: string; message: string } | null } {
+  const rule: VoteRule = {
+    quorum: given?.quorum ?? DEFAULT_VOTE_RULE.quorum,
+    pass: given?.pass ?? DEFAULT_VOTE_RULE.pass,
+    ...(given?.principalId !== undefined ? { principalId: given.principalId } : {}),
+  };
+  const bad = voteRuleProblem(rule);
+  if (bad) return { rule, problem: { field: 'voteRule', message: bad } };
+  if (rule.principalId !== undefined && !members.includes(rule.principalId)) {
+    return { rule, problem: { field: 'voteRule.principalId', message: 'the principal is not a member of this vote' } };
+  }
+  return { rule, problem: null };
+}

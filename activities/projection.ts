@@ -1,0 +1,125 @@
+/**
+ * Writes transitions (procedures/kernel/projector.ts) to PostgreSQL in one database transaction: the
+ * procedure row, the action row, the tasks closed and opened, notifications and the audit entries.
+ * The API calls this right after an Update answers (read-your-writes), and the workflow's `project`
+ * activity calls it for durability; `transition_applied` makes whichever comes second a no-op.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Transition } from '../procedures/kernel/messages';
+import { appendAudit } from './audit';
+
+const SYSTEM = 'system';
+
+async function applyOne(tx: EntityManager, t: Transition): Promise<boolean> {
+  const fresh = await tx.execute<{ seq: number }[]>(
+    'insert into transition_applied (workflow_id, seq) values (?, ?) on conflict do nothing returning seq',
+    [t.workflowId, t.seq],
+  );
+  if (fresh.length === 0) return false;
+  const p = t.procedure;
+  // The row is the snapshot of the highest seq written; overdue, once set, stays (a parent's too).
+  await tx.execute(
+    `insert into procedure (workflow_id, type, parent_workflow_id, title, unit_ids, status, stage, overdue, due_at, started_by, started_at, closed_at, result, escalation, updated_at, projected_seq)
+     values (?, ?, ?, ?, ?::text[], ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, now(), ?)
+     on conflict (workflow_id) do update set title = excluded.title, unit_ids = excluded.unit_ids, status = excluded.status, stage = excluded.stage,
+       overdue = procedure.overdue or excluded.overdue, due_at = excluded.due_at, closed_at = excluded.closed_at, result = excluded.result,
+       escalation = excluded.escalation, updated_at = now(), projected_seq = excluded.projected_seq
+     where procedure.projected_seq < excluded.projected_seq`,
+    [
+      p.workflowId,
+      p.type,
+      p.parentWorkflowId,
+      p.title,
+      p.unitIds,
+      p.status,
+      p.stage,
+      p.overdue,
+      p.dueAt,
+      p.startedBy,
+      p.startedAt,
+      p.closedAt,
+      JSON.stringify(p.result ?? null),
+      JSON.stringify(p.escalation ?? null),
+      t.seq,
+    ],
+  );
+  if (t.flagOverdue?.length) {
+    await tx.execute('update procedure set overdue = true, updated_at = now() where workflow_id = any(?::text[]) and not overdue', [t.flagOverdue]);
+  }
+  if (t.action) {
+    const a = t.action;
+    await tx.execute(
+      `insert into action_log (id, workflow_id, seq, task_id, step, actor_id, action, comment, data, at) values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?) on conflict do nothing`,
+      [`${t.workflowId}:${t.seq}`, t.workflowId, t.seq, a.taskId, a.step, a.actorId, a.action, a.comment ?? null, JSON.stringify(a.data ?? null), t.at],
+    );
+    await appendAudit(tx, {
+      sourceKey: `${t.workflowId}:${t.seq}`,
+      workflowId: t.workflowId,
+      kind: `action:${a.action}`,
+      actorId: a.actorId,
+      at: t.at,
+      payload: { step: a.step, taskId: a.taskId, comment: a.comment ?? null, data: a.data ?? null },
+    });
+  }
+  for (const c of t.closed) {
+    // A close may arrive before its open (writes in another order): the row is inserted already done.
+    await tx.execute(
+      `insert into task (id, workflow_id, procedure_type, step, seq, round, assignee_ids, status, opened_at, due_at, completed_at, completed_by, action)
+       values (?, ?, ?, ?, ?, ?, ?::text[], 'done', ?, ?, ?, ?, ?)
+       on conflict (id) do update set status = 'done', completed_at = excluded.completed_at, completed_by = excluded.completed_by, action = excluded.action
+       where task.status = 'pending'`,
+      [c.task.taskId, t.workflowId, p.type, c.task.step, c.task.seq, c.task.round, c.task.assigneeIds, c.task.openedAt, c.task.dueAt, c.at, c.by, c.action],
+    );
+    if (!c.byAction) {
+      await appendAudit(tx, {
+        sourceKey: `task-closed:${c.task.taskId}`,
+        workflowId: t.workflowId,
+        kind: 'task:closed',
+        actorId: c.by,
+        at: c.at,
+        payload: { taskId: c.task.taskId, action: c.action },
+      });
+    }
+  }
+  for (const o of t.opened) {
+    await tx.execute(
+      `insert into task (id, workflow_id, procedure_type, step, seq, round, assignee_ids, status, opened_at, due_at)
+       values (?, ?, ?, ?, ?, ?, ?::text[], 'pending', ?, ?) on conflict (id) do nothing`,
+      [o.taskId, t.workflowId, p.type, o.step, o.seq, o.round, o.assigneeIds, o.openedAt, o.dueAt],
+    );
+    await appendAudit(tx, {
+      sourceKey: `task-opened:${o.taskId}`,
+      workflowId: t.workflowId,
+      kind: 'task:opened',
+      actorId: SYSTEM,
+      at: o.openedAt,
+      payload: { taskId: o.taskId, step: o.step, round: o.round, assigneeIds: o.assigneeIds, dueAt: o.dueAt },
+    });
+  }
+  for (const [i, n] of t.notifications.entries()) {
+    const supervisors = n.supervisors
+      ? (await tx.execute<{ id: string }[]>(`select id from app_user where roles @> array['supervisor']::text[] order by id`)).map((r) => r.id)
+      : [];
+    for (const userId of new Set([...n.userIds, ...supervisors])) {
+      await tx.execute(
+        `insert into notification (id, user_id, workflow_id, kind, message, created_at) values (?, ?, ?, ?, ?, ?) on conflict do nothing`,
+        [`${t.workflowId}:${t.seq}${i > 0 ? `.${i}` : ''}:${userId}`, userId, t.workflowId, n.kind, n.message, t.at],
+      );
+    }
+  }
+  for (const e of t.audit) {
+    await appendAudit(tx, { sourceKey: e.key, workflowId: t.workflowId, kind: e.kind, actorId: e.actorId, at: t.at, payload: e.payload });
+  }
+  return true;
+}
+
+/** Applies transitions in seq order per procedure, all in one database transaction. Returns how many were new. */
+export async function applyTransitions(em: EntityManager, transitions: readonly Transition[]): Promise<number> {
+  if (transitions.length === 0) return 0;
+  const sorted = [...transitions].sort((a, b) => (a.workflowId === b.workflowId ? a.seq - b.seq : a.workflowId < b.workflowId ? -1 : 1));
+  return em.transactional(async (tx) => {
+    let n = 0;
+    for (const t of sorted) if (await applyOne(tx, t)) n += 1;
+    return n;
+  });
+}

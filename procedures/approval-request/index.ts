@@ -1,0 +1,40 @@
+/** 通用审批: the generic approval request's descriptor. */
+import path from 'node:path';
+import { membersOf, resolveAssignees } from '../../api/assignees';
+import { BadRequest, Unprocessable } from '../../api/errors';
+import { defineProcedure } from '../descriptor';
+import { unitsOf } from '../kernel/rules';
+import { APPROVAL_REQUEST, APPROVAL_REQUEST_STATUSES, approvalRequestWorkflowId, type ApprovalRequestInput } from './messages';
+import { approvalInputProblem } from './rules';
+import { StartApprovalRequestBody } from './schemas';
+
+export const approvalRequestProcedure = defineProcedure({
+  type: APPROVAL_REQUEST,
+  label: '通用审批',
+  statuses: APPROVAL_REQUEST_STATUSES,
+  capabilities: { withdraw: true, urge: true, copy: true, closeVote: true, overdue: false },
+  refusals: {},
+  start: {
+    summary: 'Start a generic approval request (通用审批) routed through the steps it lists',
+    description:
+      'Each step is sequential (依次), all (会签), any (或签) or vote (票决, with candidates and a vote rule). ' +
+      'Every step but the first may return to an earlier one. The workflow id is approval-<requestId>. ' +
+      'The answer lists the first tasks, already in the inbox.',
+    body: StartApprovalRequestBody,
+    plan: async ({ em, user, body }) => {
+      // Shape first (a 400 names the field), then master data and the vote rules (422).
+      const shape = approvalInputProblem(body.steps);
+      if (shape) throw new BadRequest('validation_error', `${shape.field}: ${shape.message}`, { issues: [shape] });
+      const assignees = await resolveAssignees(
+        em,
+        body.steps.map((s, i) => ({ rule: s.assignees, field: `steps[${i}].assignees` })),
+      );
+      const rules = approvalInputProblem(body.steps, (i) => membersOf(assignees, body.steps[i]?.assignees ?? { kind: 'user', userId: '' }));
+      if (rules) throw new Unprocessable('invalid_vote_rule', `${rules.field}: ${rules.message}`, { field: rules.field });
+      const input: ApprovalRequestInput = { requestId: body.requestId, title: body.title, initiatorId: user.id, steps: body.steps, assignees };
+      return { workflowId: approvalRequestWorkflowId(body.requestId), input, units: unitsOf(body.steps.map((s) => s.assignees)), stage: body.steps[0]?.key ?? '' };
+    },
+  },
+  historiesDir: path.join(__dirname, 'histories'),
+  histories: [{ file: 'approval-request-vote.json', endsAt: 'completed' }],
+});

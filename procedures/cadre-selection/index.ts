@@ -1,0 +1,110 @@
+/** 干部选拔任用 (先定原则、再商人头): the cadre selection's descriptor and its stage route. */
+import path from 'node:path';
+import { z } from 'zod';
+import { membersOf, resolveAssignees } from '../../api/assignees';
+import { NotFound, Unprocessable } from '../../api/errors';
+import { sendUpdate } from '../../api/temporal';
+import { PersonSchema, UnitSchema } from '../../platform/entities';
+import { WorkflowIdParam } from '../../api/schemas';
+import { defineProcedure } from '../descriptor';
+import { stateQuery } from '../kernel/messages';
+import { completeVoteRule } from '../kernel/vote';
+import { createSelectionActivities } from './activities';
+import { CADRE_SELECTION, cadreSelectionWorkflowId, SELECTION_STATUSES, SelectionRefusal, selectionUpdate, type CadreSelectionInput, type SelectionCommand } from './messages';
+import { SelectionCommandBody, StartSelectionBody } from './schemas';
+
+/** The people a command names, which must exist in master data. */
+function peopleNamed(c: SelectionCommand): { ids: string[]; field: string } {
+  switch (c.action) {
+    case 'recordNomination':
+      return { ids: [...(c.meeting?.votes ?? []).map((v) => v.personId), ...(c.talks ?? []).map((t) => t.personId)], field: 'meeting.votes / talks' };
+    case 'setShortlist':
+      return { ids: c.personIds, field: 'personIds' };
+    default:
+      return { ids: [], field: '' };
+  }
+}
+
+export const cadreSelectionProcedure = defineProcedure({
+  type: CADRE_SELECTION,
+  label: '干部选拔任用',
+  statuses: SELECTION_STATUSES,
+  capabilities: { withdraw: false, urge: true, copy: true, closeVote: true, overdue: false },
+  refusals: {
+    [SelectionRefusal.wrongStage]: 409,
+    [SelectionRefusal.principlesNotFrozen]: 409,
+    [SelectionRefusal.nominationQuorumNotMet]: 422,
+    [SelectionRefusal.candidateNotEligible]: 422,
+    [SelectionRefusal.shortlistNotCompetitive]: 422,
+    [SelectionRefusal.recommendationExpired]: 422,
+    [SelectionRefusal.inspectionIncomplete]: 422,
+    [SelectionRefusal.postponeTooLong]: 422,
+  },
+  start: {
+    summary: 'Start a cadre selection (干部选拔任用) with its principles (先定原则)',
+    description:
+      'The principles go to the leaders’ meeting first; no candidate name can enter until they are approved and frozen. ' +
+      'The workflow id is selection-<selectionId>.',
+    body: StartSelectionBody,
+    plan: async ({ em, user, body }) => {
+      if (!(await em.findOne(UnitSchema, { id: body.principles.post.unitId }))) {
+        throw new Unprocessable('unknown_unit', 'principles.post.unitId: the unit does not exist', { field: 'principles.post.unitId' });
+      }
+      const assignees = await resolveAssignees(em, [
+        { rule: body.principlesApprovers, field: 'principlesApprovers' },
+        { rule: body.committee, field: 'committee' },
+      ]);
+      // The principal is a member of the committee: the same check the vote step relies on.
+      const { problem } = completeVoteRule(body.principalId ? { principalId: body.principalId } : undefined, membersOf(assignees, body.committee));
+      if (problem) throw new Unprocessable('invalid_vote_rule', `principalId: ${problem.message}`, { field: 'principalId' });
+      const input: CadreSelectionInput = {
+        selectionId: body.selectionId,
+        title: body.title,
+        initiatorId: user.id,
+        principles: body.principles,
+        principlesApprovers: body.principlesApprovers,
+        committee: body.committee,
+        ...(body.principalId ? { principalId: body.principalId } : {}),
+        assignees,
+      };
+      return { workflowId: cadreSelectionWorkflowId(body.selectionId), input, units: [body.principles.post.unitId], stage: 'principles' };
+    },
+  },
+  activities: createSelectionActivities,
+  routes: ({ route, deps }) => {
+    route({
+      method: 'post',
+      path: '/procedures/:workflowId/selection',
+      tag: 'cadre selection',
+      summary: 'Act on a cadre selection’s stage: nomination, shortlist, inspection, objections, assessment',
+      description:
+        'Each action belongs to one stage and is checked against the regulation’s rules by the workflow’s Update ' +
+        'validator: 2/3 present at a meeting recommendation, 差额, an inspection group of 2+, 凡提四必, the 廉洁 signatures, ' +
+        'a postponement of at most 3 months. A refused action leaves no trace. The principles are approved and the votes ' +
+        'cast as tasks (POST /tasks/:taskId/actions); the vote is closed with POST /procedures/:workflowId/actions {"action":"closeVote"}.',
+      idempotent: true,
+      params: WorkflowIdParam,
+      body: SelectionCommandBody,
+      response: {
+        status: 200,
+        schema: z.object({ seq: z.number(), action: z.string(), stage: z.string(), status: z.string(), state: z.unknown() }).openapi('SelectionActResult'),
+        description: 'The action was taken; state is the selection’s live state after it',
+      },
+      errors: [403, 404, 409, 422, 503],
+      handler: async ({ em, user, params, body, idempotencyKey }) => {
+        if (!params.workflowId.startsWith(cadreSelectionWorkflowId(''))) throw new NotFound('procedure_not_found', 'no such cadre selection');
+        const named = peopleNamed(body);
+        if (named.ids.length) {
+          const found = new Set((await em.find(PersonSchema, { id: { $in: named.ids } })).map((p) => p.id));
+          if (named.ids.some((i) => !found.has(i))) throw new Unprocessable('unknown_person', `${named.field}: a person is not in master data`, { field: named.field });
+        }
+        const ack = (await sendUpdate(deps, em, params.workflowId, selectionUpdate, { ...body, actorId: user.id, actorRoles: user.roles }, `${user.id}:${idempotencyKey}`)) as unknown as { seq: number; action: string; stage: string; status: string };
+        // The state comes from a query, not the Update's result, which history keeps for every action.
+        const state = await deps.client.withDeadline(Date.now() + 15_000, () => deps.client.workflow.getHandle(params.workflowId).query(stateQuery));
+        return { status: 200, body: { seq: ack.seq, action: ack.action, stage: ack.stage, status: ack.status, state } };
+      },
+    });
+  },
+  historiesDir: path.join(__dirname, 'histories'),
+  histories: [{ file: 'cadre-selection.json', endsAt: { stage: 'probation' } }],
+});

@@ -1,0 +1,202 @@
+/** Messages and payloads of cadre selection (干部选拔任用, 先定原则、再商人头; DOMAIN.md §1). Deterministic: bundled. */
+import { defineUpdate } from '@temporalio/workflow';
+import type { ActionRecord, ActResult, AssigneeRule, ResolvedAssignees, Role, TaskView } from '../kernel/messages';
+
+export const CADRE_SELECTION = 'cadreSelection' as const;
+
+export const SelectionRefusal = {
+  /** A selection action that does not belong to the current stage. */
+  wrongStage: 'wrong_stage',
+  /** 先定原则、再商人头: no name before the principles are approved and frozen. */
+  principlesNotFrozen: 'principles_not_frozen',
+  /** A meeting recommendation with fewer than 2/3 of the determined participants present. */
+  nominationQuorumNotMet: 'nomination_quorum_not_met',
+  /** A candidate who fails the frozen principles' qualification predicates, or was removed. */
+  candidateNotEligible: 'candidate_not_eligible',
+  /** 差额: more candidates than positions, unless opinions are concentrated on an individual promotion. */
+  shortlistNotCompetitive: 'shortlist_not_competitive',
+  /** A recommendation is valid for one year. */
+  recommendationExpired: 'recommendation_expired',
+  /** Inspection rules: group of 2+, notice before it starts, talks, field visit, 凡提四必, 廉洁 signatures. */
+  inspectionIncomplete: 'inspection_incomplete',
+  /** A postponement after an objection is for at most 3 months. */
+  postponeTooLong: 'postpone_too_long',
+} as const;
+export type SelectionRefusalCode = (typeof SelectionRefusal)[keyof typeof SelectionRefusal];
+
+export const SELECTION_STATUSES = ['open', 'closed'] as const;
+
+
+export const SELECTION_STAGES = ['principles', 'nomination', 'shortlist', 'inspection', 'decision', 'publicNotice', 'probation', 'closed'] as const;
+export type SelectionStage = (typeof SELECTION_STAGES)[number];
+
+export interface SelectionPost {
+  title: string;
+  unitId: string;
+  /** How many people the post takes. */
+  positions: number;
+  /** The grade of the post (a key of domain/grades.ts). */
+  targetGrade: string;
+  isPartyPost: boolean;
+  /** Party posts: years of Party standing required. */
+  minPartyYears?: number;
+}
+
+/** 原则: fixed and frozen before any name is discussed. */
+export interface Principles {
+  post: SelectionPost;
+  /** Per-post overrides of the qualification rules (domain/qualifications.ts), by rule name. */
+  qualificationOverrides?: Record<string, unknown>;
+  candidateScope: string;
+  /** 民主推荐 by talks (谈话调研推荐), a meeting (会议推荐), or both. */
+  method: 'talk' | 'meeting' | 'both';
+  timetable: string;
+  /** 换届: a general election, always 差额. */
+  generalElection?: boolean;
+}
+
+export interface FrozenPrinciples {
+  version: number;
+  /** sha256 of the canonical JSON of the principles, also in the audit chain. */
+  hash: string;
+  frozenAt: string;
+  principles: Principles;
+  /** Why a later version replaced the earlier one. */
+  reason?: string;
+}
+
+export interface CadreSelectionInput {
+  selectionId: string;
+  title: string;
+  initiatorId: string;
+  principles: Principles;
+  /** The leaders' meeting that approves the principles (all must approve). */
+  principlesApprovers: AssigneeRule;
+  /** The Party committee (党委/党组) whose members vote in the decision. */
+  committee: AssigneeRule;
+  /** The principal leader, who votes last. */
+  principalId?: string;
+  assignees: ResolvedAssignees;
+}
+
+/** One predicate of the qualification check, with the fact it used. */
+export interface PredicateResult {
+  predicate: string;
+  label: string;
+  passed: boolean;
+  applicable: boolean;
+  required: string;
+  actual: string;
+  fact: string;
+}
+
+export interface QualificationCheck {
+  personId: string;
+  principlesVersion: number;
+  eligible: boolean;
+  results: PredicateResult[];
+}
+
+export const FOUR_MUSTS = ['personnelFile', 'personalMatters', 'disciplineOpinion', 'complaints'] as const;
+/** 凡提四必: personnel file, personal-matters report, the discipline commission's opinion, complaints with concrete leads. */
+export type FourMust = (typeof FOUR_MUSTS)[number];
+
+export interface CandidateView {
+  personId: string;
+  nominatedAt: string;
+  meetingVotes: number;
+  talkMentions: number;
+  check: QualificationCheck | null;
+  shortlisted: boolean;
+  /** Removed from the procedure, with the reason recorded. */
+  removed: { reason: string; at: string } | null;
+  fourMusts: Partial<Record<FourMust, { result: 'clear' | 'negative'; note?: string; by: string; at: string }>>;
+  /** 廉洁自律 conclusion, signed by both the unit's Party secretary and its discipline secretary. */
+  integrity: { partySecretary?: string; disciplineSecretary?: string };
+  decision: 'passed' | 'rejected' | 'postponed' | null;
+  objections: Objection[];
+  outcome: 'appointed' | 'notAppointed' | 'postponed' | 'confirmed' | 'removedToFormerGrade' | null;
+}
+
+export interface Objection {
+  id: string;
+  text: string;
+  recordedBy: string;
+  at: string;
+  resolution: { outcome: 'appoint' | 'appointWithReminder' | 'doNotAppoint' | 'postpone'; note: string; postponeUntil?: string; by: string; at: string } | null;
+}
+
+export interface NoticePeriod {
+  startDate: string;
+  endDate: string;
+  /** The instant the notice period ends. */
+  endsAt: string;
+  workingDays: number;
+}
+
+/** Staff actions (经办人) on the selection's stages, one Update with a discriminated payload. */
+export type SelectionCommand =
+  | { action: 'revisePrinciples'; principles: Principles; reason: string }
+  | {
+      action: 'recordNomination';
+      date: string;
+      meeting?: { determined: number; present: number; votes: { personId: string; votes: number }[] };
+      talks?: { personId: string; mentions: number }[];
+    }
+  | { action: 'setShortlist'; personIds: string[]; concentratedOpinion?: string }
+  | {
+      action: 'recordInspection';
+      group: string[];
+      noticeDate: string;
+      startDate: string;
+      talks: number;
+      evaluations: { personId: string; excellent: number; competent: number; basicallyCompetent: number; incompetent: number }[];
+      fieldVisit: boolean;
+    }
+  | { action: 'recordCheck'; personId: string; check: FourMust; result: 'clear' | 'negative'; note?: string }
+  | { action: 'signIntegrity'; personId: string; as: 'partySecretary' | 'disciplineSecretary' }
+  | { action: 'completeInspection' }
+  | { action: 'recordObjection'; personId: string; text: string }
+  | { action: 'resolveObjection'; objectionId: string; outcome: 'appoint' | 'appointWithReminder' | 'doNotAppoint' | 'postpone'; note: string; postponeUntil?: string }
+  | { action: 'assess'; personId: string; result: 'fit' | 'unfit'; note?: string };
+
+export type SelectionActInput = SelectionCommand & { actorId: string; actorRoles: Role[] };
+
+export interface SelectionState {
+  type: 'cadreSelection';
+  workflowId: string;
+  selectionId: string;
+  title: string;
+  initiatorId: string;
+  stage: SelectionStage;
+  status: 'open' | 'closed';
+  principles: Principles;
+  frozen: FrozenPrinciples[];
+  nomination: { date: string; meeting: { determined: number; present: number } | null; talks: number } | null;
+  inspection: { group: string[]; noticeDate: string; startDate: string; talks: number; fieldVisit: boolean; completedAt: string | null } | null;
+  candidates: CandidateView[];
+  decisionTally: unknown;
+  notice: NoticePeriod | null;
+  probationEndsAt: string | null;
+  currentTask: TaskView | null;
+  openTasks: TaskView[];
+  actions: ActionRecord[];
+}
+
+export interface SelectionResult {
+  appointed: string[];
+  confirmed: string[];
+  removedToFormerGrade: string[];
+  notAppointed: string[];
+  postponed: string[];
+  principlesVersions: number;
+}
+
+
+/** What a selection action answers: the kernel's answer and the action's seq. */
+export type SelectionAck = ActResult & { seq: number };
+
+/** Staff actions on a cadre selection's stages. */
+export const selectionUpdate = defineUpdate<SelectionAck, [SelectionActInput]>('selection');
+
+export const cadreSelectionWorkflowId = (selectionId: string): string => `selection-${selectionId}`;

@@ -1,0 +1,192 @@
+/**
+ * Rules of cadre selection (干部选拔任用, DOMAIN.md §1) that are numbers, kept as data with the
+ * regulation's defaults. Pure: imported by the workflow.
+ */
+import { addMonths } from '../../domain/dates';
+import { KernelRefusal } from '../kernel/messages';
+import { DEFAULT_VOTE_RULE, meetsQuorum, type Ratio } from '../kernel/vote';
+import { overridesProblem } from './overrides';
+import { FOUR_MUSTS, SelectionRefusal, type CandidateView, type FrozenPrinciples, type SelectionActInput, type SelectionStage, type SelectionState } from './messages';
+
+export interface SelectionRules {
+  /** A meeting recommendation needs this share of the determined participants present. */
+  nominationQuorum: Ratio;
+  /** A recommendation is valid this long, for its post only. */
+  recommendationValidMonths: number;
+  minInspectionGroup: number;
+  /** 任前公示 lasts at least this many working days. */
+  noticeWorkingDays: number;
+  /** A postponement after an objection that cannot be verified yet. */
+  maxPostponeMonths: number;
+  probationMonths: number;
+}
+
+export const DEFAULT_SELECTION_RULES: SelectionRules = {
+  nominationQuorum: { num: 2, den: 3 },
+  recommendationValidMonths: 12,
+  minInspectionGroup: 2,
+  noticeWorkingDays: 5,
+  maxPostponeMonths: 3,
+  probationMonths: 12,
+};
+
+export interface CommandProblem {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export interface CommandContext {
+  state: Pick<SelectionState, 'status' | 'stage' | 'candidates' | 'nomination' | 'inspection' | 'probationEndsAt'>;
+  frozen: FrozenPrinciples | undefined;
+  initiatorId: string;
+  /** The China date today, and the instant now (ms). */
+  today: string;
+  now: number;
+  rules: SelectionRules;
+}
+
+/**
+ * Why a staff action on a selection is refused now, or null: every rule of the stages, as one pure
+ * function. The workflow's Update validator throws what this returns; the unit tests call it directly.
+ */
+export function commandProblem(ctx: CommandContext, a: SelectionActInput): CommandProblem | null {
+  const { state, rules, today } = ctx;
+  const frozen = ctx.frozen;
+  const p = (code: string, message: string, details?: Record<string, unknown>): CommandProblem => ({ code, message, ...(details ? { details } : {}) });
+  if (state.status !== 'open') return p(SelectionRefusal.wrongStage, 'the selection is closed');
+  if (a.actorId !== ctx.initiatorId && !a.actorRoles.includes('staff')) return p(KernelRefusal.notAllowed, 'only the initiator or staff (role staff) act on the stages');
+  const stageIs = (...stages: SelectionStage[]): CommandProblem | null =>
+    stages.includes(state.stage) ? null : p(SelectionRefusal.wrongStage, `${a.action} belongs to the ${stages.join(' or ')} stage; the selection is at ${state.stage}`);
+  const candidate = (personId: string): CandidateView | undefined => state.candidates.find((c) => c.personId === personId);
+  const active = (): CandidateView[] => state.candidates.filter((c) => c.shortlisted && !c.removed);
+  const notNominated = p(KernelRefusal.invalidInput, 'personId was not nominated', { field: 'personId' });
+  switch (a.action) {
+    case 'revisePrinciples':
+      if (!frozen) return p(SelectionRefusal.wrongStage, 'the principles are not frozen yet; they are still being approved');
+      {
+        const bad = a.principles.qualificationOverrides && overridesProblem(a.principles.qualificationOverrides);
+        if (bad) return p(KernelRefusal.invalidInput, `principles.qualificationOverrides.${bad.key}: ${bad.message}`, { field: `principles.qualificationOverrides.${bad.key}` });
+      }
+      return stageIs('nomination', 'shortlist', 'inspection') ?? (a.reason.trim() ? null : p(KernelRefusal.invalidInput, 'changing frozen principles needs a reason', { field: 'reason' }));
+    case 'recordNomination': {
+      if (state.stage === 'principles') return p(SelectionRefusal.principlesNotFrozen, '先定原则、再商人头: no candidate name can be entered before the principles are approved and frozen');
+      const wrong = stageIs('nomination');
+      if (wrong) return wrong;
+      const method = frozen?.principles.method;
+      if ((method === 'meeting' || method === 'both') && !a.meeting) return p(KernelRefusal.invalidInput, `the principles call for a meeting recommendation (${method})`, { field: 'meeting' });
+      if ((method === 'talk' || method === 'both') && !a.talks?.length) return p(KernelRefusal.invalidInput, `the principles call for talk recommendations (${method})`, { field: 'talks' });
+      if (a.meeting) {
+        const { determined, present } = a.meeting;
+        if (present > determined) return p(KernelRefusal.invalidInput, 'more present than determined participants', { field: 'meeting.present' });
+        if (!meetsQuorum({ ...DEFAULT_VOTE_RULE, quorum: rules.nominationQuorum }, determined, present)) {
+          return p(
+            SelectionRefusal.nominationQuorumNotMet,
+            `the meeting recommendation needs at least ${rules.nominationQuorum.num}/${rules.nominationQuorum.den} of the ${determined} determined participants present; ${present} were`,
+            { field: 'meeting.present' },
+          );
+        }
+      }
+      if (a.date > today) return p(KernelRefusal.invalidInput, 'the recommendation cannot be dated in the future', { field: 'date' });
+      return null;
+    }
+    case 'setShortlist': {
+      const wrong = stageIs('shortlist');
+      if (wrong) return wrong;
+      for (const id of a.personIds) {
+        const c = candidate(id);
+        if (!c) return notNominated;
+        if (!c.check?.eligible) {
+          const failed = c.check?.results.filter((r) => r.applicable && !r.passed).map((r) => r.predicate) ?? [];
+          return p(SelectionRefusal.candidateNotEligible, `${id} does not meet the frozen principles (v${frozen?.version}): ${failed.join(', ')}`, { personId: id, failed });
+        }
+      }
+      if (state.nomination && addMonths(state.nomination.date, rules.recommendationValidMonths) < today) {
+        return p(SelectionRefusal.recommendationExpired, `the recommendation of ${state.nomination.date} is older than ${rules.recommendationValidMonths} months`);
+      }
+      const positions = frozen?.principles.post.positions ?? 1;
+      const competitive = a.personIds.length > positions;
+      const concentrated = !!a.concentratedOpinion?.trim() && positions === 1 && !frozen?.principles.generalElection;
+      if (!competitive && !concentrated) {
+        return p(
+          SelectionRefusal.shortlistNotCompetitive,
+          `差额: ${a.personIds.length} candidate(s) for ${positions} position(s); more candidates than positions are needed, unless the department records that opinions are concentrated on an individual promotion (not in a general election)`,
+          { field: 'personIds' },
+        );
+      }
+      return null;
+    }
+    case 'recordInspection': {
+      const wrong = stageIs('inspection');
+      if (wrong) return wrong;
+      if (new Set(a.group).size < rules.minInspectionGroup) return p(SelectionRefusal.inspectionIncomplete, `an inspection group needs at least ${rules.minInspectionGroup} people`, { field: 'group' });
+      if (a.noticeDate >= a.startDate) return p(SelectionRefusal.inspectionIncomplete, 'the notice must come before the inspection starts', { field: 'noticeDate' });
+      if (a.talks < 1) return p(SelectionRefusal.inspectionIncomplete, 'the inspection needs individual talks', { field: 'talks' });
+      if (!a.fieldVisit) return p(SelectionRefusal.inspectionIncomplete, 'the inspection needs a field visit', { field: 'fieldVisit' });
+      for (const c of active()) {
+        if (!a.evaluations.some((e) => e.personId === c.personId)) {
+          return p(SelectionRefusal.inspectionIncomplete, `the democratic evaluation (民主测评) of ${c.personId} is missing`, { field: 'evaluations' });
+        }
+      }
+      return null;
+    }
+    case 'recordCheck':
+    case 'signIntegrity': {
+      const wrong = stageIs('inspection');
+      if (wrong) return wrong;
+      const c = candidate(a.personId);
+      if (!c) return notNominated;
+      if (!c.shortlisted || c.removed) return p(SelectionRefusal.candidateNotEligible, `${a.personId} is not an inspection candidate`, { field: 'personId' });
+      if (a.action === 'signIntegrity' && c.integrity[a.as]) return p(KernelRefusal.invalidInput, `the ${a.as} has already signed for ${a.personId}`, { field: 'as' });
+      if (a.action === 'recordCheck' && a.result === 'negative' && !a.note?.trim()) return p(KernelRefusal.invalidInput, 'a negative finding needs the reason recorded', { field: 'note' });
+      return null;
+    }
+    case 'completeInspection': {
+      const wrong = stageIs('inspection');
+      if (wrong) return wrong;
+      if (!state.inspection) return p(SelectionRefusal.inspectionIncomplete, 'record the inspection (group, notice, talks, evaluation, field visit) first');
+      if (active().length === 0) return p(SelectionRefusal.inspectionIncomplete, 'no candidate remains');
+      for (const c of active()) {
+        const missing = FOUR_MUSTS.filter((m) => c.fourMusts[m]?.result !== 'clear');
+        if (missing.length) return p(SelectionRefusal.inspectionIncomplete, `凡提四必 for ${c.personId}: ${missing.join(', ')} not recorded clear`, { personId: c.personId, missing });
+        if (!c.integrity.partySecretary || !c.integrity.disciplineSecretary) {
+          return p(SelectionRefusal.inspectionIncomplete, `the 廉洁自律 conclusion for ${c.personId} needs both the Party secretary's and the discipline secretary's signatures`, { personId: c.personId });
+        }
+      }
+      return null;
+    }
+    case 'recordObjection': {
+      const wrong = stageIs('publicNotice');
+      if (wrong) return wrong;
+      const c = candidate(a.personId);
+      if (!c) return notNominated;
+      if (c.decision !== 'passed') return p(KernelRefusal.invalidInput, `${a.personId} is not on public notice`, { field: 'personId' });
+      return null;
+    }
+    case 'resolveObjection': {
+      const wrong = stageIs('publicNotice');
+      if (wrong) return wrong;
+      const o = state.candidates.flatMap((c) => c.objections).find((x) => x.id === a.objectionId);
+      if (!o) return p(KernelRefusal.invalidInput, 'objectionId does not exist', { field: 'objectionId' });
+      if (o.resolution) return p(KernelRefusal.invalidInput, `objection ${o.id} is already resolved`, { field: 'objectionId' });
+      if (a.outcome === 'postpone') {
+        const latest = addMonths(today, rules.maxPostponeMonths);
+        if (a.postponeUntil && a.postponeUntil <= today) return p(KernelRefusal.invalidInput, `a postponement runs until a future date, after ${today}`, { field: 'postponeUntil' });
+        if (!a.postponeUntil || a.postponeUntil > latest) {
+          return p(SelectionRefusal.postponeTooLong, `a postponement needs a date no later than ${latest} (${rules.maxPostponeMonths} months)`, { field: 'postponeUntil' });
+        }
+      }
+      return null;
+    }
+    case 'assess': {
+      const wrong = stageIs('probation');
+      if (wrong) return wrong;
+      if (!state.probationEndsAt || ctx.now < Date.parse(state.probationEndsAt)) return p(SelectionRefusal.wrongStage, `the probation ends at ${state.probationEndsAt ?? '?'}`);
+      const c = candidate(a.personId);
+      if (!c) return notNominated;
+      if (c.outcome !== 'appointed') return p(KernelRefusal.invalidInput, `${a.personId} is not on probation`, { field: 'personId' });
+      return null;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { AssigneeRuleInput, dateString, id, text } from '../../api/schemas';
+import { GRADES } from '../../domain/grades';
+import { QUALIFICATION_OVERRIDE_KEYS, overridesProblem } from './overrides';
+import { FOUR_MUSTS } from './messages';
+
+
+
+const personId = id.openapi({ description: 'A person in master data (干部编号)' });
+
+export const PrinciplesInput = z
+  .object({
+    post: z
+      .object({
+        title: text(200),
+        unitId: id,
+        positions: z.number().int().min(1).max(50),
+        targetGrade: z.enum(GRADES).openapi({ description: 'The grade of the post' }),
+        isPartyPost: z.boolean(),
+        minPartyYears: z.number().int().min(0).max(60).optional(),
+      })
+      .strict(),
+    qualificationOverrides: z
+      .record(z.string(), z.unknown())
+      .optional()
+      // The same check the workflow applies to a revision (overrides.ts).
+      .superRefine((o, ctx) => {
+        const problem = o && overridesProblem(o);
+        if (problem) ctx.addIssue({ code: 'custom', path: [problem.key], message: problem.message });
+      })
+      .openapi({ description: `Per-post overrides of the qualification rules, by rule name: ${QUALIFICATION_OVERRIDE_KEYS.join(', ')}` }),
+    candidateScope: text(2000),
+    method: z.enum(['talk', 'meeting', 'both']).openapi({ description: '民主推荐: 谈话调研推荐, 会议推荐, or both' }),
+    timetable: text(2000),
+    generalElection: z.boolean().optional().openapi({ description: '换届: always 差额' }),
+  })
+  .strict()
+  .openapi('Principles', { description: '原则: fixed and frozen before any name is discussed (先定原则、再商人头)' });
+
+export const StartSelectionBody = z
+  .object({
+    selectionId: id.openapi({ description: 'Business key; the workflow id is selection-<selectionId>', example: 'XB2026-12' }),
+    title: text(200),
+    principles: PrinciplesInput,
+    principlesApprovers: AssigneeRuleInput.openapi({ description: 'The leaders’ meeting that approves the principles (all must approve)' }),
+    committee: AssigneeRuleInput.openapi({ description: 'The Party committee whose members vote (讨论决定)' }),
+    principalId: id.optional().openapi({ description: 'The principal leader, a committee member, who votes last' }),
+  })
+  .strict()
+  .openapi('StartCadreSelection');
+
+const date = dateString;
+export const SelectionCommandBody = z
+  .discriminatedUnion('action', [
+    z.object({ action: z.literal('revisePrinciples'), principles: PrinciplesInput, reason: text(2000) }).strict(),
+    z
+      .object({
+        action: z.literal('recordNomination'),
+        date,
+        meeting: z
+          .object({
+            determined: z.number().int().min(1),
+            present: z.number().int().min(0),
+            votes: z.array(z.object({ personId, votes: z.number().int().min(0) }).strict()).max(200),
+          })
+          .strict()
+          .optional(),
+        talks: z.array(z.object({ personId, mentions: z.number().int().min(0) }).strict()).max(200).optional(),
+      })
+      .strict(),
+    z.object({ action: z.literal('setShortlist'), personIds: z.array(personId).min(1).max(50), concentratedOpinion: text(2000).optional() }).strict(),
+    z
+      .object({
+        action: z.literal('recordInspection'),
+        group: z.array(id).min(1).max(20),
+        noticeDate: date,
+        startDate: date,
+        talks: z.number().int().min(0),
+        evaluations: z
+          .array(
+            z
+              .object({
+                personId,
+                excellent: z.number().int().min(0),
+                competent: z.number().int().min(0),
+                basicallyCompetent: z.number().int().min(0),
+                incompetent: z.number().int().min(0),
+              })
+              .strict(),
+          )
+          .max(50),
+        fieldVisit: z.boolean(),
+      })
+      .strict(),
+    z
+      .object({
+        action: z.literal('recordCheck'),
+        personId,
+        check: z.enum(FOUR_MUSTS).openapi({ description: '凡提四必: personnelFile, personalMatters, disciplineOpinion, complaints' }),
+        result: z.enum(['clear', 'negative']),
+        note: z.string().trim().max(2000).optional(),
+      })
+      .strict(),
+    z.object({ action: z.literal('signIntegrity'), personId, as: z.enum(['partySecretary', 'disciplineSecretary']) }).strict(),
+    z.object({ action: z.literal('completeInspection') }).strict(),
+    z.object({ action: z.literal('recordObjection'), personId, text: text(4000) }).strict(),
+    z
+      .object({
+        action: z.literal('resolveObjection'),
+        objectionId: z.string().min(1).max(64),
+        outcome: z.enum(['appoint', 'appointWithReminder', 'doNotAppoint', 'postpone']),
+        note: text(2000),
+        postponeUntil: date.optional(),
+      })
+      .strict(),
+    z.object({ action: z.literal('assess'), personId, result: z.enum(['fit', 'unfit']), note: z.string().trim().max(2000).optional() }).strict(),
+  ])
+  .openapi('SelectionCommand');
+

@@ -1,0 +1,64 @@
+/**
+ * What a procedure module tells the rest of the engine. The API mounts its start route and its own
+ * routes, computes what the manage actions may do, and maps its refusals; the worker builds its
+ * activities; the replay test finds its histories. Every list the engine keeps about procedure types
+ * is derived from the registry of these (procedures/registry.ts).
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ZodType, z } from 'zod';
+import type { ActivityDeps } from '../activities/kernel';
+import type { AuthUser } from '../api/auth';
+import type { RouteContext } from '../api/routes/context';
+import type { ManageCapabilities } from './kernel/manage';
+
+/** What can be done to a procedure of the type besides acting on its tasks. */
+export interface Capabilities extends ManageCapabilities {
+  /** Its work falls overdue and climbs the ladder; supervisors list it. */
+  overdue: boolean;
+}
+export type Capability = keyof Capabilities;
+
+export interface StartPlan<I> {
+  workflowId: string;
+  input: I;
+  units: string[];
+  stage: string;
+  /** Child procedures the start will run (a feedback's items). */
+  items?: string[];
+}
+
+export interface StartSpec<B extends ZodType, I> {
+  summary: string;
+  description: string;
+  body: B;
+  /** Checks master data and the rules, resolves assignees, and maps the body to the workflow's input. */
+  plan: (ctx: { em: EntityManager; user: AuthUser; body: z.output<B> }) => Promise<StartPlan<I>>;
+}
+
+type ActivityFns = Record<string, (...args: never[]) => Promise<unknown>>;
+
+export interface ProcedureDescriptor<Status extends string = string, B extends ZodType = ZodType, I = unknown, A extends ActivityFns = ActivityFns> {
+  /** The workflow type, the projection's `type`, and the path segment of its start route. */
+  type: string;
+  /** The term users see (DOMAIN.md glossary). */
+  label: string;
+  statuses: readonly Status[];
+  capabilities: Capabilities;
+  /** HTTP status of each refusal code of its own (the kernel's are mapped once in api/errors.ts). */
+  refusals: Record<string, number>;
+  /** Started through the API; children of another procedure are not. */
+  start?: StartSpec<B, I>;
+  /** Routes of its own, e.g. the selection's stage commands. */
+  routes?: (ctx: RouteContext) => void;
+  activities?: (deps: ActivityDeps) => A;
+  /** Folder of its recorded histories, for the replay test. */
+  historiesDir: string;
+  /** Histories whose run reached this stage, or completed, when the recording ended; checked on replay. */
+  histories: { file: string; endsAt: 'completed' | { stage: string } }[];
+}
+
+/** Keeps a descriptor's literal types while checking it against the interface. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export function defineProcedure<S extends string, B extends ZodType, I, A extends ActivityFns = {}>(d: ProcedureDescriptor<S, B, I, A>): ProcedureDescriptor<S, B, I, A> {
+  return d;
+}

@@ -1,0 +1,144 @@
+/**
+ * Fan-out (同题共答, full-coverage batches): one child procedure per unit.
+ *
+ * - Children start in batches, with a bounded number started but not yet finished (the server refuses
+ *   more than 2,000 pending children per run).
+ * - Children are abandoned, not terminated, when the parent's run closes, and report their end by a
+ *   signal (reportToParent): one child's failure is recorded against that child and ends no sibling,
+ *   and the parent can continue-as-new while children run.
+ * - The parent continues-as-new before its history passes a bound (4,096 events by default), carrying
+ *   its progress, so a batch over thousands of units never grows one giant history.
+ */
+import {
+  continueAsNew,
+  getExternalWorkflowHandle,
+  ParentClosePolicy,
+  setHandler,
+  startChild,
+  workflowInfo,
+  condition,
+  ApplicationFailure,
+  type Workflow,
+} from '@temporalio/workflow';
+import type { SearchAttributePair } from '@temporalio/common';
+import { childDoneSignal, type ChildOutcome } from './messages';
+
+export interface FanOutProgress {
+  total: number;
+  /** Children started so far, in order: the next to start is `started`. */
+  started: number;
+  done: number;
+  failed: number;
+  /** Per child (by index), its outcome once reported. */
+  outcomes: (ChildOutcome | null)[];
+}
+
+export interface ChildSpec {
+  workflowId: string;
+  args: unknown[];
+  searchAttributes?: SearchAttributePair[];
+}
+
+export interface FanOutOptions {
+  workflowType: string;
+  children: (index: number) => ChildSpec;
+  total: number;
+  /** From the previous run, when continued as new. */
+  progress?: FanOutProgress;
+  /** Children started at once before waiting for their starts. */
+  batch?: number;
+  /** At most this many children started and not yet finished. */
+  maxPending?: number;
+  /** Continue-as-new once the history has this many events. */
+  maxHistoryEvents?: number;
+  /** The arguments the parent continues as new with, given its progress. */
+  continueWith: (progress: FanOutProgress) => unknown[];
+  onOutcome?: (index: number, outcome: ChildOutcome) => void;
+}
+
+export function newProgress(total: number): FanOutProgress {
+  return { total, started: 0, done: 0, failed: 0, outcomes: Array.from({ length: total }, () => null) };
+}
+
+/**
+ * Starts every child and waits until each has reported. Register before the workflow's first await
+ * (it installs the signal handler), and call `run()`; it may end the run with continue-as-new.
+ */
+export function createFanOut(o: FanOutOptions) {
+  const p = o.progress ?? newProgress(o.total);
+  const index = new Map<string, number>();
+  for (let i = 0; i < o.total; i++) index.set(o.children(i).workflowId, i);
+  setHandler(childDoneSignal, (outcome: ChildOutcome) => {
+    const i = index.get(outcome.workflowId);
+    if (i === undefined || p.outcomes[i]) return;
+    p.outcomes[i] = outcome;
+    p.done += 1;
+    if (!outcome.ok) p.failed += 1;
+    o.onOutcome?.(i, outcome);
+  });
+  const batch = o.batch ?? 100;
+  const maxPending = o.maxPending ?? 1000;
+  const maxEvents = o.maxHistoryEvents ?? 4096;
+  // Each child costs the parent about 3 events (initiated, started, its signal), a batch a workflow task more.
+  const roomFor = (n: number): boolean => workflowInfo().historyLength + n * 3 + 20 < maxEvents && !workflowInfo().continueAsNewSuggested;
+
+  async function run(): Promise<FanOutProgress> {
+    while (p.started < o.total) {
+      await condition(() => p.started - p.done < maxPending);
+      const n = Math.min(batch, o.total - p.started, maxPending - (p.started - p.done));
+      if (!roomFor(n)) await continueAsNew(...(o.continueWith(p) as []));
+      const from = p.started;
+      await Promise.all(
+        Array.from({ length: n }, async (_, k) => {
+          const c = o.children(from + k);
+          try {
+            await startChild(o.workflowType, {
+              workflowId: c.workflowId,
+              args: c.args,
+              parentClosePolicy: ParentClosePolicy.ABANDON,
+              ...(c.searchAttributes ? { typedSearchAttributes: c.searchAttributes } : {}),
+            });
+          } catch (err) {
+            // Already started by an earlier run of this parent: it reports to the current run.
+            if (!(err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError')) throw err;
+          }
+        }),
+      );
+      p.started = from + n;
+    }
+    // Waiting for signals still grows the history; continue as new when it gets long.
+    for (;;) {
+      const more = await condition(() => p.done >= o.total || !roomFor(0), '1 day');
+      if (p.done >= o.total) return p;
+      if (!roomFor(0) || !more) {
+        if (!roomFor(0)) await continueAsNew(...(o.continueWith(p) as []));
+      }
+    }
+  }
+
+  return { progress: p, run };
+}
+
+/**
+ * Wraps a child procedure's body: its end, success or failure, is reported to the parent by signal.
+ * A failure is reported by its type only, and still fails the child.
+ */
+export async function reportToParent<R>(body: () => Promise<R>): Promise<R> {
+  const parent = workflowInfo().parent;
+  const self = workflowInfo().workflowId;
+  const report = async (outcome: ChildOutcome): Promise<void> => {
+    if (!parent) return;
+    await getExternalWorkflowHandle(parent.workflowId).signal(childDoneSignal, outcome);
+  };
+  try {
+    const result = await body();
+    await report({ workflowId: self, ok: true, result });
+    return result;
+  } catch (err) {
+    const failure = err instanceof ApplicationFailure ? (err.type ?? 'failed') : 'failed';
+    await report({ workflowId: self, ok: false, failure });
+    throw err;
+  }
+}
+
+export type { Workflow };

@@ -1,0 +1,25 @@
+import { condition, setHandler } from '@temporalio/workflow';
+import { answer } from './act';
+import type { ApprovalFlow } from './approval';
+import { openedUpdate } from './messages';
+import type { Projector } from './projector';
+
+/**
+ * Registers the Update sent with the start (update-with-start): it answers once the procedure has
+ * opened its first tasks, with the start's transitions, so the API's 201 lists them and they are in
+ * the inbox when it answers. Call before the procedure's first await.
+ */
+export function registerOpened(ctx: {
+  flow: Pick<ApprovalFlow<string>, 'openTasks' | 'isRunning'>;
+  projector: Projector;
+  status: () => string;
+  stage: () => string;
+  /** When the start has settled; by default once a step runs or the procedure has ended. */
+  settled?: () => boolean;
+}): void {
+  const settled = ctx.settled ?? (() => ctx.flow.isRunning() || ctx.status() !== 'open');
+  setHandler(openedUpdate, async () => {
+    await condition(settled);
+    return answer(ctx, null, 'start', 0);
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * The procedure's side of the projection (ARCHITECTURE.md, convention 12): every change of state
+ * becomes a numbered Transition, produced synchronously. An Update answers with its transitions, and the
+ * API commits them in one PostgreSQL transaction before it answers; a background loop here hands the
+ * same transitions to the `project` activity, so they reach PostgreSQL even if the API never does.
+ * Writes are keyed by workflow id and seq, so whichever comes second changes nothing.
+ */
+import { condition, log } from '@temporalio/workflow';
+import { acts } from './activities';
+import type { AuditData, ClosedTask, NotificationData, ProcedureRowData, TaskView, Transition } from './messages';
+
+export interface ProjectorOptions {
+  procedure: ProcedureRowData;
+}
+
+export interface Emit {
+  action?: Transition['action'];
+  closed?: ClosedTask[];
+  opened?: TaskView[];
+  notifications?: NotificationData[];
+  audit?: AuditData[];
+  /** The seq, when it was allocated earlier (an action records itself before it applies). */
+  seq?: number;
+}
+
+/** Transitions an Update may still need to return; older ones have long been projected. */
+const KEEP = 256;
+/** How many transitions one projection activity carries. */
+const BATCH = 100;
+
+export function createProjector(opts: ProjectorOptions) {
+  let seq = 0;
+  const row: ProcedureRowData = { ...opts.procedure };
+  const recent: Transition[] = [];
+  const queue: Transition[] = [];
+  let stopped = false;
+  let failures = 0;
+
+  function emit(e: Emit = {}): Transition {
+    const t: Transition = {
+      workflowId: row.workflowId,
+      seq: e.seq ?? nextSeq(),
+      at: new Date().toISOString(),
+      procedure: { ...row, unitIds: [...row.unitIds] },
+      action: e.action ?? null,
+      closed: e.closed ?? [],
+      opened: e.opened ?? [],
+      notifications: e.notifications ?? [],
+      audit: e.audit ?? [],
+    };
+    recent.push(t);
+    if (recent.length > KEEP) recent.splice(0, recent.length - KEEP);
+    queue.push(t);
+    return t;
+  }
+
+  function nextSeq(): number {
+    seq += 1;
+    return seq;
+  }
+
+  /** Runs for the procedure's life: projects queued transitions in order, in batches. */
+  async function run(): Promise<void> {
+    for (;;) {
+      await condition(() => queue.length > 0 || stopped);
+      if (queue.length === 0) return;
+      const batch = queue.splice(0, BATCH);
+      try {
+        await acts.project(batch);
+      } catch (err) {
+        // A non-retryable failure (bad data) must not end the procedure: the state is in the workflow,
+        // and the reconciler can re-project it; the failure is in history and counted in the state.
+        failures += 1;
+        log.error('projection failed', { workflowId: row.workflowId, seqs: batch.map((t) => t.seq), error: String(err) });
+      }
+    }
+  }
+  const running = run();
+
+  return {
+    /** The row as it stands; change it, and the next transition carries it. */
+    row,
+    emit,
+    nextSeq,
+    /** Transitions from `fromSeq` on, for an Update to answer with. */
+    since: (fromSeq: number): Transition[] => recent.filter((t) => t.seq >= fromSeq),
+    failures: (): number => failures,
+    /** Waits until every transition so far is projected; the workflow's last step. */
+    async drain(): Promise<void> {
+      stopped = true;
+      await running;
+    },
+  };
+}
+
+export type Projector = ReturnType<typeof createProjector>;

@@ -1,0 +1,147 @@
+/**
+ * A rectification feedback (巡视整改): the inspection group's problems, each assigned to one or
+ * more units (同题共答). Every unit's item runs as its own child workflow (kernel fan-out), so one
+ * feedback never grows one giant history, and one item's failure ends no other. The feedback closes
+ * when every item has ended, with its summary.
+ */
+import { allHandlersFinished, condition, setHandler, workflowInfo } from '@temporalio/workflow';
+import { createFanOut, type ChildSpec } from '../kernel/fanout';
+import { openedUpdate, ruleKey, SearchAttr, stateQuery, type ResolvedAssignees } from '../kernel/messages';
+import { createProjector } from '../kernel/projector';
+import {
+  RECTIFICATION,
+  RECTIFICATION_ITEM,
+  rectificationItemWorkflowId,
+  type FeedbackItemView,
+  type ItemResult,
+  type RectificationInput,
+  type RectificationItemInput,
+  type RectificationSummary,
+} from './messages';
+import { summarize } from './rules';
+
+/** The assignees an item's steps name: its unit's staff and head, the lead department's head, the office. */
+function itemAssignees(all: ResolvedAssignees, input: RectificationInput, unitId: string, leadUnitId: string): ResolvedAssignees {
+  const keys = [
+    ruleKey({ kind: 'role', role: 'staff', unitId }),
+    ruleKey({ kind: 'role', role: 'reviewer', unitId: input.inspectionOfficeUnitId }),
+    ruleKey({ kind: 'unitHead', unitId }),
+    ruleKey({ kind: 'unitHead', unitId: leadUnitId }),
+    ruleKey({ kind: 'role', role: 'approver', unitId: input.inspectionOfficeUnitId }),
+  ];
+  return Object.fromEntries(keys.filter((key) => all[key]).map((key) => [key, all[key] as string[]]));
+}
+
+export async function rectification(input: RectificationInput): Promise<RectificationSummary> {
+  const info = workflowInfo();
+  const items = input.problems.flatMap((p) =>
+    p.assignments.map((a) => ({ p, a, workflowId: rectificationItemWorkflowId(input.feedbackId, p.no, a.unitId) })),
+  );
+  const child = (i: number): ChildSpec => {
+    const { p, a, workflowId } = items[i] as (typeof items)[number];
+    const args: RectificationItemInput = {
+      feedbackId: input.feedbackId,
+      feedbackTitle: input.title,
+      inspectionOfficeUnitId: input.inspectionOfficeUnitId,
+      initiatorId: input.initiatorId,
+      problem: { no: p.no, title: p.title, ...(p.description ? { description: p.description } : {}), difficulty: p.difficulty, leadUnitId: p.leadUnitId },
+      unitId: a.unitId,
+      dueDate: a.dueDate,
+      deadlines: a.deadlines,
+      assignees: itemAssignees(input.assignees, input, a.unitId, p.leadUnitId),
+    };
+    return {
+      workflowId,
+      args: [args],
+      searchAttributes: [
+        { key: SearchAttr.procedureType, value: RECTIFICATION_ITEM },
+        { key: SearchAttr.units, value: [a.unitId] },
+        { key: SearchAttr.stage, value: 'submit' },
+      ],
+    };
+  };
+
+  const projector = createProjector({
+    procedure: {
+      workflowId: info.workflowId,
+      type: RECTIFICATION,
+      parentWorkflowId: null,
+      title: input.title,
+      unitIds: [...new Set(items.map((i) => i.a.unitId))].sort(),
+      status: 'open',
+      stage: 'rectifying',
+      overdue: false,
+      dueAt: null,
+      startedBy: input.initiatorId,
+      startedAt: new Date(info.startTime).toISOString(),
+      closedAt: null,
+      result: null,
+      escalation: null,
+    },
+  });
+  let summary: RectificationSummary | null = null;
+  const fan = createFanOut({
+    workflowType: RECTIFICATION_ITEM,
+    children: child,
+    total: items.length,
+    ...(input.progress ? { progress: input.progress } : {}),
+    continueWith: (progress) => [{ ...input, progress }],
+  });
+  setHandler(stateQuery, () => ({
+    type: RECTIFICATION,
+    workflowId: info.workflowId,
+    feedbackId: input.feedbackId,
+    title: input.title,
+    status: summary ? 'closed' : 'open',
+    progress: { total: fan.progress.total, started: fan.progress.started, done: fan.progress.done, failed: fan.progress.failed },
+    items: items.map((it, i): FeedbackItemView => {
+      const o = fan.progress.outcomes[i];
+      return {
+        workflowId: it.workflowId,
+        problemNo: it.p.no,
+        unitId: it.a.unitId,
+        dueDate: it.a.dueDate,
+        result: o?.ok ? (o.result as ItemResult) : null,
+        failure: o && !o.ok ? (o.failure ?? 'failed') : null,
+      };
+    }),
+    summary,
+  }));
+
+  // The start's answer: the feedback itself has no tasks; its items open theirs as they start.
+  setHandler(openedUpdate, () => ({
+    taskId: null,
+    action: 'start',
+    status: summary ? 'closed' : 'open',
+    stage: summary ? 'closed' : 'rectifying',
+    nextTask: null,
+    openTasks: [],
+    transitions: projector.since(0),
+  }));
+
+  if (!input.progress) {
+    projector.emit({
+      seq: 0,
+      action: {
+        taskId: null,
+        step: null,
+        actorId: input.initiatorId,
+        action: 'start',
+        data: { feedbackId: input.feedbackId, inspectionGroup: input.inspectionGroup, feedbackDate: input.feedbackDate, items: items.length },
+      },
+    });
+  }
+
+  const progress = await fan.run();
+  const results = progress.outcomes.flatMap((o) => (o?.ok ? [o.result as ItemResult] : []));
+  summary = summarize(input.feedbackId, results, new Date().toISOString(), progress.failed);
+  Object.assign(projector.row, { status: 'closed', stage: 'closed', closedAt: summary.closedAt, result: summary });
+  projector.emit({
+    // After continue-as-new the projector counts from 1 again; the close has its own key.
+    seq: 1_000_000,
+    audit: [{ key: `closed:${info.workflowId}`, kind: 'procedure:closed', actorId: 'system', payload: { status: 'closed', stage: 'closed', result: summary } }],
+  });
+  await condition(allHandlersFinished);
+  await projector.drain();
+  return summary;
+}

@@ -1,0 +1,113 @@
+/** 巡视整改销号: the feedback and its unit items, two workflow types of one module. */
+import path from 'node:path';
+import { resolveAssignees, type NamedRule } from '../../api/assignees';
+import { Unprocessable } from '../../api/errors';
+import { assertCovered, CalendarNotCoveredError } from '../../domain/calendar';
+import { loadOverrides } from '../../platform/calendar-store';
+import { UnitSchema } from '../../platform/entities';
+import { defineProcedure } from '../descriptor';
+import { itemDeadlines } from './deadlines';
+import {
+  FEEDBACK_STATUSES,
+  ITEM_STATUSES,
+  RECTIFICATION,
+  RECTIFICATION_ITEM,
+  RectificationRefusal,
+  rectificationItemWorkflowId,
+  rectificationWorkflowId,
+  type Problem,
+  type RectificationInput,
+} from './messages';
+import { defaultDueDate, dueDateProblem } from './rules';
+import { StartRectificationBody } from './schemas';
+
+const histories = path.join(__dirname, 'histories');
+
+export const rectificationProcedure = defineProcedure({
+  type: RECTIFICATION,
+  label: '巡视整改',
+  statuses: FEEDBACK_STATUSES,
+  capabilities: { withdraw: false, urge: false, copy: false, closeVote: false, overdue: true },
+  refusals: {},
+  start: {
+    summary: 'Open a rectification case (巡视整改) from an inspection’s feedback',
+    description:
+      'Each problem is assigned to one or more units (同题共答); every unit’s item runs as its own child procedure. ' +
+      'A missing due date defaults from the difficulty grade.',
+    body: StartRectificationBody,
+    plan: async ({ em, user, body }) => {
+      // References to master data and the deadline rules: well-formed input that a rule refuses.
+      const unitIds = new Set([body.inspectionOfficeUnitId, ...body.problems.flatMap((p) => [p.leadUnitId, ...p.assignments.map((a) => a.unitId)])]);
+      const known = new Set((await em.find(UnitSchema, { id: { $in: [...unitIds] } }, { fields: ['id'] })).map((u) => u.id));
+      const unknown = (field: string) => new Unprocessable('unknown_unit', `${field}: the unit does not exist`, { field });
+      if (!known.has(body.inspectionOfficeUnitId)) throw unknown('inspectionOfficeUnitId');
+      // Years loaded through PUT /calendar/years/:year are covered too.
+      const calendar = await loadOverrides(em);
+      const rules: NamedRule[] = [
+        { rule: { kind: 'role', role: 'reviewer', unitId: body.inspectionOfficeUnitId }, field: 'inspectionOfficeUnitId' },
+        { rule: { kind: 'role', role: 'approver', unitId: body.inspectionOfficeUnitId }, field: 'inspectionOfficeUnitId' },
+      ];
+      const problems: Problem[] = body.problems.map((p, pi) => {
+        if (!known.has(p.leadUnitId)) throw unknown(`problems[${pi}].leadUnitId`);
+        rules.push({ rule: { kind: 'unitHead', unitId: p.leadUnitId }, field: `problems[${pi}].leadUnitId` });
+        return {
+          no: p.no,
+          title: p.title,
+          ...(p.description ? { description: p.description } : {}),
+          difficulty: p.difficulty,
+          leadUnitId: p.leadUnitId,
+          assignments: p.assignments.map((a, ai) => {
+            const field = `problems[${pi}].assignments[${ai}]`;
+            if (!known.has(a.unitId)) throw unknown(`${field}.unitId`);
+            rules.push({ rule: { kind: 'role', role: 'staff', unitId: a.unitId }, field: `${field}.unitId` });
+            rules.push({ rule: { kind: 'unitHead', unitId: a.unitId }, field: `${field}.unitId` });
+            const dueDate = a.dueDate ?? defaultDueDate(body.feedbackDate, p.difficulty);
+            const problem = dueDateProblem(body.feedbackDate, dueDate);
+            if (problem) throw new Unprocessable('invalid_due_date', `${field}.dueDate: ${problem}`, { field: `${field}.dueDate` });
+            try {
+              assertCovered(dueDate, calendar);
+              return { unitId: a.unitId, dueDate, deadlines: itemDeadlines(dueDate, calendar) };
+            } catch (err) {
+              if (err instanceof CalendarNotCoveredError) {
+                throw new Unprocessable('calendar_not_covered', `${field}.dueDate: ${err.message}`, { field: `${field}.dueDate`, year: err.year });
+              }
+              throw err;
+            }
+          }),
+        };
+      });
+      const input: RectificationInput = {
+        feedbackId: body.feedbackId,
+        title: body.title,
+        inspectionGroup: body.inspectionGroup,
+        feedbackDate: body.feedbackDate,
+        inspectionOfficeUnitId: body.inspectionOfficeUnitId,
+        initiatorId: user.id,
+        problems,
+        assignees: await resolveAssignees(em, rules),
+      };
+      return {
+        workflowId: rectificationWorkflowId(body.feedbackId),
+        input,
+        units: problems.flatMap((p) => p.assignments.map((a) => a.unitId)),
+        stage: 'rectifying',
+        items: problems.flatMap((p) => p.assignments.map((a) => rectificationItemWorkflowId(body.feedbackId, p.no, a.unitId))),
+      };
+    },
+  },
+  historiesDir: histories,
+  histories: [{ file: 'rectification-feedback.json', endsAt: 'completed' }],
+});
+
+export const rectificationItemProcedure = defineProcedure({
+  type: RECTIFICATION_ITEM,
+  label: '整改事项',
+  statuses: ITEM_STATUSES,
+  capabilities: { withdraw: true, urge: true, copy: true, closeVote: false, overdue: true },
+  refusals: { [RectificationRefusal.institutionalRuleRequired]: 422 },
+  historiesDir: histories,
+  histories: [
+    { file: 'rectification-item.json', endsAt: 'completed' },
+    { file: 'rectification-item-overdue.json', endsAt: { stage: 'review' } },
+  ],
+});

@@ -1,0 +1,166 @@
+/** Messages and payloads of rectification (巡视整改销号). Deterministic: bundled. */
+import type { Deadlines, EscalationStep } from '../kernel/deadline';
+import type { FanOutProgress } from '../kernel/fanout';
+import type { ActionRecord, ResolvedAssignees } from '../kernel/messages';
+
+export const RECTIFICATION = 'rectification' as const;
+export const RECTIFICATION_ITEM = 'rectificationItem' as const;
+
+export const RectificationRefusal = {
+  /** 销号 needs 建章立制 or a recorded reason why none is needed. */
+  institutionalRuleRequired: 'institutional_rule_required',
+} as const;
+
+/** Difficulty grades carry different default time limits (rules.ts). */
+export const DIFFICULTIES = ['immediate', 'normal', 'hard'] as const;
+export type Difficulty = (typeof DIFFICULTIES)[number];
+
+export interface Assignment {
+  unitId: string;
+  /** Calendar date YYYY-MM-DD (China time) by which the unit's item must be signed off. */
+  dueDate: string;
+  /** The instants of the deadline, from the working-day calendar at the start. */
+  deadlines: Deadlines;
+}
+
+export interface Problem {
+  /** The problem's number within the feedback, e.g. "1" or "2.3". */
+  no: string;
+  title: string;
+  description?: string;
+  difficulty: Difficulty;
+  /** The lead department (牵头部门) whose head signs the second link of the chain. */
+  leadUnitId: string;
+  /** 同题共答: one assignment per responsible unit. */
+  assignments: Assignment[];
+}
+
+export interface RectificationInput {
+  feedbackId: string;
+  title: string;
+  inspectionGroup: string;
+  /** Date the inspection group gave its feedback, YYYY-MM-DD. */
+  feedbackDate: string;
+  /** The inspection office (巡察办) that reviews evidence and signs last. */
+  inspectionOfficeUnitId: string;
+  initiatorId: string;
+  problems: Problem[];
+  assignees: ResolvedAssignees;
+  /** Carried over when the feedback continues as new. */
+  progress?: FanOutProgress;
+}
+
+export interface RectificationItemInput {
+  feedbackId: string;
+  feedbackTitle: string;
+  inspectionOfficeUnitId: string;
+  initiatorId: string;
+  problem: Omit<Problem, 'assignments'>;
+  unitId: string;
+  dueDate: string;
+  deadlines: Deadlines;
+  assignees: ResolvedAssignees;
+}
+
+/**
+ * Steps of one unit's item, in order: the unit submits measures and evidence, the inspection
+ * office reviews them, then the sign-off chain unit head → lead department → inspection office.
+ */
+export const ITEM_STEPS = ['submit', 'review', 'unitHead', 'leadDepartment', 'inspectionOffice'] as const;
+export type ItemStep = (typeof ITEM_STEPS)[number];
+
+export interface Evidence {
+  name: string;
+  /** Where the document lives: a file-store key, a URL or a document number. */
+  ref: string;
+}
+
+/** 建章立制: the rule adopted so the problem does not recur. */
+export interface InstitutionalRule {
+  title: string;
+  documentRef: string;
+}
+
+export interface SubmissionData {
+  measures: string;
+  evidence: Evidence[];
+  institutionalRule?: InstitutionalRule;
+  noRuleReason?: string;
+}
+
+export interface SignData {
+  institutionalRule?: InstitutionalRule;
+  noRuleReason?: string;
+}
+
+export const ITEM_STATUSES = ['open', 'signedOff', 'withdrawn'] as const;
+export type ItemStatus = (typeof ITEM_STATUSES)[number];
+export const FEEDBACK_STATUSES = ['open', 'closed'] as const;
+
+export interface ItemState {
+  type: typeof RECTIFICATION_ITEM;
+  feedbackId: string;
+  problem: Omit<Problem, 'assignments'>;
+  unitId: string;
+  dueDate: string;
+  deadlines: Deadlines;
+  status: string;
+  stage: string;
+  round: number;
+  reminded: boolean;
+  overdue: boolean;
+  /** Rungs of the overdue ladder reached so far (督办通知, 预警, 问责). */
+  escalations: EscalationStep[];
+  submission: SubmissionData | null;
+  institutionalRule: InstitutionalRule | null;
+  noRuleReason: string | null;
+  actions: ActionRecord[];
+  signedOffAt: string | null;
+}
+
+export interface ItemResult {
+  workflowId: string;
+  problemNo: string;
+  unitId: string;
+  status: 'signedOff' | 'withdrawn';
+  dueAt: string;
+  /** When it was signed off or withdrawn. */
+  closedAt: string;
+  onTime: boolean;
+  rounds: number;
+}
+
+export interface UnitSummary {
+  unitId: string;
+  items: number;
+  signedOff: number;
+  onTime: number;
+}
+
+export interface RectificationSummary {
+  feedbackId: string;
+  items: number;
+  signedOff: number;
+  withdrawn: number;
+  /** Items whose procedure failed (recorded against the item; the others ran on). */
+  failed: number;
+  onTime: number;
+  late: number;
+  /** onTime / signedOff, rounded to 4 decimals; 1 when nothing was signed off. */
+  onTimeRate: number;
+  perUnit: UnitSummary[];
+  closedAt: string;
+}
+
+export interface FeedbackItemView {
+  workflowId: string;
+  problemNo: string;
+  unitId: string;
+  dueDate: string;
+  result: ItemResult | null;
+  failure: string | null;
+}
+
+export const rectificationWorkflowId = (feedbackId: string): string => `rectification-${feedbackId}`;
+export const rectificationItemWorkflowId = (feedbackId: string, problemNo: string, unitId: string): string =>
+  `rectification-${feedbackId}-p${problemNo}-${unitId}`;

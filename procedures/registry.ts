@@ -1,0 +1,27 @@
+/**
+ * Every procedure type the engine runs: adding one is a folder under procedures/ and one line here.
+ * The API, the worker's activities, the error mapping and the replay test all loop over this list.
+ */
+import type { ActivityDeps } from '../activities/kernel';
+import { approvalRequestProcedure } from './approval-request';
+import { cadreSelectionProcedure } from './cadre-selection';
+import type { ProcedureDescriptor } from './descriptor';
+import { rectificationItemProcedure, rectificationProcedure } from './rectification';
+
+export const PROCEDURES = [rectificationProcedure, rectificationItemProcedure, approvalRequestProcedure, cadreSelectionProcedure] as const;
+
+export type ProcedureType = (typeof PROCEDURES)[number]['type'];
+export const PROCEDURE_TYPES = PROCEDURES.map((p) => p.type) as ProcedureType[];
+
+export function descriptorOf(type: string): ProcedureDescriptor | undefined {
+  return (PROCEDURES as readonly ProcedureDescriptor[]).find((p) => p.type === type);
+}
+
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+/** The activities every module contributes, as one type. */
+export type ProcedureActivities = UnionToIntersection<ReturnType<NonNullable<(typeof PROCEDURES)[number]['activities']>>>;
+
+/** Every module's activities, merged. */
+export function procedureActivities(deps: ActivityDeps): ProcedureActivities {
+  return Object.assign({}, ...PROCEDURES.map((p) => (p as ProcedureDescriptor).activities?.(deps) ?? {})) as ProcedureActivities;
+}
