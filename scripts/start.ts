@@ -57,8 +57,11 @@ async function main(): Promise<void> {
 
     let pg: RunningPostgres | null = null;
     if (!config.databaseUrl) {
-      log(`[start] embedded PostgreSQL on 127.0.0.1:${config.embeddedPostgresPort}, data in ${path.join(config.dataDir, 'postgres')}`);
-      pg = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'postgres'), port: config.embeddedPostgresPort });
+      const pgDir = path.join(config.dataDir, 'postgres');
+      log(`[start] embedded PostgreSQL on 127.0.0.1:${config.embeddedPostgresPort}, data in ${pgDir}`);
+      pg = await startEmbeddedPostgres({ dataDir: pgDir, port: config.embeddedPostgresPort });
+      // As root, a data directory the postgres user cannot enter is kept elsewhere (platform/postgres.ts).
+      if (pg.dataDir !== pgDir) log(`[start]   (the postgres user cannot enter ${pgDir}: the cluster is in ${pg.dataDir}, linked from there)`);
       cleanups.push(() => pg!.stop());
       await ensureDatabase(pg.adminUrl, 'tingjin');
     }

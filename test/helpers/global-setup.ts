@@ -2,6 +2,9 @@
  * Once per `npm test`: provides the Temporal CLI (building it on a fresh machine) and a real
  * PostgreSQL (embedded in a fresh temporary directory, unless DATABASE_URL is set). Each test file
  * then gets its own database and its own Temporal dev server.
+ *
+ * This is the `integration` project's global setup (jest.config.js), so Jest runs it only when a
+ * selected test file is outside test/unit: `npx jest test/unit` needs neither server.
  */
 import fs from 'node:fs';
 import os from 'node:os';

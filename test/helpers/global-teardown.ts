@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { RunningPostgres } from '../../platform/postgres';
 
 export default async function globalTeardown(): Promise<void> {
@@ -6,4 +7,9 @@ export default async function globalTeardown(): Promise<void> {
   if (!held) return;
   await held.pg.stop();
   fs.rmSync(held.dir, { recursive: true, force: true });
+  // As root with a private temp directory, the cluster was moved out of `dir` (platform/postgres.ts).
+  const moved = path.dirname(held.pg.dataDir);
+  if (!held.pg.dataDir.startsWith(held.dir + path.sep) && path.basename(moved).startsWith('tingjin-pgdata-')) {
+    fs.rmSync(moved, { recursive: true, force: true });
+  }
 }
