@@ -14,7 +14,7 @@ import {
 import type { UpdateDefinition } from '@temporalio/common';
 import { applyTransitions } from '../activities/projection';
 import { openedUpdate, SearchAttr, type ActResult } from '../procedures/kernel/messages';
-import { Conflict, fromTemporal, Unavailable } from './errors';
+import { Conflict, fromTemporal, NotFound, Unavailable } from './errors';
 import type { ApiDeps } from './routes/context';
 
 const UPDATE_DEADLINE_MS = 30_000;
@@ -47,7 +47,17 @@ export async function sendUpdate<Arg>(
   } catch (err) {
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw unavailable();
     const mapped = fromTemporal(err);
-    if (mapped?.status === 404) throw new Conflict('procedure_ended', 'the procedure has ended, or does not exist');
+    if (mapped?.status === 404) {
+      // Only on this error path is the procedure looked up: ended (409) or never existed (404).
+      const exists = await deps.client.workflow
+        .getHandle(workflowId)
+        .describe()
+        .then(
+          () => true,
+          () => false,
+        );
+      throw exists ? new Conflict('procedure_ended', 'the procedure has ended') : new NotFound('procedure_not_found', 'no such procedure');
+    }
     throw mapped ?? err;
   }
   const { transitions, ...answer } = result;

@@ -90,7 +90,7 @@ export function taskRoutes({ route, deps }: RouteContext): void {
         `${user.id}:${idempotencyKey}`,
       ).catch((err: unknown) => {
         // An unknown procedure is an unknown task.
-        if (err instanceof Error && 'code' in err && err.code === 'procedure_ended') throw new NotFound('task_not_found', 'no such task, or its procedure has ended');
+        if (err instanceof NotFound) throw new NotFound('task_not_found', 'no such task');
         throw err;
       });
       return { status: 200, body: result };

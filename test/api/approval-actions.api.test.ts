@@ -3,7 +3,7 @@
  * return to an earlier step, urge (催办), copy (抄送) and withdraw (撤回), with their refusals.
  */
 import { NotificationSchema } from '../../platform/entities';
-import { workflowIds } from '../../workflows/definitions';
+import { workflowIds } from '../helpers/ids';
 import { inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
 import { uniqueId } from '../helpers/env';
 
@@ -82,7 +82,7 @@ test('urge and copy notify people; withdraw works only before anyone acts', asyn
   expect(notSupervisor.body.code).toBe('not_allowed');
   const urged = await manage('dc-supervisor', wf, { action: 'urge', taskId: submit, comment: '请尽快提交' });
   expect(urged.status).toBe(200);
-  expect(urged.body).toEqual({ action: 'urge', status: 'open', notified: ['jyj-staff'] });
+  expect(urged.body).toMatchObject({ action: 'urge', status: 'open', notified: ['jyj-staff'] });
   const notes = await stack.h.call('GET', '/notifications', { token: await stack.h.login('jyj-staff') });
   expect(notes.body.filter((n: { workflowId: string; kind: string }) => n.workflowId === wf && n.kind === 'urge')).toHaveLength(1);
 

@@ -3,7 +3,7 @@
  * real PostgreSQL behind it: one request through a 会签 step and a 票决 step to its end, and the 4xx cases.
  */
 import { ActionLogSchema, IdempotencyRecordSchema } from '../../platform/entities';
-import { workflowIds } from '../../workflows/definitions';
+import { workflowIds } from '../helpers/ids';
 import { inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { addCommittee } from '../helpers/members';

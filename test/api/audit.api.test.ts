@@ -3,9 +3,10 @@
  * it: every action and state change is chained, verification holds, and an edit made directly in the
  * database is caught at the edited entry.
  */
-import { createActivities, type RecordActionInput } from '../../activities';
-import { AuditLogSchema, ActionLogSchema } from '../../platform/entities';
-import { workflowIds } from '../../workflows/definitions';
+import { createActivities } from '../../activities';
+import type { Transition } from '../../procedures/kernel/messages';
+import { AuditLogSchema, ActionLogSchema, ProcedureSchema, TaskSchema } from '../../platform/entities';
+import { workflowIds } from '../helpers/ids';
 import { inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
 import { uniqueId } from '../helpers/env';
 
@@ -119,51 +120,80 @@ test('every action and state change is chained; an entry edited in PostgreSQL br
 
 describe('appends are idempotent and serialised per procedure', () => {
   const acts = () => createActivities({ orm: stack.t.orm });
-  const action = (workflowId: string, seq: number, over: Partial<RecordActionInput> = {}): RecordActionInput => ({
+  const at = (seq: number) => new Date(Date.UTC(2026, 10, 25, 1, seq)).toISOString();
+  const transition = (workflowId: string, seq: number, over: Partial<Transition> = {}): Transition => ({
     workflowId,
     seq,
-    taskId: `${workflowId}:${seq}`,
-    step: 'review',
-    actorId: 'xcb-reviewer',
-    action: 'pass',
-    comment: `第 ${seq} 次`,
-    at: new Date(Date.UTC(2026, 10, 25, 1, seq)).toISOString(),
+    at: at(seq),
+    procedure: {
+      workflowId,
+      type: 'rectificationItem',
+      parentWorkflowId: null,
+      title: 'audit',
+      unitIds: ['jyj'],
+      status: 'open',
+      stage: 'review',
+      overdue: false,
+      dueAt: null,
+      startedBy: 'zzb-staff',
+      startedAt: at(0),
+      closedAt: null,
+      result: null,
+      escalation: null,
+    },
+    action: { taskId: `${workflowId}:${seq}`, step: 'review', actorId: 'xcb-reviewer', action: 'pass', comment: `第 ${seq} 次` },
+    closed: [],
+    opened: [],
+    notifications: [],
+    audit: [],
     ...over,
   });
   const count = (workflowId: string, where: Record<string, unknown> = {}) => stack.t.orm.em.fork().count(AuditLogSchema, { workflowId, ...where });
 
-  test('a retried action, sequentially or concurrently, writes one audit entry', async () => {
+  test('a retried transition, sequentially or concurrently, writes one row and one audit entry per event', async () => {
     const a = acts();
     const wf = uniqueId('audit-retry');
-    const input = action(wf, 1);
-    await a.recordAction(input);
-    await a.recordAction(input);
-    await Promise.all([a.recordAction(input), a.recordAction(input)]);
+    const t1 = transition(wf, 1);
+    expect(await a.project([t1])).toBe(1);
+    expect(await a.project([t1])).toBe(0);
+    await Promise.all([a.project([t1]), a.project([t1])]);
     expect(await count(wf)).toBe(1);
     expect(await stack.t.orm.em.fork().count(ActionLogSchema, { workflowId: wf })).toBe(1);
 
-    // The same holds for the other projection writes.
-    const task = { taskId: `${wf}:2`, workflowId: wf, procedureType: 'rectificationItem', step: 'submit', seq: 2, round: 2, assigneeIds: ['jyj-staff'], openedAt: input.at, dueAt: null };
-    await a.openTask(task);
-    await a.openTask(task);
-    const close = { workflowId: wf, status: 'signedOff', stage: 'signedOff', closedAt: input.at, result: { onTime: true } };
-    await a.closeProcedure(close);
-    await a.closeProcedure(close);
+    // The same holds for tasks opened and the close.
+    const task = { taskId: `${wf}:2`, step: 'submit', seq: 2, round: 2, assigneeIds: ['jyj-staff'], openedAt: at(2), dueAt: null };
+    const t2 = transition(wf, 2, { action: null, opened: [task] });
+    const t3 = transition(wf, 3, { action: null, audit: [{ key: `closed:${wf}`, kind: 'procedure:closed', actorId: 'system', payload: { onTime: true } }] });
+    await a.project([t2, t3]);
+    await a.project([t3, t2]);
     expect(await count(wf, { kind: 'task:opened' })).toBe(1);
     expect(await count(wf, { kind: 'procedure:closed' })).toBe(1);
     expect(await count(wf)).toBe(3);
 
-    // No projection row exists for this id, but its audit entries do, so the endpoints answer.
     const r = await verify(wf);
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ workflowId: wf, ok: true, checked: 3 });
     expect((await audit(wf)).map((e) => e.kind)).toEqual(['action:pass', 'task:opened', 'procedure:closed']);
   });
 
+  test('transitions written out of order leave the row at the highest seq and a closed task closed', async () => {
+    const a = acts();
+    const wf = uniqueId('audit-order');
+    const task = { taskId: `${wf}:1`, step: 'review', seq: 1, round: 1, assigneeIds: ['xcb-reviewer'], openedAt: at(1), dueAt: null };
+    const opened = transition(wf, 1, { action: null, opened: [task] });
+    const done = transition(wf, 2, { closed: [{ task, at: at(2), by: 'xcb-reviewer', action: 'pass', byAction: true }] });
+    done.procedure = { ...done.procedure, stage: 'unitHead' };
+    await a.project([done]);
+    await a.project([opened]);
+    const em = stack.t.orm.em.fork();
+    expect(await em.findOne(TaskSchema, { id: task.taskId })).toMatchObject({ status: 'done', action: 'pass' });
+    expect(await em.findOne(ProcedureSchema, { workflowId: wf })).toMatchObject({ stage: 'unitHead' });
+  });
+
   test('concurrent appends to one procedure form one unbroken chain', async () => {
     const a = acts();
     const wf = uniqueId('audit-race');
-    await Promise.all(Array.from({ length: 8 }, (_, i) => a.recordAction(action(wf, i + 1))));
+    await Promise.all(Array.from({ length: 8 }, (_, i) => a.project([transition(wf, i + 1)])));
     const entries = await audit(wf);
     expect(entries.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(new Set(entries.map((e) => e.payload?.taskId)).size).toBe(8);
@@ -173,7 +203,7 @@ describe('appends are idempotent and serialised per procedure', () => {
   test('a row deleted from the middle is reported as a sequence gap', async () => {
     const a = acts();
     const wf = uniqueId('audit-gap');
-    for (let seq = 1; seq <= 4; seq++) await a.recordAction(action(wf, seq));
+    for (let seq = 1; seq <= 4; seq++) await a.project([transition(wf, seq)]);
     expect(await stack.t.orm.em.fork().nativeDelete(AuditLogSchema, { workflowId: wf, seq: 2 })).toBe(1);
     expect((await verify(wf)).body).toMatchObject({ ok: false, checked: 1, firstBroken: { seq: 2, reason: 'sequence_gap', expected: 2, actual: 3 } });
   });

@@ -5,7 +5,8 @@
  * computation is tested in test/unit/selection-calendar.test.ts), with a length each scenario sets.
  */
 import { addDays, addMonths, chinaDateOf } from '../../domain/dates';
-import { workflowIds, type CandidateView, type Principles, type SelectionState } from '../../workflows/definitions';
+import type { CandidateView, Principles, SelectionState } from '../../procedures/cadre-selection/messages';
+import { workflowIds } from '../helpers/ids';
 import { inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { addCommittee, addPeople } from '../helpers/members';

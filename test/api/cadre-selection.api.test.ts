@@ -3,7 +3,7 @@
  * refusing what they must. The public notice and the probation run on a compressed clock here
  * (the two calendar activities are replaced); production computes them from the calendar.
  */
-import { workflowIds } from '../../workflows/definitions';
+import { workflowIds } from '../helpers/ids';
 import { inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { maybeRecordHistory } from '../helpers/histories';

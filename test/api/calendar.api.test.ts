@@ -4,7 +4,7 @@
  * deadline follows the loaded holidays.
  */
 import { CalendarDaySchema, CalendarYearSchema } from '../../platform/entities';
-import { workflowIds } from '../../workflows/definitions';
+import { workflowIds } from '../helpers/ids';
 import { newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 

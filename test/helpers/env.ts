@@ -9,7 +9,7 @@ import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporali
 import { createOrm, migrate } from '../../platform/orm';
 import { dropDatabase, ensureDatabase, withDatabase } from '../../platform/postgres';
 import { seedDemoData } from '../../platform/seed';
-import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
+import { ALL_SEARCH_ATTRIBUTES } from '../../procedures/kernel/messages';
 
 export interface TestEnv {
   env: TestWorkflowEnvironment;

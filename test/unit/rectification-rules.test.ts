@@ -1,6 +1,6 @@
 import { addMonths, chinaDateOf, isValidDate } from '../../domain/dates';
-import { defaultDueDate, dueDateProblem, summarize } from '../../domain/rectification';
-import type { ItemResult } from '../../workflows/definitions';
+import { defaultDueDate, dueDateProblem, summarize } from '../../procedures/rectification/rules';
+import type { ItemResult } from '../../procedures/rectification/messages';
 
 describe('dates', () => {
   test('calendar dates are validated strictly', () => {

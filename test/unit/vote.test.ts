@@ -8,7 +8,7 @@ import {
   type Ballot,
   type VoteChoice,
   type VoteRule,
-} from '../../workflows/lib/vote';
+} from '../../procedures/kernel/vote';
 
 const ids = (n: number, prefix = 'm') => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
 
