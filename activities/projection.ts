@@ -10,6 +10,14 @@ import { appendAudit } from './audit';
 
 const SYSTEM = 'system';
 
+/**
+ * A text[] literal: the query builder expands a bound array into a list of values, so arrays are bound
+ * as one string in PostgreSQL's array syntax, every element quoted and escaped.
+ */
+export function pgTextArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+}
+
 async function applyOne(tx: EntityManager, t: Transition): Promise<boolean> {
   const fresh = await tx.execute<{ seq: number }[]>(
     'insert into transition_applied (workflow_id, seq) values (?, ?) on conflict do nothing returning seq',
@@ -30,7 +38,7 @@ async function applyOne(tx: EntityManager, t: Transition): Promise<boolean> {
       p.type,
       p.parentWorkflowId,
       p.title,
-      p.unitIds,
+      pgTextArray(p.unitIds),
       p.status,
       p.stage,
       p.overdue,
@@ -44,7 +52,7 @@ async function applyOne(tx: EntityManager, t: Transition): Promise<boolean> {
     ],
   );
   if (t.flagOverdue?.length) {
-    await tx.execute('update procedure set overdue = true, updated_at = now() where workflow_id = any(?::text[]) and not overdue', [t.flagOverdue]);
+    await tx.execute('update procedure set overdue = true, updated_at = now() where workflow_id = any(?::text[]) and not overdue', [pgTextArray(t.flagOverdue)]);
   }
   if (t.action) {
     const a = t.action;
@@ -68,7 +76,7 @@ async function applyOne(tx: EntityManager, t: Transition): Promise<boolean> {
        values (?, ?, ?, ?, ?, ?, ?::text[], 'done', ?, ?, ?, ?, ?)
        on conflict (id) do update set status = 'done', completed_at = excluded.completed_at, completed_by = excluded.completed_by, action = excluded.action
        where task.status = 'pending'`,
-      [c.task.taskId, t.workflowId, p.type, c.task.step, c.task.seq, c.task.round, c.task.assigneeIds, c.task.openedAt, c.task.dueAt, c.at, c.by, c.action],
+      [c.task.taskId, t.workflowId, p.type, c.task.step, c.task.seq, c.task.round, pgTextArray(c.task.assigneeIds), c.task.openedAt, c.task.dueAt, c.at, c.by, c.action],
     );
     if (!c.byAction) {
       await appendAudit(tx, {
@@ -85,7 +93,7 @@ async function applyOne(tx: EntityManager, t: Transition): Promise<boolean> {
     await tx.execute(
       `insert into task (id, workflow_id, procedure_type, step, seq, round, assignee_ids, status, opened_at, due_at)
        values (?, ?, ?, ?, ?, ?, ?::text[], 'pending', ?, ?) on conflict (id) do nothing`,
-      [o.taskId, t.workflowId, p.type, o.step, o.seq, o.round, o.assigneeIds, o.openedAt, o.dueAt],
+      [o.taskId, t.workflowId, p.type, o.step, o.seq, o.round, pgTextArray(o.assigneeIds), o.openedAt, o.dueAt],
     );
     await appendAudit(tx, {
       sourceKey: `task-opened:${o.taskId}`,

@@ -21,6 +21,7 @@ export interface Emit {
   audit?: AuditData[];
   /** The seq, when it was allocated earlier (an action records itself before it applies). */
   seq?: number;
+  flagOverdue?: string[];
 }
 
 /** Transitions an Update may still need to return; older ones have long been projected. */
@@ -47,6 +48,7 @@ export function createProjector(opts: ProjectorOptions) {
       opened: e.opened ?? [],
       notifications: e.notifications ?? [],
       audit: e.audit ?? [],
+      ...(e.flagOverdue?.length ? { flagOverdue: e.flagOverdue } : {}),
     };
     recent.push(t);
     if (recent.length > KEEP) recent.splice(0, recent.length - KEEP);

@@ -7,18 +7,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import { ActionLogSchema, NotificationSchema, ProcedureSchema, TaskSchema } from '../../platform/entities';
 import { createWorker } from '../../worker/worker';
-import {
-  actUpdate,
-  SearchAttr,
-  stateQuery,
-  workflowIds,
-  type ActInput,
-  type Deadlines,
-  type ItemState,
-  type RectificationInput,
-} from '../../workflows/definitions';
-import type { rectification } from '../../workflows/rectification';
 import type { Activities } from '../../activities';
+import { rectificationProcedure } from '../../procedures/rectification';
+import type { rectification } from '../../procedures/rectification/feedback.workflow';
+import type { Deadlines } from '../../procedures/kernel/deadline';
+import { actUpdate, SearchAttr, stateQuery, type ActInput } from '../../procedures/kernel/messages';
+import type { ItemState, RectificationInput } from '../../procedures/rectification/messages';
+import { workflowIds } from '../helpers/ids';
 import { eventually, setupTestEnv, uniqueId, type TestEnv } from '../helpers/env';
 import { maybeRecordHistory } from '../helpers/histories';
 
@@ -41,24 +36,20 @@ function makeWorker(taskQueue: string, activityOverrides?: Partial<Activities>):
   });
 }
 
-function feedback(feedbackId: string, units: string[] = ['jyj']): RectificationInput {
-  return {
+/** A feedback's input as the API's start builds it (assignees and deadlines resolved), optionally with other deadlines. */
+async function feedback(feedbackId: string, units: string[] = ['jyj'], deadlines?: Deadlines): Promise<RectificationInput> {
+  const body = rectificationProcedure.start!.body.parse({
     feedbackId,
     title: `第一轮巡察反馈 ${feedbackId}`,
     inspectionGroup: '市委第一巡察组',
     feedbackDate: '2026-11-20',
     inspectionOfficeUnitId: 'xcb',
-    initiatorId: 'zzb-staff',
-    problems: [
-      {
-        no: '1',
-        title: '干部选拔任用程序不规范',
-        difficulty: 'normal',
-        leadUnitId: 'zzb',
-        assignments: units.map((unitId) => ({ unitId, dueDate: '2026-12-31' })),
-      },
-    ],
-  };
+    problems: [{ no: '1', title: '干部选拔任用程序不规范', difficulty: 'normal', leadUnitId: 'zzb', assignments: units.map((unitId) => ({ unitId, dueDate: '2026-12-31' })) }],
+  });
+  const user = { id: 'zzb-staff', username: 'zzb-staff', displayName: '', unitId: 'zzb', roles: ['staff' as const] };
+  const { input } = await rectificationProcedure.start!.plan({ em: t.orm.em.fork(), user, body });
+  if (deadlines) for (const p of input.problems) for (const a of p.assignments) a.deadlines = deadlines;
+  return input;
 }
 
 async function start(taskQueue: string, input: RectificationInput): Promise<WorkflowHandle<typeof rectification>> {
@@ -122,7 +113,7 @@ test('a feedback with one problem for two units (同题共答) closes when both 
   const worker = await makeWorker(taskQueue);
   await worker.runUntil(async () => {
     const fid = uniqueId('fb');
-    const handle = await start(taskQueue, feedback(fid, ['jyj', 'wjw']));
+    const handle = await start(taskQueue, await feedback(fid, ['jyj', 'wjw']));
     const jyj = workflowIds.rectificationItem(fid, '1', 'jyj');
     const wjw = workflowIds.rectificationItem(fid, '1', 'wjw');
     await driveToSignOff(jyj, 'jyj');
@@ -166,7 +157,7 @@ test('a return goes back to submission with the reason kept, for any number of r
   const worker = await makeWorker(taskQueue);
   await worker.runUntil(async () => {
     const fid = uniqueId('fb');
-    const handle = await start(taskQueue, feedback(fid));
+    const handle = await start(taskQueue, await feedback(fid));
     const wf = workflowIds.rectificationItem(fid, '1', 'jyj');
     await act(wf, { taskId: await pendingTask(wf, 'submit'), actorId: 'jyj-staff', action: 'submit', data: { ...submission, institutionalRule: undefined } });
     const ret = await act(wf, { taskId: await pendingTask(wf, 'review'), actorId: 'xcb-reviewer', action: 'return', comment: '佐证材料不足' });
@@ -202,7 +193,7 @@ test('refused actions are rejected by the validator and leave no trace in histor
   const worker = await makeWorker(taskQueue);
   await worker.runUntil(async () => {
     const fid = uniqueId('fb');
-    await start(taskQueue, feedback(fid));
+    await start(taskQueue, await feedback(fid));
     const wf = workflowIds.rectificationItem(fid, '1', 'jyj');
     const submitTask = await pendingTask(wf, 'submit');
     const before = await t.env.client.workflow.getHandle(wf).fetchHistory();
@@ -238,21 +229,19 @@ test('a reminder before the deadline; past it the item is overdue, then climbs t
   const taskQueue = uniqueId('tq');
   // Compressed clock: the reminder in 1 s, the deadline in 3 s, the rungs a second apart after
   // that. Production computes all of them from the working-day calendar.
+  const asked: unknown[] = [];
   const worker = await makeWorker(taskQueue, {
-    computeItemDeadlines: async (): Promise<Deadlines> => ({
-      effectiveDueDate: '2026-12-31',
-      remindAt: new Date(Date.now() + 1_000).toISOString(),
-      dueAt: new Date(Date.now() + 3_000).toISOString(),
-    }),
-    computeEscalation: async () => [
-      { rung: 'supervisionNotice', at: new Date(Date.now() + 500).toISOString() },
-      { rung: 'warning', at: new Date(Date.now() + 1_000).toISOString(), finalDate: '2027-01-22' },
-      { rung: 'accountability', at: new Date(Date.now() + 1_500).toISOString() },
-    ],
+    // Each rung is asked for once the one before has fired; the fake records what it was asked.
+    computeRung: async (input) => {
+      asked.push(input);
+      const at = new Date(Date.now() + 500).toISOString();
+      return input.rule.rung === 'warning' ? { rung: input.rule.rung, at, finalDate: '2027-01-22' } : { rung: input.rule.rung, at };
+    },
   });
+  const soon: Deadlines = { effectiveDueDate: '2026-12-31', remindAt: new Date(Date.now() + 1_000).toISOString(), dueAt: new Date(Date.now() + 3_000).toISOString() };
   await worker.runUntil(async () => {
     const fid = uniqueId('fb');
-    const handle = await start(taskQueue, feedback(fid));
+    const handle = await start(taskQueue, await feedback(fid, ['jyj'], soon));
     const wf = workflowIds.rectificationItem(fid, '1', 'jyj');
     await pendingTask(wf, 'submit');
     const s = await eventually(async () => {
@@ -260,7 +249,7 @@ test('a reminder before the deadline; past it the item is overdue, then climbs t
       return st.overdue ? st : undefined;
     }, 30_000, 'the item to fall overdue');
     expect(s.reminded).toBe(true);
-    expect(s.actions.map((a) => a.action).slice(0, 2)).toEqual(['remind', 'overdue']);
+    expect(s.actions.map((a) => a.action).slice(0, 3)).toEqual(['start', 'remind', 'overdue']);
 
     const desc = await t.env.client.workflow.getHandle(wf).describe();
     expect(desc.typedSearchAttributes.get(SearchAttr.overdue)).toBe(true);
@@ -268,6 +257,7 @@ test('a reminder before the deadline; past it the item is overdue, then climbs t
     const em = t.orm.em.fork();
     const rows = await eventually(async () => {
       const r = await em.fork().find(ProcedureSchema, { workflowId: { $in: [wf, handle.workflowId] }, overdue: true });
+      if (process.env.DEBUG_OVERDUE) console.log(JSON.stringify(await em.fork().find(ProcedureSchema, { workflowId: { $in: [wf, handle.workflowId] } })));
       return r.length === 2 ? r : undefined;
     }, 10_000, 'the overdue projection');
     expect(rows).toHaveLength(2);
@@ -283,6 +273,12 @@ test('a reminder before the deadline; past it the item is overdue, then climbs t
     }, 30_000, 'the ladder to reach accountability');
     expect(climbed.escalations.map((e) => e.rung)).toEqual(['supervisionNotice', 'warning', 'accountability']);
     expect(climbed.escalations[1]?.finalDate).toBe('2027-01-22');
+    // The accountability rung was computed from the warning's final date.
+    expect(asked).toEqual([
+      { rule: expect.objectContaining({ rung: 'supervisionNotice' }), effectiveDueDate: '2026-12-31' },
+      { rule: expect.objectContaining({ rung: 'warning' }), effectiveDueDate: '2026-12-31' },
+      { rule: expect.objectContaining({ rung: 'accountability' }), effectiveDueDate: '2026-12-31', finalDate: '2027-01-22' },
+    ]);
     const escalated = await eventually(async () => {
       const p = await em.fork().findOne(ProcedureSchema, { workflowId: wf });
       return p && p.escalation?.rung === 'accountability' ? p : undefined;
@@ -304,7 +300,7 @@ test('the business workflow id rejects a second start of the same feedback', asy
   const worker = await makeWorker(taskQueue);
   await worker.runUntil(async () => {
     const fid = uniqueId('fb');
-    await start(taskQueue, feedback(fid));
-    await expect(start(taskQueue, feedback(fid))).rejects.toThrow(/already started/i);
+    await start(taskQueue, await feedback(fid));
+    await expect(start(taskQueue, await feedback(fid))).rejects.toThrow(/already started/i);
   });
 });
