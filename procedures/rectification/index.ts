@@ -108,6 +108,6 @@ export const rectificationItemProcedure = defineProcedure({
   historiesDir: histories,
   histories: [
     { file: 'rectification-item.json', endsAt: 'completed' },
-    { file: 'rectification-item-overdue.json', endsAt: { stage: 'review' } },
+    { file: 'rectification-item-overdue.json', endsAt: 'completed' },
   ],
 });

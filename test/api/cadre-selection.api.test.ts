@@ -89,8 +89,12 @@ test('先定原则、再商人头 through all seven stages to a confirmed appoin
   }, 30_000, 'the principles to freeze');
   expect(frozen.frozen).toHaveLength(1);
   expect(frozen.frozen[0].hash).toMatch(/^[0-9a-f]{64}$/);
-  const audit = await stack.h.call('GET', `/procedures/${wf}/audit`, { token: await stack.h.login('zzb-staff') });
-  expect(audit.body.find((e: { kind: string }) => e.kind === 'principles:frozen')?.payload).toMatchObject({ version: 1, hash: frozen.frozen[0].hash });
+  // The freeze is recorded by the procedure's loop after the approval's answer, so it is projected a moment later.
+  const frozenEntry = await eventually(async () => {
+    const audit = await stack.h.call('GET', `/procedures/${wf}/audit`, { token: await stack.h.login('zzb-staff') });
+    return (audit.body as { kind: string; payload: unknown }[]).find((e) => e.kind === 'principles:frozen');
+  }, 10_000, 'the freeze in the audit chain');
+  expect(frozenEntry.payload).toMatchObject({ version: 1, hash: frozen.frozen[0].hash });
 
   // 2. Nomination: a meeting needs 2/3 of the determined participants (20 of 30, not 19).
   const thin = await act(wf, nomination(19));
@@ -192,5 +196,5 @@ test('先定原则、再商人头 through all seven stages to a confirmed appoin
   const verify = await stack.h.call('GET', `/procedures/${wf}/audit/verify`, { token: await stack.h.login('zzb-staff') });
   expect(verify.body.ok).toBe(true);
   // A selection lives for a year, across deploys: its history is replayed by test/workflows/replay.test.ts.
-  await maybeRecordHistory('cadre-selection-v1', stack.t.env.client.workflow.getHandle(wf));
+  await maybeRecordHistory('cadre-selection.json', stack.t.env.client.workflow.getHandle(wf));
 });

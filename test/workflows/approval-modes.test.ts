@@ -203,7 +203,7 @@ test('vote (票决): closing with 5 of 9 present is refused; exactly 2/3 (6 of 9
   // The absent members' tasks closed as absent.
   const rows = await t.orm.em.fork().find(TaskSchema, { workflowId: wf }, { orderBy: { seq: 'asc' } });
   expect(rows.map((x) => x.action)).toEqual([...Array(6).fill('vote'), 'absent', 'absent', 'absent']);
-  await maybeRecordHistory('approval-request-vote-v1', handle);
+  await maybeRecordHistory('approval-request-vote.json', handle);
 });
 
 test('vote (票决): exactly half 同意 of 应到 does not pass; 缓议 is not 同意 and not 不同意; bad ballots are refused', async () => {

@@ -147,8 +147,8 @@ test('a feedback with one problem for two units (同题共答) closes when both 
       ['leadDepartment', 'done', 'zzb-head'],
       ['inspectionOffice', 'done', 'xcb-director'],
     ]);
-    await maybeRecordHistory('rectification-item-v1', t.env.client.workflow.getHandle(jyj));
-    await maybeRecordHistory('rectification-feedback-v1', handle);
+    await maybeRecordHistory('rectification-item.json', t.env.client.workflow.getHandle(jyj));
+    await maybeRecordHistory('rectification-feedback.json', handle);
   });
 });
 
@@ -291,6 +291,7 @@ test('a reminder before the deadline; past it the item is overdue, then climbs t
     // Signed off late: the summary counts it as not on time.
     await driveToSignOff(wf, 'jyj');
     const summary = await handle.result();
+    await maybeRecordHistory('rectification-item-overdue.json', t.env.client.workflow.getHandle(wf));
     expect(summary).toMatchObject({ items: 1, onTime: 0, late: 1, onTimeRate: 0 });
   });
 });

@@ -1,29 +1,59 @@
 /**
- * Histories recorded from earlier versions of the workflows must still replay: a rectification can
- * run for a year, across many deploys. A change to a workflow's commands without `patched()`
- * makes this test fail with a nondeterminism error.
+ * Histories recorded from v0.2.0 of the workflows must still replay: a selection can run for a year,
+ * across many deploys. A change to a workflow's commands without `patched()` makes this fail with a
+ * nondeterminism error, as the negative case below shows. Every history the registry lists is replayed,
+ * and each must really reach the end its descriptor states, so a truncated history cannot pass.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Worker } from '@temporalio/worker';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import type { ProcedureDescriptor } from '../../procedures/descriptor';
+import { PROCEDURES } from '../../procedures/registry';
 
-const dir = path.join(__dirname, '..', 'histories');
-const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+const noop = (): void => undefined;
+const logger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };
+const cases = (PROCEDURES as readonly ProcedureDescriptor[]).flatMap((p) => p.histories.map((h) => ({ type: p.type, file: path.join(p.historiesDir, h.file), name: h.file, endsAt: h.endsAt })));
 
-test('recorded histories exist for every procedure type', () => {
-  expect(files).toEqual(expect.arrayContaining(['rectification-feedback-v1.json', 'rectification-item-v1.json', 'approval-request-vote-v1.json', 'cadre-selection-v1.json']));
+interface HistoryEvent {
+  eventType: string;
+  upsertWorkflowSearchAttributesEventAttributes?: { searchAttributes?: { indexedFields?: Record<string, { data?: string }> } };
+  workflowExecutionStartedEventAttributes?: { workflowId: string };
+}
+const load = (file: string): { events: HistoryEvent[] } => JSON.parse(fs.readFileSync(file, 'utf8'));
+
+let bundle: Awaited<ReturnType<typeof bundleWorkflowCode>>;
+beforeAll(async () => {
+  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger });
 });
 
-test.each(files)('%s replays on the current workflow code', async (file) => {
-  const history = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
-  const noop = (): void => undefined;
-  const workflowBundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error },
-  });
-  // runReplayHistory throws DeterminismViolationError when the code no longer matches the history.
+test('every procedure type lists at least one recorded history, and every file exists', () => {
+  for (const p of PROCEDURES as readonly ProcedureDescriptor[]) expect(p.histories.length).toBeGreaterThan(0);
+  for (const c of cases) expect(fs.existsSync(c.file)).toBe(true);
+});
+
+test.each(cases)('$name replays on the current workflow code, to the end it states', async ({ file, endsAt }) => {
+  const history = load(file);
+  const types = history.events.map((e) => e.eventType);
+  if (endsAt === 'completed') {
+    expect(types).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+  } else {
+    const stages = history.events.flatMap((e) => {
+      const data = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.TingjinStage?.data;
+      return data ? [JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as string] : [];
+    });
+    expect(stages).toContain(endsAt.stage);
+  }
   // Replay under the recorded workflow id: task ids are derived from it.
-  const workflowId: string = history.events[0].workflowExecutionStartedEventAttributes.workflowId;
-  await expect(Worker.runReplayHistory({ workflowBundle }, history, workflowId)).resolves.toBeUndefined();
+  const workflowId = history.events[0]?.workflowExecutionStartedEventAttributes?.workflowId ?? '';
+  await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, workflowId)).resolves.toBeUndefined();
+});
+
+test('a workflow whose commands changed fails to replay with a determinism error', async () => {
+  const approval = cases.find((c) => c.type === 'approvalRequest');
+  if (!approval) throw new Error('no approval history');
+  const history = load(approval.file);
+  const changed = await bundleWorkflowCode({ workflowsPath: require.resolve('../fixtures/changed-workflows'), logger });
+  const workflowId = history.events[0]?.workflowExecutionStartedEventAttributes?.workflowId ?? '';
+  await expect(Worker.runReplayHistory({ workflowBundle: changed }, history, workflowId)).rejects.toBeInstanceOf(DeterminismViolationError);
 });
