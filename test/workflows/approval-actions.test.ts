@@ -8,17 +8,12 @@ import { type ApplicationFailure } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import { ActionLogSchema, NotificationSchema, TaskSchema } from '../../platform/entities';
 import { createWorker } from '../../worker/worker';
-import {
-  actUpdate,
-  manageUpdate,
-  stateQuery,
-  workflowIds,
-  type ActInput,
-  type ItemState,
-  type ManageInput,
-  type RectificationInput,
-} from '../../workflows/definitions';
-import type { rectification } from '../../workflows/rectification';
+import { applyTransitions } from '../../activities/projection';
+import { actUpdate, manageUpdate, stateQuery, type ActInput, type ManageInput, type Transition } from '../../procedures/kernel/messages';
+import { rectificationProcedure } from '../../procedures/rectification';
+import type { rectification } from '../../procedures/rectification/feedback.workflow';
+import type { ItemState } from '../../procedures/rectification/messages';
+import { workflowIds } from '../helpers/ids';
 import { eventually, setupTestEnv, uniqueId, type TestEnv } from '../helpers/env';
 
 let t: TestEnv;
@@ -39,15 +34,17 @@ afterAll(async () => {
 
 async function startItem(): Promise<{ wf: string; feedback: WorkflowHandle<typeof rectification> }> {
   const fid = uniqueId('fb');
-  const input: RectificationInput = {
+  // The input as the API's start builds it: assignees and deadlines resolved.
+  const body = rectificationProcedure.start!.body.parse({
     feedbackId: fid,
     title: '审批动作测试',
     inspectionGroup: '市委第三巡察组',
     feedbackDate: '2026-11-20',
     inspectionOfficeUnitId: 'xcb',
-    initiatorId: 'zzb-staff',
     problems: [{ no: '1', title: '问题', difficulty: 'normal', leadUnitId: 'zzb', assignments: [{ unitId: 'jyj', dueDate: '2026-12-31' }] }],
-  };
+  });
+  const user = { id: 'zzb-staff', username: 'zzb-staff', displayName: '', unitId: 'zzb', roles: ['staff' as const] };
+  const { input } = await rectificationProcedure.start!.plan({ em: t.orm.em.fork(), user, body });
   const feedback = await t.env.client.workflow.start<typeof rectification>('rectification', {
     taskQueue,
     workflowId: workflowIds.rectification(fid),
@@ -57,8 +54,14 @@ async function startItem(): Promise<{ wf: string; feedback: WorkflowHandle<typeo
 }
 
 const state = async (wf: string) => (await t.env.client.workflow.getHandle(wf).query(stateQuery)) as ItemState;
-const act = (wf: string, a: ActInput) => t.env.client.workflow.getHandle(wf).executeUpdate(actUpdate, { args: [a] });
-const manage = (wf: string, m: ManageInput) => t.env.client.workflow.getHandle(wf).executeUpdate(manageUpdate, { args: [m] });
+/** Like the API: the Update, then its transitions committed before the caller reads PostgreSQL. */
+async function project<R extends { transitions: Transition[] }>(p: Promise<R>): Promise<R> {
+  const r = await p;
+  await applyTransitions(t.orm.em.fork(), r.transitions);
+  return r;
+}
+const act = (wf: string, a: ActInput) => project(t.env.client.workflow.getHandle(wf).executeUpdate(actUpdate, { args: [a] }));
+const manage = (wf: string, m: ManageInput) => project(t.env.client.workflow.getHandle(wf).executeUpdate(manageUpdate, { args: [m] }));
 
 /** The open task at `step` assigned to `user`. */
 function taskFor(wf: string, step: string, user: string): Promise<string> {
@@ -146,7 +149,7 @@ test('return to any earlier step resumes from that step and keeps the history', 
   const s = await state(wf);
   expect(s.round).toBe(2);
   expect(s.submission).toMatchObject({ measures: '整改措施' });
-  expect(s.actions.map((a) => a.action)).toEqual(['submit', 'pass', 'sign', 'return']);
+  expect(s.actions.map((a) => a.action)).toEqual(['start', 'submit', 'pass', 'sign', 'return']);
   const log = await t.orm.em.fork().findOne(ActionLogSchema, { workflowId: wf, action: 'return' });
   expect(log?.data).toMatchObject({ returnTo: 'review' });
 });
