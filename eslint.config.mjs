@@ -17,7 +17,7 @@ const workflowMessage =
 
 export default defineConfig(
   {
-    ignores: ['node_modules/', '.data/', 'dist/', 'coverage/', 'jest.config.js', 'test/histories/'],
+    ignores: ['node_modules/', '.data/', 'dist/', 'coverage/', 'jest.config.js', 'procedures/*/histories/'],
   },
 
   js.configs.recommended,
@@ -61,8 +61,16 @@ export default defineConfig(
   },
 
   {
-    // Only deterministic code in workflows/ (and workflows/lib/).
-    files: ['workflows/**/*.ts'],
+    // Only deterministic code in the workflow bundle: the entry, the kernel, and each module's workflow,
+    // messages and rules files (matched by file name, so a module's workflow files stay fenced).
+    files: [
+      'workflows/**/*.ts',
+      'procedures/kernel/**/*.ts',
+      'procedures/**/*.workflow.ts',
+      'procedures/**/messages.ts',
+      'procedures/**/rules.ts',
+      'procedures/**/overrides.ts',
+    ],
     rules: {
       'no-restricted-imports': 'off',
       '@typescript-eslint/no-restricted-imports': [

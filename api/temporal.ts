@@ -9,7 +9,6 @@ import {
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   WorkflowUpdateRPCTimeoutOrCancelledError,
-  type Client,
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { applyTransitions } from '../activities/projection';

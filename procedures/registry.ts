@@ -11,7 +11,7 @@ import { rectificationItemProcedure, rectificationProcedure } from './rectificat
 export const PROCEDURES = [rectificationProcedure, rectificationItemProcedure, approvalRequestProcedure, cadreSelectionProcedure] as const;
 
 export type ProcedureType = (typeof PROCEDURES)[number]['type'];
-export const PROCEDURE_TYPES = PROCEDURES.map((p) => p.type) as ProcedureType[];
+export const PROCEDURE_TYPES: ProcedureType[] = PROCEDURES.map((p) => p.type);
 
 export function descriptorOf(type: string): ProcedureDescriptor | undefined {
   return (PROCEDURES as readonly ProcedureDescriptor[]).find((p) => p.type === type);

@@ -1,5 +1,5 @@
 /** Messages and payloads of the generic approval request (通用审批). Deterministic: bundled. */
-import type { ApprovalMode } from '../kernel/approval';
+import type { ApprovalMode, StepRunView } from '../kernel/approval';
 import type { ActionRecord, AssigneeRule, ResolvedAssignees, TaskView } from '../kernel/messages';
 import type { VoteRule, VoteTally } from '../kernel/vote';
 
@@ -44,7 +44,7 @@ export interface ApprovalRequestState {
   status: ApprovalRequestStatus;
   stage: string;
   round: number;
-  currentStep: unknown;
+  currentStep: StepRunView | null;
   currentTask: TaskView | null;
   openTasks: TaskView[];
   actions: ActionRecord[];

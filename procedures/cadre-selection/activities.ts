@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import type { ActivityDeps } from '../../activities/kernel';
 import { ApplicationFailure } from '@temporalio/activity';
 import { canonicalJson } from '../../domain/audit';
-import { addWorkingDays, CalendarNotCoveredError, type OverrideCalendar } from '../../domain/calendar';
+import { addWorkingDays, CalendarNotCoveredError } from '../../domain/calendar';
 import { addDays, addMonths, startOfChinaDay, yearOf } from '../../domain/dates';
-import { evaluateQualifications, type QualificationOverrides } from '../../domain/qualifications';
+import { evaluateQualifications } from '../../domain/qualifications';
 import { loadOverrides } from '../../platform/calendar-store';
 import { PersonSchema } from '../../platform/entities';
 import type { NoticePeriod, Principles, QualificationCheck } from './messages';
@@ -41,7 +41,7 @@ export function createSelectionActivities(deps: ActivityDeps) {
         const post = input.principles.post;
         const evaluation = evaluateQualifications(
           p,
-          { title: post.title, targetGrade: post.targetGrade as typeof p.currentGrade, isPartyPost: post.isPartyPost, ...(post.minPartyYears !== undefined ? { minPartyYears: post.minPartyYears } : {}), ...(input.principles.qualificationOverrides ? { overrides: input.principles.qualificationOverrides as QualificationOverrides } : {}) },
+          { title: post.title, targetGrade: post.targetGrade as typeof p.currentGrade, isPartyPost: post.isPartyPost, ...(post.minPartyYears !== undefined ? { minPartyYears: post.minPartyYears } : {}), ...(input.principles.qualificationOverrides ? { overrides: input.principles.qualificationOverrides } : {}) },
           input.asOf,
         );
         return { personId, principlesVersion: input.principlesVersion, eligible: evaluation.eligible, results: evaluation.results };

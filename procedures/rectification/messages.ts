@@ -1,7 +1,7 @@
 /** Messages and payloads of rectification (巡视整改销号). Deterministic: bundled. */
 import type { Deadlines, EscalationStep } from '../kernel/deadline';
 import type { FanOutProgress } from '../kernel/fanout';
-import type { ActionRecord, ResolvedAssignees } from '../kernel/messages';
+import type { ActionRecord, ResolvedAssignees, TaskView } from '../kernel/messages';
 
 export const RECTIFICATION = 'rectification' as const;
 export const RECTIFICATION_ITEM = 'rectificationItem' as const;
@@ -116,6 +116,9 @@ export interface ItemState {
   noRuleReason: string | null;
   actions: ActionRecord[];
   signedOffAt: string | null;
+  /** The first open task; several are open at once in a step signed by all (会签). */
+  currentTask: TaskView | null;
+  openTasks: TaskView[];
 }
 
 export interface ItemResult {

@@ -7,7 +7,11 @@ import {
   onOrAfterWorkingDay,
   type OverrideCalendar,
 } from '../../domain/calendar';
-import { createActivities } from '../../activities';
+import { createActivities, type ActivityDeps } from '../../activities';
+import { calendarFailure } from '../../activities/kernel';
+import type { EscalationStep } from '../../procedures/kernel/deadline';
+import { itemDeadlines } from '../../procedures/rectification/deadlines';
+import { ITEM_ESCALATION_LADDER } from '../../procedures/rectification/rules';
 import type { MikroORM } from '@mikro-orm/postgresql';
 
 describe('working-day calendar (chinese-days, official data)', () => {
@@ -38,9 +42,39 @@ describe('working-day calendar (chinese-days, official data)', () => {
   });
 });
 
+/**
+ * The calendar computations as the engine runs them: an item's deadlines (computed at the start from
+ * the calendar as loaded) and the overdue ladder, one rung at a time through the computeRung activity.
+ */
+function testActivities(deps: ActivityDeps) {
+  const acts = createActivities(deps);
+  const load = deps.loadCalendar ?? (async () => NO_OVERRIDES);
+  return {
+    async computeItemDeadlines({ dueDate }: { dueDate: string }) {
+      const y = Number(dueDate.slice(0, 4));
+      const overrides = await load([y - 1, y, y + 1]);
+      try {
+        return itemDeadlines(dueDate, overrides);
+      } catch (err) {
+        throw calendarFailure(err);
+      }
+    },
+    async computeEscalation({ effectiveDueDate }: { procedureType: string; effectiveDueDate: string }) {
+      const out: EscalationStep[] = [];
+      let finalDate: string | undefined;
+      for (const rule of ITEM_ESCALATION_LADDER) {
+        const rung = await acts.computeRung({ rule, effectiveDueDate, ...(finalDate ? { finalDate } : {}) });
+        if (rung.finalDate) finalDate = rung.finalDate;
+        out.push(rung);
+      }
+      return out;
+    },
+  };
+}
+
 describe('computeItemDeadlines activity', () => {
   // The deadline activity touches no database here: no calendar is loaded.
-  const acts = createActivities({ orm: {} as MikroORM, loadCalendar: async () => NO_OVERRIDES });
+  const acts = testActivities({ orm: {} as MikroORM, loadCalendar: async () => NO_OVERRIDES });
 
   test('a due date on a holiday moves to the next working day; overdue once that day ends in China time', async () => {
     const d = await acts.computeItemDeadlines({ dueDate: '2026-10-01' });
@@ -130,7 +164,7 @@ describe('calendar overrides (a loaded year)', () => {
 
   test('computeItemDeadlines uses the loaded year', async () => {
     const seen: number[][] = [];
-    const acts = createActivities({
+    const acts = testActivities({
       orm: {} as MikroORM,
       loadCalendar: async (years) => {
         seen.push(years);
@@ -147,7 +181,7 @@ describe('calendar overrides (a loaded year)', () => {
 });
 
 describe('computeEscalation activity (the overdue ladder from the working-day calendar)', () => {
-  const acts = createActivities({ orm: {} as MikroORM, loadCalendar: async () => NO_OVERRIDES });
+  const acts = testActivities({ orm: {} as MikroORM, loadCalendar: async () => NO_OVERRIDES });
 
   test('督办通知 when overdue, 预警 five working days later with a final date, 问责 once that date has passed', async () => {
     // Due 09-30; the National Day holiday (10-01..10-07) and the make-up Saturday 10-10 shape the ladder.
@@ -166,7 +200,4 @@ describe('computeEscalation activity (the overdue ladder from the working-day ca
     });
   });
 
-  test('a procedure type without a ladder has no rungs', async () => {
-    await expect(acts.computeEscalation({ procedureType: 'none', effectiveDueDate: '2026-09-30' })).resolves.toEqual([]);
-  });
 });

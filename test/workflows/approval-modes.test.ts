@@ -238,7 +238,7 @@ test('vote (票决): exactly half 同意 of 应到 does not pass; 缓议 is not 
     const r = await vote(wf, six[i]!, candidates, c);
     if (i === 0) {
       // Voting twice is refused.
-      expect((await refusal(act(wf, { taskId: r.taskId, actorId: six[0]!, action: 'vote', ballots: candidates.map((candidateId) => ({ candidateId, choice: 'agree' as const })) }))).type).toBe(
+      expect((await refusal(act(wf, { taskId: r.taskId ?? '', actorId: six[0]!, action: 'vote', ballots: candidates.map((candidateId) => ({ candidateId, choice: 'agree' as const })) }))).type).toBe(
         'already_voted',
       );
     }
