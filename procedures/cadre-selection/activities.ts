@@ -3,20 +3,18 @@
  * against them, and the calendar instants of the public notice and the probation.
  */
 import { createHash } from 'node:crypto';
-import type { ActivityDeps } from '../../activities/kernel';
-import { ApplicationFailure } from '@temporalio/activity';
+import { calendarFailure, calendarOf, type ActivityDeps } from '../../activities/kernel';
 import { canonicalJson } from '../../domain/audit';
-import { addWorkingDays, CalendarNotCoveredError } from '../../domain/calendar';
+import { addWorkingDays } from '../../domain/calendar';
 import { addDays, addMonths, startOfChinaDay, yearOf } from '../../domain/dates';
 import { evaluateQualifications } from '../../domain/qualifications';
-import { loadOverrides } from '../../platform/calendar-store';
 import { PersonSchema } from '../../platform/entities';
 import type { NoticePeriod, Principles, QualificationCheck } from './messages';
 
 
 export function createSelectionActivities(deps: ActivityDeps) {
   const em = () => deps.orm.em.fork();
-  const calendar = (years: number[]) => (deps.loadCalendar ?? ((ys) => loadOverrides(em(), ys)))(years);
+  const calendar = calendarOf(deps);
 
   return {
     /** The content hash a frozen version of the principles carries (the workflow records it in the audit chain). */
@@ -60,8 +58,7 @@ export function createSelectionActivities(deps: ActivityDeps) {
         const endDate = addWorkingDays(startDate, input.workingDays - 1, overrides);
         return { startDate, endDate, endsAt: startOfChinaDay(addDays(endDate, 1)), workingDays: input.workingDays };
       } catch (err) {
-        if (err instanceof CalendarNotCoveredError) throw ApplicationFailure.nonRetryable(err.message, 'calendar_not_covered');
-        throw err;
+        throw calendarFailure(err);
       }
     },
 
