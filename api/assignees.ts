@@ -5,6 +5,8 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ruleKey, type AssigneeRule, type ResolvedAssignees } from '../procedures/kernel/messages';
+
+export { membersOf } from '../procedures/kernel/assignees';
 import { AppUserSchema, UnitSchema } from '../platform/entities';
 import { Unprocessable } from './errors';
 
@@ -43,9 +45,4 @@ export async function resolveAssignees(em: EntityManager, rules: readonly NamedR
     resolved[ruleKey(rule)] = ids;
   }
   return resolved;
-}
-
-/** Who a rule names, given the resolution: the API's view of the same lookup the workflow does. */
-export function membersOf(resolved: ResolvedAssignees, rule: AssigneeRule): string[] {
-  return rule.kind === 'user' ? [rule.userId] : (resolved[ruleKey(rule)] ?? []);
 }
