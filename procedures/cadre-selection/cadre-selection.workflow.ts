@@ -4,7 +4,7 @@
  * committee's vote, the public notice and a one-year probation. The rules are enforced by the
  * Update validators, so a refused action leaves no trace. The workflow lives for about a year.
  */
-import { allHandlersFinished, condition, log, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, log, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { chinaDateOf } from '../../domain/dates';
 import { answer } from '../kernel/act';
 import { acts } from '../kernel/activities';
@@ -14,7 +14,7 @@ import { registerActHandler } from '../kernel/act';
 import { registerManageHandler } from '../kernel/manage';
 import { SearchAttr, stateQuery, type ActionRecord } from '../kernel/messages';
 import { registerOpened } from '../kernel/opened';
-import { createProjector } from '../kernel/projector';
+import { createProjector, openingRow } from '../kernel/projector';
 import { assertCleanText, refuse } from '../kernel/refuse';
 import { waitUntil } from '../kernel/time';
 import { DEFAULT_VOTE_RULE, type VoteTally } from '../kernel/vote';
@@ -61,22 +61,7 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
   };
   const today = (): string => chinaDateOf(new Date());
   const projector = createProjector({
-    procedure: {
-      workflowId,
-      type: CADRE_SELECTION,
-      parentWorkflowId: null,
-      title: input.title,
-      unitIds: [input.principles.post.unitId],
-      status: 'open',
-      stage: 'principles',
-      overdue: false,
-      dueAt: null,
-      startedBy: input.initiatorId,
-      startedAt: new Date(info.startTime).toISOString(),
-      closedAt: null,
-      result: null,
-      escalation: null,
-    },
+    procedure: openingRow({ type: CADRE_SELECTION, title: input.title, unitIds: [input.principles.post.unitId], stage: 'principles', startedBy: input.initiatorId }),
   });
   const nextSeq = (): number => projector.nextSeq();
   const record = (r: ActionRecord): void => {
@@ -336,9 +321,7 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
     postponed: [...ids('postponed'), ...state.candidates.filter((c) => c.decision === 'postponed').map((c) => c.personId)],
     principlesVersions: state.frozen.length,
   };
-  Object.assign(projector.row, { status: 'closed', closedAt: new Date().toISOString(), result });
-  projector.emit({ audit: [{ key: `closed:${workflowId}`, kind: 'procedure:closed', actorId: 'system', payload: { status: 'closed', stage: 'closed', result } }] });
-  await condition(allHandlersFinished);
-  await projector.drain();
+  projector.close('closed', 'closed', result);
+  await projector.finish();
   return result;
 }

@@ -3,14 +3,14 @@
  * action log, the `opened`, `act` and `manage` Updates, the step loop with returns, and the close. A
  * procedure module supplies its steps and rules; the workflow file only wires them.
  */
-import { allHandlersFinished, condition, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { registerActHandler, type ActContext } from './act';
 import { createApprovalFlow, type StepDef, type StepOutcome } from './approval';
 import { resolverFor } from './assignees';
 import { registerManageHandler, type ManageCapabilities } from './manage';
 import { SearchAttr, stateQuery, type ActionRecord, type ResolvedAssignees } from './messages';
 import { registerOpened } from './opened';
-import { createProjector } from './projector';
+import { createProjector, openingRow } from './projector';
 
 export interface KernelOptions<K extends string> {
   type: string;
@@ -39,27 +39,9 @@ export interface KernelState {
 export function createKernel<K extends string>(o: KernelOptions<K>) {
   const info = workflowInfo();
   const workflowId = info.workflowId;
-  const parentWorkflowId = info.parent?.workflowId ?? null;
   const first = o.steps[0]?.key ?? '';
   const state: KernelState = { status: 'open', stage: first, round: 1, actions: [] };
-  const projector = createProjector({
-    procedure: {
-      workflowId,
-      type: o.type,
-      parentWorkflowId,
-      title: o.title,
-      unitIds: o.unitIds,
-      status: 'open',
-      stage: first,
-      overdue: false,
-      dueAt: o.dueAt ?? null,
-      startedBy: o.initiatorId,
-      startedAt: new Date(info.startTime).toISOString(),
-      closedAt: null,
-      result: null,
-      escalation: null,
-    },
-  });
+  const projector = createProjector({ procedure: openingRow({ type: o.type, title: o.title, unitIds: o.unitIds, stage: first, startedBy: o.initiatorId, dueAt: o.dueAt ?? null }) });
   const flow = createApprovalFlow<K>({ workflowId, steps: o.steps, resolve: resolverFor(o.assignees), projector, dueAt: () => projector.row.dueAt });
   const record = (r: ActionRecord): void => {
     state.actions.push(r);
@@ -98,7 +80,7 @@ export function createKernel<K extends string>(o: KernelOptions<K>) {
 
   return {
     workflowId,
-    parentWorkflowId,
+    parentWorkflowId: projector.row.parentWorkflowId,
     state,
     flow,
     projector,
@@ -130,13 +112,10 @@ export function createKernel<K extends string>(o: KernelOptions<K>) {
      * action that ended it answers with it; then every handler and projection finishes.
      */
     async close(status: string, result: unknown): Promise<void> {
-      const closedAt = new Date().toISOString();
       state.status = status;
       setStage(status);
-      Object.assign(projector.row, { status, closedAt, result });
-      projector.emit({ audit: [{ key: `closed:${workflowId}`, kind: 'procedure:closed', actorId: 'system', payload: { status, stage: status, result } }] });
-      await condition(allHandlersFinished);
-      await projector.drain();
+      projector.close(status, status, result);
+      await projector.finish();
     },
   };
 }

@@ -5,12 +5,29 @@
  * same transitions to the `project` activity, so they reach PostgreSQL even if the API never does.
  * Writes are keyed by workflow id and seq, so whichever comes second changes nothing.
  */
-import { condition, log } from '@temporalio/workflow';
+import { allHandlersFinished, condition, log, workflowInfo } from '@temporalio/workflow';
 import { acts } from './activities';
 import type { AuditData, ClosedTask, NotificationData, ProcedureRowData, TaskView, Transition } from './messages';
 
 export interface ProjectorOptions {
   procedure: ProcedureRowData;
+}
+
+/** A procedure's row as it opens: what varies by procedure is given, the rest comes from the run. */
+export function openingRow(o: Pick<ProcedureRowData, 'type' | 'title' | 'unitIds' | 'stage' | 'startedBy'> & { dueAt?: string | null }): ProcedureRowData {
+  const info = workflowInfo();
+  return {
+    workflowId: info.workflowId,
+    parentWorkflowId: info.parent?.workflowId ?? null,
+    status: 'open',
+    overdue: false,
+    startedAt: new Date(info.startTime).toISOString(),
+    closedAt: null,
+    result: null,
+    escalation: null,
+    ...o,
+    dueAt: o.dueAt ?? null,
+  };
 }
 
 export interface Emit {
@@ -87,8 +104,21 @@ export function createProjector(opts: ProjectorOptions) {
     /** Transitions from `fromSeq` on, for an Update to answer with. */
     since: (fromSeq: number): Transition[] => recent.filter((t) => t.seq >= fromSeq),
     failures: (): number => failures,
-    /** Waits until every transition so far is projected; the workflow's last step. */
-    async drain(): Promise<void> {
+    /**
+     * Ends the procedure's row: status, stage and result in one transition, emitted synchronously so
+     * the action that ended it answers with it. `seq` for a procedure whose numbering restarts (after
+     * continue-as-new).
+     */
+    close(status: string, stage: string, result: unknown, seq?: number): void {
+      Object.assign(row, { status, stage, closedAt: new Date().toISOString(), result });
+      emit({
+        ...(seq !== undefined ? { seq } : {}),
+        audit: [{ key: `closed:${row.workflowId}`, kind: 'procedure:closed', actorId: 'system', payload: { status, stage, result } }],
+      });
+    },
+    /** The workflow's last step: every handler has finished and every transition is projected. */
+    async finish(): Promise<void> {
+      await condition(allHandlersFinished);
       stopped = true;
       await running;
     },

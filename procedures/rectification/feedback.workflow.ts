@@ -4,10 +4,10 @@
  * feedback never grows one giant history, and one item's failure ends no other. The feedback closes
  * when every item has ended, with its summary.
  */
-import { allHandlersFinished, condition, setHandler, workflowInfo } from '@temporalio/workflow';
+import { setHandler, workflowInfo } from '@temporalio/workflow';
 import { createFanOut, type ChildSpec } from '../kernel/fanout';
 import { openedUpdate, ruleKey, SearchAttr, stateQuery, type ResolvedAssignees } from '../kernel/messages';
-import { createProjector } from '../kernel/projector';
+import { createProjector, openingRow } from '../kernel/projector';
 import {
   RECTIFICATION,
   RECTIFICATION_ITEM,
@@ -62,22 +62,7 @@ export async function rectification(input: RectificationInput): Promise<Rectific
   };
 
   const projector = createProjector({
-    procedure: {
-      workflowId: info.workflowId,
-      type: RECTIFICATION,
-      parentWorkflowId: null,
-      title: input.title,
-      unitIds: [...new Set(items.map((i) => i.a.unitId))].sort(),
-      status: 'open',
-      stage: 'rectifying',
-      overdue: false,
-      dueAt: null,
-      startedBy: input.initiatorId,
-      startedAt: new Date(info.startTime).toISOString(),
-      closedAt: null,
-      result: null,
-      escalation: null,
-    },
+    procedure: openingRow({ type: RECTIFICATION, title: input.title, unitIds: [...new Set(items.map((i) => i.a.unitId))].sort(), stage: 'rectifying', startedBy: input.initiatorId }),
   });
   let summary: RectificationSummary | null = null;
   const fan = createFanOut({
@@ -135,13 +120,8 @@ export async function rectification(input: RectificationInput): Promise<Rectific
   const progress = await fan.run();
   const results = progress.outcomes.flatMap((o) => (o?.ok ? [o.result as ItemResult] : []));
   summary = summarize(input.feedbackId, results, new Date().toISOString(), progress.failed);
-  Object.assign(projector.row, { status: 'closed', stage: 'closed', closedAt: summary.closedAt, result: summary });
-  projector.emit({
-    // After continue-as-new the projector counts from 1 again; the close has its own key.
-    seq: 1_000_000,
-    audit: [{ key: `closed:${info.workflowId}`, kind: 'procedure:closed', actorId: 'system', payload: { status: 'closed', stage: 'closed', result: summary } }],
-  });
-  await condition(allHandlersFinished);
-  await projector.drain();
+  // After continue-as-new the projector counts from 1 again, so the close takes a seq no run reaches.
+  projector.close('closed', 'closed', summary, 1_000_000);
+  await projector.finish();
   return summary;
 }
