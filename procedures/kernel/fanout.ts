@@ -18,7 +18,6 @@ import {
   workflowInfo,
   condition,
   ApplicationFailure,
-  type Workflow,
 } from '@temporalio/workflow';
 import type { SearchAttributePair } from '@temporalio/common';
 import { childDoneSignal, type ChildOutcome } from './messages';
@@ -41,6 +40,9 @@ export interface ChildSpec {
 
 export interface FanOutOptions {
   workflowType: string;
+  /** The workflow id of child `index`: cheap, for matching reports. */
+  childId: (index: number) => string;
+  /** The whole spec of child `index`, built only when it starts. */
   children: (index: number) => ChildSpec;
   total: number;
   /** From the previous run, when continued as new. */
@@ -67,7 +69,7 @@ export function newProgress(total: number): FanOutProgress {
 export function createFanOut(o: FanOutOptions) {
   const p = o.progress ?? newProgress(o.total);
   const index = new Map<string, number>();
-  for (let i = 0; i < o.total; i++) index.set(o.children(i).workflowId, i);
+  for (let i = 0; i < o.total; i++) index.set(o.childId(i), i);
   setHandler(childDoneSignal, (outcome: ChildOutcome) => {
     const i = index.get(outcome.workflowId);
     if (i === undefined || p.outcomes[i]) return;
@@ -107,13 +109,9 @@ export function createFanOut(o: FanOutOptions) {
       p.started = from + n;
     }
     // Waiting for signals still grows the history; continue as new when it gets long.
-    for (;;) {
-      const more = await condition(() => p.done >= o.total || !roomFor(0), '1 day');
-      if (p.done >= o.total) return p;
-      if (!roomFor(0) || !more) {
-        if (!roomFor(0)) await continueAsNew(...(o.continueWith(p) as []));
-      }
-    }
+    await condition(() => p.done >= o.total || !roomFor(0));
+    if (p.done < o.total) await continueAsNew(...(o.continueWith(p) as []));
+    return p;
   }
 
   return { progress: p, run };
@@ -141,4 +139,3 @@ export async function reportToParent<R>(body: () => Promise<R>): Promise<R> {
   }
 }
 
-export type { Workflow };

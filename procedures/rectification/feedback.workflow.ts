@@ -67,6 +67,7 @@ export async function rectification(input: RectificationInput): Promise<Rectific
   let summary: RectificationSummary | null = null;
   const fan = createFanOut({
     workflowType: RECTIFICATION_ITEM,
+    childId: (i) => (items[i] as (typeof items)[number]).workflowId,
     children: child,
     total: items.length,
     ...(input.progress ? { progress: input.progress } : {}),
