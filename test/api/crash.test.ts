@@ -7,10 +7,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ActionLogSchema, TaskSchema } from '../../platform/entities';
 import { actUpdate, stateQuery, type ActInput } from '../../procedures/kernel/messages';
-import { rectificationProcedure } from '../../procedures/rectification';
 import type { rectification } from '../../procedures/rectification/feedback.workflow';
 import type { ItemState } from '../../procedures/rectification/messages';
 import { workflowIds } from '../helpers/ids';
+import { rectificationInput } from '../helpers/rectification';
 import { eventually, setupTestEnv, uniqueId, type TestEnv } from '../helpers/env';
 
 let t: TestEnv;
@@ -55,16 +55,7 @@ function kill(child: ChildProcess): Promise<void> {
 test('a worker killed mid-procedure is replaced and the procedure completes exactly once', async () => {
   const taskQueue = uniqueId('tq');
   const fid = uniqueId('fb');
-  const body = rectificationProcedure.start!.body.parse({
-    feedbackId: fid,
-    title: '崩溃恢复测试',
-    inspectionGroup: '市委第二巡察组',
-    feedbackDate: '2026-11-20',
-    inspectionOfficeUnitId: 'xcb',
-    problems: [{ no: '1', title: '问题', difficulty: 'normal', leadUnitId: 'zzb', assignments: [{ unitId: 'jyj', dueDate: '2026-12-31' }] }],
-  });
-  const user = { id: 'zzb-staff', username: 'zzb-staff', displayName: '', unitId: 'zzb', roles: ['staff' as const] };
-  const { input } = await rectificationProcedure.start!.plan({ em: t.orm.em.fork(), user, body });
+  const input = await rectificationInput(t.orm, { feedbackId: fid, title: '崩溃恢复测试', inspectionGroup: '市委第二巡察组' });
   const wf = workflowIds.rectificationItem(fid, '1', 'jyj');
   const client = t.env.client;
   const state = async () => (await client.workflow.getHandle(wf).query(stateQuery)) as ItemState;

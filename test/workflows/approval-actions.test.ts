@@ -10,10 +10,10 @@ import { ActionLogSchema, NotificationSchema, TaskSchema } from '../../platform/
 import { createWorker } from '../../worker/worker';
 import { applyTransitions } from '../../activities/projection';
 import { actUpdate, manageUpdate, stateQuery, type ActInput, type ManageInput, type Transition } from '../../procedures/kernel/messages';
-import { rectificationProcedure } from '../../procedures/rectification';
 import type { rectification } from '../../procedures/rectification/feedback.workflow';
 import type { ItemState } from '../../procedures/rectification/messages';
 import { workflowIds } from '../helpers/ids';
+import { rectificationInput } from '../helpers/rectification';
 import { eventually, setupTestEnv, uniqueId, type TestEnv } from '../helpers/env';
 
 let t: TestEnv;
@@ -34,17 +34,7 @@ afterAll(async () => {
 
 async function startItem(): Promise<{ wf: string; feedback: WorkflowHandle<typeof rectification> }> {
   const fid = uniqueId('fb');
-  // The input as the API's start builds it: assignees and deadlines resolved.
-  const body = rectificationProcedure.start!.body.parse({
-    feedbackId: fid,
-    title: '审批动作测试',
-    inspectionGroup: '市委第三巡察组',
-    feedbackDate: '2026-11-20',
-    inspectionOfficeUnitId: 'xcb',
-    problems: [{ no: '1', title: '问题', difficulty: 'normal', leadUnitId: 'zzb', assignments: [{ unitId: 'jyj', dueDate: '2026-12-31' }] }],
-  });
-  const user = { id: 'zzb-staff', username: 'zzb-staff', displayName: '', unitId: 'zzb', roles: ['staff' as const] };
-  const { input } = await rectificationProcedure.start!.plan({ em: t.orm.em.fork(), user, body });
+  const input = await rectificationInput(t.orm, { feedbackId: fid, title: '审批动作测试', inspectionGroup: '市委第三巡察组' });
   const feedback = await t.env.client.workflow.start<typeof rectification>('rectification', {
     taskQueue,
     workflowId: workflowIds.rectification(fid),

@@ -8,12 +8,12 @@ import type { Worker } from '@temporalio/worker';
 import { ActionLogSchema, NotificationSchema, ProcedureSchema, TaskSchema } from '../../platform/entities';
 import { createWorker } from '../../worker/worker';
 import type { Activities } from '../../activities';
-import { rectificationProcedure } from '../../procedures/rectification';
 import type { rectification } from '../../procedures/rectification/feedback.workflow';
 import type { Deadlines } from '../../procedures/kernel/deadline';
 import { actUpdate, SearchAttr, stateQuery, type ActInput } from '../../procedures/kernel/messages';
 import type { ItemState, RectificationInput } from '../../procedures/rectification/messages';
 import { workflowIds } from '../helpers/ids';
+import { rectificationInput } from '../helpers/rectification';
 import { eventually, setupTestEnv, uniqueId, type TestEnv } from '../helpers/env';
 import { maybeRecordHistory } from '../helpers/histories';
 
@@ -36,18 +36,9 @@ function makeWorker(taskQueue: string, activityOverrides?: Partial<Activities>):
   });
 }
 
-/** A feedback's input as the API's start builds it (assignees and deadlines resolved), optionally with other deadlines. */
+/** A feedback's input as the API's start builds it, optionally with other deadlines. */
 async function feedback(feedbackId: string, units: string[] = ['jyj'], deadlines?: Deadlines): Promise<RectificationInput> {
-  const body = rectificationProcedure.start!.body.parse({
-    feedbackId,
-    title: `第一轮巡察反馈 ${feedbackId}`,
-    inspectionGroup: '市委第一巡察组',
-    feedbackDate: '2026-11-20',
-    inspectionOfficeUnitId: 'xcb',
-    problems: [{ no: '1', title: '干部选拔任用程序不规范', difficulty: 'normal', leadUnitId: 'zzb', assignments: units.map((unitId) => ({ unitId, dueDate: '2026-12-31' })) }],
-  });
-  const user = { id: 'zzb-staff', username: 'zzb-staff', displayName: '', unitId: 'zzb', roles: ['staff' as const] };
-  const { input } = await rectificationProcedure.start!.plan({ em: t.orm.em.fork(), user, body });
+  const input = await rectificationInput(t.orm, { feedbackId, title: `第一轮巡察反馈 ${feedbackId}`, inspectionGroup: '市委第一巡察组', units });
   if (deadlines) for (const p of input.problems) for (const a of p.assignments) a.deadlines = deadlines;
   return input;
 }

@@ -1,0 +1,23 @@
+/** A rectification feedback's workflow input, built as the API's start builds it (assignees and deadlines resolved). */
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { rectificationProcedure } from '../../procedures/rectification';
+import type { RectificationInput } from '../../procedures/rectification/messages';
+
+const STAFF = { id: 'zzb-staff', username: 'zzb-staff', displayName: '', unitId: 'zzb', roles: ['staff' as const] };
+
+export async function rectificationInput(
+  orm: MikroORM,
+  o: { feedbackId: string; title: string; inspectionGroup: string; units?: string[] },
+): Promise<RectificationInput> {
+  const start = rectificationProcedure.start;
+  if (!start) throw new Error('rectification has no start');
+  const body = start.body.parse({
+    feedbackId: o.feedbackId,
+    title: o.title,
+    inspectionGroup: o.inspectionGroup,
+    feedbackDate: '2026-11-20',
+    inspectionOfficeUnitId: 'xcb',
+    problems: [{ no: '1', title: '干部选拔任用程序不规范', difficulty: 'normal', leadUnitId: 'zzb', assignments: (o.units ?? ['jyj']).map((unitId) => ({ unitId, dueDate: '2026-12-31' })) }],
+  });
+  return (await start.plan({ em: orm.em.fork(), user: STAFF, body })).input;
+}
