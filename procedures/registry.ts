@@ -10,13 +10,6 @@ import { rectificationItemProcedure, rectificationProcedure } from './rectificat
 
 export const PROCEDURES = [rectificationProcedure, rectificationItemProcedure, approvalRequestProcedure, cadreSelectionProcedure] as const;
 
-export type ProcedureType = (typeof PROCEDURES)[number]['type'];
-export const PROCEDURE_TYPES: ProcedureType[] = PROCEDURES.map((p) => p.type);
-
-export function descriptorOf(type: string): ProcedureDescriptor | undefined {
-  return (PROCEDURES as readonly ProcedureDescriptor[]).find((p) => p.type === type);
-}
-
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 /** The activities every module contributes, as one type. */
 export type ProcedureActivities = UnionToIntersection<ReturnType<NonNullable<(typeof PROCEDURES)[number]['activities']>>>;

@@ -371,7 +371,6 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
     isIdle: (): boolean => running === null,
     validateCloseVote,
     closeVote,
-    hasVote: (): boolean => !!running?.vote && !running.outcome,
     view: (): StepRunView | null =>
       running && {
         key: running.def.key,
