@@ -107,12 +107,11 @@ export async function startProcedure<I>(
     throw fromTemporal(err) ?? err;
   }
   await applyTransitions(em.fork(), result.transitions);
-  const handle = await start.workflowHandle();
   return {
     status: 201,
     body: {
       workflowId: opts.workflowId,
-      runId: (handle as { firstExecutionRunId?: string }).firstExecutionRunId ?? '',
+      runId: result.runId ?? '',
       type,
       items: opts.items ?? [],
       status: result.status,

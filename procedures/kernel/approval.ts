@@ -115,6 +115,8 @@ export interface ApprovalFlowOptions<K extends string> {
 export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K>) {
   let running: Running<K> | null = null;
   let anyoneActed = false;
+  /** Tasks are numbered on their own, 1, 2, 3…, so their ids read as the order they opened in. */
+  let taskSeq = 0;
 
   const stepIndex = (key: string): number => opts.steps.findIndex((s) => s.key === key);
   const pendingSlotOf = (id: string): Slot | undefined => running?.slots.find((s) => s.state === 'pending' && s.task?.taskId === id);
@@ -122,7 +124,7 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
 
   function openSlot(slot: Slot, into: TaskChanges): void {
     const r = running as Running<K>;
-    const seq = opts.projector.nextSeq();
+    const seq = ++taskSeq;
     const task: TaskView = {
       taskId: makeTaskId(opts.workflowId, seq),
       step: r.def.key,

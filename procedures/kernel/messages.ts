@@ -224,6 +224,8 @@ export interface ActResult {
   openTasks: TaskView[];
   /** manage actions: who was told. */
   notified?: string[];
+  /** The start's answer: the run it started. */
+  runId?: string;
   transitions: Transition[];
 }
 

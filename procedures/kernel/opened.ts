@@ -1,4 +1,4 @@
-import { condition, setHandler } from '@temporalio/workflow';
+import { condition, setHandler, workflowInfo } from '@temporalio/workflow';
 import { answer } from './act';
 import type { ApprovalFlow } from './approval';
 import { openedUpdate } from './messages';
@@ -20,6 +20,6 @@ export function registerOpened(ctx: {
   const settled = ctx.settled ?? (() => ctx.flow.isRunning() || ctx.status() !== 'open');
   setHandler(openedUpdate, async () => {
     await condition(settled);
-    return answer(ctx, null, 'start', 0);
+    return { ...answer(ctx, null, 'start', 0), runId: workflowInfo().runId };
   });
 }

@@ -103,6 +103,7 @@ export async function rectification(input: RectificationInput): Promise<Rectific
     nextTask: null,
     openTasks: [],
     transitions: projector.since(0),
+    runId: info.runId,
   }));
 
   if (!input.progress) {
