@@ -176,7 +176,7 @@ export const AssigneeRuleInput = z
     z.object({ kind: z.literal('role'), role: z.enum(ROLES), unitId: id }).strict(),
     z.object({ kind: z.literal('unitHead'), unitId: id }).strict(),
   ])
-  .openapi('AssigneeRule', { description: 'Resolved from master data when the step opens' });
+  .openapi('AssigneeRule', { description: 'Resolved from master data when the procedure starts, and fixed from then on (a transfer hands a task on)' });
 
 
 const boolString = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -248,7 +248,7 @@ export const ActionRow = z
 export const AuditEntry = z
   .object({
     seq: z.number().int(),
-    kind: z.string().openapi({ example: 'action:submit', description: 'action:<action>, task:opened, task:closed, procedure:dueAt or procedure:closed' }),
+    kind: z.string().openapi({ example: 'action:submit', description: 'action:<action>, task:opened, task:closed, principles:frozen or procedure:closed' }),
     actorId: z.string(),
     at: z.string(),
     payload: z.unknown(),
