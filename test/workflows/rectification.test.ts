@@ -10,7 +10,7 @@ import { createWorker } from '../../worker/worker';
 import type { Activities } from '../../activities';
 import type { rectification } from '../../procedures/rectification/feedback.workflow';
 import type { Deadlines } from '../../procedures/kernel/deadline';
-import { actUpdate, SearchAttr, stateQuery, type ActInput } from '../../procedures/kernel/messages';
+import { actUpdate, ruleKey, SearchAttr, stateQuery, type ActInput } from '../../procedures/kernel/messages';
 import type { ItemState, RectificationInput } from '../../procedures/rectification/messages';
 import { workflowIds } from '../helpers/ids';
 import { rectificationInput } from '../helpers/rectification';
@@ -140,6 +140,28 @@ test('a feedback with one problem for two units (同题共答) closes when both 
     ]);
     await maybeRecordHistory('rectification-item.json', t.env.client.workflow.getHandle(jyj));
     await maybeRecordHistory('rectification-feedback.json', handle);
+  });
+});
+
+test('one item failing is recorded against it; its sibling runs on and the feedback closes with both counted', async () => {
+  const taskQueue = uniqueId('tq');
+  const worker = await makeWorker(taskQueue);
+  await worker.runUntil(async () => {
+    const fid = uniqueId('fb');
+    const input = await feedback(fid, ['jyj', 'wjw']);
+    // wjw's staff were never resolved: its item fails at its first step (a start-path bug, on purpose).
+    delete input.assignees[ruleKey({ kind: 'role', role: 'staff', unitId: 'wjw' })];
+    const handle = await start(taskQueue, input);
+    const jyj = workflowIds.rectificationItem(fid, '1', 'jyj');
+    const wjw = workflowIds.rectificationItem(fid, '1', 'wjw');
+    await expect(t.env.client.workflow.getHandle(wjw).result()).rejects.toThrow();
+    await driveToSignOff(jyj, 'jyj');
+    const summary = await handle.result();
+    expect(summary).toMatchObject({ items: 2, signedOff: 1, failed: 1, onTime: 1 });
+    const feedbackState = (await handle.query(stateQuery)) as { items: { workflowId: string; failure: string | null; result: unknown }[]; progress: { failed: number } };
+    expect(feedbackState.progress.failed).toBe(1);
+    expect(feedbackState.items.find((i) => i.workflowId === wjw)).toMatchObject({ failure: 'no_assignee', result: null });
+    expect(feedbackState.items.find((i) => i.workflowId === jyj)?.failure).toBeNull();
   });
 });
 
