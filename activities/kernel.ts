@@ -15,6 +15,11 @@ export interface ActivityDeps {
   orm: MikroORM;
   /** The loaded working-day calendars for these years; defaults to reading them from the database. */
   loadCalendar?: (years: number[]) => Promise<OverrideCalendar>;
+  /**
+   * Test only (the crash test): called after a projection is written and before the activity
+   * completes, so a worker can be killed with the write done and the activity unfinished.
+   */
+  afterProjection?: (transitions: Transition[]) => Promise<void>;
 }
 
 /** Reads the calendar overrides for the years a computation may touch. */
@@ -34,7 +39,9 @@ export function createKernelActivities(deps: ActivityDeps) {
   return {
     /** Projects transitions the API has not written yet (or writes nothing). */
     async project(transitions: Transition[]): Promise<number> {
-      return applyTransitions(deps.orm.em.fork(), transitions);
+      const written = await applyTransitions(deps.orm.em.fork(), transitions);
+      await deps.afterProjection?.(transitions);
+      return written;
     },
 
     /** One rung of the overdue ladder as an instant, from the calendar as it stands. */

@@ -14,7 +14,23 @@ async function main(): Promise<void> {
   await ensureSearchAttributes(client, config.temporalNamespace);
   await client.connection.close();
   const connection = await NativeConnection.connect({ address });
-  const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, orm });
+  // Test only (test/api/crash.test.ts): hold a projection of this action open after its write.
+  const holdAfter = process.env.TINGJIN_TEST_HOLD_PROJECTION_OF;
+  const worker = await createWorker({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    orm,
+    ...(holdAfter
+      ? {
+          afterProjection: async (ts) => {
+            if (!ts.some((x) => x.action?.action === holdAfter)) return;
+            console.log(`[worker] holding the projection of ${holdAfter} (test)`);
+            await new Promise((r) => setTimeout(r, 600_000));
+          },
+        }
+      : {}),
+  });
   console.log(`[worker] polling task queue "${config.taskQueue}" on ${address}`);
   // run() resolves after SIGINT/SIGTERM once in-flight work has drained (shutdownGraceTime).
   await worker.run();

@@ -1,7 +1,7 @@
 /** Builds the worker: the workflow bundle, the activities and graceful shutdown. */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, type Activities } from '../activities';
+import { createActivities, type Activities, type ActivityDeps } from '../activities';
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -10,12 +10,14 @@ export interface CreateWorkerOptions {
   orm: MikroORM;
   /** Replaces some activities, e.g. the deadline calculation in tests that cannot wait for days. */
   activityOverrides?: Partial<Activities>;
+  /** Test only: see ActivityDeps.afterProjection. */
+  afterProjection?: ActivityDeps['afterProjection'];
   /** A prebuilt bundle (tests bundle once per file); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
 export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
-  const activities = { ...createActivities({ orm: opts.orm }), ...opts.activityOverrides };
+  const activities = { ...createActivities({ orm: opts.orm, ...(opts.afterProjection ? { afterProjection: opts.afterProjection } : {}) }), ...opts.activityOverrides };
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,

@@ -15,3 +15,12 @@ export const acts = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
+
+/**
+ * The projection activity: a few PostgreSQL statements, so a short timeout; a worker that dies in the
+ * middle is noticed quickly and the write retried (idempotent) on another worker.
+ */
+export const projection = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});

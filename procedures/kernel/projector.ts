@@ -6,7 +6,7 @@
  * Writes are keyed by workflow id and seq, so whichever comes second changes nothing.
  */
 import { allHandlersFinished, condition, log, workflowInfo } from '@temporalio/workflow';
-import { acts } from './activities';
+import { projection } from './activities';
 import type { AuditData, ClosedTask, NotificationData, ProcedureRowData, TaskView, Transition } from './messages';
 
 export interface ProjectorOptions {
@@ -85,7 +85,7 @@ export function createProjector(opts: ProjectorOptions) {
       if (queue.length === 0) return;
       const batch = queue.splice(0, BATCH);
       try {
-        await acts.project(batch);
+        await projection.project(batch);
       } catch (err) {
         // A non-retryable failure (bad data) must not end the procedure: the state is in the workflow,
         // and the reconciler can re-project it; the failure is in history and counted in the state.

@@ -1,12 +1,16 @@
 /**
- * Crash test: the worker is a separate process, killed with SIGKILL in the middle of a procedure
- * (while an action is in flight). A new worker process picks the procedure up, and it completes
- * with nothing lost and nothing written twice.
+ * Crash test: the worker is a separate process, killed with SIGKILL in the middle of a procedure:
+ * once while an action is in flight, once while the projection activity of an urge (催办) is held
+ * open after its database write (a test-only pause, worker/main.ts). A new worker process picks the
+ * procedure up; the history shows the projection retried, and it completes with nothing lost and
+ * nothing written twice: one action row per action, one audit entry per event, one notification, an
+ * intact audit chain.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { ActionLogSchema, TaskSchema } from '../../platform/entities';
-import { actUpdate, stateQuery, type ActInput } from '../../procedures/kernel/messages';
+import { verifyChain } from '../../domain/audit';
+import { ActionLogSchema, AuditLogSchema, NotificationSchema, TaskSchema } from '../../platform/entities';
+import { actUpdate, manageUpdate, stateQuery, type ActInput } from '../../procedures/kernel/messages';
 import type { rectification } from '../../procedures/rectification/feedback.workflow';
 import type { ItemState } from '../../procedures/rectification/messages';
 import { workflowIds } from '../helpers/ids';
@@ -23,12 +27,12 @@ afterAll(async () => {
 
 const root = path.join(__dirname, '..', '..');
 
-function spawnWorker(taskQueue: string): { child: ChildProcess; ready: Promise<void> } {
+function spawnWorker(taskQueue: string, env: Record<string, string> = {}): { child: ChildProcess; ready: Promise<void>; output: () => string } {
   // `node --import tsx` keeps the worker in this one process, so SIGKILL really kills the worker
   // (the tsx launcher would forward the signal to a child it cannot protect from SIGKILL).
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'worker', 'main.ts')], {
     cwd: root,
-    env: { ...process.env, TEMPORAL_ADDRESS: t.address, DATABASE_URL: t.databaseUrl, TEMPORAL_TASK_QUEUE: taskQueue },
+    env: { ...process.env, TEMPORAL_ADDRESS: t.address, DATABASE_URL: t.databaseUrl, TEMPORAL_TASK_QUEUE: taskQueue, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -41,7 +45,7 @@ function spawnWorker(taskQueue: string): { child: ChildProcess; ready: Promise<v
     child.stderr?.on('data', onData);
     child.once('exit', (code) => reject(new Error(`worker exited early (${code}):\n${output}`)));
   });
-  return { child, ready };
+  return { child, ready, output: () => output };
 }
 
 function kill(child: ChildProcess): Promise<void> {
@@ -68,6 +72,20 @@ test('a worker killed mid-procedure is replaced and the procedure completes exac
         return undefined;
       }
     }, 60_000, `step ${step}`);
+  const history = async () => (await client.workflow.getHandle(wf).fetchHistory()).events ?? [];
+  /** The projection activity whose transitions include `action`: whether it completed, and on which attempt. */
+  const projectionOf = (events: Awaited<ReturnType<typeof history>>, action: string) => {
+    const scheduled = events.find(
+      (e) =>
+        e.activityTaskScheduledEventAttributes?.activityType?.name === 'project' &&
+        (e.activityTaskScheduledEventAttributes.input?.payloads ?? []).some((p) => Buffer.from(p.data ?? []).toString('utf8').includes(`"action":"${action}"`)),
+    );
+    if (!scheduled) return { completed: false, attempt: 0 };
+    const id = Number(scheduled.eventId);
+    const started = events.find((e) => Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === id);
+    const completed = events.some((e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === id);
+    return { completed, attempt: started?.activityTaskStartedEventAttributes?.attempt ?? 0 };
+  };
   const act = (a: ActInput) => client.workflow.getHandle(wf).executeUpdate(actUpdate, { args: [a], updateId: `${a.actorId}:${a.taskId}` });
 
   let first = spawnWorker(taskQueue);
@@ -98,12 +116,34 @@ test('a worker killed mid-procedure is replaced and the procedure completes exac
     const passed = await inFlight;
     expect(passed).toMatchObject({ action: 'pass', nextTask: { step: 'unitHead' } });
 
-    await act({ taskId: await pending('unitHead'), actorId: 'jyj-head', action: 'sign' });
-    // Kill again between steps, with no action in flight.
+    const unitHead = await pending('unitHead');
+    // Kill again, with no action in flight; the next worker holds the projection of an urge open.
+    await kill(first.child);
+    first = spawnWorker(taskQueue, { TINGJIN_TEST_HOLD_PROJECTION_OF: 'urge' });
+    workers.push(first.child);
+    await first.ready;
+    const urged = await client.workflow
+      .getHandle(wf)
+      .executeUpdate(manageUpdate, { args: [{ actorId: 'zzb-staff', actorRoles: ['staff'], action: 'urge', taskId: unitHead, comment: '请尽快签批' }], updateId: 'urge-1' });
+    expect(urged.notified).toEqual(['jyj-head']);
+    // The write is done, and the activity is held open: kill the worker now.
+    const em0 = t.orm.em.fork();
+    await eventually(async () => ((await em0.fork().count(NotificationSchema, { workflowId: wf, kind: 'urge' })) === 1 ? true : undefined), 30_000, 'the urge written');
+    await eventually(async () => (first.output().includes('holding the projection of urge') ? true : undefined), 30_000, 'the projection held');
+    const held = projectionOf(await history(), 'urge');
+    expect(held.completed).toBe(false);
     await kill(first.child);
     first = spawnWorker(taskQueue);
     workers.push(first.child);
     await first.ready;
+    // The projection times out on the dead worker and is retried on the new one, where it writes nothing new.
+    const retried = await eventually(async () => {
+      const p = projectionOf(await history(), 'urge');
+      return p.completed ? p : undefined;
+    }, 60_000, 'the held projection retried');
+    expect(retried.attempt).toBeGreaterThanOrEqual(2);
+
+    await act({ taskId: unitHead, actorId: 'jyj-head', action: 'sign' });
     await act({ taskId: await pending('leadDepartment'), actorId: 'zzb-head', action: 'sign' });
     await act({ taskId: await pending('inspectionOffice'), actorId: 'xcb-director', action: 'sign' });
 
@@ -117,6 +157,7 @@ test('a worker killed mid-procedure is replaced and the procedure completes exac
       'zzb-staff:start',
       'jyj-staff:submit',
       'xcb-reviewer:pass',
+      'zzb-staff:urge',
       'jyj-head:sign',
       'zzb-head:sign',
       'xcb-director:sign',
@@ -124,6 +165,14 @@ test('a worker killed mid-procedure is replaced and the procedure completes exac
     expect(new Set(actions.map((a) => a.seq)).size).toBe(actions.length);
     const tasks = await em.find(TaskSchema, { workflowId: wf }, { orderBy: { seq: 'asc' } });
     expect(tasks.map((x) => `${x.step}:${x.status}`)).toEqual(['submit:done', 'review:done', 'unitHead:done', 'leadDepartment:done', 'inspectionOffice:done']);
+    const notes = await em.find(NotificationSchema, { workflowId: wf, kind: 'urge' });
+    expect(notes.map((n) => n.userId)).toEqual(['jyj-head']);
+    const audit = await em.find(AuditLogSchema, { workflowId: wf }, { orderBy: { seq: 'asc' } });
+    const kinds = audit.map((e) => e.kind);
+    expect(kinds.filter((k) => k.startsWith('action:'))).toEqual(['action:start', 'action:submit', 'action:pass', 'action:urge', 'action:sign', 'action:sign', 'action:sign']);
+    expect(kinds.filter((k) => k === 'task:opened')).toHaveLength(5);
+    expect(kinds.filter((k) => k === 'procedure:closed')).toHaveLength(1);
+    expect(verifyChain(audit)).toMatchObject({ ok: true, checked: audit.length });
   } finally {
     for (const w of workers) await kill(w);
   }
