@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import { createApp } from '../../api/app';
+import { ActionLogSchema, AuditLogSchema, IdempotencyRecordSchema } from '../../platform/entities';
 import { DEMO_PASSWORD } from '../../platform/seed';
 import { createWorker } from '../../worker/worker';
 import { eventually, setupTestEnv, uniqueId, type TestEnv } from './env';
@@ -121,4 +122,21 @@ export async function inboxTask(h: Http, user: string, workflowId: string, step:
     const r = await h.call('GET', '/inbox', { token });
     return (r.body as { id: string; workflowId: string; step: string }[]).find((x) => x.workflowId === workflowId && x.step === step)?.id;
   }, 30_000, `${user}'s ${step} task on ${workflowId}`);
+}
+
+/**
+ * What a refused action must leave unchanged: the procedure's action rows, audit entries and workflow
+ * history, and the idempotency records. Measured once the procedure is quiet (no activity pending),
+ * so a projection finishing in the background is not mistaken for a trace.
+ */
+export async function traceOf(t: TestEnv, workflowId: string): Promise<{ actions: number; audit: number; history: number; idempotency: number }> {
+  const handle = t.env.client.workflow.getHandle(workflowId);
+  await eventually(async () => ((await handle.describe()).raw.pendingActivities?.length ? undefined : true), 30_000, `${workflowId} to be quiet`);
+  const em = t.orm.em.fork();
+  return {
+    actions: await em.count(ActionLogSchema, { workflowId }),
+    audit: await em.count(AuditLogSchema, { workflowId }),
+    history: (await handle.fetchHistory()).events?.length ?? 0,
+    idempotency: await em.count(IdempotencyRecordSchema, {}),
+  };
 }
