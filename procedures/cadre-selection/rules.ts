@@ -160,7 +160,7 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
       if (wrong) return wrong;
       const c = candidate(a.personId);
       if (!c) return notNominated;
-      if (c.decision === 'rejected') return p(KernelRefusal.invalidInput, `${a.personId} is not on public notice`, { field: 'personId' });
+      if (c.decision !== 'passed') return p(KernelRefusal.invalidInput, `${a.personId} is not on public notice`, { field: 'personId' });
       return null;
     }
     case 'resolveObjection': {

@@ -4,6 +4,7 @@
  * the probation run on a compressed clock (the two calendar activities are replaced; their real
  * computation is tested in test/unit/selection-calendar.test.ts), with a length each scenario sets.
  */
+import { Context } from '@temporalio/activity';
 import { addDays, addMonths, chinaDateOf } from '../../domain/dates';
 import type { CandidateView, Principles, SelectionState } from '../../procedures/cadre-selection/messages';
 import { workflowIds } from '../helpers/ids';
@@ -14,6 +15,8 @@ import { addCommittee, addPeople } from '../helpers/members';
 let committee: string[] = [];
 /** How long the compressed public notice and probation last, from the moment they start. */
 const clock = { noticeMs: 1_500, probationMs: 500 };
+/** What each workflow asked the (fake) public-notice calendar activity, by workflow id. */
+const noticeAsked = new Map<string, { fromDate: string; workingDays: number }[]>();
 
 const stack = useApiStack(
   async (env) => {
@@ -26,7 +29,11 @@ const stack = useApiStack(
     ]);
   },
   {
-    computeNoticePeriod: async () => ({ startDate: '2026-11-26', endDate: '2026-12-02', endsAt: new Date(Date.now() + clock.noticeMs).toISOString(), workingDays: 5 }),
+    computeNoticePeriod: async (input: { fromDate: string; workingDays: number }) => {
+      const wf = Context.current().info.workflowExecution?.workflowId ?? '?';
+      noticeAsked.set(wf, [...(noticeAsked.get(wf) ?? []), input]);
+      return { startDate: '2026-11-26', endDate: '2026-12-02', endsAt: new Date(Date.now() + clock.noticeMs).toISOString(), workingDays: 5 };
+    },
     computeProbationEnd: async () => new Date(Date.now() + clock.probationMs).toISOString(),
   },
 );
@@ -159,8 +166,12 @@ async function onPublicNotice(): Promise<string> {
   expect((await act(wf, { action: 'setShortlist', personIds: ['R001'], concentratedOpinion: '推荐意见集中于钱进' })).status).toBe(200);
   await untilStage(wf, 'inspection');
   await inspectAll(wf, ['R001']);
+  const decidedFrom = today();
   await unanimousDecision(wf, ['R001']);
   await untilStage(wf, 'publicNotice');
+  // 任前公示: at least 5 working days from the decision date (China time), asked of the calendar once.
+  const decidedUntil = today();
+  expect(noticeAsked.get(wf)).toEqual([{ fromDate: decidedFrom === decidedUntil ? decidedFrom : expect.stringMatching(`^(${decidedFrom}|${decidedUntil})$`), workingDays: 5 }]);
   return wf;
 }
 

@@ -3,6 +3,7 @@
  * refusing what they must. The public notice and the probation run on a compressed clock here
  * (the two calendar activities are replaced); production computes them from the calendar.
  */
+import { chinaDateOf } from '../../domain/dates';
 import { workflowIds } from '../helpers/ids';
 import { inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
@@ -10,6 +11,8 @@ import { maybeRecordHistory } from '../helpers/histories';
 import { addCommittee, addPeople } from '../helpers/members';
 
 let committee: string[] = [];
+/** What the workflow asked the (fake) public-notice calendar activity, in order. */
+const noticeAsked: { fromDate: string; workingDays: number }[] = [];
 
 const stack = useApiStack(
   async (env) => {
@@ -24,7 +27,10 @@ const stack = useApiStack(
     ]);
   },
   {
-    computeNoticePeriod: async () => ({ startDate: '2026-11-26', endDate: '2026-12-02', endsAt: new Date(Date.now() + 1_500).toISOString(), workingDays: 5 }),
+    computeNoticePeriod: async (input: { fromDate: string; workingDays: number }) => {
+      noticeAsked.push(input);
+      return { startDate: '2026-11-26', endDate: '2026-12-02', endsAt: new Date(Date.now() + 1_500).toISOString(), workingDays: 5 };
+    },
     computeProbationEnd: async () => new Date(Date.now() + 500).toISOString(),
   },
 );
@@ -165,7 +171,10 @@ test('先定原则、再商人头 through all seven stages to a confirmed appoin
   }
   const close = await stack.h.call('POST', `/procedures/${wf}/actions`, { token: await stack.h.login('zzb-staff'), key: key(), body: { action: 'closeVote' } });
   expect(close.status).toBe(200);
-  expect((await task('cw-9', await inboxTask('cw-9', wf, 'decision'), ballot('agree'))).status).toBe(200);
+  // The principal's ballot completes the decision: its China date is the day the notice counts from.
+  const principalTask = await inboxTask('cw-9', wf, 'decision');
+  const decidedFrom = chinaDateOf(new Date());
+  expect((await task('cw-9', principalTask, ballot('agree'))).status).toBe(200);
 
   // 6. Public notice: objections are recorded and each ends in an outcome.
   const onNotice = await eventually(async () => {
@@ -174,6 +183,10 @@ test('先定原则、再商人头 through all seven stages to a confirmed appoin
   }, 30_000, 'the public notice');
   expect(onNotice.candidates.find((c: { personId: string }) => c.personId === 'T001').decision).toBe('passed');
   expect(onNotice.decisionTally.candidates[0]).toMatchObject({ candidateId: 'T001', agree: 6, disagree: 1, defer: 1, outcome: 'passed' });
+  // 任前公示: at least 5 working days, counted from the decision date (China time). The calendar
+  // activity is faked here, so check what the workflow asked of it, once.
+  const decidedUntil = chinaDateOf(new Date());
+  expect(noticeAsked).toEqual([{ fromDate: decidedFrom === decidedUntil ? decidedFrom : expect.stringMatching(`^(${decidedFrom}|${decidedUntil})$`), workingDays: 5 }]);
   const objected = await act(wf, { action: 'recordObjection', personId: 'T001', text: '来信反映其分管领域存在问题' });
   const objectionId = objected.body.state.candidates.find((c: { personId: string }) => c.personId === 'T001').objections[0].id;
   const tooLong = await act(wf, { action: 'resolveObjection', objectionId, outcome: 'postpone', note: '待核实', postponeUntil: '2027-06-30' });

@@ -288,6 +288,23 @@ describe('errors are JSON problems and never 500s', () => {
     expect(state.body.state.currentTask.taskId).toBe(taskId);
   });
 
+  test('a NUL or a lone surrogate is refused before anything is recorded, and the worker keeps running', async () => {
+    const wf = await startFeedback(uniqueId('fb'));
+    const taskId = await inboxTask('jyj-staff', wf, 'submit');
+    const before = await traceOf(stack.t, wf);
+    // Either string, echoed into a refusal or accepted into a projection, used to stop the worker or the item.
+    const surrogate = await stack.h.call('POST', `/procedures/${wf}/actions`, { token: await stack.h.login('zzb-staff'), key: key(), body: { action: 'urge', taskId: '\ud800', comment: 'c' } });
+    expect(surrogate.status).toBe(400);
+    expect(surrogate.body).toMatchObject({ code: 'invalid_text', details: { field: 'taskId' } });
+    const nul = await actAs('jyj-staff', taskId, { ...submission, comment: 'ok\u0000' });
+    expect(nul.status).toBe(400);
+    expect(nul.body).toMatchObject({ code: 'invalid_text', details: { field: 'comment' } });
+    expect(JSON.stringify([surrogate.body, nul.body])).not.toMatch(/\\u0000|\\ud800/);
+    expect(await traceOf(stack.t, wf)).toEqual(before);
+    // The worker is still there: the same task can be acted on.
+    expect((await actAs('jyj-staff', taskId, submission)).status).toBe(200);
+  });
+
   test('销号 without an institutional rule or a reason is refused with 422', async () => {
     const wf = await startFeedback(uniqueId('fb'));
     const { institutionalRule: _omit, ...dataWithoutRule } = submission.data;
