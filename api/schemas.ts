@@ -62,13 +62,7 @@ export const StartResult = z
   })
   .openapi('StartResult');
 
-const Evidence = z.object({ name: text(200), ref: text(500) }).strict();
-const InstitutionalRule = z
-  .object({ title: text(200), documentRef: text(200).openapi({ example: '教党〔2026〕12号' }) })
-  .strict()
-  .openapi('InstitutionalRule', { description: '建章立制: the rule adopted so the problem does not recur' });
-
-const comment = z.string().trim().max(2000).optional();
+export const comment = z.string().trim().max(2000).optional();
 /** A step's key within its procedure, e.g. review or decision. */
 export const stepKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/, 'must be 1–32 letters, digits, "_" or "-", starting with a letter');
 const Ballot = z
@@ -77,23 +71,11 @@ const Ballot = z
     choice: z.enum(VOTE_CHOICES).openapi({ description: 'agree 同意, disagree 不同意, defer 缓议' }),
   })
   .strict();
-export const ActBody = z
-  .discriminatedUnion('action', [
-    z
-      .object({
-        action: z.literal('submit'),
-        comment,
-        data: z
-          .object({
-            measures: text(8000),
-            evidence: z.array(Evidence).min(1, 'needs at least one piece of evidence').max(100),
-            institutionalRule: InstitutionalRule.optional(),
-            noRuleReason: text(2000).optional(),
-          })
-          .strict(),
-      })
-      .strict(),
-    z.object({ action: z.literal('pass'), comment }).strict(),
+/**
+ * The kernel's task actions, every procedure's: approve, vote, return, transfer, addSigner. A module adds
+ * its own verbs (rectification's submit, pass and sign) through its descriptor; api/routes/tasks.ts joins them.
+ */
+export const KERNEL_ACT_BODIES = [
     z.object({ action: z.literal('approve'), comment }).strict(),
     z
       .object({
@@ -132,15 +114,7 @@ export const ActBody = z
         position: z.enum(['before', 'after']).openapi({ description: 'before: they sign first, then you; after: they sign after you' }),
       })
       .strict(),
-    z
-      .object({
-        action: z.literal('sign'),
-        comment,
-        data: z.object({ institutionalRule: InstitutionalRule.optional(), noRuleReason: text(2000).optional() }).strict().optional(),
-      })
-      .strict(),
-  ])
-  .openapi('ActBody');
+] as const;
 
 export const ActResult = z
   .object({

@@ -48,6 +48,8 @@ export interface ProcedureDescriptor<Status extends string = string, B extends Z
   refusals: Record<string, number>;
   /** Started through the API; children of another procedure are not. */
   start?: StartSpec<B, I>;
+  /** Task verbs of its own beyond the kernel's (approve, vote, return, transfer, addSigner), as body schemas. */
+  actBodies?: readonly z.ZodObject[];
   /** Routes of its own, e.g. the selection's stage commands. */
   routes?: (ctx: RouteContext) => void;
   activities?: (deps: ActivityDeps) => A;

@@ -1,11 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { AppUserSchema, NotificationSchema, ProcedureSchema, TaskSchema, type Task } from '../../platform/entities';
-import { actUpdate, manageUpdate, workflowIdOfTask } from '../../procedures/kernel/messages';
+import { actUpdate, manageUpdate, workflowIdOfTask, type ActInput } from '../../procedures/kernel/messages';
+import type { ProcedureDescriptor } from '../../procedures/descriptor';
 import { PROCEDURES } from '../../procedures/registry';
 import { NotFound, Unprocessable } from '../errors';
 import { sendUpdate } from '../temporal';
-import { ActBody, ActResult, ManageBody, NotificationRow, ProcedureRow, TaskIdParam, TaskRow, WorkflowIdParam } from '../schemas';
+import { ActResult, KERNEL_ACT_BODIES, ManageBody, NotificationRow, ProcedureRow, TaskIdParam, TaskRow, WorkflowIdParam } from '../schemas';
 import type { RouteContext } from './context';
 import { procedureView } from './procedures';
 
@@ -13,6 +14,11 @@ async function assertUsersExist(em: EntityManager, ids: string[], field: string)
   const found = new Set((await em.find(AppUserSchema, { id: { $in: ids } })).map((u) => u.id));
   if (ids.some((i) => !found.has(i))) throw new Unprocessable('unknown_user', `${field}: a user does not exist`, { field });
 }
+
+/** Every task verb's body: the kernel's and each module's (rectification's submit, pass, sign). */
+const ActBody = z
+  .discriminatedUnion('action', [...KERNEL_ACT_BODIES, ...(PROCEDURES as readonly ProcedureDescriptor[]).flatMap((p) => p.actBodies ?? [])])
+  .openapi('ActBody');
 
 /** Types whose work falls overdue, from the registry. */
 const OVERDUE_TYPES: string[] = PROCEDURES.filter((p) => p.capabilities.overdue).map((p) => p.type);
@@ -70,23 +76,14 @@ export function taskRoutes({ route, deps }: RouteContext): void {
       // whether the task is pending and whose it is; nothing is read first.
       const workflowId = workflowIdOfTask(params.taskId);
       if (!workflowId) throw new NotFound('task_not_found', 'no such task');
-      if ('targetUserId' in body) await assertUsersExist(em, [body.targetUserId], 'targetUserId');
+      if ('targetUserId' in body && typeof body.targetUserId === 'string') await assertUsersExist(em, [body.targetUserId], 'targetUserId');
       const result = await sendUpdate(
         deps,
         em,
         workflowId,
         actUpdate,
-        {
-          taskId: params.taskId,
-          actorId: user.id,
-          action: body.action,
-          ...(body.comment ? { comment: body.comment } : {}),
-          ...('data' in body && body.data ? { data: body.data } : {}),
-          ...('targetUserId' in body ? { targetUserId: body.targetUserId } : {}),
-          ...('position' in body ? { position: body.position } : {}),
-          ...('returnTo' in body && body.returnTo ? { returnTo: body.returnTo } : {}),
-          ...('ballots' in body ? { ballots: body.ballots } : {}),
-        },
+        // The body's fields are ActInput's, checked by their schemas (strict: nothing else gets through).
+        { ...(body as Omit<ActInput, 'taskId' | 'actorId'>), taskId: params.taskId, actorId: user.id },
         `${user.id}:${idempotencyKey}`,
       ).catch((err: unknown) => {
         // An unknown procedure is an unknown task.
@@ -123,8 +120,9 @@ export function taskRoutes({ route, deps }: RouteContext): void {
         {
           actorId: user.id,
           actorRoles: user.roles,
+          // A module's verbs are typed loosely here; their schemas have checked them.
           action: body.action,
-          ...(body.comment ? { comment: body.comment } : {}),
+          ...(typeof body.comment === 'string' && body.comment ? { comment: body.comment } : {}),
           ...(body.action === 'urge' ? { taskId: body.taskId } : {}),
           ...(body.action === 'copy' ? { userIds: body.userIds } : {}),
         },

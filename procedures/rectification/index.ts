@@ -19,7 +19,7 @@ import {
   type RectificationInput,
 } from './messages';
 import { defaultDueDate, dueDateProblem } from './rules';
-import { StartRectificationBody } from './schemas';
+import { ITEM_ACT_BODIES, StartRectificationBody } from './schemas';
 
 const histories = path.join(__dirname, 'histories');
 
@@ -105,6 +105,7 @@ export const rectificationItemProcedure = defineProcedure({
   statuses: ITEM_STATUSES,
   capabilities: { withdraw: true, urge: true, copy: true, closeVote: false, overdue: true },
   refusals: { [RectificationRefusal.institutionalRuleRequired]: 422 },
+  actBodies: ITEM_ACT_BODIES,
   historiesDir: histories,
   histories: [
     { file: 'rectification-item.json', endsAt: 'completed' },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dateString, id, text } from '../../api/schemas';
+import { comment, dateString, id, text } from '../../api/schemas';
 import { DIFFICULTIES } from './messages';
 
 /** The most unit items one feedback may fan out to (full coverage of a city's units). */
@@ -51,3 +51,35 @@ export const StartRectificationBody = z
   })
   .openapi('StartRectification');
 
+
+const Evidence = z.object({ name: text(200), ref: text(500) }).strict();
+const InstitutionalRule = z
+  .object({ title: text(200), documentRef: text(200).openapi({ example: '教党〔2026〕12号' }) })
+  .strict()
+  .openapi('InstitutionalRule', { description: '建章立制: the rule adopted so the problem does not recur' });
+
+/** The item's own task verbs: submit (measures and evidence), pass (review) and sign (the sign-off chain). */
+export const ITEM_ACT_BODIES = [
+  z
+    .object({
+      action: z.literal('submit'),
+      comment,
+      data: z
+        .object({
+          measures: text(8000),
+          evidence: z.array(Evidence).min(1, 'needs at least one piece of evidence').max(100),
+          institutionalRule: InstitutionalRule.optional(),
+          noRuleReason: text(2000).optional(),
+        })
+        .strict(),
+    })
+    .strict(),
+  z.object({ action: z.literal('pass'), comment }).strict(),
+  z
+    .object({
+      action: z.literal('sign'),
+      comment,
+      data: z.object({ institutionalRule: InstitutionalRule.optional(), noRuleReason: text(2000).optional() }).strict().optional(),
+    })
+    .strict(),
+] as const;
