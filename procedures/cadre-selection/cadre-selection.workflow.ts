@@ -30,7 +30,7 @@ import {
   type SelectionStage,
   type SelectionState,
 } from './messages';
-import { commandProblem, DEFAULT_SELECTION_RULES } from './rules';
+import { commandProblem, DEFAULT_SELECTION_RULES, nominee } from './rules';
 
 type FlowStep = 'principles' | 'decision';
 
@@ -148,20 +148,9 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
           state.nomination = { date: a.date, meeting: a.meeting ? { determined: a.meeting.determined, present: a.meeting.present } : null, talks: a.talks?.length ?? 0 };
           const ids = [...new Set([...(a.meeting?.votes ?? []).map((v) => v.personId), ...(a.talks ?? []).map((t) => t.personId)])];
           for (const id of ids) {
-            state.candidates.push({
-              personId: id,
-              nominatedAt: a.date,
-              meetingVotes: a.meeting?.votes.find((v) => v.personId === id)?.votes ?? 0,
-              talkMentions: a.talks?.find((t) => t.personId === id)?.mentions ?? 0,
-              check: null,
-              shortlisted: false,
-              removed: null,
-              fourMusts: {},
-              integrity: {},
-              decision: null,
-              objections: [],
-              outcome: null,
-            });
+            state.candidates.push(
+              nominee(id, a.date, a.meeting?.votes.find((v) => v.personId === id)?.votes ?? 0, a.talks?.find((t) => t.personId === id)?.mentions ?? 0),
+            );
           }
           break;
         }

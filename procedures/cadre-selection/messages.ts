@@ -1,5 +1,6 @@
 /** Messages and payloads of cadre selection (干部选拔任用, 先定原则、再商人头; DOMAIN.md §1). Deterministic: bundled. */
 import { defineUpdate } from '@temporalio/workflow';
+import type { QualificationResult } from '../../domain/qualifications';
 import type { ActionRecord, ActResult, AssigneeRule, ResolvedAssignees, Role, TaskView } from '../kernel/messages';
 
 export const CADRE_SELECTION = 'cadreSelection' as const;
@@ -79,16 +80,8 @@ export interface CadreSelectionInput {
   assignees: ResolvedAssignees;
 }
 
-/** One predicate of the qualification check, with the fact it used. */
-export interface PredicateResult {
-  predicate: string;
-  label: string;
-  passed: boolean;
-  applicable: boolean;
-  required: string;
-  actual: string;
-  fact: string;
-}
+/** One predicate of the qualification check, with the fact it used (domain/qualifications.ts). */
+export type PredicateResult = Omit<QualificationResult, 'predicate'> & { predicate: string };
 
 export interface QualificationCheck {
   personId: string;

@@ -30,6 +30,24 @@ export const DEFAULT_SELECTION_RULES: SelectionRules = {
   probationMonths: 12,
 };
 
+/** A person as the nomination records them: nothing checked, shortlisted or decided yet. */
+export function nominee(personId: string, nominatedAt: string, meetingVotes: number, talkMentions: number): CandidateView {
+  return {
+    personId,
+    nominatedAt,
+    meetingVotes,
+    talkMentions,
+    check: null,
+    shortlisted: false,
+    removed: null,
+    fourMusts: {},
+    integrity: {},
+    decision: null,
+    objections: [],
+    outcome: null,
+  };
+}
+
 export interface CommandProblem {
   code: string;
   message: string;

@@ -6,7 +6,7 @@
 import type { Role } from '../../procedures/kernel/messages';
 import type { CandidateView, FourMust, FrozenPrinciples, Objection, Principles, QualificationCheck, SelectionActInput, SelectionCommand, SelectionStage } from '../../procedures/cadre-selection/messages';
 import { overridesProblem } from '../../procedures/cadre-selection/overrides';
-import { commandProblem, DEFAULT_SELECTION_RULES, type CommandContext, type SelectionRules } from '../../procedures/cadre-selection/rules';
+import { commandProblem, DEFAULT_SELECTION_RULES, nominee, type CommandContext, type SelectionRules } from '../../procedures/cadre-selection/rules';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -37,21 +37,7 @@ const ineligible = (personId: string, failed: string[]): QualificationCheck => (
 
 /** A nominated, eligible candidate, not yet shortlisted. */
 function candidate(personId: string, patch: Partial<CandidateView> = {}): CandidateView {
-  return {
-    personId,
-    nominatedAt: '2026-11-18T02:00:00.000Z',
-    meetingVotes: 10,
-    talkMentions: 0,
-    check: eligible(personId),
-    shortlisted: false,
-    removed: null,
-    fourMusts: {},
-    integrity: {},
-    decision: null,
-    objections: [],
-    outcome: null,
-    ...patch,
-  };
+  return { ...nominee(personId, '2026-11-18T02:00:00.000Z', 10, 0), check: eligible(personId), ...patch };
 }
 /** A shortlisted candidate under inspection. */
 const inspected = (personId: string, patch: Partial<CandidateView> = {}): CandidateView => candidate(personId, { shortlisted: true, ...patch });
