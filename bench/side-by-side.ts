@@ -1,0 +1,888 @@
+/**
+ * Side-by-side bench: what one tingjin action costs next to a bare Temporal baseline, on one stack.
+ *
+ *   npx tsx bench/side-by-side.ts [--clients 8,16] [--procedures 40] [--fanout 3400]
+ *                                 [--fanout-timeout 600] [--fanout-stall 120] [--warmup 4] [--keep]
+ *                                 [--dynamic-config KEY=VALUE]…
+ *
+ * --procedures 0 skips the closed loops (fan-out only); --fanout 0 skips the fan-out. --fanout-timeout
+ * and --fanout-stall (seconds) end the fan-out's wait in total and without progress. --dynamic-config
+ * passes a `--dynamic-config-value` to the dev server, e.g. frontend.searchAttributesSizeOfValueLimit=262144 and
+ * frontend.searchAttributesTotalSizeLimit=1048576, without which a feedback over ~120 of the bench's units is
+ * refused (its TingjinUnits search attribute lists every unit; the server's default cap is 2 KB).
+ * --keep leaves the temp directory (temporal.log, the PostgreSQL cluster) in place.
+ *
+ * One process starts everything: an embedded PostgreSQL and a headless Temporal dev server in a fresh
+ * temp directory, the tingjin worker (task queue `tingjin`), a second worker for the baseline
+ * (bench/baseline-workflow.ts, task queue `bench-baseline`), and the API on a free port. Then, per
+ * client count C (1, then each of --clients) and per mode, a closed loop of C clients runs N procedures
+ * of five sequential approvals each:
+ *   - raw-regular: the raw Temporal client starts the baseline workflow, then sends 5 Updates; each
+ *     Update awaits one regular activity that does one PostgreSQL insert;
+ *   - raw-local:   the same with a local activity;
+ *   - api:         POST /procedures/approvalRequest (5 sequential steps, one seeded user each), then
+ *     POST /tasks/:taskId/actions {"action":"approve"} by each step's assignee, from nextTask.
+ * Last, the fan-out: one rectification feedback whose one problem goes to U freshly inserted units.
+ *
+ * Results are JSON lines on stdout, progress on stderr. Definitions:
+ *   - completedPerSec: procedures completed / wall time of the loop (start of the first to end of the last);
+ *   - actionP50Ms/P99Ms: latency of one Update (raw) or one POST …/actions (api), over every action;
+ *   - startP50Ms: raw: client.workflow.start() until it returns (an Update may then be sent; the
+ *     first Update pays for the first workflow task). api: the POST until its 201, which already lists
+ *     the open task;
+ *   - eventsPerAction = eventsPerProcedure / 5: every history event of a procedure, start and close
+ *     included, divided by its 5 actions; eventsPerProcedure is the mean over all N procedures of the
+ *     row, maxHistoryEvents the largest one. Histories are fetched after the loop, outside the timing;
+ *   - cores: CPU used during the loop, in cores (Linux /proc): this node process (API, both workers and
+ *     the clients), the Temporal dev server, the PostgreSQL cluster (postmaster and backends), the whole
+ *     machine, and `other` = machine minus those three: anything else running meanwhile. A row with a
+ *     large `other` shared the machine and is not comparable.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry } from '@temporalio/worker';
+import { createApp } from '../api/app';
+import type { StartAnswer } from '../api/temporal';
+import { createOrm, migrate } from '../platform/orm';
+import { ensureDatabase, startEmbeddedPostgres, withDatabase } from '../platform/postgres';
+import { DEMO_PASSWORD, seedDemoData } from '../platform/seed';
+import { ensureTemporalCli } from '../platform/temporal-cli';
+import { connectClient, startDevServer } from '../platform/temporal';
+import { SearchAttr, stateQuery, type ActResult, type TaskView } from '../procedures/kernel/messages';
+import { rectificationProcedure } from '../procedures/rectification';
+import { createWorker } from '../worker/worker';
+import { approveUpdate, BASELINE_TASK_QUEUE, baselineApproval, type BaselineActivities } from './baseline-workflow';
+
+const STEPS = 5;
+const NAMESPACE = 'default';
+const TASK_QUEUE = 'tingjin';
+/** Starts approval requests (role staff). */
+const STARTER = 'zzb-staff';
+/** One seeded user per step; a step's assignee must be a real user, any role. */
+const ASSIGNEES = ['zzb-head', 'xcb-reviewer', 'xcb-director', 'jyj-head', 'wjw-head'] as const;
+
+// ---------------------------------------------------------------------------------------------
+// Arguments and small helpers
+
+interface Args {
+  clients: number[];
+  procedures: number;
+  fanout: number;
+  fanoutTimeoutS: number;
+  fanoutStallS: number;
+  warmup: number;
+  keep: boolean;
+  /** Extra `--dynamic-config-value KEY=VALUE` flags for the dev server. */
+  dynamicConfig: string[];
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { clients: [8, 16], procedures: 40, fanout: 3400, fanoutTimeoutS: 600, fanoutStallS: 120, warmup: 4, keep: false, dynamicConfig: [] };
+  const int = (flag: string, v: string | undefined, min: number): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer >= ${min}, got ${String(v)}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = (argv[i] as string).split('=', 2) as [string, string | undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (flag) {
+      case '--clients':
+        args.clients = (value() ?? '').split(',').map((c) => int('--clients', c.trim(), 1));
+        break;
+      case '--procedures':
+        args.procedures = int(flag, value(), 0);
+        break;
+      case '--fanout':
+        args.fanout = int(flag, value(), 0);
+        break;
+      case '--fanout-timeout':
+        args.fanoutTimeoutS = int(flag, value(), 1);
+        break;
+      case '--fanout-stall':
+        args.fanoutStallS = int(flag, value(), 1);
+        break;
+      case '--warmup':
+        args.warmup = int(flag, value(), 0);
+        break;
+      case '--keep':
+        args.keep = true;
+        break;
+      case '--dynamic-config': {
+        const kv = value() ?? '';
+        if (!/^[A-Za-z0-9_.]+=[A-Za-z0-9_.:-]+$/.test(kv)) throw new Error(`--dynamic-config needs KEY=VALUE, got ${kv}`);
+        args.dynamicConfig.push(kv);
+        break;
+      }
+      default:
+        throw new Error(`unknown argument ${flag}; see the header of bench/side-by-side.ts`);
+    }
+  }
+  return args;
+}
+
+const t0 = performance.now();
+function log(line: string): void {
+  console.error(`[bench +${((performance.now() - t0) / 1000).toFixed(1)}s] ${line}`);
+}
+
+function emit(result: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+const round1 = (n: number): number => Math.round(n * 10) / 10;
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+
+/** Nearest-rank percentile. */
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= items.length) return;
+        out[i] = await fn(items[i] as T, i);
+      }
+    }),
+  );
+  return out;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------
+// CPU accounting (Linux /proc; null elsewhere)
+
+interface CpuMark {
+  wall: number;
+  node: NodeJS.CpuUsage;
+  temporalTicks: number | null;
+  pgTicks: number | null;
+  machine: { busy: number; total: number } | null;
+}
+
+/** The fields of /proc/<pid>/stat from field 3 (state) on: field k is at index k - 3. */
+function procStat(pid: number): string[] | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/** utime + stime (fields 14, 15) of one process. */
+function procTicks(pid: number | undefined): number | null {
+  const f = pid ? procStat(pid) : null;
+  return f ? Number(f[11]) + Number(f[12]) : null;
+}
+
+function pids(): number[] {
+  return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+}
+
+/** The postmaster of the cluster in dataDir: a postgres process started with `-D dataDir`. */
+function findPostmaster(dataDir: string): number | undefined {
+  try {
+    return pids().find((pid) => {
+      try {
+        const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        return (argv[0] ?? '').endsWith('/postgres') && argv[argv.indexOf('-D') + 1] === dataDir;
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The cluster's CPU: the postmaster's own and its reaped children's (cutime, cstime: fields 16, 17),
+ * plus its live children's (the backends and background processes).
+ */
+function clusterTicks(postmaster: number | undefined): number | null {
+  const f = postmaster ? procStat(postmaster) : null;
+  if (!f) return null;
+  let ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  for (const pid of pids()) {
+    const c = procStat(pid);
+    if (c && Number(c[1]) === postmaster) ticks += Number(c[11]) + Number(c[12]);
+  }
+  return ticks;
+}
+
+function machineTicks(): { busy: number; total: number } | null {
+  try {
+    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const v = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = v.reduce((a, b) => a + b, 0);
+    const idle = (v[3] ?? 0) + (v[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
+}
+
+interface Pids {
+  temporal: number | undefined;
+  postmaster: number | undefined;
+}
+
+function cpuMark(p: Pids): CpuMark {
+  return { wall: performance.now(), node: process.cpuUsage(), temporalTicks: procTicks(p.temporal), pgTicks: clusterTicks(p.postmaster), machine: machineTicks() };
+}
+
+interface Cores {
+  node: number;
+  temporal: number | null;
+  postgres: number | null;
+  machine: number | null;
+  /** What the rest of the machine used meanwhile: other people's processes. */
+  other: number | null;
+}
+
+/** Cores used between two marks. CLK_TCK is 100 on Linux. */
+function coresUsed(a: CpuMark, b: CpuMark): Cores {
+  const wallS = (b.wall - a.wall) / 1000;
+  const node = (b.node.user - a.node.user + b.node.system - a.node.system) / 1e6 / wallS;
+  const ticks = (x: number | null, y: number | null): number | null => (x !== null && y !== null ? (y - x) / 100 / wallS : null);
+  const temporal = ticks(a.temporalTicks, b.temporalTicks);
+  const postgres = ticks(a.pgTicks, b.pgTicks);
+  const machine = a.machine && b.machine ? ((b.machine.busy - a.machine.busy) / (b.machine.total - a.machine.total)) * os.cpus().length : null;
+  const other = machine !== null && temporal !== null && postgres !== null ? Math.max(0, machine - node - temporal - postgres) : null;
+  const r = (x: number | null): number | null => (x === null ? null : round2(x));
+  return { node: round2(node), temporal: r(temporal), postgres: r(postgres), machine: r(machine), other: r(other) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Worker logs: printed (the first ones) and counted, so anomalies show in the report.
+
+const workerLog = { warn: 0, error: 0, printed: 0, messages: new Map<string, number>() };
+function onWorkerLog(entry: LogEntry): void {
+  if (entry.level !== 'WARN' && entry.level !== 'ERROR') return;
+  if (entry.level === 'WARN') workerLog.warn += 1;
+  else workerLog.error += 1;
+  const key = `${entry.level} ${entry.message}`;
+  workerLog.messages.set(key, (workerLog.messages.get(key) ?? 0) + 1);
+  if (workerLog.printed < 40) {
+    workerLog.printed += 1;
+    let meta = '';
+    try {
+      meta = entry.meta ? JSON.stringify(entry.meta).slice(0, 600) : '';
+    } catch {
+      meta = '(meta not serialisable)';
+    }
+    console.error(`[worker ${entry.level}] ${entry.message} ${meta}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+interface HttpAnswer<T> {
+  status: number;
+  body: T;
+  ms: number;
+}
+
+async function post<T>(baseUrl: string, urlPath: string, opts: { token?: string; key?: string; body: unknown }): Promise<HttpAnswer<T>> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.key) headers['idempotency-key'] = opts.key;
+  const started = performance.now();
+  const res = await fetch(`${baseUrl}${urlPath}`, { method: 'POST', headers, body: JSON.stringify(opts.body) });
+  const text = await res.text();
+  const ms = performance.now() - started;
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body: body as T, ms };
+}
+
+async function login(baseUrl: string, username: string): Promise<string> {
+  const r = await post<{ token?: string }>(baseUrl, '/auth/login', { body: { username, password: DEMO_PASSWORD } });
+  if (r.status !== 200 || !r.body.token) throw new Error(`login ${username}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.token;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stack
+
+interface Stack {
+  orm: MikroORM;
+  client: Client;
+  baseUrl: string;
+  pids: Pids;
+  tokens: Map<string, string>;
+  workerFailure: () => unknown;
+  tmpDir: string;
+}
+
+type Cleanup = { what: string; fn: () => Promise<void> };
+
+async function startStack(args: Args, cleanups: Cleanup[]): Promise<Stack> {
+  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tingjin-bench-'));
+  // The postgres user (PostgreSQL refuses to run as root) must be able to enter it.
+  fs.chmodSync(tmpDir, 0o755);
+  cleanups.push({
+    what: 'temp directory',
+    fn: async () => {
+      if (args.keep) log(`kept ${tmpDir}`);
+      else fs.rmSync(tmpDir, { recursive: true, force: true });
+    },
+  });
+  log(`temp directory ${tmpDir}`);
+
+  let cli = await ensureTemporalCli((l) => log(`[temporal-cli] ${l}`));
+  if (args.dynamicConfig.length > 0) {
+    // startDevServer takes no extra flags, so it runs a wrapper that adds them (exec: same process).
+    const wrapper = path.join(tmpDir, 'temporal-with-dynamic-config');
+    const extra = args.dynamicConfig.map((kv) => `--dynamic-config-value '${kv}'`).join(' ');
+    fs.writeFileSync(wrapper, `#!/bin/sh\nexec '${cli.replace(/'/g, `'\\''`)}' "$@" ${extra}\n`, { mode: 0o755 });
+    log(`dev server dynamic config: ${args.dynamicConfig.join(', ')}`);
+    cli = wrapper;
+  }
+  const [temporalPort, pgPort] = [await freePort(), await freePort()];
+  log(`Temporal dev server (${cli}) on 127.0.0.1:${temporalPort}, headless`);
+  const temporal = await startDevServer({ cli, dataDir: path.join(tmpDir, 'temporal'), port: temporalPort, uiPort: null, namespace: NAMESPACE });
+  cleanups.push({
+    what: 'Temporal dev server',
+    fn: async () => {
+      reportTemporalLog(path.join(tmpDir, 'temporal', 'temporal.log'));
+      await temporal.stop();
+    },
+  });
+
+  log(`embedded PostgreSQL on 127.0.0.1:${pgPort}`);
+  const pg = await startEmbeddedPostgres({ dataDir: path.join(tmpDir, 'pg'), port: pgPort });
+  cleanups.push({ what: 'PostgreSQL', fn: () => pg.stop() });
+  await ensureDatabase(pg.adminUrl, 'tingjin_bench');
+  const orm = await createOrm(withDatabase(pg.adminUrl, 'tingjin_bench'));
+  cleanups.push({ what: 'ORM', fn: () => orm.close() });
+  const applied = await migrate(orm);
+  log(`migrations applied: ${applied.length}`);
+  await seedDemoData(orm);
+  await orm.em
+    .getConnection()
+    .execute(
+      'create table if not exists bench_row (workflow_id text not null, step integer not null, actor_id text not null, at timestamptz not null default now(), primary key (workflow_id, step))',
+    );
+
+  const client = await connectClient(temporal.address, NAMESPACE);
+  cleanups.push({ what: 'Temporal client', fn: () => client.connection.close() });
+  const connection = await NativeConnection.connect({ address: temporal.address });
+  cleanups.push({ what: 'worker connection', fn: () => connection.close() });
+
+  log('bundling the workflows (tingjin and baseline)');
+  const conn = orm.em.getConnection();
+  const baselineActivities: BaselineActivities = {
+    async recordApproval(row) {
+      await conn.execute('insert into bench_row (workflow_id, step, actor_id) values (?, ?, ?) on conflict do nothing', [row.workflowId, row.step, row.actorId]);
+    },
+  };
+  const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => log(`[bundle] ${m}`) };
+  const [worker, baselineWorker] = await Promise.all([
+    createWorker({ connection, namespace: NAMESPACE, taskQueue: TASK_QUEUE, orm }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('./baseline-workflow'), logger: quiet }).then((workflowBundle) =>
+      Worker.create({ connection, namespace: NAMESPACE, taskQueue: BASELINE_TASK_QUEUE, workflowBundle, activities: baselineActivities, shutdownGraceTime: '10 seconds' }),
+    ),
+  ]);
+  let failure: unknown = null;
+  for (const [name, w] of [
+    ['tingjin worker', worker],
+    ['baseline worker', baselineWorker],
+  ] as const) {
+    const running = w.run().catch((err: unknown) => {
+      failure = err;
+      log(`${name} FAILED: ${String(err)}`);
+    });
+    cleanups.push({
+      what: name,
+      fn: async () => {
+        if (w.getState() === 'RUNNING') w.shutdown();
+        await running;
+      },
+    });
+  }
+
+  const { app } = createApp({ orm, client, taskQueue: TASK_QUEUE, sessionHours: 12 });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  cleanups.push({
+    what: 'API',
+    fn: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  log(`API on ${baseUrl}`);
+
+  const tokens = new Map<string, string>();
+  for (const u of [STARTER, ...ASSIGNEES]) tokens.set(u, await login(baseUrl, u));
+  return { orm, client, baseUrl, pids: { temporal: temporal.process.pid, postmaster: findPostmaster(pg.dataDir) }, tokens, workerFailure: () => failure, tmpDir };
+}
+
+/** The dev server logs at warn level; count what it wrote, and show a few lines. */
+function reportTemporalLog(file: string): void {
+  try {
+    const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
+    const errors = lines.filter((l) => /"level":"error"|\blevel=error\b|\bERROR\b/i.test(l));
+    log(`temporal.log: ${lines.length} lines (${errors.length} at error level)`);
+    for (const l of (errors.length ? errors : lines).slice(0, 8)) console.error(`  ${l.slice(0, 400)}`);
+  } catch {
+    /* no log */
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Closed-loop modes
+
+type Mode = 'raw-regular' | 'raw-local' | 'api';
+const MODES: readonly Mode[] = ['raw-regular', 'raw-local', 'api'];
+
+interface Sample {
+  workflowId: string;
+  startMs: number;
+  actionMs: number[];
+}
+
+async function closedLoop(clients: number, total: number, one: (i: number) => Promise<Sample>): Promise<{ samples: Sample[]; errors: string[]; wallMs: number }> {
+  let next = 0;
+  const samples: Sample[] = [];
+  const errors: string[] = [];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= total) return;
+        try {
+          samples.push(await one(i));
+        } catch (err) {
+          errors.push(err instanceof Error ? err.message : String(err));
+        }
+      }
+    }),
+  );
+  return { samples, errors, wallMs: performance.now() - started };
+}
+
+function procedureRunner(stack: Stack, mode: Mode, tag: string): (i: number) => Promise<Sample> {
+  if (mode !== 'api') {
+    return async (i) => {
+      const workflowId = `bench-${mode}-${tag}-${i}`;
+      const s0 = performance.now();
+      const handle = await stack.client.workflow.start(baselineApproval, {
+        taskQueue: BASELINE_TASK_QUEUE,
+        workflowId,
+        args: [{ steps: STEPS, local: mode === 'raw-local' }],
+      });
+      const startMs = performance.now() - s0;
+      const actionMs: number[] = [];
+      for (let step = 0; step < STEPS; step++) {
+        const a0 = performance.now();
+        const answer = await handle.executeUpdate(approveUpdate, { args: [{ step, actorId: ASSIGNEES[step] as string }] });
+        actionMs.push(performance.now() - a0);
+        if (answer.approved !== step + 1) throw new Error(`${workflowId}: step ${step} answered ${JSON.stringify(answer)}`);
+      }
+      return { workflowId, startMs, actionMs };
+    };
+  }
+  return async (i) => {
+    const requestId = `bench-${tag}-${i}`;
+    const body = {
+      requestId,
+      title: `bench ${tag} #${i}`,
+      steps: ASSIGNEES.map((userId, s) => ({ key: `s${s + 1}`, name: `step ${s + 1}`, mode: 'sequential', assignees: { kind: 'user', userId } })),
+    };
+    const started = await post<StartAnswer>(stack.baseUrl, '/procedures/approvalRequest', { token: stack.tokens.get(STARTER), key: `start-${requestId}`, body });
+    if (started.status !== 201) throw new Error(`start ${requestId}: ${started.status} ${JSON.stringify(started.body)}`);
+    let task: TaskView | null = started.body.openTasks[0] ?? null;
+    const actionMs: number[] = [];
+    for (let s = 0; s < STEPS; s++) {
+      if (!task) throw new Error(`${requestId}: no open task before step ${s + 1}`);
+      const assignee = task.assigneeIds[0] ?? '';
+      const r = await post<Omit<ActResult, 'transitions'>>(stack.baseUrl, `/tasks/${encodeURIComponent(task.taskId)}/actions`, {
+        token: stack.tokens.get(assignee),
+        key: `act-${requestId}-${s + 1}`,
+        body: { action: 'approve' },
+      });
+      if (r.status !== 200) throw new Error(`${task.taskId} approve by ${assignee}: ${r.status} ${JSON.stringify(r.body)}`);
+      actionMs.push(r.ms);
+      task = r.body.nextTask;
+      if (s === STEPS - 1 && (task || r.body.status !== 'approved')) throw new Error(`${requestId}: after the last step ${JSON.stringify(r.body)}`);
+    }
+    return { workflowId: started.body.workflowId, startMs: started.ms, actionMs };
+  };
+}
+
+type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
+
+interface HistoryStats {
+  eventsPerProcedure: number;
+  maxHistoryEvents: number;
+  notCompleted: number;
+  activityRetries: number;
+  activityFailures: number;
+  workflowTaskFailures: number;
+}
+
+/** How many events of each kind, named by the attributes each event carries. */
+function eventKinds(h: History): Record<string, number> {
+  const kinds: Record<string, number> = {};
+  for (const e of h.events ?? []) {
+    const attr = Object.keys(e).find((k) => k.endsWith('EventAttributes') && (e as Record<string, unknown>)[k] != null) ?? 'unknown';
+    const kind = attr.replace(/EventAttributes$/, '');
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+  }
+  return kinds;
+}
+
+function historyFacts(h: History) {
+  const events = h.events ?? [];
+  return {
+    kinds: eventKinds(h),
+    events: events.length,
+    completed: events.some((e) => e.workflowExecutionCompletedEventAttributes != null),
+    activityRetries: events.filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1).length,
+    activityFailures: events.filter((e) => e.activityTaskFailedEventAttributes != null || e.activityTaskTimedOutEventAttributes != null).length,
+    workflowTaskFailures: events.filter((e) => e.workflowTaskFailedEventAttributes != null || e.workflowTaskTimedOutEventAttributes != null).length,
+  };
+}
+
+async function historyStats(client: Client, workflowIds: string[]): Promise<HistoryStats> {
+  const facts = await mapLimit(workflowIds, 8, async (id) => {
+    // An api procedure completes just after its last answer (its projection activity runs last).
+    const handle = client.workflow.getHandle(id);
+    await Promise.race([handle.result().catch(() => undefined), sleep(30_000)]);
+    return historyFacts(await handle.fetchHistory());
+  });
+  const sum = (f: (x: (typeof facts)[number]) => number): number => facts.reduce((a, x) => a + f(x), 0);
+  if (facts[0]) log(`  history of ${workflowIds[0]}: ${facts[0].events} events ${JSON.stringify(facts[0].kinds)}`);
+  return {
+    eventsPerProcedure: facts.length ? round2(sum((x) => x.events) / facts.length) : NaN,
+    maxHistoryEvents: Math.max(0, ...facts.map((x) => x.events)),
+    notCompleted: facts.filter((x) => !x.completed).length,
+    activityRetries: sum((x) => x.activityRetries),
+    activityFailures: sum((x) => x.activityFailures),
+    workflowTaskFailures: sum((x) => x.workflowTaskFailures),
+  };
+}
+
+async function runMode(stack: Stack, mode: Mode, clients: number, procedures: number, runTag: string): Promise<Record<string, unknown>> {
+  const tag = `${runTag}-c${clients}`;
+  const before = cpuMark(stack.pids);
+  const loop = await closedLoop(clients, procedures, procedureRunner(stack, mode, tag));
+  const cores = coresUsed(before, cpuMark(stack.pids));
+  const actions = loop.samples.flatMap((s) => s.actionMs);
+  const starts = loop.samples.map((s) => s.startMs);
+  const hist = await historyStats(stack.client, loop.samples.map((s) => s.workflowId));
+  for (const e of loop.errors.slice(0, 5)) log(`  ${mode} C=${clients} error: ${e}`);
+  return {
+    mode,
+    clients,
+    procedures,
+    completedPerSec: round2(loop.samples.length / (loop.wallMs / 1000)),
+    actionP50Ms: round1(percentile(actions, 50)),
+    actionP99Ms: round1(percentile(actions, 99)),
+    startP50Ms: round1(percentile(starts, 50)),
+    eventsPerAction: round2(hist.eventsPerProcedure / STEPS),
+    maxHistoryEvents: hist.maxHistoryEvents,
+    // Extras: the basis of eventsPerAction, and what to check before trusting a row.
+    eventsPerProcedure: hist.eventsPerProcedure,
+    startP99Ms: round1(percentile(starts, 99)),
+    wallSeconds: round2(loop.wallMs / 1000),
+    failed: loop.errors.length,
+    notCompleted: hist.notCompleted,
+    activityRetries: hist.activityRetries,
+    activityFailures: hist.activityFailures,
+    workflowTaskFailures: hist.workflowTaskFailures,
+    cores,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fan-out
+
+/** Today in China time, and a date `days` later, as YYYY-MM-DD. */
+function chinaDate(daysFromNow: number): string {
+  return new Date(Date.now() + 8 * 3600_000 + daysFromNow * 86_400_000).toISOString().slice(0, 10);
+}
+
+async function fanOut(stack: Stack, units: number, args: Args, runTag: string): Promise<Record<string, unknown>> {
+  const conn = stack.orm.em.getConnection();
+  const prefix = `fo${runTag}-`;
+  log(`fan-out: inserting ${units} units, each with a staff user and a head`);
+  const ins0 = performance.now();
+  await conn.execute(
+    `insert into unit (id, name, kind, head_user_id)
+     select ? || lpad(g::text, 5, '0'), '扇出单位 ' || g, 'unit', ? || lpad(g::text, 5, '0') || '-head' from generate_series(1, ?::int) g`,
+    [prefix, prefix, units],
+  );
+  await conn.execute(
+    `insert into app_user (id, username, display_name, unit_id, roles, password_hash, created_at)
+     select u.id || '-' || r.k, u.id || '-' || r.k, '扇出 ' || r.k || ' ' || u.id, u.id, array[r.role]::text[],
+            (select password_hash from app_user where id = 'zzb-staff'), now()
+     from unit u cross join (values ('staff', 'staff'), ('head', 'approver')) as r (k, role)
+     where starts_with(u.id, ?)`,
+    [prefix],
+  );
+  log(`fan-out: master data inserted in ${round1((performance.now() - ins0) / 1000)} s`);
+  const unitIds = Array.from({ length: units }, (_, g) => `${prefix}${String(g + 1).padStart(5, '0')}`);
+
+  const feedbackId = `FO${units}-${runTag}`;
+  const feedbackWorkflowId = `rectification-${feedbackId}`;
+  // Due within the working-day calendar's years and after the feedback date, whatever today is.
+  const feedbackDate = chinaDate(-1);
+  const year = chinaDate(0).slice(0, 4);
+  const dueDate = [chinaDate(25), `${year}-12-31`].sort()[0] as string;
+  const body = {
+    feedbackId,
+    title: `扇出测试 ${units} 个单位`,
+    inspectionGroup: '市委第一巡察组',
+    feedbackDate,
+    inspectionOfficeUnitId: 'xcb',
+    problems: [{ no: '1', title: '全覆盖整改', difficulty: 'normal', leadUnitId: 'zzb', assignments: unitIds.map((unitId) => ({ unitId, dueDate })) }],
+  };
+  const bodyBytes = Buffer.byteLength(JSON.stringify(body));
+  log(`fan-out: POST /procedures/rectification with ${units} assignments (${bodyBytes} bytes, due ${dueDate})`);
+
+  const countSql = `select count(*)::int as n from task where step = 'submit' and status = 'pending' and starts_with(workflow_id, ?)`;
+  const count = async (): Promise<number> => ((await conn.execute<{ n: number }[]>(countSql, [`${feedbackWorkflowId}-`]))[0]?.n ?? 0);
+
+  const before = cpuMark(stack.pids);
+  const started = performance.now();
+  const r = await post<StartAnswer>(stack.baseUrl, '/procedures/rectification', { token: stack.tokens.get('zzb-staff'), key: `start-${feedbackId}`, body });
+  log(`fan-out: ${r.status} in ${round1(r.ms)} ms`);
+  if (r.status !== 201) {
+    return { mode: 'fanout', units, startStatus: r.status, startBody: JSON.stringify(r.body).slice(0, 300), bodyBytes, ...(await diagnoseStart(stack, body)) };
+  }
+
+  let seen = 0;
+  let lastChange = performance.now();
+  let lastLog = 0;
+  let allAt: number | null = null;
+  const progress: [number, number][] = [];
+  for (;;) {
+    const n = await count();
+    const now = performance.now();
+    if (n !== seen) {
+      seen = n;
+      lastChange = now;
+    }
+    const elapsedS = (now - started) / 1000;
+    if (now - lastLog >= 5000 || n >= units) {
+      lastLog = now;
+      progress.push([round1(elapsedS), n]);
+      log(`fan-out: ${n}/${units} first tasks in the inbox after ${round1(elapsedS)} s (${round1(n / elapsedS)}/s)`);
+    }
+    if (n >= units) {
+      allAt = elapsedS;
+      break;
+    }
+    if (stack.workerFailure()) break;
+    if (elapsedS > args.fanoutTimeoutS) {
+      log(`fan-out: timed out after ${args.fanoutTimeoutS} s`);
+      break;
+    }
+    if ((now - lastChange) / 1000 > args.fanoutStallS) {
+      log(`fan-out: no new task for ${args.fanoutStallS} s; stalled at ${n}`);
+      break;
+    }
+    await sleep(500);
+  }
+  const cores = coresUsed(before, cpuMark(stack.pids));
+
+  // The feedback's runs, continued-as-new ones included, each described for its own history length.
+  const runIds: string[] = [];
+  for await (const wf of stack.client.workflow.list({ query: `WorkflowId="${feedbackWorkflowId}"` })) runIds.push(wf.runId);
+  const runs = await mapLimit(runIds, 4, async (runId) => {
+    const d = await stack.client.workflow.getHandle(feedbackWorkflowId, runId).describe();
+    return { runId, status: d.status.name, historyLength: d.historyLength, historySize: d.historySize ?? null };
+  });
+  for (const run of runs) log(`fan-out: feedback run ${run.runId} ${run.status}: ${run.historyLength} events, ${run.historySize ?? '?'} bytes`);
+  let feedbackProgress: unknown = null;
+  try {
+    const state = (await stack.client.workflow.getHandle(feedbackWorkflowId).query(stateQuery)) as { progress?: unknown };
+    feedbackProgress = state.progress ?? null;
+  } catch (err) {
+    feedbackProgress = `query failed: ${String(err)}`;
+  }
+
+  // Every item: describe it (a missing one was never started).
+  const itemIds = unitIds.map((u) => `${feedbackWorkflowId}-p1-${u}`);
+  const items = await mapLimit(itemIds, 32, async (id) => {
+    try {
+      const d = await stack.client.workflow.getHandle(id).describe();
+      return { events: d.historyLength, bytes: d.historySize ?? 0 };
+    } catch {
+      return null;
+    }
+  });
+  const itemStats = items.filter((x): x is { events: number; bytes: number } => x !== null);
+  return {
+    mode: 'fanout',
+    units,
+    secondsUntilAllFirstTasksInInbox: allAt === null ? null : round2(allAt),
+    largestHistoryEvents: Math.max(0, ...runs.map((x) => x.historyLength)),
+    largestItemHistoryEvents: Math.max(0, ...itemStats.map((x) => x.events)),
+    // Extras.
+    firstTasksInInbox: seen,
+    itemsStarted: itemStats.length,
+    startMs: round1(r.ms),
+    bodyBytes,
+    feedbackRuns: runs.length,
+    feedbackRunEvents: runs.map((x) => x.historyLength),
+    largestHistoryBytes: Math.max(0, ...runs.map((x) => x.historySize ?? 0)),
+    largestItemHistoryBytes: Math.max(0, ...itemStats.map((x) => x.bytes)),
+    feedbackProgress,
+    progress,
+    cores,
+  };
+}
+
+/**
+ * Why a feedback's start failed, in the server's words (the API answers a plain 500): the API's own
+ * plan builds the input, then a plain start on a task queue nobody polls, with and without the
+ * units search attribute, is refused or accepted (and terminated at once).
+ */
+async function diagnoseStart(stack: Stack, body: unknown): Promise<Record<string, unknown>> {
+  const start = rectificationProcedure.start;
+  if (!start) return {};
+  const plan = await start.plan({
+    em: stack.orm.em.fork(),
+    user: { id: 'zzb-staff', username: 'zzb-staff', displayName: 'bench', unitId: 'zzb', roles: ['staff'] },
+    body: start.body.parse(body),
+  });
+  const units = [...new Set(plan.units)].sort();
+  const attempt = async (withUnits: boolean): Promise<string> => {
+    const workflowId = `${plan.workflowId}-diagnose-${withUnits ? 'units' : 'plain'}`;
+    try {
+      const handle = await stack.client.workflow.start(rectificationProcedure.type, {
+        taskQueue: 'bench-diagnose-nobody-polls',
+        workflowId,
+        args: [plan.input],
+        typedSearchAttributes: [{ key: SearchAttr.procedureType, value: rectificationProcedure.type }, ...(withUnits ? [{ key: SearchAttr.units, value: units }] : [])],
+      });
+      await handle.terminate('bench diagnosis');
+      return 'accepted';
+    } catch (err) {
+      const cause = (err as { cause?: { details?: string } }).cause;
+      return `refused: ${cause?.details ?? String(err)}`;
+    }
+  };
+  const diagnosis = {
+    inputBytes: Buffer.byteLength(JSON.stringify(plan.input)),
+    unitsAttributeBytes: Buffer.byteLength(JSON.stringify(units)),
+    startWithUnitsAttribute: await attempt(true),
+    startWithoutUnitsAttribute: await attempt(false),
+  };
+  log(`fan-out diagnosis: ${JSON.stringify(diagnosis)}`);
+  return diagnosis;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  Runtime.install({ logger: new DefaultLogger('WARN', onWorkerLog) });
+  const cpus = os.cpus();
+  log(
+    `machine: ${cpus.length} × ${cpus[0]?.model ?? '?'}, ${round1(os.totalmem() / 2 ** 30)} GiB, load ${os
+      .loadavg()
+      .map(round2)
+      .join(' ')}; node ${process.version}; args ${JSON.stringify(args)}`,
+  );
+
+  const cleanups: Cleanup[] = [];
+  let cleaning: Promise<void> | null = null;
+  const cleanUp = (): Promise<void> =>
+    (cleaning ??= (async () => {
+      log('stopping');
+      for (const c of cleanups.reverse()) {
+        try {
+          await c.fn();
+        } catch (err) {
+          log(`while stopping the ${c.what}: ${String(err)}`);
+        }
+      }
+      log('stopped');
+    })());
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      log(`${sig}: cleaning up`);
+      void cleanUp().then(() => process.exit(130));
+    });
+  }
+
+  let failed = false;
+  try {
+    const stack = await startStack(args, cleanups);
+    const runTag = randomBytes(3).toString('hex');
+
+    if (args.warmup > 0 && args.procedures > 0) {
+      for (const mode of MODES) {
+        const w = await closedLoop(2, args.warmup, procedureRunner(stack, mode, `${runTag}-warm`));
+        log(`warm-up ${mode}: ${w.samples.length} procedures${w.errors.length ? `, errors: ${w.errors.slice(0, 3).join(' | ')}` : ''}`);
+      }
+    }
+
+    const clientCounts = args.procedures > 0 ? [...new Set([1, ...args.clients])] : [];
+    for (const clients of clientCounts) {
+      for (const mode of MODES) {
+        if (stack.workerFailure()) throw new Error('a worker failed; see above');
+        log(`${mode}: ${args.procedures} procedures with ${clients} client(s)`);
+        const result = await runMode(stack, mode, clients, args.procedures, runTag);
+        emit(result);
+      }
+    }
+
+    if (args.fanout > 0) emit(await fanOut(stack, args.fanout, args, runTag));
+
+    const top = [...workerLog.messages.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10);
+    log(`worker log: ${workerLog.warn} warnings, ${workerLog.error} errors${top.length ? `; most frequent: ${top.map(([m, n]) => `${n}× ${m}`).join(' | ')}` : ''}`);
+  } catch (err) {
+    failed = true;
+    log(`FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  } finally {
+    await cleanUp();
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((err: unknown) => {
+  log(`FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(1);
+});
