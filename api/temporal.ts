@@ -64,6 +64,11 @@ export async function sendUpdate<Arg>(
   return answer;
 }
 
+/** Whether a procedure's units fit in one search attribute value (the server's default limit is 2,048 bytes). */
+function unitsFit(units: readonly string[]): boolean {
+  return Buffer.byteLength(JSON.stringify([...new Set(units)])) <= 1800;
+}
+
 export interface StartAnswer {
   workflowId: string;
   runId: string;
@@ -93,7 +98,9 @@ export async function startProcedure<I>(
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
     typedSearchAttributes: [
       { key: SearchAttr.procedureType, value: type },
-      { key: SearchAttr.units, value: [...new Set(opts.units)].sort() },
+      // The server caps a search attribute value at 2 KB; a procedure over many units (a full-coverage
+      // batch) is found by its units in PostgreSQL instead.
+      ...(unitsFit(opts.units) ? [{ key: SearchAttr.units, value: [...new Set(opts.units)].sort() }] : []),
       { key: SearchAttr.stage, value: opts.stage },
     ],
   });

@@ -103,7 +103,8 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
         throw new Unavailable('state_unavailable', `the live state of ${params.workflowId} cannot be read now; is a worker running?`);
       }
       // A parent (a feedback, a batch) also lists its children's projections: where each unit stands.
-      const children = row ? await em.find(ProcedureSchema, { parentWorkflowId: row.workflowId }, { orderBy: { workflowId: 'asc' } }) : [];
+      // The first 200; GET /procedures?parent=<workflowId> pages through all of them.
+      const children = row ? await em.find(ProcedureSchema, { parentWorkflowId: row.workflowId }, { orderBy: { workflowId: 'asc' }, limit: 200 }) : [];
       const items = children.length ? children.map(procedureView) : undefined;
       return { status: 200, body: { procedure: row ? procedureView(row) : null, state, ...(items ? { items } : {}) } };
     },

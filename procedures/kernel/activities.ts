@@ -1,11 +1,10 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 
 /**
- * Every side effect of the workflows, as regular activities: their results are history events, which
+ * The workflows' other side effects, as regular activities: their results are history events, which
  * replay in exactly the order they happened even while an Update handler and the main loop run
- * concurrently. None of them is on an action's path: an Update answers from workflow state, and the
- * transition it produced is projected by the API and, for durability, by `project` below.
+ * concurrently. None of them is on an action's path.
  *
  * Infrastructure errors retry without end (the database may be down for an hour); programming and
  * data errors are non-retryable ApplicationFailures (activities/classify.ts), so nothing retries for ever
@@ -17,10 +16,13 @@ export const acts = proxyActivities<Activities>({
 });
 
 /**
- * The projection activity: a few PostgreSQL statements, so a short timeout; a worker that dies in the
- * middle is noticed quickly and the write retried (idempotent) on another worker.
+ * The projection, as a local activity: a few PostgreSQL statements, run by the worker inside the
+ * workflow task that produced the transitions, recorded as a marker, not a server round trip. Only the
+ * projector's loop calls it, one batch at a time, so no two local activities are ever in flight in one
+ * workflow and their markers replay where they were recorded (the replay test covers every procedure).
+ * The workflow task, and so the Update's answer, completes once the write is done.
  */
-export const projection = proxyActivities<Activities>({
+export const localProjection = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });

@@ -49,7 +49,7 @@ export interface FanOutOptions {
   progress?: FanOutProgress;
   /** Children started at once before waiting for their starts. */
   batch?: number;
-  /** At most this many children started and not yet finished. */
+  /** At most this many children started by one run (the server refuses more than 2,000 pending per run). */
   maxPending?: number;
   /** Continue-as-new once the history has this many events. */
   maxHistoryEvents?: number;
@@ -81,14 +81,18 @@ export function createFanOut(o: FanOutOptions) {
   const batch = o.batch ?? 100;
   const maxPending = o.maxPending ?? 1000;
   const maxEvents = o.maxHistoryEvents ?? 4096;
-  // Each child costs the parent about 3 events (initiated, started, its signal), a batch a workflow task more.
-  const roomFor = (n: number): boolean => workflowInfo().historyLength + n * 3 + 20 < maxEvents && !workflowInfo().continueAsNewSuggested;
+  // Each child costs the parent about 4 events (initiated, started, its report, its completion), and
+  // each batch a few workflow-task events more.
+  const roomFor = (n: number): boolean => workflowInfo().historyLength + n * 4 + 50 < maxEvents && !workflowInfo().continueAsNewSuggested;
+  const continueFresh = async (): Promise<never> => continueAsNew(...(o.continueWith(p) as []));
+  /** Children this run started: the server counts a run's own unfinished children, not its predecessors'. */
+  let startedThisRun = 0;
 
   async function run(): Promise<FanOutProgress> {
     while (p.started < o.total) {
-      await condition(() => p.started - p.done < maxPending);
-      const n = Math.min(batch, o.total - p.started, maxPending - (p.started - p.done));
-      if (!roomFor(n)) await continueAsNew(...(o.continueWith(p) as []));
+      const n = Math.min(batch, o.total - p.started);
+      // A fresh run has no pending children and a short history: that is where the next batch goes.
+      if (startedThisRun + n > maxPending || !roomFor(n)) await continueFresh();
       const from = p.started;
       await Promise.all(
         Array.from({ length: n }, async (_, k) => {
@@ -106,11 +110,12 @@ export function createFanOut(o: FanOutOptions) {
           }
         }),
       );
+      startedThisRun += n;
       p.started = from + n;
     }
-    // Waiting for signals still grows the history; continue as new when it gets long.
+    // Waiting for reports still grows the history; continue as new when it gets long.
     await condition(() => p.done >= o.total || !roomFor(0));
-    if (p.done < o.total) await continueAsNew(...(o.continueWith(p) as []));
+    if (p.done < o.total) await continueFresh();
     return p;
   }
 

@@ -1,12 +1,13 @@
 /**
  * The procedure's side of the projection (ARCHITECTURE.md, convention 12): every change of state
- * becomes a numbered Transition, produced synchronously. An Update answers with its transitions, and the
- * API commits them in one PostgreSQL transaction before it answers; a background loop here hands the
- * same transitions to the `project` activity, so they reach PostgreSQL even if the API never does.
- * Writes are keyed by workflow id and seq, so whichever comes second changes nothing.
+ * becomes a numbered Transition, produced synchronously. A loop here writes them with the `project`
+ * local activity, inside the workflow task that produced them, so that task (and the Update's answer it
+ * carries) completes once PostgreSQL has them. The Update also answers with its transitions, and the
+ * API commits them again before it answers: read-your-writes holds even when the local activity had to
+ * back off and finish later. Writes are keyed by workflow id and seq, so the second changes nothing.
  */
 import { allHandlersFinished, condition, log, workflowInfo } from '@temporalio/workflow';
-import { projection } from './activities';
+import { localProjection } from './activities';
 import type { AuditData, ClosedTask, NotificationData, ProcedureRowData, TaskView, Transition } from './messages';
 
 export interface ProjectorOptions {
@@ -85,7 +86,7 @@ export function createProjector(opts: ProjectorOptions) {
       if (queue.length === 0) return;
       const batch = queue.splice(0, BATCH);
       try {
-        await projection.project(batch);
+        await localProjection.project(batch);
       } catch (err) {
         // A non-retryable failure (bad data) must not end the procedure: the state is in the workflow,
         // and the reconciler can re-project it; the failure is in history and counted in the state.

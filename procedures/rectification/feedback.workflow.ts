@@ -5,6 +5,7 @@
  * when every item has ended, with its summary.
  */
 import { setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Deadlines } from '../kernel/deadline';
 import { createFanOut, type ChildSpec } from '../kernel/fanout';
 import { openedUpdate, ruleKey, SearchAttr, stateQuery, type ResolvedAssignees } from '../kernel/messages';
 import { createProjector, openingRow } from '../kernel/projector';
@@ -19,6 +20,9 @@ import {
   type RectificationSummary,
 } from './messages';
 import { summarize } from './rules';
+
+/** How many items the state query lists. */
+const STATE_ITEMS = 200;
 
 /** The assignees an item's steps name: its unit's staff and head, the lead department's head, the office. */
 function itemAssignees(all: ResolvedAssignees, input: RectificationInput, unitId: string, leadUnitId: string): ResolvedAssignees {
@@ -47,7 +51,7 @@ export async function rectification(input: RectificationInput): Promise<Rectific
       problem: { no: p.no, title: p.title, ...(p.description ? { description: p.description } : {}), difficulty: p.difficulty, leadUnitId: p.leadUnitId },
       unitId: a.unitId,
       dueDate: a.dueDate,
-      deadlines: a.deadlines,
+      deadlines: input.deadlines[a.dueDate] as Deadlines,
       assignees: itemAssignees(input.assignees, input, a.unitId, p.leadUnitId),
     };
     return {
@@ -80,7 +84,9 @@ export async function rectification(input: RectificationInput): Promise<Rectific
     title: input.title,
     status: summary ? 'closed' : 'open',
     progress: { total: fan.progress.total, started: fan.progress.started, done: fan.progress.done, failed: fan.progress.failed },
-    items: items.map((it, i): FeedbackItemView => {
+    // The first items only: a full-coverage feedback has thousands, and a query answer has a size limit.
+    // GET /procedures?parent=<feedback> pages through all of them from PostgreSQL.
+    items: items.slice(0, STATE_ITEMS).map((it, i): FeedbackItemView => {
       const o = fan.progress.outcomes[i];
       return {
         workflowId: it.workflowId,

@@ -6,6 +6,7 @@ import { assertCovered, CalendarNotCoveredError } from '../../domain/calendar';
 import { loadOverrides } from '../../platform/calendar-store';
 import { UnitSchema } from '../../platform/entities';
 import { defineProcedure } from '../descriptor';
+import type { Deadlines } from '../kernel/deadline';
 import { itemDeadlines } from './deadlines';
 import {
   FEEDBACK_STATUSES,
@@ -47,6 +48,7 @@ export const rectificationProcedure = defineProcedure({
         { rule: { kind: 'role', role: 'reviewer', unitId: body.inspectionOfficeUnitId }, field: 'inspectionOfficeUnitId' },
         { rule: { kind: 'role', role: 'approver', unitId: body.inspectionOfficeUnitId }, field: 'inspectionOfficeUnitId' },
       ];
+      const deadlines: Record<string, Deadlines> = {};
       const problems: Problem[] = body.problems.map((p, pi) => {
         if (!known.has(p.leadUnitId)) throw unknown(`problems[${pi}].leadUnitId`);
         rules.push({ rule: { kind: 'unitHead', unitId: p.leadUnitId }, field: `problems[${pi}].leadUnitId` });
@@ -66,7 +68,8 @@ export const rectificationProcedure = defineProcedure({
             if (problem) throw new Unprocessable('invalid_due_date', `${field}.dueDate: ${problem}`, { field: `${field}.dueDate` });
             try {
               assertCovered(dueDate, calendar);
-              return { unitId: a.unitId, dueDate, deadlines: itemDeadlines(dueDate, calendar) };
+              deadlines[dueDate] ??= itemDeadlines(dueDate, calendar);
+              return { unitId: a.unitId, dueDate };
             } catch (err) {
               if (err instanceof CalendarNotCoveredError) {
                 throw new Unprocessable('calendar_not_covered', `${field}.dueDate: ${err.message}`, { field: `${field}.dueDate`, year: err.year });
@@ -84,6 +87,7 @@ export const rectificationProcedure = defineProcedure({
         inspectionOfficeUnitId: body.inspectionOfficeUnitId,
         initiatorId: user.id,
         problems,
+        deadlines,
         assignees: await resolveAssignees(em, rules),
       };
       return {

@@ -19,8 +19,6 @@ export interface Assignment {
   unitId: string;
   /** Calendar date YYYY-MM-DD (China time) by which the unit's item must be signed off. */
   dueDate: string;
-  /** The instants of the deadline, from the working-day calendar at the start. */
-  deadlines: Deadlines;
 }
 
 export interface Problem {
@@ -45,6 +43,8 @@ export interface RectificationInput {
   inspectionOfficeUnitId: string;
   initiatorId: string;
   problems: Problem[];
+  /** The instants of each due date's deadline, from the working-day calendar at the start (one entry per date, not per unit). */
+  deadlines: Record<string, Deadlines>;
   assignees: ResolvedAssignees;
   /** Carried over when the feedback continues as new. */
   progress?: FanOutProgress;

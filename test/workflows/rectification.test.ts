@@ -39,7 +39,7 @@ function makeWorker(taskQueue: string, activityOverrides?: Partial<Activities>):
 /** A feedback's input as the API's start builds it, optionally with other deadlines. */
 async function feedback(feedbackId: string, units: string[] = ['jyj'], deadlines?: Deadlines): Promise<RectificationInput> {
   const input = await rectificationInput(t.orm, { feedbackId, title: `第一轮巡察反馈 ${feedbackId}`, inspectionGroup: '市委第一巡察组', units });
-  if (deadlines) for (const p of input.problems) for (const a of p.assignments) a.deadlines = deadlines;
+  if (deadlines) for (const date of Object.keys(input.deadlines)) input.deadlines[date] = deadlines;
   return input;
 }
 
