@@ -6,19 +6,14 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Transition } from '../procedures/kernel/messages';
-import { appendAudit } from './audit';
+import { appendAudit, type AuditInput } from './audit';
+import { pgTextArray } from './sql';
 
 const SYSTEM = 'system';
 
-/**
- * A text[] literal: the query builder expands a bound array into a list of values, so arrays are bound
- * as one string in PostgreSQL's array syntax, every element quoted and escaped.
- */
-export function pgTextArray(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
-}
 
-async function applyOne(tx: EntityManager, t: Transition): Promise<boolean> {
+/** Writes one transition, if it is new; its audit entries go into `audit`, appended per procedure after. */
+async function applyOne(tx: EntityManager, t: Transition, audit: AuditInput[]): Promise<boolean> {
   const fresh = await tx.execute<{ seq: number }[]>(
     'insert into transition_applied (workflow_id, seq) values (?, ?) on conflict do nothing returning seq',
     [t.workflowId, t.seq],
@@ -60,9 +55,8 @@ async function applyOne(tx: EntityManager, t: Transition): Promise<boolean> {
       `insert into action_log (id, workflow_id, seq, task_id, step, actor_id, action, comment, data, at) values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?) on conflict do nothing`,
       [`${t.workflowId}:${t.seq}`, t.workflowId, t.seq, a.taskId, a.step, a.actorId, a.action, a.comment ?? null, JSON.stringify(a.data ?? null), t.at],
     );
-    await appendAudit(tx, {
+    audit.push({
       sourceKey: `${t.workflowId}:${t.seq}`,
-      workflowId: t.workflowId,
       kind: `action:${a.action}`,
       actorId: a.actorId,
       at: t.at,
@@ -79,9 +73,8 @@ async function applyOne(tx: EntityManager, t: Transition): Promise<boolean> {
       [c.task.taskId, t.workflowId, p.type, c.task.step, c.task.seq, c.task.round, pgTextArray(c.task.assigneeIds), c.task.openedAt, c.task.dueAt, c.at, c.by, c.action],
     );
     if (!c.byAction) {
-      await appendAudit(tx, {
+      audit.push({
         sourceKey: `task-closed:${c.task.taskId}`,
-        workflowId: t.workflowId,
         kind: 'task:closed',
         actorId: c.by,
         at: c.at,
@@ -95,9 +88,8 @@ async function applyOne(tx: EntityManager, t: Transition): Promise<boolean> {
        values (?, ?, ?, ?, ?, ?, ?::text[], 'pending', ?, ?) on conflict (id) do nothing`,
       [o.taskId, t.workflowId, p.type, o.step, o.seq, o.round, pgTextArray(o.assigneeIds), o.openedAt, o.dueAt],
     );
-    await appendAudit(tx, {
+    audit.push({
       sourceKey: `task-opened:${o.taskId}`,
-      workflowId: t.workflowId,
       kind: 'task:opened',
       actorId: SYSTEM,
       at: o.openedAt,
@@ -116,7 +108,7 @@ async function applyOne(tx: EntityManager, t: Transition): Promise<boolean> {
     }
   }
   for (const e of t.audit) {
-    await appendAudit(tx, { sourceKey: e.key, workflowId: t.workflowId, kind: e.kind, actorId: e.actorId, at: t.at, payload: e.payload });
+    audit.push({ sourceKey: e.key, kind: e.kind, actorId: e.actorId, at: t.at, payload: e.payload });
   }
   return true;
 }
@@ -124,10 +116,25 @@ async function applyOne(tx: EntityManager, t: Transition): Promise<boolean> {
 /** Applies transitions in seq order per procedure, all in one database transaction. Returns how many were new. */
 export async function applyTransitions(em: EntityManager, transitions: readonly Transition[]): Promise<number> {
   if (transitions.length === 0) return 0;
-  const sorted = [...transitions].sort((a, b) => (a.workflowId === b.workflowId ? a.seq - b.seq : a.workflowId < b.workflowId ? -1 : 1));
+  // Usually the other writer has been first (the workflow's local activity runs before the Update
+  // answers): one read tells, and no transaction is opened.
+  const applied = await em.execute<{ workflow_id: string; seq: number }[]>(
+    'select workflow_id, seq from transition_applied where workflow_id = any(?::text[]) and seq = any(?::int[])',
+    [pgTextArray([...new Set(transitions.map((t) => t.workflowId))]), `{${[...new Set(transitions.map((t) => t.seq))].join(',')}}`],
+  );
+  const done = new Set(applied.map((r) => `${r.workflow_id}:${r.seq}`));
+  const fresh = transitions.filter((t) => !done.has(`${t.workflowId}:${t.seq}`));
+  if (fresh.length === 0) return 0;
+  const sorted = [...fresh].sort((a, b) => (a.workflowId === b.workflowId ? a.seq - b.seq : a.workflowId < b.workflowId ? -1 : 1));
   return em.transactional(async (tx) => {
     let n = 0;
-    for (const t of sorted) if (await applyOne(tx, t)) n += 1;
+    const audit = new Map<string, AuditInput[]>();
+    for (const t of sorted) {
+      const entries = audit.get(t.workflowId) ?? [];
+      audit.set(t.workflowId, entries);
+      if (await applyOne(tx, t, entries)) n += 1;
+    }
+    for (const [workflowId, entries] of audit) await appendAudit(tx, workflowId, entries);
     return n;
   });
 }

@@ -55,8 +55,11 @@ export interface ProcedureDescriptor<Status extends string = string, B extends Z
   activities?: (deps: ActivityDeps) => A;
   /** Folder of its recorded histories, for the replay test. */
   historiesDir: string;
-  /** Histories whose run reached this stage, or completed, when the recording ended; checked on replay. */
-  histories: { file: string; endsAt: 'completed' | { stage: string } }[];
+  /**
+   * Its recorded histories, each with how far it got: completed, or still running once it had scheduled
+   * this activity (a selection in its year of probation). Checked on replay, so a truncated file fails.
+   */
+  histories: { file: string; endsAt: 'completed' | { activity: string } }[];
 }
 
 /** Keeps a descriptor's literal types while checking it against the interface. */

@@ -92,7 +92,8 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
   });
 
   const setStage = (stage: SelectionStage): void => {
-    if (stage !== state.stage) upsertSearchAttributes([{ key: SearchAttr.stage, value: stage }]);
+    // The search attribute follows the stage only at the close (kernel/procedure.ts says why).
+    if (stage === 'closed') upsertSearchAttributes([{ key: SearchAttr.stage, value: stage }]);
     state.stage = stage;
     projector.row.stage = stage;
   };

@@ -106,5 +106,5 @@ export const cadreSelectionProcedure = defineProcedure({
     });
   },
   historiesDir: path.join(__dirname, 'histories'),
-  histories: [{ file: 'cadre-selection.json', endsAt: { stage: 'probation' } }],
+  histories: [{ file: 'cadre-selection.json', endsAt: { activity: 'computeProbationEnd' } }],
 });

@@ -69,13 +69,11 @@ export function createKernel<K extends string>(o: KernelOptions<K>) {
     },
   });
 
-  let lastStage = first;
+  // The stage is in the projection row and the state; the search attribute is set at the start and at
+  // the close only, since each upsert is a visibility write on the server.
   const setStage = (stage: string): void => {
     state.stage = stage;
     projector.row.stage = stage;
-    // Only a change costs a command; the projection row carries the stage either way.
-    if (stage !== lastStage) upsertSearchAttributes([{ key: SearchAttr.stage, value: stage }]);
-    lastStage = stage;
   };
 
   return {
@@ -114,6 +112,7 @@ export function createKernel<K extends string>(o: KernelOptions<K>) {
     async close(status: string, result: unknown): Promise<void> {
       state.status = status;
       setStage(status);
+      upsertSearchAttributes([{ key: SearchAttr.stage, value: status }]);
       projector.close(status, status, result);
       await projector.finish();
     },

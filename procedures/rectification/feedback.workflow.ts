@@ -4,7 +4,7 @@
  * feedback never grows one giant history, and one item's failure ends no other. The feedback closes
  * when every item has ended, with its summary.
  */
-import { setHandler, workflowInfo } from '@temporalio/workflow';
+import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Deadlines } from '../kernel/deadline';
 import { createFanOut, type ChildSpec } from '../kernel/fanout';
 import { openedUpdate, ruleKey, SearchAttr, stateQuery, type ResolvedAssignees } from '../kernel/messages';
@@ -129,6 +129,7 @@ export async function rectification(input: RectificationInput): Promise<Rectific
   const results = progress.outcomes.flatMap((o) => (o?.ok ? [o.result as ItemResult] : []));
   summary = summarize(input.feedbackId, results, new Date().toISOString(), progress.failed);
   // After continue-as-new the projector counts from 1 again, so the close takes a seq no run reaches.
+  upsertSearchAttributes([{ key: SearchAttr.stage, value: 'closed' }]);
   projector.close('closed', 'closed', summary, 1_000_000);
   await projector.finish();
   return summary;
