@@ -81,10 +81,12 @@ interface Args {
   keep: boolean;
   /** Extra `--dynamic-config-value KEY=VALUE` flags for the dev server. */
   dynamicConfig: string[];
+  /** Which closed-loop modes run (`--modes api`); all by default. */
+  modes: Mode[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { clients: [8, 16], procedures: 40, fanout: 3400, fanoutTimeoutS: 600, fanoutStallS: 120, warmup: 4, keep: false, dynamicConfig: [] };
+  const args: Args = { clients: [8, 16], procedures: 40, fanout: 3400, fanoutTimeoutS: 600, fanoutStallS: 120, warmup: 4, keep: false, dynamicConfig: [], modes: [...MODES] };
   const int = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer >= ${min}, got ${String(v)}`);
@@ -115,6 +117,13 @@ function parseArgs(argv: string[]): Args {
       case '--keep':
         args.keep = true;
         break;
+      case '--modes': {
+        const modes = (value() ?? '').split(',').map((m) => m.trim());
+        const bad = modes.find((m) => !(MODES as readonly string[]).includes(m));
+        if (bad !== undefined) throw new Error(`--modes takes ${MODES.join(', ')}, got ${bad}`);
+        args.modes = modes as Mode[];
+        break;
+      }
       case '--dynamic-config': {
         const kv = value() ?? '';
         if (!/^[A-Za-z0-9_.]+=[A-Za-z0-9_.:-]+$/.test(kv)) throw new Error(`--dynamic-config needs KEY=VALUE, got ${kv}`);
@@ -853,7 +862,7 @@ async function main(): Promise<void> {
     const runTag = randomBytes(3).toString('hex');
 
     if (args.warmup > 0 && args.procedures > 0) {
-      for (const mode of MODES) {
+      for (const mode of args.modes) {
         const w = await closedLoop(2, args.warmup, procedureRunner(stack, mode, `${runTag}-warm`));
         log(`warm-up ${mode}: ${w.samples.length} procedures${w.errors.length ? `, errors: ${w.errors.slice(0, 3).join(' | ')}` : ''}`);
       }
@@ -861,7 +870,7 @@ async function main(): Promise<void> {
 
     const clientCounts = args.procedures > 0 ? [...new Set([1, ...args.clients])] : [];
     for (const clients of clientCounts) {
-      for (const mode of MODES) {
+      for (const mode of args.modes) {
         if (stack.workerFailure()) throw new Error('a worker failed; see above');
         log(`${mode}: ${args.procedures} procedures with ${clients} client(s)`);
         const result = await runMode(stack, mode, clients, args.procedures, runTag);
