@@ -92,10 +92,13 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
   });
 
   const setStage = (stage: SelectionStage): void => {
-    // The search attribute follows the stage only at the close (kernel/procedure.ts says why).
-    if (stage === 'closed') upsertSearchAttributes([{ key: SearchAttr.stage, value: stage }]);
+    if (stage === state.stage) return;
     state.stage = stage;
     projector.row.stage = stage;
+    // The search attribute follows the stage only at the close (kernel/procedure.ts says why), whose
+    // transition carries the row; any other stage is projected at once, since no action may follow soon.
+    if (stage === 'closed') upsertSearchAttributes([{ key: SearchAttr.stage, value: stage }]);
+    else projector.emit();
   };
   const candidate = (personId: string): CandidateView | undefined => state.candidates.find((c) => c.personId === personId);
   const active = (): CandidateView[] => state.candidates.filter((c) => c.shortlisted && !c.removed);
@@ -110,7 +113,8 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
   // Tasks of the two approval steps (approving the principles, the committee's votes), and closing the vote.
   const base = { flow, projector, status: () => state.status, stage: () => state.stage };
   // The step's next tasks are open, or it ended and the stage moves on to staff actions.
-  const settled = (): boolean => flow.isRunning() || flow.isIdle() || state.status !== 'open';
+  // The last approval of the principles answers once they are frozen (the freeze is in its transitions).
+  const settled = (): boolean => flow.isRunning() || (flow.isIdle() && state.stage !== 'principles') || state.status !== 'open';
   registerOpened({ ...base, settled });
   registerActHandler({ ...base, noun: 'selection', record, settled });
   registerManageHandler({
