@@ -12,7 +12,7 @@ import {
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { applyTransitions } from '../activities/projection';
-import { openedUpdate, SearchAttr, type ActResult } from '../procedures/kernel/messages';
+import { openedUpdate, SearchAttr, type ActResult, type Transition } from '../procedures/kernel/messages';
 import { Conflict, fromTemporal, NotFound, Unavailable } from './errors';
 import type { ApiDeps } from './routes/context';
 
@@ -23,6 +23,19 @@ function unavailable(): Unavailable {
     'worker_unavailable',
     `no worker answered within ${UPDATE_DEADLINE_MS / 1000} s; repeat the request with the same Idempotency-Key to get its outcome`,
   );
+}
+
+/**
+ * Commits what the workflow answered. The action itself has been taken, so a failure here is not the
+ * client's: 503, and the same request with the same Idempotency-Key gets the same answer and writes again.
+ */
+async function project(em: EntityManager, transitions: Transition[]): Promise<void> {
+  try {
+    await applyTransitions(em.fork(), transitions);
+  } catch (err) {
+    console.error('[api] projecting an answered action failed:', err);
+    throw new Unavailable('projection_unavailable', 'the action was taken, but the database could not record it now; repeat the request with the same Idempotency-Key');
+  }
 }
 
 /**
@@ -60,7 +73,7 @@ export async function sendUpdate<Arg>(
     throw mapped ?? err;
   }
   const { transitions, ...answer } = result;
-  await applyTransitions(em.fork(), transitions);
+  await project(em, transitions);
   return answer;
 }
 
@@ -113,7 +126,7 @@ export async function startProcedure<I>(
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw unavailable();
     throw fromTemporal(err) ?? err;
   }
-  await applyTransitions(em.fork(), result.transitions);
+  await project(em, result.transitions);
   return {
     status: 201,
     body: {
