@@ -5,6 +5,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { Procedure } from '../../platform/entities';
 import type { VoteChoice } from './vote';
 
 /** Roles a user holds within their own unit (master data). */
@@ -148,23 +149,11 @@ export interface ActionRecord {
 // ---------------------------------------------------------------------------------------------
 // Transitions: what one change of a procedure's state writes to PostgreSQL.
 
-/** The procedure's projection row, whole, as of a transition. */
-export interface ProcedureRowData {
-  workflowId: string;
-  type: string;
-  parentWorkflowId: string | null;
-  title: string;
-  unitIds: string[];
-  status: string;
-  stage: string;
-  overdue: boolean;
-  dueAt: string | null;
-  startedBy: string;
-  startedAt: string;
-  closedAt: string | null;
-  result: unknown;
-  escalation: unknown;
-}
+/** A row as it travels in a payload: instants as ISO strings. */
+type Serialized<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
+
+/** The procedure's projection row (platform/entities.ts), whole, as of a transition; the writer stamps updatedAt. */
+export type ProcedureRowData = Omit<Serialized<Procedure>, 'updatedAt'>;
 
 export interface ClosedTask {
   task: TaskView;
