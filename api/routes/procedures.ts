@@ -3,7 +3,7 @@ import { ActionLogSchema, ProcedureSchema, type Procedure } from '../../platform
 import type { ProcedureDescriptor } from '../../procedures/descriptor';
 import { stateQuery } from '../../procedures/kernel/messages';
 import { PROCEDURES } from '../../procedures/registry';
-import { NotFound, Unavailable, fromTemporal } from '../errors';
+import { BadRequest, NotFound, Unavailable, fromTemporal } from '../errors';
 import { startProcedure } from '../temporal';
 import { ActionRow, ListQuery, ProcedureList, ProcedureRow, StartResult, WorkflowIdParam } from '../schemas';
 import type { RouteContext } from './context';
@@ -60,6 +60,14 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
     query: ListQuery,
     response: { status: 200, schema: ProcedureList, description: 'Newest first' },
     handler: async ({ em, query }) => {
+      // Types and statuses are the registry's; anything else is a typo, not an empty list.
+      const known = PROCEDURES as readonly ProcedureDescriptor[];
+      const type = query.type ? known.find((p) => p.type === query.type) : undefined;
+      if (query.type && !type) throw new BadRequest('validation_error', `type: must be one of ${known.map((p) => p.type).join(', ')}`, { field: 'type' });
+      const statuses = [...new Set((type ? [type] : known).flatMap((p) => [...p.statuses]))];
+      if (query.status && !statuses.includes(query.status)) {
+        throw new BadRequest('validation_error', `status: must be one of ${statuses.join(', ')}`, { field: 'status' });
+      }
       const where: Record<string, unknown> = {};
       if (query.type) where.type = query.type;
       if (query.status) where.status = query.status;

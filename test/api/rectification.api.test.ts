@@ -288,6 +288,17 @@ describe('errors are JSON problems and never 500s', () => {
     expect(state.body.state.currentTask.taskId).toBe(taskId);
   });
 
+  test('a list filter naming an unknown type or status is a 400 naming the field, not an empty list', async () => {
+    const token = await stack.h.login('zzb-staff');
+    const type = await stack.h.call('GET', '/procedures?type=rectificationItems', { token });
+    expect(type.status).toBe(400);
+    expect(type.body).toMatchObject({ code: 'validation_error', details: { field: 'type' } });
+    const status = await stack.h.call('GET', '/procedures?type=rectificationItem&status=approved', { token });
+    expect(status.status).toBe(400);
+    expect(status.body).toMatchObject({ code: 'validation_error', details: { field: 'status' } });
+    expect((await stack.h.call('GET', '/procedures?type=approvalRequest&status=approved', { token })).status).toBe(200);
+  });
+
   test('a NUL or a lone surrogate is refused before anything is recorded, and the worker keeps running', async () => {
     const wf = await startFeedback(uniqueId('fb'));
     const taskId = await inboxTask('jyj-staff', wf, 'submit');
