@@ -8,6 +8,7 @@ import { Migration20261125030000_calendar_override } from './Migration2026112503
 import { Migration20261125040000_escalation } from './Migration20261125040000_escalation';
 import { Migration20261125050000_person } from './Migration20261125050000_person';
 import { Migration20261129000000_transitions } from './Migration20261129000000_transitions';
+import { Migration20261130000000_political_file } from './Migration20261130000000_political_file';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
@@ -16,4 +17,5 @@ export const migrationsList = [
   { name: 'Migration20261125040000_escalation', class: Migration20261125040000_escalation },
   { name: 'Migration20261125050000_person', class: Migration20261125050000_person },
   { name: 'Migration20261129000000_transitions', class: Migration20261129000000_transitions },
+  { name: 'Migration20261130000000_political_file', class: Migration20261130000000_political_file },
 ];

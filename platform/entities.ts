@@ -329,6 +329,55 @@ export const PersonSchema = new EntitySchema<Person>({
   },
 });
 
+/**
+ * One examination in a political-quality file (政治素质档案) of a cadre or a leading group, written once
+ * when the examination closes (its id is the examination's workflow id).
+ */
+export interface PoliticalFileEntry {
+  id: string;
+  examinationId: string;
+  subjectKind: 'cadre' | 'group';
+  /** The cadre examined; null for a leading group. */
+  personId: string | null;
+  /** The group's unit, or the cadre's unit when examined. */
+  unitId: string;
+  title: string;
+  /** The China date the examination closed (YYYY-MM-DD). */
+  examinedOn: string;
+  grade: string;
+  planHash: string;
+  evaluations: unknown;
+  findings: unknown;
+  useOfResult: unknown;
+  rectificationWorkflowId: string | null;
+  acknowledgedAt: Date | null;
+  statement: string | null;
+  archivedAt: Date;
+}
+
+export const PoliticalFileEntrySchema = new EntitySchema<PoliticalFileEntry>({
+  name: 'PoliticalFileEntry',
+  tableName: 'political_file_entry',
+  properties: {
+    id: { type: 'string', primary: true },
+    examinationId: { type: 'string' },
+    subjectKind: { type: 'string' },
+    personId: { type: 'string', nullable: true },
+    unitId: { type: 'string' },
+    title: { type: 'text' },
+    examinedOn: { type: 'date' },
+    grade: { type: 'string' },
+    planHash: { type: 'string' },
+    evaluations: { type: 'json' },
+    findings: { type: 'json' },
+    useOfResult: { type: 'json' },
+    rectificationWorkflowId: { type: 'string', nullable: true },
+    acknowledgedAt: { type: 'Date', nullable: true },
+    statement: { type: 'text', nullable: true },
+    archivedAt: { type: 'Date' },
+  },
+});
+
 export const ALL_ENTITIES = [
   UnitSchema,
   AppUserSchema,
@@ -342,4 +391,5 @@ export const ALL_ENTITIES = [
   CalendarYearSchema,
   CalendarDaySchema,
   PersonSchema,
+  PoliticalFileEntrySchema,
 ];

@@ -3,3 +3,4 @@ export { rectification } from '../procedures/rectification/feedback.workflow';
 export { rectificationItem } from '../procedures/rectification/item.workflow';
 export { approvalRequest } from '../procedures/approval-request/approval-request.workflow';
 export { cadreSelection } from '../procedures/cadre-selection/cadre-selection.workflow';
+export { politicalExamination } from '../procedures/political-examination/political-examination.workflow';

@@ -109,6 +109,11 @@ export interface ApprovalFlowOptions<K extends string> {
   projector: Projector;
   /** The instant the tasks are due, for the inbox. */
   dueAt: () => string | null;
+  /**
+   * Numbers the tasks when several flows run side by side in one procedure (parallel.ts), so their task
+   * ids never collide; by default the flow numbers its own.
+   */
+  nextTaskSeq?: () => number;
 }
 
 /** Everything about tasks the validators, the handlers and the procedure loop share. */
@@ -124,7 +129,7 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
 
   function openSlot(slot: Slot, into: TaskChanges): void {
     const r = running as Running<K>;
-    const seq = ++taskSeq;
+    const seq = opts.nextTaskSeq ? opts.nextTaskSeq() : ++taskSeq;
     const task: TaskView = {
       taskId: makeTaskId(opts.workflowId, seq),
       step: r.def.key,

@@ -71,7 +71,7 @@ export type ExaminationStage = (typeof EXAMINATION_STAGES)[number];
 
 /** One cadre (a person in master data), or one unit's leading group (领导班子). */
 export type ExaminationSubject =
-  | { kind: 'cadre'; personId: string; name: string; unitId: string | null }
+  | { kind: 'cadre'; personId: string; name: string; unitId: string }
   | { kind: 'group'; unitId: string; name: string };
 
 export interface PlanDimension {
@@ -90,6 +90,8 @@ export interface ExaminationPlan {
   timetable: {
     /** Working days each evidence strand has from when the plan is approved. */
     evidenceWorkingDays: number;
+    /** A strand's own deadline, where it differs. */
+    strandWorkingDays?: Partial<Record<EvidenceStrand, number>>;
     /** Working days the subject has to acknowledge the feedback. */
     acknowledgeWorkingDays: number;
     note?: string;
@@ -149,7 +151,8 @@ export type StrandData =
 
 export interface StrandView {
   strand: EvidenceStrand;
-  status: 'open' | 'done' | 'waived';
+  /** pending until the plan is approved and the strands open. */
+  status: 'pending' | 'open' | 'done' | 'waived';
   deadlines: Deadlines | null;
   overdue: boolean;
   escalations: EscalationStep[];

@@ -80,7 +80,8 @@ export function planProblem(plan: ExaminationPlan, rules: ExaminationRules): Rul
   }
   if (!plan.positiveList.some((x) => x.trim())) return problem(code, 'plan.positiveList', 'needs at least one entry');
   if (!plan.negativeList.some((x) => x.trim())) return problem(code, 'plan.negativeList', 'needs at least one entry (反向: what would count against)');
-  if (plan.timetable.evidenceWorkingDays < 1 || plan.timetable.acknowledgeWorkingDays < 1) return problem(code, 'plan.timetable', 'deadlines are at least 1 working day');
+  const t = plan.timetable;
+  if ([t.evidenceWorkingDays, t.acknowledgeWorkingDays, ...Object.values(t.strandWorkingDays ?? {})].some((n) => n < 1)) return problem(code, 'plan.timetable', 'deadlines are at least 1 working day');
   return null;
 }
 
