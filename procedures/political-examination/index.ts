@@ -200,5 +200,9 @@ export const politicalExaminationProcedure = defineProcedure({
     });
   },
   historiesDir: path.join(__dirname, 'histories'),
-  histories: [{ file: 'political-examination.json', endsAt: 'completed' }],
+  histories: [
+    { file: 'political-examination.json', endsAt: 'completed' },
+    // Still in the evidence stage, every strand past its deadline and up the ladder.
+    { file: 'political-examination-overdue.json', endsAt: { activity: 'computeRung' } },
+  ],
 });
