@@ -81,12 +81,14 @@ interface Args {
   keep: boolean;
   /** Extra `--dynamic-config-value KEY=VALUE` flags for the dev server. */
   dynamicConfig: string[];
+  /** Extra `--sqlite-pragma NAME=VALUE` flags for the dev server. */
+  sqlitePragma: string[];
   /** Which closed-loop modes run (`--modes api`); all by default. */
   modes: Mode[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { clients: [8, 16], procedures: 40, fanout: 3400, fanoutTimeoutS: 600, fanoutStallS: 120, warmup: 4, keep: false, dynamicConfig: [], modes: [...MODES] };
+  const args: Args = { clients: [8, 16], procedures: 40, fanout: 3400, fanoutTimeoutS: 600, fanoutStallS: 120, warmup: 4, keep: false, dynamicConfig: [], sqlitePragma: [], modes: [...MODES] };
   const int = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer >= ${min}, got ${String(v)}`);
@@ -128,6 +130,12 @@ function parseArgs(argv: string[]): Args {
         const kv = value() ?? '';
         if (!/^[A-Za-z0-9_.]+=[A-Za-z0-9_.:-]+$/.test(kv)) throw new Error(`--dynamic-config needs KEY=VALUE, got ${kv}`);
         args.dynamicConfig.push(kv);
+        break;
+      }
+      case '--sqlite-pragma': {
+        const kv = value() ?? '';
+        if (!/^[a-z_]+=[A-Za-z0-9_]+$/.test(kv)) throw new Error(`--sqlite-pragma needs NAME=VALUE, got ${kv}`);
+        args.sqlitePragma.push(kv);
         break;
       }
       default:
@@ -372,12 +380,12 @@ async function startStack(args: Args, cleanups: Cleanup[]): Promise<Stack> {
   log(`temp directory ${tmpDir}`);
 
   let cli = await ensureTemporalCli((l) => log(`[temporal-cli] ${l}`));
-  if (args.dynamicConfig.length > 0) {
+  if (args.dynamicConfig.length > 0 || args.sqlitePragma.length > 0) {
     // startDevServer takes no extra flags, so it runs a wrapper that adds them (exec: same process).
     const wrapper = path.join(tmpDir, 'temporal-with-dynamic-config');
-    const extra = args.dynamicConfig.map((kv) => `--dynamic-config-value '${kv}'`).join(' ');
+    const extra = [...args.dynamicConfig.map((kv) => `--dynamic-config-value '${kv}'`), ...args.sqlitePragma.map((kv) => `--sqlite-pragma '${kv}'`)].join(' ');
     fs.writeFileSync(wrapper, `#!/bin/sh\nexec '${cli.replace(/'/g, `'\\''`)}' "$@" ${extra}\n`, { mode: 0o755 });
-    log(`dev server dynamic config: ${args.dynamicConfig.join(', ')}`);
+    log(`dev server flags: ${extra}`);
     cli = wrapper;
   }
   const [temporalPort, pgPort] = [await freePort(), await freePort()];

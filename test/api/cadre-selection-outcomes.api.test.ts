@@ -178,20 +178,6 @@ async function onPublicNotice(): Promise<string> {
 const failedPredicates = (c: CandidateView): string[] => c.check?.results.filter((r) => r.applicable && !r.passed).map((r) => r.predicate) ?? [];
 
 describe('revising frozen principles (改变原则须重新审定)', () => {
-  test('before the first freeze a revision is refused: the principles are still being approved', async () => {
-    const wf = await startSelection();
-    await untilStage(wf, 'principles');
-    const r = await act(wf, { action: 'revisePrinciples', principles: principlesWith({ timetable: '2027年1月底前完成' }), reason: '调整时间安排' });
-    expect(r.status).toBe(409);
-    expect(r.body.code).toBe('wrong_stage');
-    expect(r.body.message).toMatch(/not frozen/);
-    // Nothing was recorded: the approval still freezes version 1.
-    await approvePrinciples(wf);
-    const s = await untilStage(wf, 'nomination');
-    expect(s.frozen.map((f) => f.version)).toEqual([1]);
-    expect(s.frozen[0]?.principles.timetable).toBe(basePrinciples.timetable);
-  });
-
   test('after the freeze a revision needs a reason; with one it is approved again, frozen as v2, and every candidate is re-checked', async () => {
     const wf = await nominated(['R001', 'R002', 'R003']);
     const v1 = await untilStage(wf, 'shortlist');
@@ -267,102 +253,6 @@ describe('revising frozen principles (改变原则须重新审定)', () => {
     expect(check.status).toBe(422);
     expect(check.body.code).toBe('candidate_not_eligible');
     expect((await act(wf, { action: 'recordCheck', personId: 'R001', check: 'personnelFile', result: 'clear' })).status).toBe(200);
-  });
-});
-
-describe('nomination (民主推荐) follows the frozen method', () => {
-  const talks = [
-    { personId: 'R001', mentions: 12 },
-    { personId: 'R002', mentions: 7 },
-  ];
-  const meeting = meetingNomination(['R001', 'R002']).meeting;
-
-  test("'talk' needs talk recommendations; a meeting alone is refused, naming the field", async () => {
-    const wf = await frozenSelection({ method: 'talk' });
-    const r = await act(wf, { action: 'recordNomination', date: RECENT(), meeting });
-    expect(r.status).toBe(422);
-    expect(r.body).toMatchObject({ code: 'invalid_input', details: { field: 'talks' } });
-    expect(r.body.message).toMatch(/talk/);
-    const ok = await act(wf, { action: 'recordNomination', date: RECENT(), talks });
-    expect(ok.status).toBe(200);
-    expect(ok.body.state.candidates.map((c: CandidateView) => [c.personId, c.talkMentions])).toEqual([
-      ['R001', 12],
-      ['R002', 7],
-    ]);
-  });
-
-  test("'meeting' needs a meeting recommendation; talks alone are refused, naming the field", async () => {
-    const wf = await frozenSelection({ method: 'meeting' });
-    const r = await act(wf, { action: 'recordNomination', date: RECENT(), talks });
-    expect(r.status).toBe(422);
-    expect(r.body).toMatchObject({ code: 'invalid_input', details: { field: 'meeting' } });
-    expect(r.body.message).toMatch(/meeting/);
-    expect((await act(wf, { action: 'recordNomination', date: RECENT(), meeting })).status).toBe(200);
-  });
-
-  test("'both' needs both the talks and the meeting", async () => {
-    const wf = await frozenSelection({ method: 'both' });
-    const meetingOnly = await act(wf, { action: 'recordNomination', date: RECENT(), meeting });
-    expect(meetingOnly.body).toMatchObject({ code: 'invalid_input', details: { field: 'talks' } });
-    const talksOnly = await act(wf, { action: 'recordNomination', date: RECENT(), talks });
-    expect(talksOnly.body).toMatchObject({ code: 'invalid_input', details: { field: 'meeting' } });
-    const both = await act(wf, { action: 'recordNomination', date: RECENT(), meeting, talks });
-    expect(both.status).toBe(200);
-    expect(both.body.state.nomination).toMatchObject({ meeting: { determined: 30, present: 25 }, talks: 2 });
-  });
-
-  test('a recommendation dated in the future is refused; one dated today passes', async () => {
-    const wf = await frozenSelection();
-    const future = await act(wf, meetingNomination(['R001', 'R002'], addDays(today(), 7)));
-    expect(future.status).toBe(422);
-    expect(future.body).toMatchObject({ code: 'invalid_input', details: { field: 'date' } });
-    expect(future.body.message).toMatch(/future/);
-    expect((await act(wf, meetingNomination(['R001', 'R002'], today()))).status).toBe(200);
-  });
-});
-
-describe('shortlist (考察对象)', () => {
-  test('a recommendation is valid for one year: older is refused at the shortlist, recent passes', async () => {
-    const old = await frozenSelection();
-    expect((await act(old, meetingNomination(['R001', 'R002'], '2025-10-01'))).status).toBe(200);
-    await untilStage(old, 'shortlist');
-    const expired = await act(old, { action: 'setShortlist', personIds: ['R001', 'R002'] });
-    expect(expired.status).toBe(422);
-    expect(expired.body.code).toBe('recommendation_expired');
-    expect(expired.body.message).toMatch(/2025-10-01/);
-    expect((await get(old)).state?.stage).toBe('shortlist');
-
-    const recent = await nominated(['R001', 'R002']);
-    expect((await act(recent, { action: 'setShortlist', personIds: ['R001', 'R002'] })).status).toBe(200);
-    await untilStage(recent, 'inspection');
-  });
-
-  test('one candidate for one position passes when opinions are concentrated; refused without the record', async () => {
-    const wf = await nominated(['R001', 'R002']);
-    expect((await act(wf, { action: 'setShortlist', personIds: ['R001'] })).body.code).toBe('shortlist_not_competitive');
-    const r = await act(wf, { action: 'setShortlist', personIds: ['R001'], concentratedOpinion: '民主推荐意见集中' });
-    expect(r.status).toBe(200);
-    const s = await untilStage(wf, 'inspection');
-    expect(s.candidates.filter((c) => c.shortlisted).map((c) => c.personId)).toEqual(['R001']);
-  });
-
-  test('in a general election (换届) it is always 差额, concentrated opinion or not', async () => {
-    const wf = await nominated(['R001', 'R002'], { generalElection: true });
-    const r = await act(wf, { action: 'setShortlist', personIds: ['R001'], concentratedOpinion: '民主推荐意见集中' });
-    expect(r.status).toBe(422);
-    expect(r.body).toMatchObject({ code: 'shortlist_not_competitive', details: { field: 'personIds' } });
-    expect((await act(wf, { action: 'setShortlist', personIds: ['R001', 'R002'] })).status).toBe(200);
-  });
-
-  test('two positions need more than two candidates; the concentrated-opinion exception is for one position only', async () => {
-    const wf = await nominated(['R001', 'R002', 'R003'], { post: { positions: 2 }, qualificationOverrides: { minYearsAsDeputy: 1 } });
-    const even = await act(wf, { action: 'setShortlist', personIds: ['R001', 'R002'] });
-    expect(even.status).toBe(422);
-    expect(even.body.code).toBe('shortlist_not_competitive');
-    expect(even.body.message).toMatch(/2 candidate\(s\) for 2 position\(s\)/);
-    const concentrated = await act(wf, { action: 'setShortlist', personIds: ['R001', 'R002'], concentratedOpinion: '民主推荐意见集中' });
-    expect(concentrated.body.code).toBe('shortlist_not_competitive');
-    expect((await act(wf, { action: 'setShortlist', personIds: ['R001', 'R002', 'R003'] })).status).toBe(200);
   });
 });
 
