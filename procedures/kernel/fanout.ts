@@ -22,14 +22,24 @@ import {
 import type { SearchAttributePair } from '@temporalio/common';
 import { childDoneSignal, type ChildOutcome } from './messages';
 
-export interface FanOutProgress {
+export interface FanOutProgress<T = unknown> {
   total: number;
   /** Children started so far, in order: the next to start is `started`. */
   started: number;
   done: number;
   failed: number;
-  /** Per child (by index), its outcome once reported. */
+  /**
+   * Per child (by index), its outcome once reported; with `keep`, only the kept ones (the rest stay
+   * null once folded into `tally`), so continue-as-new does not carry thousands of results.
+   */
   outcomes: (ChildOutcome | null)[];
+  /**
+   * One character per child: '.' not reported, '+' succeeded, 'x' failed. It dedupes reports whatever
+   * was kept. Absent in a progress carried over from v0.2.0, where every outcome was kept.
+   */
+  reported?: string;
+  /** The module's running aggregate of the outcomes (`tally`), carried across continue-as-new. */
+  tally?: T;
 }
 
 export interface ChildSpec {
@@ -38,7 +48,7 @@ export interface ChildSpec {
   searchAttributes?: SearchAttributePair[];
 }
 
-export interface FanOutOptions {
+export interface FanOutOptions<T = unknown> {
   workflowType: string;
   /** The workflow id of child `index`: cheap, for matching reports. */
   childId: (index: number) => string;
@@ -46,7 +56,7 @@ export interface FanOutOptions {
   children: (index: number) => ChildSpec;
   total: number;
   /** From the previous run, when continued as new. */
-  progress?: FanOutProgress;
+  progress?: FanOutProgress<T>;
   /** Children started at once before waiting for their starts. */
   batch?: number;
   /** At most this many children started by one run (the server refuses more than 2,000 pending per run). */
@@ -54,26 +64,50 @@ export interface FanOutOptions {
   /** Continue-as-new once the history has this many events. */
   maxHistoryEvents?: number;
   /** The arguments the parent continues as new with, given its progress. */
-  continueWith: (progress: FanOutProgress) => unknown[];
+  continueWith: (progress: FanOutProgress<T>) => unknown[];
   onOutcome?: (index: number, outcome: ChildOutcome) => void;
+  /**
+   * Folds each outcome into a running aggregate (a summary's counts), so the parent need not keep
+   * every child's result: with thousands of children those would outgrow the 2 MB payload limit of
+   * continue-as-new.
+   */
+  tally?: { initial: () => T; fold: (tally: T, index: number, outcome: ChildOutcome) => T };
+  /** Which outcomes to keep in `progress.outcomes` (e.g. the first few, for a state query); all by default. */
+  keep?: (index: number) => boolean;
 }
 
-export function newProgress(total: number): FanOutProgress {
-  return { total, started: 0, done: 0, failed: 0, outcomes: Array.from({ length: total }, () => null) };
+export function newProgress<T>(total: number, tally?: T): FanOutProgress<T> {
+  return { total, started: 0, done: 0, failed: 0, outcomes: Array.from({ length: total }, () => null), reported: '.'.repeat(total), ...(tally !== undefined ? { tally } : {}) };
+}
+
+/** A progress carried over from an earlier run, completed: v0.2.0 kept every outcome and no `reported` or `tally`. */
+export function resumed<T>(p: FanOutProgress<T>, o: Pick<FanOutOptions<T>, 'tally' | 'keep'>): FanOutProgress<T> {
+  const reported = p.reported ?? p.outcomes.map((x) => (!x ? '.' : x.ok ? '+' : 'x')).join('');
+  let tally = p.tally;
+  if (o.tally && tally === undefined) {
+    tally = o.tally.initial();
+    p.outcomes.forEach((x, i) => {
+      if (x) tally = o.tally?.fold(tally as T, i, x);
+    });
+  }
+  const outcomes = o.keep ? p.outcomes.map((x, i) => (x && o.keep?.(i) ? x : null)) : p.outcomes;
+  return { ...p, outcomes, reported, ...(tally !== undefined ? { tally } : {}) };
 }
 
 /**
  * Starts every child and waits until each has reported. Register before the workflow's first await
  * (it installs the signal handler), and call `run()`; it may end the run with continue-as-new.
  */
-export function createFanOut(o: FanOutOptions) {
-  const p = o.progress ?? newProgress(o.total);
+export function createFanOut<T = unknown>(o: FanOutOptions<T>) {
+  const p = o.progress ? resumed(o.progress, o) : newProgress<T>(o.total, o.tally?.initial());
   const index = new Map<string, number>();
   for (let i = 0; i < o.total; i++) index.set(o.childId(i), i);
   setHandler(childDoneSignal, (outcome: ChildOutcome) => {
     const i = index.get(outcome.workflowId);
-    if (i === undefined || p.outcomes[i]) return;
-    p.outcomes[i] = outcome;
+    if (i === undefined || p.reported?.[i] !== '.') return;
+    p.reported = `${p.reported.slice(0, i)}${outcome.ok ? '+' : 'x'}${p.reported.slice(i + 1)}`;
+    if (!o.keep || o.keep(i)) p.outcomes[i] = outcome;
+    if (o.tally) p.tally = o.tally.fold(p.tally as T, i, outcome);
     p.done += 1;
     if (!outcome.ok) p.failed += 1;
     o.onOutcome?.(i, outcome);
@@ -88,7 +122,7 @@ export function createFanOut(o: FanOutOptions) {
   /** Children this run started: the server counts a run's own unfinished children, not its predecessors'. */
   let startedThisRun = 0;
 
-  async function run(): Promise<FanOutProgress> {
+  async function run(): Promise<FanOutProgress<T>> {
     while (p.started < o.total) {
       const n = Math.min(batch, o.total - p.started);
       // A fresh run has no pending children and a short history: that is where the next batch goes.

@@ -19,7 +19,7 @@ import {
   type RectificationItemInput,
   type RectificationSummary,
 } from './messages';
-import { summarize } from './rules';
+import { emptyTally, summaryOf, tallyItem } from './rules';
 
 /** How many items the state query lists. */
 const STATE_ITEMS = 200;
@@ -71,6 +71,9 @@ export async function rectification(input: RectificationInput): Promise<Rectific
   let summary: RectificationSummary | null = null;
   const fan = createFanOut({
     workflowType: RECTIFICATION_ITEM,
+    // Each item's result is folded into the counts as it reports; only the listed items keep theirs.
+    tally: { initial: emptyTally, fold: (t, _i, o) => (o.ok ? tallyItem(t, o.result as ItemResult) : t) },
+    keep: (i) => i < STATE_ITEMS,
     childId: (i) => (items[i] as (typeof items)[number]).workflowId,
     children: child,
     total: items.length,
@@ -94,7 +97,7 @@ export async function rectification(input: RectificationInput): Promise<Rectific
         unitId: it.a.unitId,
         dueDate: it.a.dueDate,
         result: o?.ok ? (o.result as ItemResult) : null,
-        failure: o && !o.ok ? (o.failure ?? 'failed') : null,
+        failure: o && !o.ok ? (o.failure ?? 'failed') : fan.progress.reported?.[i] === 'x' ? 'failed' : null,
       };
     }),
     summary,
@@ -126,8 +129,7 @@ export async function rectification(input: RectificationInput): Promise<Rectific
   }
 
   const progress = await fan.run();
-  const results = progress.outcomes.flatMap((o) => (o?.ok ? [o.result as ItemResult] : []));
-  summary = summarize(input.feedbackId, results, new Date().toISOString(), progress.failed);
+  summary = summaryOf(input.feedbackId, progress.tally ?? emptyTally(), new Date().toISOString(), progress.failed);
   // After continue-as-new the projector counts from 1 again, so the close takes a seq no run reaches.
   upsertSearchAttributes([{ key: SearchAttr.stage, value: 'closed' }]);
   projector.close('closed', 'closed', summary, 1_000_000);

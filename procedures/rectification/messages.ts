@@ -1,6 +1,7 @@
 /** Messages and payloads of rectification (巡视整改销号). Deterministic: bundled. */
 import type { Deadlines, EscalationStep } from '../kernel/deadline';
 import type { FanOutProgress } from '../kernel/fanout';
+import type { RectificationTally } from './rules';
 import type { ActionRecord, ResolvedAssignees, TaskView } from '../kernel/messages';
 
 export const RECTIFICATION = 'rectification' as const;
@@ -47,7 +48,7 @@ export interface RectificationInput {
   deadlines: Record<string, Deadlines>;
   assignees: ResolvedAssignees;
   /** Carried over when the feedback continues as new. */
-  progress?: FanOutProgress;
+  progress?: FanOutProgress<RectificationTally>;
 }
 
 export interface RectificationItemInput {

@@ -52,29 +52,52 @@ export const ITEM_ESCALATION_LADDER: readonly EscalationRungRule[] = [
   { rung: 'accountability', workingDaysAfterDue: 0, atFinalDate: true },
 ];
 
+/**
+ * The running counts of a feedback's ended items. A full-coverage feedback folds each item's result in
+ * as it reports and keeps only these counts, bounded by its units, across continue-as-new.
+ */
+export interface RectificationTally {
+  signedOff: number;
+  withdrawn: number;
+  onTime: number;
+  /** Per unit: [items, signedOff, onTime]. */
+  perUnit: Record<string, [number, number, number]>;
+}
+
+export const emptyTally = (): RectificationTally => ({ signedOff: 0, withdrawn: 0, onTime: 0, perUnit: {} });
+
+/** Adds one ended item. Withdrawn items were never due, so they count towards neither on time nor late. */
+export function tallyItem(t: RectificationTally, r: ItemResult): RectificationTally {
+  const signed = r.status === 'signedOff';
+  const onTime = signed && r.onTime;
+  const [items, unitSigned, unitOnTime] = t.perUnit[r.unitId] ?? [0, 0, 0];
+  t.perUnit[r.unitId] = [items + 1, unitSigned + (signed ? 1 : 0), unitOnTime + (onTime ? 1 : 0)];
+  if (signed) t.signedOff += 1;
+  else t.withdrawn += 1;
+  if (onTime) t.onTime += 1;
+  return t;
+}
+
 /** The whole feedback's result once every item has ended: counts, on-time rate, per unit. */
-export function summarize(feedbackId: string, results: ItemResult[], closedAt: string, failed = 0): RectificationSummary {
-  const perUnit = new Map<string, UnitSummary>();
-  for (const r of results) {
-    const u = perUnit.get(r.unitId) ?? { unitId: r.unitId, items: 0, signedOff: 0, onTime: 0 };
-    u.items += 1;
-    if (r.status === 'signedOff') u.signedOff += 1;
-    if (r.status === 'signedOff' && r.onTime) u.onTime += 1;
-    perUnit.set(r.unitId, u);
-  }
-  const signedOff = results.filter((r) => r.status === 'signedOff');
-  const onTime = signedOff.filter((r) => r.onTime).length;
+export function summaryOf(feedbackId: string, t: RectificationTally, closedAt: string, failed = 0): RectificationSummary {
   return {
     feedbackId,
-    items: results.length + failed,
-    signedOff: signedOff.length,
-    withdrawn: results.length - signedOff.length,
+    items: t.signedOff + t.withdrawn + failed,
+    signedOff: t.signedOff,
+    withdrawn: t.withdrawn,
     failed,
-    onTime,
-    late: signedOff.length - onTime,
+    onTime: t.onTime,
+    late: t.signedOff - t.onTime,
     // Withdrawn items were never due, so the rate is over the items signed off.
-    onTimeRate: signedOff.length === 0 ? 1 : Math.round((onTime / signedOff.length) * 10_000) / 10_000,
-    perUnit: [...perUnit.values()].sort((a, b) => a.unitId.localeCompare(b.unitId)),
+    onTimeRate: t.signedOff === 0 ? 1 : Math.round((t.onTime / t.signedOff) * 10_000) / 10_000,
+    perUnit: Object.entries(t.perUnit)
+      .map(([unitId, [items, signedOff, onTime]]): UnitSummary => ({ unitId, items, signedOff, onTime }))
+      .sort((a, b) => a.unitId.localeCompare(b.unitId)),
     closedAt,
   };
+}
+
+/** The summary of a list of ended items. */
+export function summarize(feedbackId: string, results: ItemResult[], closedAt: string, failed = 0): RectificationSummary {
+  return summaryOf(feedbackId, results.reduce(tallyItem, emptyTally()), closedAt, failed);
 }

@@ -1,5 +1,7 @@
 import { addMonths, chinaDateOf, isValidDate } from '../../domain/dates';
-import { defaultDueDate, dueDateProblem, summarize } from '../../procedures/rectification/rules';
+import { resumed, type FanOutProgress } from '../../procedures/kernel/fanout';
+import type { ChildOutcome } from '../../procedures/kernel/messages';
+import { defaultDueDate, dueDateProblem, emptyTally, summarize, summaryOf, tallyItem, type RectificationTally } from '../../procedures/rectification/rules';
 import type { ItemResult } from '../../procedures/rectification/messages';
 
 describe('dates', () => {
@@ -56,5 +58,47 @@ describe('rectification rules', () => {
       { unitId: 'c', items: 1, signedOff: 0, onTime: 0 },
     ]);
     expect(summarize('F2', [], 'x').onTimeRate).toBe(1);
+  });
+});
+
+describe('a full-coverage feedback folds its items as they report', () => {
+  const item = (unitId: string, onTime: boolean): ItemResult => ({
+    workflowId: `w-${unitId}`,
+    problemNo: '1',
+    unitId,
+    status: 'signedOff',
+    dueAt: '2026-12-31T16:00:00.000Z',
+    closedAt: '2026-12-01T00:00:00.000Z',
+    onTime,
+    rounds: 1,
+  });
+  const tally = { initial: emptyTally, fold: (t: RectificationTally, _i: number, o: ChildOutcome) => (o.ok ? tallyItem(t, o.result as ItemResult) : t) };
+
+  test('a progress carried over from v0.2.0 (every outcome kept) is resumed as counts, a report string and the kept few', () => {
+    const legacy = {
+      total: 4,
+      started: 4,
+      done: 3,
+      failed: 1,
+      outcomes: [
+        { workflowId: 'w-a', ok: true, result: item('a', true) },
+        null,
+        { workflowId: 'w-c', ok: false, failure: 'boom' },
+        { workflowId: 'w-d', ok: true, result: item('d', false) },
+      ],
+    } as FanOutProgress<RectificationTally>;
+    const p = resumed(legacy, { tally, keep: (i) => i < 1 });
+    expect(p.reported).toBe('+.x+');
+    expect(p.outcomes.map((o) => o?.workflowId ?? null)).toEqual(['w-a', null, null, null]);
+    expect(summaryOf('F', p.tally as RectificationTally, 'x', p.failed)).toMatchObject({ items: 3, signedOff: 2, onTime: 1, failed: 1 });
+  });
+
+  test('the counts are the same as summarising the list of results', () => {
+    const results = [item('a', true), item('a', false), item('b', true)];
+    expect(summaryOf('F', results.reduce(tallyItem, emptyTally()), 'x')).toEqual(summarize('F', results, 'x'));
+    expect(summaryOf('F', results.reduce(tallyItem, emptyTally()), 'x').perUnit).toEqual([
+      { unitId: 'a', items: 2, signedOff: 2, onTime: 1 },
+      { unitId: 'b', items: 1, signedOff: 1, onTime: 1 },
+    ]);
   });
 });
