@@ -30,7 +30,7 @@ import {
   type SelectionStage,
   type SelectionState,
 } from './messages';
-import { commandProblem, DEFAULT_SELECTION_RULES, nominee } from './rules';
+import { commandProblem, DEFAULT_SELECTION_RULES, nominee, politicalGateReadings } from './rules';
 
 type FlowStep = 'principles' | 'decision';
 
@@ -58,6 +58,8 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
     currentTask: null,
     openTasks: [],
     actions: [],
+    politicalGate: null,
+    examinations: [],
   };
   const today = (): string => chinaDateOf(new Date());
   const projector = createProjector({
@@ -175,8 +177,18 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
         case 'signIntegrity':
           (candidate(a.personId) as CandidateView).integrity[a.as] = actorId;
           break;
-        case 'completeInspection':
+        case 'completeInspection': {
           if (state.inspection) state.inspection.completedAt = at;
+          // What the 任前政治体检 gate read when it let the inspection complete (the facts are also in the action's data).
+          const requirement = frozen()?.principles.politicalExam;
+          if (requirement) {
+            const ids = active().map((c) => c.personId);
+            state.politicalGate = { months: requirement.months, checkedOn: today(), candidates: politicalGateReadings(ids, a.politicalFacts ?? [], requirement, today()) };
+          }
+          break;
+        }
+        case 'linkExamination':
+          state.examinations?.push({ personId: a.personId, workflowId: a.examinationWorkflowId, startedBy: actorId, at });
           break;
         case 'recordObjection':
           (candidate(a.personId) as CandidateView).objections.push({ id: `o${seq}`, text: a.text, recordedBy: actorId, at, resolution: null });

@@ -1,17 +1,82 @@
 /** 干部选拔任用 (先定原则、再商人头): the cadre selection's descriptor and its stage route. */
 import path from 'node:path';
 import { z } from 'zod';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { membersOf, resolveAssignees } from '../../api/assignees';
-import { NotFound, Unprocessable } from '../../api/errors';
-import { sendUpdate } from '../../api/temporal';
-import { PersonSchema, UnitSchema } from '../../platform/entities';
-import { WorkflowIdParam } from '../../api/schemas';
+import { Conflict, fromTemporal, NotFound, Unavailable, Unprocessable } from '../../api/errors';
+import type { ApiDeps } from '../../api/routes/context';
+import { sendUpdate, startProcedure } from '../../api/temporal';
+import { chinaDateOf } from '../../domain/dates';
+import { PersonSchema, PoliticalFileEntrySchema, UnitSchema } from '../../platform/entities';
+import { id, StartResult, text, WorkflowIdParam } from '../../api/schemas';
 import { defineProcedure } from '../descriptor';
 import { stateQuery } from '../kernel/messages';
 import { completeVoteRule } from '../kernel/vote';
+import { politicalExaminationProcedure } from '../political-examination';
+import { POLITICAL_EXAMINATION, politicalExaminationWorkflowId } from '../political-examination/messages';
 import { createSelectionActivities } from './activities';
-import { CADRE_SELECTION, cadreSelectionWorkflowId, SELECTION_STATUSES, SelectionRefusal, selectionUpdate, type CadreSelectionInput, type SelectionCommand } from './messages';
-import { SelectionCommandBody, StartSelectionBody } from './schemas';
+import {
+  CADRE_SELECTION,
+  cadreSelectionWorkflowId,
+  SELECTION_STATUSES,
+  SelectionRefusal,
+  selectionUpdate,
+  type CadreSelectionInput,
+  type PoliticalExamFacts,
+  type SelectionCommand,
+  type SelectionState,
+} from './messages';
+import { politicalGateReadings } from './rules';
+import { PoliticalGateView, SelectionCommandBody, StartSelectionBody } from './schemas';
+
+const QUERY_DEADLINE_MS = 15_000;
+
+/** The selection's live state, through its query: 404 for an unknown id, 503 without a worker. */
+async function selectionState(deps: Pick<ApiDeps, 'client'>, workflowId: string): Promise<SelectionState> {
+  if (!workflowId.startsWith(cadreSelectionWorkflowId(''))) throw new NotFound('procedure_not_found', 'no such cadre selection');
+  try {
+    const state: unknown = await deps.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => deps.client.workflow.getHandle(workflowId).query(stateQuery));
+    return state as SelectionState;
+  } catch (err) {
+    if (fromTemporal(err)?.status === 404) throw new NotFound('procedure_not_found', 'no such cadre selection');
+    throw new Unavailable('state_unavailable', 'the selection’s live state cannot be read now; is a worker running?');
+  }
+}
+
+/** The candidates still in the procedure: the shortlist once there is one, every nominee before. */
+function activeCandidates(state: SelectionState): string[] {
+  const shortlisted = state.candidates.some((c) => c.shortlisted);
+  return state.candidates.filter((c) => !c.removed && (!shortlisted || c.shortlisted)).map((c) => c.personId);
+}
+
+/**
+ * The candidates' political-quality files (政治素质档案), for the 任前政治体检 gate. Read here because an Update
+ * validator cannot do I/O: the API sends them in the Update's argument, and the validator and the
+ * workflow apply one pure rule to them (politicalGateProblem), as assignees are resolved at the start.
+ */
+async function politicalFacts(em: EntityManager, personIds: string[]): Promise<PoliticalExamFacts[]> {
+  if (personIds.length === 0) return [];
+  const rows = await em.find(PoliticalFileEntrySchema, { subjectKind: 'cadre', personId: { $in: personIds } }, { orderBy: { examinedOn: 'desc', archivedAt: 'desc' } });
+  return personIds.map((personId) => ({
+    personId,
+    entries: rows.filter((r) => r.personId === personId).map((r) => ({ examinationId: r.examinationId, examinedOn: r.examinedOn, grade: r.grade })),
+  }));
+}
+
+const examinationStart = politicalExaminationProcedure.start;
+if (!examinationStart) throw new Error('the political examination module has no start plan');
+
+/** Starting a candidate's examination from the selection: the examination's own start body, its subject the candidate. */
+const StartSelectionExaminationBody = examinationStart.body
+  .omit({ subject: true, examinationId: true, title: true })
+  .extend({
+    personId: id.openapi({ description: 'The candidate (干部编号) to examine' }),
+    userId: id.openapi({ description: 'The candidate’s own user account: the one who acknowledges the feedback' }),
+    examinationId: id.optional().openapi({ description: 'Business key of the examination; default <selectionId>-<personId>' }),
+    title: text(200).optional().openapi({ description: 'Default: 任前政治体检 and the selection’s title' }),
+  })
+  .strict()
+  .openapi('StartSelectionExamination');
 
 /** The people a command names, which must exist in master data. */
 function peopleNamed(c: SelectionCommand): { ids: string[]; field: string } {
@@ -39,6 +104,7 @@ export const cadreSelectionProcedure = defineProcedure({
     [SelectionRefusal.recommendationExpired]: 422,
     [SelectionRefusal.inspectionIncomplete]: 422,
     [SelectionRefusal.postponeTooLong]: 422,
+    [SelectionRefusal.politicalExamRequired]: 422,
   },
   start: {
     summary: 'Start a cadre selection (干部选拔任用) with its principles (先定原则)',
@@ -98,10 +164,87 @@ export const cadreSelectionProcedure = defineProcedure({
           const found = new Set((await em.find(PersonSchema, { id: { $in: named.ids } })).map((p) => p.id));
           if (named.ids.some((i) => !found.has(i))) throw new Unprocessable('unknown_person', `${named.field}: a person is not in master data`, { field: named.field });
         }
-        const ack = (await sendUpdate(deps, em, params.workflowId, selectionUpdate, { ...body, actorId: user.id, actorRoles: user.roles }, `${user.id}:${idempotencyKey}`)) as unknown as { seq: number; action: string; stage: string; status: string };
+        let command: SelectionCommand = body;
+        if (body.action === 'completeInspection') {
+          // The 任前政治体检 facts, only when the frozen principles require the gate (otherwise the command is as before).
+          const live = await selectionState(deps, params.workflowId);
+          if (live.frozen[live.frozen.length - 1]?.principles.politicalExam) command = { ...body, politicalFacts: await politicalFacts(em, activeCandidates(live)) };
+        }
+        const ack = (await sendUpdate(deps, em, params.workflowId, selectionUpdate, { ...command, actorId: user.id, actorRoles: user.roles }, `${user.id}:${idempotencyKey}`)) as unknown as { seq: number; action: string; stage: string; status: string };
         // The state comes from a query, not the Update's result, which history keeps for every action.
         const state = await deps.client.withDeadline(Date.now() + 15_000, () => deps.client.workflow.getHandle(params.workflowId).query(stateQuery));
         return { status: 200, body: { seq: ack.seq, action: ack.action, stage: ack.stage, status: ack.status, state } };
+      },
+    });
+
+    route({
+      method: 'get',
+      path: '/procedures/:workflowId/selection/political-gate',
+      tag: 'cadre selection',
+      summary: 'The 任前政治体检 gate of a selection: each candidate fresh, missing, expired or poor, from the political-quality files now',
+      description:
+        'Read with the same rule completeInspection applies (politicalGateProblem). When the frozen principles do not require the gate, ' +
+        '`required` is false and no candidate is listed. `examinations` are the examinations started from the selection.',
+      params: WorkflowIdParam,
+      response: { status: 200, schema: PoliticalGateView, description: 'The gate as it reads today' },
+      errors: [404, 503],
+      handler: async ({ em, params }) => {
+        const live = await selectionState(deps, params.workflowId);
+        const requirement = live.frozen[live.frozen.length - 1]?.principles.politicalExam;
+        const today = chinaDateOf(new Date());
+        const ids = activeCandidates(live);
+        const candidates = requirement ? politicalGateReadings(ids, await politicalFacts(em, ids), requirement, today) : [];
+        return { status: 200, body: { required: !!requirement, months: requirement?.months ?? null, today, candidates, examinations: live.examinations ?? [] } };
+      },
+    });
+
+    route({
+      method: 'post',
+      path: '/procedures/:workflowId/selection/political-examination',
+      tag: 'cadre selection',
+      summary: 'Start a candidate’s political examination (政治素质考察) from the selection, for the 任前政治体检',
+      description:
+        'Starts a politicalExamination of the candidate through the examination module’s own start plan (the same checks, the same ' +
+        '201), and records it on the selection (action linkExamination, listed in state.examinations and the gate). The candidate must ' +
+        'be in the selection, which must be at nomination, shortlist or inspection. Its workflow id is political-<examinationId>.',
+      roles: ['staff'],
+      idempotent: true,
+      params: WorkflowIdParam,
+      body: StartSelectionExaminationBody,
+      response: {
+        status: 201,
+        schema: z.object({ examination: StartResult, selection: z.object({ seq: z.number(), examinations: PoliticalGateView.shape.examinations }) }).openapi('SelectionExaminationStarted'),
+        description: 'The examination has started and is linked to the selection',
+      },
+      errors: [403, 404, 409, 422, 503],
+      handler: async ({ em, user, params, body, idempotencyKey }) => {
+        const live = await selectionState(deps, params.workflowId);
+        const { personId, userId, examinationId = `${live.selectionId}-${personId}`, title = `任前政治体检 · ${live.title}`, ...rest } = body;
+        // The examination's own start plan: master data, plan rules, assignees. Nothing has happened yet if it refuses.
+        const plan = await examinationStart.plan({ em, user, body: { ...rest, examinationId, title, subject: { kind: 'cadre', personId, userId } } });
+        const examinationWorkflowId = politicalExaminationWorkflowId(examinationId);
+        // Recorded on the selection first, so its Update validator (a candidate still in it, a stage before
+        // the decision) refuses before anything starts; a retry with the same key finds the Update
+        // deduplicated and starts what a failed first attempt did not.
+        const exists = await deps.client.workflow
+          .getHandle(examinationWorkflowId)
+          .describe()
+          .then(
+            () => true,
+            () => false,
+          );
+        if (exists) throw new Conflict('procedure_exists', `a procedure with workflow id ${examinationWorkflowId} already exists`, { field: 'examinationId' });
+        const link = (await sendUpdate(
+          deps,
+          em,
+          params.workflowId,
+          selectionUpdate,
+          { action: 'linkExamination', personId, examinationWorkflowId, actorId: user.id, actorRoles: user.roles },
+          `${user.id}:${idempotencyKey}:link`,
+        )) as unknown as { seq: number };
+        const started = await startProcedure(deps, em, POLITICAL_EXAMINATION, plan);
+        const after = await selectionState(deps, params.workflowId);
+        return { status: 201, body: { examination: started.body, selection: { seq: link.seq, examinations: after.examinations ?? [] } } };
       },
     });
   },

@@ -22,6 +22,8 @@ export const SelectionRefusal = {
   inspectionIncomplete: 'inspection_incomplete',
   /** A postponement after an objection is for at most 3 months. */
   postponeTooLong: 'postpone_too_long',
+  /** 任前政治体检: the principles require a recent political examination of each candidate before the decision. */
+  politicalExamRequired: 'political_exam_required',
 } as const;
 export type SelectionRefusalCode = (typeof SelectionRefusal)[keyof typeof SelectionRefusal];
 
@@ -54,6 +56,47 @@ export interface Principles {
   timetable: string;
   /** 换届: a general election, always 差额. */
   generalElection?: boolean;
+  /**
+   * 任前政治体检: before the decision stage, each candidate's newest political-quality examination
+   * (政治素质考察, in the political-quality file) is at most `months` old and not 较差. Absent: not required.
+   */
+  politicalExam?: PoliticalExamRequirement;
+}
+
+export interface PoliticalExamRequirement {
+  months: number;
+}
+
+/** An examination in a candidate's political-quality file, as the API read it for the gate. */
+export interface PoliticalFileFact {
+  examinationId: string;
+  /** The China date the examination closed. */
+  examinedOn: string;
+  grade: string;
+}
+
+/** A candidate's political-quality file as the API read it (table political_file_entry), for the gate. */
+export interface PoliticalExamFacts {
+  personId: string;
+  entries: PoliticalFileFact[];
+}
+
+/** Where a candidate stands at the 任前政治体检 gate. */
+export type PoliticalGateStatus = 'fresh' | 'missing' | 'expired' | 'poor';
+
+export interface PoliticalGateReading {
+  personId: string;
+  status: PoliticalGateStatus;
+  /** The newest examination the reading rests on, if any. */
+  latest: PoliticalFileFact | null;
+}
+
+/** A political examination staff started from the selection for one of its candidates. */
+export interface LinkedExamination {
+  personId: string;
+  workflowId: string;
+  startedBy: string;
+  at: string;
 }
 
 export interface FrozenPrinciples {
@@ -148,7 +191,13 @@ export type SelectionCommand =
     }
   | { action: 'recordCheck'; personId: string; check: FourMust; result: 'clear' | 'negative'; note?: string }
   | { action: 'signIntegrity'; personId: string; as: 'partySecretary' | 'disciplineSecretary' }
-  | { action: 'completeInspection' }
+  /**
+   * `politicalFacts` is never the client's: the API reads each candidate's political-quality file and adds
+   * it when the principles require the 任前政治体检, because the Update validator cannot read the database.
+   */
+  | { action: 'completeInspection'; politicalFacts?: PoliticalExamFacts[] }
+  /** Added by the API once it has started an examination from the selection (not a client's command). */
+  | { action: 'linkExamination'; personId: string; examinationWorkflowId: string }
   | { action: 'recordObjection'; personId: string; text: string }
   | { action: 'resolveObjection'; objectionId: string; outcome: 'appoint' | 'appointWithReminder' | 'doNotAppoint' | 'postpone'; note: string; postponeUntil?: string }
   | { action: 'assess'; personId: string; result: 'fit' | 'unfit'; note?: string };
@@ -174,6 +223,10 @@ export interface SelectionState {
   currentTask: TaskView | null;
   openTasks: TaskView[];
   actions: ActionRecord[];
+  /** The 任前政治体检 reading the inspection was completed on, when the principles required it. */
+  politicalGate?: { months: number; checkedOn: string; candidates: PoliticalGateReading[] } | null;
+  /** Political examinations started from this selection. */
+  examinations?: LinkedExamination[];
 }
 
 export interface SelectionResult {

@@ -5,8 +5,20 @@
 import { addMonths } from '../../domain/dates';
 import { KernelRefusal } from '../kernel/messages';
 import { DEFAULT_VOTE_RULE, meetsQuorum, type Ratio } from '../kernel/vote';
+import { politicalExamFresh } from '../political-examination/rules';
 import { overridesProblem } from './overrides';
-import { FOUR_MUSTS, SelectionRefusal, type CandidateView, type FrozenPrinciples, type SelectionActInput, type SelectionStage, type SelectionState } from './messages';
+import {
+  FOUR_MUSTS,
+  SelectionRefusal,
+  type CandidateView,
+  type FrozenPrinciples,
+  type PoliticalExamFacts,
+  type PoliticalExamRequirement,
+  type PoliticalGateReading,
+  type SelectionActInput,
+  type SelectionStage,
+  type SelectionState,
+} from './messages';
 
 export interface SelectionRules {
   /** A meeting recommendation needs this share of the determined participants present. */
@@ -54,8 +66,43 @@ export interface CommandProblem {
   details?: Record<string, unknown>;
 }
 
+/** The default age limit of the 任前政治体检 (DOMAIN.md: 12 months). */
+export const DEFAULT_POLITICAL_EXAM_MONTHS = 12;
+
+/**
+ * Each candidate's standing at the 任前政治体检 gate on `today` (a China date), from the files the API read.
+ * Freshness is the examination module's own rule (politicalExamFresh), not a second copy of it; a
+ * candidate whose file the API did not send counts as having none.
+ */
+export function politicalGateReadings(personIds: readonly string[], facts: readonly PoliticalExamFacts[], requirement: PoliticalExamRequirement, today: string): PoliticalGateReading[] {
+  return personIds.map((personId) => {
+    const entries = facts.find((f) => f.personId === personId)?.entries ?? [];
+    const fresh = politicalExamFresh(entries, requirement.months, today);
+    const latest = fresh.latest ? (entries.find((e) => e === fresh.latest) ?? null) : null;
+    const status = fresh.fresh ? 'fresh' : fresh.reason === 'failing' ? 'poor' : (fresh.reason ?? 'missing');
+    return { personId, status, latest };
+  });
+}
+
+/**
+ * Why the 任前政治体检 blocks the decision stage, or null: a candidate without an examination, with only one
+ * older than the requirement's months, or with a 较差 result. Requirement absent: no gate.
+ */
+export function politicalGateProblem(personIds: readonly string[], facts: readonly PoliticalExamFacts[], requirement: PoliticalExamRequirement | undefined, today: string): CommandProblem | null {
+  if (!requirement) return null;
+  const blocked = politicalGateReadings(personIds, facts, requirement, today).filter((r) => r.status !== 'fresh');
+  if (blocked.length === 0) return null;
+  return {
+    code: SelectionRefusal.politicalExamRequired,
+    message:
+      `任前政治体检: the principles require each candidate's political examination to be at most ${requirement.months} months old and not 较差 ` +
+      `before the decision; not met for ${blocked.map((b) => `${b.personId} (${b.status})`).join(', ')}`,
+    details: { rule: 'principles.politicalExam', months: requirement.months, candidates: blocked.map((b) => ({ personId: b.personId, status: b.status, examinedOn: b.latest?.examinedOn ?? null })) },
+  };
+}
+
 export interface CommandContext {
-  state: Pick<SelectionState, 'status' | 'stage' | 'candidates' | 'nomination' | 'inspection' | 'probationEndsAt'>;
+  state: Pick<SelectionState, 'status' | 'stage' | 'candidates' | 'nomination' | 'inspection' | 'probationEndsAt' | 'examinations'>;
   frozen: FrozenPrinciples | undefined;
   initiatorId: string;
   /** The China date today, and the instant now (ms). */
@@ -171,6 +218,20 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
           return p(SelectionRefusal.inspectionIncomplete, `the 廉洁自律 conclusion for ${c.personId} needs both the Party secretary's and the discipline secretary's signatures`, { personId: c.personId });
         }
       }
+      return politicalGateProblem(
+        active().map((c) => c.personId),
+        a.politicalFacts ?? [],
+        frozen?.principles.politicalExam,
+        today,
+      );
+    }
+    case 'linkExamination': {
+      const wrong = stageIs('nomination', 'shortlist', 'inspection');
+      if (wrong) return wrong;
+      const c = candidate(a.personId);
+      if (!c) return notNominated;
+      if (c.removed) return p(SelectionRefusal.candidateNotEligible, `${a.personId} was removed from the selection`, { field: 'personId' });
+      if (state.examinations?.some((e) => e.workflowId === a.examinationWorkflowId)) return p(KernelRefusal.invalidInput, 'this examination is already linked to the selection', { field: 'examinationId' });
       return null;
     }
     case 'recordObjection': {

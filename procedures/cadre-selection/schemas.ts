@@ -3,6 +3,7 @@ import { AssigneeRuleInput, dateString, id, text } from '../../api/schemas';
 import { GRADES } from '../../domain/grades';
 import { QUALIFICATION_OVERRIDE_KEYS, overridesProblem } from './overrides';
 import { FOUR_MUSTS } from './messages';
+import { DEFAULT_POLITICAL_EXAM_MONTHS } from './rules';
 
 
 
@@ -33,6 +34,15 @@ export const PrinciplesInput = z
     method: z.enum(['talk', 'meeting', 'both']).openapi({ description: '民主推荐: 谈话调研推荐, 会议推荐, or both' }),
     timetable: text(2000),
     generalElection: z.boolean().optional().openapi({ description: '换届: always 差额' }),
+    politicalExam: z
+      .object({ months: z.number().int().min(1).max(60).default(DEFAULT_POLITICAL_EXAM_MONTHS) })
+      .strict()
+      .optional()
+      .openapi({
+        description:
+          '任前政治体检: require each candidate’s newest political examination (政治素质考察) to be at most `months` old (default 12) and not 较差 ' +
+          'before the decision stage; completeInspection is refused with political_exam_required otherwise. Absent: not required.',
+      }),
   })
   .strict()
   .openapi('Principles', { description: '原则: fixed and frozen before any name is discussed (先定原则、再商人头)' });
@@ -117,3 +127,21 @@ export const SelectionCommandBody = z
   ])
   .openapi('SelectionCommand');
 
+
+const fileFact = z.object({ examinationId: z.string(), examinedOn: z.string(), grade: z.string() });
+
+export const PoliticalGateView = z
+  .object({
+    required: z.boolean().openapi({ description: 'Whether the frozen principles require the 任前政治体检' }),
+    months: z.number().nullable(),
+    today: z.string().openapi({ description: 'The China date the reading is for' }),
+    candidates: z.array(
+      z.object({
+        personId: z.string(),
+        status: z.enum(['fresh', 'missing', 'expired', 'poor']),
+        latest: fileFact.nullable(),
+      }),
+    ),
+    examinations: z.array(z.object({ personId: z.string(), workflowId: z.string(), startedBy: z.string(), at: z.string() })),
+  })
+  .openapi('SelectionPoliticalGate');
