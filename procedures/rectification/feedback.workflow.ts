@@ -65,6 +65,9 @@ export async function rectification(input: RectificationInput): Promise<Rectific
     };
   };
 
+  const assigneesFrom = (from: number): ResolvedAssignees =>
+    Object.assign({}, ...items.slice(from).map(({ p, a }) => itemAssignees(input.assignees, input, a.unitId, p.leadUnitId))) as ResolvedAssignees;
+
   const projector = createProjector({
     procedure: openingRow({ type: RECTIFICATION, title: input.title, unitIds: [...new Set(items.map((i) => i.a.unitId))].sort(), stage: 'rectifying', startedBy: input.initiatorId }),
   });
@@ -78,7 +81,8 @@ export async function rectification(input: RectificationInput): Promise<Rectific
     children: child,
     total: items.length,
     ...(input.progress ? { progress: input.progress } : {}),
-    continueWith: (progress) => [{ ...input, progress }],
+    // The next run starts only the items not started yet: it carries their assignees, not every unit's.
+    continueWith: (progress) => [{ ...input, progress, assignees: assigneesFrom(progress.started) }],
   });
   setHandler(stateQuery, () => ({
     type: RECTIFICATION,
