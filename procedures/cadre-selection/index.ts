@@ -73,7 +73,7 @@ const StartSelectionExaminationBody = examinationStart.body
     personId: id.openapi({ description: 'The candidate (干部编号) to examine' }),
     userId: id.openapi({ description: 'The candidate’s own user account: the one who acknowledges the feedback' }),
     examinationId: id.optional().openapi({ description: 'Business key of the examination; default <selectionId>-<personId>' }),
-    title: text(200).optional().openapi({ description: 'Default: 任前政治体检 and the selection’s title' }),
+    title: text(200).optional().openapi({ description: 'Default: 任前政治体检, the selection’s title and its workflow id' }),
   })
   .strict()
   .openapi('StartSelectionExamination');
@@ -219,7 +219,7 @@ export const cadreSelectionProcedure = defineProcedure({
       errors: [403, 404, 409, 422, 503],
       handler: async ({ em, user, params, body, idempotencyKey }) => {
         const live = await selectionState(deps, params.workflowId);
-        const { personId, userId, examinationId = `${live.selectionId}-${personId}`, title = `任前政治体检 · ${live.title}`, ...rest } = body;
+        const { personId, userId, examinationId = `${live.selectionId}-${personId}`, title = `任前政治体检 · ${live.title}（${params.workflowId}）`, ...rest } = body;
         // The examination's own start plan: master data, plan rules, assignees. Nothing has happened yet if it refuses.
         const plan = await examinationStart.plan({ em, user, body: { ...rest, examinationId, title, subject: { kind: 'cadre', personId, userId } } });
         const examinationWorkflowId = politicalExaminationWorkflowId(examinationId);
