@@ -4,6 +4,7 @@
  */
 import { defineUpdate } from '@temporalio/workflow';
 import type { Deadlines, EscalationStep } from '../kernel/deadline';
+import type { FanOutProgress } from '../kernel/fanout';
 import type { ActionRecord, ActResult, AssigneeRule, ResolvedAssignees, Role, TaskView } from '../kernel/messages';
 
 export const POLITICAL_EXAMINATION = 'politicalExamination' as const;
@@ -63,6 +64,10 @@ export const ExaminationRefusal = {
   useOfResultIncomplete: 'use_of_result_incomplete',
   /** A staff command outside its stage. */
   wrongStage: 'wrong_stage',
+  /** A batch whose scope names no unit. */
+  emptyScope: 'empty_scope',
+  /** A batch's scope naming a unit twice. */
+  invalidScope: 'invalid_scope',
 } as const;
 
 export const EXAMINATION_STATUSES = ['open', 'closed'] as const;
@@ -223,6 +228,10 @@ export interface ExaminationResult {
   /** The political-quality file entry written (its id is the workflow id). */
   fileEntryId: string;
   closedAt: string;
+  /** Reverse-inspection (反向考察) findings per dimension, for a batch's summary; absent from results recorded before batches. */
+  reverseFindings?: Partial<Record<PoliticalDimension, number>>;
+  /** No strand and no acknowledgement went past its deadline; absent from results recorded before batches. */
+  onTime?: boolean;
 }
 
 export interface ExaminationState {
@@ -260,3 +269,96 @@ export const linkedRectificationFeedbackId = (examinationId: string): string => 
 
 /** The assignee rule of the examination group: its members come from the plan, not from master data. */
 export const EXAMINATION_GROUP: AssigneeRule = { kind: 'user', userId: '@examinationGroup' };
+
+// --- The full-coverage batch (全覆盖): one child examination per subject, through the kernel's fan-out.
+
+export const POLITICAL_EXAMINATION_BATCH = 'politicalExaminationBatch' as const;
+export const BATCH_STATUSES = ['open', 'closed'] as const;
+
+/**
+ * One subject of a batch, as small as it can be: the batch's continue-as-new input carries thousands.
+ * A group subject has no personId. `name` and `userId` (who acknowledges the feedback: the group's head,
+ * or the cadre) are dropped once the subject's examination has started, when the batch continues as new.
+ */
+export interface BatchSubject {
+  unitId: string;
+  personId?: string;
+  name?: string;
+  userId?: string;
+}
+
+/**
+ * The batch's running aggregate of its children's results, folded in as each reports, so it never keeps
+ * thousands of results. perUnit holds [examined, onTime, failed] per unit.
+ */
+export interface BatchTally {
+  grades: Record<string, number>;
+  reverse: Partial<Record<PoliticalDimension, number>>;
+  rectifications: string[];
+  onTime: number;
+  perUnit: Record<string, [number, number, number]>;
+  /** By subject index: the failure's type. */
+  failures: { index: number; failure: string }[];
+}
+
+export interface PoliticalExaminationBatchInput {
+  batchId: string;
+  title: string;
+  initiatorId: string;
+  departmentUnitId: string;
+  inspectionOfficeUnitId: string;
+  /** Given once: every child examines to the same plan and rules. */
+  plan: ExaminationPlan;
+  rules: ExaminationRules;
+  /** The department's assignees every child shares (approver, head, staff), resolved at the start. */
+  assignees: ResolvedAssignees;
+  subjects: BatchSubject[];
+  /** From the previous run, when continued as new. */
+  progress?: FanOutProgress;
+  tally?: BatchTally;
+}
+
+export interface BatchUnitSummary {
+  unitId: string;
+  subjects: number;
+  examined: number;
+  failed: number;
+  onTime: number;
+  /** onTime / examined, to 4 decimals; null while nothing was examined. */
+  onTimeRate: number | null;
+}
+
+export interface BatchSummary {
+  batchId: string;
+  subjects: number;
+  examined: number;
+  failed: number;
+  /** Per grade of the rule set, best first, every grade listed (0 included). */
+  grades: Record<string, number>;
+  /** Reverse-inspection findings per dimension, every dimension listed. */
+  reverseFindings: Record<PoliticalDimension, number>;
+  /** The linked rectifications the examinations started. */
+  rectifications: { count: number; workflowIds: string[] };
+  onTime: number;
+  onTimeRate: number | null;
+  perUnit: BatchUnitSummary[];
+  failures: { workflowId: string; unitId: string; failure: string }[];
+  closedAt: string;
+}
+
+export interface BatchState {
+  type: typeof POLITICAL_EXAMINATION_BATCH;
+  workflowId: string;
+  batchId: string;
+  title: string;
+  status: 'open' | 'closed';
+  stage: 'examining' | 'closed';
+  progress: { total: number; started: number; done: number; failed: number };
+  /** The first failures (a query answer has a size limit); GET /procedures/:id/batch has stage counts from PostgreSQL. */
+  failures: { workflowId: string; failure: string }[];
+  summary: BatchSummary | null;
+}
+
+export const politicalExaminationBatchWorkflowId = (batchId: string): string => `political-batch-${batchId}`;
+/** A child's examination id: the batch's id and the subject's (unit id for a group, personnel number for a cadre). */
+export const batchExaminationId = (batchId: string, s: Pick<BatchSubject, 'unitId' | 'personId'>): string => `${batchId}-${s.personId ?? s.unitId}`;

@@ -60,9 +60,11 @@ import {
   analysisProblem,
   EXAMINATION_ESCALATION_LADDER,
   evidenceIncompleteProblem,
+  examinationOnTime,
   findingsOf,
   openStrands,
   planProblem,
+  reverseFindingsByDimension,
   strandProblem,
   talkCounts,
   useOfResultProblem,
@@ -430,6 +432,9 @@ async function runExamination(input: PoliticalExaminationInput): Promise<Examina
     rectification: state.rectification,
     fileEntryId: workflowId,
     closedAt: new Date().toISOString(),
+    // For a batch's summary (全覆盖); additive, so results recorded earlier still read.
+    reverseFindings: reverseFindingsByDimension(state.findings),
+    onTime: examinationOnTime(state.strands, state.feedback),
   };
   state.result = result;
   state.status = 'closed';

@@ -5,20 +5,28 @@
  * its own copy in its input.
  */
 import { addMonths } from '../../domain/dates';
+import { gradeRank, type Grade } from '../../domain/grades';
 import type { EscalationRungRule } from '../kernel/deadline';
+import type { ChildOutcome } from '../kernel/messages';
 import {
   ExaminationRefusal,
   EVIDENCE_STRANDS,
   INTERVIEWEE_KINDS,
   POLITICAL_DIMENSIONS,
   type Analysis,
+  type BatchTally,
+  type BatchSubject,
+  type BatchSummary,
+  type BatchUnitSummary,
   type EvidenceStrand,
+  type ExaminationResult,
   type ExaminationPlan,
   type ExaminationRules,
   type Finding,
   type FindingInput,
   type Interviewee,
   type IntervieweeKind,
+  type PoliticalDimension,
   type StrandData,
   type StrandView,
   type UseOfResult,
@@ -264,4 +272,122 @@ export function politicalExamFresh(file: readonly FileEntryLike[], months = 12, 
   if (addMonths(latest.examinedOn, months) < now) return { fresh: false, reason: 'expired', latest };
   if (failing.includes(latest.grade)) return { fresh: false, reason: 'failing', latest };
   return { fresh: true, reason: null, latest };
+}
+
+// --- The full-coverage batch (全覆盖).
+
+/** Reverse-inspection (反向考察) findings counted per dimension; dimensions without one are left out. */
+export function reverseFindingsByDimension(findings: readonly Pick<Finding, 'strand' | 'dimension'>[]): Partial<Record<PoliticalDimension, number>> {
+  const out: Partial<Record<PoliticalDimension, number>> = {};
+  for (const f of findings) if (f.strand === 'reverseInspection') out[f.dimension] = (out[f.dimension] ?? 0) + 1;
+  return out;
+}
+
+/** On time: no evidence strand and not the acknowledgement ever went past its deadline (a waived strand counts as it stood). */
+export function examinationOnTime(strands: readonly Pick<StrandView, 'overdue'>[], feedback: { overdue: boolean }): boolean {
+  return !feedback.overdue && strands.every((s) => !s.overdue);
+}
+
+/**
+ * A batch's scope given as a list: at least one unit, each once, each in master data. The unit ids are
+ * not echoed: the field names the position.
+ */
+export function batchScopeProblem(unitIds: readonly string[], known: ReadonlySet<string>): RuleProblem | null {
+  if (unitIds.length === 0) return problem(ExaminationRefusal.emptyScope, 'scope.unitIds', 'a batch needs at least one unit');
+  const seen = new Set<string>();
+  for (const [i, id] of unitIds.entries()) {
+    if (seen.has(id)) return problem(ExaminationRefusal.invalidScope, `scope.unitIds[${i}]`, 'the unit is listed twice');
+    seen.add(id);
+    if (!known.has(id)) return problem('unknown_unit', `scope.unitIds[${i}]`, 'the unit does not exist');
+  }
+  return null;
+}
+
+/** A leading member (班子成员) of a unit: a cadre of its staff at `minGrade` or above. */
+export function isLeadingMember(grade: Grade, minGrade: Grade): boolean {
+  return gradeRank(grade) >= gradeRank(minGrade);
+}
+
+/** An empty tally: nothing reported yet. */
+export function emptyBatchTally(): BatchTally {
+  return { grades: {}, reverse: {}, rectifications: [], onTime: 0, perUnit: {}, failures: [] };
+}
+
+/**
+ * Folds one child's outcome into the batch's tally (in place: the tally is the batch's own state, and
+ * copying thousands of units per report would be quadratic). A result that does not say whether it was
+ * on time (recorded before batches) is not counted late.
+ */
+export function foldBatchOutcome(t: BatchTally, index: number, unitId: string, o: ChildOutcome): BatchTally {
+  const u = (t.perUnit[unitId] ??= [0, 0, 0]);
+  if (!o.ok) {
+    u[2] += 1;
+    t.failures.push({ index, failure: o.failure ?? 'failed' });
+    return t;
+  }
+  const r = o.result as ExaminationResult;
+  u[0] += 1;
+  t.grades[r.grade] = (t.grades[r.grade] ?? 0) + 1;
+  for (const [d, n] of Object.entries(r.reverseFindings ?? {}) as [PoliticalDimension, number][]) t.reverse[d] = (t.reverse[d] ?? 0) + n;
+  if (r.rectification?.workflowId) t.rectifications.push(r.rectification.workflowId);
+  if (r.onTime !== false) {
+    t.onTime += 1;
+    u[1] += 1;
+  }
+  return t;
+}
+
+/**
+ * A child's outcome as the batch keeps it once folded into the tally: no workflow id (the batch derives
+ * it from the index) and no result, only that it reported (the fan-out dedupes reports on it).
+ */
+export function compactOutcome(o: ChildOutcome): ChildOutcome {
+  return o.ok ? { workflowId: '', ok: true } : { workflowId: '', ok: false, failure: o.failure ?? 'failed' };
+}
+
+/** What the batch carries of its subjects when it continues as new: a started child needs only its id parts. */
+export function carriedSubjects(subjects: readonly BatchSubject[], started: number): BatchSubject[] {
+  return subjects.map((s, i) => (i < started ? { unitId: s.unitId, ...(s.personId ? { personId: s.personId } : {}) } : s));
+}
+
+const rate = (n: number, of: number): number | null => (of === 0 ? null : Math.round((n / of) * 10_000) / 10_000);
+
+/**
+ * The batch's summary once every child has reported: counts per grade (every grade of the set listed),
+ * reverse findings per dimension, the rectifications started, and the on-time rate per unit. The rate is
+ * over the examinations that closed: a failed child is listed under failures, not counted late (its
+ * failure is the system's, not the unit's).
+ */
+export function batchSummaryOf(o: {
+  batchId: string;
+  subjects: readonly Pick<BatchSubject, 'unitId'>[];
+  tally: BatchTally;
+  grades: readonly string[];
+  childId: (index: number) => string;
+  closedAt: string;
+}): BatchSummary {
+  const t = o.tally;
+  const subjectsPerUnit = new Map<string, number>();
+  for (const s of o.subjects) subjectsPerUnit.set(s.unitId, (subjectsPerUnit.get(s.unitId) ?? 0) + 1);
+  const perUnit: BatchUnitSummary[] = [...subjectsPerUnit.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([unitId, subjects]) => {
+      const [examined, onTime, failed] = t.perUnit[unitId] ?? [0, 0, 0];
+      return { unitId, subjects, examined, failed, onTime, onTimeRate: rate(onTime, examined) };
+    });
+  const examined = perUnit.reduce((n, u) => n + u.examined, 0);
+  return {
+    batchId: o.batchId,
+    subjects: o.subjects.length,
+    examined,
+    failed: t.failures.length,
+    grades: { ...Object.fromEntries(o.grades.map((g) => [g, 0])), ...t.grades },
+    reverseFindings: Object.fromEntries(POLITICAL_DIMENSIONS.map((d) => [d, t.reverse[d] ?? 0])) as Record<PoliticalDimension, number>,
+    rectifications: { count: t.rectifications.length, workflowIds: [...t.rectifications].sort() },
+    onTime: t.onTime,
+    onTimeRate: rate(t.onTime, examined),
+    perUnit,
+    failures: [...t.failures].sort((a, b) => a.index - b.index).map((f) => ({ workflowId: o.childId(f.index), unitId: o.subjects[f.index]?.unitId ?? '', failure: f.failure })),
+    closedAt: o.closedAt,
+  };
 }
