@@ -2,9 +2,10 @@
  * Messages and payloads of one dispatched cadre's term (任期) in 揭榜出征: the child procedure the
  * list (`redeployment`) starts per dispatched cadre through the kernel fan-out. The list imports this
  * module for the input, result and workflow id, so its shape is the agreed contract. Deterministic:
- * bundled into the workflow sandbox, so it imports types only.
+ * bundled into the workflow sandbox, so it imports only @temporalio/workflow and types.
  */
-import type { ResolvedAssignees } from '../kernel/messages';
+import { defineUpdate } from '@temporalio/workflow';
+import type { ActResult, ResolvedAssignees } from '../kernel/messages';
 
 export const REDEPLOYMENT_TERM = 'redeploymentTerm' as const;
 
@@ -65,3 +66,82 @@ export interface RedeploymentTermResult {
 
 export const redeploymentTermWorkflowId = (listId: string, taskId: string, personId: string): string =>
   `redeployment-${listId}-t${taskId}-${personId}`;
+
+/** Why the term refuses an action or a command: the ApplicationFailure type and the API's error code. */
+export const TermRefusal = {
+  /** A report filed (or handed on) by anyone but the cadre. */
+  notCadre: 'not_cadre',
+  invalidReport: 'invalid_report',
+  /** An assessment before the term has ended, and it did not end early. */
+  termNotEnded: 'term_not_ended',
+  gradeNotInSet: 'grade_not_in_set',
+  /** 优秀 needs its achievements listed; 不合格 its follow-up. */
+  assessmentIncomplete: 'assessment_incomplete',
+  /** Early termination by anyone but the department. */
+  notDepartment: 'not_department',
+  invalidReason: 'invalid_termination_reason',
+  /** Early termination of a term already ended or being assessed. */
+  termClosed: 'term_closed',
+} as const;
+
+/** One report period (报告期), from the term's start date: dates inclusive, YYYY-MM-DD. */
+export interface ReportPeriod {
+  no: number;
+  start: string;
+  end: string;
+}
+
+/** The term's timetable as instants, computed by an activity and recorded in history. */
+export interface TermSchedule {
+  /** Each period with the instant it ends (the start of the next China day), when its report task opens. */
+  periods: (ReportPeriod & { endsAt: string })[];
+  /** The end of the term's last day in China time: the assessment opens then. */
+  termEndsAt: string;
+}
+
+export interface ReportData {
+  /** What was done in the period. */
+  summary: string;
+  achievements?: string[];
+  problems?: string;
+}
+
+export interface AssessmentData {
+  grade: TermGrade;
+  achievements: string[];
+  comment?: string;
+  /** 不合格: the accountability follow-up (问责跟进) the department records. */
+  followUp?: string;
+}
+
+export const TERM_STATUSES = ['open', 'assessed', 'closed'] as const;
+export type TermStatus = (typeof TERM_STATUSES)[number];
+/** reports: the term runs with its monthly reports; assessment: host unit then department. */
+export type TermStage = 'reports' | 'hostAssessment' | 'departmentAssessment' | TermStatus;
+
+export type ReportStatus = 'waiting' | 'open' | 'reported' | 'confirmed' | 'cancelled';
+
+export interface ReportView {
+  no: number;
+  start: string;
+  end: string;
+  status: ReportStatus;
+  deadlines: { dueAt: string; remindAt: string; effectiveDueDate: string } | null;
+  reportedAt: string | null;
+  onTime: boolean | null;
+  confirmedAt: string | null;
+  overdue: boolean;
+  escalations: { rung: string; at: string; finalDate?: string }[];
+  report: ReportData | null;
+}
+
+export interface TermCommand {
+  action: 'terminate';
+  reason: TerminationReason;
+  note?: string;
+}
+export type TermCommandInput = TermCommand & { actorId: string; actorRoles: string[]; actorUnitId: string };
+
+export type TermAck = ActResult & { seq: number };
+/** The department's commands on a term (early termination, with a reason). */
+export const termUpdate = defineUpdate<TermAck, [TermCommandInput]>('term');
