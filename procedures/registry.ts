@@ -6,10 +6,10 @@ import type { ActivityDeps } from '../activities/kernel';
 import { approvalRequestProcedure } from './approval-request';
 import { cadreSelectionProcedure } from './cadre-selection';
 import type { ProcedureDescriptor } from './descriptor';
-import { politicalExaminationProcedure } from './political-examination';
+import { politicalExaminationBatchProcedure, politicalExaminationProcedure } from './political-examination';
 import { rectificationItemProcedure, rectificationProcedure } from './rectification';
 
-export const PROCEDURES = [rectificationProcedure, rectificationItemProcedure, approvalRequestProcedure, cadreSelectionProcedure, politicalExaminationProcedure] as const;
+export const PROCEDURES = [rectificationProcedure, rectificationItemProcedure, approvalRequestProcedure, cadreSelectionProcedure, politicalExaminationProcedure, politicalExaminationBatchProcedure] as const;
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 /** The activities every module contributes, as one type. */

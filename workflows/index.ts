@@ -4,3 +4,4 @@ export { rectificationItem } from '../procedures/rectification/item.workflow';
 export { approvalRequest } from '../procedures/approval-request/approval-request.workflow';
 export { cadreSelection } from '../procedures/cadre-selection/cadre-selection.workflow';
 export { politicalExamination } from '../procedures/political-examination/political-examination.workflow';
+export { politicalExaminationBatch } from '../procedures/political-examination/batch.workflow';

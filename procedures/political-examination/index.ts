@@ -12,18 +12,21 @@ import { PersonSchema, PoliticalFileEntrySchema, UnitSchema, type PoliticalFileE
 import { defineProcedure } from '../descriptor';
 import { ruleKey } from '../kernel/messages';
 import { createExaminationActivities } from './activities';
+import { batchRoutes, planBatch } from './batch';
 import {
+  BATCH_STATUSES,
   EXAMINATION_STATUSES,
   ExaminationRefusal,
   examinationUpdate,
   POLITICAL_EXAMINATION,
+  POLITICAL_EXAMINATION_BATCH,
   politicalExaminationWorkflowId,
   type ExaminationRules,
   type ExaminationSubject,
   type PoliticalExaminationInput,
 } from './messages';
 import { DEFAULT_EXAMINATION_RULES, planProblem, politicalExamFresh, rulesProblem } from './rules';
-import { EXAMINATION_ACT_BODIES, ExaminationCommandBody, PoliticalFile, StartExaminationBody, UnitIdParam, type PoliticalFileEntryRow } from './schemas';
+import { EXAMINATION_ACT_BODIES, ExaminationCommandBody, PoliticalFile, StartExaminationBatchBody, StartExaminationBody, UnitIdParam, type PoliticalFileEntryRow } from './schemas';
 
 /** How old the newest examination may be for the 任前政治体检 gate (DOMAIN.md, default 12 months). */
 const GATE_MONTHS = 12;
@@ -205,4 +208,26 @@ export const politicalExaminationProcedure = defineProcedure({
     // Still in the evidence stage, every strand past its deadline and up the ladder.
     { file: 'political-examination-overdue.json', endsAt: { activity: 'computeRung' } },
   ],
+});
+
+/** 全覆盖: a batch of examinations over a scope of units, one child examination per subject (kernel fan-out). */
+export const politicalExaminationBatchProcedure = defineProcedure({
+  type: POLITICAL_EXAMINATION_BATCH,
+  label: '政治素质考察（全覆盖）',
+  statuses: BATCH_STATUSES,
+  // The batch has no tasks of its own: its examinations are urged, copied and fall overdue one by one.
+  capabilities: { withdraw: false, urge: false, copy: false, closeVote: false, overdue: true },
+  refusals: {},
+  start: {
+    summary: 'Start a full-coverage batch (全覆盖) of political-quality examinations over a scope of units',
+    description:
+      'The scope is every unit of a kind, or a list of units. Each unit’s leading group is examined and, with includeMembers, each of its ' +
+      'leading members as a cadre; each subject is a child examination political-<batchId>-<unitId or personId> to one shared plan. ' +
+      'GET /procedures/political-batch-<batchId>/batch shows the progress and, once every child has reported, the summary.',
+    body: StartExaminationBatchBody,
+    plan: planBatch,
+  },
+  routes: batchRoutes,
+  historiesDir: path.join(__dirname, 'histories'),
+  histories: [{ file: 'political-examination-batch.json', endsAt: 'completed' }],
 });

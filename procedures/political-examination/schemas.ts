@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { comment, dateString, id, text } from '../../api/schemas';
+import { GRADES } from '../../domain/grades';
 import { DIFFICULTIES } from '../rectification/messages';
 import { EVIDENCE_STRANDS, INTERVIEWEE_KINDS, POLITICAL_DIMENSIONS } from './messages';
 
@@ -221,3 +222,45 @@ export const PoliticalFile = z
   .openapi('PoliticalFile');
 
 export const UnitIdParam = z.object({ id: z.string().min(1).max(64) });
+
+/** The start of a full-coverage batch (全覆盖): a scope of units, one plan for all, optionally each unit's leading members too. */
+export const StartExaminationBatchBody = z
+  .object({
+    batchId: id.openapi({ description: 'Business key; the workflow id is political-batch-<batchId>, each child’s political-<batchId>-<unitId or personId>', example: 'QFG2026' }),
+    title: text(200),
+    scope: z
+      .union([
+        z.object({ unitKind: z.enum(['unit', 'department', 'office']).openapi({ description: 'Every unit of this kind in master data' }) }).strict(),
+        z.object({ unitIds: z.array(id).max(10_000).openapi({ description: 'These units, each once' }) }).strict(),
+      ])
+      .openapi({ description: 'All units of a kind, or a list of units' }),
+    includeMembers: z.boolean().default(false).openapi({ description: 'Also examine each leading member (班子成员) of each unit as a cadre' }),
+    memberMinGrade: z.enum(GRADES).default('deputyDivision').openapi({ description: 'A leading member is a cadre of the unit at this grade or above; default 副处 (deputyDivision)' }),
+    memberUserIds: z
+      .record(id, id)
+      .optional()
+      .openapi({ description: 'Personnel number → the cadre’s user account, who acknowledges the feedback; master data links no person to a user, so every leading member needs one here' }),
+    plan: PlanInput,
+    departmentUnitId: id.default('zzb'),
+    inspectionOfficeUnitId: id.default('xcb'),
+    rules: StartExaminationBody.shape.rules,
+  })
+  .strict()
+  .openapi('StartPoliticalExaminationBatch');
+
+const Count = z.number().int();
+export const ExaminationBatchProgress = z
+  .object({
+    workflowId: z.string(),
+    status: z.string(),
+    progress: z
+      .object({ total: Count, started: Count, done: Count, failed: Count })
+      .nullable()
+      .openapi({ description: 'The batch’s own counters (a workflow query); null when no worker answers' }),
+    projected: Count.openapi({ description: 'Child examinations with a procedure row' }),
+    stages: z.array(z.object({ stage: z.string(), status: z.string(), count: Count })).openapi({ description: 'Child examinations per stage and status, from PostgreSQL' }),
+    overdueByUnit: z.array(z.object({ unitId: z.string(), overdue: Count })).openapi({ description: 'Overdue child examinations per unit' }),
+    failures: z.array(z.object({ workflowId: z.string(), failure: z.string() })).openapi({ description: 'Children that failed (the first 200)' }),
+    summary: z.unknown().nullable().openapi({ description: 'Once closed: counts per grade, reverse findings per dimension, rectifications started, on-time rate per unit' }),
+  })
+  .openapi('ExaminationBatchProgress');
