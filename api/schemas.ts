@@ -381,6 +381,9 @@ export const PersonRow = z
     partyJoinDate: z.string().nullable().openapi({ description: 'null: not a Party member' }),
     lastPromotionDate: z.string().nullable(),
     lastPromotionOutOfTurn: z.boolean(),
+    leftLeadershipPostOn: z.string().nullable().openapi({ description: '退出领导岗位时间; null: not recorded as having left a leadership post' }),
+    fields: z.array(z.string()).openapi({ description: 'Skills or fields (专业领域)' }),
+    health: z.object({ date: z.string(), result: z.enum(['fit', 'fitWithLimits', 'unfit']) }).nullable().openapi({ description: 'The latest health check (体检)' }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

@@ -49,6 +49,13 @@ export interface PersonInput {
   lastPromotionDate: string | null;
   /** Whether the last promotion was out of turn (破格). */
   lastPromotionOutOfTurn: boolean;
+  /** 退出领导岗位时间 (揭榜出征 eligibility); null: not recorded as having left a leadership post. */
+  leftLeadershipPostOn?: string | null;
+  /** Skills or fields (专业领域). */
+  fields?: string[];
+  /** The latest health check (体检): its date and result, both or neither. */
+  healthCheckedOn?: string | null;
+  healthResult?: 'fit' | 'fitWithLimits' | 'unfit' | null;
 }
 
 export type PersonField = keyof PersonInput;
@@ -110,6 +117,10 @@ export const PERSON_COLUMNS: Readonly<Record<PersonField, Column>> = {
   partyJoinDate: { label: '入党时间', aliases: ['入党日期'], required: false },
   lastPromotionDate: { label: '最近提拔时间', aliases: ['最近一次提拔时间', '上次提拔时间'], required: false },
   lastPromotionOutOfTurn: { label: '是否破格', aliases: ['破格', '是否破格提拔'], required: false },
+  leftLeadershipPostOn: { label: '退出领导岗位时间', aliases: ['退出领导岗位日期', '退岗时间'], required: false },
+  fields: { label: '专业领域', aliases: ['专长', '技能', '专业特长', 'skills'], required: false },
+  healthCheckedOn: { label: '体检日期', aliases: ['体检时间', '健康检查日期'], required: false },
+  healthResult: { label: '体检结论', aliases: ['健康状况', '体检结果'], required: false },
 };
 
 const FIELDS = Object.keys(PERSON_COLUMNS) as PersonField[];
@@ -314,6 +325,20 @@ const asFlag = (cell: Cell): Parsed<boolean> => {
   return { error: `"${cellText(cell)}" is not yes or no; use 是 or 否` };
 };
 
+const HEALTH_RESULTS: Record<string, 'fit' | 'fitWithLimits' | 'unfit'> = { 合格: 'fit', 健康: 'fit', fit: 'fit', 基本合格: 'fitWithLimits', fitwithlimits: 'fitWithLimits', 不合格: 'unfit', unfit: 'unfit' };
+const asHealth = (cell: Cell): Parsed<'fit' | 'fitWithLimits' | 'unfit'> => {
+  const h = HEALTH_RESULTS[cellText(cell).toLowerCase()];
+  return h ? { value: h } : { error: `"${cellText(cell)}" is not a health result; use 合格, 基本合格 or 不合格 (fit, fitWithLimits, unfit)` };
+};
+
+/** Fields are listed in one cell, separated by 、 , ; / or spaces. */
+const asFields = (cell: Cell): Parsed<string[]> => {
+  const list = [...new Set(cellText(cell).split(/[、,，;；/|\s]+/).filter((f) => f !== ''))];
+  if (list.length > 20) return { error: 'lists more than 20 fields' };
+  if (list.some((f) => f.length > 32)) return { error: 'a field must be at most 32 characters' };
+  return { value: list };
+};
+
 /** Today (YYYY-MM-DD, China calendar) bounds the dates; it is a parameter so the rules stay pure. */
 export function personRowSchema(today: string) {
   return z
@@ -332,10 +357,16 @@ export function personRowSchema(today: string) {
       partyJoinDate: cellSchema(optional(asDate, null)),
       lastPromotionDate: cellSchema(optional(asDate, null)),
       lastPromotionOutOfTurn: cellSchema(optional(asFlag, false)),
+      // Blank is undefined, not null: a sheet without these columns reads exactly as before them
+      // (the importer stores null and [] for a blank, platform/people-import.ts).
+      leftLeadershipPostOn: cellSchema(optional(asDate, undefined)),
+      fields: cellSchema(optional(asFields, undefined)),
+      healthCheckedOn: cellSchema(optional(asDate, undefined)),
+      healthResult: cellSchema(optional(asHealth, undefined)),
     })
     .superRefine((p, ctx) => {
       const issue = (field: PersonField, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });
-      for (const f of ['birthDate', 'gradeSince', 'workStartDate', 'partyJoinDate', 'lastPromotionDate'] as const) {
+      for (const f of ['birthDate', 'gradeSince', 'workStartDate', 'partyJoinDate', 'lastPromotionDate', 'leftLeadershipPostOn', 'healthCheckedOn'] as const) {
         const d = p[f];
         if (d && d > today) issue(f, `${d} is in the future`);
       }
@@ -348,6 +379,10 @@ export function personRowSchema(today: string) {
       if (p.lastPromotionOutOfTurn && !p.lastPromotionDate) {
         issue('lastPromotionOutOfTurn', 'an out-of-turn (破格) promotion needs its date in 最近提拔时间 (lastPromotionDate)');
       }
+      if (p.leftLeadershipPostOn && p.leftLeadershipPostOn < p.workStartDate) issue('leftLeadershipPostOn', `${p.leftLeadershipPostOn} is before the work start date ${p.workStartDate}`);
+      // A health check is its date and its result together.
+      if (p.healthResult && !p.healthCheckedOn) issue('healthCheckedOn', 'a health result (体检结论) needs its date in 体检日期 (healthCheckedOn)');
+      if (p.healthCheckedOn && !p.healthResult) issue('healthResult', 'a health check date (体检日期) needs its result in 体检结论 (healthResult)');
       // Grassroots years are part of the working years; half a year of slack absorbs rounding.
       const worked = (Date.parse(today) - Date.parse(p.workStartDate)) / (365.25 * 86_400_000);
       if (p.grassrootsYears > worked + 0.5) {

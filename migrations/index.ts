@@ -9,6 +9,7 @@ import { Migration20261125040000_escalation } from './Migration20261125040000_es
 import { Migration20261125050000_person } from './Migration20261125050000_person';
 import { Migration20261129000000_transitions } from './Migration20261129000000_transitions';
 import { Migration20261130000000_political_file } from './Migration20261130000000_political_file';
+import { Migration20261201000000_person_redeployment } from './Migration20261201000000_person_redeployment';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
@@ -18,4 +19,5 @@ export const migrationsList = [
   { name: 'Migration20261125050000_person', class: Migration20261125050000_person },
   { name: 'Migration20261129000000_transitions', class: Migration20261129000000_transitions },
   { name: 'Migration20261130000000_political_file', class: Migration20261130000000_political_file },
+  { name: 'Migration20261201000000_person_redeployment', class: Migration20261201000000_person_redeployment },
 ];

@@ -324,6 +324,11 @@ export const PersonSchema = new EntitySchema<Person>({
     partyJoinDate: { type: 'date', nullable: true },
     lastPromotionDate: { type: 'date', nullable: true },
     lastPromotionOutOfTurn: { type: 'boolean' },
+    // 揭榜出征 eligibility (Migration20261201000000_person_redeployment).
+    leftLeadershipPostOn: { type: 'date', nullable: true },
+    fields: { type: 'json' },
+    healthCheckedOn: { type: 'date', nullable: true },
+    healthResult: { type: 'string', nullable: true },
     createdAt: { type: 'Date' },
     updatedAt: { type: 'Date' },
   },
@@ -378,6 +383,35 @@ export const PoliticalFileEntrySchema = new EntitySchema<PoliticalFileEntry>({
   },
 });
 
+/** A task letter (任务书) of 揭榜出征: the generated document, kept with its sha256. */
+export interface RedeploymentLetter {
+  id: string;
+  workflowId: string;
+  taskId: string;
+  personId: string;
+  mediaType: string;
+  fileName: string;
+  content: Buffer;
+  sha256: string;
+  issuedAt: Date;
+}
+
+export const RedeploymentLetterSchema = new EntitySchema<RedeploymentLetter>({
+  name: 'RedeploymentLetter',
+  tableName: 'redeployment_letter',
+  properties: {
+    id: { type: 'string', primary: true },
+    workflowId: { type: 'string' },
+    taskId: { type: 'string' },
+    personId: { type: 'string' },
+    mediaType: { type: 'string' },
+    fileName: { type: 'text' },
+    content: { type: 'blob' },
+    sha256: { type: 'string' },
+    issuedAt: { type: 'Date' },
+  },
+});
+
 export const ALL_ENTITIES = [
   UnitSchema,
   AppUserSchema,
@@ -392,4 +426,5 @@ export const ALL_ENTITIES = [
   CalendarDaySchema,
   PersonSchema,
   PoliticalFileEntrySchema,
+  RedeploymentLetterSchema,
 ];

@@ -49,7 +49,9 @@ export async function importPeople(em: EntityManager, rows: readonly SheetRow[],
     const resolveUnit = unitResolver(await tx.find(UnitSchema, {}, { fields: ['id', 'name'] }));
 
     const ready: { person: PersonInput; fields: PersonField[] }[] = [];
-    for (const { row, person, fields } of sheet.valid) {
+    for (const { row, person: read, fields } of sheet.valid) {
+      // The 揭榜出征 columns read blank as undefined; stored, a blank is null or no field.
+      const person: PersonInput = { ...read, leftLeadershipPostOn: read.leftLeadershipPostOn ?? null, fields: read.fields ?? [], healthCheckedOn: read.healthCheckedOn ?? null, healthResult: read.healthResult ?? null };
       if (person.unitId === null) {
         ready.push({ person, fields });
         continue;
@@ -79,7 +81,8 @@ export async function importPeople(em: EntityManager, rows: readonly SheetRow[],
       // Only the columns the file has: a file without 入党时间 leaves everyone's 入党时间 as it was.
       const changes: Partial<PersonInput> = {};
       for (const f of fields) {
-        if (before[f] !== person[f]) Object.assign(changes, { [f]: person[f] });
+        // Fields are a list (jsonb): compared by value, so re-importing the same file changes nothing.
+        if (JSON.stringify(before[f] ?? null) !== JSON.stringify(person[f] ?? null)) Object.assign(changes, { [f]: person[f] });
       }
       if (Object.keys(changes).length === 0) {
         unchanged++;

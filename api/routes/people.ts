@@ -30,6 +30,9 @@ function personView(p: Person): z.infer<typeof PersonRow> {
     partyJoinDate: p.partyJoinDate,
     lastPromotionDate: p.lastPromotionDate,
     lastPromotionOutOfTurn: p.lastPromotionOutOfTurn,
+    leftLeadershipPostOn: p.leftLeadershipPostOn ?? null,
+    fields: p.fields ?? [],
+    health: p.healthCheckedOn && p.healthResult ? { date: p.healthCheckedOn, result: p.healthResult } : null,
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
   };
