@@ -10,6 +10,7 @@ import { Migration20261125050000_person } from './Migration20261125050000_person
 import { Migration20261129000000_transitions } from './Migration20261129000000_transitions';
 import { Migration20261130000000_political_file } from './Migration20261130000000_political_file';
 import { Migration20261201000000_person_redeployment } from './Migration20261201000000_person_redeployment';
+import { Migration20261201100000_redeployment_record } from './Migration20261201100000_redeployment_record';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
@@ -20,4 +21,5 @@ export const migrationsList = [
   { name: 'Migration20261129000000_transitions', class: Migration20261129000000_transitions },
   { name: 'Migration20261130000000_political_file', class: Migration20261130000000_political_file },
   { name: 'Migration20261201000000_person_redeployment', class: Migration20261201000000_person_redeployment },
+  { name: 'Migration20261201100000_redeployment_record', class: Migration20261201100000_redeployment_record },
 ];

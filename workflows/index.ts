@@ -5,3 +5,4 @@ export { approvalRequest } from '../procedures/approval-request/approval-request
 export { cadreSelection } from '../procedures/cadre-selection/cadre-selection.workflow';
 export { politicalExamination } from '../procedures/political-examination/political-examination.workflow';
 export { politicalExaminationBatch } from '../procedures/political-examination/batch.workflow';
+export { redeploymentTerm } from '../procedures/redeployment/term.workflow';

@@ -9,6 +9,12 @@ import type { ActResult, ResolvedAssignees } from '../kernel/messages';
 
 export const REDEPLOYMENT_TERM = 'redeploymentTerm' as const;
 
+/**
+ * The term's task verbs (POST /tasks/:taskId/actions). Named for the term, since every module's verbs
+ * share one discriminated union in the API and the list has reports and assessments of its own.
+ */
+export const TermAction = { report: 'submitReport', confirm: 'confirmReport', assess: 'assessTerm' } as const;
+
 /** Assessment grades of the term-end assessment (任期考核). */
 export const TERM_GRADES = ['优秀', '合格', '基本合格', '不合格'] as const;
 export type TermGrade = (typeof TERM_GRADES)[number];
@@ -114,7 +120,7 @@ export interface AssessmentData {
   followUp?: string;
 }
 
-export const TERM_STATUSES = ['open', 'assessed', 'closed'] as const;
+export const TERM_STATUSES = ['open', 'assessed'] as const;
 export type TermStatus = (typeof TERM_STATUSES)[number];
 /** reports: the term runs with its monthly reports; assessment: host unit then department. */
 export type TermStage = 'reports' | 'hostAssessment' | 'departmentAssessment' | TermStatus;

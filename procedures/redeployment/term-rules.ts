@@ -10,6 +10,7 @@ import type { EscalationRungRule } from '../kernel/deadline';
 import {
   TERM_GRADES,
   TERMINATION_REASONS,
+  TermAction,
   TermRefusal,
   type AssessmentData,
   type ReportData,
@@ -70,7 +71,7 @@ export function reportSchedule(term: { start: string; end: string }, everyMonths
 /** Only the cadre files their report, and a report is not handed on (转办) to someone else. */
 export function reportActorProblem(cadreUserId: string, actorId: string, action: string): RuleProblem | null {
   if (action === 'transfer') return problem(TermRefusal.notCadre, 'action', 'a progress report is the cadre’s own duty and is not transferred');
-  if (action === 'report' && actorId !== cadreUserId) return problem(TermRefusal.notCadre, 'taskId', 'only the dispatched cadre files their own progress report');
+  if (action === TermAction.report && actorId !== cadreUserId) return problem(TermRefusal.notCadre, 'taskId', 'only the dispatched cadre files their own progress report');
   return null;
 }
 

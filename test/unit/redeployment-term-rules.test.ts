@@ -78,11 +78,11 @@ describe('report deadline on the working-day calendar', () => {
 
 describe('who reports', () => {
   test('only the cadre files a report, and does not hand it on', () => {
-    expect(reportActorProblem('cadre', 'cadre', 'report')).toBeNull();
-    expect(reportActorProblem('cadre', 'someone', 'report')?.code).toBe(TermRefusal.notCadre);
+    expect(reportActorProblem('cadre', 'cadre', 'submitReport')).toBeNull();
+    expect(reportActorProblem('cadre', 'someone', 'submitReport')?.code).toBe(TermRefusal.notCadre);
     expect(reportActorProblem('cadre', 'cadre', 'transfer')?.code).toBe(TermRefusal.notCadre);
     // The host unit's confirmation is not the cadre's rule.
-    expect(reportActorProblem('cadre', 'host-staff', 'confirm')).toBeNull();
+    expect(reportActorProblem('cadre', 'host-staff', 'confirmReport')).toBeNull();
   });
 
   test('a report says what was done', () => {
