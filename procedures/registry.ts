@@ -8,9 +8,10 @@ import { cadreSelectionProcedure } from './cadre-selection';
 import type { ProcedureDescriptor } from './descriptor';
 import { politicalExaminationBatchProcedure, politicalExaminationProcedure } from './political-examination';
 import { rectificationItemProcedure, rectificationProcedure } from './rectification';
+import { redeploymentProcedure } from './redeployment';
 import { redeploymentTermProcedure } from './redeployment/term';
 
-export const PROCEDURES = [rectificationProcedure, rectificationItemProcedure, approvalRequestProcedure, cadreSelectionProcedure, politicalExaminationProcedure, politicalExaminationBatchProcedure, redeploymentTermProcedure] as const;
+export const PROCEDURES = [rectificationProcedure, rectificationItemProcedure, approvalRequestProcedure, cadreSelectionProcedure, politicalExaminationProcedure, politicalExaminationBatchProcedure, redeploymentProcedure, redeploymentTermProcedure] as const;
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 /** The activities every module contributes, as one type. */

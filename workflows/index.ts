@@ -5,4 +5,5 @@ export { approvalRequest } from '../procedures/approval-request/approval-request
 export { cadreSelection } from '../procedures/cadre-selection/cadre-selection.workflow';
 export { politicalExamination } from '../procedures/political-examination/political-examination.workflow';
 export { politicalExaminationBatch } from '../procedures/political-examination/batch.workflow';
+export { redeployment } from '../procedures/redeployment/redeployment.workflow';
 export { redeploymentTerm } from '../procedures/redeployment/term.workflow';

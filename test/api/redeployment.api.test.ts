@@ -1,0 +1,223 @@
+/**
+ * 揭榜出征 (redeployment) through the API, end to end: the cadres' eligibility facts imported from a CSV;
+ * the list drafted, approved and published; a task changed (its applicants notified); applications (揭榜)
+ * and their refusals with the rule named; the checks; the host units' rankings; the matching proposal and
+ * adjustments with reasons; the department meeting's vote; the task letters (任务书) with their sha256,
+ * downloaded and acknowledged; one term child per dispatched cadre started. Each refusal leaves no trace.
+ */
+import { createHash } from 'node:crypto';
+import { hashPassword } from '../../api/auth';
+import { addDays, chinaDateOf } from '../../domain/dates';
+import { ActionLogSchema, AppUserSchema, AuditLogSchema, IdempotencyRecordSchema, ProcedureSchema } from '../../platform/entities';
+import { DEMO_PASSWORD } from '../../platform/seed';
+import { redeploymentTermWorkflowId } from '../../procedures/redeployment/term-messages';
+import { inboxTask, newKey, traceOf, useApiStack } from '../helpers/api';
+import { eventually, uniqueId } from '../helpers/env';
+import { maybeRecordHistory } from '../helpers/histories';
+
+const stack = useApiStack(async (t) => {
+  // The cadres' own accounts: they apply, acknowledge their letter and report during the term.
+  const em = t.orm.em.fork();
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  for (const [id, unitId] of [['cadre-zhang', 'wjw'], ['cadre-li', 'jyj'], ['cadre-wang', 'jyj']] as const) {
+    em.create(AppUserSchema, { id, username: id, displayName: id, unitId, roles: [], passwordHash, createdAt: new Date() });
+  }
+  await em.flush();
+});
+const STAFF = 'zzb-staff';
+const TODAY = chinaDateOf(new Date());
+
+const CSV = [
+  '编号,姓名,出生日期,单位,现职级,任现职级时间,参加工作时间,学历,退出领导岗位时间,专业领域,体检日期,体检结论',
+  'GB9101,张伟,1968-05-01,wjw,正处,2015-01-01,1990-07-01,本科,2025-06-30,教育、乡村振兴,2026-10-08,合格',
+  'GB9102,李娜,1970-03-12,jyj,副处,2016-01-01,1992-07-01,硕士,2025-03-01,卫生,2026-09-20,合格',
+  'GB9103,王刚,1971-08-08,jyj,正处,2017-01-01,1993-07-01,本科,,教育,,',
+].join('\n');
+
+const task = (taskId: string, hostUnitId: string, fields: string[], o: Record<string, unknown> = {}) => ({
+  taskId,
+  title: `${taskId} 一线任务`,
+  description: '驻村帮扶，推动乡村振兴重点项目',
+  hostUnitId,
+  term: { start: '2026-12-01', end: '2027-11-30' },
+  people: 1,
+  requirements: { fields, maxAge: 60 },
+  goals: ['完成项目建设', '培养本地人才'],
+  ...o,
+});
+
+const call = async (method: 'GET' | 'POST', path: string, user: string, body?: unknown) =>
+  stack.h.call(method, path, { token: await stack.h.login(user), ...(method === 'POST' ? { key: newKey(), body } : {}) });
+const command = (wf: string, body: unknown, user = STAFF) => call('POST', `/procedures/${wf}/redeployment`, user, body);
+
+async function expectNoTrace(wf: string, refused: () => Promise<{ status: number; body: any }>, status: number, code: string, field?: string): Promise<any> {
+  const before = await traceOf(stack.t, wf);
+  const r = await refused();
+  expect(r.status).toBe(status);
+  expect(r.body.code).toBe(code);
+  if (field) expect(r.body.details?.field).toBe(field);
+  expect(await traceOf(stack.t, wf)).toEqual(before);
+  return r.body;
+}
+
+describe('揭榜出征 over HTTP', () => {
+  it('imports the eligibility facts with the people import', async () => {
+    const r = await call('POST', '/people/import', STAFF, { format: 'csv', content: Buffer.from(CSV).toString('base64') });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ imported: 3, failed: 0 });
+    const p = await call('GET', '/people/GB9101', STAFF);
+    expect(p.body).toMatchObject({ leftLeadershipPostOn: '2025-06-30', fields: ['教育', '乡村振兴'], health: { date: '2026-10-08', result: 'fit' } });
+  });
+
+  it('refuses a list whose task’s term ends before it starts: 422 naming the field, nothing started', async () => {
+    const listId = uniqueId('L');
+    const wf = `redeployment-${listId}`;
+    const r = await call('POST', '/procedures/redeployment', STAFF, { listId, title: '榜单', tasks: [task('T1', 'jyj', [], { term: { start: '2027-01-01', end: '2026-12-31' } })] });
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ code: 'invalid_task', details: { field: 'tasks[0].term.end' } });
+    const em = stack.t.orm.em.fork();
+    expect(await em.count(ProcedureSchema, { workflowId: wf })).toBe(0);
+    await expect(stack.t.env.client.workflow.getHandle(wf).describe()).rejects.toThrow();
+  });
+
+  it('runs a list from the draft to the dispatch and starts one term per cadre', async () => {
+    const listId = uniqueId('L');
+    const started = await call('POST', '/procedures/redeployment', STAFF, {
+      listId,
+      title: '2026年第一批揭榜出征榜单',
+      tasks: [task('T1', 'jyj', ['教育']), task('T2', 'wjw', ['卫生'])],
+    });
+    expect(started.status).toBe(201);
+    const wf = started.body.workflowId as string;
+    expect(wf).toBe(`redeployment-${listId}`);
+    expect(started.body.stage).toBe('listApproval');
+
+    // The department's head approves the list.
+    const approval = await inboxTask(stack.h, 'zzb-head', wf, 'listApproval');
+    expect((await call('POST', `/tasks/${approval}/actions`, 'zzb-head', { action: 'approve' })).body.stage).toBe('approved');
+    // An application before the list is published is a stage error.
+    await expectNoTrace(wf, () => command(wf, { action: 'apply', personId: 'GB9101', taskIds: ['T1'], statement: '愿赴一线' }, 'cadre-zhang'), 409, 'wrong_stage');
+    const published = await command(wf, { action: 'publish', closeDate: addDays(TODAY, 10) });
+    expect(published.body.stage).toBe('published');
+
+    // A change whose term ends before it starts: 422 naming the field, nothing changes.
+    await expectNoTrace(wf, () => command(wf, { action: 'changeTask', taskId: 'T1', changes: { term: { start: '2027-02-01', end: '2027-01-01' } }, reason: '调整' }), 422, 'invalid_task', 'changes.term.end');
+
+    // Applications (揭榜): in order of preference, at most 2, by eligible cadres only.
+    expect((await command(wf, { action: 'apply', personId: 'GB9101', taskIds: ['T1', 'T2'], statement: '熟悉教育工作' }, 'cadre-zhang')).status).toBe(200);
+    expect((await command(wf, { action: 'apply', personId: 'GB9102', taskIds: ['T2'], statement: '医务背景' }, 'cadre-li')).status).toBe(200);
+    const notEligible = await expectNoTrace(wf, () => command(wf, { action: 'apply', personId: 'GB9103', taskIds: ['T1'], statement: '愿意' }, 'cadre-wang'), 422, 'not_eligible');
+    expect(notEligible.details.rule).toBe('leftLeadershipPost');
+    const over = await expectNoTrace(wf, () => command(wf, { action: 'apply', personId: 'GB9102', taskIds: ['T1', 'T3x'], statement: '再报' }, 'cadre-li'), 422, 'unknown_task');
+    expect(over.details.field).toBe('taskIds[1]');
+    // A third task: over the limit of 2.
+    expect((await command(wf, { action: 'addTask', task: task('T3', 'jyj', []), reason: '新增需求' })).status).toBe(200);
+    const limit = await expectNoTrace(wf, () => command(wf, { action: 'apply', personId: 'GB9101', taskIds: ['T3'], statement: '再报' }, 'cadre-zhang'), 422, 'too_many_applications');
+    expect(limit.details.rule).toBe('maxApplications');
+
+    // A change is recorded, and the task's applicants are told.
+    const changed = await command(wf, { action: 'changeTask', taskId: 'T2', changes: { people: 2 }, reason: '卫健委增加名额' });
+    const t2 = changed.body.state.tasks.find((t: any) => t.taskId === 'T2');
+    expect(t2).toMatchObject({ people: 2, version: 2 });
+    expect(t2.changes[0]).toMatchObject({ kind: 'changed', fields: ['people'], reason: '卫健委增加名额' });
+    expect([...t2.changes[0].notified].sort()).toEqual(['cadre-li', 'cadre-zhang']);
+    const told = await call('GET', '/notifications', 'cadre-li');
+    expect(JSON.stringify(told.body)).toContain('T2');
+    expect((await command(wf, { action: 'withdrawTask', taskId: 'T3', reason: '需求取消' })).status).toBe(200);
+
+    // The list closes early; an application after the close names the rule.
+    expect((await command(wf, { action: 'closeApplications', reason: '报名人数已满足' })).body.stage).toBe('checks');
+    const closed = await expectNoTrace(wf, () => command(wf, { action: 'apply', personId: 'GB9102', taskIds: ['T1'], statement: '补报' }, 'cadre-li'), 422, 'applications_closed');
+    expect(closed.details.rule).toBe('applicationClose');
+
+    // Eligibility and health checks: every predicate with its fact.
+    await command(wf, { action: 'recordCheck', personId: 'GB9101', health: { date: TODAY, result: 'fit' } });
+    const checked = await command(wf, { action: 'recordCheck', personId: 'GB9102', health: { date: TODAY, result: 'fit' } });
+    expect(checked.body.stage).toBe('ranking');
+    const checks = checked.body.state.checks as any[];
+    expect(checks.map((c) => [c.personId, c.taskId, c.eligible])).toEqual([
+      ['GB9101', 'T1', true],
+      ['GB9101', 'T2', false],
+      ['GB9102', 'T2', true],
+    ]);
+    expect(checks[1].results.find((r: any) => !r.passed)).toMatchObject({ predicate: 'fields', fact: 'fields=教育|乡村振兴' });
+
+    // Host units rank their own tasks' applicants only.
+    await expectNoTrace(wf, () => command(wf, { action: 'rank', taskId: 'T1', personIds: ['GB9101'] }, 'wjw-staff'), 403, 'not_allowed');
+    await expectNoTrace(wf, () => command(wf, { action: 'runMatching' }), 422, 'rankings_incomplete');
+    await command(wf, { action: 'rank', taskId: 'T1', personIds: ['GB9101'] }, 'jyj-staff');
+    await command(wf, { action: 'rank', taskId: 'T2', personIds: ['GB9102'] }, 'wjw-head');
+
+    // The matching (双向选择) as a proposal; staff adjust it with a reason per change.
+    const matched = await command(wf, { action: 'runMatching' });
+    expect(matched.body.stage).toBe('proposal');
+    expect(matched.body.state.proposal).toMatchObject({
+      pairs: [
+        { taskId: 'T1', personId: 'GB9101' },
+        { taskId: 'T2', personId: 'GB9102' },
+      ],
+      unmatchedTasks: [{ taskId: 'T2', open: 1 }],
+      unmatchedCadres: [],
+    });
+    await expectNoTrace(wf, () => command(wf, { action: 'adjust', change: 'assign', taskId: 'T2', personId: 'GB9101', reason: '调剂' }), 422, 'invalid_adjustment', 'personId');
+    await command(wf, { action: 'adjust', change: 'unassign', taskId: 'T2', personId: 'GB9102', reason: '接收单位意见复核' });
+    const readjusted = await command(wf, { action: 'adjust', change: 'assign', taskId: 'T2', personId: 'GB9102', reason: '复核后维持' });
+    expect(readjusted.body.state.proposal.adjustments.map((a: any) => [a.action, a.reason])).toEqual([
+      ['unassign', '接收单位意见复核'],
+      ['assign', '复核后维持'],
+    ]);
+    const proposal = await call('GET', `/procedures/${wf}/redeployment/proposal`, STAFF);
+    expect(proposal.body.proposal.pairs).toHaveLength(2);
+
+    // The department meeting votes on the matched pairs (zzb's approvers: zzb-head).
+    expect((await command(wf, { action: 'submitProposal' })).body.stage).toBe('meeting');
+    const vote = await inboxTask(stack.h, 'zzb-head', wf, 'meeting');
+    const voted = await call('POST', `/tasks/${vote}/actions`, 'zzb-head', {
+      action: 'vote',
+      ballots: [
+        { candidateId: 'T1/GB9101', choice: 'agree' },
+        { candidateId: 'T2/GB9102', choice: 'agree' },
+      ],
+    });
+    expect(voted.status).toBe(200);
+    expect(voted.body.stage).toBe('dispatch');
+
+    // Task letters (任务书): generated, kept with their sha256, downloadable.
+    const state = (await call('GET', `/procedures/${wf}`, STAFF)).body.state;
+    expect(state.approvedPairs).toHaveLength(2);
+    const letters = state.letters as any[];
+    expect(letters.map((l) => l.letterId)).toEqual([`${listId}-T1-GB9101`, `${listId}-T2-GB9102`]);
+    const dl = await fetch(`${stack.api.baseUrl}/procedures/${wf}/redeployment/letters/${letters[0].letterId}`, { headers: { authorization: `Bearer ${await stack.h.login('cadre-zhang')}` } });
+    expect(dl.status).toBe(200);
+    const bytes = Buffer.from(await dl.arrayBuffer());
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(letters[0].sha256);
+    expect(dl.headers.get('x-content-sha256')).toBe(letters[0].sha256);
+    expect(bytes.toString('utf8')).toContain('任 务 书');
+    expect(bytes.toString('utf8')).toContain('张伟（GB9101）');
+    const em = stack.t.orm.em.fork();
+    expect(await em.count(AuditLogSchema, { workflowId: wf, kind: 'letter:issued' })).toBe(2);
+
+    // Cadre and host unit acknowledge; only they can.
+    await expectNoTrace(wf, () => command(wf, { action: 'acknowledge', letterId: letters[0].letterId, as: 'cadre' }, 'cadre-li'), 422, 'invalid_acknowledgement', 'as');
+    await command(wf, { action: 'acknowledge', letterId: letters[0].letterId, as: 'cadre' }, 'cadre-zhang');
+    await command(wf, { action: 'acknowledge', letterId: letters[0].letterId, as: 'hostUnit' }, 'jyj-head');
+    await command(wf, { action: 'acknowledge', letterId: letters[1].letterId, as: 'cadre' }, 'cadre-li');
+    const last = await command(wf, { action: 'acknowledge', letterId: letters[1].letterId, as: 'hostUnit' }, 'wjw-staff');
+    expect(last.body.stage).toBe('terms');
+
+    // One term child per dispatched cadre, through the fan-out.
+    const terms = [redeploymentTermWorkflowId(listId, 'T1', 'GB9101'), redeploymentTermWorkflowId(listId, 'T2', 'GB9102')];
+    await eventually(async () => ((await call('GET', `/procedures/${wf}/redeployment/figures`, STAFF)).body.terms.started === 2 ? true : undefined), 30_000, 'both terms started');
+    for (const id of terms) expect((await stack.t.env.client.workflow.getHandle(id).describe()).type).toBe('redeploymentTerm');
+    const figures = (await call('GET', `/procedures/${wf}/redeployment/figures`, STAFF)).body;
+    expect(figures.terms.workflowIds).toEqual(terms);
+    expect(figures.figures).toMatchObject({ applications: 3, applicants: 2, eligible: 2, matched: 2, dispatched: 2 });
+    expect(figures.figures.byHostUnit.map((u: any) => [u.unitId, u.dispatched])).toEqual([
+      ['jyj', 1],
+      ['wjw', 1],
+    ]);
+    expect(await em.count(ActionLogSchema, { workflowId: wf })).toBeGreaterThan(15);
+    expect(await em.count(IdempotencyRecordSchema, {})).toBeGreaterThan(0);
+    await maybeRecordHistory('redeployment.json', stack.t.env.client.workflow.getHandle(wf));
+  });
+});
