@@ -67,8 +67,8 @@ export default defineConfig(
       'workflows/**/*.ts',
       'procedures/kernel/**/*.ts',
       'procedures/**/*.workflow.ts',
-      'procedures/**/messages.ts',
-      'procedures/**/rules.ts',
+      'procedures/**/*messages.ts',
+      'procedures/**/*rules.ts',
       'procedures/**/overrides.ts',
     ],
     rules: {
