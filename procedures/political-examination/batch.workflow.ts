@@ -16,11 +16,12 @@ import {
   type BatchState,
   type BatchSubject,
   type BatchSummary,
+  type BatchTally,
   type ExaminationSubject,
   type PoliticalExaminationBatchInput,
   type PoliticalExaminationInput,
 } from './messages';
-import { batchSummaryOf, carriedSubjects, compactOutcome, emptyBatchTally, foldBatchOutcome } from './rules';
+import { batchSummaryOf, carriedSubjects, emptyBatchTally, foldBatchOutcome } from './rules';
 
 /** How many failures the state query lists: a query answer has a size limit. */
 const STATE_FAILURES = 200;
@@ -61,25 +62,23 @@ export async function politicalExaminationBatch(input: PoliticalExaminationBatch
     procedure: openingRow({ type: POLITICAL_EXAMINATION_BATCH, title: input.title, unitIds, stage: 'examining', startedBy: input.initiatorId }),
   });
   let summary: BatchSummary | null = null;
-  const tally = input.tally ?? emptyBatchTally();
   const fan = createFanOut({
     workflowType: POLITICAL_EXAMINATION,
     childId,
     children: child,
     total: input.subjects.length,
     ...(input.progress ? { progress: input.progress } : {}),
-    continueWith: (progress) => [{ ...input, subjects: carriedSubjects(input.subjects, progress.started), progress, tally }],
-    // Each result is folded into the tally as it reports, and only the fact of the report is kept, so
-    // what the batch carries across continue-as-new stays small over thousands of children.
-    onOutcome: (i, outcome) => {
-      foldBatchOutcome(tally, i, (input.subjects[i] as BatchSubject).unitId, outcome);
-      fan.progress.outcomes[i] = compactOutcome(outcome);
-    },
+    continueWith: (progress) => [{ ...input, subjects: carriedSubjects(input.subjects, progress.started), progress }],
+    // Each result is folded into the tally as it reports and none is kept, so what the batch carries
+    // across continue-as-new stays small over thousands of children.
+    tally: { initial: emptyBatchTally, fold: (t, i, outcome) => foldBatchOutcome(t, i, (input.subjects[i] as BatchSubject).unitId, outcome) },
+    keep: () => false,
   });
+  const tallyNow = (): BatchTally => fan.progress.tally ?? emptyBatchTally();
 
   setHandler(stateQuery, (): BatchState => {
     const p = fan.progress;
-    const failures = tally.failures.slice(0, STATE_FAILURES).map((f) => ({ workflowId: childId(f.index), failure: f.failure }));
+    const failures = tallyNow().failures.slice(0, STATE_FAILURES).map((f) => ({ workflowId: childId(f.index), failure: f.failure }));
     return {
       type: POLITICAL_EXAMINATION_BATCH,
       workflowId: info.workflowId,
@@ -119,7 +118,7 @@ export async function politicalExaminationBatch(input: PoliticalExaminationBatch
   }
 
   await fan.run();
-  const closed = batchSummaryOf({ batchId: input.batchId, subjects: input.subjects, tally, grades: input.rules.grades, childId, closedAt: new Date().toISOString() });
+  const closed = batchSummaryOf({ batchId: input.batchId, subjects: input.subjects, tally: tallyNow(), grades: input.rules.grades, childId, closedAt: new Date().toISOString() });
   summary = closed;
   // After continue-as-new the projector counts from 1 again, so the close takes a seq no run reaches.
   upsertSearchAttributes([{ key: SearchAttr.stage, value: 'closed' }]);

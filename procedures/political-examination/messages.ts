@@ -314,8 +314,8 @@ export interface PoliticalExaminationBatchInput {
   assignees: ResolvedAssignees;
   subjects: BatchSubject[];
   /** From the previous run, when continued as new. */
-  progress?: FanOutProgress;
-  tally?: BatchTally;
+  /** From the previous run, when continued as new, with the tally of the children that have reported. */
+  progress?: FanOutProgress<BatchTally>;
 }
 
 export interface BatchUnitSummary {

@@ -337,14 +337,6 @@ export function foldBatchOutcome(t: BatchTally, index: number, unitId: string, o
   return t;
 }
 
-/**
- * A child's outcome as the batch keeps it once folded into the tally: no workflow id (the batch derives
- * it from the index) and no result, only that it reported (the fan-out dedupes reports on it).
- */
-export function compactOutcome(o: ChildOutcome): ChildOutcome {
-  return o.ok ? { workflowId: '', ok: true } : { workflowId: '', ok: false, failure: o.failure ?? 'failed' };
-}
-
 /** What the batch carries of its subjects when it continues as new: a started child needs only its id parts. */
 export function carriedSubjects(subjects: readonly BatchSubject[], started: number): BatchSubject[] {
   return subjects.map((s, i) => (i < started ? { unitId: s.unitId, ...(s.personId ? { personId: s.personId } : {}) } : s));
