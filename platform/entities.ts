@@ -326,7 +326,8 @@ export const PersonSchema = new EntitySchema<Person>({
     lastPromotionOutOfTurn: { type: 'boolean' },
     // 揭榜出征 eligibility (Migration20261201000000_person_redeployment).
     leftLeadershipPostOn: { type: 'date', nullable: true },
-    fields: { type: 'json' },
+    // A person with no recorded fields has none (the column defaults to [] as well).
+    fields: { type: 'json', onCreate: () => [] },
     healthCheckedOn: { type: 'date', nullable: true },
     healthResult: { type: 'string', nullable: true },
     createdAt: { type: 'Date' },
