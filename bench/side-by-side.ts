@@ -2,6 +2,7 @@
  * Side-by-side bench: what one tingjin action costs next to a bare Temporal baseline, on one stack.
  *
  *   npx tsx bench/side-by-side.ts [--clients 8,16] [--procedures 40] [--fanout 3400]
+ *                                 [--fanout-kind rectification|examination]
  *                                 [--fanout-timeout 600] [--fanout-stall 120] [--warmup 4] [--keep]
  *                                 [--dynamic-config KEY=VALUE]…
  *
@@ -75,6 +76,8 @@ interface Args {
   clients: number[];
   procedures: number;
   fanout: number;
+  /** Which parent fans out: a rectification feedback (one item per unit) or an examination batch (全覆盖). */
+  fanoutKind: FanOutKind;
   fanoutTimeoutS: number;
   fanoutStallS: number;
   warmup: number;
@@ -88,7 +91,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { clients: [8, 16], procedures: 40, fanout: 3400, fanoutTimeoutS: 600, fanoutStallS: 120, warmup: 4, keep: false, dynamicConfig: [], sqlitePragma: [], modes: [...MODES] };
+  const args: Args = { clients: [8, 16], procedures: 40, fanout: 3400, fanoutKind: 'rectification', fanoutTimeoutS: 600, fanoutStallS: 120, warmup: 4, keep: false, dynamicConfig: [], sqlitePragma: [], modes: [...MODES] };
   const int = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer >= ${min}, got ${String(v)}`);
@@ -107,6 +110,12 @@ function parseArgs(argv: string[]): Args {
       case '--fanout':
         args.fanout = int(flag, value(), 0);
         break;
+      case '--fanout-kind': {
+        const kind = value() ?? '';
+        if (!(FANOUT_KINDS as readonly string[]).includes(kind)) throw new Error(`--fanout-kind takes ${FANOUT_KINDS.join(', ')}, got ${kind}`);
+        args.fanoutKind = kind as FanOutKind;
+        break;
+      }
       case '--fanout-timeout':
         args.fanoutTimeoutS = int(flag, value(), 1);
         break;
@@ -658,6 +667,56 @@ function chinaDate(daysFromNow: number): string {
   return new Date(Date.now() + 8 * 3600_000 + daysFromNow * 86_400_000).toISOString().slice(0, 10);
 }
 
+const FANOUT_KINDS = ['rectification', 'examination'] as const;
+type FanOutKind = (typeof FANOUT_KINDS)[number];
+
+/** What one kind of fan-out starts, and how its children's first tasks are found. */
+function fanOutSpec(kind: FanOutKind, units: number, unitIds: string[], runTag: string) {
+  if (kind === 'examination') {
+    // 全覆盖: one examination of each unit's leading group; its first task is the plan's approval.
+    const batchId = `FO${units}-${runTag}`;
+    return {
+      path: '/procedures/politicalExaminationBatch',
+      parentWorkflowId: `political-batch-${batchId}`,
+      childPrefix: `political-${batchId}-`,
+      childId: (u: string) => `political-${batchId}-${u}`,
+      firstStep: 'planApproval',
+      body: {
+        batchId,
+        title: `扇出测试 ${units} 个领导班子`,
+        scope: { unitIds },
+        plan: {
+          dimensions: [{ dimension: 'loyalty', indicators: ['坚决维护党中央权威和集中统一领导'] }],
+          positiveList: ['贯彻落实党中央决策部署坚决有力'],
+          negativeList: ['表态多调门高、行动少落实差'],
+          group: ['zzb-staff', 'xcb-reviewer'],
+          timetable: { evidenceWorkingDays: 10, acknowledgeWorkingDays: 5 },
+        },
+      },
+    };
+  }
+  const feedbackId = `FO${units}-${runTag}`;
+  const parentWorkflowId = `rectification-${feedbackId}`;
+  // Due within the working-day calendar's years and after the feedback date, whatever today is.
+  const year = chinaDate(0).slice(0, 4);
+  const dueDate = [chinaDate(25), `${year}-12-31`].sort()[0] as string;
+  return {
+    path: '/procedures/rectification',
+    parentWorkflowId,
+    childPrefix: `${parentWorkflowId}-`,
+    childId: (u: string) => `${parentWorkflowId}-p1-${u}`,
+    firstStep: 'submit',
+    body: {
+      feedbackId,
+      title: `扇出测试 ${units} 个单位`,
+      inspectionGroup: '市委第一巡察组',
+      feedbackDate: chinaDate(-1),
+      inspectionOfficeUnitId: 'xcb',
+      problems: [{ no: '1', title: '全覆盖整改', difficulty: 'normal', leadUnitId: 'zzb', assignments: unitIds.map((unitId) => ({ unitId, dueDate })) }],
+    },
+  };
+}
+
 async function fanOut(stack: Stack, units: number, args: Args, runTag: string): Promise<Record<string, unknown>> {
   const conn = stack.orm.em.getConnection();
   const prefix = `fo${runTag}-`;
@@ -679,32 +738,20 @@ async function fanOut(stack: Stack, units: number, args: Args, runTag: string): 
   log(`fan-out: master data inserted in ${round1((performance.now() - ins0) / 1000)} s`);
   const unitIds = Array.from({ length: units }, (_, g) => `${prefix}${String(g + 1).padStart(5, '0')}`);
 
-  const feedbackId = `FO${units}-${runTag}`;
-  const feedbackWorkflowId = `rectification-${feedbackId}`;
-  // Due within the working-day calendar's years and after the feedback date, whatever today is.
-  const feedbackDate = chinaDate(-1);
-  const year = chinaDate(0).slice(0, 4);
-  const dueDate = [chinaDate(25), `${year}-12-31`].sort()[0] as string;
-  const body = {
-    feedbackId,
-    title: `扇出测试 ${units} 个单位`,
-    inspectionGroup: '市委第一巡察组',
-    feedbackDate,
-    inspectionOfficeUnitId: 'xcb',
-    problems: [{ no: '1', title: '全覆盖整改', difficulty: 'normal', leadUnitId: 'zzb', assignments: unitIds.map((unitId) => ({ unitId, dueDate })) }],
-  };
+  const spec = fanOutSpec(args.fanoutKind, units, unitIds, runTag);
+  const { body, parentWorkflowId: feedbackWorkflowId } = spec;
   const bodyBytes = Buffer.byteLength(JSON.stringify(body));
-  log(`fan-out: POST /procedures/rectification with ${units} assignments (${bodyBytes} bytes, due ${dueDate})`);
+  log(`fan-out: POST ${spec.path} over ${units} units (${bodyBytes} bytes)`);
 
-  const countSql = `select count(*)::int as n from task where step = 'submit' and status = 'pending' and starts_with(workflow_id, ?)`;
-  const count = async (): Promise<number> => ((await conn.execute<{ n: number }[]>(countSql, [`${feedbackWorkflowId}-`]))[0]?.n ?? 0);
+  const countSql = `select count(*)::int as n from task where step = ? and status = 'pending' and starts_with(workflow_id, ?)`;
+  const count = async (): Promise<number> => ((await conn.execute<{ n: number }[]>(countSql, [spec.firstStep, spec.childPrefix]))[0]?.n ?? 0);
 
   const before = cpuMark(stack.pids);
   const started = performance.now();
-  const r = await post<StartAnswer>(stack.baseUrl, '/procedures/rectification', { token: stack.tokens.get('zzb-staff'), key: `start-${feedbackId}`, body });
+  const r = await post<StartAnswer>(stack.baseUrl, spec.path, { token: stack.tokens.get('zzb-staff'), key: `start-${feedbackWorkflowId}`, body });
   log(`fan-out: ${r.status} in ${round1(r.ms)} ms`);
   if (r.status !== 201) {
-    return { mode: 'fanout', units, startStatus: r.status, startBody: JSON.stringify(r.body).slice(0, 300), bodyBytes, ...(await diagnoseStart(stack, body)) };
+    return { mode: 'fanout', kind: args.fanoutKind, units, startStatus: r.status, startBody: JSON.stringify(r.body).slice(0, 300), bodyBytes, ...(args.fanoutKind === 'rectification' ? await diagnoseStart(stack, body) : {}) };
   }
 
   let seen = 0;
@@ -759,7 +806,7 @@ async function fanOut(stack: Stack, units: number, args: Args, runTag: string): 
   }
 
   // Every item: describe it (a missing one was never started).
-  const itemIds = unitIds.map((u) => `${feedbackWorkflowId}-p1-${u}`);
+  const itemIds = unitIds.map(spec.childId);
   const items = await mapLimit(itemIds, 32, async (id) => {
     try {
       const d = await stack.client.workflow.getHandle(id).describe();
@@ -771,6 +818,7 @@ async function fanOut(stack: Stack, units: number, args: Args, runTag: string): 
   const itemStats = items.filter((x): x is { events: number; bytes: number } => x !== null);
   return {
     mode: 'fanout',
+    kind: args.fanoutKind,
     units,
     secondsUntilAllFirstTasksInInbox: allAt === null ? null : round2(allAt),
     largestHistoryEvents: Math.max(0, ...runs.map((x) => x.historyLength)),
