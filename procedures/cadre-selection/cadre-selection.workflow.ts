@@ -69,8 +69,7 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
   const record = (r: ActionRecord): void => {
     state.actions.push(r);
   };
-  record({ seq: 0, taskId: null, step: null, actorId: input.initiatorId, action: 'start', at: projector.row.startedAt });
-  projector.emit({ seq: 0, action: { taskId: null, step: null, actorId: input.initiatorId, action: 'start', data: { selectionId: input.selectionId, post: input.principles.post } } });
+  record(projector.start(input.initiatorId, { selectionId: input.selectionId, post: input.principles.post }));
 
   const decisionStep: StepDef<FlowStep> = {
     key: 'decision',

@@ -23,3 +23,20 @@ export function registerOpened(ctx: {
     return { ...answer(ctx, null, 'start', 0), runId: workflowInfo().runId };
   });
 }
+
+/**
+ * The start's answer of a parent that has no tasks of its own (a feedback, a batch): its children open
+ * theirs as they start. It answers at once, with the start's transitions.
+ */
+export function registerParentOpened(ctx: { projector: Projector; status: () => string; stage: () => string }): void {
+  setHandler(openedUpdate, () => ({
+    taskId: null,
+    action: 'start',
+    status: ctx.status(),
+    stage: ctx.stage(),
+    nextTask: null,
+    openTasks: [],
+    transitions: ctx.projector.since(0),
+    runId: workflowInfo().runId,
+  }));
+}

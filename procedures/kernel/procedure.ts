@@ -46,8 +46,7 @@ export function createKernel<K extends string>(o: KernelOptions<K>) {
   const record = (r: ActionRecord): void => {
     state.actions.push(r);
   };
-  record({ seq: 0, taskId: null, step: null, actorId: o.initiatorId, action: 'start', at: projector.row.startedAt });
-  projector.emit({ seq: 0, action: { taskId: null, step: null, actorId: o.initiatorId, action: 'start', data: o.startData } });
+  record(projector.start(o.initiatorId, o.startData));
 
   let withdrawn = false;
   const base = { flow, projector, status: () => state.status, stage: () => state.stage };

@@ -8,7 +8,7 @@
  */
 import { allHandlersFinished, condition, log, workflowInfo } from '@temporalio/workflow';
 import { localProjection } from './activities';
-import type { AuditData, ClosedTask, NotificationData, ProcedureRowData, TaskView, Transition } from './messages';
+import type { ActionRecord, AuditData, ClosedTask, NotificationData, ProcedureRowData, TaskView, Transition } from './messages';
 
 export interface ProjectorOptions {
   procedure: ProcedureRowData;
@@ -102,6 +102,11 @@ export function createProjector(opts: ProjectorOptions) {
     row,
     emit,
     nextSeq,
+    /** The procedure's first transition (seq 0): who started it, with what; returns it as an action record. */
+    start(actorId: string, data: unknown): ActionRecord {
+      emit({ seq: 0, action: { taskId: null, step: null, actorId, action: 'start', data } });
+      return { seq: 0, taskId: null, step: null, actorId, action: 'start', at: row.startedAt };
+    },
     /** Transitions from `fromSeq` on, for an Update to answer with. */
     since: (fromSeq: number): Transition[] => recent.filter((t) => t.seq >= fromSeq),
     failures: (): number => failures,

@@ -6,7 +6,8 @@
  */
 import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { createFanOut, type ChildSpec } from '../kernel/fanout';
-import { openedUpdate, SearchAttr, stateQuery } from '../kernel/messages';
+import { SearchAttr, stateQuery } from '../kernel/messages';
+import { registerParentOpened } from '../kernel/opened';
 import { createProjector, openingRow } from '../kernel/projector';
 import {
   batchExaminationId,
@@ -93,29 +94,10 @@ export async function politicalExaminationBatch(input: PoliticalExaminationBatch
   });
 
   // The start's answer: the batch has no tasks of its own; its examinations open theirs as they start.
-  setHandler(openedUpdate, () => ({
-    taskId: null,
-    action: 'start',
-    status: summary ? 'closed' : 'open',
-    stage: summary ? 'closed' : 'examining',
-    nextTask: null,
-    openTasks: [],
-    transitions: projector.since(0),
-    runId: info.runId,
-  }));
+  registerParentOpened({ projector, status: () => (summary ? 'closed' : 'open'), stage: () => (summary ? 'closed' : 'examining') });
 
-  if (!input.progress) {
-    projector.emit({
-      seq: 0,
-      action: {
-        taskId: null,
-        step: null,
-        actorId: input.initiatorId,
-        action: 'start',
-        data: { batchId: input.batchId, subjects: input.subjects.length, units: unitIds.length, planDimensions: input.plan.dimensions.map((d) => d.dimension) },
-      },
-    });
-  }
+
+  if (!input.progress) projector.start(input.initiatorId, { batchId: input.batchId, subjects: input.subjects.length, units: unitIds.length, planDimensions: input.plan.dimensions.map((d) => d.dimension) });
 
   await fan.run();
   const closed = batchSummaryOf({ batchId: input.batchId, subjects: input.subjects, tally: tallyNow(), grades: input.rules.grades, childId, closedAt: new Date().toISOString() });

@@ -121,11 +121,7 @@ async function runExamination(input: PoliticalExaminationInput): Promise<Examina
   const record = (r: ActionRecord): void => {
     state.actions.push(r);
   };
-  record({ seq: 0, taskId: null, step: null, actorId: input.initiatorId, action: 'start', at: projector.row.startedAt });
-  projector.emit({
-    seq: 0,
-    action: { taskId: null, step: null, actorId: input.initiatorId, action: 'start', data: { examinationId: input.examinationId, subject: input.subject, plan: input.plan } },
-  });
+  record(projector.start(input.initiatorId, { examinationId: input.examinationId, subject: input.subject, plan: input.plan }));
 
   // --- The flows: the main steps, and one flow per evidence strand, numbered by one counter.
   const nextTaskSeq = createTaskCounter();

@@ -7,7 +7,8 @@
 import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Deadlines } from '../kernel/deadline';
 import { createFanOut, type ChildSpec } from '../kernel/fanout';
-import { openedUpdate, ruleKey, SearchAttr, stateQuery, type ResolvedAssignees } from '../kernel/messages';
+import { ruleKey, SearchAttr, stateQuery, type ResolvedAssignees } from '../kernel/messages';
+import { registerParentOpened } from '../kernel/opened';
 import { createProjector, openingRow } from '../kernel/projector';
 import {
   RECTIFICATION,
@@ -108,29 +109,10 @@ export async function rectification(input: RectificationInput): Promise<Rectific
   }));
 
   // The start's answer: the feedback itself has no tasks; its items open theirs as they start.
-  setHandler(openedUpdate, () => ({
-    taskId: null,
-    action: 'start',
-    status: summary ? 'closed' : 'open',
-    stage: summary ? 'closed' : 'rectifying',
-    nextTask: null,
-    openTasks: [],
-    transitions: projector.since(0),
-    runId: info.runId,
-  }));
+  registerParentOpened({ projector, status: () => (summary ? 'closed' : 'open'), stage: () => (summary ? 'closed' : 'rectifying') });
 
-  if (!input.progress) {
-    projector.emit({
-      seq: 0,
-      action: {
-        taskId: null,
-        step: null,
-        actorId: input.initiatorId,
-        action: 'start',
-        data: { feedbackId: input.feedbackId, inspectionGroup: input.inspectionGroup, feedbackDate: input.feedbackDate, items: items.length },
-      },
-    });
-  }
+
+  if (!input.progress) projector.start(input.initiatorId, { feedbackId: input.feedbackId, inspectionGroup: input.inspectionGroup, feedbackDate: input.feedbackDate, items: items.length });
 
   const progress = await fan.run();
   summary = summaryOf(input.feedbackId, progress.tally ?? emptyTally(), new Date().toISOString(), progress.failed);

@@ -103,8 +103,7 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
   const record = (r: ActionRecord): void => {
     state.actions.push(r);
   };
-  record({ seq: 0, taskId: null, step: null, actorId: input.initiatorId, action: 'start', at: projector.row.startedAt });
-  projector.emit({ seq: 0, action: { taskId: null, step: null, actorId: input.initiatorId, action: 'start', data: { listId: input.listId, tasks: input.tasks.map((t) => t.taskId), rules: input.rules } } });
+  record(projector.start(input.initiatorId, { listId: input.listId, tasks: input.tasks.map((t) => t.taskId), rules: input.rules }));
 
   const meetingStep: StepDef<FlowStep> = {
     key: 'meeting',

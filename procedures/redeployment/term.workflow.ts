@@ -89,17 +89,8 @@ async function runTerm(input: RedeploymentTermInput): Promise<RedeploymentTermRe
   const record = (r: ActionRecord): void => {
     state.actions.push(r);
   };
-  record({ seq: 0, taskId: null, step: null, actorId: input.initiatorId, action: 'start', at: projector.row.startedAt });
-  projector.emit({
-    seq: 0,
-    action: {
-      taskId: null,
-      step: null,
-      actorId: input.initiatorId,
-      action: 'start',
-      data: { listId: input.listId, taskId: input.taskId, personId: input.personId, term: input.term, reportEveryMonths: input.reportEveryMonths, reportWorkingDays: input.reportWorkingDays },
-    },
-  });
+  record(projector.start(input.initiatorId, { listId: input.listId, taskId: input.taskId, personId: input.personId, term: input.term, reportEveryMonths: input.reportEveryMonths, reportWorkingDays: input.reportWorkingDays }));
+
 
   // --- The flows: one per report period (added as each period ends) and the assessment, one task counter.
   const nextTaskSeq = createTaskCounter();
