@@ -17,6 +17,11 @@ export interface ActContext {
   status: () => string;
   stage: () => string;
   record: (r: ActionRecord) => void;
+  /**
+   * The procedure's rules that come before the block's: who may act on a task of this step at all (the
+   * subject, the cadre), so their own refusal names the rule rather than the block's not_assignee.
+   */
+  guard?: (a: ActInput) => void;
   /** The procedure's own rules, checked after the block's. */
   validate?: (a: ActInput) => void;
   /** Business state the action changes, applied synchronously before the block applies it. */
@@ -83,6 +88,7 @@ export function registerActHandler(ctx: ActContext): void {
       validator: (a: ActInput) => {
         assertCleanText(a);
         if (ctx.status() !== 'open') throw refuse(KernelRefusal.taskNotPending, `the task is not pending: the ${ctx.noun} is ${ctx.status()}`, { field: 'taskId' });
+        ctx.guard?.(a);
         ctx.flow.validate(a);
         ctx.validate?.(a);
       },

@@ -77,7 +77,7 @@ export const politicalExaminationProcedure = defineProcedure({
     [ExaminationRefusal.evidenceIncomplete]: 409,
     [ExaminationRefusal.gradeNotInSet]: 422,
     [ExaminationRefusal.gradeUnjustified]: 422,
-    [ExaminationRefusal.notSubject]: 403,
+    [ExaminationRefusal.notSubject]: 422,
     [ExaminationRefusal.useOfResultIncomplete]: 422,
     [ExaminationRefusal.wrongStage]: 409,
   },

@@ -184,10 +184,12 @@ async function runExamination(input: PoliticalExaminationInput): Promise<Examina
   const fail = (p: RuleProblem | null): void => {
     if (p) throw refuse(p.code, p.message, p.details);
   };
+  /** Only the subject acknowledges the feedback: checked before the kernel's assignee check, so it is named. */
+  const guard = (a: ActInput): void => {
+    if (flow.taskOf(a.taskId)?.step === 'feedback') fail(acknowledgementProblem(input.subjectUserId, a.actorId, a.action));
+  };
   /** The rules of each step's own verb, checked after the kernel's (pending, assignee, allowed verb). */
   const validate = (a: ActInput): void => {
-    const task = flow.taskOf(a.taskId) as TaskView;
-    if (task.step === 'feedback') fail(acknowledgementProblem(input.subjectUserId, a.actorId, a.action));
     const data = (a.data ?? {}) as Record<string, unknown>;
     switch (a.action) {
       case 'submitPlan':
@@ -236,6 +238,7 @@ async function runExamination(input: PoliticalExaminationInput): Promise<Examina
   };
   registerActHandler({
     ...base,
+    guard,
     noun: 'examination',
     record,
     settled,

@@ -48,7 +48,7 @@ export const redeploymentTermProcedure = defineProcedure({
   statuses: TERM_STATUSES,
   capabilities: { withdraw: false, urge: true, copy: true, closeVote: false, overdue: true },
   refusals: {
-    [TermRefusal.notCadre]: 403,
+    [TermRefusal.notCadre]: 422,
     [TermRefusal.invalidReport]: 422,
     [TermRefusal.termNotEnded]: 422,
     [TermRefusal.gradeNotInSet]: 422,

@@ -120,15 +120,13 @@ async function runTerm(input: RedeploymentTermInput): Promise<RedeploymentTermRe
   const fail = (p: RuleProblem | null): void => {
     if (p) throw refuse(p.code, p.message, p.details);
   };
+  const flow = combined;
   // The term's rules come before the kernel's: an assessment before the term ends is refused as such
-  // (422) on whichever task it is tried, rather than as a verb the step does not allow.
-  const flow = {
-    ...combined,
-    validate(a: ActInput): void {
-      if (a.action === TermAction.assess && !state.termEnded && !state.endedEarly) fail(assessmentProblem(state, a.data as Partial<AssessmentData>, false));
-      if (reportOf(a.taskId)) fail(reportActorProblem(input.cadreUserId, a.actorId, a.action));
-      combined.validate(a);
-    },
+  // (422) on whichever task it is tried, rather than as a verb the step does not allow; a report by anyone
+  // but the cadre is refused as not_cadre.
+  const guard = (a: ActInput): void => {
+    if (a.action === TermAction.assess && !state.termEnded && !state.endedEarly) fail(assessmentProblem(state, a.data as Partial<AssessmentData>, false));
+    if (reportOf(a.taskId)) fail(reportActorProblem(input.cadreUserId, a.actorId, a.action));
   };
 
   const setStage = (stage: TermStage, project = false): void => {
@@ -160,6 +158,7 @@ async function runTerm(input: RedeploymentTermInput): Promise<RedeploymentTermRe
 
   registerActHandler({
     ...base,
+    guard,
     noun: 'term',
     record,
     settled,

@@ -181,8 +181,8 @@ test('a cadre’s examination from plan to the political-quality file, with a li
 
   // 5. Feedback: only the subject acknowledges, in person.
   const feedbackTask = taskOf(headApproved.body, 'feedback');
-  await expectNoTrace(wf, () => task(STAFF, feedbackTask, { action: 'acknowledge' }), 403, 'not_assignee', 'taskId');
-  await expectNoTrace(wf, () => task('jyj-head', feedbackTask, { action: 'transfer', targetUserId: 'jyj-staff' }), 403, 'not_subject', 'action');
+  await expectNoTrace(wf, () => task(STAFF, feedbackTask, { action: 'acknowledge' }), 422, 'not_subject', 'taskId');
+  await expectNoTrace(wf, () => task('jyj-head', feedbackTask, { action: 'transfer', targetUserId: 'jyj-staff' }), 422, 'not_subject', 'action');
   const acknowledged = await task('jyj-head', feedbackTask, { action: 'acknowledge', data: { statement: '诚恳接受，立行立改' } });
   expect(acknowledged.body).toMatchObject({ stage: 'useOfResult', openTasks: [{ step: 'useOfResult', assigneeIds: [STAFF] }] });
 

@@ -97,8 +97,8 @@ test('a report by someone else is refused and leaves nothing; the host confirms;
   const token = await stack.h.login('zzb-staff');
   const before = await traceOf(stack.t, wf);
   const byOther = await act('jyj-staff', reportTask, { action: 'submitReport', data: { summary: '代为填报' } });
-  expect(byOther.status).toBe(403);
-  expect(byOther.body).toMatchObject({ code: 'not_cadre' });
+  expect(byOther.status).toBe(422);
+  expect(byOther.body).toMatchObject({ code: 'not_cadre', details: { field: 'taskId' } });
   expect(JSON.stringify(byOther.body)).not.toContain('代为填报');
   // The cadre may not hand the report on either.
   expect((await act('wjw-staff', reportTask, { action: 'transfer', targetUserId: 'jyj-staff' })).body).toMatchObject({ code: 'not_cadre' });
