@@ -36,8 +36,11 @@ async function main(): Promise<void> {
     log('[start] stopped');
     process.exit(code);
   };
-  process.once('SIGINT', () => void stopAll(0));
-  process.once('SIGTERM', () => void stopAll(0));
+  // `on`, not `once`: a terminal's Ctrl-C reaches npm, tsx and this process, and tsx relays it too, so a
+  // second SIGINT arrives while stopping; with no handler left it would kill this process at once and
+  // orphan the Temporal dev server. Repeats are ignored: stopping is already under way.
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
 
   try {
     let temporal: DevServer | null = null;
