@@ -12,6 +12,11 @@ import type { ActionRecord, AuditData, ClosedTask, NotificationData, ProcedureRo
 
 export interface ProjectorOptions {
   procedure: ProcedureRowData;
+  /**
+   * The last seq an earlier run of the same procedure used, when it continued as new: PostgreSQL dedupes
+   * transitions by (workflowId, seq), so numbering from 0 again would drop the new run's transitions.
+   */
+  fromSeq?: number;
 }
 
 /** A procedure's row as it opens: what varies by procedure is given, the rest comes from the run. */
@@ -48,12 +53,14 @@ const KEEP = 256;
 const BATCH = 100;
 
 export function createProjector(opts: ProjectorOptions) {
-  let seq = 0;
+  let seq = opts.fromSeq ?? 0;
   const row: ProcedureRowData = { ...opts.procedure };
   const recent: Transition[] = [];
   const queue: Transition[] = [];
   let stopped = false;
   let failures = 0;
+  /** A batch handed to the projection activity and not yet back. */
+  let inFlight = false;
 
   function emit(e: Emit = {}): Transition {
     const t: Transition = {
@@ -85,6 +92,7 @@ export function createProjector(opts: ProjectorOptions) {
       await condition(() => queue.length > 0 || stopped);
       if (queue.length === 0) return;
       const batch = queue.splice(0, BATCH);
+      inFlight = true;
       try {
         await localProjection.project(batch);
       } catch (err) {
@@ -92,6 +100,8 @@ export function createProjector(opts: ProjectorOptions) {
         // and the reconciler can re-project it; the failure is in history and counted in the state.
         failures += 1;
         log.error('projection failed', { workflowId: row.workflowId, seqs: batch.map((t) => t.seq), error: String(err) });
+      } finally {
+        inFlight = false;
       }
     }
   }
@@ -110,6 +120,10 @@ export function createProjector(opts: ProjectorOptions) {
     /** Transitions from `fromSeq` on, for an Update to answer with. */
     since: (fromSeq: number): Transition[] => recent.filter((t) => t.seq >= fromSeq),
     failures: (): number => failures,
+    /** The last seq allocated: what a run continued as new passes on as `fromSeq`. */
+    lastSeq: (): number => seq,
+    /** Every transition emitted so far has been projected (or its projection has failed and been logged). */
+    idle: (): boolean => queue.length === 0 && !inFlight,
     /**
      * Ends the procedure's row: status, stage and result in one transition, emitted synchronously so
      * the action that ended it answers with it. `seq` for a procedure whose numbering restarts (after

@@ -8,7 +8,7 @@
 import { defineUpdate } from '@temporalio/workflow';
 import type { Grade } from '../../domain/grades';
 import type { FanOutProgress } from '../kernel/fanout';
-import type { ActionRecord, ActResult, AssigneeRule, ResolvedAssignees, Role, TaskView } from '../kernel/messages';
+import type { ActionRecord, ActResult, AssigneeRule, ProcedureRowData, ResolvedAssignees, Role, TaskView } from '../kernel/messages';
 import type { VoteRule, VoteTally } from '../kernel/vote';
 
 export const REDEPLOYMENT = 'redeployment' as const;
@@ -95,6 +95,12 @@ export interface ListRules {
   /** Progress reports: every this many months, each with a working-day deadline (the term child's). */
   reportEveryMonths: number;
   reportWorkingDays: number;
+  /**
+   * The list continues as new once its history has this many events (DEFAULT_LIST_HISTORY_EVENTS when
+   * absent): every application, check and ranking is an Update, and 600 cadres pass the 4,096 a run should
+   * keep under. A test sets it low to force continuations.
+   */
+  maxHistoryEvents?: number;
 }
 
 /** A health record: from master data, or the check recorded in this procedure. */
@@ -261,8 +267,27 @@ export interface RedeploymentInput {
   meeting: AssigneeRule;
   meetingRule?: VoteRule;
   assignees: ResolvedAssignees;
-  /** Set when the list continues as new during the terms: everything the terms stage still needs. */
-  resume?: { snapshot: ListSnapshot; progress: FanOutProgress<TermTally> };
+  /**
+   * Set when the list continues as new during the terms: everything the terms stage still needs. `seq`,
+   * the last transition's (absent in runs started before it was carried: their close takes 1,000,000).
+   */
+  resume?: { snapshot: ListSnapshot; progress: FanOutProgress<TermTally>; seq?: number };
+  /** Set when the list continues as new before the terms (a long history): its whole state. */
+  continued?: ListCarry;
+}
+
+/** What a list carries into the run it continues as: the state, and the numbering of transitions and tasks. */
+export interface ListCarry {
+  state: RedeploymentState;
+  /** The procedure's row as projected. */
+  row: ProcedureRowData;
+  /** The last transition's seq: the next run numbers on from it. */
+  seq: number;
+  /** The approval flow's last task number: the meeting's task must not take the list approval's id. */
+  taskSeq: number;
+  submitted: boolean;
+  /** How many runs came before this one, for the figures of a bench. */
+  runs: number;
 }
 
 /** What the terms stage carries across continue-as-new: no applications' statements, no actions. */

@@ -8,7 +8,7 @@
  * kernel fan-out → the list closes with its figures when every term has ended. Every command's rules are
  * one pure function (rules.ts) the Update validator applies, so a refused command leaves nothing.
  */
-import { condition, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { addDays, chinaDateOf, startOfChinaDay } from '../../domain/dates';
 import { answer, registerActHandler } from '../kernel/act';
 import { acts } from '../kernel/activities';
@@ -30,6 +30,7 @@ import {
   type Application,
   type ChallengeTask,
   type Dispatch,
+  type ListCarry,
   type ListFigures,
   type ListSnapshot,
   type Pair,
@@ -40,7 +41,7 @@ import {
   type RedeploymentState,
   type TermTally,
 } from './messages';
-import { adjusted, changedTask, checkEligibility, commandProblem, emptyTermTally, figuresOf, foldTerm, listProblem, matchingInputOf, snapshotOf, stableMatch, uncheckedApplicants } from './rules';
+import { adjusted, changedTask, checkEligibility, commandProblem, DEFAULT_LIST_HISTORY_EVENTS, emptyTermTally, figuresOf, foldTerm, listProblem, matchingInputOf, snapshotOf, stableMatch, uncheckedApplicants } from './rules';
 import { REDEPLOYMENT_TERM, redeploymentTermWorkflowId, type RedeploymentTermInput, type RedeploymentTermResult } from './term-messages';
 
 type FlowStep = 'draft' | 'listApproval' | 'meeting';
@@ -59,14 +60,19 @@ function termAssignees(all: ResolvedAssignees, hostUnitId: string, dept: string)
   return Object.fromEntries(keys.filter((k) => all[k]).map((k) => [k, all[k] as string[]]));
 }
 
+/** The stages in order: a run continued as new picks up at its carried stage and skips those before. */
+const ORDER: readonly RedeploymentStage[] = ['draft', 'listApproval', 'approved', 'published', 'checks', 'ranking', 'proposal', 'meeting', 'dispatch', 'terms', 'closed'];
+
 export async function redeployment(input: RedeploymentInput): Promise<ListFigures> {
   if (input.resume) return runTerms(input, input.resume.snapshot, input.resume.progress);
   const info = workflowInfo();
   const workflowId = info.workflowId;
   const dept = input.departmentUnitId;
   const today = (): string => chinaDateOf(new Date());
+  const carried: ListCarry | undefined = input.continued;
+  const maxEvents = input.rules.maxHistoryEvents ?? DEFAULT_LIST_HISTORY_EVENTS;
 
-  const state: RedeploymentState = {
+  const state: RedeploymentState = carried ? carried.state : {
     type: REDEPLOYMENT,
     workflowId,
     listId: input.listId,
@@ -97,13 +103,19 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
   /** Host units' assignees resolved for tasks added or moved after the start (the API resolves them). */
   const assignees: ResolvedAssignees = { ...input.assignees };
   const hostUnits = (): string[] => [...new Set(state.tasks.map((t) => t.hostUnitId))].sort();
-  const projector = createProjector({
-    procedure: openingRow({ type: REDEPLOYMENT, title: input.title, unitIds: [...new Set([dept, ...hostUnits()])].sort(), stage: 'listApproval', startedBy: input.initiatorId }),
-  });
+  // A continued run keeps the row and numbers its transitions on from the last run's (PostgreSQL dedupes
+  // by workflow id and seq): the start was recorded once, by the first run.
+  const projector = carried
+    ? createProjector({ procedure: carried.row, fromSeq: carried.seq })
+    : createProjector({
+        procedure: openingRow({ type: REDEPLOYMENT, title: input.title, unitIds: [...new Set([dept, ...hostUnits()])].sort(), stage: 'listApproval', startedBy: input.initiatorId }),
+      });
   const record = (r: ActionRecord): void => {
     state.actions.push(r);
   };
-  record(projector.start(input.initiatorId, { listId: input.listId, tasks: input.tasks.map((t) => t.taskId), rules: input.rules }));
+  if (!carried) record(projector.start(input.initiatorId, { listId: input.listId, tasks: input.tasks.map((t) => t.taskId), rules: input.rules }));
+  /** The approval flow's task numbering, carried so the meeting's task never reuses the list approval's id. */
+  let taskSeq = carried?.taskSeq ?? 0;
 
   const meetingStep: StepDef<FlowStep> = {
     key: 'meeting',
@@ -124,6 +136,7 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
     resolve: resolverFor(assignees),
     projector,
     dueAt: () => null,
+    nextTaskSeq: () => ++taskSeq,
   });
 
   const setStage = (stage: RedeploymentStage): void => {
@@ -170,7 +183,7 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
     onWithdraw: () => undefined,
   });
 
-  let submitted = false;
+  let submitted = carried?.submitted ?? false;
   const ctx = () => ({
     stage: state.stage,
     status: state.status,
@@ -308,8 +321,30 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
     }
   }
 
+  /**
+   * Waits in a stage where no approval step runs until `done()` holds (or `instant` passes). If the
+   * history grows past the list's bound first, the run continues as new with its whole state once every
+   * Update handler has finished and every transition is projected: nothing accepted is lost, and an Update
+   * sent meanwhile goes to the new run (Temporal routes Updates by workflow id to the current run).
+   * Until the bound is reached it waits on exactly what it did before, so no recorded command changes.
+   */
+  const tooLong = (): boolean => workflowInfo().historyLength >= maxEvents || workflowInfo().continueAsNewSuggested;
+  async function stageWait(done: () => boolean, instant?: string): Promise<void> {
+    const ready = (): boolean => done() || tooLong();
+    if (instant !== undefined) await waitUntil(ready, instant);
+    else await condition(ready);
+    if (done() || !tooLong()) return;
+    // A moving command's handler waits for the stage to change: `done()` ends the drain too.
+    await condition(() => done() || (allHandlersFinished() && projector.idle()));
+    if (done()) return;
+    const carry: ListCarry = { state: { ...state, openTasks: [], currentTask: null }, row: { ...projector.row, unitIds: [...projector.row.unitIds] }, seq: projector.lastSeq(), taskSeq, submitted, runs: (carried?.runs ?? 0) + 1 };
+    await continueAsNew<typeof redeployment>({ ...input, tasks: [], assignees, continued: carry });
+  }
+  /** Whether a stage was passed by an earlier run of the list (a continued run resumes at its stage). */
+  const behind = (s: RedeploymentStage): boolean => carried !== undefined && ORDER.indexOf(carried.state.stage) > ORDER.indexOf(s);
+
   // 1. The list: the department's head approves it; a return goes back to staff for a new draft.
-  for (;;) {
+  while (!carried) {
     setStage('listApproval');
     const o = await flow.runStep('listApproval', state.round);
     if (o.kind === 'approved') break;
@@ -319,21 +354,29 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
   }
 
   // 2. Published with a close date; applications until the end of that day, or an early close.
-  setStage('approved');
-  await condition(() => state.closeDate !== null);
-  setStage('published');
-  await waitUntil(() => state.closedEarly !== null, startOfChinaDay(addDays(state.closeDate as string, 1)));
+  if (!behind('approved')) {
+    setStage('approved');
+    await stageWait(() => state.closeDate !== null);
+  }
+  if (!behind('published')) {
+    setStage('published');
+    await stageWait(() => state.closedEarly !== null, startOfChinaDay(addDays(state.closeDate as string, 1)));
+  }
 
   // 3. Eligibility and health checks of every applicant.
-  setStage('checks');
-  if (state.applications.length > 0) await condition(() => uncheckedApplicants(state).length === 0);
+  if (!behind('checks')) {
+    setStage('checks');
+    if (state.applications.length > 0) await stageWait(() => uncheckedApplicants(state).length === 0);
+  }
 
   // 4. Host units rank; the department matches (a proposal), staff adjust it with reasons, then submit.
-  if (state.checks.some((k) => k.eligible)) {
-    setStage('ranking');
-    await condition(() => state.proposal !== null);
+  if (state.checks.some((k) => k.eligible) && !behind('proposal')) {
+    if (!behind('ranking')) {
+      setStage('ranking');
+      await stageWait(() => state.proposal !== null);
+    }
     setStage('proposal');
-    await condition(() => submitted);
+    await stageWait(() => submitted);
 
     // 5. The department meeting votes on each matched pair (票决).
     const pairs = (state.proposal?.pairs ?? []).slice();
@@ -347,8 +390,15 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
 
   // 6. Dispatch: a task letter per cadre, kept with its hash; cadre and host unit acknowledge it.
   if (state.approvedPairs.length > 0) {
-    const issuedOn = today();
     const byPerson = new Map(state.applications.map((a) => [a.personId, a] as const));
+    // A run continued at the dispatch has its letters: they were issued once, by the run before.
+    if (!(carried && carried.state.stage === 'dispatch')) await issueLetters(byPerson);
+    await stageWait(() => state.letters.every((l) => l.acknowledgedByCadre && l.acknowledgedByHost));
+    dispatches = state.approvedPairs.map((p) => ({ taskId: p.taskId, personId: p.personId, hostUnitId: task(p.taskId).hostUnitId, formerUnitId: byPerson.get(p.personId)?.formerUnitId ?? null, cadreUserId: byPerson.get(p.personId)?.cadreUserId ?? '' }));
+  }
+
+  async function issueLetters(byPerson: Map<string, Application>): Promise<void> {
+    const issuedOn = today();
     const issued = await acts.issueTaskLetters({
       workflowId,
       letters: state.approvedPairs.map((p: Pair) => {
@@ -381,8 +431,6 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
       notifications: state.letters.map((l) => ({ kind: 'copy' as const, userIds: [l.cadreUserId, ...(assignees[ruleKey({ kind: 'unitHead', unitId: l.hostUnitId })] ?? [])], message: `${input.title}: task letter (任务书) ${l.letterId} issued; please acknowledge it` })),
     });
     setStage('dispatch');
-    await condition(() => state.letters.every((l) => l.acknowledgedByCadre && l.acknowledgedByHost));
-    dispatches = state.approvedPairs.map((p) => ({ taskId: p.taskId, personId: p.personId, hostUnitId: task(p.taskId).hostUnitId, formerUnitId: byPerson.get(p.personId)?.formerUnitId ?? null, cadreUserId: byPerson.get(p.personId)?.cadreUserId ?? '' }));
   }
 
   // 7. One term child per dispatched cadre (kernel fan-out), then the close with the figures.
@@ -396,6 +444,9 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
     return state.figures;
   }
   setStage('terms');
+  // The fan-out may continue as new at once (a long history): the last acknowledgement's answer and the
+  // stage's transition must be out first, or the next run would not know them.
+  if (tooLong()) await condition(() => allHandlersFinished() && projector.idle());
   // The list's own projection ends here; a run continued as new projects only its close.
   return runTerms({ ...input, assignees }, snapshot, undefined, { state, projector, setTally: (t) => (tally = t) });
 }
@@ -450,9 +501,16 @@ async function runTerms(
     children: child,
     total: ds.length,
     ...(progress ? { progress } : {}),
-    continueWith: (p) => [{ ...input, tasks: [], resume: { snapshot, progress: p } } satisfies RedeploymentInput],
+    // Without the state a run continued before the terms carried: the terms need only the snapshot.
+    continueWith: (p) => {
+      const { continued: _carried, ...rest } = input;
+      return [{ ...rest, tasks: [], resume: { snapshot, progress: p, seq: projector.lastSeq() } } satisfies RedeploymentInput];
+    },
   });
-  const projector = live?.projector ?? createProjector({ procedure: openingRow({ type: REDEPLOYMENT, title: input.title, unitIds: [...new Set([dept, ...ds.map((d) => d.hostUnitId)])].sort(), stage: 'terms', startedBy: input.initiatorId }) });
+  const seq = input.resume?.seq;
+  const projector =
+    live?.projector ??
+    createProjector({ procedure: openingRow({ type: REDEPLOYMENT, title: input.title, unitIds: [...new Set([dept, ...ds.map((d) => d.hostUnitId)])].sort(), stage: 'terms', startedBy: input.initiatorId }), ...(seq !== undefined ? { fromSeq: seq } : {}) });
   let figures: ListFigures | null = null;
   const termsView = () => ({
     total: fan.progress.total,
@@ -478,8 +536,9 @@ async function runTerms(
     live.state.stage = 'closed';
   }
   upsertSearchAttributes([{ key: SearchAttr.stage, value: 'closed' }]);
-  // After continue-as-new the projector counts from 1 again, so the close takes a seq no run reaches.
-  projector.close('closed', 'closed', figures, live ? undefined : 1_000_000);
+  // A run continued as new numbers on from the seq it carried; one continued before the seq was carried
+  // counts from 1 again, so its close takes a seq no run reaches (a list's actions stay far below it).
+  projector.close('closed', 'closed', figures, live || seq !== undefined ? undefined : 1_000_000);
   await projector.finish();
   return figures;
 }

@@ -44,6 +44,12 @@ export const DEFAULT_LIST_RULES: ListRules = {
   reportWorkingDays: 5,
 };
 
+/**
+ * When the list continues as new unless its rules say otherwise: under the 4,096 events a run should keep
+ * to, with room for the Updates still being handled while it drains and for the meeting's vote.
+ */
+export const DEFAULT_LIST_HISTORY_EVENTS = 3500;
+
 export interface RuleProblem {
   code: string;
   message: string;

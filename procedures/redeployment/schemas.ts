@@ -41,6 +41,7 @@ export const StartRedeploymentBody = z
         healthValidMonths: z.number().int().min(1).max(60).optional(),
         reportEveryMonths: z.number().int().min(1).max(12).optional().openapi({ description: 'Progress reports every this many months (default 1, monthly)' }),
         reportWorkingDays: z.number().int().min(1).max(30).optional(),
+        maxHistoryEvents: z.number().int().min(40).max(3500).optional().openapi({ description: 'The list continues as new once its history has this many events (default 3,500)' }),
       })
       .strict()
       .optional(),
