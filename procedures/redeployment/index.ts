@@ -6,13 +6,14 @@ import { membersOf, resolveAssignees, type NamedRule } from '../../api/assignees
 import { authenticate } from '../../api/auth';
 import { fromTemporal, NotFound, Unavailable, Unprocessable } from '../../api/errors';
 import type { ApiDeps } from '../../api/routes/context';
-import { WorkflowIdParam } from '../../api/schemas';
+import { Problem, WorkflowIdParam } from '../../api/schemas';
 import { sendUpdate } from '../../api/temporal';
 import { AppUserSchema, PersonSchema, ProcedureSchema, RedeploymentLetterSchema, UnitSchema, type Person } from '../../platform/entities';
 import { defineProcedure } from '../descriptor';
 import { stateQuery, type AssigneeRule } from '../kernel/messages';
 import { completeVoteRule } from '../kernel/vote';
 import { createRedeploymentActivities } from './activities';
+import { attachmentDisposition, LETTER_MEDIA_TYPE } from './letter';
 import {
   REDEPLOYMENT,
   REDEPLOYMENT_STATUSES,
@@ -128,7 +129,7 @@ export const redeploymentProcedure = defineProcedure({
   },
   actBodies: REDEPLOYMENT_ACT_BODIES,
   activities: createRedeploymentActivities,
-  routes: ({ route, router, deps }) => {
+  routes: ({ route, router, registry, deps }) => {
     route({
       method: 'post',
       path: '/procedures/:workflowId/redeployment',
@@ -237,8 +238,34 @@ export const redeploymentProcedure = defineProcedure({
       },
     });
 
-    // The letter is a file, not JSON: declared for the OpenAPI document, served on the router directly.
+    // The letter is a file, not JSON. `route` (api/http.ts) declares a JSON response and answers with
+    // res.json, so the download is served on the router directly and declared in the OpenAPI document here,
+    // with its binary body and its headers.
     const letterPath = '/procedures/:workflowId/redeployment/letters/:letterId';
+    registry.registerPath({
+      method: 'get',
+      path: letterPath.replace(/:(\w+)/g, '{$1}'),
+      tags: ['redeployment'],
+      summary: 'Download a task letter (任务书) as DOCX',
+      description:
+        'The bytes stored when the letter was issued, generated from the list’s data (DOCX, deterministic for equal data). ' +
+        'X-Content-SHA256 is the sha256 kept with the letter (state.letters[].sha256, the letter:issued audit entry); the ' +
+        'body’s sha256 equals it. Letters issued before the DOCX format are served as stored (text/plain).',
+      security: [{ bearerAuth: [] }],
+      request: { params: LetterParam },
+      responses: {
+        200: {
+          description: 'The letter',
+          headers: {
+            'X-Content-SHA256': { description: 'Hex sha256 of the body, as kept when the letter was issued', schema: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+            'Content-Disposition': { description: "attachment; filename*=UTF-8''任务书-<letterId>.docx, percent-encoded", schema: { type: 'string' } },
+          },
+          content: { [LETTER_MEDIA_TYPE]: { schema: z.string().openapi({ format: 'binary' }) } },
+        },
+        401: { description: 'Missing or invalid bearer token', content: { 'application/problem+json': { schema: Problem } } },
+        404: { description: 'No such task letter', content: { 'application/problem+json': { schema: Problem } } },
+      },
+    });
     router.get(letterPath, async (req, res) => {
       const em: EntityManager = deps.orm.em.fork();
       await authenticate(em, req.header('authorization'));
@@ -247,7 +274,7 @@ export const redeploymentProcedure = defineProcedure({
       const l = await em.findOne(RedeploymentLetterSchema, { id: p.data.letterId, workflowId: p.data.workflowId });
       if (!l) throw new NotFound('letter_not_found', 'no such task letter');
       res.setHeader('Content-Type', l.mediaType);
-      res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(l.fileName)}`);
+      res.setHeader('Content-Disposition', attachmentDisposition(l.fileName));
       // The hash kept with the letter when it was issued: a client checks the bytes against it.
       res.setHeader('X-Content-SHA256', l.sha256);
       res.status(200).send(l.content);

@@ -6,9 +6,10 @@
  * downloaded and acknowledged; one term child per dispatched cadre started. Each refusal leaves no trace.
  */
 import { createHash } from 'node:crypto';
+import { strFromU8, unzipSync } from 'fflate';
 import { hashPassword } from '../../api/auth';
 import { addDays, chinaDateOf } from '../../domain/dates';
-import { ActionLogSchema, AppUserSchema, AuditLogSchema, IdempotencyRecordSchema, ProcedureSchema } from '../../platform/entities';
+import { ActionLogSchema, AppUserSchema, AuditLogSchema, IdempotencyRecordSchema, ProcedureSchema, RedeploymentLetterSchema } from '../../platform/entities';
 import { DEMO_PASSWORD } from '../../platform/seed';
 import { redeploymentTermWorkflowId } from '../../procedures/redeployment/term-messages';
 import { inboxTask, newKey, traceOf, useApiStack } from '../helpers/api';
@@ -189,12 +190,21 @@ describe('揭榜出征 over HTTP', () => {
     expect(letters.map((l) => l.letterId)).toEqual([`${listId}-T1-GB9101`, `${listId}-T2-GB9102`]);
     const dl = await fetch(`${stack.api.baseUrl}/procedures/${wf}/redeployment/letters/${letters[0].letterId}`, { headers: { authorization: `Bearer ${await stack.h.login('cadre-zhang')}` } });
     expect(dl.status).toBe(200);
+    expect(dl.headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.wordprocessingml.document');
+    expect(dl.headers.get('content-disposition')).toBe(`attachment; filename*=UTF-8''${encodeURIComponent(`任务书-${letters[0].letterId}.docx`)}`);
     const bytes = Buffer.from(await dl.arrayBuffer());
-    expect(createHash('sha256').update(bytes).digest('hex')).toBe(letters[0].sha256);
-    expect(dl.headers.get('x-content-sha256')).toBe(letters[0].sha256);
-    expect(bytes.toString('utf8')).toContain('任 务 书');
-    expect(bytes.toString('utf8')).toContain('张伟（GB9101）');
+    const bodySha256 = createHash('sha256').update(bytes).digest('hex');
+    expect(dl.headers.get('x-content-sha256')).toBe(bodySha256);
+    expect(letters[0].sha256).toBe(bodySha256);
+    expect(letters[0].mediaType).toBe('application/vnd.openxmlformats-officedocument.wordprocessingml.document');
     const em = stack.t.orm.em.fork();
+    // The hash stored with the letter, and the one the audit entry recorded, are the body's.
+    expect((await em.findOneOrFail(RedeploymentLetterSchema, { id: letters[0].letterId })).sha256).toBe(bodySha256);
+    const issuedEntries = await em.find(AuditLogSchema, { workflowId: wf, kind: 'letter:issued' });
+    expect(issuedEntries.map((a) => a.payload)).toContainEqual(expect.objectContaining({ letterId: letters[0].letterId, sha256: bodySha256 }));
+    // A DOCX (a zip) whose document names the cadre, the task and the term.
+    const doc = strFromU8(unzipSync(bytes)['word/document.xml'] ?? new Uint8Array()).replace(/<[^>]+>/g, '');
+    for (const s of ['任务书', '出征干部：张伟（GB9101）', 'T1 一线任务（T1）', '任期：2026-12-01 至 2027-11-30']) expect(doc).toContain(s);
     expect(await em.count(AuditLogSchema, { workflowId: wf, kind: 'letter:issued' })).toBe(2);
 
     // Cadre and host unit acknowledge; only they can.
@@ -219,5 +229,12 @@ describe('揭榜出征 over HTTP', () => {
     expect(await em.count(ActionLogSchema, { workflowId: wf })).toBeGreaterThan(15);
     expect(await em.count(IdempotencyRecordSchema, {})).toBeGreaterThan(0);
     await maybeRecordHistory('redeployment.json', stack.t.env.client.workflow.getHandle(wf));
+  });
+
+  it('declares the letter download in the OpenAPI document: a DOCX body with its X-Content-SHA256', async () => {
+    const doc = await call('GET', '/openapi.json', STAFF);
+    const ok = doc.body.paths['/procedures/{workflowId}/redeployment/letters/{letterId}']?.get?.responses?.['200'];
+    expect(Object.keys(ok?.content ?? {})).toEqual(['application/vnd.openxmlformats-officedocument.wordprocessingml.document']);
+    expect(ok.headers).toHaveProperty('X-Content-SHA256');
   });
 });
