@@ -1,0 +1,150 @@
+/**
+ * 揭榜出征's list continues as new before its history gets long (rules.maxHistoryEvents, set low here so a
+ * small list crosses it several times): the state, the open stage and the API's answers carry over, the
+ * transitions number on across runs (PostgreSQL dedupes by workflow id and seq, so a restart at 1 would
+ * silently drop actions), the meeting's task takes the next task number, and Updates sent in parallel
+ * while a run switches are neither lost nor doubled.
+ */
+import { addDays, chinaDateOf } from '../../domain/dates';
+import { ActionLogSchema, ProcedureSchema, TaskSchema } from '../../platform/entities';
+import { inboxTask, newKey, useApiStack } from '../helpers/api';
+import { eventually, uniqueId } from '../helpers/env';
+
+const stack = useApiStack();
+const STAFF = 'zzb-staff';
+const TODAY = chinaDateOf(new Date());
+const N = 8;
+/** Low enough that the list continues several times on its way through N cadres. */
+const MAX_EVENTS = 60;
+
+const ids = Array.from({ length: N }, (_, i) => `GB96${String(i).padStart(2, '0')}`);
+const host = (i: number): 'jyj' | 'wjw' => (i % 2 === 0 ? 'jyj' : 'wjw');
+/** The demo has no cadre accounts: each host's staff member stands in for its cadres. */
+const cadreUser = (i: number): string => `${host(i)}-staff`;
+const CSV = [
+  '编号,姓名,出生日期,单位,现职级,任现职级时间,参加工作时间,学历,退出领导岗位时间,专业领域,体检日期,体检结论',
+  ...ids.map((id, i) => `${id},续跑${i},1970-0${(i % 9) + 1}-01,${host(i)},正处,2015-01-01,1990-07-01,本科,2025-06-30,教育,${addDays(TODAY, -30)},合格`),
+].join('\n');
+
+const call = async (method: 'GET' | 'POST', path: string, user: string, body?: unknown) =>
+  stack.h.call(method, path, { token: await stack.h.login(user), ...(method === 'POST' ? { key: newKey(), body } : {}) });
+const command = (wf: string, body: unknown, user = STAFF) => call('POST', `/procedures/${wf}/redeployment`, user, body);
+/** Runs `fn` over the items, `limit` at a time: Updates overlap a run's switch. */
+async function parallel<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      for (let i = next++; i < items.length; i = next++) await fn(items[i] as T, i);
+    }),
+  );
+}
+
+describe('揭榜出征 list across continue-as-new', () => {
+  it('keeps its state, numbering and open work across runs, and every action reaches PostgreSQL once', async () => {
+    const imported = await call('POST', '/people/import', STAFF, { format: 'csv', content: Buffer.from(CSV).toString('base64') });
+    expect(imported.body).toMatchObject({ imported: N, failed: 0 });
+
+    const listId = uniqueId('LC');
+    const wf = `redeployment-${listId}`;
+    const tasks = ids.map((_, i) => ({
+      taskId: `T${i}`,
+      title: `任务${i}`,
+      description: '驻村帮扶',
+      hostUnitId: host(i),
+      term: { start: addDays(TODAY, 40), end: addDays(TODAY, 400) },
+      people: 1,
+      requirements: { fields: ['教育'] },
+      goals: ['完成项目建设'],
+    }));
+    const started = await call('POST', '/procedures/redeployment', STAFF, { listId, title: '续跑榜单', tasks, rules: { maxHistoryEvents: MAX_EVENTS } });
+    expect(started.status).toBe(201);
+    const approval = await inboxTask(stack.h, 'zzb-head', wf, 'listApproval');
+    expect(approval).toBe(`${wf}:1`);
+    expect((await call('POST', `/tasks/${approval}/actions`, 'zzb-head', { action: 'approve' })).body.stage).toBe('approved');
+    expect((await command(wf, { action: 'publish', closeDate: addDays(TODAY, 10) })).body.stage).toBe('published');
+
+    // Applications, four at a time: some arrive while a run drains and continues as new.
+    let taken = 2; // approve, publish
+    await parallel(ids, 4, async (personId, i) => {
+      const r = await command(wf, { action: 'apply', personId, taskIds: [`T${i}`], statement: '愿赴一线' }, cadreUser(i));
+      expect([r.status, r.body.code]).toEqual([200, undefined]);
+      taken += 1;
+    });
+    // A refusal in a continued run still leaves the rule named.
+    const twice = await command(wf, { action: 'apply', personId: ids[0], taskIds: ['T0'], statement: '再报' }, cadreUser(0));
+    expect(twice.status).toBe(422);
+    expect((await command(wf, { action: 'closeApplications', reason: '报名截止' })).body.stage).toBe('checks');
+    taken += 1;
+    await parallel(ids, 4, async (personId) => {
+      const r = await command(wf, { action: 'recordCheck', personId, health: { date: TODAY, result: 'fit' } });
+      expect(r.status).toBe(200);
+      taken += 1;
+    });
+    await parallel(ids, 4, async (personId, i) => {
+      const r = await command(wf, { action: 'rank', taskId: `T${i}`, personIds: [personId] }, `${host(i)}-head`);
+      expect(r.status).toBe(200);
+      taken += 1;
+    });
+    const matched = await command(wf, { action: 'runMatching' });
+    expect(matched.body.stage).toBe('proposal');
+    expect(matched.body.state.proposal.pairs).toHaveLength(N);
+    expect((await command(wf, { action: 'submitProposal' })).body.stage).toBe('meeting');
+    taken += 2;
+
+    // The meeting's task numbers on from the list approval's, whichever run opens it.
+    const vote = await inboxTask(stack.h, 'zzb-head', wf, 'meeting');
+    expect(vote).toBe(`${wf}:2`);
+    const voted = await call('POST', `/tasks/${vote}/actions`, 'zzb-head', { action: 'vote', ballots: ids.map((p, i) => ({ candidateId: `T${i}/${p}`, choice: 'agree' })) });
+    expect(voted.body.stage).toBe('dispatch');
+    taken += 1;
+    const letters = (await call('GET', `/procedures/${wf}`, STAFF)).body.state.letters as { letterId: string; taskId: string }[];
+    expect(letters).toHaveLength(N);
+    await parallel(letters, 4, async (l) => {
+      const i = Number(l.taskId.slice(1));
+      for (const [as, user] of [
+        ['cadre', cadreUser(i)],
+        ['hostUnit', `${host(i)}-head`],
+      ] as const) {
+        const r = await command(wf, { action: 'acknowledge', letterId: l.letterId, as }, user);
+        expect(r.status).toBe(200);
+        taken += 1;
+      }
+    });
+    await eventually(async () => ((await call('GET', `/procedures/${wf}/redeployment/figures`, STAFF)).body.terms?.started === N ? true : undefined), 60_000, 'every term started');
+
+    // The state carried every action across the runs.
+    const state = (await call('GET', `/procedures/${wf}`, STAFF)).body.state;
+    expect(state.stage).toBe('terms');
+    expect(state.applications).toHaveLength(N);
+    expect(state.checks.filter((k: { eligible: boolean }) => k.eligible)).toHaveLength(N);
+    expect(Object.keys(state.rankings)).toHaveLength(N);
+    expect(state.approvedPairs).toHaveLength(N);
+    const seqs = (state.actions as { seq: number }[]).map((a) => a.seq);
+    expect(seqs).toHaveLength(taken + 1); // and the start
+    expect(new Set(seqs).size).toBe(seqs.length);
+
+    // Several runs, none past its bound by more than the Updates in flight while it drained.
+    const runs: { runId: string; events: number }[] = [];
+    for await (const r of stack.t.env.client.workflow.list({ query: `WorkflowId="${wf}"` })) {
+      runs.push({ runId: r.runId, events: (await stack.t.env.client.workflow.getHandle(wf, r.runId).fetchHistory()).events?.length ?? 0 });
+    }
+    console.log(`${wf}: ${runs.length} runs, events ${runs.map((r) => r.events).join(', ')}`);
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+    for (const r of runs) expect(r.events).toBeLessThan(MAX_EVENTS + 60);
+
+    // PostgreSQL has every action exactly once, under the seq the state gives it: no run restarted at 1.
+    const em = stack.t.orm.em.fork();
+    await eventually(async () => ((await em.fork().count(ActionLogSchema, { workflowId: wf })) === seqs.length ? true : undefined), 30_000, 'every action projected');
+    const rows = await em.find(ActionLogSchema, { workflowId: wf }, { orderBy: { seq: 'asc' } });
+    expect(rows.map((r) => r.seq)).toEqual([...seqs].sort((a, b) => a - b));
+    expect(rows.filter((r) => r.action === 'apply')).toHaveLength(N);
+    expect(rows.filter((r) => r.action === 'acknowledge')).toHaveLength(2 * N);
+    const row = await em.findOneOrFail(ProcedureSchema, { workflowId: wf });
+    expect(row.stage).toBe('terms');
+    const listTasks = await em.find(TaskSchema, { workflowId: wf }, { orderBy: { seq: 'asc' } });
+    expect(listTasks.map((t) => [t.id, t.status])).toEqual([
+      [`${wf}:1`, 'done'],
+      [`${wf}:2`, 'done'],
+    ]);
+  });
+});
