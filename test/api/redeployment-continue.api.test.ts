@@ -5,6 +5,7 @@
  * silently drop actions), the meeting's task takes the next task number, and Updates sent in parallel
  * while a run switches are neither lost nor doubled.
  */
+import { Worker } from '@temporalio/worker';
 import { addDays, chinaDateOf } from '../../domain/dates';
 import { ActionLogSchema, ProcedureSchema, TaskSchema } from '../../platform/entities';
 import { inboxTask, newKey, useApiStack } from '../helpers/api';
@@ -131,6 +132,11 @@ describe('揭榜出征 list across continue-as-new', () => {
     console.log(`${wf}: ${runs.length} runs, events ${runs.map((r) => r.events).join(', ')}`);
     expect(runs.length).toBeGreaterThanOrEqual(3);
     for (const r of runs) expect(r.events).toBeLessThan(MAX_EVENTS + 60);
+    // Each run replays to its end, the continue-as-new included (a query of a closed run replays it).
+    for (const r of runs) {
+      const history = await stack.t.env.client.workflow.getHandle(wf, r.runId).fetchHistory();
+      await expect(Worker.runReplayHistory({ workflowBundle: stack.t.bundle }, history, wf)).resolves.toBeUndefined();
+    }
 
     // PostgreSQL has every action exactly once, under the seq the state gives it: no run restarted at 1.
     const em = stack.t.orm.em.fork();
