@@ -11,6 +11,7 @@ import type { Role } from '../procedures/kernel/messages';
 import { authenticate, requireRole, type AuthUser } from './auth';
 import { ApiError, fromZod } from './errors';
 import { findReplay, fingerprint, remember } from './idempotency';
+import { inputMessage, inputProblem } from './input';
 import { IdempotencyKeyHeader, Problem } from './schemas';
 
 export interface Ctx<B, Q, P> {
@@ -99,6 +100,15 @@ export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = Zod
   registry.registerPath(openapi);
 
   router[def.method](def.path, async (req: Request, res: Response) => {
+    // Before anything reads the request (auth, the idempotency fingerprint, zod): clean text, bounded depth.
+    for (const [where, value] of [
+      ['params', req.params],
+      ['query', req.query],
+      ['body', req.body],
+    ] as const) {
+      const p = inputProblem(value, where);
+      if (p) throw new ApiError(400, p.code, inputMessage(p), { field: p.field });
+    }
     // RequestContext (see app.ts) gives each request its own entity manager.
     const em: EntityManager = orm.em.getContext();
     const user = needsAuth ? await authenticate(em, req.header('authorization')) : (null as unknown as AuthUser);

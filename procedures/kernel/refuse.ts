@@ -1,13 +1,16 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { KernelRefusal } from './messages';
 
+/** An unpaired UTF-16 surrogate or NUL, as a pattern (the API's edge refuses these and more, api/input.ts). */
+export const UNSAFE_TEXT = '[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]|\\u0000';
+const UNSAFE = new RegExp(UNSAFE_TEXT, 'g');
+
 /**
  * Replaces what can stop a worker or fail a PostgreSQL write: an unpaired UTF-16 surrogate (the SDK
  * core cannot encode it, and the worker shuts down) and NUL (PostgreSQL refuses it in text).
  */
 export function safeText(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|\u0000/g, '\ufffd');
+  return s.replace(UNSAFE, '\ufffd');
 }
 
 function safeValue(v: unknown, depth = 0): unknown {
