@@ -131,7 +131,16 @@ export async function inboxTask(h: Http, user: string, workflowId: string, step:
  */
 export async function traceOf(t: TestEnv, workflowId: string): Promise<{ actions: number; audit: number; history: number; idempotency: number }> {
   const handle = t.env.client.workflow.getHandle(workflowId);
-  await eventually(async () => ((await handle.describe()).raw.pendingActivities?.length ? undefined : true), 30_000, `${workflowId} to be quiet`);
+  // Quiet: no activity and no workflow task in flight (under load, a task row is written by the local
+  // activity before its workflow task completes, so a trace taken then would still grow).
+  await eventually(
+    async () => {
+      const { raw } = await handle.describe();
+      return raw.pendingActivities?.length || raw.pendingWorkflowTask ? undefined : true;
+    },
+    30_000,
+    `${workflowId} to be quiet`,
+  );
   const em = t.orm.em.fork();
   return {
     actions: await em.count(ActionLogSchema, { workflowId }),
