@@ -406,3 +406,24 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
 }
 
 export type ApprovalFlow<K extends string> = ReturnType<typeof createApprovalFlow<K>>;
+
+/**
+ * Runs `steps` in order, each to its approval; a step returned to an earlier one (a reason given) goes back
+ * there in a new round. `onStep` is told each step and its round before it runs (the stage, the round in
+ * the state). Returns the round the last step ended in.
+ */
+export async function runThrough<K extends string>(flow: Pick<ApprovalFlow<K>, 'runStep'>, steps: readonly K[], round: number, onStep: (step: K, round: number) => void): Promise<number> {
+  let i = 0;
+  while (i < steps.length) {
+    const step = steps[i] as K;
+    onStep(step, round);
+    const o = await flow.runStep(step, round);
+    if (o.kind === 'returned') {
+      round += 1;
+      i = steps.indexOf(o.to);
+      continue;
+    }
+    i += 1;
+  }
+  return round;
+}

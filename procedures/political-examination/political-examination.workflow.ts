@@ -21,7 +21,7 @@ import {
 import { chinaDateOf } from '../../domain/dates';
 import { answer, registerActHandler } from '../kernel/act';
 import { acts } from '../kernel/activities';
-import { createApprovalFlow, type ApprovalFlow, type StepDef } from '../kernel/approval';
+import { createApprovalFlow, runThrough, type ApprovalFlow, type StepDef } from '../kernel/approval';
 import { resolverFor } from '../kernel/assignees';
 import { watchDeadline, type Deadlines } from '../kernel/deadline';
 import { reportToParent } from '../kernel/fanout';
@@ -361,19 +361,10 @@ async function runExamination(input: PoliticalExaminationInput): Promise<Examina
   await condition(() => openStrands(state.strands).length === 0);
 
   // 3–4. Analysis by the group, then the department head approves or returns it with a reason.
-  let step: AnalysisStep = 'analysis';
-  for (;;) {
+  round = await runThrough<AnalysisStep>(analysisFlow, ['analysis', 'headApproval'], round, (step, r) => {
+    state.round = r;
     setStage(step);
-    const o = await analysisFlow.runStep(step, round);
-    if (o.kind === 'returned') {
-      round += 1;
-      state.round = round;
-      step = o.to;
-      continue;
-    }
-    if (step === 'headApproval') break;
-    step = 'headApproval';
-  }
+  });
 
   // 5. Feedback to the subject, who acknowledges it before its deadline (and the overdue ladder).
   setStage('feedback');

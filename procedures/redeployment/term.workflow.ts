@@ -16,7 +16,7 @@
 import { condition, log, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { answer, registerActHandler } from '../kernel/act';
 import { acts } from '../kernel/activities';
-import { createApprovalFlow, type ApprovalFlow, type StepDef } from '../kernel/approval';
+import { createApprovalFlow, runThrough, type ApprovalFlow, type StepDef } from '../kernel/approval';
 import { resolverFor } from '../kernel/assignees';
 import { watchDeadline, type Deadlines } from '../kernel/deadline';
 import { reportToParent } from '../kernel/fanout';
@@ -302,20 +302,10 @@ async function runTerm(input: RedeploymentTermInput): Promise<RedeploymentTermRe
   if (!(await waitUntil(() => state.endedEarly, schedule.termEndsAt))) state.termEnded = true;
 
   // 3. The assessment: the host unit's head, then the department's approver, who may return it with a reason.
-  let step: AssessStep = 'hostAssessment';
-  let round = 1;
-  for (;;) {
+  await runThrough<AssessStep>(assessFlow, ['hostAssessment', 'departmentAssessment'], 1, (step, r) => {
+    if (r > 1) state.round = r;
     setStage(step);
-    const o = await assessFlow.runStep(step, round);
-    if (o.kind === 'returned') {
-      round += 1;
-      state.round = round;
-      step = o.to;
-      continue;
-    }
-    if (step === 'departmentAssessment') break;
-    step = 'departmentAssessment';
-  }
+  });
   const final = state.assessments.department as AssessmentData & { by: string; at: string };
   state.grade = final.grade;
 
