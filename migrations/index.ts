@@ -11,6 +11,7 @@ import { Migration20261129000000_transitions } from './Migration20261129000000_t
 import { Migration20261130000000_political_file } from './Migration20261130000000_political_file';
 import { Migration20261201000000_person_redeployment } from './Migration20261201000000_person_redeployment';
 import { Migration20261201100000_redeployment_record } from './Migration20261201100000_redeployment_record';
+import { Migration20261202000000_idempotency_reservation } from './Migration20261202000000_idempotency_reservation';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
@@ -22,4 +23,5 @@ export const migrationsList = [
   { name: 'Migration20261130000000_political_file', class: Migration20261130000000_political_file },
   { name: 'Migration20261201000000_person_redeployment', class: Migration20261201000000_person_redeployment },
   { name: 'Migration20261201100000_redeployment_record', class: Migration20261201100000_redeployment_record },
+  { name: 'Migration20261202000000_idempotency_reservation', class: Migration20261202000000_idempotency_reservation },
 ];
