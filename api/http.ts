@@ -10,7 +10,7 @@ import { z, type ZodType } from 'zod';
 import type { Role } from '../procedures/kernel/messages';
 import { authenticate, requireRole, type AuthUser } from './auth';
 import { ApiError, fromZod } from './errors';
-import { findReplay, fingerprint, remember } from './idempotency';
+import { complete, fingerprint, release, reserve, runWithKey } from './idempotency';
 import { inputMessage, inputProblem } from './input';
 import { IdempotencyKeyHeader, Problem } from './schemas';
 
@@ -115,28 +115,42 @@ export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = Zod
     if (def.roles) requireRole(user, def.roles);
     const params = parse(def.params, req.params, 'params');
     const query = parse(def.query, req.query, 'query');
-    let idempotencyKey: string | null = null;
-    let fp = '';
-    if (def.idempotent) {
-      const k = IdempotencyKeyHeader.safeParse(req.header('idempotency-key'));
-      if (!k.success) {
-        const issue = k.error.issues[0];
-        throw new ApiError(400, 'idempotency_key_required', `Idempotency-Key: ${issue?.message ?? 'invalid'}`);
-      }
-      idempotencyKey = k.data;
-      fp = fingerprint(req.method, req.path, req.body);
-      const replay = await findReplay(em, user.id, idempotencyKey, fp);
-      if (replay) {
-        res.setHeader('Idempotent-Replayed', 'true');
-        res.status(replay.status).json(replay.body);
-        return;
-      }
+    if (!def.idempotent) {
+      const body = parse(def.body, req.body, 'body');
+      const reply = await def.handler({ req, em, user, body, query, params, idempotencyKey: null });
+      res.status(reply.status).json(reply.body);
+      return;
     }
+    const k = IdempotencyKeyHeader.safeParse(req.header('idempotency-key'));
+    if (!k.success) {
+      const issue = k.error.issues[0];
+      throw new ApiError(400, 'idempotency_key_required', `Idempotency-Key: ${issue?.message ?? 'invalid'}`);
+    }
+    const idempotencyKey = k.data;
     const body = parse(def.body, req.body, 'body');
-    const reply = await def.handler({ req, em, user, body, query, params, idempotencyKey });
-    if (def.idempotent && idempotencyKey && reply.status < 300) {
-      await remember(em.fork(), user.id, idempotencyKey, fp, reply);
+    // Reserved before the handler runs: of concurrent repeats one runs, the others wait for its answer.
+    const reservation = await reserve(em, user.id, idempotencyKey, fingerprint(req.method, req.path, req.body)).catch((err: unknown) => {
+      if (err instanceof ApiError && err.code === 'idempotency_in_progress') res.setHeader('Retry-After', '1');
+      throw err;
+    });
+    if (reservation.kind === 'replay') {
+      res.setHeader('Idempotent-Replayed', 'true');
+      res.status(reservation.status).json(reservation.body);
+      return;
     }
+    let reply: Reply;
+    try {
+      reply = await runWithKey({ userId: user.id, key: idempotencyKey }, () =>
+        def.handler({ req, em, user, body, query, params, idempotencyKey }),
+      );
+    } catch (err) {
+      // A refused or failed request leaves no trace: the key is free for a retry. Should the release
+      // itself fail (the database is down), the reservation lapses after its lease instead.
+      await release(em.fork(), user.id, idempotencyKey, reservation.owner).catch((e: unknown) => console.error('[api] releasing an Idempotency-Key failed:', e));
+      throw err;
+    }
+    if (reply.status < 300) await complete(em.fork(), user.id, idempotencyKey, reservation.owner, reply);
+    else await release(em.fork(), user.id, idempotencyKey, reservation.owner);
     res.status(reply.status).json(reply.body);
   });
 }

@@ -111,13 +111,29 @@ export interface AuditLog {
   hash: string;
 }
 
-/** The first response to a state-changing request, replayed for a repeated Idempotency-Key. */
+/**
+ * An Idempotency-Key: reserved (in_progress, held by `owner` until `lockedUntil`) while its request runs,
+ * then completed with the first answer, which a repeat replays. A large answer is stored once in
+ * idempotency_answer and referenced by `bodySha256` instead of `body`.
+ */
 export interface IdempotencyRecord {
   userId: string;
   key: string;
   fingerprint: string;
-  statusCode: number;
+  state: 'in_progress' | 'completed';
+  owner: string | null;
+  lockedUntil: Date | null;
+  statusCode: number | null;
   body: unknown;
+  bodySha256: string | null;
+  createdAt: Date;
+}
+
+/** A large idempotent answer, gzip-compressed, addressed by the sha256 of its JSON. */
+export interface IdempotencyAnswer {
+  sha256: string;
+  gz: Buffer;
+  bytes: number;
   createdAt: Date;
 }
 
@@ -237,8 +253,23 @@ export const IdempotencyRecordSchema = new EntitySchema<IdempotencyRecord>({
     userId: { type: 'string', primary: true },
     key: { type: 'string', primary: true },
     fingerprint: { type: 'string' },
-    statusCode: { type: 'integer' },
-    body: { type: 'json' },
+    state: { type: 'string' },
+    owner: { type: 'string', nullable: true },
+    lockedUntil: { type: 'Date', nullable: true },
+    statusCode: { type: 'integer', nullable: true },
+    body: { type: 'json', nullable: true },
+    bodySha256: { type: 'string', nullable: true },
+    createdAt: { type: 'Date' },
+  },
+});
+
+export const IdempotencyAnswerSchema = new EntitySchema<IdempotencyAnswer>({
+  name: 'IdempotencyAnswer',
+  tableName: 'idempotency_answer',
+  properties: {
+    sha256: { type: 'string', primary: true },
+    gz: { type: 'Buffer' },
+    bytes: { type: 'integer' },
     createdAt: { type: 'Date' },
   },
 });
@@ -422,6 +453,7 @@ export const ALL_ENTITIES = [
   ActionLogSchema,
   NotificationSchema,
   IdempotencyRecordSchema,
+  IdempotencyAnswerSchema,
   AuditLogSchema,
   CalendarYearSchema,
   CalendarDaySchema,
