@@ -6,6 +6,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -14,6 +15,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { applyTransitions } from '../activities/projection';
 import { openedUpdate, SearchAttr, type ActResult, type Transition } from '../procedures/kernel/messages';
 import { Conflict, fromTemporal, NotFound, Unavailable } from './errors';
+import { startUpdateId } from './idempotency';
 import type { ApiDeps } from './routes/context';
 
 const UPDATE_DEADLINE_MS = 30_000;
@@ -93,6 +95,20 @@ export interface StartAnswer {
 }
 
 /**
+ * The outcome of the start that this Update id made on the workflow, or null when the workflow was
+ * started by another request (then the start is a conflict, procedure_exists).
+ */
+async function startOutcome(deps: Pick<ApiDeps, 'client'>, workflowId: string, updateId: string): Promise<ActResult | null> {
+  try {
+    return await deps.client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
+      deps.client.workflow.getHandle(workflowId).getUpdateHandle<ActResult>(updateId).result(),
+    );
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Starts a procedure under its business workflow id with update-with-start: the start and the first
  * answer come in one call, and the 201 lists the first tasks, already in their assignees' inboxes. A
  * second start is a conflict (procedure_exists), not a second run.
@@ -117,14 +133,19 @@ export async function startProcedure<I>(
       { key: SearchAttr.stage, value: opts.stage },
     ],
   });
+  // Keyed by the request's Idempotency-Key, so a retry whose first attempt's answer was lost (the API
+  // process died after Temporal accepted the start) finds that start's outcome below.
+  const updateId = startUpdateId();
   let result: ActResult;
   try {
     result = await deps.client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
-      deps.client.workflow.executeUpdateWithStart(openedUpdate, { args: [], startWorkflowOperation: start }),
+      deps.client.workflow.executeUpdateWithStart(openedUpdate, { args: [], startWorkflowOperation: start, ...(updateId ? { updateId } : {}) }),
     );
   } catch (err) {
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw unavailable();
-    throw fromTemporal(err) ?? err;
+    const first = err instanceof WorkflowExecutionAlreadyStartedError && updateId ? await startOutcome(deps, opts.workflowId, updateId) : null;
+    if (!first) throw fromTemporal(err) ?? err;
+    result = first;
   }
   await project(em, result.transitions);
   return {
