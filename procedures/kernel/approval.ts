@@ -66,6 +66,19 @@ export interface StepRunView {
   vote?: { candidates: string[]; members: string[]; voted: string[]; absent: string[]; closing: boolean };
 }
 
+/**
+ * A running step as a procedure carries it across continue-as-new: the new run resumes the step with
+ * the same tasks (same ids, nothing opened again) and the ballots cast so far.
+ */
+export interface SuspendedStep {
+  key: string;
+  round: number;
+  slots: { id: number; assigneeIds: string[]; state: SlotState; after: number[]; task: TaskView | null }[];
+  lastApproval: { by: string; data?: unknown } | null;
+  vote?: { ballots: Ballot[]; absent: string[]; closing: boolean };
+  anyoneActed: boolean;
+}
+
 export type StepOutcome<K extends string> =
   /** tally: a vote step's result. */
   | { kind: 'approved'; by: string; data?: unknown; tally?: VoteTally }
@@ -170,8 +183,9 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
    * Opens a step's first tasks at once (one transition) and waits until the step ends: every signer
    * approved, a return, or a withdrawal.
    */
-  async function runStep(key: K, round: number): Promise<StepOutcome<K>> {
+  async function runStep(key: K, round: number, resume?: SuspendedStep): Promise<StepOutcome<K>> {
     const def = opts.steps[stepIndex(key)] as StepDef<K>;
+    if (resume) return resumed(def, resume);
     const assigneeIds = opts.resolve(def.assignees);
     const members = def.mode === 'vote' ? [...new Set(assigneeIds)] : assigneeIds;
     const slots: Slot[] =
@@ -197,6 +211,35 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
     running = null;
     if (r.outcome) return r.outcome;
     return { kind: 'approved', by: r.lastApproval?.by ?? '', data: r.lastApproval?.data, ...(r.vote ? { tally: finalTally(r.vote) } : {}) };
+  }
+
+  /** A step an earlier run suspended: its tasks are open already, so nothing is emitted. */
+  async function resumed(def: StepDef<K>, s: SuspendedStep): Promise<StepOutcome<K>> {
+    const members = def.mode === 'vote' ? [...new Set(opts.resolve(def.assignees))] : [];
+    const r: Running<K> = { def, round: s.round, slots: s.slots.map((x) => ({ ...x, assigneeIds: [...x.assigneeIds], after: [...x.after] })), outcome: null, lastApproval: s.lastApproval };
+    if (def.mode === 'vote') {
+      r.vote = { rule: def.voteRule ?? DEFAULT_VOTE_RULE, candidates: def.candidates ?? [], members, ballots: [...(s.vote?.ballots ?? [])], absent: [...(s.vote?.absent ?? [])], closing: s.vote?.closing ?? false };
+    }
+    running = r;
+    anyoneActed = s.anyoneActed;
+    await condition(() => complete(r));
+    running = null;
+    if (r.outcome) return r.outcome;
+    return { kind: 'approved', by: r.lastApproval?.by ?? '', data: r.lastApproval?.data, ...(r.vote ? { tally: finalTally(r.vote) } : {}) };
+  }
+
+  /** The running step, for a procedure that continues as new in the middle of it (runStep's resume). */
+  function suspend(): SuspendedStep | null {
+    const r = running;
+    if (!r || r.outcome) return null;
+    return {
+      key: r.def.key,
+      round: r.round,
+      slots: r.slots.map((x) => ({ id: x.id, assigneeIds: [...x.assigneeIds], state: x.state, after: [...x.after], task: x.task })),
+      lastApproval: r.lastApproval,
+      ...(r.vote ? { vote: { ballots: [...r.vote.ballots], absent: [...r.vote.absent], closing: r.vote.closing } } : {}),
+      anyoneActed,
+    };
   }
 
   /** A vote step's refusals for one member's ballots, checked synchronously like every other action. */
@@ -365,6 +408,7 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
 
   return {
     runStep,
+    suspend,
     validate,
     apply,
     openTasks,
