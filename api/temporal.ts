@@ -134,7 +134,9 @@ export async function startProcedure<I>(
     ],
   });
   // Keyed by the request's Idempotency-Key, so a retry whose first attempt's answer was lost (the API
-  // process died after Temporal accepted the start) finds that start's outcome below.
+  // process died after Temporal accepted the start) gets that start's outcome: the server answers a
+  // repeated update-with-start with the same Update id from the first (seen on server 1.29); should it
+  // refuse the start instead (the workflow has closed, say), the outcome is read from that Update.
   const updateId = startUpdateId();
   let result: ActResult;
   try {
