@@ -255,3 +255,39 @@ export function completeVoteRule(
   }
   return { rule, problem: null };
 }
+
+/**
+ * A member's vote on a whole slate at once (a department meeting on 600 matched pairs): one choice for
+ * every candidate, with the exceptions listed one by one, e.g. 同意 all but two pairs. It stands for
+ * exactly one ballot per candidate, so the ballot rules and the tally above apply unchanged, and what
+ * travels and is recorded is the choice and its exceptions, not one ballot per candidate.
+ */
+export interface SlateVote {
+  readonly choice: VoteChoice;
+  readonly except?: readonly { readonly candidateId: string; readonly choice: VoteChoice }[];
+}
+
+/**
+ * The one ballot per candidate a slate vote stands for, in the candidates' order, or why it stands for
+ * none: an exception naming no candidate, a candidate excepted twice, an exception with the slate's own
+ * choice (it would except nothing), or a choice that is not a choice. The problem names the field and
+ * never echoes the value.
+ */
+export function slateBallots(
+  candidates: readonly string[],
+  vote: SlateVote,
+): { ballots: { candidateId: string; choice: VoteChoice }[]; problem: null } | { ballots: null; problem: { field: string; message: string } } {
+  const fail = (field: string, message: string) => ({ ballots: null, problem: { field, message } }) as const;
+  if (!isVoteChoice(vote.choice)) return fail('choice', 'choice must be agree, disagree or defer');
+  const known = new Set(candidates);
+  const excepted = new Map<string, VoteChoice>();
+  for (const [i, e] of (vote.except ?? []).entries()) {
+    const field = `except[${i}]`;
+    if (!known.has(e.candidateId)) return fail(`${field}.candidateId`, `${field}.candidateId is not a candidate of this vote`);
+    if (excepted.has(e.candidateId)) return fail(`${field}.candidateId`, `${field}.candidateId is excepted twice`);
+    if (!isVoteChoice(e.choice)) return fail(`${field}.choice`, `${field}.choice must be agree, disagree or defer`);
+    if (e.choice === vote.choice) return fail(`${field}.choice`, `${field}.choice is the slate's own choice; an exception must differ from it`);
+    excepted.set(e.candidateId, e.choice);
+  }
+  return { ballots: candidates.map((candidateId) => ({ candidateId, choice: excepted.get(candidateId) ?? vote.choice })), problem: null };
+}

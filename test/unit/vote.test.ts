@@ -3,6 +3,7 @@ import {
   DEFAULT_VOTE_RULE,
   meetsQuorum,
   ratioProblem,
+  slateBallots,
   tally,
   voteRuleProblem,
   type Ballot,
@@ -209,5 +210,42 @@ describe('custom ratios, computed exactly', () => {
     expect(ratioProblem({ num: 0.5, den: 1 })).toMatch(/whole numbers/);
     expect(voteRuleProblem({ quorum: { num: 2, den: 3 }, pass: { num: 1, den: 0 } })).toMatch(/^pass:/);
     expect(() => meetsQuorum({ quorum: { num: 3, den: 2 }, pass: { num: 1, den: 2 } }, 3, 3)).toThrow(RangeError);
+  });
+});
+
+describe('a slate vote (one choice for every candidate, with exceptions)', () => {
+  const candidates = ids(600, 'T');
+
+  test('stands for exactly one ballot per candidate, the exceptions applied, in the candidates’ order', () => {
+    const r = slateBallots(candidates, { choice: 'agree', except: [{ candidateId: 'T7', choice: 'disagree' }, { candidateId: 'T600', choice: 'defer' }] });
+    expect(r.problem).toBeNull();
+    expect(r.ballots?.map((b) => b.candidateId)).toEqual(candidates);
+    expect(r.ballots?.filter((b) => b.choice !== 'agree')).toEqual([
+      { candidateId: 'T7', choice: 'disagree' },
+      { candidateId: 'T600', choice: 'defer' },
+    ]);
+  });
+
+  test('its ballots tally like per-candidate ballots: 600 pairs pass with 2 of 3 members agreeing to the slate', () => {
+    const members = ids(3);
+    const cast: Ballot[] = members.flatMap((m, i) =>
+      (slateBallots(candidates, i === 2 ? { choice: 'disagree' } : { choice: 'agree', except: i === 1 ? [{ candidateId: 'T1', choice: 'defer' }] : [] }).ballots ?? []).map((b) => ({ memberId: m, ...b })),
+    );
+    const t = tally(DEFAULT_VOTE_RULE, { members, present: members, candidates, ballots: cast });
+    expect(t.candidates.filter((c) => c.outcome === 'passed')).toHaveLength(599);
+    expect(t.candidates[0]).toMatchObject({ candidateId: 'T1', agree: 1, disagree: 1, defer: 1, outcome: 'postponed' });
+  });
+
+  test.each([
+    [{ choice: 'agree', except: [{ candidateId: 'X9', choice: 'disagree' }] }, 'except[0].candidateId'],
+    [{ choice: 'agree', except: [{ candidateId: 'T2', choice: 'defer' }, { candidateId: 'T2', choice: 'disagree' }] }, 'except[1].candidateId'],
+    [{ choice: 'agree', except: [{ candidateId: 'T2', choice: 'agree' }] }, 'except[0].choice'],
+    [{ choice: 'maybe' }, 'choice'],
+    [{ choice: 'agree', except: [{ candidateId: 'T2', choice: 'perhaps' }] }, 'except[0].choice'],
+  ])('refuses %j naming %s, without echoing the value', (vote, field) => {
+    const r = slateBallots(candidates, vote as never);
+    expect(r.ballots).toBeNull();
+    expect(r.problem?.field).toBe(field);
+    expect(r.problem?.message).not.toMatch(/X9|maybe|perhaps/);
   });
 });
