@@ -5,6 +5,7 @@
  * reorders keys) returns exactly what was hashed.
  */
 import { createHash } from 'node:crypto';
+import canonicalizeJson from 'canonicalize';
 
 /** prevHash of a procedure's first entry. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -44,18 +45,26 @@ export interface ChainVerification {
   };
 }
 
-function canonicalValue(value: unknown): unknown {
+/**
+ * RFC 8785 canonical JSON (the `canonicalize` library): object keys sorted at every depth, dates as ISO
+ * strings (their toJSON), absent and undefined alike (jsonb keeps neither). Two values that jsonb stores
+ * alike serialise alike, whatever their key order.
+ */
+export function canonicalJson(value: unknown): string {
+  return canonicalizeJson(value) ?? 'null';
+}
+
+function legacyValue(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map((v) => (v === undefined || typeof v === 'function' ? null : canonicalValue(v)));
+  if (Array.isArray(value)) return value.map((v) => (v === undefined || typeof v === 'function' ? null : legacyValue(v)));
   if (value !== null && typeof value === 'object') {
     const withToJson = value as { toJSON?: () => unknown };
-    if (typeof withToJson.toJSON === 'function') return canonicalValue(withToJson.toJSON());
+    if (typeof withToJson.toJSON === 'function') return legacyValue(withToJson.toJSON());
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value).sort()) {
       const v = (value as Record<string, unknown>)[key];
-      // As JSON.stringify does: absent and undefined are the same, and jsonb keeps neither.
       if (v === undefined || typeof v === 'function') continue;
-      out[key] = canonicalValue(v);
+      out[key] = legacyValue(v);
     }
     return out;
   }
@@ -63,12 +72,13 @@ function canonicalValue(value: unknown): unknown {
 }
 
 /**
- * JSON with object keys sorted at every depth and dates as ISO strings. Two values that jsonb stores
- * alike serialise alike, whatever their key order.
+ * The hand-written canonical JSON that chains were hashed with until December 2026, kept only to verify
+ * them. It equals canonicalJson except where an object has integer-like keys ("9", "10"): JavaScript
+ * puts those first, in numeric order, whatever order they are inserted in, so it wrote {"9":…,"10":…}
+ * where RFC 8785 writes {"10":…,"9":…} (test/unit/canonical.test.ts).
  */
-export function canonicalJson(value: unknown): string {
-  // JSON.stringify keeps insertion order, and canonicalValue inserted the keys sorted.
-  return JSON.stringify(canonicalValue(value)) ?? 'null';
+export function legacyCanonicalJson(value: unknown): string {
+  return JSON.stringify(legacyValue(value)) ?? 'null';
 }
 
 /** The JSON value that canonicalJson hashes: what to store, so that reading it back hashes the same. */
@@ -81,8 +91,8 @@ function isoOf(at: Date | string): string {
 }
 
 /** sha256 (hex) over the canonical JSON of the entry's fields and the previous entry's hash. */
-export function auditHash(entry: AuditFields, prevHash: string): string {
-  const canonical = canonicalJson({
+export function auditHash(entry: AuditFields, prevHash: string, serialise: (value: unknown) => string = canonicalJson): string {
+  const canonical = serialise({
     workflowId: entry.workflowId,
     seq: entry.seq,
     kind: entry.kind,
@@ -115,7 +125,10 @@ export function verifyChain(rows: readonly AuditRow[]): ChainVerification {
     if (row.seq !== expectedSeq) return broken({ seq: expectedSeq, reason: 'sequence_gap', expected: expectedSeq, actual: row.seq });
     if (row.prevHash !== prevHash) return broken({ seq: row.seq, reason: 'prev_hash_mismatch', expected: prevHash, actual: row.prevHash });
     const hash = auditHash(row, row.prevHash);
-    if (row.hash !== hash) return broken({ seq: row.seq, reason: 'hash_mismatch', expected: hash, actual: row.hash });
+    // An entry written before RFC 8785 (legacyCanonicalJson) verifies with the form it was hashed in.
+    if (row.hash !== hash && row.hash !== auditHash(row, row.prevHash, legacyCanonicalJson)) {
+      return broken({ seq: row.seq, reason: 'hash_mismatch', expected: hash, actual: row.hash });
+    }
     prevHash = row.hash;
     headHash = row.hash;
     checked += 1;
