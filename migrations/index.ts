@@ -12,6 +12,7 @@ import { Migration20261130000000_political_file } from './Migration2026113000000
 import { Migration20261201000000_person_redeployment } from './Migration20261201000000_person_redeployment';
 import { Migration20261201100000_redeployment_record } from './Migration20261201100000_redeployment_record';
 import { Migration20261202000000_idempotency_reservation } from './Migration20261202000000_idempotency_reservation';
+import { Migration20261202100000_login_sessions } from './Migration20261202100000_login_sessions';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
@@ -24,4 +25,5 @@ export const migrationsList = [
   { name: 'Migration20261201000000_person_redeployment', class: Migration20261201000000_person_redeployment },
   { name: 'Migration20261201100000_redeployment_record', class: Migration20261201100000_redeployment_record },
   { name: 'Migration20261202000000_idempotency_reservation', class: Migration20261202000000_idempotency_reservation },
+  { name: 'Migration20261202100000_login_sessions', class: Migration20261202100000_login_sessions },
 ];
