@@ -6,7 +6,7 @@
  * the original procedure on retry instead of procedure_exists.
  */
 import { ActionLogSchema, CalendarYearSchema, IdempotencyRecordSchema, NotificationSchema, PersonSchema, ProcedureSchema } from '../../platform/entities';
-import { complete, reserve } from '../../api/idempotency';
+import { complete, fingerprint, reserve } from '../../api/idempotency';
 import { workflowIds } from '../helpers/ids';
 import { inboxTask, newKey, useApiStack, type HttpResult } from '../helpers/api';
 import { uniqueId } from '../helpers/env';
@@ -208,7 +208,6 @@ test('a repeat while the first request still holds the key waits, then answers 4
   const body = requestBody(uniqueId('req'));
   const me = (await stack.h.call('GET', '/me', { token: staff })).body.id as string;
   // A first request that is still running: reserved with its lease ahead.
-  const { fingerprint } = await import('../../api/idempotency');
   const held = await reserve(em(), me, key, fingerprint('POST', '/procedures/approvalRequest', body));
   expect(held.kind).toBe('run');
   const r = await stack.h.call('POST', '/procedures/approvalRequest', { token: staff, key, body });
