@@ -2,14 +2,17 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { RequestContext } from '@mikro-orm/postgresql';
 import express, { type Express } from 'express';
+import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
 import { PROCEDURES } from '../procedures/registry';
 import { NotFound, errorHandler, registerRefusals } from './errors';
 import { defineRoute } from './http';
+import { configureReadiness, type ReadinessOptions } from './readiness';
 import { auditRoutes } from './routes/audit';
 import { authRoutes } from './routes/auth';
 import { calendarRoutes } from './routes/calendar';
 import type { ApiDeps, RouteContext } from './routes/context';
+import { healthRoutes } from './routes/health';
 import { masterDataRoutes } from './routes/master-data';
 import { peopleRoutes } from './routes/people';
 import { procedureRoutes } from './routes/procedures';
@@ -17,9 +20,50 @@ import { taskRoutes } from './routes/tasks';
 
 export type { ApiDeps } from './routes/context';
 
-export function createApp(deps: ApiDeps): { app: Express; openapi: unknown } {
+export interface AppOptions {
+  readiness?: ReadinessOptions;
+}
+
+/**
+ * The headers of every answer. The CSP is one the web console (Vue with Element Plus, served from this
+ * origin) can live with: its scripts from here only; styles from here plus inline ones, which Element
+ * Plus sets on its elements; images and fonts also as data: URLs (Element Plus's icons, Swagger UI's).
+ * Swagger UI at /docs loads only its own files from here, so it needs nothing more. Nothing may frame
+ * the console (clickjacking): frame-ancestors 'none', and X-Frame-Options DENY for older browsers.
+ * No upgrade-insecure-requests: the console is also served over plain HTTP inside the network, where
+ * it would turn every request into a failing HTTPS one. HSTS counts only on HTTPS answers.
+ */
+export const securityHeaders = helmet({
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      scriptSrcAttr: ["'none'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+  xFrameOptions: { action: 'deny' },
+  strictTransportSecurity: { maxAge: 365 * 24 * 60 * 60, includeSubDomains: true },
+});
+
+export function createApp(deps: ApiDeps, opts: AppOptions = {}): { app: Express; openapi: unknown } {
   const app = express();
   app.disable('x-powered-by');
+  app.use(securityHeaders);
+  // Tokens and user records: no browser or proxy may keep them, failed logins included.
+  app.use('/auth', (_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  configureReadiness(deps.client, deps.taskQueue, opts.readiness);
   // A people import carries a file of up to 5 MB, base64-encoded; only that route reads a body this large.
   // The general parser below then finds the body already read and leaves it alone.
   app.post('/people/import', express.json({ limit: '7mb' }));
@@ -30,6 +74,7 @@ export function createApp(deps: ApiDeps): { app: Express; openapi: unknown } {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'Token from POST /auth/login' });
   const ctx: RouteContext = { deps, router, registry, route: (def) => defineRoute(router, registry, deps.orm, def) };
+  healthRoutes(app, registry, deps);
   authRoutes(ctx);
   masterDataRoutes(ctx);
   peopleRoutes(ctx);
@@ -51,9 +96,6 @@ export function createApp(deps: ApiDeps): { app: Express; openapi: unknown } {
     },
   });
 
-  app.get('/health', (_req, res) => {
-    res.json({ ok: true });
-  });
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });

@@ -3,6 +3,7 @@
  * `{ status, code, message, details? }`; bad input never becomes a 500.
  */
 import type { ErrorRequestHandler } from 'express';
+import { ConnectionException } from '@mikro-orm/core';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
@@ -115,6 +116,33 @@ export function fromTemporal(err: unknown): ApiError | null {
   return null;
 }
 
+/** Socket errors of a database that is down, restarting or unreachable. */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+/**
+ * SQLSTATEs of a server that cannot serve now: class 08 (connection exception), 57P01–57P03 (admin or
+ * crash shutdown, cannot connect now: starting up or shutting down), 53300 (too many connections).
+ */
+const UNAVAILABLE_SQLSTATE = /^(08|57P0[123]$|53300$)/;
+/** What pg and knex say without a code: a connection that died, a pool that found none in time. */
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|Client has encountered a connection error|Timeout acquiring a connection|terminating connection due to administrator command|the database system is (starting up|shutting down|in recovery mode)/i;
+
+/**
+ * Whether an error means PostgreSQL is unavailable, not that the request or the code is wrong. The
+ * error may come from pg, knex's pool or MikroORM (which copies the driver's code onto its own
+ * exception), and may wrap its cause (`cause`; `errors` of an AggregateError: one per address tried).
+ */
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 5) return false;
+  if (err instanceof ConnectionException) return true;
+  const e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof e.code === 'string' && (CONNECTION_CODES.has(e.code) || UNAVAILABLE_SQLSTATE.test(e.code))) return true;
+  if (e.name === 'KnexTimeoutError') return true;
+  if (typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message)) return true;
+  if (Array.isArray(e.errors) && e.errors.some((x) => isDatabaseUnavailable(x, depth + 1))) return true;
+  return isDatabaseUnavailable(e.cause, depth + 1);
+}
+
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   let e: ApiError;
   if (err instanceof ApiError) e = err;
@@ -123,6 +151,11 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   else if (err?.type === 'entity.too.large') e = new ApiError(413, 'payload_too_large', 'request body is too large');
   else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
     e = new ApiError(err.status, 'bad_request', String(err.message ?? 'bad request'));
+  } else if (isDatabaseUnavailable(err)) {
+    // Logged once per request, briefly: an outage makes every request fail the same way.
+    const why = (err as { code?: unknown; message?: unknown }).code ?? (err as { message?: unknown }).message;
+    console.error(`[api] ${req.method} ${req.path}: the database is unavailable (${typeof why === 'string' ? why : 'no code'})`);
+    e = new Unavailable('database_unavailable', 'the database is unavailable now; repeat the request later (with the same Idempotency-Key, if it has one, to get its outcome)');
   } else {
     e = fromTemporal(err) ?? new ApiError(500, 'internal_error', 'internal error');
     if (e.status >= 500) console.error(`[api] ${req.method} ${req.originalUrl} failed:`, err);

@@ -15,6 +15,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { applyTransitions } from '../activities/projection';
 import { openedUpdate, SearchAttr, type ActResult, type Transition } from '../procedures/kernel/messages';
 import { Conflict, fromTemporal, NotFound, Unavailable } from './errors';
+import { assertWorkerPolling } from './readiness';
 import { startUpdateId } from './idempotency';
 import type { ApiDeps } from './routes/context';
 
@@ -46,13 +47,15 @@ async function project(em: EntityManager, transitions: Transition[]): Promise<vo
  * outcome, and projecting it again writes nothing.
  */
 export async function sendUpdate<Arg>(
-  deps: Pick<ApiDeps, 'client'>,
+  deps: Pick<ApiDeps, 'client' | 'taskQueue'>,
   em: EntityManager,
   workflowId: string,
   update: UpdateDefinition<ActResult, [Arg]>,
   arg: Arg,
   updateId: string,
 ): Promise<Omit<ActResult, 'transitions'>> {
+  // Without a worker the Update would wait its whole deadline; cached, so this costs no call per action.
+  await assertWorkerPolling(deps);
   let result: ActResult;
   try {
     result = await deps.client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
@@ -138,6 +141,8 @@ export async function startProcedure<I>(
   // repeated update-with-start with the same Update id from the first (seen on server 1.29); should it
   // refuse the start instead (the workflow has closed, say), the outcome is read from that Update.
   const updateId = startUpdateId();
+  // Without a worker the start would be accepted and never run.
+  await assertWorkerPolling(deps);
   let result: ActResult;
   try {
     result = await deps.client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { Server } from 'node:http';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, bundleWorkflowCode } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { loadConfig } from '../platform/config';
 import { databaseUrl, temporalAddress } from '../platform/database';
@@ -14,9 +14,13 @@ import { ensureDatabase, startEmbeddedPostgres, withDatabase, type RunningPostgr
 import { DEMO_PASSWORD, seedDemoData } from '../platform/seed';
 import { ensureTemporalCli } from '../platform/temporal-cli';
 import { connectClient, ensureSearchAttributes, startDevServer, type DevServer } from '../platform/temporal';
+import { superviseWorker } from '../worker/supervisor';
 import { createWorker } from '../worker/worker';
 
 const log = (line: string) => console.log(line);
+const noop = (): void => undefined;
+/** webpack's progress lines are noise at every start; its errors still show. */
+const quietBundler = { log: noop, trace: noop, debug: noop, info: noop, warn: (m: string) => console.warn(m), error: (m: string) => console.error(m) };
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -82,12 +86,18 @@ async function main(): Promise<void> {
 
     const connection = await NativeConnection.connect({ address });
     cleanups.push(() => connection.close());
-    const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, orm });
-    const workerRun = worker.run();
-    cleanups.push(async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await workerRun;
+    // Bundled once: a worker restarted after a failure reuses the bundle.
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundler });
+    // A worker that fails (the SDK stops it on a fatal error) is re-created with backoff; the API keeps
+    // serving meanwhile, and /ready and the actions' 503 worker_unavailable say that no worker polls.
+    const supervisor = superviseWorker({
+      create: () => createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, orm, workflowBundle }),
+      log: (line) => console.error(line),
+      onRunning: (_w, attempt) => {
+        if (attempt > 1) log(`[start] worker running again (start ${attempt})`);
+      },
     });
+    cleanups.push(() => supervisor.stop());
 
     const { app } = createApp({ orm, client, taskQueue: config.taskQueue, sessionHours: config.sessionHours });
     const server: Server = await new Promise((resolve) => {
@@ -102,10 +112,10 @@ async function main(): Promise<void> {
     log(`  PostgreSQL   ${dbUrl.replace(/:[^:@/]+@/, ':***@')}`);
     log('  Ctrl-C stops everything.');
     log('');
-    await workerRun.catch(async (err) => {
-      console.error('[start] worker failed:', err);
-      await stopAll(1);
-    });
+    // The supervisor ends only when the worker was shut down: by stopAll, or by the SDK on a signal
+    // (which reaches stopAll too). A failed worker is restarted, not a reason to exit.
+    await supervisor.done;
+    await stopAll(0);
   } catch (err) {
     console.error('[start] failed:', err);
     await stopAll(1);

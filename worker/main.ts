@@ -1,10 +1,15 @@
 /** `npm run worker`: a worker process on its own, for production. */
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, bundleWorkflowCode } from '@temporalio/worker';
 import { loadConfig } from '../platform/config';
 import { databaseUrl, temporalAddress } from '../platform/database';
 import { createOrm } from '../platform/orm';
 import { connectClient, ensureSearchAttributes } from '../platform/temporal';
+import { superviseWorker } from './supervisor';
 import { createWorker } from './worker';
+
+const noop = (): void => undefined;
+/** webpack's progress lines are noise at every start; its errors still show. */
+const quietBundler = { log: noop, trace: noop, debug: noop, info: noop, warn: (m: string) => console.warn(m), error: (m: string) => console.error(m) };
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -16,24 +21,34 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address });
   // Test only (test/api/crash.test.ts): hold a projection of this action open after its write.
   const holdAfter = process.env.TINGJIN_TEST_HOLD_PROJECTION_OF;
-  const worker = await createWorker({
-    connection,
-    namespace: config.temporalNamespace,
-    taskQueue: config.taskQueue,
-    orm,
-    ...(holdAfter
-      ? {
-          afterProjection: async (ts) => {
-            if (!ts.some((x) => x.action?.action === holdAfter)) return;
-            console.log(`[worker] holding the projection of ${holdAfter} (test)`);
-            await new Promise((r) => setTimeout(r, 600_000));
-          },
-        }
-      : {}),
+  // Bundled once: a worker re-created after a failure reuses it.
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundler });
+  // A worker the SDK stops on a fatal error is re-created here with backoff (worker/supervisor.ts), so
+  // the process does not need a process manager to come back; it exits only on SIGINT/SIGTERM.
+  const supervisor = superviseWorker({
+    create: () =>
+      createWorker({
+        connection,
+        namespace: config.temporalNamespace,
+        taskQueue: config.taskQueue,
+        orm,
+        workflowBundle,
+        ...(holdAfter
+          ? {
+              afterProjection: async (ts) => {
+                if (!ts.some((x) => x.action?.action === holdAfter)) return;
+                console.log(`[worker] holding the projection of ${holdAfter} (test)`);
+                await new Promise((r) => setTimeout(r, 600_000));
+              },
+            }
+          : {}),
+      }),
+    log: (line) => console.error(line),
+    onRunning: () => console.log(`[worker] polling task queue "${config.taskQueue}" on ${address}`),
   });
-  console.log(`[worker] polling task queue "${config.taskQueue}" on ${address}`);
-  // run() resolves after SIGINT/SIGTERM once in-flight work has drained (shutdownGraceTime).
-  await worker.run();
+  // The SDK shuts the worker down on SIGINT/SIGTERM once in-flight work has drained
+  // (shutdownGraceTime); the supervisor then ends instead of restarting it.
+  await supervisor.done;
   await connection.close();
   await orm.close();
   console.log('[worker] stopped');
