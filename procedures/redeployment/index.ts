@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { membersOf, resolveAssignees, type NamedRule } from '../../api/assignees';
 import { authenticate } from '../../api/auth';
-import { fromTemporal, NotFound, Unavailable, Unprocessable } from '../../api/errors';
+import { ApiError, fromTemporal, NotFound, Unavailable, Unprocessable } from '../../api/errors';
 import type { ApiDeps } from '../../api/routes/context';
 import { Problem, WorkflowIdParam } from '../../api/schemas';
 import { sendUpdate } from '../../api/temporal';
@@ -23,6 +23,7 @@ import {
   type ListFigures,
   type PersonFacts,
   type RedeploymentCommand,
+  type RedeploymentCommandInput,
   type RedeploymentInput,
   type RedeploymentState,
 } from './messages';
@@ -31,13 +32,58 @@ import { LetterParam, REDEPLOYMENT_ACT_BODIES, RedeploymentCommandBody, StartRed
 
 const QUERY_DEADLINE_MS = 15_000;
 
+/** How long the API waits before it asks a list that was just continuing as new again. */
+const CONTINUE_PAUSE_MS = 250;
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 async function listState(deps: Pick<ApiDeps, 'client'>, workflowId: string): Promise<RedeploymentState> {
   if (!workflowId.startsWith(redeploymentWorkflowId(''))) throw new NotFound('procedure_not_found', 'no such challenge list');
+  const read = async (): Promise<RedeploymentState> =>
+    (await deps.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => deps.client.workflow.getHandle(workflowId).query(stateQuery))) as RedeploymentState;
   try {
-    return (await deps.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => deps.client.workflow.getHandle(workflowId).query(stateQuery))) as RedeploymentState;
+    return await read();
   } catch (err) {
     if (fromTemporal(err)?.status === 404) throw new NotFound('procedure_not_found', 'no such challenge list');
-    throw new Unavailable('state_unavailable', 'the list’s live state cannot be read now; is a worker running?');
+    // A list that has just continued as new answers queries once its new run's first workflow task is
+    // done (its state travels in that run's input): asked in between, the query fails. Ask the latest
+    // run once more, after a moment, before telling the client the state is unavailable.
+    if (!(await isRunning(deps, workflowId))) throw new Unavailable('state_unavailable', 'the list’s live state cannot be read now; is a worker running?');
+    await pause(CONTINUE_PAUSE_MS);
+    try {
+      return await read();
+    } catch {
+      throw new Unavailable('state_unavailable', 'the list’s live state cannot be read now; is a worker running?');
+    }
+  }
+}
+
+/** Whether the list's latest run is running: a run that continued as new is followed to the new one. */
+async function isRunning(deps: Pick<ApiDeps, 'client'>, workflowId: string): Promise<boolean> {
+  return deps.client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .then(
+      (d) => d.status.name === 'RUNNING',
+      () => false,
+    );
+}
+
+/**
+ * Sends one command to the list. An Update that reached a run as it continued as new fails as if the list
+ * had ended (the run did end; api/temporal.ts answers procedure_ended, 409, or the Update's own wait
+ * fails): when the list's latest run is running, the command is sent once more, to that run, with the
+ * same update id, so the client sees the command taken rather than an error. The old run finished every
+ * accepted Update before it continued (allHandlersFinished), so a command it took answers there and is
+ * never taken twice; one it did not take is taken by the new run.
+ */
+async function sendCommand(deps: Parameters<typeof sendUpdate>[0], em: EntityManager, workflowId: string, arg: RedeploymentCommandInput, updateId: string) {
+  try {
+    return await sendUpdate(deps, em, workflowId, redeploymentUpdate, arg, updateId);
+  } catch (err) {
+    const continuing = err instanceof ApiError && ((err.status === 409 && err.code === 'procedure_ended') || err.status === 503);
+    if (!continuing || !(await isRunning(deps, workflowId))) throw err;
+    await pause(CONTINUE_PAUSE_MS);
+    return sendUpdate(deps, em, workflowId, redeploymentUpdate, arg, updateId);
   }
 }
 
@@ -175,7 +221,7 @@ export const redeploymentProcedure = defineProcedure({
           default:
             command = body;
         }
-        const ack = (await sendUpdate(deps, em, params.workflowId, redeploymentUpdate, { ...command, actorId: user.id, actorRoles: user.roles, actorUnitId: user.unitId }, `${user.id}:${idempotencyKey}`)) as unknown as {
+        const ack = (await sendCommand(deps, em, params.workflowId, { ...command, actorId: user.id, actorRoles: user.roles, actorUnitId: user.unitId }, `${user.id}:${idempotencyKey}`)) as unknown as {
           seq: number;
           action: string;
           stage: string;

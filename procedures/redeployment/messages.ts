@@ -9,7 +9,8 @@ import { defineUpdate } from '@temporalio/workflow';
 import type { Grade } from '../../domain/grades';
 import type { FanOutProgress } from '../kernel/fanout';
 import type { ActionRecord, ActResult, AssigneeRule, ProcedureRowData, ResolvedAssignees, Role, TaskView } from '../kernel/messages';
-import type { VoteRule, VoteTally } from '../kernel/vote';
+import type { SuspendedStep } from '../kernel/approval';
+import type { VoteChoice, VoteRule, VoteTally } from '../kernel/vote';
 
 export const REDEPLOYMENT = 'redeployment' as const;
 export const REDEPLOYMENT_STATUSES = ['open', 'closed'] as const;
@@ -278,7 +279,7 @@ export interface RedeploymentInput {
 
 /** What a list carries into the run it continues as: the state, and the numbering of transitions and tasks. */
 export interface ListCarry {
-  state: RedeploymentState;
+  state: CarriedState;
   /** The procedure's row as projected. */
   row: ProcedureRowData;
   /** The last transition's seq: the next run numbers on from it. */
@@ -288,7 +289,12 @@ export interface ListCarry {
   submitted: boolean;
   /** How many runs came before this one, for the figures of a bench. */
   runs: number;
+  /** The approval step running when the run continued (draft, listApproval or the meeting): resumed as is. */
+  step?: SuspendedStep;
 }
+
+/** A state carried by a run from before the actions were dropped from it. */
+export type CarriedState = RedeploymentState & { actions?: ActionRecord[] };
 
 /** What the terms stage carries across continue-as-new: no applications' statements, no actions. */
 export interface ListSnapshot {
@@ -313,7 +319,12 @@ export type RedeploymentCommand =
   | { action: 'runMatching' }
   | { action: 'adjust'; change: 'assign' | 'unassign'; taskId: string; personId: string; reason: string }
   | { action: 'submitProposal' }
-  | { action: 'acknowledge'; letterId: string; as: 'cadre' | 'hostUnit' };
+  | { action: 'acknowledge'; letterId: string; as: 'cadre' | 'hostUnit' }
+  /**
+   * A meeting member's vote on every matched pair at once (kernel/vote.ts slateBallots): one choice, and
+   * the pairs voted otherwise; it stands for exactly one ballot per pair, under the kernel vote's rules.
+   */
+  | { action: 'vote'; choice: VoteChoice; except?: { candidateId: string; choice: VoteChoice }[]; comment?: string };
 export type RedeploymentCommandName = RedeploymentCommand['action'];
 
 export type RedeploymentCommandInput = RedeploymentCommand & { actorId: string; actorRoles: Role[]; actorUnitId: string };
@@ -343,7 +354,11 @@ export interface RedeploymentState {
   letters: TaskLetter[];
   terms: { total: number; started: number; done: number; failed: number; workflowIds: string[] };
   figures: ListFigures | null;
-  actions: ActionRecord[];
+  /**
+   * Everyone who has acted on the list (who may copy it to others). The actions themselves are in
+   * PostgreSQL (action_log, GET /procedures/:id/actions): the list neither carries nor answers them.
+   */
+  actors: string[];
   currentTask: TaskView | null;
   openTasks: TaskView[];
 }

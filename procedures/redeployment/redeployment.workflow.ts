@@ -12,16 +12,16 @@ import { allHandlersFinished, condition, continueAsNew, setHandler, upsertSearch
 import { addDays, chinaDateOf, startOfChinaDay } from '../../domain/dates';
 import { answer, registerActHandler } from '../kernel/act';
 import { acts } from '../kernel/activities';
-import { createApprovalFlow, type StepDef } from '../kernel/approval';
+import { createApprovalFlow, type StepDef, type StepOutcome, type SuspendedStep, type TaskChanges } from '../kernel/approval';
 import { resolverFor } from '../kernel/assignees';
 import { createFanOut, type ChildSpec, type FanOutProgress } from '../kernel/fanout';
 import { registerManageHandler } from '../kernel/manage';
-import { openedUpdate, ruleKey, SearchAttr, stateQuery, type ActionRecord, type NotificationData, type ResolvedAssignees } from '../kernel/messages';
+import { KernelRefusal, openedUpdate, ruleKey, SearchAttr, stateQuery, type ActionRecord, type BallotInput, type NotificationData, type ResolvedAssignees } from '../kernel/messages';
 import { registerOpened } from '../kernel/opened';
 import { createProjector, openingRow } from '../kernel/projector';
 import { assertCleanText, refuse } from '../kernel/refuse';
 import { waitUntil } from '../kernel/time';
-import { DEFAULT_VOTE_RULE } from '../kernel/vote';
+import { DEFAULT_VOTE_RULE, slateBallots } from '../kernel/vote';
 import {
   pairCandidate,
   REDEPLOYMENT,
@@ -41,7 +41,7 @@ import {
   type RedeploymentState,
   type TermTally,
 } from './messages';
-import { adjusted, changedTask, checkEligibility, commandProblem, DEFAULT_LIST_HISTORY_EVENTS, emptyTermTally, figuresOf, foldTerm, listProblem, matchingInputOf, snapshotOf, stableMatch, uncheckedApplicants } from './rules';
+import { adjusted, changedTask, checkEligibility, commandProblem, keptCheck, DEFAULT_LIST_HISTORY_EVENTS, emptyTermTally, figuresOf, foldTerm, listProblem, matchingInputOf, snapshotOf, stableMatch, uncheckedApplicants } from './rules';
 import { REDEPLOYMENT_TERM, redeploymentTermWorkflowId, type RedeploymentTermInput, type RedeploymentTermResult } from './term-messages';
 
 type FlowStep = 'draft' | 'listApproval' | 'meeting';
@@ -60,6 +60,12 @@ function termAssignees(all: ResolvedAssignees, hostUnitId: string, dept: string)
   return Object.fromEntries(keys.filter((k) => all[k]).map((k) => [k, all[k] as string[]]));
 }
 
+/** A carried state as this code keeps it: a run from before kept every action; only who acted is kept now. */
+function carriedState(c: ListCarry): RedeploymentState {
+  const { actions, ...rest } = c.state;
+  return { ...rest, actors: rest.actors ?? [...new Set((actions ?? []).map((a) => a.actorId))] };
+}
+
 /** The stages in order: a run continued as new picks up at its carried stage and skips those before. */
 const ORDER: readonly RedeploymentStage[] = ['draft', 'listApproval', 'approved', 'published', 'checks', 'ranking', 'proposal', 'meeting', 'dispatch', 'terms', 'closed'];
 
@@ -72,7 +78,7 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
   const carried: ListCarry | undefined = input.continued;
   const maxEvents = input.rules.maxHistoryEvents ?? DEFAULT_LIST_HISTORY_EVENTS;
 
-  const state: RedeploymentState = carried ? carried.state : {
+  const state: RedeploymentState = carried ? carriedState(carried) : {
     type: REDEPLOYMENT,
     workflowId,
     listId: input.listId,
@@ -96,7 +102,7 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
     letters: [],
     terms: { total: 0, started: 0, done: 0, failed: 0, workflowIds: [] },
     figures: null,
-    actions: [],
+    actors: [],
     currentTask: null,
     openTasks: [],
   };
@@ -110,8 +116,12 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
     : createProjector({
         procedure: openingRow({ type: REDEPLOYMENT, title: input.title, unitIds: [...new Set([dept, ...hostUnits()])].sort(), stage: 'listApproval', startedBy: input.initiatorId }),
       });
+  // Only who acted stays in the state (copy's rule needs it); the actions are projected to action_log.
+  const actorSet = new Set(state.actors);
   const record = (r: ActionRecord): void => {
-    state.actions.push(r);
+    if (actorSet.has(r.actorId)) return;
+    actorSet.add(r.actorId);
+    state.actors.push(r.actorId);
   };
   if (!carried) record(projector.start(input.initiatorId, { listId: input.listId, tasks: input.tasks.map((t) => t.taskId), rules: input.rules }));
   /** The approval flow's task numbering, carried so the meeting's task never reuses the list approval's id. */
@@ -178,7 +188,7 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
     title: input.title,
     noun: 'list',
     can: { withdraw: false, urge: true, copy: true, closeVote: true },
-    actors: () => state.actions.map((x) => x.actorId),
+    actors: () => state.actors,
     record,
     onWithdraw: () => undefined,
   });
@@ -212,6 +222,8 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
       const { actorId, actorRoles: _roles, actorUnitId: _unit, ...payload } = c;
       const notifications: NotificationData[] = [];
       let data: unknown = payload;
+      let changes: Pick<TaskChanges, 'closed' | 'opened'> = { closed: [], opened: [] };
+      let onTask: string | null = null;
       // State first, synchronously, so a concurrent Update's validator sees it.
       switch (c.action) {
         case 'addTask':
@@ -264,8 +276,18 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
           const facts = { ...c.facts, health: [...c.facts.health, c.health] };
           const ids = [...new Set(state.applications.filter((a) => a.personId === c.personId).flatMap((a) => a.taskIds))];
           state.checks = state.checks.filter((k) => k.personId !== c.personId);
-          for (const id of ids) state.checks.push(checkEligibility(facts, task(id), input.rules, today()));
-          data = { ...payload, checks: state.checks.filter((k) => k.personId === c.personId) };
+          const full = ids.map((id) => checkEligibility(facts, task(id), input.rules, today()));
+          state.checks.push(...full.map(keptCheck));
+          // The whole check, every predicate with its fact, goes to action_log with the action.
+          data = { ...payload, checks: full };
+          break;
+        }
+        case 'vote': {
+          const v = slateOf(c);
+          changes = flow.apply({ taskId: v.taskId, actorId, action: 'vote', ballots: v.ballots, ...(c.comment ? { comment: c.comment } : {}) }, undefined);
+          onTask = v.taskId;
+          // Recorded as cast: the choice and its exceptions, not 600 ballots.
+          data = { choice: c.choice, except: c.except ?? [] };
           break;
         }
         case 'rank':
@@ -289,8 +311,9 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
           break;
         }
       }
-      record({ seq, taskId: null, step: stageBefore, actorId, action: c.action, at, ...('reason' in c ? { comment: c.reason } : {}) });
-      projector.emit({ seq, action: { taskId: null, step: stageBefore, actorId, action: c.action, ...('reason' in c ? { comment: c.reason } : {}), data }, notifications });
+      const comment = 'reason' in c ? c.reason : 'comment' in c ? c.comment : undefined;
+      record({ seq, taskId: onTask, step: stageBefore, actorId, action: c.action, at, ...(comment ? { comment } : {}) });
+      projector.emit({ seq, action: { taskId: onTask, step: stageBefore, actorId, action: c.action, ...(comment ? { comment } : {}), data }, notifications, ...changes });
       // Answer once the main loop has moved on where this command lets it.
       await condition(() => state.stage !== stageBefore || !moves(c) || state.status !== 'open');
       return { ...answer(base, null, c.action, seq), seq };
@@ -300,9 +323,24 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
         assertCleanText(c);
         const p = commandProblem(ctx(), c);
         if (p) throw refuse(p.code, p.message, p.details);
+        if (c.action === 'vote') {
+          const v = slateOf(c);
+          // The kernel vote step's own rules: a member, one ballot per pair, the principal last.
+          flow.validate({ taskId: v.taskId, actorId: c.actorId, action: 'vote', ballots: v.ballots });
+        }
       },
     },
   );
+
+  /** The member's meeting task and the ballots their slate vote stands for; refuses what stands for none. */
+  function slateOf(c: Extract<RedeploymentCommandInput, { action: 'vote' }>): { taskId: string; ballots: BallotInput[] } {
+    const view = flow.view();
+    const slot = view?.key === 'meeting' ? view.slots.find((x) => x.assigneeIds.includes(c.actorId) && x.taskId) : undefined;
+    if (!slot?.taskId) throw refuse(KernelRefusal.notAssignee, 'only a member of the meeting votes', { field: 'actorId' });
+    const r = slateBallots(meetingStep.candidates ?? [], c);
+    if (r.problem) throw refuse(KernelRefusal.invalidBallot, r.problem.message, { field: r.problem.field });
+    return { taskId: slot.taskId, ballots: r.ballots };
+  }
 
   /** Whether the command lets the list move to its next stage now. */
   function moves(c: RedeploymentCommandInput): boolean {
@@ -316,6 +354,8 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
         return state.stage === 'checks' && uncheckedApplicants(state).length === 0;
       case 'acknowledge':
         return state.letters.every((l) => l.acknowledgedByCadre && l.acknowledgedByHost);
+      case 'vote':
+        return !flow.isRunning();
       default:
         return false;
     }
@@ -337,20 +377,63 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
     // A moving command's handler waits for the stage to change: `done()` ends the drain too.
     await condition(() => done() || (allHandlersFinished() && projector.idle()));
     if (done()) return;
-    const carry: ListCarry = { state: { ...state, openTasks: [], currentTask: null }, row: { ...projector.row, unitIds: [...projector.row.unitIds] }, seq: projector.lastSeq(), taskSeq, submitted, runs: (carried?.runs ?? 0) + 1 };
-    await continueAsNew<typeof redeployment>({ ...input, tasks: [], assignees, continued: carry });
+    await continueAsNew<typeof redeployment>(carryOn());
+  }
+  const carryOn = (step?: SuspendedStep): RedeploymentInput => {
+    const carry: ListCarry = {
+      state: { ...state, openTasks: [], currentTask: null },
+      row: { ...projector.row, unitIds: [...projector.row.unitIds] },
+      seq: projector.lastSeq(),
+      taskSeq,
+      submitted,
+      runs: (carried?.runs ?? 0) + 1,
+      ...(step ? { step } : {}),
+    };
+    return { ...input, tasks: [], assignees, continued: carry };
+  };
+  /**
+   * Runs an approval step (the draft, the list's approval, the meeting) like stageWait waits: if the
+   * history grows past the bound while its tasks are open, the run continues as new once every handler
+   * has finished and every transition is projected, carrying the step as it stands (its tasks, ballots
+   * and absentees), and the next run resumes it with the same task ids. A step decided meanwhile is taken.
+   */
+  async function stepWait(key: FlowStep, round: number, resume?: SuspendedStep): Promise<StepOutcome<FlowStep>> {
+    let decided = false;
+    const step = flow.runStep(key, round, resume).then((o) => {
+      decided = true;
+      return o;
+    });
+    // A race of promises, not a condition on the outcome: a decided step goes on within the same round of
+    // microtasks, as `await flow.runStep` did, so the commands that follow keep their recorded order.
+    const watch = (async (): Promise<StepOutcome<FlowStep>> => {
+      await condition(() => decided || tooLong());
+      if (decided) return step;
+      await condition(() => decided || (allHandlersFinished() && projector.idle()));
+      const suspended = decided ? null : flow.suspend();
+      if (suspended) await continueAsNew<typeof redeployment>(carryOn(suspended));
+      return step;
+    })();
+    return Promise.race([step, watch]);
   }
   /** Whether a stage was passed by an earlier run of the list (a continued run resumes at its stage). */
   const behind = (s: RedeploymentStage): boolean => carried !== undefined && ORDER.indexOf(carried.state.stage) > ORDER.indexOf(s);
 
   // 1. The list: the department's head approves it; a return goes back to staff for a new draft.
-  while (!carried) {
-    setStage('listApproval');
-    const o = await flow.runStep('listApproval', state.round);
-    if (o.kind === 'approved') break;
-    state.round += 1;
-    setStage('draft');
-    await flow.runStep('draft', state.round);
+  if (!carried || carried.state.stage === 'draft' || carried.state.stage === 'listApproval') {
+    let step: 'draft' | 'listApproval' = carried?.state.stage === 'draft' ? 'draft' : 'listApproval';
+    let resume = carried?.step;
+    for (;;) {
+      setStage(step);
+      const o = await stepWait(step, state.round, resume);
+      resume = undefined;
+      if (step === 'draft') {
+        step = 'listApproval';
+        continue;
+      }
+      if (o.kind === 'approved') break;
+      state.round += 1;
+      step = 'draft';
+    }
   }
 
   // 2. Published with a close date; applications until the end of that day, or an early close.
@@ -370,19 +453,21 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
   }
 
   // 4. Host units rank; the department matches (a proposal), staff adjust it with reasons, then submit.
-  if (state.checks.some((k) => k.eligible) && !behind('proposal')) {
-    if (!behind('ranking')) {
-      setStage('ranking');
-      await stageWait(() => state.proposal !== null);
+  if (state.checks.some((k) => k.eligible) && !behind('meeting')) {
+    if (!behind('proposal')) {
+      if (!behind('ranking')) {
+        setStage('ranking');
+        await stageWait(() => state.proposal !== null);
+      }
+      setStage('proposal');
+      await stageWait(() => submitted);
     }
-    setStage('proposal');
-    await stageWait(() => submitted);
 
     // 5. The department meeting votes on each matched pair (票决).
     const pairs = (state.proposal?.pairs ?? []).slice();
     meetingStep.candidates = pairs.map(pairCandidate);
     setStage('meeting');
-    const decision = await flow.runStep('meeting', 1);
+    const decision = await stepWait('meeting', 1, carried?.state.stage === 'meeting' ? carried.step : undefined);
     state.decision = decision.kind === 'approved' ? (decision.tally ?? null) : null;
     const passed = new Set((state.decision?.candidates ?? []).filter((t) => t.outcome === 'passed').map((t) => t.candidateId));
     state.approvedPairs = pairs.filter((p) => passed.has(pairCandidate(p)));

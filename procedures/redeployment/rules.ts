@@ -391,6 +391,7 @@ const STAGES_OF: Record<RedeploymentCommandInput['action'], readonly Redeploymen
   adjust: ['proposal'],
   submitProposal: ['proposal'],
   acknowledge: ['dispatch'],
+  vote: ['meeting'],
 };
 
 /** Whether applications are still open: the list is published, not closed early, and today is not past the close date. */
@@ -526,7 +527,20 @@ export function commandProblem(c: CommandContext, cmd: RedeploymentCommandInput)
       if (cmd.as === 'cadre' ? l.acknowledgedByCadre : l.acknowledgedByHost) return problem(RedeploymentRefusal.invalidAcknowledgement, 'as', 'has already acknowledged this letter');
       return null;
     }
+    case 'vote':
+      // The meeting's rules (member, one ballot per candidate, the principal last) are the kernel vote
+      // step's, applied by the workflow's validator to the ballots the slate stands for.
+      return null;
   }
+}
+
+/**
+ * A check as the list keeps it: the verdict and only the predicates that did not pass. 1,200 checks with
+ * every predicate's fact were most of a 600-cadre list's state (and of every continue-as-new and query);
+ * the whole check, every predicate with its fact, is recorded with its recordCheck action (action_log).
+ */
+export function keptCheck(c: EligibilityCheck): EligibilityCheck {
+  return { ...c, results: c.results.filter((r) => r.applicable && !r.passed) };
 }
 
 function reasonProblem(reason: string): RuleProblem | null {

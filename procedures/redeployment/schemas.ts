@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { AssigneeRuleInput, comment, dateString, id, RatioInput as ratio, text } from '../../api/schemas';
 import { GRADES } from '../../domain/grades';
+import { VOTE_CHOICES } from '../kernel/vote';
 
 const taskId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, 'must be 1–32 letters, digits, "_", "." or "-"');
 
@@ -83,6 +84,18 @@ export const RedeploymentCommandBody = z
     z.object({ action: z.literal('adjust'), change: z.enum(['assign', 'unassign']), taskId, personId, reason }).strict(),
     z.object({ action: z.literal('submitProposal') }).strict(),
     z.object({ action: z.literal('acknowledge'), letterId: z.string().min(1).max(200), as: z.enum(['cadre', 'hostUnit']) }).strict(),
+    z
+      .object({
+        action: z.literal('vote'),
+        choice: z.enum(VOTE_CHOICES).openapi({ description: '票决 on every matched pair at once: agree 同意, disagree 不同意, defer 缓议' }),
+        except: z
+          .array(z.object({ candidateId: text(80).openapi({ description: 'A matched pair, "<taskId>/<personId>"' }), choice: z.enum(VOTE_CHOICES) }).strict())
+          .max(2000)
+          .optional()
+          .openapi({ description: 'The pairs this member votes otherwise; each pair once, with another choice than `choice`' }),
+        comment,
+      })
+      .strict(),
   ])
   .openapi('RedeploymentCommand');
 
