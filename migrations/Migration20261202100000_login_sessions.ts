@@ -16,7 +16,6 @@ export class Migration20261202100000_login_sessions extends Migration {
       update session set id = gen_random_uuid()::text, last_seen_at = created_at;
       alter table session alter column id set not null, alter column last_seen_at set not null;
       create unique index session_id_idx on session (id);
-      create index session_user_idx on session (user_id);
       create table login_throttle (
         scope text primary key,
         failures integer not null,
@@ -29,7 +28,6 @@ export class Migration20261202100000_login_sessions extends Migration {
   override async down(): Promise<void> {
     this.addSql(`
       drop table if exists login_throttle;
-      drop index if exists session_user_idx;
       drop index if exists session_id_idx;
       alter table session drop column id, drop column last_seen_at, drop column address, drop column user_agent;
     `);
