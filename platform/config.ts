@@ -15,6 +15,13 @@ export interface Config {
   dataDir: string;
   /** How long a login token stays valid. */
   sessionHours: number;
+  /** A session not used for this long has expired. */
+  sessionIdleMinutes: number;
+  /** Failed logins allowed per username (and 4× per client address) before each further one backs off. */
+  loginFreeAttempts: number;
+  /** The first lockout after the free attempts; it doubles with every further failure, up to the maximum. */
+  loginBackoffSeconds: number;
+  loginBackoffMaxSeconds: number;
 }
 
 function intEnv(name: string, fallback: number): number {
@@ -37,5 +44,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddedPostgresPort: intEnv('EMBEDDED_PG_PORT', 54329),
     dataDir: path.resolve(env.TINGJIN_DATA_DIR || path.join(__dirname, '..', '.data')),
     sessionHours: intEnv('SESSION_HOURS', 12),
+    sessionIdleMinutes: intEnv('SESSION_IDLE_MINUTES', 30),
+    loginFreeAttempts: intEnv('LOGIN_FREE_ATTEMPTS', 5),
+    loginBackoffSeconds: intEnv('LOGIN_BACKOFF_SECONDS', 2),
+    loginBackoffMaxSeconds: intEnv('LOGIN_BACKOFF_MAX_SECONDS', 900),
   };
 }

@@ -29,9 +29,15 @@ export interface AppUser {
 
 export interface Session {
   tokenHash: string;
+  /** What the user sees and ends a session by; the token hash stays secret. */
+  id: string;
   userId: string;
   createdAt: Date;
   expiresAt: Date;
+  /** Last request with the token; a session idle longer than SESSION_IDLE_MINUTES has expired. */
+  lastSeenAt: Date;
+  address: string | null;
+  userAgent: string | null;
 }
 
 /** Projection of one procedure (a workflow execution), behind the lists and supervision views. */
@@ -167,9 +173,13 @@ export const SessionSchema = new EntitySchema<Session>({
   tableName: 'session',
   properties: {
     tokenHash: { type: 'string', primary: true },
+    id: { type: 'string', unique: true },
     userId: { type: 'string' },
     createdAt: { type: 'Date' },
     expiresAt: { type: 'Date' },
+    lastSeenAt: { type: 'Date' },
+    address: { type: 'string', nullable: true },
+    userAgent: { type: 'string', nullable: true },
   },
 });
 
