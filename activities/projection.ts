@@ -1,61 +1,50 @@
 /**
- * Writes transitions (procedures/kernel/projector.ts) to PostgreSQL in one database transaction: the
- * procedure row, the action row, the tasks closed and opened, notifications and the audit entries.
- * The API calls this right after an Update answers (read-your-writes), and the workflow's `project`
- * activity calls it for durability; `transition_applied` makes whichever comes second a no-op.
+ * Writes transitions (procedures/kernel/projector.ts) to PostgreSQL: the procedure row, the action row,
+ * the tasks closed and opened, notifications and the audit entries. The API calls this right after an
+ * Update answers (read-your-writes), and the workflow's `project` activity calls it for durability;
+ * `transition_applied` makes whichever comes second a no-op.
+ *
+ * Every write of a call is one statement (data-modifying CTEs), so it is atomic without a transaction:
+ * two round trips in all, one read and one write, where a transaction of per-row statements took eleven.
+ * The action path is bound by this process's CPU, and every round trip costs the driver's work twice.
+ * Concurrency is optimistic: the read finds what is applied and each audit chain's head, and the write
+ * claims the transitions and appends the entries with plain inserts. A concurrent writer that claimed a
+ * transition or took a chain seq first makes the write fail with a unique violation, changing nothing,
+ * and the call starts again from the read, which now sees that writer's rows.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { auditHash, canonicalize, GENESIS_HASH } from '../domain/audit';
 import type { Transition } from '../procedures/kernel/messages';
-import { appendAudit, type AuditInput } from './audit';
 import { pgTextArray } from './sql';
 
 const SYSTEM = 'system';
+/**
+ * A writer that loses a race reads again. Each round of a race has a winner, so N writers of one
+ * procedure need at most N rounds; usually there are two (the API and the workflow's activity).
+ */
+const ATTEMPTS = 25;
 
-/** Writes one new transition's rows; its audit entries go into `audit`, appended per procedure after. */
-async function applyOne(tx: EntityManager, t: Transition, audit: AuditInput[]): Promise<void> {
-  if (t.flagOverdue?.length) {
-    await tx.execute('update procedure set overdue = true, updated_at = now() where workflow_id = any(?::text[]) and not overdue', [pgTextArray(t.flagOverdue)]);
-  }
+/** One audit entry to append; `sourceKey` is the key of the write it records, so it is appended once. */
+interface AuditInput {
+  sourceKey: string;
+  kind: string;
+  actorId: string;
+  at: string;
+  payload: unknown;
+}
+
+/** The audit entries one transition records, in chain order. */
+function auditOf(t: Transition): AuditInput[] {
+  const out: AuditInput[] = [];
   if (t.action) {
     const a = t.action;
-    await tx.execute(
-      `insert into action_log (id, workflow_id, seq, task_id, step, actor_id, action, comment, data, at) values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?) on conflict do nothing`,
-      [`${t.workflowId}:${t.seq}`, t.workflowId, t.seq, a.taskId, a.step, a.actorId, a.action, a.comment ?? null, JSON.stringify(a.data ?? null), t.at],
-    );
-    audit.push({
-      sourceKey: `${t.workflowId}:${t.seq}`,
-      kind: `action:${a.action}`,
-      actorId: a.actorId,
-      at: t.at,
-      payload: { step: a.step, taskId: a.taskId, comment: a.comment ?? null, data: a.data ?? null },
-    });
+    out.push({ sourceKey: `${t.workflowId}:${t.seq}`, kind: `action:${a.action}`, actorId: a.actorId, at: t.at, payload: { step: a.step, taskId: a.taskId, comment: a.comment ?? null, data: a.data ?? null } });
   }
   for (const c of t.closed) {
-    // A close may arrive before its open (writes in another order): the row is inserted already done.
-    await tx.execute(
-      `insert into task (id, workflow_id, procedure_type, step, seq, round, assignee_ids, status, opened_at, due_at, completed_at, completed_by, action)
-       values (?, ?, ?, ?, ?, ?, ?::text[], 'done', ?, ?, ?, ?, ?)
-       on conflict (id) do update set status = 'done', completed_at = excluded.completed_at, completed_by = excluded.completed_by, action = excluded.action
-       where task.status = 'pending'`,
-      [c.task.taskId, t.workflowId, t.procedure.type, c.task.step, c.task.seq, c.task.round, pgTextArray(c.task.assigneeIds), c.task.openedAt, c.task.dueAt, c.at, c.by, c.action],
-    );
-    if (!c.byAction) {
-      audit.push({
-        sourceKey: `task-closed:${c.task.taskId}`,
-        kind: 'task:closed',
-        actorId: c.by,
-        at: c.at,
-        payload: { taskId: c.task.taskId, action: c.action },
-      });
-    }
+    if (!c.byAction) out.push({ sourceKey: `task-closed:${c.task.taskId}`, kind: 'task:closed', actorId: c.by, at: c.at, payload: { taskId: c.task.taskId, action: c.action } });
   }
   for (const o of t.opened) {
-    await tx.execute(
-      `insert into task (id, workflow_id, procedure_type, step, seq, round, assignee_ids, status, opened_at, due_at)
-       values (?, ?, ?, ?, ?, ?, ?::text[], 'pending', ?, ?) on conflict (id) do nothing`,
-      [o.taskId, t.workflowId, t.procedure.type, o.step, o.seq, o.round, pgTextArray(o.assigneeIds), o.openedAt, o.dueAt],
-    );
-    audit.push({
+    out.push({
       sourceKey: `task-opened:${o.taskId}`,
       kind: 'task:opened',
       actorId: SYSTEM,
@@ -63,84 +52,166 @@ async function applyOne(tx: EntityManager, t: Transition, audit: AuditInput[]): 
       payload: { taskId: o.taskId, step: o.step, round: o.round, assigneeIds: o.assigneeIds, dueAt: o.dueAt },
     });
   }
-  for (const [i, n] of t.notifications.entries()) {
-    const supervisors = n.supervisors
-      ? (await tx.execute<{ id: string }[]>(`select id from app_user where roles @> array['supervisor']::text[] order by id`)).map((r) => r.id)
-      : [];
-    for (const userId of new Set([...n.userIds, ...supervisors])) {
-      await tx.execute(
-        `insert into notification (id, user_id, workflow_id, kind, message, created_at) values (?, ?, ?, ?, ?, ?) on conflict do nothing`,
-        [`${t.workflowId}:${t.seq}${i > 0 ? `.${i}` : ''}:${userId}`, userId, t.workflowId, n.kind, n.message, t.at],
-      );
+  for (const e of t.audit) out.push({ sourceKey: e.key, kind: e.kind, actorId: e.actorId, at: t.at, payload: e.payload });
+  return out;
+}
+
+interface Known {
+  applied: Set<string>;
+  recorded: Set<string>;
+  heads: Map<string, { seq: number; hash: string }>;
+}
+
+/** The one read: which transitions are applied, which audit keys are recorded, and each chain's head. */
+async function readKnown(em: EntityManager, transitions: readonly Transition[], keys: readonly string[]): Promise<Known> {
+  const workflowIds = pgTextArray([...new Set(transitions.map((t) => t.workflowId))]);
+  const rows = await em.execute<{ k: string; workflow_id: string; seq: number; hash: string | null }[]>(
+    `select 'a' as k, workflow_id, seq, null as hash from transition_applied where workflow_id = any(?::text[]) and seq = any(?::int[])
+     union all
+     select 'r', workflow_id, seq, id from audit_log where id = any(?::text[])
+     union all
+     (select distinct on (workflow_id) 'h', workflow_id, seq, hash from audit_log where workflow_id = any(?::text[]) order by workflow_id, seq desc)`,
+    [workflowIds, `{${[...new Set(transitions.map((t) => t.seq))].join(',')}}`, pgTextArray(keys), workflowIds],
+  );
+  const known: Known = { applied: new Set(), recorded: new Set(), heads: new Map() };
+  for (const r of rows) {
+    if (r.k === 'a') known.applied.add(`${r.workflow_id}:${r.seq}`);
+    else if (r.k === 'r') known.recorded.add(r.hash as string);
+    else known.heads.set(r.workflow_id, { seq: r.seq, hash: r.hash as string });
+  }
+  return known;
+}
+
+/** The write, as one JSON document: the rows of each table, merged so that no row is written twice. */
+function writeSet(fresh: readonly Transition[], known: Known) {
+  const claims = fresh.map((t) => ({ workflow_id: t.workflowId, seq: t.seq }));
+  const actions = fresh.flatMap((t) =>
+    t.action
+      ? [{ id: `${t.workflowId}:${t.seq}`, workflow_id: t.workflowId, seq: t.seq, task_id: t.action.taskId, step: t.action.step, actor_id: t.action.actorId, action: t.action.action, comment: t.action.comment ?? null, data: t.action.data ?? null, at: t.at }]
+      : [],
+  );
+  // A task opened and closed within one batch is written once, already done; a close may also arrive
+  // before its open (writes in another order), and then the row is inserted done.
+  const tasks = new Map<string, Record<string, unknown>>();
+  for (const t of fresh) {
+    for (const o of t.opened) {
+      if (!tasks.has(o.taskId)) {
+        tasks.set(o.taskId, { id: o.taskId, workflow_id: t.workflowId, procedure_type: t.procedure.type, step: o.step, seq: o.seq, round: o.round, assignee_ids: o.assigneeIds, status: 'pending', opened_at: o.openedAt, due_at: o.dueAt, completed_at: null, completed_by: null, action: null });
+      }
+    }
+    for (const c of t.closed) {
+      const k = c.task;
+      tasks.set(k.taskId, { id: k.taskId, workflow_id: t.workflowId, procedure_type: t.procedure.type, step: k.step, seq: k.seq, round: k.round, assignee_ids: k.assigneeIds, status: 'done', opened_at: k.openedAt, due_at: k.dueAt, completed_at: c.at, completed_by: c.by, action: c.action });
     }
   }
-  for (const e of t.audit) {
-    audit.push({ sourceKey: e.key, kind: e.kind, actorId: e.actorId, at: t.at, payload: e.payload });
-  }
-}
-
-/** The procedure row as of a transition: kept only if no higher seq was written; overdue, once set, stays. */
-async function upsertProcedure(tx: EntityManager, t: Transition): Promise<void> {
-  const p = t.procedure;
-  await tx.execute(
-    `insert into procedure (workflow_id, type, parent_workflow_id, title, unit_ids, status, stage, overdue, due_at, started_by, started_at, closed_at, result, escalation, updated_at, projected_seq)
-     values (?, ?, ?, ?, ?::text[], ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, now(), ?)
-     on conflict (workflow_id) do update set title = excluded.title, unit_ids = excluded.unit_ids, status = excluded.status, stage = excluded.stage,
-       overdue = procedure.overdue or excluded.overdue, due_at = excluded.due_at, closed_at = excluded.closed_at, result = excluded.result,
-       escalation = excluded.escalation, updated_at = now(), projected_seq = excluded.projected_seq
-     where procedure.projected_seq < excluded.projected_seq`,
-    [
-      p.workflowId,
-      p.type,
-      p.parentWorkflowId,
-      p.title,
-      pgTextArray(p.unitIds),
-      p.status,
-      p.stage,
-      p.overdue,
-      p.dueAt,
-      p.startedBy,
-      p.startedAt,
-      p.closedAt,
-      JSON.stringify(p.result ?? null),
-      JSON.stringify(p.escalation ?? null),
-      t.seq,
-    ],
+  const notifications = fresh.flatMap((t) =>
+    t.notifications.map((n, i) => ({ id_base: `${t.workflowId}:${t.seq}${i > 0 ? `.${i}` : ''}`, workflow_id: t.workflowId, kind: n.kind, message: n.message, created_at: t.at, user_ids: n.userIds, supervisors: n.supervisors === true })),
   );
+  // One procedure row per procedure: the snapshot of its highest new seq.
+  const latest = new Map<string, Transition>();
+  for (const t of fresh) if ((latest.get(t.workflowId)?.seq ?? -1) < t.seq) latest.set(t.workflowId, t);
+  const flagged = new Set(fresh.flatMap((t) => t.flagOverdue ?? []));
+  const procedures = [...latest.values()].map((t) => {
+    const p = t.procedure;
+    return { workflow_id: p.workflowId, type: p.type, parent_workflow_id: p.parentWorkflowId, title: p.title, unit_ids: p.unitIds, status: p.status, stage: p.stage, overdue: p.overdue || flagged.has(p.workflowId), due_at: p.dueAt, started_by: p.startedBy, started_at: p.startedAt, closed_at: p.closedAt, result: p.result ?? null, escalation: p.escalation ?? null, projected_seq: t.seq };
+  });
+  const flagOverdue = [...flagged].filter((id) => !latest.has(id));
+
+  const audit: Record<string, unknown>[] = [];
+  const heads = new Map(known.heads);
+  const recorded = new Set(known.recorded);
+  for (const t of fresh) {
+    for (const input of auditOf(t)) {
+      if (recorded.has(input.sourceKey)) continue;
+      recorded.add(input.sourceKey);
+      const head = heads.get(t.workflowId) ?? { seq: 0, hash: GENESIS_HASH };
+      const seq = head.seq + 1;
+      // Stored in the canonical form that is hashed, so what jsonb gives back hashes the same.
+      const payload = canonicalize(input.payload ?? null);
+      const at = new Date(input.at);
+      const hash = auditHash({ workflowId: t.workflowId, seq, kind: input.kind, actorId: input.actorId, at, payload }, head.hash);
+      audit.push({ id: input.sourceKey, workflow_id: t.workflowId, seq, kind: input.kind, actor_id: input.actorId, at: at.toISOString(), payload, prev_hash: head.hash, hash });
+      heads.set(t.workflowId, { seq, hash });
+    }
+  }
+  return { claims, actions, tasks: [...tasks.values()], notifications, procedures, flagOverdue, audit };
 }
 
-/** Applies transitions in seq order per procedure, all in one database transaction. Returns how many were new. */
+/**
+ * Every write in one statement. The claims and the audit entries are plain inserts: a row another writer
+ * has taken fails the statement (and so all of it), and the caller reads again. The others are
+ * idempotent by key. The procedure row is kept only if no higher seq was written; overdue, once set, stays.
+ */
+const WRITE = `
+with d as (select ?::jsonb as j),
+claim as (
+  insert into transition_applied (workflow_id, seq)
+  select x.workflow_id, x.seq from d, jsonb_to_recordset(d.j->'claims') as x(workflow_id text, seq int)
+  returning 1),
+act as (
+  insert into action_log (id, workflow_id, seq, task_id, step, actor_id, action, comment, data, at)
+  select x.id, x.workflow_id, x.seq, x.task_id, x.step, x.actor_id, x.action, x.comment, x.data, x.at
+  from d, jsonb_to_recordset(d.j->'actions') as x(id text, workflow_id text, seq int, task_id text, step text, actor_id text, action text, comment text, data jsonb, at timestamptz)
+  on conflict do nothing),
+tasks as (
+  insert into task (id, workflow_id, procedure_type, step, seq, round, assignee_ids, status, opened_at, due_at, completed_at, completed_by, action)
+  select x.id, x.workflow_id, x.procedure_type, x.step, x.seq, x.round, x.assignee_ids, x.status, x.opened_at, x.due_at, x.completed_at, x.completed_by, x.action
+  from d, jsonb_to_recordset(d.j->'tasks') as x(id text, workflow_id text, procedure_type text, step text, seq int, round int, assignee_ids text[], status text, opened_at timestamptz, due_at timestamptz, completed_at timestamptz, completed_by text, action text)
+  on conflict (id) do update set status = 'done', completed_at = excluded.completed_at, completed_by = excluded.completed_by, action = excluded.action
+  where task.status = 'pending' and excluded.status = 'done'),
+notes as (
+  insert into notification (id, user_id, workflow_id, kind, message, created_at)
+  select x.id_base || ':' || u.user_id, u.user_id, x.workflow_id, x.kind, x.message, x.created_at
+  from d, jsonb_to_recordset(d.j->'notifications') as x(id_base text, workflow_id text, kind text, message text, created_at timestamptz, user_ids text[], supervisors boolean)
+  cross join lateral (
+    select unnest(x.user_ids) as user_id
+    union
+    select id from app_user where x.supervisors and roles @> array['supervisor']::text[]) u
+  on conflict do nothing),
+flag as (
+  update procedure set overdue = true, updated_at = now()
+  where workflow_id in (select jsonb_array_elements_text(d.j->'flagOverdue') from d) and not overdue),
+proc as (
+  insert into procedure (workflow_id, type, parent_workflow_id, title, unit_ids, status, stage, overdue, due_at, started_by, started_at, closed_at, result, escalation, updated_at, projected_seq)
+  select x.workflow_id, x.type, x.parent_workflow_id, x.title, x.unit_ids, x.status, x.stage, x.overdue, x.due_at, x.started_by, x.started_at, x.closed_at, x.result, x.escalation, now(), x.projected_seq
+  from d, jsonb_to_recordset(d.j->'procedures') as x(workflow_id text, type text, parent_workflow_id text, title text, unit_ids text[], status text, stage text, overdue boolean, due_at timestamptz, started_by text, started_at timestamptz, closed_at timestamptz, result jsonb, escalation jsonb, projected_seq int)
+  on conflict (workflow_id) do update set title = excluded.title, unit_ids = excluded.unit_ids, status = excluded.status, stage = excluded.stage,
+    overdue = procedure.overdue or excluded.overdue, due_at = excluded.due_at, closed_at = excluded.closed_at, result = excluded.result,
+    escalation = excluded.escalation, updated_at = now(), projected_seq = excluded.projected_seq
+  where procedure.projected_seq < excluded.projected_seq),
+aud as (
+  insert into audit_log (id, workflow_id, seq, kind, actor_id, at, payload, prev_hash, hash)
+  select x.id, x.workflow_id, x.seq, x.kind, x.actor_id, x.at, x.payload, x.prev_hash, x.hash
+  from d, jsonb_to_recordset(d.j->'audit') as x(id text, workflow_id text, seq int, kind text, actor_id text, at timestamptz, payload jsonb, prev_hash text, hash text))
+select count(*)::int as claimed from claim`;
+
+/** A unique violation on a row that only one writer may take: another writer was first. */
+function lostRace(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string };
+  return e.code === '23505' && /^(transition_applied|audit_log)_/.test(e.constraint ?? '');
+}
+
+async function applyOnce(em: EntityManager, transitions: readonly Transition[]): Promise<number> {
+  const keys = transitions.flatMap((t) => auditOf(t).map((a) => a.sourceKey));
+  const known = await readKnown(em, transitions, keys);
+  const fresh = transitions.filter((t) => !known.applied.has(`${t.workflowId}:${t.seq}`));
+  if (fresh.length === 0) return 0;
+  // Applied in seq order per procedure: the audit chain follows the procedure's own order.
+  const sorted = [...fresh].sort((a, b) => (a.workflowId === b.workflowId ? a.seq - b.seq : a.workflowId < b.workflowId ? -1 : 1));
+  const [row] = await em.execute<{ claimed: number }[]>(WRITE, [JSON.stringify(writeSet(sorted, known))]);
+  return row?.claimed ?? 0;
+}
+
+/** Applies transitions in seq order per procedure, atomically. Returns how many were new. */
 export async function applyTransitions(em: EntityManager, transitions: readonly Transition[]): Promise<number> {
   if (transitions.length === 0) return 0;
-  // Usually the other writer has been first (the workflow's local activity runs before the Update
-  // answers): one read tells, and no transaction is opened.
-  const applied = await em.execute<{ workflow_id: string; seq: number }[]>(
-    'select workflow_id, seq from transition_applied where workflow_id = any(?::text[]) and seq = any(?::int[])',
-    [pgTextArray([...new Set(transitions.map((t) => t.workflowId))]), `{${[...new Set(transitions.map((t) => t.seq))].join(',')}}`],
-  );
-  const done = new Set(applied.map((r) => `${r.workflow_id}:${r.seq}`));
-  const fresh = transitions.filter((t) => !done.has(`${t.workflowId}:${t.seq}`));
-  if (fresh.length === 0) return 0;
-  const sorted = [...fresh].sort((a, b) => (a.workflowId === b.workflowId ? a.seq - b.seq : a.workflowId < b.workflowId ? -1 : 1));
-  return em.transactional(async (tx) => {
-    // Claimed in one statement; a concurrent writer that got here first keeps its claim.
-    const claimed = await tx.execute<{ workflow_id: string; seq: number }[]>(
-      'insert into transition_applied (workflow_id, seq) select * from unnest(?::text[], ?::int[]) on conflict do nothing returning workflow_id, seq',
-      [pgTextArray(sorted.map((t) => t.workflowId)), `{${sorted.map((t) => t.seq).join(',')}}`],
-    );
-    const mine = new Set(claimed.map((r) => `${r.workflow_id}:${r.seq}`));
-    const audit = new Map<string, AuditInput[]>();
-    const latest = new Map<string, Transition>();
-    for (const t of sorted) {
-      if (!mine.has(`${t.workflowId}:${t.seq}`)) continue;
-      const entries = audit.get(t.workflowId) ?? [];
-      audit.set(t.workflowId, entries);
-      await applyOne(tx, t, entries);
-      latest.set(t.workflowId, t);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await applyOnce(em, transitions);
+    } catch (err) {
+      if (!(attempt < ATTEMPTS && lostRace(err))) throw err;
+      // Past the usual two writers, a little jitter spreads the next round out.
+      if (attempt > 2) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 50)));
     }
-    // One row write per procedure: the snapshot of its highest new seq.
-    for (const t of latest.values()) await upsertProcedure(tx, t);
-    for (const [workflowId, entries] of audit) await appendAudit(tx, workflowId, entries);
-    return mine.size;
-  });
+  }
 }
