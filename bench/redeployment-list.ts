@@ -107,12 +107,17 @@ async function main(): Promise<Record<string, unknown>> {
   const wf = `redeployment-${listId}`;
   let keyN = 0;
   let stateUnavailable = 0;
+  let largestCommandAnswerBytes = 0;
+  let largestCommandMs = 0;
   const tokens = new Map<string, string>();
   const rawPost = async (p: string, body: unknown, token?: string): Promise<{ status: number; body: Json }> => {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': `bench-${process.pid}-${++keyN}` };
     if (token) headers.authorization = `Bearer ${token}`;
+    const began = performance.now();
     const res = await fetch(`${base}${p}`, { method: 'POST', headers, body: JSON.stringify(body) });
     const text = await res.text();
+    largestCommandAnswerBytes = Math.max(largestCommandAnswerBytes, Buffer.byteLength(text));
+    largestCommandMs = Math.max(largestCommandMs, Math.round(performance.now() - began));
     return { status: res.status, body: text ? JSON.parse(text) : null };
   };
   const token = async (user: string): Promise<string> => {
@@ -202,6 +207,7 @@ async function main(): Promise<Record<string, unknown>> {
   // The stages after the matching, as far as the API lets them go: a refusal ends the drive, not the bench.
   let stoppedAt: string | null = null;
   let termsStarted = 0;
+  let voteRequestBytes = 0;
   let letters: { letterId: string; taskId: string; personId: string }[] = [];
   try {
     await afterMatching();
@@ -210,7 +216,10 @@ async function main(): Promise<Record<string, unknown>> {
     log(`stopped: ${stoppedAt}`);
   }
   async function afterMatching(): Promise<void> {
-  const voted = await post(`/tasks/${wf}:2/actions`, 'zzb-head', { action: 'vote', ballots: pairs.map((p) => ({ candidateId: `${p.taskId}/${p.personId}`, choice: 'agree' })) });
+  // The meeting (zzb's approvers) votes on the whole slate at once: 同意 every pair, one command.
+  const voteBody = { action: 'vote', choice: 'agree' };
+  voteRequestBytes = Buffer.byteLength(JSON.stringify(voteBody));
+  const voted = await post(`/procedures/${wf}/redeployment`, 'zzb-head', voteBody);
   stage('vote');
   letters = (await get(`/procedures/${wf}`, 'zzb-staff')).state.letters as { letterId: string; taskId: string; personId: string }[];
   log(`stage after the vote: ${voted.stage}; ${pairs.length} pairs, ${letters.length} letters`);
@@ -269,7 +278,10 @@ async function main(): Promise<Record<string, unknown>> {
     stoppedAt,
     stage: state.stage,
     stateAnswerBytes: Buffer.byteLength(stateText),
-    actionsInState: state.actions.length,
+    actionsInState: state.actions?.length ?? 0,
+    voteRequestBytes,
+    largestCommandAnswerBytes,
+    largestCommandMs,
     actionRows,
     stateUnavailable,
     runs: runs.map(({ startedAt: _s, ...r }) => r),
