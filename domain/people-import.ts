@@ -416,11 +416,14 @@ export function validatePersonRow(
   return 'value' in id ? { ok: false, id: id.value, errors } : { ok: false, errors };
 }
 
+/** Rows validated between two pauses of the import (see parsePeopleSheetYielding). */
+export const PARSE_CHUNK_ROWS = 500;
+
 /**
- * Reads a whole sheet: the first non-empty row is the header, every later non-empty row is a person.
- * Throws SheetHeaderError for an unusable header; every other problem is a row error.
+ * The sheet's rows validated in chunks: the generator pauses after every `chunk` data rows and returns
+ * the parsed sheet at the end, so a caller can let other work run between chunks.
  */
-export function parsePeopleSheet(rows: readonly SheetRow[], today: string): ParsedSheet {
+function* parseSheetInChunks(rows: readonly SheetRow[], today: string, chunk: number): Generator<void, ParsedSheet> {
   const nonEmpty = rows.filter((r) => r.cells.some((c) => !isBlank(c)));
   const [head, ...data] = nonEmpty;
   if (!head) throw new SheetHeaderError('the file has no header row');
@@ -429,7 +432,12 @@ export function parsePeopleSheet(rows: readonly SheetRow[], today: string): Pars
   const valid: ValidRow[] = [];
   const errors: RowError[] = [];
   const firstRowOf = new Map<string, number>();
+  let sincePause = 0;
   for (const { row, cells } of data) {
+    if (++sincePause > chunk) {
+      sincePause = 1;
+      yield;
+    }
     const r = validatePersonRow(cells, header, today);
     if (!r.ok) {
       errors.push({ row, ...(r.id !== undefined ? { id: r.id } : {}), errors: r.errors });
@@ -451,4 +459,29 @@ export function parsePeopleSheet(rows: readonly SheetRow[], today: string): Pars
     valid.push({ row, person: r.person, fields });
   }
   return { total: data.length, valid, errors };
+}
+
+/**
+ * Reads a whole sheet: the first non-empty row is the header, every later non-empty row is a person.
+ * Throws SheetHeaderError for an unusable header; every other problem is a row error.
+ */
+export function parsePeopleSheet(rows: readonly SheetRow[], today: string): ParsedSheet {
+  const it = parseSheetInChunks(rows, today, Number.MAX_SAFE_INTEGER);
+  for (;;) {
+    const step = it.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * parsePeopleSheet for the API: it yields to the event loop (setImmediate) after every chunk of rows, so
+ * validating a large sheet never holds up other requests (/health, actions) for more than a chunk.
+ */
+export async function parsePeopleSheetYielding(rows: readonly SheetRow[], today: string, chunk = PARSE_CHUNK_ROWS): Promise<ParsedSheet> {
+  const it = parseSheetInChunks(rows, today, chunk);
+  for (;;) {
+    const step = it.next();
+    if (step.done) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }

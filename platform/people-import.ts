@@ -4,7 +4,7 @@
  * changes nothing, not even updated_at.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { parsePeopleSheet, PERSON_COLUMNS, type PersonField, type PersonInput, type RowError, type SheetRow } from '../domain/people-import';
+import { parsePeopleSheetYielding, PERSON_COLUMNS, type PersonField, type PersonInput, type RowError, type SheetRow } from '../domain/people-import';
 import { PersonSchema, UnitSchema, type Person } from './entities';
 
 export interface ImportReport {
@@ -17,7 +17,23 @@ export interface ImportReport {
   /** Existing people whose data the file repeats exactly. */
   unchanged: number;
   failed: number;
+  /** The first IMPORT_MAX_ERRORS failed rows, in row order. */
   errors: RowError[];
+  /** Failed rows beyond those listed. */
+  errorsOmitted: number;
+}
+
+/** People per import: a larger sheet is split by the sender, so that no import holds the server for long. */
+export const IMPORT_MAX_ROWS = 20_000;
+/** Failed rows listed in the answer; the rest are counted. A sheet of errors must not make an answer of megabytes. */
+export const IMPORT_MAX_ERRORS = 200;
+
+/** The sheet has more data rows than IMPORT_MAX_ROWS; nothing was imported. */
+export class TooManyRows extends Error {
+  constructor(readonly rows: number) {
+    super(`the sheet has ${rows} rows after the header; at most ${IMPORT_MAX_ROWS} people per import`);
+    this.name = 'TooManyRows';
+  }
 }
 
 const CHUNK = 1000;
@@ -37,7 +53,10 @@ function unitResolver(units: readonly { id: string; name: string }[]): (ref: str
 }
 
 export async function importPeople(em: EntityManager, rows: readonly SheetRow[], today: string): Promise<ImportReport> {
-  const sheet = parsePeopleSheet(rows, today);
+  // Counted before anything is validated: refusing costs nothing. Blank rows do not count.
+  const dataRows = rows.filter((r) => r.cells.some((c) => c !== null && String(c).trim() !== '')).length - 1;
+  if (dataRows > IMPORT_MAX_ROWS) throw new TooManyRows(dataRows);
+  const sheet = await parsePeopleSheetYielding(rows, today);
   const errors: RowError[] = [...sheet.errors];
   let imported = 0;
   let updated = 0;
@@ -96,5 +115,5 @@ export async function importPeople(em: EntityManager, rows: readonly SheetRow[],
   });
 
   errors.sort((a, b) => a.row - b.row);
-  return { total: sheet.total, imported, updated, unchanged, failed: errors.length, errors };
+  return { total: sheet.total, imported, updated, unchanged, failed: errors.length, errors: errors.slice(0, IMPORT_MAX_ERRORS), errorsOmitted: Math.max(0, errors.length - IMPORT_MAX_ERRORS) };
 }

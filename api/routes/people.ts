@@ -2,14 +2,14 @@
  * People (cadres, 干部): the master data the qualification predicates read, imported from CSV or XLSX
  * with a report of every row that could not be imported.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { chinaDateOf } from '../../domain/dates';
 import { GRADE_INFO } from '../../domain/grades';
 import { SheetHeaderError } from '../../domain/people-import';
 import { PersonSchema, type Person } from '../../platform/entities';
-import { importPeople } from '../../platform/people-import';
+import { IMPORT_MAX_ERRORS, IMPORT_MAX_ROWS, importPeople, TooManyRows } from '../../platform/people-import';
 import { readCsv, readXlsx, UnreadableFile } from '../../platform/spreadsheet';
-import { BadRequest, NotFound } from '../errors';
+import { ApiError, BadRequest, NotFound } from '../errors';
 import { ImportPeopleBody, ImportPeopleResult, PeopleQuery, PersonIdParam, PersonList, PersonRow } from '../schemas';
 import type { RouteContext } from './context';
 
@@ -46,6 +46,12 @@ function badContent(message: string): BadRequest {
   return new BadRequest('validation_error', `content: ${message}`, { issues: [{ field: 'content', message }] });
 }
 
+/** The import's answer: the row errors are capped, and the rest counted (errorsOmitted). */
+const ImportPeopleReport = ImportPeopleResult.extend({
+  errors: ImportPeopleResult.shape.errors.openapi({ description: `The first ${IMPORT_MAX_ERRORS} failed rows, in row order` }),
+  errorsOmitted: z.number().int().openapi({ description: 'Failed rows beyond those listed in errors; failed counts them all' }),
+}).openapi('ImportPeopleReport');
+
 export function peopleRoutes({ route }: RouteContext): void {
   route({
     method: 'post',
@@ -56,11 +62,12 @@ export function peopleRoutes({ route }: RouteContext): void {
       'Each row is validated on its own: valid rows are inserted or updated by personnel number, invalid rows are listed in `errors` ' +
       'with their row number as the sheet shows it (the header is row 1). Re-importing the same file changes nothing. Columns the ' +
       'file does not have are left as they were on existing people. A file that cannot be read, or whose header lacks a required ' +
-      'column, is a 400 naming `content`.',
+      `column, is a 400 naming \`content\`. At most ${IMPORT_MAX_ROWS} people per import (413 too_many_rows); the answer lists the first ` +
+      `${IMPORT_MAX_ERRORS} failed rows and counts the rest (errorsOmitted).`,
     roles: ['staff'],
     idempotent: true,
     body: ImportPeopleBody,
-    response: { status: 200, schema: ImportPeopleResult, description: 'What was imported, updated, unchanged, and the rows that failed' },
+    response: { status: 200, schema: ImportPeopleReport, description: 'What was imported, updated, unchanged, and the rows that failed' },
     errors: [403, 413],
     handler: async ({ em, body }) => {
       try {
@@ -68,6 +75,9 @@ export function peopleRoutes({ route }: RouteContext): void {
         return { status: 200, body: await importPeople(em, rows, chinaDateOf(new Date())) };
       } catch (err) {
         if (err instanceof UnreadableFile || err instanceof SheetHeaderError) throw badContent(err.message);
+        if (err instanceof TooManyRows) {
+          throw new ApiError(413, 'too_many_rows', `content: ${err.message}`, { field: 'content', limit: IMPORT_MAX_ROWS, rows: err.rows });
+        }
         throw err;
       }
     },
