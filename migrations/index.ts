@@ -13,6 +13,7 @@ import { Migration20261201000000_person_redeployment } from './Migration20261201
 import { Migration20261201100000_redeployment_record } from './Migration20261201100000_redeployment_record';
 import { Migration20261202000000_idempotency_reservation } from './Migration20261202000000_idempotency_reservation';
 import { Migration20261202100000_login_sessions } from './Migration20261202100000_login_sessions';
+import { Migration20261203000000_letter_access } from './Migration20261203000000_letter_access';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
@@ -26,4 +27,5 @@ export const migrationsList = [
   { name: 'Migration20261201100000_redeployment_record', class: Migration20261201100000_redeployment_record },
   { name: 'Migration20261202000000_idempotency_reservation', class: Migration20261202000000_idempotency_reservation },
   { name: 'Migration20261202100000_login_sessions', class: Migration20261202100000_login_sessions },
+  { name: 'Migration20261203000000_letter_access', class: Migration20261203000000_letter_access },
 ];

@@ -342,6 +342,8 @@ export const CalendarDaySchema = new EntitySchema<CalendarDay>({
 
 /** A cadre (干部), with what the qualification predicates need. Dates are YYYY-MM-DD (China calendar days). */
 export interface Person extends PersonInput {
+  /** The person's own user account, when they have one (Migration20261203000000_letter_access). */
+  userId?: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -371,6 +373,7 @@ export const PersonSchema = new EntitySchema<Person>({
     fields: { type: 'json', onCreate: () => [] },
     healthCheckedOn: { type: 'date', nullable: true },
     healthResult: { type: 'string', nullable: true },
+    userId: { type: 'string', nullable: true },
     createdAt: { type: 'Date' },
     updatedAt: { type: 'Date' },
   },
@@ -431,6 +434,9 @@ export interface RedeploymentLetter {
   workflowId: string;
   taskId: string;
   personId: string;
+  /** The host unit and the account the letter is addressed to; null on letters from before they were kept. */
+  hostUnitId?: string | null;
+  cadreUserId?: string | null;
   mediaType: string;
   fileName: string;
   content: Buffer;
@@ -446,6 +452,8 @@ export const RedeploymentLetterSchema = new EntitySchema<RedeploymentLetter>({
     workflowId: { type: 'string' },
     taskId: { type: 'string' },
     personId: { type: 'string' },
+    hostUnitId: { type: 'string', nullable: true },
+    cadreUserId: { type: 'string', nullable: true },
     mediaType: { type: 'string' },
     fileName: { type: 'text' },
     content: { type: 'blob' },
