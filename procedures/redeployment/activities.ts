@@ -10,7 +10,8 @@ import { LETTER_MEDIA_TYPE, letterDocx, letterFileName, type LetterData } from '
 
 export interface IssueLettersInput {
   workflowId: string;
-  letters: (Omit<LetterData, 'hostUnit' | 'person'> & { hostUnitId: string; personId: string })[];
+  /** cadreUserId: the account the list addresses the letter to (it acknowledges it); absent from runs before it was passed. */
+  letters: (Omit<LetterData, 'hostUnit' | 'person'> & { hostUnitId: string; personId: string; cadreUserId?: string })[];
 }
 
 export interface IssuedLetter {
@@ -45,8 +46,8 @@ export function createRedeploymentActivities(deps: ActivityDeps) {
           // bytes are stored and served as stored, so even a retry that generated other bytes (another
           // docx version on a new worker) leaves the letter and its hash as first issued.
           await tx.execute(
-            'insert into redeployment_letter (id, workflow_id, task_id, person_id, media_type, file_name, content, sha256) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (id) do nothing',
-            [l.letterId, input.workflowId, l.taskId, l.personId, LETTER_MEDIA_TYPE, letterFileName(l.letterId), content, sha256],
+            'insert into redeployment_letter (id, workflow_id, task_id, person_id, host_unit_id, cadre_user_id, media_type, file_name, content, sha256) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (id) do nothing',
+            [l.letterId, input.workflowId, l.taskId, l.personId, l.hostUnitId, l.cadreUserId ?? null, LETTER_MEDIA_TYPE, letterFileName(l.letterId), content, sha256],
           );
         }
         const stored = await tx.find(RedeploymentLetterSchema, { id: { $in: input.letters.map((l) => l.letterId) } }, { fields: ['id', 'sha256', 'content', 'mediaType'] });

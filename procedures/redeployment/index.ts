@@ -8,7 +8,7 @@ import { ApiError, fromTemporal, NotFound, Unavailable, Unprocessable } from '..
 import type { ApiDeps } from '../../api/routes/context';
 import { Problem, WorkflowIdParam } from '../../api/schemas';
 import { sendUpdate } from '../../api/temporal';
-import { AppUserSchema, PersonSchema, ProcedureSchema, RedeploymentLetterSchema, UnitSchema, type Person } from '../../platform/entities';
+import { AppUserSchema, PersonSchema, ProcedureSchema, RedeploymentLetterSchema, UnitSchema, type Person, type RedeploymentLetter } from '../../platform/entities';
 import { defineProcedure } from '../descriptor';
 import { stateQuery, type AssigneeRule } from '../kernel/messages';
 import { completeVoteRule } from '../kernel/vote';
@@ -112,6 +112,26 @@ function hostRules(unitId: string, field: string): NamedRule[] {
     { rule: { kind: 'unitHead', unitId }, field },
     { rule: { kind: 'role', role: 'staff', unitId }, field },
   ];
+}
+
+/**
+ * Who reads a task letter (任务书): staff of the department that runs the list (the unit of the staff member
+ * who started it), the host unit's staff and head, and the cadre: the person's own account in master data
+ * (person.user_id), or the account the list addressed the letter to (the one that acknowledges it).
+ */
+async function mayReadLetter(em: EntityManager, user: { id: string; unitId: string; roles: readonly string[] }, l: RedeploymentLetter): Promise<boolean> {
+  if (l.cadreUserId === user.id) return true;
+  const person = await em.findOne(PersonSchema, { id: l.personId }, { fields: ['id', 'userId'] });
+  if (person?.userId && person.userId === user.id) return true;
+  const list = await em.findOne(ProcedureSchema, { workflowId: l.workflowId }, { fields: ['workflowId', 'startedBy'] });
+  const starter = list ? await em.findOne(AppUserSchema, { id: list.startedBy }, { fields: ['id', 'unitId'] }) : null;
+  if (starter && user.unitId === starter.unitId && user.roles.includes('staff')) return true;
+  if (l.hostUnitId && user.unitId === l.hostUnitId) {
+    if (user.roles.includes('staff')) return true;
+    const unit = await em.findOne(UnitSchema, { id: l.hostUnitId }, { fields: ['id', 'headUserId'] });
+    if (unit?.headUserId === user.id) return true;
+  }
+  return false;
 }
 
 const refuseRule = (p: { code: string; message: string; details: Record<string, unknown> } | null): void => {
@@ -309,16 +329,18 @@ export const redeploymentProcedure = defineProcedure({
           content: { [LETTER_MEDIA_TYPE]: { schema: z.string().openapi({ format: 'binary' }) } },
         },
         401: { description: 'Missing or invalid bearer token', content: { 'application/problem+json': { schema: Problem } } },
-        404: { description: 'No such task letter', content: { 'application/problem+json': { schema: Problem } } },
+        404: { description: 'No such task letter, or one the caller may not read (the department’s staff, the host unit’s staff and head, and the cadre may)', content: { 'application/problem+json': { schema: Problem } } },
       },
     });
     router.get(letterPath, async (req, res) => {
       const em: EntityManager = deps.orm.em.fork();
-      await authenticate(em, req.header('authorization'));
+      const user = await authenticate(em, req.header('authorization'));
       const p = LetterParam.safeParse(req.params);
       if (!p.success) throw new NotFound('letter_not_found', 'no such task letter');
       const l = await em.findOne(RedeploymentLetterSchema, { id: p.data.letterId, workflowId: p.data.workflowId });
-      if (!l) throw new NotFound('letter_not_found', 'no such task letter');
+      // Someone who may not read the letter is told it does not exist: a 403 would confirm that a letter
+      // for this cadre and task exists.
+      if (!l || !(await mayReadLetter(em, user, l))) throw new NotFound('letter_not_found', 'no such task letter');
       res.setHeader('Content-Type', l.mediaType);
       res.setHeader('Content-Disposition', attachmentDisposition(l.fileName));
       // The hash kept with the letter when it was issued: a client checks the bytes against it.
@@ -327,5 +349,11 @@ export const redeploymentProcedure = defineProcedure({
     });
   },
   historiesDir: path.join(__dirname, 'histories'),
-  histories: [{ file: 'redeployment.json', endsAt: { activity: 'issueTaskLetters' } }],
+  histories: [
+    { file: 'redeployment.json', endsAt: { activity: 'issueTaskLetters' } },
+    // The meeting's slate votes, a closeVote with a quorum, no pair passed: the list closes at once.
+    { file: 'redeployment-meeting.json', endsAt: 'completed' },
+    // A run that resumed the meeting mid-vote after continue-as-new and took a slate vote.
+    { file: 'redeployment-meeting-resumed.json', endsAt: { activity: 'issueTaskLetters' } },
+  ],
 });

@@ -498,6 +498,7 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
           goals: t.goals ?? [],
           hostUnitId: t.hostUnitId,
           personId: p.personId,
+          ...(byPerson.get(p.personId)?.cadreUserId ? { cadreUserId: byPerson.get(p.personId)?.cadreUserId } : {}),
           term: t.term,
           reportEveryMonths: input.rules.reportEveryMonths,
           reportWorkingDays: input.rules.reportWorkingDays,

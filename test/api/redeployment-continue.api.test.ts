@@ -12,6 +12,7 @@ import { addDays, chinaDateOf } from '../../domain/dates';
 import { ActionLogSchema, ProcedureSchema, TaskSchema } from '../../platform/entities';
 import { inboxTask, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
+import { maybeRecordHistory } from '../helpers/histories';
 
 const stack = useApiStack();
 const STAFF = 'zzb-staff';
@@ -120,6 +121,9 @@ describe('揭榜出征 list across continue-as-new', () => {
     expect(voted.body.state.decision.candidates.filter((c: { outcome: string }) => c.outcome === 'passed')).toHaveLength(N - 1);
     expect(voted.body.state.approvedPairs).toHaveLength(N - 1);
     taken += 1;
+    // The run that resumed the meeting mid-vote and took the slate vote, for the replay test.
+    const { runId: votedRun } = await stack.t.env.client.workflow.getHandle(wf).describe();
+    await maybeRecordHistory('redeployment-meeting-resumed.json', stack.t.env.client.workflow.getHandle(wf, votedRun));
     const letters = (await call('GET', `/procedures/${wf}`, STAFF)).body.state.letters as { letterId: string; taskId: string }[];
     expect(letters).toHaveLength(N - 1);
     await parallel(letters, 4, async (l) => {

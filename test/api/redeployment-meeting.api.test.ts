@@ -12,6 +12,7 @@ import { ActionLogSchema, AppUserSchema, ProcedureSchema } from '../../platform/
 import { DEMO_PASSWORD } from '../../platform/seed';
 import { inboxTask, newKey, traceOf, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
+import { maybeRecordHistory } from '../helpers/histories';
 
 const stack = useApiStack(async (t) => {
   // Two more members of the department meeting (zzb's approvers): with zzb-head, three.
@@ -170,6 +171,7 @@ describe('揭榜出征: the department’s decisions over HTTP', () => {
     expect(year.totals.matched - yearBefore.totals.matched).toBe(2);
     expect(year.totals.dispatched - yearBefore.totals.dispatched).toBe(0);
     expect((await call('GET', `/redeployment/figures?year=${YEAR + 1}`, STAFF)).body).toEqual(nextYearBefore);
+    await maybeRecordHistory('redeployment-meeting.json', stack.t.env.client.workflow.getHandle(wf));
     const bad = await call('GET', '/redeployment/figures?year=abc', STAFF);
     expect([bad.status, bad.body.code]).toEqual([400, expect.any(String)]);
     expect(JSON.stringify(bad.body)).toContain('year');
