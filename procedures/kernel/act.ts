@@ -3,7 +3,7 @@
  * leaves no trace), record and apply the action before anything awaits, let the procedure's loop react
  * in the same workflow task, then answer with the transitions for the API to project.
  */
-import { condition, setHandler } from '@temporalio/workflow';
+import { setHandler } from '@temporalio/workflow';
 import { actUpdate, KernelRefusal, type ActInput, type ActResult, type ActionRecord, type TaskView } from './messages';
 import type { ApprovalFlow } from './approval';
 import type { Projector } from './projector';
@@ -80,8 +80,9 @@ export function registerActHandler(ctx: ActContext): void {
         ...changes,
       });
       // The loop reacts in this same workflow task (it awaits nothing on this path): the next step's
-      // tasks are open when this answers, and their transition is in the answer.
-      await condition(settled);
+      // tasks are open when this answers. The projection activity runs within the same workflow task
+      // too, and the answer waits for it: what it answers is in PostgreSQL, and the API writes nothing.
+      await ctx.projector.answered(settled);
       return answer(ctx, a.taskId, a.action, seq);
     },
     {

@@ -1,4 +1,4 @@
-import { condition, setHandler, workflowInfo } from '@temporalio/workflow';
+import { setHandler, workflowInfo } from '@temporalio/workflow';
 import { answer } from './act';
 import type { ApprovalFlow } from './approval';
 import { openedUpdate } from './messages';
@@ -19,7 +19,8 @@ export function registerOpened(ctx: {
 }): void {
   const settled = ctx.settled ?? (() => ctx.flow.isRunning() || ctx.status() !== 'open');
   setHandler(openedUpdate, async () => {
-    await condition(settled);
+    // As an action's answer (act.ts), once its transitions are in PostgreSQL.
+    await ctx.projector.answered(settled);
     return { ...answer(ctx, null, 'start', 0), runId: workflowInfo().runId };
   });
 }

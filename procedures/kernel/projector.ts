@@ -6,7 +6,7 @@
  * API commits them again before it answers: read-your-writes holds even when the local activity had to
  * back off and finish later. Writes are keyed by workflow id and seq, so the second changes nothing.
  */
-import { allHandlersFinished, condition, log, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, log, patched, workflowInfo } from '@temporalio/workflow';
 import { localProjection } from './activities';
 import type { ActionRecord, AuditData, ClosedTask, NotificationData, ProcedureRowData, TaskView, Transition } from './messages';
 
@@ -47,6 +47,12 @@ export interface Emit {
   flagOverdue?: string[];
 }
 
+/**
+ * Patch: an Update answers once its transitions are projected (`answered`). Histories recorded before it
+ * (v0.2.0) completed some Updates in an earlier workflow task than waiting would, and must replay.
+ */
+export const ANSWER_AFTER_PROJECTION = 'answer-after-projection';
+
 /** Transitions an Update may still need to return; older ones have long been projected. */
 const KEEP = 256;
 /** How many transitions one projection activity carries. */
@@ -57,6 +63,8 @@ export function createProjector(opts: ProjectorOptions) {
   const row: ProcedureRowData = { ...opts.procedure };
   const recent: Transition[] = [];
   const queue: Transition[] = [];
+  /** Seqs not yet written by the projection activity: queued, in flight, or failed. */
+  const unprojected = new Set<number>();
   let stopped = false;
   let failures = 0;
   /** A batch handed to the projection activity and not yet back. */
@@ -78,7 +86,12 @@ export function createProjector(opts: ProjectorOptions) {
     recent.push(t);
     if (recent.length > KEEP) recent.splice(0, recent.length - KEEP);
     queue.push(t);
+    unprojected.add(t.seq);
     return t;
+  }
+
+  function idle(): boolean {
+    return queue.length === 0 && !inFlight;
   }
 
   function nextSeq(): number {
@@ -95,6 +108,7 @@ export function createProjector(opts: ProjectorOptions) {
       inFlight = true;
       try {
         await localProjection.project(batch);
+        for (const t of batch) unprojected.delete(t.seq);
       } catch (err) {
         // A non-retryable failure (bad data) must not end the procedure: the state is in the workflow,
         // and the reconciler can re-project it; the failure is in history and counted in the state.
@@ -117,13 +131,26 @@ export function createProjector(opts: ProjectorOptions) {
       emit({ seq: 0, action: { taskId: null, step: null, actorId, action: 'start', data } });
       return { seq: 0, taskId: null, step: null, actorId, action: 'start', at: row.startedAt };
     },
-    /** Transitions from `fromSeq` on, for an Update to answer with. */
-    since: (fromSeq: number): Transition[] => recent.filter((t) => t.seq >= fromSeq),
+    /**
+     * Transitions from `fromSeq` on that the projection activity has not written, for an Update to answer
+     * with: the API writes them before it answers. An Update that waited for `idle` answers with none
+     * (unless a write failed), and the API has nothing to write; so the answer is also smaller.
+     */
+    since: (fromSeq: number): Transition[] => recent.filter((t) => t.seq >= fromSeq && unprojected.has(t.seq)),
     failures: (): number => failures,
     /** The last seq allocated: what a run continued as new passes on as `fromSeq`. */
     lastSeq: (): number => seq,
     /** Every transition emitted so far has been projected (or its projection has failed and been logged). */
-    idle: (): boolean => queue.length === 0 && !inFlight,
+    idle,
+    /**
+     * What an Update awaits before it answers: the procedure has settled, and (from the patch on) the
+     * projection activity has written what it changed, which runs within the same workflow task. Then
+     * the answer carries no transitions, and the API has nothing to write.
+     */
+    answered(settled: () => boolean): Promise<void> {
+      const afterProjection = patched(ANSWER_AFTER_PROJECTION);
+      return condition(() => settled() && (!afterProjection || idle()));
+    },
     /**
      * Ends the procedure's row: status, stage and result in one transition, emitted synchronously so
      * the action that ended it answers with it. `seq` for a procedure whose numbering restarts (after

@@ -183,3 +183,15 @@ test('copy (抄送) informs people who do not sign; outsiders cannot copy', asyn
   const notes = await t.orm.em.fork().find(NotificationSchema, { workflowId: wf, kind: 'copy' }, { orderBy: { userId: 'asc' } });
   expect(notes.map((n) => n.userId)).toEqual(['jyj-head', 'zzb-head']);
 });
+
+test('an action answers once the workflow has projected it: the answer carries nothing left to write, and PostgreSQL already has it', async () => {
+  const { wf } = await startItem();
+  const head = await toUnitHead(wf);
+  // Straight to the workflow, without the API's write after the answer.
+  const r = await t.env.client.workflow.getHandle(wf).executeUpdate(actUpdate, { args: [{ taskId: head, actorId: 'jyj-head', action: 'sign', comment: '同意' }] });
+  expect(r.transitions).toEqual([]);
+  const em = t.orm.em.fork();
+  expect(await em.findOne(TaskSchema, { id: head })).toMatchObject({ status: 'done', action: 'sign', completedBy: 'jyj-head' });
+  expect(await em.count(ActionLogSchema, { workflowId: wf, taskId: head, action: 'sign' })).toBe(1);
+  expect(await em.findOne(TaskSchema, { id: r.nextTask!.taskId })).toMatchObject({ status: 'pending', step: 'leadDepartment' });
+});
