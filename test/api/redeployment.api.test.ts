@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { strFromU8, unzipSync } from 'fflate';
 import { hashPassword } from '../../api/auth';
 import { addDays, chinaDateOf } from '../../domain/dates';
-import { ActionLogSchema, AppUserSchema, AuditLogSchema, IdempotencyRecordSchema, ProcedureSchema, RedeploymentLetterSchema } from '../../platform/entities';
+import { ActionLogSchema, AppUserSchema, AuditLogSchema, IdempotencyRecordSchema, PersonSchema, ProcedureSchema, RedeploymentLetterSchema } from '../../platform/entities';
 import { DEMO_PASSWORD } from '../../platform/seed';
 import { redeploymentTermWorkflowId } from '../../procedures/redeployment/term-messages';
 import { inboxTask, newKey, traceOf, useApiStack } from '../helpers/api';
@@ -206,6 +206,22 @@ describe('揭榜出征 over HTTP', () => {
     const doc = strFromU8(unzipSync(bytes)['word/document.xml'] ?? new Uint8Array()).replace(/<[^>]+>/g, '');
     for (const s of ['任务书', '出征干部：张伟（GB9101）', 'T1 一线任务（T1）', '任期：2026-12-01 至 2027-11-30']) expect(doc).toContain(s);
     expect(await em.count(AuditLogSchema, { workflowId: wf, kind: 'letter:issued' })).toBe(2);
+
+    // Who reads a letter: the cadre it is addressed to, the department's staff, the host unit's staff and
+    // head; anyone else is told it does not exist (404, the same answer as for no letter at all).
+    const download = async (user: string, letterId: string) =>
+      fetch(`${stack.api.baseUrl}/procedures/${wf}/redeployment/letters/${letterId}`, { headers: { authorization: `Bearer ${await stack.h.login(user)}` } });
+    for (const user of [STAFF, 'jyj-staff', 'jyj-head']) expect([user, (await download(user, letters[0].letterId)).status]).toEqual([user, 200]);
+    const none = await (await download(STAFF, `${listId}-T9-GB0000`)).json();
+    for (const user of ['cadre-li', 'wjw-staff', 'wjw-head', 'zzb-head', 'cadre-wang']) {
+      const r = await download(user, letters[0].letterId);
+      expect([user, r.status, await r.json()]).toEqual([user, 404, none]);
+    }
+    // The person's own account in master data reads their letter too.
+    expect((await download('cadre-wang', letters[1].letterId)).status).toBe(404);
+    await em.nativeUpdate(PersonSchema, { id: 'GB9102' }, { userId: 'cadre-wang' });
+    expect((await download('cadre-wang', letters[1].letterId)).status).toBe(200);
+    await em.nativeUpdate(PersonSchema, { id: 'GB9102' }, { userId: null });
 
     // Cadre and host unit acknowledge; only they can.
     await expectNoTrace(wf, () => command(wf, { action: 'acknowledge', letterId: letters[0].letterId, as: 'cadre' }, 'cadre-li'), 422, 'invalid_acknowledgement', 'as');
