@@ -36,7 +36,7 @@ const QUERY_DEADLINE_MS = 15_000;
 const CONTINUE_PAUSE_MS = 250;
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function listState(deps: Pick<ApiDeps, 'client'>, workflowId: string): Promise<RedeploymentState> {
+export async function listState(deps: Pick<ApiDeps, 'client'>, workflowId: string): Promise<RedeploymentState> {
   if (!workflowId.startsWith(redeploymentWorkflowId(''))) throw new NotFound('procedure_not_found', 'no such challenge list');
   const read = async (): Promise<RedeploymentState> =>
     (await deps.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => deps.client.workflow.getHandle(workflowId).query(stateQuery))) as RedeploymentState;
@@ -76,7 +76,7 @@ async function isRunning(deps: Pick<ApiDeps, 'client'>, workflowId: string): Pro
  * accepted Update before it continued (allHandlersFinished), so a command it took answers there and is
  * never taken twice; one it did not take is taken by the new run.
  */
-async function sendCommand(deps: Parameters<typeof sendUpdate>[0], em: EntityManager, workflowId: string, arg: RedeploymentCommandInput, updateId: string) {
+export async function sendCommand(deps: Parameters<typeof sendUpdate>[0], em: EntityManager, workflowId: string, arg: RedeploymentCommandInput, updateId: string) {
   try {
     return await sendUpdate(deps, em, workflowId, redeploymentUpdate, arg, updateId);
   } catch (err) {
