@@ -56,6 +56,8 @@ export interface PersonInput {
   /** The latest health check (体检): its date and result, both or neither. */
   healthCheckedOn?: string | null;
   healthResult?: 'fit' | 'fitWithLimits' | 'unfit' | null;
+  /** 用户账号: the person's own user account, for what only they may read (a 揭榜出征 task letter). */
+  userId?: string | null;
 }
 
 export type PersonField = keyof PersonInput;
@@ -121,6 +123,7 @@ export const PERSON_COLUMNS: Readonly<Record<PersonField, Column>> = {
   fields: { label: '专业领域', aliases: ['专长', '技能', '专业特长', 'skills'], required: false },
   healthCheckedOn: { label: '体检日期', aliases: ['体检时间', '健康检查日期'], required: false },
   healthResult: { label: '体检结论', aliases: ['健康状况', '体检结果'], required: false },
+  userId: { label: '用户账号', aliases: ['账号', '登录账号', 'userId'], required: false },
 };
 
 const FIELDS = Object.keys(PERSON_COLUMNS) as PersonField[];
@@ -363,6 +366,8 @@ export function personRowSchema(today: string) {
       fields: cellSchema(optional(asFields, undefined)),
       healthCheckedOn: cellSchema(optional(asDate, undefined)),
       healthResult: cellSchema(optional(asHealth, undefined)),
+      // Blank is undefined like the 揭榜出征 columns: a sheet without it leaves the link as it was.
+      userId: cellSchema(optional(asId, undefined)),
     })
     .superRefine((p, ctx) => {
       const issue = (field: PersonField, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });

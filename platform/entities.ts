@@ -342,8 +342,6 @@ export const CalendarDaySchema = new EntitySchema<CalendarDay>({
 
 /** A cadre (干部), with what the qualification predicates need. Dates are YYYY-MM-DD (China calendar days). */
 export interface Person extends PersonInput {
-  /** The person's own user account, when they have one (Migration20261203000000_letter_access). */
-  userId?: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -373,6 +371,7 @@ export const PersonSchema = new EntitySchema<Person>({
     fields: { type: 'json', onCreate: () => [] },
     healthCheckedOn: { type: 'date', nullable: true },
     healthResult: { type: 'string', nullable: true },
+    // 用户账号 (Migration20261203000000_letter_access): the person's own account, nullable and unique.
     userId: { type: 'string', nullable: true },
     createdAt: { type: 'Date' },
     updatedAt: { type: 'Date' },

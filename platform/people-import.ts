@@ -5,7 +5,7 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { parsePeopleSheetYielding, PERSON_COLUMNS, type PersonField, type PersonInput, type RowError, type SheetRow } from '../domain/people-import';
-import { PersonSchema, UnitSchema, type Person } from './entities';
+import { AppUserSchema, PersonSchema, UnitSchema, type Person } from './entities';
 
 export interface ImportReport {
   /** Data rows that are not empty. */
@@ -52,6 +52,16 @@ function unitResolver(units: readonly { id: string; name: string }[]): (ref: str
   return (ref) => (byId.has(ref) ? ref : (byName.get(ref) ?? null));
 }
 
+/** Why a row cannot link the account (用户账号), or null: it must exist and be no other person's. */
+async function linkProblem(tx: EntityManager, personId: string, userId: string, linked: Map<string, string>): Promise<string | null> {
+  const other = linked.get(userId);
+  if (other !== undefined && other !== personId) return 'the account is linked to another person in this file';
+  if (!(await tx.findOne(AppUserSchema, { id: userId }, { fields: ['id'] }))) return 'no user account has this id';
+  if (await tx.findOne(PersonSchema, { userId, id: { $ne: personId } }, { fields: ['id'] })) return 'the account is linked to another person';
+  linked.set(userId, personId);
+  return null;
+}
+
 export async function importPeople(em: EntityManager, rows: readonly SheetRow[], today: string): Promise<ImportReport> {
   // Counted before anything is validated: refusing costs nothing. Blank rows do not count.
   const dataRows = rows.filter((r) => r.cells.some((c) => c !== null && String(c).trim() !== '')).length - 1;
@@ -66,11 +76,19 @@ export async function importPeople(em: EntityManager, rows: readonly SheetRow[],
     // Imports run one at a time, so two of them never race on the same new person.
     await tx.execute('select pg_advisory_xact_lock(hashtext(?))', ['tingjin:person-import']);
     const resolveUnit = unitResolver(await tx.find(UnitSchema, {}, { fields: ['id', 'name'] }));
+    /** Accounts linked by the rows read so far: two rows of one file cannot take the same account. */
+    const linked = new Map<string, string>();
 
     const ready: { person: PersonInput; fields: PersonField[] }[] = [];
     for (const { row, person: read, fields } of sheet.valid) {
       // The 揭榜出征 columns read blank as undefined; stored, a blank is null or no field.
-      const person: PersonInput = { ...read, leftLeadershipPostOn: read.leftLeadershipPostOn ?? null, fields: read.fields ?? [], healthCheckedOn: read.healthCheckedOn ?? null, healthResult: read.healthResult ?? null };
+      const person: PersonInput = { ...read, leftLeadershipPostOn: read.leftLeadershipPostOn ?? null, fields: read.fields ?? [], healthCheckedOn: read.healthCheckedOn ?? null, healthResult: read.healthResult ?? null, userId: read.userId ?? null };
+      // 用户账号 links an existing account, one person's only (person_user_idx): a row error, never a 500.
+      const userProblem = person.userId ? await linkProblem(tx, person.id, person.userId, linked) : null;
+      if (userProblem) {
+        errors.push({ row, id: person.id, errors: [{ field: 'userId', column: PERSON_COLUMNS.userId.label, message: userProblem }] });
+        continue;
+      }
       if (person.unitId === null) {
         ready.push({ person, fields });
         continue;
