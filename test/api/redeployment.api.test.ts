@@ -29,10 +29,10 @@ const STAFF = 'zzb-staff';
 const TODAY = chinaDateOf(new Date());
 
 const CSV = [
-  '编号,姓名,出生日期,单位,现职级,任现职级时间,参加工作时间,学历,退出领导岗位时间,专业领域,体检日期,体检结论',
-  'GB9101,张伟,1968-05-01,wjw,正处,2015-01-01,1990-07-01,本科,2025-06-30,教育、乡村振兴,2026-10-08,合格',
-  'GB9102,李娜,1970-03-12,jyj,副处,2016-01-01,1992-07-01,硕士,2025-03-01,卫生,2026-09-20,合格',
-  'GB9103,王刚,1971-08-08,jyj,正处,2017-01-01,1993-07-01,本科,,教育,,',
+  '编号,姓名,出生日期,单位,现职级,任现职级时间,参加工作时间,学历,退出领导岗位时间,专业领域,体检日期,体检结论,用户账号',
+  'GB9101,张伟,1968-05-01,wjw,正处,2015-01-01,1990-07-01,本科,2025-06-30,教育、乡村振兴,2026-10-08,合格,cadre-zhang',
+  'GB9102,李娜,1970-03-12,jyj,副处,2016-01-01,1992-07-01,硕士,2025-03-01,卫生,2026-09-20,合格,',
+  'GB9103,王刚,1971-08-08,jyj,正处,2017-01-01,1993-07-01,本科,,教育,,,',
 ].join('\n');
 
 const task = (taskId: string, hostUnitId: string, fields: string[], o: Record<string, unknown> = {}) => ({
@@ -68,6 +68,20 @@ describe('揭榜出征 over HTTP', () => {
     expect(r.body).toMatchObject({ imported: 3, failed: 0 });
     const p = await call('GET', '/people/GB9101', STAFF);
     expect(p.body).toMatchObject({ leftLeadershipPostOn: '2025-06-30', fields: ['教育', '乡村振兴'], health: { date: '2026-10-08', result: 'fit' } });
+    // 用户账号 links the person to their account; an unknown account, or one linked to someone else, is a
+    // row error naming the field, and the row is not imported.
+    const em = stack.t.orm.em.fork();
+    expect((await em.findOneOrFail(PersonSchema, { id: 'GB9101' })).userId).toBe('cadre-zhang');
+    expect((await em.findOneOrFail(PersonSchema, { id: 'GB9102' })).userId).toBeNull();
+    const header = CSV.split('\n')[0];
+    const bad = [header, 'GB9104,赵六,1969-01-01,jyj,正处,2015-01-01,1990-07-01,本科,2025-06-30,教育,,,nobody', 'GB9105,钱七,1969-01-01,jyj,正处,2015-01-01,1990-07-01,本科,2025-06-30,教育,,,cadre-zhang'].join('\n');
+    const refused = await call('POST', '/people/import', STAFF, { format: 'csv', content: Buffer.from(bad).toString('base64') });
+    expect(refused.body).toMatchObject({ imported: 0, failed: 2 });
+    expect(refused.body.errors.map((e: any) => [e.id, e.errors.map((x: any) => x.field)])).toEqual([
+      ['GB9104', ['userId']],
+      ['GB9105', ['userId']],
+    ]);
+    expect(await em.count(PersonSchema, { id: { $in: ['GB9104', 'GB9105'] } })).toBe(0);
   });
 
   it('refuses a list whose task’s term ends before it starts: 422 naming the field, nothing started', async () => {

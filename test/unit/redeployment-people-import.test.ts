@@ -10,6 +10,17 @@ const HEADER = ['编号', '姓名', '出生日期', '现职级', '任现职级�
 const row = (id: string, extra: Cell[]): Cell[] => [id, '张伟', '1968-05-01', '正处', '2015-01-01', '1990-07-01', '本科', ...extra];
 
 describe('the 揭榜出征 columns of the people import', () => {
+  it('reads the person’s own account (用户账号), blank as undefined, and names the field for a bad one', () => {
+    const header = [...HEADER, '用户账号'];
+    const r = parsePeopleSheet(sheet(header, row('GB9011', ['', '', '', '', 'cadre-zhang']), row('GB9012', ['', '', '', '', '']), row('GB9013', ['', '', '', '', '张 伟'])), TODAY);
+    expect(r.valid.map((v) => [v.person.id, v.person.userId])).toEqual([
+      ['GB9011', 'cadre-zhang'],
+      ['GB9012', undefined],
+    ]);
+    expect(r.valid[0]?.fields).toContain('userId');
+    expect(r.errors.map((e) => [e.row, e.errors.map((x) => x.field)])).toEqual([[4, ['userId']]]);
+  });
+
   it('reads the left-post date, the fields list and the health check', () => {
     const r = parsePeopleSheet(sheet(HEADER, row('GB9001', ['2025-06-30', '教育、乡村振兴, 教育', '2026/10/8', '合格'])), TODAY);
     expect(r.errors).toEqual([]);
