@@ -98,6 +98,7 @@ export const cadreSelectionProcedure = defineProcedure({
   refusals: {
     [SelectionRefusal.wrongStage]: 409,
     [SelectionRefusal.principlesNotFrozen]: 409,
+    [SelectionRefusal.recommendationBeforePrinciples]: 422,
     [SelectionRefusal.nominationQuorumNotMet]: 422,
     [SelectionRefusal.candidateNotEligible]: 422,
     [SelectionRefusal.shortlistNotCompetitive]: 422,

@@ -10,6 +10,11 @@ export const SelectionRefusal = {
   wrongStage: 'wrong_stage',
   /** 先定原则、再商人头: no name before the principles are approved and frozen. */
   principlesNotFrozen: 'principles_not_frozen',
+  /**
+   * 先定原则、再商人头, by date: a recommendation dated before the day (China time) its principles' version was
+   * frozen was made before the principles were fixed.
+   */
+  recommendationBeforePrinciples: 'recommendation_before_principles',
   /** A meeting recommendation with fewer than 2/3 of the determined participants present. */
   nominationQuorumNotMet: 'nomination_quorum_not_met',
   /** A candidate who fails the frozen principles' qualification predicates, or was removed. */

@@ -2,7 +2,7 @@
  * Rules of cadre selection (干部选拔任用, DOMAIN.md §1) that are numbers, kept as data with the
  * regulation's defaults. Pure: imported by the workflow.
  */
-import { addMonths } from '../../domain/dates';
+import { addMonths, chinaDateOf } from '../../domain/dates';
 import { KernelRefusal } from '../kernel/messages';
 import { DEFAULT_VOTE_RULE, meetsQuorum, type Ratio } from '../kernel/vote';
 import { politicalExamFresh } from '../political-examination/rules';
@@ -153,6 +153,15 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
         }
       }
       if (a.date > today) return p(KernelRefusal.invalidInput, 'the recommendation cannot be dated in the future', { field: 'date' });
+      // The frozen version in force: after a revision, the new version's freeze.
+      const frozenOn = frozen ? chinaDateOf(new Date(frozen.frozenAt)) : null;
+      if (frozenOn && a.date < frozenOn) {
+        return p(
+          SelectionRefusal.recommendationBeforePrinciples,
+          `先定原则、再商人头: the recommendation of ${a.date} comes before the principles (v${frozen?.version}) were frozen on ${frozenOn}`,
+          { field: 'date', frozenOn, version: frozen?.version },
+        );
+      }
       return null;
     }
     case 'setShortlist': {

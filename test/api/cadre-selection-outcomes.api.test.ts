@@ -54,7 +54,8 @@ const principlesWith = (patch: PrinciplesPatch = {}): Principles => ({ ...basePr
 
 /** Today in China time, as the workflow sees it. */
 const today = (): string => chinaDateOf(new Date());
-const RECENT = () => addDays(today(), -3);
+// A recommendation comes on or after the day its principles were frozen (先定原则、再商人头), which is today here.
+const RECENT = () => today();
 
 const act = async (wf: string, body: unknown, user = STAFF) =>
   stack.h.call('POST', `/procedures/${wf}/selection`, { token: await stack.h.login(user), key: newKey(), body });

@@ -65,7 +65,7 @@ const task = async (user: string, taskId: string, body: unknown) =>
 
 const nomination = (present: number) => ({
   action: 'recordNomination',
-  date: '2026-11-20',
+  date: chinaDateOf(new Date()),
   meeting: {
     determined: 30,
     present,

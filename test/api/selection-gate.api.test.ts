@@ -58,7 +58,7 @@ async function atInspectionEnd(politicalExam?: { months: number }): Promise<stri
   expect((await stack.h.call('POST', `/tasks/${taskId}/actions`, { token: await stack.h.login('zzb-head'), key: newKey(), body: { action: 'approve' } })).status).toBe(200);
   await untilStage(wf, 'nomination');
   const people = ['G001', 'G002'];
-  const nominated = await act(wf, { action: 'recordNomination', date: addDays(today(), -3), meeting: { determined: 30, present: 25, votes: people.map((personId, i) => ({ personId, votes: 20 - i })) } });
+  const nominated = await act(wf, { action: 'recordNomination', date: today(), meeting: { determined: 30, present: 25, votes: people.map((personId, i) => ({ personId, votes: 20 - i })) } });
   expect(nominated.status).toBe(200);
   await untilStage(wf, 'shortlist');
   expect((await act(wf, { action: 'setShortlist', personIds: people })).status).toBe(200);

@@ -237,6 +237,22 @@ describe('recordNomination (民主推荐)', () => {
     expect(codeOf(ctx({ stage: 'principles' }), nominate())).toBe('principles_not_frozen');
   });
 
+  test('先定原则、再商人头 by date: a recommendation dated before the day (China time) the version in force was frozen is refused', () => {
+    // frozen() freezes at 2026-11-10T02:00Z, 10:00 on 2026-11-10 in China.
+    expect(commandProblem(atNomination(), nominate({ date: '2026-11-10' }))).toBeNull();
+    expect(commandProblem(atNomination(), nominate({ date: '2026-11-09' }))).toMatchObject({
+      code: 'recommendation_before_principles',
+      details: { field: 'date', frozenOn: '2026-11-10', version: 1 },
+    });
+    // 23:30 UTC on the 9th is already the 10th in China: the 10th is allowed, the 9th is not.
+    const lateUtc = ctx({ stage: 'nomination', frozen: { ...frozen(), frozenAt: '2026-11-09T23:30:00.000Z' } });
+    expect(commandProblem(lateUtc, nominate({ date: '2026-11-10' }))).toBeNull();
+    expect(codeOf(lateUtc, nominate({ date: '2026-11-09' }))).toBe('recommendation_before_principles');
+    // After a revision the new version's freeze counts.
+    const revised = ctx({ stage: 'nomination', frozen: { ...frozen(), version: 2, frozenAt: '2026-11-15T02:00:00.000Z' } });
+    expect(commandProblem(revised, nominate({ date: '2026-11-12' }))).toMatchObject({ code: 'recommendation_before_principles', details: { version: 2 } });
+  });
+
   test('after the nomination stage it is refused as wrong_stage', () => {
     for (const stage of ['shortlist', 'inspection', 'decision'] as const) expect(codeOf(ctx({ stage }), nominate())).toBe('wrong_stage');
   });
@@ -277,10 +293,10 @@ describe('recordNomination (民主推荐)', () => {
     expect(codeOf(half, nominate({ meeting: meeting(14) }))).toBe('nomination_quorum_not_met');
   });
 
-  test('a recommendation dated in the future is refused; today and earlier pass', () => {
+  test('a recommendation dated in the future is refused; today and earlier days back to the freeze pass', () => {
     expect(commandProblem(atNomination(), nominate({ date: '2026-11-21' }))).toMatchObject({ code: 'invalid_input', details: { field: 'date' } });
     expect(commandProblem(atNomination(), nominate({ date: TODAY }))).toBeNull();
-    expect(commandProblem(atNomination(), nominate({ date: '2026-11-01' }))).toBeNull();
+    expect(commandProblem(atNomination(), nominate({ date: '2026-11-12' }))).toBeNull();
   });
 });
 
