@@ -100,7 +100,7 @@ export function taskRoutes({ route, deps }: RouteContext): void {
     tag: 'tasks',
     summary: 'Withdraw (撤回), urge (催办) or copy (抄送) a rectification item or an approval request; close a vote',
     description:
-      'withdraw: the initiator, while nobody has acted; urge: a supervisor or the initiator, on a pending task, ' +
+      'withdraw: the initiator, while nobody has acted (an overdue rectification item: a supervisor, with a reason); urge: a supervisor or the initiator, on a pending task, ' +
       'notifies its assignees; copy: someone taking part, or a supervisor, informs people who do not sign; ' +
       'closeVote (approval requests): the initiator closes the running vote step, refused without a quorum.',
     idempotent: true,

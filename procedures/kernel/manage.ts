@@ -34,6 +34,11 @@ export interface ManageContext {
   record: (r: ActionRecord) => void;
   /** Called synchronously when a withdrawal is accepted, before the open tasks are cancelled. */
   onWithdraw: () => void;
+  /**
+   * Whether the procedure is overdue now. Withdrawing an overdue procedure would take its lateness out of
+   * the figures, so it needs a supervisor, with a reason, instead of the initiator.
+   */
+  overdue?: () => boolean;
 }
 
 /** Registers the `manage` Update. Call before the procedure's first await. */
@@ -43,7 +48,10 @@ export function registerManageHandler(ctx: ManageContext): void {
     if (!ctx.can[m.action]) throw refuse(KernelRefusal.actionNotAllowed, `a ${ctx.noun} cannot be acted on with ${m.action}`, { field: 'action' });
     if (ctx.status() !== 'open') throw refuse(KernelRefusal.notAllowed, `the ${ctx.noun} is ${ctx.status()}`);
     if (m.action === 'withdraw') {
-      if (m.actorId !== ctx.initiatorId) throw refuse(KernelRefusal.cannotWithdraw, 'only the initiator can withdraw');
+      if (ctx.overdue?.()) {
+        if (!m.actorRoles.includes('supervisor')) throw refuse(KernelRefusal.cannotWithdraw, `the ${ctx.noun} is overdue: only a supervisor can withdraw it, with a reason`);
+        if (!m.comment?.trim()) throw refuse(KernelRefusal.invalidInput, `withdrawing an overdue ${ctx.noun} needs a reason`, { field: 'comment' });
+      } else if (m.actorId !== ctx.initiatorId) throw refuse(KernelRefusal.cannotWithdraw, 'only the initiator can withdraw');
       if (ctx.flow.hasAnyoneActed()) throw refuse(KernelRefusal.cannotWithdraw, 'somebody has already acted; it can no longer be withdrawn');
     } else if (m.action === 'urge') {
       if (m.actorId !== ctx.initiatorId && !m.actorRoles.includes('supervisor')) throw refuse(KernelRefusal.notAllowed, 'only a supervisor or the initiator can urge');

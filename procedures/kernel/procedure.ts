@@ -27,6 +27,8 @@ export interface KernelOptions<K extends string> {
   dueAt?: string | null;
   /** The procedure's own state, merged into the state query's answer. */
   view: () => Record<string, unknown>;
+  /** Whether it is overdue now (see ManageContext.overdue). */
+  overdue?: () => boolean;
 }
 
 export interface KernelState {
@@ -66,6 +68,7 @@ export function createKernel<K extends string>(o: KernelOptions<K>) {
     onWithdraw: () => {
       withdrawn = true;
     },
+    ...(o.overdue ? { overdue: o.overdue } : {}),
   });
 
   // The stage is in the projection row and the state; the search attribute is set at the start and at

@@ -67,6 +67,7 @@ async function runItem(input: RectificationItemInput): Promise<ItemResult> {
       deadlines: input.deadlines,
       ...own,
     }),
+    overdue: () => own.overdue || Date.now() > Date.parse(input.deadlines.dueAt),
   });
 
   k.registerAct({
@@ -129,6 +130,8 @@ async function runItem(input: RectificationItemInput): Promise<ItemResult> {
     dueAt: input.deadlines.dueAt,
     closedAt,
     onTime: status === 'signedOff' && Date.parse(closedAt) <= Date.parse(input.deadlines.dueAt),
+    // Withdrawn after its deadline: it was due, and counts as late (withdrawnLate) in the figures.
+    ...(status === 'withdrawn' && Date.parse(closedAt) > Date.parse(input.deadlines.dueAt) ? { withdrawnLate: true } : {}),
     rounds: k.state.round,
   };
   const closing = k.close(status, result);

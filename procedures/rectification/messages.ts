@@ -131,6 +131,8 @@ export interface ItemResult {
   /** When it was signed off or withdrawn. */
   closedAt: string;
   onTime: boolean;
+  /** Withdrawn after its deadline (by a supervisor): it was due, and it was not done on time. */
+  withdrawnLate?: boolean;
   rounds: number;
 }
 
@@ -146,11 +148,14 @@ export interface RectificationSummary {
   items: number;
   signedOff: number;
   withdrawn: number;
+  /** Of the withdrawn, those withdrawn after their deadline: due, and counted as not on time. */
+  withdrawnLate: number;
   /** Items whose procedure failed (recorded against the item; the others ran on). */
   failed: number;
   onTime: number;
+  /** Signed off after the deadline. */
   late: number;
-  /** onTime / signedOff, rounded to 4 decimals; 1 when nothing was signed off. */
+  /** onTime / every item that was due (signed off, or withdrawn late), rounded to 4 decimals; 1 when none was. */
   onTimeRate: number;
   perUnit: UnitSummary[];
   closedAt: string;

@@ -59,24 +59,35 @@ export const ITEM_ESCALATION_LADDER: readonly EscalationRungRule[] = [
 export interface RectificationTally {
   signedOff: number;
   withdrawn: number;
+  /** Absent in a tally carried by a run before it existed: read as 0. */
+  withdrawnLate?: number;
   onTime: number;
   /** Per unit: [items, signedOff, onTime]. */
   perUnit: Record<string, [number, number, number]>;
 }
 
-export const emptyTally = (): RectificationTally => ({ signedOff: 0, withdrawn: 0, onTime: 0, perUnit: {} });
+export const emptyTally = (): RectificationTally => ({ signedOff: 0, withdrawn: 0, withdrawnLate: 0, onTime: 0, perUnit: {} });
 
-/** Adds one ended item. Withdrawn items were never due, so they count towards neither on time nor late. */
+/**
+ * Adds one ended item. An item withdrawn before its deadline was never due, so it counts towards neither on
+ * time nor late; one withdrawn after it (a supervisor's decision) was due and is not on time.
+ */
 export function tallyItem(t: RectificationTally, r: ItemResult): RectificationTally {
   const signed = r.status === 'signedOff';
   const onTime = signed && r.onTime;
   const [items, unitSigned, unitOnTime] = t.perUnit[r.unitId] ?? [0, 0, 0];
   t.perUnit[r.unitId] = [items + 1, unitSigned + (signed ? 1 : 0), unitOnTime + (onTime ? 1 : 0)];
   if (signed) t.signedOff += 1;
-  else t.withdrawn += 1;
+  else {
+    t.withdrawn += 1;
+    if (r.withdrawnLate) t.withdrawnLate = (t.withdrawnLate ?? 0) + 1;
+  }
   if (onTime) t.onTime += 1;
   return t;
 }
+
+/** on time / due, rounded to 4 decimals; 1 when nothing was due. */
+const onTimeRate = (onTime: number, due: number): number => (due === 0 ? 1 : Math.round((onTime / due) * 10_000) / 10_000);
 
 /** The whole feedback's result once every item has ended: counts, on-time rate, per unit. */
 export function summaryOf(feedbackId: string, t: RectificationTally, closedAt: string, failed = 0): RectificationSummary {
@@ -85,11 +96,12 @@ export function summaryOf(feedbackId: string, t: RectificationTally, closedAt: s
     items: t.signedOff + t.withdrawn + failed,
     signedOff: t.signedOff,
     withdrawn: t.withdrawn,
+    withdrawnLate: t.withdrawnLate ?? 0,
     failed,
     onTime: t.onTime,
     late: t.signedOff - t.onTime,
-    // Withdrawn items were never due, so the rate is over the items signed off.
-    onTimeRate: t.signedOff === 0 ? 1 : Math.round((t.onTime / t.signedOff) * 10_000) / 10_000,
+    // Over every item that was due: signed off, or withdrawn after its deadline.
+    onTimeRate: onTimeRate(t.onTime, t.signedOff + (t.withdrawnLate ?? 0)),
     perUnit: Object.entries(t.perUnit)
       .map(([unitId, [items, signedOff, onTime]]): UnitSummary => ({ unitId, items, signedOff, onTime }))
       .sort((a, b) => a.unitId.localeCompare(b.unitId)),

@@ -59,6 +59,26 @@ describe('rectification rules', () => {
     ]);
     expect(summarize('F2', [], 'x').onTimeRate).toBe(1);
   });
+
+  test('an item withdrawn after its deadline was due: it counts as withdrawn late, and the rate is over every item that was due', () => {
+    const r = (workflowId: string, status: ItemResult['status'], onTime: boolean, withdrawnLate?: boolean): ItemResult => ({
+      workflowId,
+      problemNo: '1',
+      unitId: 'jyj',
+      status,
+      dueAt: '2026-09-30T16:00:00.000Z',
+      closedAt: '2026-12-31T00:00:00.000Z',
+      onTime,
+      ...(withdrawnLate ? { withdrawnLate } : {}),
+      rounds: 1,
+    });
+    // Before: the only item withdrawn three months overdue made the rate read 1.0.
+    expect(summarize('F3', [r('w1', 'withdrawn', false, true)], 'x')).toMatchObject({ items: 1, withdrawn: 1, withdrawnLate: 1, onTime: 0, late: 0, onTimeRate: 0 });
+    const s = summarize('F4', [r('a', 'signedOff', true), r('b', 'withdrawn', false, true), r('c', 'withdrawn', false)], 'x');
+    expect(s).toMatchObject({ items: 3, signedOff: 1, withdrawn: 2, withdrawnLate: 1, onTime: 1, onTimeRate: 0.5 });
+    // A tally carried by a run from before withdrawnLate existed reads it as 0.
+    expect(summaryOf('F5', { signedOff: 2, withdrawn: 1, onTime: 1, perUnit: {} }, 'x')).toMatchObject({ withdrawnLate: 0, onTimeRate: 0.5 });
+  });
 });
 
 describe('a full-coverage feedback folds its items as they report', () => {

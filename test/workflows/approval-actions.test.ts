@@ -160,6 +160,23 @@ test('withdraw (撤回) by the initiator before anyone acts; refused after, or f
   expect(await refusal(manage(other.wf, { actorId: 'zzb-staff', actorRoles: ['staff'], action: 'withdraw' }))).toBe('cannot_withdraw');
 });
 
+test('an overdue item is withdrawn only by a supervisor, with a reason, and counts as withdrawn late: the on-time rate does not read 1.0', async () => {
+  const fid = uniqueId('fb-late');
+  const input = await rectificationInput(t.orm, { feedbackId: fid, title: '逾期撤回测试', inspectionGroup: '市委第三巡察组' });
+  // Three months past its deadline.
+  const past = { dueAt: '2026-08-31T16:00:00.000Z', remindAt: '2026-08-25T01:00:00.000Z', effectiveDueDate: '2026-08-31' };
+  for (const key of Object.keys(input.deadlines)) input.deadlines[key] = past;
+  const feedback = await t.env.client.workflow.start<typeof rectification>('rectification', { taskQueue, workflowId: workflowIds.rectification(fid), args: [input] });
+  const wf = workflowIds.rectificationItem(fid, '1', 'jyj');
+  await taskFor(wf, 'submit', 'jyj-staff');
+  // The initiator, who could withdraw it before its deadline, cannot now; a supervisor needs a reason.
+  expect(await refusal(manage(wf, { actorId: 'zzb-staff', actorRoles: ['staff'], action: 'withdraw', comment: '并入其他条目' }))).toBe('cannot_withdraw');
+  expect(await refusal(manage(wf, { actorId: 'dc-supervisor', actorRoles: ['supervisor'], action: 'withdraw' }))).toBe('invalid_input');
+  const r = await manage(wf, { actorId: 'dc-supervisor', actorRoles: ['supervisor'], action: 'withdraw', comment: '问题已由上级督办并入专项' });
+  expect(r.status).toBe('withdrawn');
+  expect(await feedback.result()).toMatchObject({ items: 1, withdrawn: 1, withdrawnLate: 1, onTime: 0, onTimeRate: 0 });
+});
+
 test('urge (催办) by a supervisor notifies the assignees; others and non-pending tasks are refused', async () => {
   const { wf } = await startItem();
   const submit = await taskFor(wf, 'submit', 'jyj-staff');
