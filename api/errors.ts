@@ -147,10 +147,17 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   let e: ApiError;
   if (err instanceof ApiError) e = err;
   else if (err instanceof ZodError) e = fromZod(err);
-  else if (err?.type === 'entity.parse.failed') e = new BadRequest('malformed_json', `request body is not valid JSON: ${err.message}`);
-  else if (err?.type === 'entity.too.large') e = new ApiError(413, 'payload_too_large', 'request body is too large');
-  else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
-    e = new ApiError(err.status, 'bad_request', String(err.message ?? 'bad request'));
+  else if (err?.type === 'entity.parse.failed') {
+    // JSON.parse's message quotes the body; only the position is kept, so no raw input is echoed.
+    const at = /position (\d+)/.exec(String(err.message))?.[1];
+    e = new BadRequest('malformed_json', `request body is not valid JSON${at ? ` (at position ${at})` : ''}`);
+  } else if (err?.type === 'entity.too.large') e = new ApiError(413, 'payload_too_large', 'request body is too large');
+  else if (err instanceof URIError && (err as URIError & { status?: unknown }).status === 400) {
+    // Express could not percent-decode a path parameter (its message quotes the raw parameter).
+    e = new BadRequest('invalid_text', 'params: a path parameter is not valid percent-encoded UTF-8', { field: 'params' });
+  } else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
+    // Express's and body-parser's messages quote what they refused (a charset, a parameter): not echoed.
+    e = new ApiError(err.status, 'bad_request', err.status === 415 ? 'unsupported request body encoding or charset' : 'the request cannot be read');
   } else if (isDatabaseUnavailable(err)) {
     // Logged once per request, briefly: an outage makes every request fail the same way.
     const why = (err as { code?: unknown; message?: unknown }).code ?? (err as { message?: unknown }).message;
