@@ -8,7 +8,7 @@
  * kernel fan-out → the list closes with its figures when every term has ended. Every command's rules are
  * one pure function (rules.ts) the Update validator applies, so a refused command leaves nothing.
  */
-import { allHandlersFinished, condition, continueAsNew, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { addDays, chinaDateOf, startOfChinaDay } from '../../domain/dates';
 import { answer, registerActHandler } from '../kernel/act';
 import { acts } from '../kernel/activities';
@@ -77,6 +77,15 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
   const today = (): string => chinaDateOf(new Date());
   const carried: ListCarry | undefined = input.continued;
   const maxEvents = input.rules.maxHistoryEvents ?? DEFAULT_LIST_HISTORY_EVENTS;
+  /**
+   * Patch: the history's length is read when an action is accepted, not whenever a waiting condition is
+   * checked. A refused Update's workflow task re-checks every condition with a longer history but leaves
+   * no event, so a replay never sees that check: a continue-as-new decided there (its timer cancelled)
+   * failed to replay. An accepted action is in history, and so is its reading. Read once, at the start.
+   */
+  const lengthOnAccept = patched('redeployment-length-on-accept');
+  /** Set by an accepted action (record) once the history has passed the bound. */
+  let longSeen = false;
 
   const state: RedeploymentState = carried ? carriedState(carried) : {
     type: REDEPLOYMENT,
@@ -119,6 +128,7 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
   // Only who acted stays in the state (copy's rule needs it); the actions are projected to action_log.
   const actorSet = new Set(state.actors);
   const record = (r: ActionRecord): void => {
+    if (lengthOnAccept && tooLong()) longSeen = true;
     if (actorSet.has(r.actorId)) return;
     actorSet.add(r.actorId);
     state.actors.push(r.actorId);
@@ -368,12 +378,16 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
    * sent meanwhile goes to the new run (Temporal routes Updates by workflow id to the current run).
    * Until the bound is reached it waits on exactly what it did before, so no recorded command changes.
    */
-  const tooLong = (): boolean => workflowInfo().historyLength >= maxEvents || workflowInfo().continueAsNewSuggested;
+  function tooLong(): boolean {
+    return workflowInfo().historyLength >= maxEvents || workflowInfo().continueAsNewSuggested;
+  }
+  /** Whether a waiting stage continues as new: as an accepted action last found the history (see lengthOnAccept). */
+  const overBound = (): boolean => (lengthOnAccept ? longSeen : tooLong());
   async function stageWait(done: () => boolean, instant?: string): Promise<void> {
-    const ready = (): boolean => done() || tooLong();
+    const ready = (): boolean => done() || overBound();
     if (instant !== undefined) await waitUntil(ready, instant);
     else await condition(ready);
-    if (done() || !tooLong()) return;
+    if (done() || !overBound()) return;
     // A moving command's handler waits for the stage to change: `done()` ends the drain too.
     await condition(() => done() || (allHandlersFinished() && projector.idle()));
     if (done()) return;
@@ -406,7 +420,7 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
     // A race of promises, not a condition on the outcome: a decided step goes on within the same round of
     // microtasks, as `await flow.runStep` did, so the commands that follow keep their recorded order.
     const watch = (async (): Promise<StepOutcome<FlowStep>> => {
-      await condition(() => decided || tooLong());
+      await condition(() => decided || overBound());
       if (decided) return step;
       await condition(() => decided || (allHandlersFinished() && projector.idle()));
       const suspended = decided ? null : flow.suspend();
