@@ -3,8 +3,8 @@
  * in a body, a path or a query, and a body nested too deep, are refused with a 400 naming the field,
  * before authentication, idempotency or any procedure sees them. Nothing is recorded, and the engine goes on.
  */
-import { IdempotencyRecordSchema, ProcedureSchema } from '../../platform/entities';
-import { newKey, useApiStack } from '../helpers/api';
+import { CalendarYearSchema, IdempotencyRecordSchema, ProcedureSchema } from '../../platform/entities';
+import { inboxTask, newKey, traceOf, useApiStack } from '../helpers/api';
 import { uniqueId } from '../helpers/env';
 
 const stack = useApiStack();
@@ -53,4 +53,81 @@ test('a body nested 20,000 deep is a 400 too_deep on an idempotent route, and th
   expect(r.status).toBe(400);
   expect(r.body).toMatchObject({ code: 'too_deep', details: { field: expect.stringMatching(/^steps/) } });
   expect((await stack.h.call('GET', '/inbox', { token })).status).toBe(200);
+});
+
+// The requests of issue 10's "What was found", each as it was sent; and what the fuzzer
+// (test/api/fuzz.api.test.ts) found since.
+
+test('issue 10: urge with a lone surrogate as taskId, and approve with a NUL in the comment, on an approval: 400s naming the field, no trace, the worker goes on', async () => {
+  const token = await stack.h.login('zzb-staff');
+  const started = await stack.h.call('POST', '/procedures/approvalRequest', { token, key: newKey(), body: approval(uniqueId('hx'), '催办测试') });
+  expect(started.status).toBe(201);
+  const wf: string = started.body.workflowId;
+  const taskId = await inboxTask(stack.h, 'zzb-head', wf, 's1');
+  const before = await traceOf(stack.t, wf);
+  const urge = await stack.h.call('POST', `/procedures/${wf}/actions`, { token, key: newKey(), body: { action: 'urge', taskId: '\ud800', comment: 'c' } });
+  expect(urge.status).toBe(400);
+  expect(urge.body).toMatchObject({ status: 400, code: 'invalid_text', details: { field: 'taskId' } });
+  const head = await stack.h.login('zzb-head');
+  const nul = await stack.h.call('POST', `/tasks/${taskId}/actions`, { token: head, key: newKey(), body: { action: 'approve', comment: 'ok\u0000' } });
+  expect(nul.status).toBe(400);
+  expect(nul.body).toMatchObject({ status: 400, code: 'invalid_text', details: { field: 'comment' } });
+  // Neither refusal carries the raw text, escaped or not.
+  expect(JSON.stringify([urge.body, nul.body])).not.toMatch(/\\u0000|\\ud800/);
+  expect(await traceOf(stack.t, wf)).toEqual(before);
+  // The worker still runs, and the task is not stuck: the same approval goes through at once.
+  expect(stack.api.worker.getState()).toBe('RUNNING');
+  const ok = await stack.h.call('POST', `/tasks/${taskId}/actions`, { token: head, key: newKey(), body: { action: 'approve', comment: 'ok' } });
+  expect(ok.status).toBe(200);
+});
+
+test('issue 10: NUL in /procedures/%00 and in ?q=%00 is a 400 naming the field, not a 500', async () => {
+  const token = await stack.h.login('zzb-staff');
+  const path = await stack.h.call('GET', '/procedures/%00', { token });
+  expect(path.status).toBe(400);
+  expect(path.body).toMatchObject({ status: 400, code: 'invalid_text', details: { field: 'workflowId' } });
+  const q = await stack.h.call('GET', '/people?q=%00', { token });
+  expect(q.status).toBe(400);
+  expect(q.body).toMatchObject({ status: 400, code: 'invalid_text', details: { field: 'q' } });
+});
+
+test('issue 10: PUT /calendar/years/2096 with a lone surrogate in source is a 400, and the year is not saved', async () => {
+  const token = await stack.h.login('zzb-staff');
+  const r = await stack.h.call('PUT', '/calendar/years/2096', {
+    token,
+    key: newKey(),
+    body: { source: '国办发明电\ud800', days: [{ date: '2096-01-01', workday: false, name: '元旦' }] },
+  });
+  expect(r.status).toBe(400);
+  expect(r.body).toMatchObject({ status: 400, code: 'invalid_text', details: { field: 'source' } });
+  expect(await stack.t.orm.em.fork().count(CalendarYearSchema, { year: 2096 })).toBe(0);
+  expect((await stack.h.call('GET', '/calendar/years/2096', { token })).status).toBe(404);
+});
+
+test('issue 10: a body of 50,000 "[" on an idempotent route is a 400, and the API still answers', async () => {
+  const token = await stack.h.login('zzb-staff');
+  const r = await stack.h.call('POST', '/procedures/approvalRequest', { token, key: newKey(), rawBody: '['.repeat(50_000) });
+  expect(r.status).toBe(400);
+  expect(['malformed_json', 'too_deep']).toContain(r.body.code);
+  expect((await stack.h.call('GET', '/inbox', { token })).status).toBe(200);
+});
+
+test('fuzzer: a path parameter that is not percent-encoded UTF-8 is a 400 that does not quote it', async () => {
+  const token = await stack.h.login('zzb-staff');
+  for (const bad of ['FZmark%ED%A0%80', 'FZmark%FF', 'FZmark%C0%AE']) {
+    const r = await stack.h.call('GET', `/procedures/${bad}`, { token });
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ status: 400, code: 'invalid_text', details: { field: 'params' } });
+    expect(JSON.stringify(r.body)).not.toContain('FZmark');
+  }
+});
+
+test('fuzzer: a body that is not JSON is a 400 malformed_json that does not quote the body', async () => {
+  const token = await stack.h.login('zzb-staff');
+  for (const raw of ['"\u0000FZmark"', '{"title": FZmark}', 'FZmark']) {
+    const r = await stack.h.call('POST', '/procedures/approvalRequest', { token, key: newKey(), rawBody: raw });
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ status: 400, code: 'malformed_json' });
+    expect(JSON.stringify(r.body)).not.toContain('FZmark');
+  }
 });
