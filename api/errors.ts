@@ -121,8 +121,10 @@ const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EH
 /**
  * SQLSTATEs of a server that cannot serve now: class 08 (connection exception), 57P01–57P03 (admin or
  * crash shutdown, cannot connect now: starting up or shutting down), 53300 (too many connections).
+ * Not 08P01 (protocol violation): that is what a NUL in a query parameter causes, the request's fault and
+ * not an outage, so it must not tell the client to retry.
  */
-const UNAVAILABLE_SQLSTATE = /^(08|57P0[123]$|53300$)/;
+const UNAVAILABLE_SQLSTATE = /^(08(?!P01$)|57P0[123]$|53300$)/;
 /** What pg and knex say without a code: a connection that died, a pool that found none in time. */
 const UNAVAILABLE_MESSAGE =
   /Connection terminated|Client has encountered a connection error|Timeout acquiring a connection|terminating connection due to administrator command|the database system is (starting up|shutting down|in recovery mode)/i;
