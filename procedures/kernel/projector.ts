@@ -53,6 +53,9 @@ export interface Emit {
  */
 export const ANSWER_AFTER_PROJECTION = 'answer-after-projection';
 
+/** Patch: the projection activity takes every transition of one activation (see run()). */
+export const PROJECT_PER_ACTIVATION = 'project-per-activation';
+
 /** Transitions an Update may still need to return; older ones have long been projected. */
 const KEEP = 256;
 /** How many transitions one projection activity carries. */
@@ -104,6 +107,11 @@ export function createProjector(opts: ProjectorOptions) {
     for (;;) {
       await condition(() => queue.length > 0 || stopped);
       if (queue.length === 0) return;
+      // An action's transition wakes this loop in the same pass as the procedure's own loop, which then
+      // opens the next step's tasks in a second transition. Waiting for the next pass of conditions (a
+      // condition creates no command) lets every transition of this activation go in one batch: one
+      // local activity, one marker and one write per action instead of two.
+      if (patched(PROJECT_PER_ACTIVATION)) await condition(() => true);
       const batch = queue.splice(0, BATCH);
       inFlight = true;
       try {
