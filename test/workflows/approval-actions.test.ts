@@ -160,6 +160,18 @@ test('withdraw (撤回) by the initiator before anyone acts; refused after, or f
   expect(await refusal(manage(other.wf, { actorId: 'zzb-staff', actorRoles: ['staff'], action: 'withdraw' }))).toBe('cannot_withdraw');
 });
 
+test('an action is projected by one local activity: its own transition and the next step\'s opening go in one batch', async () => {
+  const { wf } = await startItem();
+  const markers = async (): Promise<number> =>
+    ((await t.env.client.workflow.getHandle(wf).fetchHistory()).events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+  const head = await toUnitHead(wf);
+  const before = await markers();
+  // Each of these closes a task and opens the next step's: two transitions, one projection.
+  await act(wf, { taskId: head, actorId: 'jyj-head', action: 'sign' });
+  await act(wf, { taskId: await taskFor(wf, 'leadDepartment', 'zzb-head'), actorId: 'zzb-head', action: 'sign' });
+  expect((await markers()) - before).toBe(2);
+});
+
 test('an overdue item is withdrawn only by a supervisor, with a reason, and counts as withdrawn late: the on-time rate does not read 1.0', async () => {
   const fid = uniqueId('fb-late');
   const input = await rectificationInput(t.orm, { feedbackId: fid, title: '逾期撤回测试', inspectionGroup: '市委第三巡察组' });
