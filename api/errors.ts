@@ -90,8 +90,18 @@ function fieldPath(path: PropertyKey[]): string {
   return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
 }
 
+/** A key the client sent that may be named back: a plain identifier (zod's message quotes any key as sent). */
+const NAMEABLE_KEY = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** zod's message, except that unknown keys are named only when they are plain identifiers (raw input is never echoed). */
+function issueMessage(i: ZodError['issues'][number]): string {
+  if (i.code !== 'unrecognized_keys') return i.message;
+  const keys = i.keys;
+  return keys.every((k) => NAMEABLE_KEY.test(k)) ? `unknown field${keys.length > 1 ? 's' : ''}: ${keys.join(', ')}` : `${keys.length} unknown field${keys.length > 1 ? 's' : ''}`;
+}
+
 export function fromZod(err: ZodError, where: 'body' | 'query' | 'params' | 'header' = 'body'): BadRequest {
-  const issues = err.issues.map((i) => ({ field: fieldPath(i.path) || where, message: i.message }));
+  const issues = err.issues.map((i) => ({ field: fieldPath(i.path) || where, message: issueMessage(i) }));
   const first = issues[0];
   const message = first ? `${first.field}: ${first.message}` : 'invalid request';
   return new BadRequest('validation_error', message, { issues });
