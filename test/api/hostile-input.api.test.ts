@@ -149,3 +149,20 @@ test('fuzzer: a NUL that reaches PostgreSQL (08P01, protocol violation) is not r
   expect(r.body.code).not.toBe('database_unavailable');
   expect(r.status).not.toBe(503);
 });
+
+test('fuzzer: an unknown key is named only when it is a plain identifier; a hostile or 100 KB key is not echoed', async () => {
+  const token = await stack.h.login('zzb-staff');
+  const longKey = `FZmark${'x'.repeat(100_000)}`;
+  const body = { ...approval(uniqueId('hx'), '标题'), [longKey]: 1 };
+  const long = await stack.h.call('POST', '/procedures/approvalRequest', { token, key: newKey(), body });
+  expect(long.status).toBe(400);
+  expect(long.body).toMatchObject({ status: 400, code: 'validation_error' });
+  expect(JSON.stringify(long.body)).not.toContain('FZmark');
+  const query = await stack.h.call('GET', '/people?FZmark%ED%A0%80=1', { token });
+  expect(query.status).toBe(400);
+  expect(JSON.stringify(query.body)).not.toContain('FZmark');
+  // A plain misspelt field is still named, so the client can fix it.
+  const typo = await stack.h.call('POST', '/procedures/approvalRequest', { token, key: newKey(), body: { ...approval(uniqueId('hx'), '标题'), titel: 'x' } });
+  expect(typo.status).toBe(400);
+  expect(typo.body.message).toContain('titel');
+});
