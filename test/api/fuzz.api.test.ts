@@ -17,7 +17,7 @@
 import { request as httpRequest, Agent } from 'node:http';
 import fc from 'fast-check';
 import { DEMO_USERS } from '../../platform/seed';
-import { describeRequest, requestArb, routesOf, type FuzzRequest, type FuzzWorld } from '../helpers/fuzz';
+import { describeRequest, recipeArb, requestArb, routesOf, type FuzzRequest, type FuzzWorld, type Recipe } from '../helpers/fuzz';
 import { inboxTask, newKey, useApiStack } from '../helpers/api';
 import { uniqueId } from '../helpers/env';
 
@@ -27,9 +27,9 @@ const stack = useApiStack();
 
 const FIXED_SEED = 20_261_130;
 const RUN_SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Date.now() % 2 ** 31;
-/** Per seed: requests that must be refused (phase 1), then a mix (phase 2). 2 × (1,100 + 500) = 3,200. */
+/** Per seed: requests that must be refused (phase 1), then a mix (phase 2): 2 × (1,100 + 1,000) = 4,200. */
 const HOSTILE_PER_SEED = Number(process.env.FUZZ_HOSTILE ?? 1_100);
-const MIXED_PER_SEED = Number(process.env.FUZZ_MIXED ?? 500);
+const MIXED_PER_SEED = Number(process.env.FUZZ_MIXED ?? 1_000);
 const CONCURRENCY = 6;
 
 interface Answer {
@@ -165,12 +165,36 @@ async function buildWorld(): Promise<{ world: FuzzWorld; aimedAt: string[]; doc:
       'PUT /calendar/years/{year}': [{ source: '国办发明电〔2095〕7号', days: [{ date: '2096-01-01', workday: false, name: '元旦' }] }],
       'POST /auth/login': [{ username: 'zzb-staff', password: 'wrong-password' }, { username: 'nobody', password: 'x' }],
     },
+    recipes: fc.oneof(
+      // Starts: a fresh business key, so many are accepted (201), and one fixed key that conflicts after the first.
+      fc.oneof(fc.integer({ min: 0, max: 2 ** 30 }).map((n) => `fz-r${n.toString(36)}`), fc.constant('fz-fixed-1')).map<Recipe>((requestId) => ({ route: 'POST /procedures/approvalRequest', params: {}, user: 'zzb-staff', body: approval(requestId) })),
+      // The assignee on their task (approve once, then 409), a return with its reason, a transfer.
+      fc.constantFrom(...taskIds).chain((taskId) =>
+        fc.constantFrom<Recipe>(
+          { route: 'POST /tasks/{taskId}/actions', params: { taskId }, user: 'zzb-head', body: { action: 'approve', comment: '同意' } },
+          { route: 'POST /tasks/{taskId}/actions', params: { taskId }, user: 'zzb-head', body: { action: 'return', comment: '请补充材料' } },
+          { route: 'POST /tasks/{taskId}/actions', params: { taskId }, user: 'zzb-head', body: { action: 'transfer', targetUserId: 'dc-supervisor' } },
+        ),
+      ),
+      // A supervisor urges, the initiator copies and withdraws: the issue's urge with a lone surrogate came this way.
+      fc.constantFrom(...aimedAt.map((wf, i) => [wf, taskIds[i] as string] as const)).chain(([workflowId, taskId]) =>
+        fc.constantFrom<Recipe>(
+          { route: 'POST /procedures/{workflowId}/actions', params: { workflowId }, user: 'dc-supervisor', body: { action: 'urge', taskId, comment: '请尽快办理' } },
+          { route: 'POST /procedures/{workflowId}/actions', params: { workflowId }, user: 'zzb-staff', body: { action: 'copy', userIds: ['jyj-head'] } },
+          { route: 'POST /procedures/{workflowId}/actions', params: { workflowId }, user: 'zzb-staff', body: { action: 'withdraw', comment: '撤回' } },
+          { route: 'GET /procedures/{workflowId}', params: { workflowId }, user: 'zzb-staff' },
+        ),
+      ),
+      fc.constant<Recipe>({ route: 'PUT /calendar/years/{year}', params: { year: '2096' }, user: 'zzb-staff', body: { source: '国办发明电〔2095〕7号', days: [{ date: '2096-01-01', workday: false, name: '元旦' }] } }),
+    ),
   };
   return { world, aimedAt, doc };
 }
 
 function generate(world: FuzzWorld, doc: any, seed: number, count: number, only: (r: FuzzRequest) => boolean): FuzzRequest[] {
-  const arb = requestArb(routesOf(doc), world, doc).filter(only);
+  const routes = routesOf(doc);
+  // One in four is a recipe (a request that makes sense as a whole), sent as it is or with its body mutated.
+  const arb = fc.oneof({ weight: 3, arbitrary: requestArb(routes, world, doc) }, { weight: 1, arbitrary: recipeArb(routes, world, doc) }).filter(only);
   return fc.sample(arb, { seed, numRuns: count });
 }
 
@@ -186,6 +210,8 @@ const KNOWN_BUGS: { what: string; matches: (r: FuzzRequest, a: Answer) => boolea
   },
 ];
 const tolerated = new Map<string, number>();
+/** What the run did, printed at its end: answers by status, and how many batches the state was compared over. */
+const stats = { byStatus: new Map<number, number>(), mutatingAccepted: 0, batchesCompared: 0 };
 
 interface Failure {
   where: string;
@@ -204,6 +230,7 @@ async function runAll(reqs: FuzzRequest[], where: (i: number) => string, failure
         const r = reqs[i] as FuzzRequest;
         try {
           answers[i] = await send(stack.api.baseUrl, r);
+          stats.byStatus.set(answers[i].status, (stats.byStatus.get(answers[i].status) ?? 0) + 1);
           const p = problemWith(r, answers[i]);
           const known = p ? KNOWN_BUGS.find((k) => k.matches(r, answers[i] as Answer)) : undefined;
           if (known) tolerated.set(known.what, (tolerated.get(known.what) ?? 0) + 1);
@@ -258,9 +285,11 @@ test(`fuzzing every route (fixed seed ${FIXED_SEED}, run seed ${RUN_SEED}): no 5
       sent += batch.length;
       const changedSomething = batch.some((r, i) => r.mutating && (answers[i] as Answer).status < 400);
       if (changedSomething) {
+        stats.mutatingAccepted++;
         base = await settled(aimedAt);
         continue;
       }
+      stats.batchesCompared++;
       const now = await snapshot(aimedAt);
       if (JSON.stringify(now) !== JSON.stringify(base)) {
         const changed = Object.keys(now.tables).filter((k) => now.tables[k] !== base.tables[k]);
@@ -273,6 +302,8 @@ test(`fuzzing every route (fixed seed ${FIXED_SEED}, run seed ${RUN_SEED}): no 5
       }
     }
   }
+  const statuses = [...stats.byStatus].sort(([a], [b]) => a - b).map(([st, n]) => `${st}×${n}`).join(' ');
+  console.log(`fuzz: ${sent} requests; answers ${statuses}; ${stats.batchesCompared} refused-only batches compared, ${stats.mutatingAccepted} batches changed state`);
   if (tolerated.size) console.warn(`known bugs met (reported, not failures here):\n${[...tolerated].map(([w, n]) => `- ${n} × ${w}`).join('\n')}`);
   expect(report(failures)).toBe('');
   expect(sent).toBeGreaterThanOrEqual(3_000);

@@ -37,6 +37,20 @@ export interface FuzzWorld {
   ids: Record<string, string[]>;
   /** Known-good bodies per route (`METHOD /path`), mutated into near-valid ones. */
   templates: Record<string, unknown[]>;
+  /**
+   * Requests that make sense as a whole (the assignee acting on their task, a supervisor urging): sent as
+   * they are, or with their body mutated, so near-valid input reaches the workflows' own validators.
+   */
+  recipes?: fc.Arbitrary<Recipe>;
+}
+
+export interface Recipe {
+  /** The OpenAPI route, `METHOD /path/{param}`. */
+  route: string;
+  params: Record<string, string>;
+  /** Whose token (a key of FuzzWorld.tokens), or null for none. */
+  user: string | null;
+  body?: unknown;
 }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -545,7 +559,7 @@ const RAW_BODIES: { text: string; refused: boolean }[] = [
   { text: '{"constructor":{"prototype":{"admin":true}}}', refused: false },
 ];
 
-function bodyArb(route: RouteInfo, world: FuzzWorld, doc: OpenApiDoc): fc.Arbitrary<BodyChoice> {
+function bodyArb(route: RouteInfo, world: FuzzWorld, doc: OpenApiDoc, templatesOnly = false): fc.Arbitrary<BodyChoice> {
   if (!route.body) {
     // A route without a body: most requests send none; some send one anyway.
     return fc.oneof(
@@ -554,7 +568,9 @@ function bodyArb(route: RouteInfo, world: FuzzWorld, doc: OpenApiDoc): fc.Arbitr
     );
   }
   const templates = (world.templates[route.route] ?? []) as Json[];
-  const base: fc.Arbitrary<Json> = templates.length
+  const base: fc.Arbitrary<Json> = templatesOnly
+    ? fc.constantFrom(...templates)
+    : templates.length
     ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...templates) }, { weight: 2, arbitrary: valueOf(route.body, doc) })
     : valueOf(route.body, doc);
   const json = (value: Json, kind: BodyChoice['kind'], markers: string[]): BodyChoice => {
@@ -635,6 +651,40 @@ export function requestArb(routes: RouteInfo[], world: FuzzWorld, doc: OpenApiDo
           mutating: route.method !== 'GET',
         } satisfies FuzzRequest;
       });
+  });
+}
+
+/** A recipe sent as it is or with its body mutated; its route, path and credential stay valid. */
+export function recipeArb(routes: RouteInfo[], world: FuzzWorld, doc: OpenApiDoc): fc.Arbitrary<FuzzRequest> {
+  if (!world.recipes) throw new Error('the world has no recipes');
+  return world.recipes.chain((recipe) => {
+    const route = routes.find((r) => r.route === recipe.route);
+    if (!route) throw new Error(`no route ${recipe.route} in the OpenAPI document`);
+    const body: fc.Arbitrary<BodyChoice> =
+      recipe.body === undefined
+        ? fc.constant<BodyChoice>({ refused: false, why: [], markers: [], kind: 'valid' })
+        : bodyArb(route, { ...world, templates: { [route.route]: [recipe.body] } }, doc, true);
+    return fc.record({ body, key: route.idempotent ? idempotencyKeyArb : fc.constant<KeyChoice>({ header: null, valid: true }) }).map(({ body, key }) => {
+      const path = route.path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(recipe.params[name] ?? ''));
+      const headers: Record<string, string> = {};
+      if (recipe.user) headers.authorization = `Bearer ${world.tokens[recipe.user]}`;
+      if (key.header !== null) headers['idempotency-key'] = key.header;
+      if (body.contentType) headers['content-type'] = body.contentType;
+      const why = [...body.why];
+      if (route.idempotent && !key.valid) why.push('bad Idempotency-Key');
+      return {
+        route: route.route,
+        method: route.method,
+        path,
+        headers,
+        ...(body.body ? { body: body.body } : {}),
+        kind: why.length ? 'hostile' : body.kind,
+        mustRefuse: why.length > 0,
+        why,
+        markers: body.markers,
+        mutating: route.method !== 'GET',
+      } satisfies FuzzRequest;
+    });
   });
 }
 
