@@ -4,7 +4,7 @@
  * committee's vote, the public notice and a one-year probation. The rules are enforced by the
  * Update validators, so a refused action leaves no trace. The workflow lives for about a year.
  */
-import { condition, log, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, log, patched, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { chinaDateOf } from '../../domain/dates';
 import { answer } from '../kernel/act';
 import { acts } from '../kernel/activities';
@@ -30,9 +30,12 @@ import {
   type SelectionStage,
   type SelectionState,
 } from './messages';
-import { commandProblem, DEFAULT_SELECTION_RULES, nominee, politicalGateReadings } from './rules';
+import { commandProblem, DEFAULT_SELECTION_RULES, nominee, politicalGateReadings, withinPositions } from './rules';
 
 type FlowStep = 'principles' | 'decision';
+
+/** Patch: at most the post's positions proceed from the committee's vote (withinPositions). */
+export const SELECTION_WITHIN_POSITIONS = 'selection-within-positions';
 
 export async function cadreSelection(input: CadreSelectionInput): Promise<SelectionResult> {
   const info = workflowInfo();
@@ -273,12 +276,28 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
   // 5. The committee's decision, by vote on each remaining candidate.
   decisionStep.candidates = active().map((c) => c.personId);
   setStage('decision');
-  const decision = await flow.runStep('decision', 1);
-  const tally: VoteTally | undefined = decision.kind === 'approved' ? decision.tally : undefined;
-  state.decisionTally = tally ?? null;
-  for (const t of tally?.candidates ?? []) {
-    const c = candidate(t.candidateId);
-    if (c) c.decision = t.outcome === 'passed' ? 'passed' : t.outcome === 'rejected' ? 'rejected' : 'postponed';
+  // Histories recorded before this rule let everyone who passed proceed, whatever the positions.
+  const capped = patched(SELECTION_WITHIN_POSITIONS);
+  let places = frozen()?.principles.post.positions ?? 1;
+  for (let round = 1; ; round++) {
+    const decision = await flow.runStep('decision', round);
+    const tally: VoteTally | undefined = decision.kind === 'approved' ? decision.tally : undefined;
+    state.decisionTally = tally ?? null;
+    for (const t of tally?.candidates ?? []) {
+      const c = candidate(t.candidateId);
+      if (c) c.decision = t.outcome === 'passed' ? 'passed' : t.outcome === 'rejected' ? 'rejected' : 'postponed';
+    }
+    if (!capped || !tally) break;
+    const pick = withinPositions(
+      tally.candidates.filter((t) => t.outcome === 'passed').map((t) => ({ candidateId: t.candidateId, agree: t.agree })),
+      places,
+    );
+    for (const id of pick.notSelected) candidate(id)!.decision = 'notSelected';
+    if (pick.tied.length === 0) break;
+    // A tie at the last place: the committee votes again among the tied, for the places left.
+    for (const id of pick.tied) candidate(id)!.decision = null;
+    places = pick.placesLeft;
+    decisionStep.candidates = pick.tied;
   }
   const passed = state.candidates.filter((c) => c.decision === 'passed');
 
@@ -324,6 +343,7 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
     removedToFormerGrade: ids('removedToFormerGrade'),
     notAppointed: ids('notAppointed'),
     postponed: [...ids('postponed'), ...state.candidates.filter((c) => c.decision === 'postponed').map((c) => c.personId)],
+    ...(capped ? { notSelected: state.candidates.filter((c) => c.decision === 'notSelected').map((c) => c.personId) } : {}),
     principlesVersions: state.frozen.length,
   };
   projector.close('closed', 'closed', result);

@@ -154,7 +154,11 @@ export interface CandidateView {
   fourMusts: Partial<Record<FourMust, { result: 'clear' | 'negative'; note?: string; by: string; at: string }>>;
   /** 廉洁自律 conclusion, signed by both the unit's Party secretary and its discipline secretary. */
   integrity: { partySecretary?: string; disciplineSecretary?: string };
-  decision: 'passed' | 'rejected' | 'postponed' | null;
+  /**
+   * The committee's decision. notSelected: passed the vote but ranked below the positions (by 同意 count), so
+   * does not proceed; a tie at the last place is voted again among the tied.
+   */
+  decision: 'passed' | 'rejected' | 'postponed' | 'notSelected' | null;
   objections: Objection[];
   outcome: 'appointed' | 'notAppointed' | 'postponed' | 'confirmed' | 'removedToFormerGrade' | null;
 }
@@ -240,6 +244,8 @@ export interface SelectionResult {
   removedToFormerGrade: string[];
   notAppointed: string[];
   postponed: string[];
+  /** Passed the vote, ranked below the positions. Absent in results from before the rule. */
+  notSelected?: string[];
   principlesVersions: number;
 }
 

@@ -60,6 +60,34 @@ export function nominee(personId: string, nominatedAt: string, meetingVotes: num
   };
 }
 
+/** Who of those who passed the committee's vote proceed, within the post's positions. */
+export interface PositionsPick {
+  selected: string[];
+  /** Passed, ranked below the last place. */
+  notSelected: string[];
+  /** Tied at the last place, more of them than places left: a new vote among them decides. */
+  tied: string[];
+  /** The places the tied compete for. */
+  placesLeft: number;
+}
+
+/**
+ * At most `positions` candidates proceed (《条例》: no more appointments than posts): those who passed, ranked
+ * by 同意 count; a tie at the last place is not broken here but by a new vote among the tied.
+ */
+export function withinPositions(passed: readonly { candidateId: string; agree: number }[], positions: number): PositionsPick {
+  const ranked = [...passed].sort((a, b) => b.agree - a.agree || a.candidateId.localeCompare(b.candidateId));
+  const ids = (xs: readonly { candidateId: string }[]): string[] => xs.map((x) => x.candidateId);
+  if (ranked.length <= positions) return { selected: ids(ranked), notSelected: [], tied: [], placesLeft: 0 };
+  const cut = ranked[positions - 1]?.agree ?? Number.POSITIVE_INFINITY;
+  const above = ranked.filter((r) => r.agree > cut);
+  const atCut = ranked.filter((r) => r.agree === cut);
+  const below = ranked.filter((r) => r.agree < cut);
+  const placesLeft = positions - above.length;
+  if (atCut.length <= placesLeft) return { selected: ids([...above, ...atCut]), notSelected: ids(below), tied: [], placesLeft: 0 };
+  return { selected: ids(above), notSelected: ids(below), tied: ids(atCut), placesLeft };
+}
+
 export interface CommandProblem {
   code: string;
   message: string;

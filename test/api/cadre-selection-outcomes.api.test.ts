@@ -351,6 +351,27 @@ describe('who may act', () => {
     expect((await act(wf, meetingNomination(['R001', 'R002']))).status).toBe(200);
   });
 
+  test('one position, two passed with equal 同意: the tied are voted on again, and then only the first proceeds (the other is notSelected)', async () => {
+    const wf = await nominated(['R001', 'R002']);
+    expect((await act(wf, { action: 'setShortlist', personIds: ['R001', 'R002'] })).status).toBe(200);
+    await untilStage(wf, 'inspection');
+    await inspectAll(wf, ['R001', 'R002']);
+    // 9 of 9 同意 each: both pass, tied for one position.
+    await unanimousDecision(wf, ['R001', 'R002']);
+    const tied = await untilStage(wf, 'decision');
+    expect([cand(tied, 'R001').decision, cand(tied, 'R002').decision]).toEqual([null, null]);
+    // The second round: R001 9 同意, R002 5 同意 (still passes, but ranks second).
+    for (const [i, member] of [...committee.filter((m) => m !== 'cw-9'), 'cw-9'].entries()) {
+      const ballots = [
+        { candidateId: 'R001', choice: 'agree' },
+        { candidateId: 'R002', choice: i < 5 ? 'agree' : 'disagree' },
+      ];
+      expect((await task(member, await inboxTask(member, wf, 'decision'), { action: 'vote', ballots })).status).toBe(200);
+    }
+    const s = await untilStage(wf, 'publicNotice');
+    expect([cand(s, 'R001').decision, cand(s, 'R002').decision]).toEqual(['passed', 'notSelected']);
+  });
+
   test('only the initiator closes the committee vote', async () => {
     const wf = await nominated(['R001', 'R002']);
     expect((await act(wf, { action: 'setShortlist', personIds: ['R001'], concentratedOpinion: '推荐意见集中' })).status).toBe(200);

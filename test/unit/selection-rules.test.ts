@@ -6,7 +6,7 @@
 import type { Role } from '../../procedures/kernel/messages';
 import type { CandidateView, FourMust, FrozenPrinciples, Objection, Principles, QualificationCheck, SelectionActInput, SelectionCommand, SelectionStage } from '../../procedures/cadre-selection/messages';
 import { overridesProblem } from '../../procedures/cadre-selection/overrides';
-import { commandProblem, DEFAULT_SELECTION_RULES, nominee, type CommandContext, type SelectionRules } from '../../procedures/cadre-selection/rules';
+import { commandProblem, DEFAULT_SELECTION_RULES, nominee, type CommandContext, type SelectionRules, withinPositions } from '../../procedures/cadre-selection/rules';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -585,5 +585,29 @@ describe('assess (试用期满考核)', () => {
   test('a person not appointed is not on probation', () => {
     expect(commandProblem(onProbation(), assess('P2'))).toMatchObject({ code: 'invalid_input', details: { field: 'personId' } });
     expect(commandProblem(onProbation(), assess('X9'))).toMatchObject({ code: 'invalid_input', details: { field: 'personId' } });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The committee's vote, within the post's positions
+// ---------------------------------------------------------------------------------------------
+
+describe('withinPositions: no more candidates proceed than there are positions', () => {
+  const v = (candidateId: string, agree: number) => ({ candidateId, agree });
+
+  test('as many or fewer passed than positions: all proceed', () => {
+    expect(withinPositions([v('A', 5), v('B', 6)], 2)).toEqual({ selected: ['B', 'A'], notSelected: [], tied: [], placesLeft: 0 });
+    expect(withinPositions([], 1)).toEqual({ selected: [], notSelected: [], tied: [], placesLeft: 0 });
+  });
+
+  test('more passed than positions: ranked by 同意, the rest not selected', () => {
+    expect(withinPositions([v('A', 5), v('B', 7)], 1)).toEqual({ selected: ['B'], notSelected: ['A'], tied: [], placesLeft: 0 });
+    expect(withinPositions([v('A', 5), v('B', 7), v('C', 6), v('D', 6)], 3)).toEqual({ selected: ['B', 'C', 'D'], notSelected: ['A'], tied: [], placesLeft: 0 });
+  });
+
+  test('a tie at the last place: no one of the tied is chosen here; a new vote among them decides the places left', () => {
+    // Both 5 of 9 同意 for one position (the reported defect: both were appointed).
+    expect(withinPositions([v('A', 5), v('B', 5)], 1)).toEqual({ selected: [], notSelected: [], tied: ['A', 'B'], placesLeft: 1 });
+    expect(withinPositions([v('A', 8), v('B', 6), v('C', 6), v('D', 5)], 2)).toEqual({ selected: ['A'], notSelected: ['D'], tied: ['B', 'C'], placesLeft: 1 });
   });
 });
