@@ -4,7 +4,7 @@
  * wrong kind is refused with the key named, rather than crashing the check (and retrying it) later.
  */
 import { DEFAULT_QUALIFICATION_RULES, type QualificationRules } from '../../domain/qualifications';
-import { EDUCATIONS, GRADE_LEVELS } from '../../domain/grades';
+import { EDUCATIONS, GRADE_LEVELS, type Education } from '../../domain/grades';
 
 type Kind = 'years' | 'count' | 'boolean' | 'education' | 'levels' | 'educationByLevel';
 const KINDS: Record<keyof QualificationRules, Kind> = {
@@ -25,6 +25,28 @@ export const QUALIFICATION_OVERRIDE_KEYS = Object.keys(DEFAULT_QUALIFICATION_RUL
 
 const isLevel = (v: unknown): boolean => typeof v === 'string' && (GRADE_LEVELS as readonly string[]).includes(v);
 const isEducation = (v: unknown): boolean => typeof v === 'string' && (EDUCATIONS as readonly string[]).includes(v);
+
+/**
+ * Limits of the 《党政领导干部选拔任用工作条例》 that no post's override may loosen (a stricter value is fine):
+ * art. 11, 不得越两级提拔 (at most two grade steps, and two only for 破格); art. 9(4), 大学专科以上文化程度, and
+ * 大学本科以上 for 地厅级 (bureau). The years of service vary by the post's level, so they are not floors here.
+ */
+const MAX_GRADE_STEPS = 2;
+const MIN_EDUCATION: Education = 'college';
+const MIN_EDUCATION_BY_LEVEL: Partial<Record<string, Education>> = { bureau: 'bachelor' };
+const below = (e: unknown, floor: Education): boolean => EDUCATIONS.indexOf(e as Education) < EDUCATIONS.indexOf(floor);
+
+function statutoryProblem(key: string, value: unknown): string | null {
+  if (key === 'maxGradeSteps' && (value as number) > MAX_GRADE_STEPS) return `cannot exceed ${MAX_GRADE_STEPS}: 不得越两级提拔 (条例 art. 11)`;
+  if (key === 'minEducation' && below(value, MIN_EDUCATION)) return `cannot be below ${MIN_EDUCATION}: 大学专科以上文化程度 (条例 art. 9)`;
+  if (key === 'minEducationByLevel') {
+    for (const [level, e] of Object.entries(value as Record<string, unknown>)) {
+      const floor = MIN_EDUCATION_BY_LEVEL[level] ?? MIN_EDUCATION;
+      if (below(e, floor)) return `${level} cannot be below ${floor} (条例 art. 9)`;
+    }
+  }
+  return null;
+}
 
 /** Why the overrides cannot be used, naming the key, or null. */
 export function overridesProblem(overrides: Record<string, unknown>): { key: string; message: string } | null {
@@ -54,6 +76,8 @@ export function overridesProblem(overrides: Record<string, unknown>): { key: str
       }[kind];
       return { key, message: `must be ${expected}` };
     }
+    const loosened = statutoryProblem(key, value);
+    if (loosened) return { key, message: loosened };
   }
   return null;
 }
