@@ -513,6 +513,8 @@ interface KeyChoice {
 
 const idempotencyKeyArb: fc.Arbitrary<KeyChoice> = fc.oneof(
   { weight: 6, arbitrary: fc.integer({ min: 0, max: 2 ** 31 }).map((n) => ({ header: `fuzz-key-${n.toString(36)}-${Date.now().toString(36)}`, valid: true })) },
+  // A few keys shared by many requests, across routes, users and bodies: replays and idempotency_key_reused.
+  { weight: 2, arbitrary: fc.constantFrom('fuzz-shared-key-1', 'fuzz-shared-key-2', 'FUZZ-SHARED-KEY-1').map((header) => ({ header, valid: true })) },
   {
     weight: 3,
     arbitrary: fc.constantFrom<KeyChoice>(
