@@ -285,7 +285,7 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
     state.decisionTally = tally ?? null;
     for (const t of tally?.candidates ?? []) {
       const c = candidate(t.candidateId);
-      if (c) c.decision = t.outcome === 'passed' ? 'passed' : t.outcome === 'rejected' ? 'rejected' : 'postponed';
+      if (c) c.decision = t.outcome === 'passed' ? 'passed' : t.outcome === 'rejected' ? 'rejected' : 'notPassed';
     }
     if (!capped || !tally) break;
     const pick = withinPositions(
@@ -342,7 +342,8 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
     confirmed: ids('confirmed'),
     removedToFormerGrade: ids('removedToFormerGrade'),
     notAppointed: ids('notAppointed'),
-    postponed: [...ids('postponed'), ...state.candidates.filter((c) => c.decision === 'postponed').map((c) => c.personId)],
+    postponed: ids('postponed'),
+    notPassed: state.candidates.filter((c) => c.decision === 'notPassed').map((c) => c.personId),
     ...(capped ? { notSelected: state.candidates.filter((c) => c.decision === 'notSelected').map((c) => c.personId) } : {}),
     principlesVersions: state.frozen.length,
   };

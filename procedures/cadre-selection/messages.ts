@@ -158,7 +158,7 @@ export interface CandidateView {
    * The committee's decision. notSelected: passed the vote but ranked below the positions (by 同意 count), so
    * does not proceed; a tie at the last place is voted again among the tied.
    */
-  decision: 'passed' | 'rejected' | 'postponed' | 'notSelected' | null;
+  decision: 'passed' | 'rejected' | 'notPassed' | 'notSelected' | null;
   objections: Objection[];
   outcome: 'appointed' | 'notAppointed' | 'postponed' | 'confirmed' | 'removedToFormerGrade' | null;
 }
@@ -244,6 +244,8 @@ export interface SelectionResult {
   removedToFormerGrade: string[];
   notAppointed: string[];
   postponed: string[];
+  /** Not passed by the committee's vote (未通过: without the pass share of 应到会, nor rejected outright). */
+  notPassed?: string[];
   /** Passed the vote, ranked below the positions. Absent in results from before the rule. */
   notSelected?: string[];
   principlesVersions: number;

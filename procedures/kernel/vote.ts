@@ -68,10 +68,11 @@ export interface BallotProblem {
 /**
  * - passed: 同意 meets the pass share;
  * - rejected: 不同意 alone exceeds the pass share, so the candidate cannot pass at this meeting;
- * - postponed: neither (divided opinions, or too many 缓议 or missing votes), so the decision is deferred (暂缓);
+ * - notPassed: neither (divided opinions, or too many 缓议 or missing votes): 未通过, since passing needs more than
+ *   the share of 应到会 (暂缓表决 is a decision taken before a vote, not the result of one);
  * - invalid: no quorum, and a decision taken without quorum is invalid, whatever the votes.
  */
-export type VoteOutcome = 'passed' | 'rejected' | 'postponed' | 'invalid';
+export type VoteOutcome = 'passed' | 'rejected' | 'notPassed' | 'invalid';
 
 export interface CandidateTally {
   readonly candidateId: string;
@@ -223,7 +224,7 @@ export function tally(
           ? 'passed'
           : moreThan(c.disagree, shouldAttend, rule.pass)
             ? 'rejected'
-            : 'postponed';
+            : 'notPassed';
       return { candidateId, ...c, notVoted, passed, outcome };
     }),
   };

@@ -110,7 +110,7 @@ test('a request through a 会签 step and a 票决 step to its end', async () =>
     quorumMet: true,
     candidates: [
       { candidateId: '张三', agree: 6, disagree: 1, defer: 0, notVoted: 2, passed: true, outcome: 'passed' },
-      { candidateId: '李四', agree: 2, disagree: 3, defer: 2, notVoted: 2, passed: false, outcome: 'postponed' },
+      { candidateId: '李四', agree: 2, disagree: 3, defer: 2, notVoted: 2, passed: false, outcome: 'notPassed' },
     ],
   };
   expect(closed.procedure.result).toEqual({ status: 'approved', decisions: [{ step: 'decision', round: 1, tally: expected }] });

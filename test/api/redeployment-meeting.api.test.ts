@@ -148,7 +148,7 @@ describe('揭榜出征: the department’s decisions over HTTP', () => {
     const state = (await call('GET', `/procedures/${wf}`, STAFF)).body.state;
     expect(state.decision).toMatchObject({ shouldAttend: 3, present: 2, quorumMet: true });
     expect(state.decision.candidates.map((c: any) => [c.candidateId, c.agree, c.disagree, c.notVoted, c.outcome])).toEqual([
-      ['T1/GB9301', 1, 1, 1, 'postponed'],
+      ['T1/GB9301', 1, 1, 1, 'notPassed'],
       ['T2/GB9302', 0, 2, 1, 'rejected'],
     ]);
     expect(state.approvedPairs).toEqual([]);

@@ -518,7 +518,7 @@ describe('completeInspection', () => {
 
 describe('recordObjection (任前公示)', () => {
   const objection = (personId: string) => by({ action: 'recordObjection', personId, text: '来信反映' });
-  const onNotice = (stage: SelectionStage = 'publicNotice') => ctx({ stage, candidates: [candidate('P1', { shortlisted: true, decision: 'passed' }), candidate('P2', { shortlisted: true, decision: 'postponed' })] });
+  const onNotice = (stage: SelectionStage = 'publicNotice') => ctx({ stage, candidates: [candidate('P1', { shortlisted: true, decision: 'passed' }), candidate('P2', { shortlisted: true, decision: 'notPassed' })] });
 
   test('an objection about a candidate on notice passes; outside the notice it is refused', () => {
     expect(commandProblem(onNotice(), objection('P1'))).toBeNull();

@@ -49,7 +49,7 @@ describe('pass rule (同意 from more than half of 应到, strict)', () => {
   test('exactly half of 8 is not enough; 5 of 9 is', () => {
     const eight = ids(8);
     const t8 = tally(DEFAULT_VOTE_RULE, { members: eight, present: eight, candidates: ['c'], ballots: ballots('c', eight, 4, 4) });
-    expect(t8.candidates[0]).toMatchObject({ agree: 4, disagree: 4, passed: false, outcome: 'postponed' });
+    expect(t8.candidates[0]).toMatchObject({ agree: 4, disagree: 4, passed: false, outcome: 'notPassed' });
 
     const nine = ids(9);
     const t9 = tally(DEFAULT_VOTE_RULE, { members: nine, present: nine, candidates: ['c'], ballots: ballots('c', nine, 5, 4) });
@@ -59,7 +59,7 @@ describe('pass rule (同意 from more than half of 应到, strict)', () => {
   test('缓议 is not 同意: 4 agree and 4 defer of 8 does not pass', () => {
     const m = ids(8);
     const t = tally(DEFAULT_VOTE_RULE, { members: m, present: m, candidates: ['c'], ballots: ballots('c', m, 4, 0, 4) });
-    expect(t.candidates[0]).toMatchObject({ agree: 4, disagree: 0, defer: 4, notVoted: 0, passed: false, outcome: 'postponed' });
+    expect(t.candidates[0]).toMatchObject({ agree: 4, disagree: 0, defer: 4, notVoted: 0, passed: false, outcome: 'notPassed' });
   });
 
   test('the share is of the members who should attend, not of those present or voting', () => {
@@ -68,7 +68,7 @@ describe('pass rule (同意 from more than half of 应到, strict)', () => {
     const present = m.slice(0, 6);
     const t = tally(DEFAULT_VOTE_RULE, { members: m, present, candidates: ['c'], ballots: ballots('c', m, 4) });
     expect(t).toMatchObject({ shouldAttend: 9, present: 6, quorumMet: true });
-    expect(t.candidates[0]).toMatchObject({ agree: 4, notVoted: 5, passed: false, outcome: 'postponed' });
+    expect(t.candidates[0]).toMatchObject({ agree: 4, notVoted: 5, passed: false, outcome: 'notPassed' });
   });
 
   test('不同意 from more than half of 应到 rejects; split opinions postpone (暂缓)', () => {
@@ -81,7 +81,7 @@ describe('pass rule (同意 from more than half of 应到, strict)', () => {
     });
     expect(t.candidates.map((c) => [c.candidateId, c.outcome, c.passed])).toEqual([
       ['a', 'rejected', false],
-      ['b', 'postponed', false],
+      ['b', 'notPassed', false],
     ]);
   });
 
@@ -107,7 +107,7 @@ describe('pass rule (同意 from more than half of 应到, strict)', () => {
     expect(t.candidates).toEqual([
       { candidateId: 'a', agree: 2, disagree: 1, defer: 0, notVoted: 0, passed: true, outcome: 'passed' },
       { candidateId: 'b', agree: 1, disagree: 2, defer: 0, notVoted: 0, passed: false, outcome: 'rejected' },
-      { candidateId: 'c', agree: 0, disagree: 0, defer: 0, notVoted: 3, passed: false, outcome: 'postponed' },
+      { candidateId: 'c', agree: 0, disagree: 0, defer: 0, notVoted: 3, passed: false, outcome: 'notPassed' },
     ]);
   });
 });
@@ -173,7 +173,7 @@ describe('custom ratios, computed exactly', () => {
   test('pass 2/3 is strict: exactly 2 of 3 is not more than 2/3; 3 of 3 is', () => {
     const three = ids(3);
     const t3 = tally(rule, { members: three, present: three, candidates: ['a', 'b'], ballots: [...ballots('a', three, 2, 1), ...ballots('b', three, 3)] });
-    expect(t3.candidates.map((c) => c.outcome)).toEqual(['postponed', 'passed']);
+    expect(t3.candidates.map((c) => c.outcome)).toEqual(['notPassed', 'passed']);
   });
 
   test('200 of 300 against 2/3, 2/3 of 3 members against quorum 2/3: no rounding either way', () => {
@@ -185,7 +185,7 @@ describe('custom ratios, computed exactly', () => {
       ballots: [...ballots('a', m, 200, 100), ...ballots('b', m, 201, 99)],
     });
     expect(t.candidates.map((c) => [c.agree, c.outcome])).toEqual([
-      [200, 'postponed'],
+      [200, 'notPassed'],
       [201, 'passed'],
     ]);
     // 2/3 and 200/300 written as floats (0.666…) would round; as integers they are exact.
@@ -233,7 +233,7 @@ describe('a slate vote (one choice for every candidate, with exceptions)', () =>
     );
     const t = tally(DEFAULT_VOTE_RULE, { members, present: members, candidates, ballots: cast });
     expect(t.candidates.filter((c) => c.outcome === 'passed')).toHaveLength(599);
-    expect(t.candidates[0]).toMatchObject({ candidateId: 'T1', agree: 1, disagree: 1, defer: 1, outcome: 'postponed' });
+    expect(t.candidates[0]).toMatchObject({ candidateId: 'T1', agree: 1, disagree: 1, defer: 1, outcome: 'notPassed' });
   });
 
   test.each([

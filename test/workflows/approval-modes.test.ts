@@ -198,7 +198,7 @@ test('vote (票决): closing with 5 of 9 present is refused; exactly 2/3 (6 of 9
   expect(tally).toMatchObject({ shouldAttend: 9, present: 6, quorumMet: true });
   expect(tally.candidates).toEqual([
     { candidateId: 'A', agree: 5, disagree: 1, defer: 0, notVoted: 3, passed: true, outcome: 'passed' },
-    { candidateId: 'B', agree: 4, disagree: 2, defer: 0, notVoted: 3, passed: false, outcome: 'postponed' },
+    { candidateId: 'B', agree: 4, disagree: 2, defer: 0, notVoted: 3, passed: false, outcome: 'notPassed' },
   ]);
   // The absent members' tasks closed as absent.
   const rows = await t.orm.em.fork().find(TaskSchema, { workflowId: wf }, { orderBy: { seq: 'asc' } });
@@ -248,9 +248,9 @@ test('vote (票决): exactly half 同意 of 应到 does not pass; 缓议 is not 
   const tally = result.decisions[0]!.tally;
   expect(tally).toMatchObject({ shouldAttend: 6, present: 6, quorumMet: true });
   expect(tally.candidates.map((c) => [c.candidateId, c.agree, c.disagree, c.defer, c.passed, c.outcome])).toEqual([
-    ['A', 3, 3, 0, false, 'postponed'],
+    ['A', 3, 3, 0, false, 'notPassed'],
     ['B', 4, 0, 2, true, 'passed'],
-    ['C', 3, 0, 3, false, 'postponed'],
+    ['C', 3, 0, 3, false, 'notPassed'],
   ]);
 });
 
