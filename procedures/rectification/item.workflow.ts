@@ -46,6 +46,8 @@ async function runItem(input: RectificationItemInput): Promise<ItemResult> {
     overdue: false,
     escalations: [] as EscalationStep[],
     signedOffAt: null as string | null,
+    /** The unit's last submission: its part of the item's timeliness, apart from the reviewers' signatures. */
+    submittedAt: null as string | null,
   };
   const k = createKernel<ItemStep>({
     type: RECTIFICATION_ITEM,
@@ -87,6 +89,7 @@ async function runItem(input: RectificationItemInput): Promise<ItemResult> {
       if (a.action === 'submit') {
         const d = a.data as SubmissionData;
         own.submission = d;
+        own.submittedAt = new Date().toISOString();
         own.institutionalRule = d.institutionalRule ?? null;
         own.noRuleReason = d.noRuleReason ?? null;
       } else if (a.action === 'sign' && task.step === 'inspectionOffice') {
@@ -130,6 +133,9 @@ async function runItem(input: RectificationItemInput): Promise<ItemResult> {
     dueAt: input.deadlines.dueAt,
     closedAt,
     onTime: status === 'signedOff' && Date.parse(closedAt) <= Date.parse(input.deadlines.dueAt),
+    // The unit's part: its last submission (the one signed off) came by the deadline, however long the
+    // reviewers then took.
+    ...(status === 'signedOff' ? { submittedOnTime: own.submittedAt !== null && Date.parse(own.submittedAt) <= Date.parse(input.deadlines.dueAt) } : {}),
     // Withdrawn after its deadline: it was due, and counts as late (withdrawnLate) in the figures.
     ...(status === 'withdrawn' && Date.parse(closedAt) > Date.parse(input.deadlines.dueAt) ? { withdrawnLate: true } : {}),
     rounds: k.state.round,

@@ -131,6 +131,11 @@ export interface ItemResult {
   /** When it was signed off or withdrawn. */
   closedAt: string;
   onTime: boolean;
+  /**
+   * Signed off: the unit's last submission came by the deadline (its part), apart from `onTime`, which is the
+   * sign-off's (the reviewers' part too). Absent in results from before it existed.
+   */
+  submittedOnTime?: boolean;
   /** Withdrawn after its deadline (by a supervisor): it was due, and it was not done on time. */
   withdrawnLate?: boolean;
   rounds: number;
@@ -140,7 +145,10 @@ export interface UnitSummary {
   unitId: string;
   items: number;
   signedOff: number;
+  /** Signed off by the deadline, reviewers included. */
   onTime: number;
+  /** Signed off, with the unit's own submission by the deadline: the unit's part. */
+  submittedOnTime: number;
 }
 
 export interface RectificationSummary {
@@ -152,7 +160,10 @@ export interface RectificationSummary {
   withdrawnLate: number;
   /** Items whose procedure failed (recorded against the item; the others ran on). */
   failed: number;
+  /** Signed off by the deadline: the whole chain, reviewers included. */
   onTime: number;
+  /** Signed off, and the unit's submission came by the deadline: the unit's part, whatever the reviewers took. */
+  submittedOnTime: number;
   /** Signed off after the deadline. */
   late: number;
   /** onTime / every item that was due (signed off, or withdrawn late), rounded to 4 decimals; 1 when none was. */

@@ -62,11 +62,13 @@ export interface RectificationTally {
   /** Absent in a tally carried by a run before it existed: read as 0. */
   withdrawnLate?: number;
   onTime: number;
-  /** Per unit: [items, signedOff, onTime]. */
-  perUnit: Record<string, [number, number, number]>;
+  /** The unit's part (ItemResult.submittedOnTime). Absent in a tally carried from before it existed: read as 0. */
+  submittedOnTime?: number;
+  /** Per unit: [items, signedOff, onTime, submittedOnTime]; the fourth is absent in tallies from before it. */
+  perUnit: Record<string, [number, number, number] | [number, number, number, number]>;
 }
 
-export const emptyTally = (): RectificationTally => ({ signedOff: 0, withdrawn: 0, withdrawnLate: 0, onTime: 0, perUnit: {} });
+export const emptyTally = (): RectificationTally => ({ signedOff: 0, withdrawn: 0, withdrawnLate: 0, onTime: 0, submittedOnTime: 0, perUnit: {} });
 
 /**
  * Adds one ended item. An item withdrawn before its deadline was never due, so it counts towards neither on
@@ -75,8 +77,11 @@ export const emptyTally = (): RectificationTally => ({ signedOff: 0, withdrawn: 
 export function tallyItem(t: RectificationTally, r: ItemResult): RectificationTally {
   const signed = r.status === 'signedOff';
   const onTime = signed && r.onTime;
-  const [items, unitSigned, unitOnTime] = t.perUnit[r.unitId] ?? [0, 0, 0];
-  t.perUnit[r.unitId] = [items + 1, unitSigned + (signed ? 1 : 0), unitOnTime + (onTime ? 1 : 0)];
+  // A result from before submittedOnTime: signed off on time means submitted on time too.
+  const submitted = signed && (r.submittedOnTime ?? r.onTime);
+  const [items, unitSigned, unitOnTime, unitSubmitted = 0] = t.perUnit[r.unitId] ?? [0, 0, 0, 0];
+  t.perUnit[r.unitId] = [items + 1, unitSigned + (signed ? 1 : 0), unitOnTime + (onTime ? 1 : 0), unitSubmitted + (submitted ? 1 : 0)];
+  if (submitted) t.submittedOnTime = (t.submittedOnTime ?? 0) + 1;
   if (signed) t.signedOff += 1;
   else {
     t.withdrawn += 1;
@@ -99,11 +104,12 @@ export function summaryOf(feedbackId: string, t: RectificationTally, closedAt: s
     withdrawnLate: t.withdrawnLate ?? 0,
     failed,
     onTime: t.onTime,
+    submittedOnTime: t.submittedOnTime ?? 0,
     late: t.signedOff - t.onTime,
     // Over every item that was due: signed off, or withdrawn after its deadline.
     onTimeRate: onTimeRate(t.onTime, t.signedOff + (t.withdrawnLate ?? 0)),
     perUnit: Object.entries(t.perUnit)
-      .map(([unitId, [items, signedOff, onTime]]): UnitSummary => ({ unitId, items, signedOff, onTime }))
+      .map(([unitId, [items, signedOff, onTime, submittedOnTime = 0]]): UnitSummary => ({ unitId, items, signedOff, onTime, submittedOnTime }))
       .sort((a, b) => a.unitId.localeCompare(b.unitId)),
     closedAt,
   };

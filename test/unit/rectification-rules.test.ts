@@ -53,9 +53,9 @@ describe('rectification rules', () => {
     // A withdrawn item counts as an item but not in the on-time rate.
     expect(s).toMatchObject({ items: 4, signedOff: 3, withdrawn: 1, onTime: 2, late: 1, onTimeRate: 0.6667 });
     expect(s.perUnit).toEqual([
-      { unitId: 'a', items: 2, signedOff: 2, onTime: 1 },
-      { unitId: 'b', items: 1, signedOff: 1, onTime: 1 },
-      { unitId: 'c', items: 1, signedOff: 0, onTime: 0 },
+      { unitId: 'a', items: 2, signedOff: 2, onTime: 1, submittedOnTime: 1 },
+      { unitId: 'b', items: 1, signedOff: 1, onTime: 1, submittedOnTime: 1 },
+      { unitId: 'c', items: 1, signedOff: 0, onTime: 0, submittedOnTime: 0 },
     ]);
     expect(summarize('F2', [], 'x').onTimeRate).toBe(1);
   });
@@ -78,6 +78,26 @@ describe('rectification rules', () => {
     expect(s).toMatchObject({ items: 3, signedOff: 1, withdrawn: 2, withdrawnLate: 1, onTime: 1, onTimeRate: 0.5 });
     // A tally carried by a run from before withdrawnLate existed reads it as 0.
     expect(summaryOf('F5', { signedOff: 2, withdrawn: 1, onTime: 1, perUnit: {} }, 'x')).toMatchObject({ withdrawnLate: 0, onTimeRate: 0.5 });
+  });
+
+  test('the unit\'s part apart from the reviewers\': submitted by the deadline but signed late is late, yet submitted on time', () => {
+    const signed = (workflowId: string, unitId: string, onTime: boolean, submittedOnTime: boolean): ItemResult => ({
+      workflowId,
+      problemNo: '1',
+      unitId,
+      status: 'signedOff',
+      dueAt: '2026-12-31T16:00:00.000Z',
+      closedAt: '2027-01-05T00:00:00.000Z',
+      onTime,
+      submittedOnTime,
+      rounds: 1,
+    });
+    const s = summarize('F6', [signed('a1', 'jyj', false, true), signed('a2', 'jyj', true, true), signed('b1', 'wjw', false, false)], 'x');
+    expect(s).toMatchObject({ signedOff: 3, onTime: 1, late: 2, submittedOnTime: 2 });
+    expect(s.perUnit).toEqual([
+      { unitId: 'jyj', items: 2, signedOff: 2, onTime: 1, submittedOnTime: 2 },
+      { unitId: 'wjw', items: 1, signedOff: 1, onTime: 0, submittedOnTime: 0 },
+    ]);
   });
 });
 
@@ -117,8 +137,8 @@ describe('a full-coverage feedback folds its items as they report', () => {
     const results = [item('a', true), item('a', false), item('b', true)];
     expect(summaryOf('F', results.reduce(tallyItem, emptyTally()), 'x')).toEqual(summarize('F', results, 'x'));
     expect(summaryOf('F', results.reduce(tallyItem, emptyTally()), 'x').perUnit).toEqual([
-      { unitId: 'a', items: 2, signedOff: 2, onTime: 1 },
-      { unitId: 'b', items: 1, signedOff: 1, onTime: 1 },
+      { unitId: 'a', items: 2, signedOff: 2, onTime: 1, submittedOnTime: 1 },
+      { unitId: 'b', items: 1, signedOff: 1, onTime: 1, submittedOnTime: 1 },
     ]);
   });
 });

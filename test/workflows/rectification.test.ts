@@ -110,10 +110,10 @@ test('a feedback with one problem for two units (同题共答) closes when both 
     await driveToSignOff(jyj, 'jyj');
     await driveToSignOff(wjw, 'wjw');
     const summary = await handle.result();
-    expect(summary).toMatchObject({ feedbackId: fid, items: 2, signedOff: 2, onTime: 2, late: 0, onTimeRate: 1 });
+    expect(summary).toMatchObject({ feedbackId: fid, items: 2, signedOff: 2, onTime: 2, submittedOnTime: 2, late: 0, onTimeRate: 1 });
     expect(summary.perUnit).toEqual([
-      { unitId: 'jyj', items: 1, signedOff: 1, onTime: 1 },
-      { unitId: 'wjw', items: 1, signedOff: 1, onTime: 1 },
+      { unitId: 'jyj', items: 1, signedOff: 1, onTime: 1, submittedOnTime: 1 },
+      { unitId: 'wjw', items: 1, signedOff: 1, onTime: 1, submittedOnTime: 1 },
     ]);
 
     const em = t.orm.em.fork();
