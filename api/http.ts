@@ -67,6 +67,22 @@ function parse<T extends ZodType>(schema: T | undefined, value: unknown, where: 
   return r.data;
 }
 
+/**
+ * Before anything reads a request (auth, the idempotency fingerprint, zod): clean text and bounded depth
+ * in its path parameters, query and body, or a 400 naming the field. Every route runs it, also one served
+ * on the router directly (a file download).
+ */
+export function assertCleanRequest(req: Pick<Request, 'params' | 'query' | 'body'>): void {
+  for (const [where, value] of [
+    ['params', req.params],
+    ['query', req.query],
+    ['body', req.body],
+  ] as const) {
+    const p = inputProblem(value, where);
+    if (p) throw new ApiError(400, p.code, inputMessage(p), { field: p.field });
+  }
+}
+
 export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = ZodType, P extends ZodType = ZodType>(
   router: Router,
   registry: OpenAPIRegistry,
@@ -100,15 +116,7 @@ export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = Zod
   registry.registerPath(openapi);
 
   router[def.method](def.path, async (req: Request, res: Response) => {
-    // Before anything reads the request (auth, the idempotency fingerprint, zod): clean text, bounded depth.
-    for (const [where, value] of [
-      ['params', req.params],
-      ['query', req.query],
-      ['body', req.body],
-    ] as const) {
-      const p = inputProblem(value, where);
-      if (p) throw new ApiError(400, p.code, inputMessage(p), { field: p.field });
-    }
+    assertCleanRequest(req);
     // RequestContext (see app.ts) gives each request its own entity manager.
     const em: EntityManager = orm.em.getContext();
     const user = needsAuth ? await authenticate(em, req.header('authorization')) : (null as unknown as AuthUser);

@@ -5,6 +5,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { membersOf, resolveAssignees, type NamedRule } from '../../api/assignees';
 import { authenticate } from '../../api/auth';
 import { ApiError, fromTemporal, NotFound, Unavailable, Unprocessable } from '../../api/errors';
+import { assertCleanRequest } from '../../api/http';
 import type { ApiDeps } from '../../api/routes/context';
 import { Problem, WorkflowIdParam } from '../../api/schemas';
 import { sendUpdate } from '../../api/temporal';
@@ -333,6 +334,7 @@ export const redeploymentProcedure = defineProcedure({
       },
     });
     router.get(letterPath, async (req, res) => {
+      assertCleanRequest(req);
       const em: EntityManager = deps.orm.em.fork();
       const user = await authenticate(em, req.header('authorization'));
       const p = LetterParam.safeParse(req.params);

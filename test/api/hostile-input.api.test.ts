@@ -132,11 +132,10 @@ test('fuzzer: a body that is not JSON is a 400 malformed_json that does not quot
   }
 });
 
-// Found by the fuzzer in a route that reads its path parameters itself, outside api/http.ts's edge
-// (procedures/redeployment/index.ts, the letter download): the NUL reaches PostgreSQL, which breaks off
-// with 08P01 (protocol violation). Reported to the redeployment module's owner; until it is fixed there,
-// this test fails (jest's test.failing passes), and once fixed, it passes: then drop `.failing`.
-test.failing('fuzzer (open bug, redeployment letter route): NUL in a letter download path is a 400 naming the field', async () => {
+// Found by the fuzzer in a route that reads its path parameters itself, outside defineRoute (the letter
+// download, procedures/redeployment/index.ts): the NUL reached PostgreSQL, which broke off with 08P01. The
+// route now runs the same edge check (assertCleanRequest).
+test('fuzzer (redeployment letter route): NUL in a letter download path is a 400 naming the field', async () => {
   const token = await stack.h.login('zzb-staff');
   const r = await stack.h.call('GET', '/procedures/approval-x/redeployment/letters/%00', { token });
   expect(r.status).toBe(400);
