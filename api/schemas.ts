@@ -384,6 +384,7 @@ export const PersonRow = z
     leftLeadershipPostOn: z.string().nullable().openapi({ description: '退出领导岗位时间; null: not recorded as having left a leadership post' }),
     fields: z.array(z.string()).openapi({ description: 'Skills or fields (专业领域)' }),
     health: z.object({ date: z.string(), result: z.enum(['fit', 'fitWithLimits', 'unfit']) }).nullable().openapi({ description: 'The latest health check (体检)' }),
+    userId: z.string().nullable().openapi({ description: '用户账号: the person’s own account (a 揭榜出征 cadre reads their task letter with it); null: none' }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

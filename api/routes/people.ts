@@ -33,6 +33,7 @@ function personView(p: Person): z.infer<typeof PersonRow> {
     leftLeadershipPostOn: p.leftLeadershipPostOn ?? null,
     fields: p.fields ?? [],
     health: p.healthCheckedOn && p.healthResult ? { date: p.healthCheckedOn, result: p.healthResult } : null,
+    userId: p.userId ?? null,
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
   };

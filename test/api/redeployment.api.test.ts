@@ -67,7 +67,8 @@ describe('揭榜出征 over HTTP', () => {
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ imported: 3, failed: 0 });
     const p = await call('GET', '/people/GB9101', STAFF);
-    expect(p.body).toMatchObject({ leftLeadershipPostOn: '2025-06-30', fields: ['教育', '乡村振兴'], health: { date: '2026-10-08', result: 'fit' } });
+    expect(p.body).toMatchObject({ leftLeadershipPostOn: '2025-06-30', fields: ['教育', '乡村振兴'], health: { date: '2026-10-08', result: 'fit' }, userId: 'cadre-zhang' });
+    expect((await call('GET', '/people/GB9102', STAFF)).body).toMatchObject({ userId: null });
     // 用户账号 links the person to their account; an unknown account, or one linked to someone else, is a
     // row error naming the field, and the row is not imported.
     const em = stack.t.orm.em.fork();
