@@ -14,6 +14,7 @@ export const ApprovalStepBody = z
         quorum: RatioInput.optional().openapi({ description: 'Share of members present; default 2/3, met inclusively' }),
         pass: RatioInput.optional().openapi({ description: 'Share of 应到 whose 同意 a candidate needs; default 1/2, met strictly' }),
         principalId: id.optional().openapi({ description: 'The principal leader, a member, who votes last on each candidate' }),
+        secret: z.boolean().optional().openapi({ description: '无记名 (default true): nothing stored or shown links a ballot to its voter; false: 记名, each member’s ballots are in the action log' }),
       })
       .strict()
       .optional(),

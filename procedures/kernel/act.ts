@@ -4,13 +4,15 @@
  * in the same workflow task, then answer with the transitions for the API to project.
  */
 import { setHandler } from '@temporalio/workflow';
+import { voteRecord } from './vote';
 import { actUpdate, KernelRefusal, type ActInput, type ActResult, type ActionRecord, type TaskView } from './messages';
 import type { ApprovalFlow } from './approval';
 import type { Projector } from './projector';
 import { assertCleanText, refuse } from './refuse';
 
 export interface ActContext {
-  flow: Pick<ApprovalFlow<string>, 'taskOf' | 'apply' | 'openTasks' | 'validate' | 'isRunning'>;
+  /** voteRule: absent where no step votes (flows side by side, parallel.ts). */
+  flow: Pick<ApprovalFlow<string>, 'taskOf' | 'apply' | 'openTasks' | 'validate' | 'isRunning'> & Partial<Pick<ApprovalFlow<string>, 'voteRule'>>;
   projector: Projector;
   /** What the procedure is called in messages: item, request, selection, … */
   noun: string;
@@ -59,6 +61,8 @@ export function registerActHandler(ctx: ActContext): void {
       ctx.before?.(a, task);
       ctx.record({ seq, taskId: a.taskId, step: task.step, actorId: a.actorId, action: a.action, at, ...(a.comment ? { comment: a.comment } : {}) });
       const data = ctx.data?.(a);
+      // Taken before the ballot is applied, which may decide the vote.
+      const voteRule = ctx.flow.voteRule?.() ?? {};
       const changes = ctx.flow.apply(a, data);
       ctx.projector.emit({
         seq,
@@ -68,11 +72,12 @@ export function registerActHandler(ctx: ActContext): void {
           actorId: a.actorId,
           action: a.action,
           ...(a.comment ? { comment: a.comment } : {}),
-          // Approvals carry their step's data; votes their ballots; transfers, added signers and returns where they went.
+          // Approvals carry their step's data; votes their ballots (unless secret, 无记名); transfers, added
+          // signers and returns where they went.
           data:
             data ??
             (a.action === 'vote'
-              ? { ballots: a.ballots ?? [] }
+              ? voteRecord(voteRule, { ballots: a.ballots ?? [] })
               : a.action === 'transfer' || a.action === 'addSigner' || a.action === 'return'
                 ? { targetUserId: a.targetUserId ?? null, position: a.position ?? null, returnTo: a.returnTo ?? null }
                 : null),

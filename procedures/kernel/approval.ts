@@ -25,7 +25,7 @@ import { KernelRefusal, taskId as makeTaskId, type ActInput, type AssigneeRule, 
 import type { Projector } from './projector';
 import { refuse } from './refuse';
 import { returnProblem } from './rules';
-import { ballotProblem, DEFAULT_VOTE_RULE, isVoteChoice, meetsQuorum, quorumNeeded, tally, type Ballot, type VoteRule, type VoteTally } from './vote';
+import { ballotProblem, DEFAULT_VOTE_RULE, isSecret, isVoteChoice, meetsQuorum, quorumNeeded, tally, type Ballot, type VoteRule, type VoteTally } from './vote';
 
 export const APPROVAL_MODES = ['sequential', 'all', 'any', 'vote'] as const;
 /** 依次, 会签, 或签, 票决. */
@@ -63,7 +63,7 @@ export interface StepRunView {
   mode: ApprovalMode;
   round: number;
   slots: { assigneeIds: string[]; state: SlotState; taskId: string | null; after: number[] }[];
-  vote?: { candidates: string[]; members: string[]; voted: string[]; absent: string[]; closing: boolean };
+  vote?: { candidates: string[]; members: string[]; voted: string[]; absent: string[]; closing: boolean; secret: boolean };
 }
 
 /**
@@ -422,6 +422,8 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
     isIdle: (): boolean => running === null,
     validateCloseVote,
     closeVote,
+    /** The running vote's rule, or null when no vote step runs. */
+    voteRule: (): VoteRule | null => running?.vote?.rule ?? null,
     view: (): StepRunView | null =>
       running && {
         key: running.def.key,
@@ -436,6 +438,7 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
                 voted: voted(running.vote),
                 absent: [...running.vote.absent],
                 closing: running.vote.closing,
+                secret: isSecret(running.vote.rule),
               },
             }
           : {}),

@@ -26,6 +26,22 @@ export interface VoteRule {
   readonly pass: Ratio;
   /** The principal leader (主要负责人), who votes last on each candidate so as not to sway the others. */
   readonly principalId?: string;
+  /**
+   * 无记名 (secret): what is stored and shown links no ballot to its voter; only who took part and the
+   * counts are kept. Absent means secret (the default for 票决); false is a 记名 (open) vote.
+   */
+  readonly secret?: boolean;
+}
+
+export const isSecret = (rule: Pick<VoteRule, 'secret'>): boolean => rule.secret !== false;
+
+/**
+ * What a member's vote records with its action (the action log and the audit chain): the ballots in an open
+ * vote; in a secret one only that a vote was cast (the workflow keeps the ballots to count them and to
+ * allow one vote per member, and they leave it only as the tally).
+ */
+export function voteRecord(rule: Pick<VoteRule, 'secret'>, cast: unknown): unknown {
+  return isSecret(rule) ? { secret: true } : cast;
 }
 
 /** The regulation's defaults: at least 2/3 present; 同意 from more than half of 应到. */
@@ -241,13 +257,14 @@ export function quorumNeeded(rule: VoteRule, shouldAttend: number): number {
  * against the members it applies to. The API's start and the workflow both call this one function.
  */
 export function completeVoteRule(
-  given: { quorum?: Ratio; pass?: Ratio; principalId?: string } | undefined,
+  given: { quorum?: Ratio; pass?: Ratio; principalId?: string; secret?: boolean } | undefined,
   members: readonly string[],
 ): { rule: VoteRule; problem: { field: string; message: string } | null } {
   const rule: VoteRule = {
     quorum: given?.quorum ?? DEFAULT_VOTE_RULE.quorum,
     pass: given?.pass ?? DEFAULT_VOTE_RULE.pass,
     ...(given?.principalId !== undefined ? { principalId: given.principalId } : {}),
+    ...(given?.secret !== undefined ? { secret: given.secret } : {}),
   };
   const bad = voteRuleProblem(rule);
   if (bad) return { rule, problem: { field: 'voteRule', message: bad } };

@@ -21,7 +21,7 @@ import { registerOpened } from '../kernel/opened';
 import { createProjector, openingRow } from '../kernel/projector';
 import { assertCleanText, refuse } from '../kernel/refuse';
 import { waitUntil } from '../kernel/time';
-import { DEFAULT_VOTE_RULE, slateBallots } from '../kernel/vote';
+import { DEFAULT_VOTE_RULE, slateBallots, voteRecord } from '../kernel/vote';
 import {
   pairCandidate,
   REDEPLOYMENT,
@@ -294,10 +294,10 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
         }
         case 'vote': {
           const v = slateOf(c);
+          // Recorded as cast: the choice and its exceptions, not 600 ballots; nothing of it in a secret vote.
+          data = voteRecord(flow.voteRule() ?? {}, { choice: c.choice, except: c.except ?? [] });
           changes = flow.apply({ taskId: v.taskId, actorId, action: 'vote', ballots: v.ballots, ...(c.comment ? { comment: c.comment } : {}) }, undefined);
           onTask = v.taskId;
-          // Recorded as cast: the choice and its exceptions, not 600 ballots.
-          data = { choice: c.choice, except: c.except ?? [] };
           break;
         }
         case 'rank':

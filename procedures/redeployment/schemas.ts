@@ -47,7 +47,10 @@ export const StartRedeploymentBody = z
       .strict()
       .optional(),
     meeting: AssigneeRuleInput.optional().openapi({ description: 'The department meeting (部务会) that votes; default the department’s approvers' }),
-    meetingRule: z.object({ quorum: ratio.optional(), pass: ratio.optional(), principalId: id.optional() }).strict().optional(),
+    meetingRule: z
+      .object({ quorum: ratio.optional(), pass: ratio.optional(), principalId: id.optional(), secret: z.boolean().optional().openapi({ description: '无记名 (default true); false: 记名' }) })
+      .strict()
+      .optional(),
   })
   .strict()
   .openapi('StartRedeployment');

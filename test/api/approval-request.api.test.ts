@@ -125,8 +125,23 @@ test('a request through a 会签 step and a 票决 step to its end', async () =>
     'zzb-staff:closeVote',
     'cw-9:vote',
   ]);
-  expect(history.body.find((a: { actorId: string }) => a.actorId === 'cw-9').data).toEqual({ ballots: ballots('agree', 'disagree') });
+  // 无记名 by default: a vote's action says only that a vote was cast.
+  expect(history.body.filter((a: { action: string }) => a.action === 'vote').map((a: { data: unknown }) => a.data)).toEqual(Array(7).fill({ secret: true }));
   expect(history.body.find((a: { action: string }) => a.action === 'closeVote').data).toEqual({ absent: ['cw-7', 'cw-8'] });
+
+  // Nobody, a system administrator reading PostgreSQL included, can tell who voted how: no ballot, and no
+  // choice, is anywhere in the procedure's rows or in what the API answers; only the counts are.
+  const em = stack.t.orm.em.fork();
+  const rows: unknown[] = [];
+  for (const table of ['action_log', 'audit_log', 'task', 'notification', 'procedure', 'transition_applied', 'idempotency_record']) {
+    const where = table === 'idempotency_record' ? `body::text like '%' || ? || '%'` : 'workflow_id = ?';
+    rows.push(...(await em.getConnection().execute(`select * from ${table} where ${where}`, [wf])));
+  }
+  const answers = await Promise.all(['', '/actions', '/audit'].map((p) => stack.h.call('GET', `/procedures/${wf}${p}`, { token: staff }).then((r) => r.body)));
+  for (const text of [JSON.stringify(rows), JSON.stringify(answers)]) {
+    expect(text).not.toMatch(/"ballots"|"choice"/);
+  }
+  expect(JSON.stringify(rows)).toContain('"notVoted":2');
 });
 
 test('bad bodies give 400 naming the field; unknown assignees 422; nothing starts', async () => {

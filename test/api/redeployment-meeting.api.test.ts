@@ -158,9 +158,10 @@ describe('揭榜出征: the department’s decisions over HTTP', () => {
     const absent = await em.findOneOrFail(ActionLogSchema, { workflowId: wf, action: 'closeVote' });
     expect(absent.data).toEqual({ absent: ['zzb-m3'] });
     const votes = await em.find(ActionLogSchema, { workflowId: wf, action: 'vote' }, { orderBy: { seq: 'asc' } });
+    // The meeting's vote is secret (无记名, the default): who voted is kept, how is not.
     expect(votes.map((v) => [v.actorId, v.data])).toEqual([
-      ['zzb-head', { choice: 'agree', except: [{ candidateId: 'T2/GB9302', choice: 'disagree' }] }],
-      ['zzb-m2', { choice: 'disagree', except: [] }],
+      ['zzb-head', { secret: true }],
+      ['zzb-m2', { secret: true }],
     ]);
 
     // The year's figures add this closed list; the next year's do not.

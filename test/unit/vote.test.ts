@@ -1,10 +1,13 @@
 import {
   ballotProblem,
+  completeVoteRule,
   DEFAULT_VOTE_RULE,
+  isSecret,
   meetsQuorum,
   ratioProblem,
   slateBallots,
   tally,
+  voteRecord,
   voteRuleProblem,
   type Ballot,
   type VoteChoice,
@@ -247,5 +250,16 @@ describe('a slate vote (one choice for every candidate, with exceptions)', () =>
     expect(r.ballots).toBeNull();
     expect(r.problem?.field).toBe(field);
     expect(r.problem?.message).not.toMatch(/X9|maybe|perhaps/);
+  });
+});
+
+describe('secret ballots (无记名)', () => {
+  test('a vote is secret unless its rule says 记名: the record says only that a vote was cast', () => {
+    const cast = { ballots: [{ candidateId: 'A', choice: 'agree' }] };
+    expect(voteRecord(DEFAULT_VOTE_RULE, cast)).toEqual({ secret: true });
+    expect(voteRecord({ secret: true }, cast)).toEqual({ secret: true });
+    expect(voteRecord({ secret: false }, cast)).toBe(cast);
+    expect(completeVoteRule({ secret: false }, ['m1']).rule).toMatchObject({ secret: false });
+    expect(isSecret(completeVoteRule(undefined, ['m1']).rule)).toBe(true);
   });
 });
