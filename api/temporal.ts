@@ -53,6 +53,8 @@ export async function sendUpdate<Arg>(
   update: UpdateDefinition<ActResult, [Arg]>,
   arg: Arg,
   updateId: string,
+  /** Set on the one repeat to a procedure's next run (see the 404 path below). */
+  followedRun = false,
 ): Promise<Omit<ActResult, 'transitions'>> {
   // Without a worker the Update would wait its whole deadline; cached, so this costs no call per action.
   await assertWorkerPolling(deps);
@@ -66,14 +68,18 @@ export async function sendUpdate<Arg>(
     const mapped = fromTemporal(err);
     if (mapped?.status === 404) {
       // Only on this error path is the procedure looked up: ended (409) or never existed (404).
-      const exists = await deps.client.workflow
+      const status = await deps.client.workflow
         .getHandle(workflowId)
         .describe()
         .then(
-          () => true,
-          () => false,
+          (d) => d.status.name,
+          () => null,
         );
-      throw exists ? new Conflict('procedure_ended', 'the procedure has ended') : new NotFound('procedure_not_found', 'no such procedure');
+      // The run ended under the Update because it continued as new, and the procedure's latest run is
+      // running: that run takes it, once, with the same update id. The old run finished every Update it
+      // accepted before it continued, so one it did not take is not taken twice.
+      if (status === 'RUNNING' && !followedRun) return sendUpdate(deps, em, workflowId, update, arg, updateId, true);
+      throw status ? new Conflict('procedure_ended', 'the procedure has ended') : new NotFound('procedure_not_found', 'no such procedure');
     }
     throw mapped ?? err;
   }
