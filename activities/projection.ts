@@ -83,7 +83,7 @@ async function readKnown(em: EntityManager, transitions: readonly Transition[], 
 }
 
 /** The write, as one JSON document: the rows of each table, merged so that no row is written twice. */
-function writeSet(fresh: readonly Transition[], known: Known) {
+function writeSet(fresh: readonly Transition[], known: Known, audits: ReadonlyMap<Transition, AuditInput[]>) {
   const claims = fresh.map((t) => ({ workflow_id: t.workflowId, seq: t.seq }));
   const actions = fresh.flatMap((t) =>
     t.action
@@ -121,7 +121,7 @@ function writeSet(fresh: readonly Transition[], known: Known) {
   const heads = new Map(known.heads);
   const recorded = new Set(known.recorded);
   for (const t of fresh) {
-    for (const input of auditOf(t)) {
+    for (const input of audits.get(t) ?? []) {
       if (recorded.has(input.sourceKey)) continue;
       recorded.add(input.sourceKey);
       const head = heads.get(t.workflowId) ?? { seq: 0, hash: GENESIS_HASH };
@@ -192,13 +192,15 @@ function lostRace(err: unknown): boolean {
 }
 
 async function applyOnce(em: EntityManager, transitions: readonly Transition[]): Promise<number> {
-  const keys = transitions.flatMap((t) => auditOf(t).map((a) => a.sourceKey));
+  // Built once: the read needs their keys, the write the entries.
+  const audits = new Map(transitions.map((t) => [t, auditOf(t)] as const));
+  const keys = [...audits.values()].flatMap((entries) => entries.map((a) => a.sourceKey));
   const known = await readKnown(em, transitions, keys);
   const fresh = transitions.filter((t) => !known.applied.has(`${t.workflowId}:${t.seq}`));
   if (fresh.length === 0) return 0;
   // Applied in seq order per procedure: the audit chain follows the procedure's own order.
   const sorted = [...fresh].sort((a, b) => (a.workflowId === b.workflowId ? a.seq - b.seq : a.workflowId < b.workflowId ? -1 : 1));
-  const [row] = await em.execute<{ claimed: number }[]>(WRITE, [JSON.stringify(writeSet(sorted, known))]);
+  const [row] = await em.execute<{ claimed: number }[]>(WRITE, [JSON.stringify(writeSet(sorted, known, audits))]);
   return row?.claimed ?? 0;
 }
 
