@@ -9,7 +9,7 @@ import type { Procedure } from '../../platform/entities';
 import type { VoteChoice } from './vote';
 
 /** Roles a user holds within their own unit (master data). */
-export const ROLES = ['staff', 'reviewer', 'approver', 'supervisor'] as const;
+export const ROLES = ['staff', 'reviewer', 'approver', 'supervisor', 'admin', 'calendarAdmin'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who a step is assigned to. */
