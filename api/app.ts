@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health';
 import { masterDataRoutes } from './routes/master-data';
 import { peopleRoutes } from './routes/people';
 import { procedureRoutes } from './routes/procedures';
+import { supervisionRoutes } from './routes/supervision';
 import { taskRoutes } from './routes/tasks';
 
 export type { ApiDeps } from './routes/context';
@@ -81,6 +82,7 @@ export function createApp(deps: ApiDeps, opts: AppOptions = {}): { app: Express;
   procedureRoutes(ctx);
   auditRoutes(ctx);
   taskRoutes(ctx);
+  supervisionRoutes(ctx);
   for (const p of PROCEDURES) {
     registerRefusals(p.refusals);
     p.routes?.(ctx);

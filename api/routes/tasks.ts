@@ -6,9 +6,8 @@ import type { ProcedureDescriptor } from '../../procedures/descriptor';
 import { PROCEDURES } from '../../procedures/registry';
 import { NotFound, Unprocessable } from '../errors';
 import { sendUpdate } from '../temporal';
-import { ActResult, KERNEL_ACT_BODIES, ManageBody, NotificationRow, ProcedureRow, TaskIdParam, TaskRow, WorkflowIdParam } from '../schemas';
+import { ActResult, KERNEL_ACT_BODIES, ManageBody, NotificationRow, TaskIdParam, TaskRow, WorkflowIdParam } from '../schemas';
 import type { RouteContext } from './context';
-import { procedureView } from './procedures';
 
 async function assertUsersExist(em: EntityManager, ids: string[], field: string): Promise<void> {
   const found = new Set((await em.find(AppUserSchema, { id: { $in: ids } })).map((u) => u.id));
@@ -19,9 +18,6 @@ async function assertUsersExist(em: EntityManager, ids: string[], field: string)
 const ActBody = z
   .discriminatedUnion('action', [...KERNEL_ACT_BODIES, ...(PROCEDURES as readonly ProcedureDescriptor[]).flatMap((p) => p.actBodies ?? [])])
   .openapi('ActBody');
-
-/** Types whose work falls overdue, from the registry. */
-const OVERDUE_TYPES: string[] = PROCEDURES.filter((p) => p.capabilities.overdue).map((p) => p.type);
 
 export function taskRoutes({ route, deps }: RouteContext): void {
   route({
@@ -129,24 +125,6 @@ export function taskRoutes({ route, deps }: RouteContext): void {
         `${user.id}:${idempotencyKey}`,
       );
       return { status: 200, body: result };
-    },
-  });
-
-  route({
-    method: 'get',
-    path: '/supervision/overdue',
-    tag: 'supervision',
-    summary: 'Open procedures past their due date (督查), oldest due first',
-    roles: ['supervisor', 'staff'],
-    response: { status: 200, schema: z.array(ProcedureRow), description: 'Overdue and still open' },
-    errors: [403],
-    handler: async ({ em }) => {
-      const rows = await em.find(
-        ProcedureSchema,
-        { overdue: true, status: 'open', type: { $in: OVERDUE_TYPES }, parentWorkflowId: { $ne: null } },
-        { orderBy: { dueAt: 'asc', workflowId: 'asc' } },
-      );
-      return { status: 200, body: rows.map(procedureView) };
     },
   });
 
