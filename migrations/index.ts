@@ -14,6 +14,8 @@ import { Migration20261201100000_redeployment_record } from './Migration20261201
 import { Migration20261202000000_idempotency_reservation } from './Migration20261202000000_idempotency_reservation';
 import { Migration20261202100000_login_sessions } from './Migration20261202100000_login_sessions';
 import { Migration20261203000000_letter_access } from './Migration20261203000000_letter_access';
+import { Migration20261204000000_units_scopes } from './Migration20261204000000_units_scopes';
+import { Migration20261204100000_supervision } from './Migration20261204100000_supervision';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
@@ -28,4 +30,6 @@ export const migrationsList = [
   { name: 'Migration20261202000000_idempotency_reservation', class: Migration20261202000000_idempotency_reservation },
   { name: 'Migration20261202100000_login_sessions', class: Migration20261202100000_login_sessions },
   { name: 'Migration20261203000000_letter_access', class: Migration20261203000000_letter_access },
+  { name: 'Migration20261204000000_units_scopes', class: Migration20261204000000_units_scopes },
+  { name: 'Migration20261204100000_supervision', class: Migration20261204100000_supervision },
 ];

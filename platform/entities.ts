@@ -2,29 +2,39 @@
  * PostgreSQL tables, as MikroORM EntitySchemas (no decorators, so no compiler metadata to trust).
  * The schema itself changes only through migrations/.
  */
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema, type OptionalProps } from '@mikro-orm/core';
 
 import type { Role } from '../procedures/kernel/messages';
 import type { EscalationStep } from '../procedures/kernel/deadline';
 import type { PersonInput } from '../domain/people-import';
 
-/** A unit (单位): a responsible unit, a lead department or the inspection office. */
+/**
+ * A unit (单位): a responsible unit, a lead department or the inspection office; or a city (市) or county
+ * (县) above them. Units form a tree through parentId (Migration20261204000000_units_scopes).
+ */
 export interface Unit {
   id: string;
   name: string;
-  kind: 'unit' | 'department' | 'office';
+  kind: 'city' | 'county' | 'unit' | 'department' | 'office';
   headUserId: string | null;
+  parentId: string | null;
 }
 
 export interface AppUser {
+  /** Defaulted on create (none; not disabled). */
+  [OptionalProps]?: 'scopeUnitIds' | 'disabledAt';
   id: string;
   username: string;
   displayName: string;
   unitId: string;
   /** Roles the user holds within their own unit. */
   roles: Role[];
+  /** Units whose subtrees the user also sees (api/authz.ts); their own unit always counts. */
+  scopeUnitIds: string[];
   passwordHash: string;
   createdAt: Date;
+  /** A disabled user cannot log in; the row stays, since actions and audit entries name it. */
+  disabledAt: Date | null;
 }
 
 export interface Session {
@@ -151,6 +161,7 @@ export const UnitSchema = new EntitySchema<Unit>({
     name: { type: 'string' },
     kind: { type: 'string' },
     headUserId: { type: 'string', nullable: true },
+    parentId: { type: 'string', nullable: true },
   },
 });
 
@@ -163,8 +174,10 @@ export const AppUserSchema = new EntitySchema<AppUser>({
     displayName: { type: 'string' },
     unitId: { type: 'string' },
     roles: { type: 'string[]' },
+    scopeUnitIds: { type: 'string[]', onCreate: () => [] },
     passwordHash: { type: 'string', lazy: true },
     createdAt: { type: 'Date' },
+    disabledAt: { type: 'Date', nullable: true },
   },
 });
 
