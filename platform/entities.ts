@@ -474,6 +474,30 @@ export const RedeploymentLetterSchema = new EntitySchema<RedeploymentLetter>({
   },
 });
 
+/**
+ * A unit's Party secretary or discipline secretary (Migration20261205000000_selection_office_holder): who may
+ * sign a candidate's 廉洁自律 conclusion. Dated; `until` null while the person still holds the post.
+ */
+export interface UnitOfficeHolder {
+  unitId: string;
+  office: 'partySecretary' | 'disciplineSecretary';
+  personId: string;
+  since: string;
+  until: string | null;
+}
+
+export const UnitOfficeHolderSchema = new EntitySchema<UnitOfficeHolder>({
+  name: 'UnitOfficeHolder',
+  tableName: 'unit_office_holder',
+  properties: {
+    unitId: { type: 'string', primary: true },
+    office: { type: 'string', primary: true },
+    personId: { type: 'string', primary: true },
+    since: { type: 'date', primary: true },
+    until: { type: 'date', nullable: true },
+  },
+});
+
 export const ALL_ENTITIES = [
   UnitSchema,
   AppUserSchema,
@@ -490,4 +514,5 @@ export const ALL_ENTITIES = [
   PersonSchema,
   PoliticalFileEntrySchema,
   RedeploymentLetterSchema,
+  UnitOfficeHolderSchema,
 ];
