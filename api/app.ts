@@ -13,11 +13,13 @@ import { authRoutes } from './routes/auth';
 import { calendarRoutes } from './routes/calendar';
 import type { ApiDeps, RouteContext } from './routes/context';
 import { healthRoutes } from './routes/health';
+import { inboxRoutes } from './routes/inbox';
 import { masterDataRoutes } from './routes/master-data';
 import { peopleRoutes } from './routes/people';
 import { procedureRoutes } from './routes/procedures';
 import { supervisionRoutes } from './routes/supervision';
 import { taskRoutes } from './routes/tasks';
+import { serveConsole } from './console';
 
 export type { ApiDeps } from './routes/context';
 
@@ -81,6 +83,7 @@ export function createApp(deps: ApiDeps, opts: AppOptions = {}): { app: Express;
   peopleRoutes(ctx);
   procedureRoutes(ctx);
   auditRoutes(ctx);
+  inboxRoutes(ctx);
   taskRoutes(ctx);
   supervisionRoutes(ctx);
   for (const p of PROCEDURES) {
@@ -103,6 +106,8 @@ export function createApp(deps: ApiDeps, opts: AppOptions = {}): { app: Express;
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi as swaggerUi.JsonObject));
   app.use(router);
+  // The web console's built files, after every API route, so none of them is shadowed.
+  serveConsole(app);
   app.use((req, _res, next) => next(new NotFound('not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler);
   return { app, openapi };

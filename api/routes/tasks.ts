@@ -1,12 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { AppUserSchema, NotificationSchema, ProcedureSchema, TaskSchema, type Task } from '../../platform/entities';
+import { AppUserSchema, NotificationSchema } from '../../platform/entities';
 import { actUpdate, manageUpdate, workflowIdOfTask, type ActInput } from '../../procedures/kernel/messages';
 import type { ProcedureDescriptor } from '../../procedures/descriptor';
 import { PROCEDURES } from '../../procedures/registry';
 import { NotFound, Unprocessable } from '../errors';
 import { sendUpdate } from '../temporal';
-import { ActResult, KERNEL_ACT_BODIES, ManageBody, NotificationRow, TaskIdParam, TaskRow, WorkflowIdParam } from '../schemas';
+import { ActResult, KERNEL_ACT_BODIES, ManageBody, NotificationRow, TaskIdParam, WorkflowIdParam } from '../schemas';
 import type { RouteContext } from './context';
 
 async function assertUsersExist(em: EntityManager, ids: string[], field: string): Promise<void> {
@@ -20,39 +20,6 @@ const ActBody = z
   .openapi('ActBody');
 
 export function taskRoutes({ route, deps }: RouteContext): void {
-  route({
-    method: 'get',
-    path: '/inbox',
-    tag: 'tasks',
-    summary: 'My pending tasks',
-    response: { status: 200, schema: z.array(TaskRow), description: 'Oldest first' },
-    handler: async ({ em, user }) => {
-      const tasks = await em.find(
-        TaskSchema,
-        { status: 'pending', assigneeIds: { $contains: [user.id] } },
-        { orderBy: { openedAt: 'asc', id: 'asc' } },
-      );
-      const procs = await em.find(ProcedureSchema, { workflowId: { $in: [...new Set(tasks.map((t) => t.workflowId))] } });
-      const byId = new Map(procs.map((p) => [p.workflowId, p]));
-      return {
-        status: 200,
-        body: tasks.map((t: Task) => ({
-          id: t.id,
-          workflowId: t.workflowId,
-          procedureType: t.procedureType,
-          procedureTitle: byId.get(t.workflowId)?.title ?? null,
-          step: t.step,
-          round: t.round,
-          assigneeIds: t.assigneeIds,
-          status: t.status,
-          openedAt: t.openedAt.toISOString(),
-          dueAt: t.dueAt?.toISOString() ?? null,
-          overdue: byId.get(t.workflowId)?.overdue ?? false,
-        })),
-      };
-    },
-  });
-
   route({
     method: 'post',
     path: '/tasks/:taskId/actions',
