@@ -1,0 +1,77 @@
+/**
+ * The supervision board (督查看板) over HTTP: groups by unit × stage × type, days overdue in working
+ * days, rungs, assignees, the due window and the filters; who may see it; bad filters.
+ */
+import { useApiStack } from '../helpers/api';
+import { uniqueId } from '../helpers/env';
+import { dueInWorkingDays, setDue, startItem } from '../helpers/supervision';
+
+const stack = useApiStack();
+
+describe('the supervision board', () => {
+  let overdueWf: string;
+  let soonWf: string;
+
+  beforeAll(async () => {
+    overdueWf = await startItem(stack.h, uniqueId('fb'), 'jyj');
+    soonWf = await startItem(stack.h, uniqueId('fb'), 'wjw');
+    await setDue(stack.t, overdueWf, dueInWorkingDays(-3), { overdue: true, rung: 'warning' });
+    await setDue(stack.t, soonWf, dueInWorkingDays(2), { overdue: false });
+  });
+
+  test('groups overdue and soon-due work by unit × stage × type, with days overdue in working days, the rung and the assignees', async () => {
+    const token = await stack.h.login('dc-supervisor');
+    const r = await stack.h.call('GET', '/supervision/board', { token });
+    expect(r.status).toBe(200);
+    expect(r.body.totals).toEqual({ items: 2, overdue: 1 });
+    // Oldest due first: the overdue item's group, then the soon-due one.
+    expect(r.body.groups).toEqual([
+      {
+        unitId: 'jyj',
+        type: 'rectificationItem',
+        stage: 'submit',
+        items: 1,
+        overdue: 1,
+        watched: 0,
+        rungs: { none: 0, supervisionNotice: 0, warning: 1, accountability: 0 },
+        highestRung: 'warning',
+        oldest: { workflowId: overdueWf, title: expect.any(String), dueAt: dueInWorkingDays(-3).toISOString(), daysOverdue: 3 },
+        assigneeIds: ['jyj-staff'],
+        assigneeCount: 1,
+      },
+      expect.objectContaining({ unitId: 'wjw', type: 'rectificationItem', stage: 'submit', items: 1, overdue: 0, highestRung: 'none', assigneeIds: ['wjw-staff'] }),
+    ]);
+    expect(r.body.groups[1].oldest).toMatchObject({ workflowId: soonWf, daysOverdue: 0 });
+  });
+
+  test('filters: due window, unit, type, rung', async () => {
+    const token = await stack.h.login('dc-supervisor');
+    const units = async (q: string) => ((await stack.h.call('GET', `/supervision/board?${q}`, { token })).body.groups as { unitId: string }[]).map((g) => g.unitId);
+    // Due in 2 working days: outside a 1-day window, inside a 2-day one.
+    expect(await units('dueWithin=1')).toEqual(['jyj']);
+    expect(await units('dueWithin=2')).toEqual(['jyj', 'wjw']);
+    expect(await units('unit=wjw')).toEqual(['wjw']);
+    expect(await units('rung=warning')).toEqual(['jyj']);
+    expect(await units('rung=none')).toEqual(['wjw']);
+    expect(await units('type=approvalRequest')).toEqual([]);
+    expect(await units('watched=true')).toEqual([]);
+  });
+
+  test('for supervisors and staff only; a bad filter is a 400 naming it', async () => {
+    const other = await stack.h.call('GET', '/supervision/board', { token: await stack.h.login('jyj-head') });
+    expect(other.status).toBe(403);
+    const token = await stack.h.login('dc-supervisor');
+    for (const [q, field] of [
+      ['dueWithin=-1', 'dueWithin'],
+      ['dueWithin=abc', 'dueWithin'],
+      ['type=nope', 'type'],
+      ['rung=high', 'rung'],
+      ['colour=red', 'query'],
+    ] as const) {
+      const r = await stack.h.call('GET', `/supervision/board?${q}`, { token });
+      expect(r.status).toBe(400);
+      expect(r.body).toMatchObject({ status: 400, code: 'validation_error' });
+      expect(r.body.message.startsWith(`${field}`)).toBe(true);
+    }
+  });
+});
