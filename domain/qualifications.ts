@@ -100,7 +100,7 @@ export function resolveRules(
 
 /** The person's record, as far as the predicates need it. Dates are YYYY-MM-DD. */
 export interface CandidateFacts {
-  /** Not used by the default predicates; kept for age limits a local rule may add. */
+  /** For a post's age limit (PostSpec.maxAge); a person without one fails a limit that applies. */
   birthDate?: string;
   workStartDate: string;
   /** Years at grassroots level, a decimal from the master data (2.5 = two and a half years). */
@@ -121,6 +121,12 @@ export interface PostSpec {
   isPartyPost: boolean;
   /** The post's own Party-standing minimum; wins over `rules.minPartyYears` and `overrides.minPartyYears`. */
   minPartyYears?: number;
+  /**
+   * 年龄: the post's upper age at the cut-off, in full years (周岁), set in the principles (e.g. 45 for 正处 in
+   * some 换届: "45 周岁以下" = not yet 46). Absent: no limit. Source: common practice (the 工作方案 of a
+   * selection or 换届 sets an age limit per post, counted to the eligibility cut-off).
+   */
+  maxAge?: number;
   overrides?: QualificationOverrides;
 }
 
@@ -134,6 +140,7 @@ export const QUALIFICATION_PREDICATES = [
   'minPartyYears',
   'outOfTurnInterval',
   'maxGradeSteps',
+  'maxAge',
 ] as const;
 export type QualificationPredicate = (typeof QUALIFICATION_PREDICATES)[number];
 
@@ -148,11 +155,15 @@ export interface QualificationResult {
   actual: string;
   /** The record field(s) the predicate used (or that made it not applicable): 'workStartDate=2015-07-01'. */
   fact: string;
+  /** The date the predicate was evaluated as of (the eligibility cut-off). */
+  asOf?: string;
 }
 
 export interface QualificationEvaluation {
   /** Every predicate passed. */
   eligible: boolean;
+  /** The date the predicates were evaluated as of. */
+  asOf: string;
   /** Every predicate, applicable or not, in the order of QUALIFICATION_PREDICATES. */
   results: QualificationResult[];
 }
@@ -357,6 +368,18 @@ function maxGradeSteps(c: Context): QualificationResult {
   };
 }
 
+function maxAge(c: Context): QualificationResult {
+  const max = c.post.maxAge;
+  const birth = c.facts.birthDate;
+  const fact = `birthDate=${birth ?? 'null'}`;
+  const label = `年龄 ≤ ${max ?? '—'} 周岁 (age limit of the post)`;
+  if (max === undefined) return notApplicable('maxAge', label, 'the post sets no age limit', fact);
+  const required = `≤ ${max} 周岁 as of ${c.asOf} (born after ${isValidDate(c.asOf) ? addMonths(c.asOf, -12 * (max + 1)) : '?'})`;
+  if (!birth || !isValidDate(birth)) return { predicate: 'maxAge', label, passed: false, applicable: true, required, actual: `no valid birthDate ${JSON.stringify(birth ?? null)}`, fact };
+  const age = Math.trunc(fullMonthsBetween(birth, c.asOf) / 12);
+  return { predicate: 'maxAge', label, passed: age <= max, applicable: true, required, actual: `${age} 周岁 as of ${c.asOf}`, fact };
+}
+
 const PREDICATES: Record<QualificationPredicate, (c: Context) => QualificationResult> = {
   minWorkYears,
   minGrassrootsYears,
@@ -366,6 +389,7 @@ const PREDICATES: Record<QualificationPredicate, (c: Context) => QualificationRe
   minPartyYears,
   outOfTurnInterval,
   maxGradeSteps,
+  maxAge,
 };
 
 /**
@@ -389,6 +413,7 @@ export function evaluateQualifications(
     steps: gradeSteps(facts.currentGrade, post.targetGrade),
     level: levelOf(post.targetGrade),
   };
-  const results = QUALIFICATION_PREDICATES.map((p) => PREDICATES[p](context));
-  return { eligible: results.every((r) => r.passed), results };
+  // Each row carries the date it was counted to, so a check read later shows the cut-off it used.
+  const results = QUALIFICATION_PREDICATES.map((p) => ({ ...PREDICATES[p](context), asOf }));
+  return { eligible: results.every((r) => r.passed), asOf, results };
 }

@@ -32,6 +32,7 @@ export function createSelectionActivities(deps: ActivityDeps) {
           return {
             personId,
             principlesVersion: input.principlesVersion,
+            asOf: input.asOf,
             eligible: false,
             results: [{ predicate: 'personRecord', label: '干部档案 (personnel record)', passed: false, applicable: true, required: 'a record in master data', actual: 'none', fact: `person=${personId}` }],
           };
@@ -39,10 +40,17 @@ export function createSelectionActivities(deps: ActivityDeps) {
         const post = input.principles.post;
         const evaluation = evaluateQualifications(
           p,
-          { title: post.title, targetGrade: post.targetGrade as typeof p.currentGrade, isPartyPost: post.isPartyPost, ...(post.minPartyYears !== undefined ? { minPartyYears: post.minPartyYears } : {}), ...(input.principles.qualificationOverrides ? { overrides: input.principles.qualificationOverrides } : {}) },
+          {
+            title: post.title,
+            targetGrade: post.targetGrade as typeof p.currentGrade,
+            isPartyPost: post.isPartyPost,
+            ...(post.minPartyYears !== undefined ? { minPartyYears: post.minPartyYears } : {}),
+            ...(post.maxAge !== undefined ? { maxAge: post.maxAge } : {}),
+            ...(input.principles.qualificationOverrides ? { overrides: input.principles.qualificationOverrides } : {}),
+          },
           input.asOf,
         );
-        return { personId, principlesVersion: input.principlesVersion, eligible: evaluation.eligible, results: evaluation.results };
+        return { personId, principlesVersion: input.principlesVersion, asOf: input.asOf, eligible: evaluation.eligible, results: evaluation.results };
       });
     },
 

@@ -5,7 +5,7 @@
  * Update validators, so a refused action leaves no trace. The workflow lives for about a year.
  */
 import { condition, log, patched, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { chinaDateOf } from '../../domain/dates';
+import { chinaDateOf, startOfChinaDay } from '../../domain/dates';
 import { answer } from '../kernel/act';
 import { acts } from '../kernel/activities';
 import { createApprovalFlow, type StepDef } from '../kernel/approval';
@@ -30,12 +30,22 @@ import {
   type SelectionStage,
   type SelectionState,
 } from './messages';
-import { commandProblem, DEFAULT_SELECTION_RULES, nominee, politicalGateReadings, withinPositions } from './rules';
+import { commandProblem, DEFAULT_SELECTION_RULES, eligibilityCutoff, nominee, politicalGateReadings, postChanged, withinPositions } from './rules';
 
 type FlowStep = 'principles' | 'decision';
 
 /** Patch: at most the post's positions proceed from the committee's vote (withinPositions). */
 export const SELECTION_WITHIN_POSITIONS = 'selection-within-positions';
+/** Patch: candidates are checked as of the eligibility cut-off (eligibilityCutoff), not the day the check runs. */
+export const SELECTION_ELIGIBILITY_CUTOFF = 'selection-eligibility-cutoff';
+/** Patch: a revision that changes the post after the nomination voids the recommendation and goes back to nomination. */
+export const SELECTION_POST_CHANGE_RENOMINATES = 'selection-post-change-renominates';
+/** Patch: a postponement waits until its date, reminds the staff, then takes the final decision. */
+export const SELECTION_POSTPONEMENT_WAITS = 'selection-postponement-waits';
+/** Patch: 暂缓表决 before the vote closes the open ballots and opens the vote again without the deferred. */
+export const SELECTION_DEFER_VOTE = 'selection-defer-vote';
+/** Patch: 复议 agreed during the public notice reopens the vote on the candidate once the notice has ended. */
+export const SELECTION_RECONSIDERATION = 'selection-reconsideration';
 
 export async function cadreSelection(input: CadreSelectionInput): Promise<SelectionResult> {
   const info = workflowInfo();
@@ -108,6 +118,10 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
   const active = (): CandidateView[] => state.candidates.filter((c) => c.shortlisted && !c.removed);
   const frozen = () => state.frozen[state.frozen.length - 1];
   let revising: { reason: string } | null = null;
+  /** 应到: the committee's members, as the vote step resolves them. */
+  const committeeMembers = [...new Set(resolverFor(input.assignees)(input.committee))];
+  /** Set by deferVote: the open vote is closed and opened again without the deferred. */
+  let deferring = false;
 
   setHandler(stateQuery, () => {
     const open = flow.openTasks();
@@ -135,7 +149,10 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
   // --- Staff actions on the stages. Every rule is checked by one pure function (rules.ts), synchronously.
   const validate = (a: SelectionActInput): void => {
     assertCleanText(a);
-    const problem = commandProblem({ state, frozen: frozen(), initiatorId: input.initiatorId, today: today(), now: Date.now(), rules }, a);
+    const problem = commandProblem(
+      { state, frozen: frozen(), initiatorId: input.initiatorId, today: today(), now: Date.now(), rules, vote: flow.view()?.vote ?? null, committee: committeeMembers },
+      a,
+    );
     if (problem) throw refuse(problem.code, problem.message, problem.details);
   };
 
@@ -154,7 +171,8 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
           state.principles = a.principles;
           break;
         case 'recordNomination': {
-          state.nomination = { date: a.date, meeting: a.meeting ? { determined: a.meeting.determined, present: a.meeting.present } : null, talks: a.talks?.length ?? 0 };
+          const eligibilityAsOf = eligibilityCutoff(frozen()?.principles ?? state.principles, a.date);
+          state.nomination = { date: a.date, meeting: a.meeting ? { determined: a.meeting.determined, present: a.meeting.present } : null, talks: a.talks?.length ?? 0, eligibilityAsOf };
           const ids = [...new Set([...(a.meeting?.votes ?? []).map((v) => v.personId), ...(a.talks ?? []).map((t) => t.personId)])];
           for (const id of ids) {
             state.candidates.push(
@@ -176,9 +194,12 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
           if (a.result === 'negative') c.removed = { reason: `${a.check}: ${a.note ?? ''}`, at };
           break;
         }
-        case 'signIntegrity':
-          (candidate(a.personId) as CandidateView).integrity[a.as] = actorId;
+        case 'signIntegrity': {
+          const c = candidate(a.personId) as CandidateView;
+          c.integrity[a.as] = actorId;
+          if (a.signer?.personId) c.integritySigners = { ...c.integritySigners, [a.as]: a.signer.personId };
           break;
+        }
         case 'completeInspection': {
           if (state.inspection) state.inspection.completedAt = at;
           // What the 任前政治体检 gate read when it let the inspection complete (the facts are also in the action's data).
@@ -205,8 +226,25 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
           c.outcome = a.result === 'fit' ? 'confirmed' : 'removedToFormerGrade';
           break;
         }
+        case 'decidePostponed': {
+          const c = candidate(a.personId) as CandidateView;
+          if (c.postponement) c.postponement.decision = { outcome: a.outcome, note: a.note, by: actorId, at };
+          break;
+        }
+        case 'deferVote': {
+          const c = candidate(a.personId) as CandidateView;
+          c.deferred = { reason: a.reason, by: actorId, at };
+          c.decision = 'deferred';
+          deferring = true;
+          break;
+        }
+        case 'reconsider':
+          (candidate(a.personId) as CandidateView).reconsideration = { reason: a.reason, agreeing: [...new Set(a.agreeing)], by: actorId, at };
+          break;
       }
-      projector.emit({ seq, action: { taskId: null, step: rec.step, actorId, action: a.action, data: payload } });
+      // 暂缓表决: the open ballots close with the action (nobody has voted yet); the decision loop opens the vote again.
+      const closed = a.action === 'deferVote' && patched(SELECTION_DEFER_VOTE) ? flow.cancelAll(actorId, at).closed : [];
+      projector.emit({ seq, action: { taskId: null, step: rec.step, actorId, action: a.action, data: payload }, ...(closed.length ? { closed } : {}) });
       if (a.action === 'recordNomination') await checkCandidates(state.candidates.filter((c) => !c.check).map((c) => c.personId));
       // Answer once the main loop has moved on where this action lets it.
       const stageBefore = rec.step;
@@ -224,7 +262,10 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
   async function checkCandidates(personIds: string[]): Promise<void> {
     const f = frozen();
     if (!f || personIds.length === 0) return;
-    const checks = await acts.checkCandidates({ personIds, principles: f.principles, principlesVersion: f.version, asOf: today() });
+    // As of the cut-off fixed with the recommendation, so neither a late entry nor a revision moves it.
+    const cutoff = state.nomination?.eligibilityAsOf;
+    const asOf = cutoff && patched(SELECTION_ELIGIBILITY_CUTOFF) ? cutoff : today();
+    const checks = await acts.checkCandidates({ personIds, principles: f.principles, principlesVersion: f.version, asOf });
     for (const check of checks) {
       const c = candidate(check.personId);
       if (!c) continue;
@@ -253,56 +294,98 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
 
   // 2–4. Nomination, shortlist, inspection; a revision of the principles goes back to step 1.
   let round = 1;
-  const waitOrRevise = async (done: () => boolean): Promise<boolean> => {
+  /** done, revised (stay at the stage), or renominate (the post changed: back to nomination). */
+  const waitOrRevise = async (done: () => boolean): Promise<'done' | 'revised' | 'renominate'> => {
     await condition(() => done() || revising !== null);
-    if (!revising) return true;
+    if (!revising) return 'done';
     const { reason } = revising;
     const resume = state.stage;
+    const postBefore = frozen()?.principles.post;
     round += 1;
     await approveAndFreeze(round, reason);
     revising = null;
+    const f = frozen();
+    // A recommendation is valid only for its post: a new unit or grade voids it, and the names are sought again.
+    if (postBefore && f && state.nomination && postChanged(postBefore, f.principles.post) && patched(SELECTION_POST_CHANGE_RENOMINATES)) {
+      voidRecommendation(postBefore, f.principles.post, f.version);
+      setStage('nomination');
+      return 'renominate';
+    }
     // Every candidate is checked again against the new version.
     await checkCandidates(state.candidates.map((c) => c.personId));
     setStage(resume);
-    return false;
+    return 'revised';
   };
-  setStage('nomination');
-  while (!(await waitOrRevise(() => state.nomination !== null && state.candidates.every((c) => c.check !== null))));
-  setStage('shortlist');
-  while (!(await waitOrRevise(() => state.candidates.some((c) => c.shortlisted))));
-  setStage('inspection');
-  while (!(await waitOrRevise(() => state.inspection?.completedAt != null)));
+  function voidRecommendation(post: typeof state.principles.post, voidFor: typeof state.principles.post, version: number): void {
+    const nomination = state.nomination;
+    if (!nomination) return;
+    state.voidedRecommendations = [
+      ...(state.voidedRecommendations ?? []),
+      { date: nomination.date, post, voidFor, personIds: state.candidates.map((c) => c.personId), version, at: new Date().toISOString() },
+    ];
+    state.nomination = null;
+    state.candidates = [];
+    state.inspection = null;
+  }
+  const preDecision: [SelectionStage, () => boolean][] = [
+    ['nomination', () => state.nomination !== null && state.candidates.every((c) => c.check !== null)],
+    ['shortlist', () => state.candidates.some((c) => c.shortlisted)],
+    ['inspection', () => state.inspection?.completedAt != null],
+  ];
+  for (let i = 0; i < preDecision.length; ) {
+    const [stage, done] = preDecision[i] as [SelectionStage, () => boolean];
+    setStage(stage);
+    const r = await waitOrRevise(done);
+    if (r === 'done') i += 1;
+    else if (r === 'renominate') i = 0;
+  }
 
   // 5. The committee's decision, by vote on each remaining candidate.
   decisionStep.candidates = active().map((c) => c.personId);
   setStage('decision');
   // Histories recorded before this rule let everyone who passed proceed, whatever the positions.
   const capped = patched(SELECTION_WITHIN_POSITIONS);
-  let places = frozen()?.principles.post.positions ?? 1;
-  for (let round = 1; ; round++) {
-    const decision = await flow.runStep('decision', round);
-    const tally: VoteTally | undefined = decision.kind === 'approved' ? decision.tally : undefined;
-    state.decisionTally = tally ?? null;
-    for (const t of tally?.candidates ?? []) {
-      const c = candidate(t.candidateId);
-      if (c) c.decision = t.outcome === 'passed' ? 'passed' : t.outcome === 'rejected' ? 'rejected' : 'notPassed';
+  let decisionRound = 0;
+  /** Votes on `ids` for `places` places, ties voted again among the tied; 暂缓表决 opens the vote again without the deferred. */
+  async function decide(ids: string[], places: number): Promise<void> {
+    decisionStep.candidates = ids;
+    for (;;) {
+      decisionRound += 1;
+      const decision = await flow.runStep('decision', decisionRound);
+      if (deferring) {
+        deferring = false;
+        decisionStep.candidates = decisionStep.candidates?.filter((id) => candidate(id)?.decision !== 'deferred') ?? [];
+        if (decisionStep.candidates.length === 0) break;
+        continue;
+      }
+      const tally: VoteTally | undefined = decision.kind === 'approved' ? decision.tally : undefined;
+      state.decisionTally = tally ?? null;
+      for (const t of tally?.candidates ?? []) {
+        const c = candidate(t.candidateId);
+        if (c) c.decision = t.outcome === 'passed' ? 'passed' : t.outcome === 'rejected' ? 'rejected' : 'notPassed';
+      }
+      if (!capped || !tally) break;
+      const pick = withinPositions(
+        tally.candidates.filter((t) => t.outcome === 'passed').map((t) => ({ candidateId: t.candidateId, agree: t.agree })),
+        places,
+      );
+      for (const id of pick.notSelected) candidate(id)!.decision = 'notSelected';
+      if (pick.tied.length === 0) break;
+      // A tie at the last place: the committee votes again among the tied, for the places left.
+      for (const id of pick.tied) candidate(id)!.decision = null;
+      places = pick.placesLeft;
+      decisionStep.candidates = pick.tied;
     }
-    if (!capped || !tally) break;
-    const pick = withinPositions(
-      tally.candidates.filter((t) => t.outcome === 'passed').map((t) => ({ candidateId: t.candidateId, agree: t.agree })),
-      places,
-    );
-    for (const id of pick.notSelected) candidate(id)!.decision = 'notSelected';
-    if (pick.tied.length === 0) break;
-    // A tie at the last place: the committee votes again among the tied, for the places left.
-    for (const id of pick.tied) candidate(id)!.decision = null;
-    places = pick.placesLeft;
-    decisionStep.candidates = pick.tied;
   }
-  const passed = state.candidates.filter((c) => c.decision === 'passed');
+  const positions = frozen()?.principles.post.positions ?? 1;
+  await decide(decisionStep.candidates as string[], positions);
 
-  // 6. Public notice (任前公示), at least 5 working days; every objection ends in an outcome.
-  if (passed.length > 0) {
+  // 6. Public notice (任前公示), at least 5 working days; every objection ends in an outcome. A postponed
+  // candidate waits for the date, then the final decision; a 复议 agreed during the notice reopens the vote
+  // on its candidate after it, and whoever then passes goes on notice in turn.
+  const reconsidered = new Set<string>();
+  let onNotice = state.candidates.filter((c) => c.decision === 'passed');
+  while (onNotice.length > 0) {
     // The period comes from the calendar as it stands; until the calendar covers it (a notice
     // reaching into a year not loaded yet), try again daily rather than fail the selection.
     let notice: NoticePeriod | null = null;
@@ -317,11 +400,48 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
     state.notice = notice;
     setStage('publicNotice');
     await waitUntil(() => false, notice.endsAt);
-    await condition(() => passed.every((c) => c.objections.every((o) => o.resolution !== null)));
-    for (const c of passed) {
+    const batch = onNotice;
+    await condition(() => batch.every((c) => c.objections.every((o) => o.resolution !== null)));
+    for (const c of batch) {
       const outcomes = c.objections.map((o) => o.resolution?.outcome);
       c.outcome = outcomes.includes('doNotAppoint') ? 'notAppointed' : outcomes.includes('postpone') ? 'postponed' : 'appointed';
     }
+    const postponed = batch.filter((c) => c.outcome === 'postponed');
+    // Histories from before this rule closed with the candidate postponed.
+    if (postponed.length > 0 && patched(SELECTION_POSTPONEMENT_WAITS)) await awaitPostponements(postponed);
+    const reopened = state.candidates.filter((c) => c.reconsideration && !reconsidered.has(c.personId));
+    if (reopened.length === 0 || !patched(SELECTION_RECONSIDERATION)) break;
+    for (const c of reopened) {
+      reconsidered.add(c.personId);
+      c.decision = null;
+      c.deferred = null;
+    }
+    const taken = state.candidates.filter((c) => c.outcome === 'appointed').length;
+    setStage('decision');
+    await decide(
+      reopened.map((c) => c.personId),
+      Math.max(positions - taken, 0),
+    );
+    onNotice = reopened.filter((c) => c.decision === 'passed');
+  }
+
+  /** Waits for each postponement's date (a durable timer), reminds the staff, then for the final decisions. */
+  async function awaitPostponements(cs: CandidateView[]): Promise<void> {
+    for (const c of cs) {
+      const until = c.objections.flatMap((o) => (o.resolution?.postponeUntil ? [o.resolution.postponeUntil] : [])).sort().at(-1) ?? today();
+      c.postponement = { until, remindedAt: null, decision: null };
+    }
+    for (const c of [...cs].sort((x, y) => (x.postponement?.until ?? '').localeCompare(y.postponement?.until ?? ''))) {
+      const pp = c.postponement!;
+      await waitUntil(() => false, startOfChinaDay(pp.until));
+      pp.remindedAt = new Date().toISOString();
+      const staff = [...new Set([input.initiatorId, ...c.objections.flatMap((o) => (o.resolution ? [o.resolution.by] : []))])];
+      projector.emit({
+        notifications: [{ kind: 'remind', userIds: staff, message: `${input.title}: the postponement of ${c.personId} ran out on ${pp.until}; take the final decision (appoint / do not appoint)` }],
+      });
+    }
+    await condition(() => cs.every((c) => c.postponement?.decision));
+    for (const c of cs) c.outcome = c.postponement?.decision?.outcome === 'appoint' ? 'appointed' : 'notAppointed';
   }
 
   // 7. Appointment and a one-year probation, then the assessment.
@@ -345,6 +465,7 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
     postponed: ids('postponed'),
     notPassed: state.candidates.filter((c) => c.decision === 'notPassed').map((c) => c.personId),
     ...(capped ? { notSelected: state.candidates.filter((c) => c.decision === 'notSelected').map((c) => c.personId) } : {}),
+    ...(state.candidates.some((c) => c.decision === 'deferred') ? { deferred: state.candidates.filter((c) => c.decision === 'deferred').map((c) => c.personId) } : {}),
     principlesVersions: state.frozen.length,
   };
   projector.close('closed', 'closed', result);

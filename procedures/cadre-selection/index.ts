@@ -7,7 +7,7 @@ import { Conflict, fromTemporal, NotFound, Unavailable, Unprocessable } from '..
 import type { ApiDeps } from '../../api/routes/context';
 import { sendUpdate, startProcedure } from '../../api/temporal';
 import { chinaDateOf } from '../../domain/dates';
-import { PersonSchema, PoliticalFileEntrySchema, UnitSchema } from '../../platform/entities';
+import { PersonSchema, PoliticalFileEntrySchema, UnitOfficeHolderSchema, UnitSchema } from '../../platform/entities';
 import { id, StartResult, text, WorkflowIdParam } from '../../api/schemas';
 import { defineProcedure } from '../descriptor';
 import { stateQuery } from '../kernel/messages';
@@ -22,12 +22,13 @@ import {
   SelectionRefusal,
   selectionUpdate,
   type CadreSelectionInput,
+  type IntegritySignerFacts,
   type PoliticalExamFacts,
   type SelectionCommand,
   type SelectionState,
 } from './messages';
 import { politicalGateReadings } from './rules';
-import { PoliticalGateView, SelectionCommandBody, StartSelectionBody } from './schemas';
+import { OfficeHoldersBody, PoliticalGateView, SelectionCommandBody, StartSelectionBody } from './schemas';
 
 const QUERY_DEADLINE_MS = 15_000;
 
@@ -61,6 +62,20 @@ async function politicalFacts(em: EntityManager, personIds: string[]): Promise<P
     personId,
     entries: rows.filter((r) => r.personId === personId).map((r) => ({ examinationId: r.examinationId, examinedOn: r.examinedOn, grade: r.grade })),
   }));
+}
+
+/**
+ * Who signs a 廉洁自律 conclusion, from master data: the person linked to the acting account, the candidate's
+ * unit, and the signer's posts in force today (unit_office_holder). Read here for the same reason as
+ * politicalFacts: the validator applies one pure rule (integritySignerProblem) to what the API read.
+ */
+async function integritySigner(em: EntityManager, userId: string, candidateId: string): Promise<IntegritySignerFacts> {
+  const today = chinaDateOf(new Date());
+  const [signer, candidate] = await Promise.all([em.findOne(PersonSchema, { userId }), em.findOne(PersonSchema, { id: candidateId })]);
+  const offices = signer
+    ? await em.find(UnitOfficeHolderSchema, { personId: signer.id, since: { $lte: today }, $or: [{ until: null }, { until: { $gte: today } }] })
+    : [];
+  return { personId: signer?.id ?? null, candidateUnitId: candidate?.unitId ?? null, offices: offices.map((o) => ({ unitId: o.unitId, office: o.office, since: String(o.since) })) };
 }
 
 const examinationStart = politicalExaminationProcedure.start;
@@ -106,6 +121,13 @@ export const cadreSelectionProcedure = defineProcedure({
     [SelectionRefusal.inspectionIncomplete]: 422,
     [SelectionRefusal.postponeTooLong]: 422,
     [SelectionRefusal.politicalExamRequired]: 422,
+    [SelectionRefusal.eligibilityDateFixed]: 422,
+    [SelectionRefusal.integritySignerNotOfficeHolder]: 403,
+    [SelectionRefusal.integritySignerIsCandidate]: 403,
+    [SelectionRefusal.integritySameSigner]: 403,
+    [SelectionRefusal.postponementNotDue]: 409,
+    [SelectionRefusal.voteAlreadyStarted]: 409,
+    [SelectionRefusal.reconsiderationNotAgreed]: 422,
   },
   start: {
     summary: 'Start a cadre selection (干部选拔任用) with its principles (先定原则)',
@@ -171,10 +193,49 @@ export const cadreSelectionProcedure = defineProcedure({
           const live = await selectionState(deps, params.workflowId);
           if (live.frozen[live.frozen.length - 1]?.principles.politicalExam) command = { ...body, politicalFacts: await politicalFacts(em, activeCandidates(live)) };
         }
+        if (body.action === 'signIntegrity') command = { ...body, signer: await integritySigner(em, user.id, body.personId) };
         const ack = (await sendUpdate(deps, em, params.workflowId, selectionUpdate, { ...command, actorId: user.id, actorRoles: user.roles }, `${user.id}:${idempotencyKey}`)) as unknown as { seq: number; action: string; stage: string; status: string };
         // The state comes from a query, not the Update's result, which history keeps for every action.
         const state = await deps.client.withDeadline(Date.now() + 15_000, () => deps.client.workflow.getHandle(params.workflowId).query(stateQuery));
         return { status: 200, body: { seq: ack.seq, action: ack.action, stage: ack.stage, status: ack.status, state } };
+      },
+    });
+
+    route({
+      method: 'put',
+      path: '/selection/office-holders',
+      tag: 'cadre selection',
+      summary: 'Record who holds a unit’s Party secretary or discipline secretary post (master data for the 廉洁自律 signatures)',
+      description:
+        'Each row: a unit, the post (partySecretary 党委(党组)书记, disciplineSecretary 纪委书记/纪检组长), the person and since when; `until` ends ' +
+        'the holding. A row with the same unit, post, person and since is replaced. A 廉洁自律 signature (signIntegrity) is accepted only ' +
+        'from the account linked to a person who holds that post in the candidate’s unit on the day, who is not the candidate, and who ' +
+        'did not give the other signature.',
+      roles: ['staff'],
+      idempotent: true,
+      body: OfficeHoldersBody,
+      response: { status: 200, schema: z.object({ recorded: z.number() }).openapi('OfficeHoldersRecorded'), description: 'The rows were recorded' },
+      errors: [403, 422],
+      handler: async ({ em, body }) => {
+        const unitIds = [...new Set(body.holders.map((h) => h.unitId))];
+        const personIds = [...new Set(body.holders.map((h) => h.personId))];
+        const units = new Set((await em.find(UnitSchema, { id: { $in: unitIds } })).map((u) => u.id));
+        const people = new Set((await em.find(PersonSchema, { id: { $in: personIds } })).map((p) => p.id));
+        const i = body.holders.findIndex((h) => !units.has(h.unitId) || !people.has(h.personId));
+        if (i >= 0) {
+          const field = units.has(body.holders[i]!.unitId) ? `holders[${i}].personId` : `holders[${i}].unitId`;
+          throw new Unprocessable(field.endsWith('unitId') ? 'unknown_unit' : 'unknown_person', `${field}: not in master data`, { field });
+        }
+        await em.transactional(async (tx) => {
+          for (const h of body.holders) {
+            await tx.getConnection().execute(
+              `insert into unit_office_holder (unit_id, office, person_id, since, until) values (?, ?, ?, ?, ?)
+               on conflict (unit_id, office, person_id, since) do update set until = excluded.until`,
+              [h.unitId, h.office, h.personId, h.since, h.until ?? null],
+            );
+          }
+        });
+        return { status: 200, body: { recorded: body.holders.length } };
       },
     });
 

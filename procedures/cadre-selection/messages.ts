@@ -29,6 +29,23 @@ export const SelectionRefusal = {
   postponeTooLong: 'postpone_too_long',
   /** 任前政治体检: the principles require a recent political examination of each candidate before the decision. */
   politicalExamRequired: 'political_exam_required',
+  /**
+   * The eligibility cut-off (任职资格计算截止日期) is fixed once the recommendation is recorded: a revision of
+   * the principles may not move it (only a change of post, which voids the recommendation, starts afresh).
+   */
+  eligibilityDateFixed: 'eligibility_date_fixed',
+  /** 廉洁自律 signature by someone master data does not record as holding that post in the candidate's unit. */
+  integritySignerNotOfficeHolder: 'integrity_signer_not_office_holder',
+  /** 廉洁自律 signature by the candidate. */
+  integritySignerIsCandidate: 'integrity_signer_is_candidate',
+  /** Both 廉洁自律 signatures by one person. */
+  integritySameSigner: 'integrity_same_signer',
+  /** The final decision on a postponed candidate before the postponement has run out. */
+  postponementNotDue: 'postponement_not_due',
+  /** 暂缓表决 is decided before the vote: refused once a member has voted. */
+  voteAlreadyStarted: 'vote_already_started',
+  /** 复议 needs more than half of the committee's members to agree to reopen. */
+  reconsiderationNotAgreed: 'reconsideration_not_agreed',
 } as const;
 export type SelectionRefusalCode = (typeof SelectionRefusal)[keyof typeof SelectionRefusal];
 
@@ -48,6 +65,8 @@ export interface SelectionPost {
   isPartyPost: boolean;
   /** Party posts: years of Party standing required. */
   minPartyYears?: number;
+  /** 年龄: the upper age (周岁) at the eligibility cut-off (domain/qualifications.ts maxAge). Absent: no limit. */
+  maxAge?: number;
 }
 
 /** 原则: fixed and frozen before any name is discussed. */
@@ -66,6 +85,11 @@ export interface Principles {
    * (政治素质考察, in the political-quality file) is at most `months` old and not 较差. Absent: not required.
    */
   politicalExam?: PoliticalExamRequirement;
+  /**
+   * 任职资格计算截止日期: the date the qualifications are counted to (YYYY-MM-DD). Absent: the recommendation's
+   * date (民主推荐时). Fixed once the recommendation is recorded (eligibility_date_fixed).
+   */
+  eligibilityDate?: string;
 }
 
 export interface PoliticalExamRequirement {
@@ -134,6 +158,8 @@ export type PredicateResult = Omit<QualificationResult, 'predicate'> & { predica
 export interface QualificationCheck {
   personId: string;
   principlesVersion: number;
+  /** The date the check counted to (the eligibility cut-off). Absent in checks from before the cut-off rule. */
+  asOf?: string;
   eligible: boolean;
   results: PredicateResult[];
 }
@@ -152,13 +178,24 @@ export interface CandidateView {
   /** Removed from the procedure, with the reason recorded. */
   removed: { reason: string; at: string } | null;
   fourMusts: Partial<Record<FourMust, { result: 'clear' | 'negative'; note?: string; by: string; at: string }>>;
-  /** 廉洁自律 conclusion, signed by both the unit's Party secretary and its discipline secretary. */
+  /** 廉洁自律 conclusion, signed by both the unit's Party secretary and its discipline secretary (user ids). */
   integrity: { partySecretary?: string; disciplineSecretary?: string };
+  /** The people (master data) who signed the 廉洁自律 conclusion, by post. Absent before the office-holder rule. */
+  integritySigners?: { partySecretary?: string; disciplineSecretary?: string };
+  /** 暂缓表决: the committee decided before the vote not to vote on this candidate now, with the reason. */
+  deferred?: { reason: string; by: string; at: string } | null;
+  /**
+   * A postponement after an objection: the selection waits until `until` (a China date), reminds the staff,
+   * then takes the final decision (decidePostponed).
+   */
+  postponement?: { until: string; remindedAt: string | null; decision: { outcome: 'appoint' | 'doNotAppoint'; note: string; by: string; at: string } | null } | null;
+  /** 复议: the committee agreed to reopen the vote on this candidate. */
+  reconsideration?: { reason: string; agreeing: string[]; by: string; at: string } | null;
   /**
    * The committee's decision. notSelected: passed the vote but ranked below the positions (by 同意 count), so
    * does not proceed; a tie at the last place is voted again among the tied.
    */
-  decision: 'passed' | 'rejected' | 'notPassed' | 'notSelected' | null;
+  decision: 'passed' | 'rejected' | 'notPassed' | 'notSelected' | 'deferred' | null;
   objections: Objection[];
   outcome: 'appointed' | 'notAppointed' | 'postponed' | 'confirmed' | 'removedToFormerGrade' | null;
 }
@@ -199,7 +236,11 @@ export type SelectionCommand =
       fieldVisit: boolean;
     }
   | { action: 'recordCheck'; personId: string; check: FourMust; result: 'clear' | 'negative'; note?: string }
-  | { action: 'signIntegrity'; personId: string; as: 'partySecretary' | 'disciplineSecretary' }
+  /**
+   * `signer` is never the client's: the API reads from master data who the acting user is (person.user_id)
+   * and which posts they hold in the candidate's unit (unit_office_holder), as for politicalFacts.
+   */
+  | { action: 'signIntegrity'; personId: string; as: IntegrityOffice; signer?: IntegritySignerFacts }
   /**
    * `politicalFacts` is never the client's: the API reads each candidate's political-quality file and adds
    * it when the principles require the 任前政治体检, because the Update validator cannot read the database.
@@ -209,7 +250,27 @@ export type SelectionCommand =
   | { action: 'linkExamination'; personId: string; examinationWorkflowId: string }
   | { action: 'recordObjection'; personId: string; text: string }
   | { action: 'resolveObjection'; objectionId: string; outcome: 'appoint' | 'appointWithReminder' | 'doNotAppoint' | 'postpone'; note: string; postponeUntil?: string }
-  | { action: 'assess'; personId: string; result: 'fit' | 'unfit'; note?: string };
+  | { action: 'assess'; personId: string; result: 'fit' | 'unfit'; note?: string }
+  /** The final decision on a postponed candidate, once the postponement has run out. */
+  | { action: 'decidePostponed'; personId: string; outcome: 'appoint' | 'doNotAppoint'; note: string }
+  /** 暂缓表决: decided before the vote, with the reason; the vote goes on without the candidate. */
+  | { action: 'deferVote'; personId: string; reason: string }
+  /** 复议: reopen the vote on a candidate not passed; `agreeing` are the committee members (user ids) who agreed. */
+  | { action: 'reconsider'; personId: string; reason: string; agreeing: string[] };
+
+export const INTEGRITY_OFFICES = ['partySecretary', 'disciplineSecretary'] as const;
+/** 党委(党组)书记 and 纪委书记(纪检组长) of a unit: the two who sign the 廉洁自律 conclusion. */
+export type IntegrityOffice = (typeof INTEGRITY_OFFICES)[number];
+
+/** Who the acting user is in master data, and the posts they hold, as the API read them for signIntegrity. */
+export interface IntegritySignerFacts {
+  /** The person linked to the acting account (person.user_id), or null. */
+  personId: string | null;
+  /** The candidate's unit (person.unit_id). */
+  candidateUnitId: string | null;
+  /** The signer's posts in force today (unit_office_holder). */
+  offices: { unitId: string; office: IntegrityOffice; since: string }[];
+}
 
 export type SelectionActInput = SelectionCommand & { actorId: string; actorRoles: Role[] };
 
@@ -223,7 +284,10 @@ export interface SelectionState {
   status: 'open' | 'closed';
   principles: Principles;
   frozen: FrozenPrinciples[];
-  nomination: { date: string; meeting: { determined: number; present: number } | null; talks: number } | null;
+  /** eligibilityAsOf: the cut-off the candidates are checked to (principles.eligibilityDate, else the recommendation's date). */
+  nomination: { date: string; meeting: { determined: number; present: number } | null; talks: number; eligibilityAsOf?: string } | null;
+  /** Recommendations voided because the post changed after them (a recommendation is valid for its post only). */
+  voidedRecommendations?: VoidedRecommendation[];
   inspection: { group: string[]; noticeDate: string; startDate: string; talks: number; fieldVisit: boolean; completedAt: string | null } | null;
   candidates: CandidateView[];
   decisionTally: unknown;
@@ -238,6 +302,18 @@ export interface SelectionState {
   examinations?: LinkedExamination[];
 }
 
+export interface VoidedRecommendation {
+  /** The recommendation's date. */
+  date: string;
+  /** The post it was made for, and the post it is void for. */
+  post: SelectionPost;
+  voidFor: SelectionPost;
+  personIds: string[];
+  /** The version of the principles whose post change voided it. */
+  version: number;
+  at: string;
+}
+
 export interface SelectionResult {
   appointed: string[];
   confirmed: string[];
@@ -248,6 +324,8 @@ export interface SelectionResult {
   notPassed?: string[];
   /** Passed the vote, ranked below the positions. Absent in results from before the rule. */
   notSelected?: string[];
+  /** 暂缓表决: not voted on. Absent in results from before the rule. */
+  deferred?: string[];
   principlesVersions: number;
 }
 

@@ -12,7 +12,11 @@ import {
   SelectionRefusal,
   type CandidateView,
   type FrozenPrinciples,
+  type IntegrityOffice,
+  type IntegritySignerFacts,
   type PoliticalExamFacts,
+  type Principles,
+  type SelectionPost,
   type PoliticalExamRequirement,
   type PoliticalGateReading,
   type SelectionActInput,
@@ -94,6 +98,72 @@ export interface CommandProblem {
   details?: Record<string, unknown>;
 }
 
+/**
+ * The date a candidate's qualifications are counted to: the cut-off the principles fix, else the
+ * recommendation's date. Source: common practice (任职年限、年龄等计算截止到民主推荐时, or to the date the
+ * 工作方案 sets), so that a late entry or a revision cannot make a candidate eligible by the passing of time.
+ */
+export function eligibilityCutoff(principles: Pick<Principles, 'eligibilityDate'>, recommendationDate: string): string {
+  return principles.eligibilityDate ?? recommendationDate;
+}
+
+/**
+ * Whether a revision changes the post itself (its unit or its grade): a recommendation is valid only for the
+ * post it was made for (《条例》, chapter 民主推荐: a recommendation names people for a specific post), so such a change voids it.
+ */
+export function postChanged(before: SelectionPost, after: SelectionPost): boolean {
+  return before.unitId !== after.unitId || before.targetGrade !== after.targetGrade;
+}
+
+const OFFICE_NAMES: Record<IntegrityOffice, string> = { partySecretary: '党委(党组)书记 (Party secretary)', disciplineSecretary: '纪委书记/纪检组长 (discipline secretary)' };
+
+/**
+ * Who may sign a 廉洁自律 conclusion (common practice: the 廉洁自律 conclusion is signed by the unit's Party secretary
+ * and its discipline secretary): a person master data records as holding `as` in the candidate's unit,
+ * not the candidate, and not the one who signed the other post's signature.
+ */
+export function integritySignerProblem(c: Pick<CandidateView, 'personId' | 'integrity' | 'integritySigners'>, as: IntegrityOffice, actorId: string, signer: IntegritySignerFacts | undefined): CommandProblem | null {
+  const other: IntegrityOffice = as === 'partySecretary' ? 'disciplineSecretary' : 'partySecretary';
+  const office = OFFICE_NAMES[as];
+  if (!signer?.personId) {
+    return { code: SelectionRefusal.integritySignerNotOfficeHolder, message: `廉洁自律: the signer's account is linked to no person in master data, so it cannot be shown to hold the post of ${office}`, details: { field: 'as', rule: 'integrity.officeHolder' } };
+  }
+  if (signer.personId === c.personId) {
+    return { code: SelectionRefusal.integritySignerIsCandidate, message: `廉洁自律: the candidate ${c.personId} cannot sign their own conclusion`, details: { field: 'as', rule: 'integrity.notCandidate' } };
+  }
+  const holds = !!signer.candidateUnitId && signer.offices.some((o) => o.office === as && o.unitId === signer.candidateUnitId);
+  if (!holds) {
+    return {
+      code: SelectionRefusal.integritySignerNotOfficeHolder,
+      message: `廉洁自律: ${signer.personId} is not recorded in master data as ${office} of the candidate's unit ${signer.candidateUnitId ?? '(none recorded)'}`,
+      details: { field: 'as', rule: 'integrity.officeHolder', unitId: signer.candidateUnitId },
+    };
+  }
+  const otherSigner = c.integritySigners?.[other];
+  if ((otherSigner && otherSigner === signer.personId) || c.integrity[other] === actorId) {
+    return { code: SelectionRefusal.integritySameSigner, message: `廉洁自律: the two signatures are by two different people; ${signer.personId} already signed as ${OFFICE_NAMES[other]}`, details: { field: 'as', rule: 'integrity.twoPeople' } };
+  }
+  return null;
+}
+
+/**
+ * 复议 (common practice of 党委(党组) rules of procedure, 议事规则: a decided matter is reopened only when more
+ * than half of the members agree): `agreeing` must be members, distinct, more than half of them.
+ */
+export function reconsiderationProblem(members: readonly string[], agreeing: readonly string[]): CommandProblem | null {
+  const unique = [...new Set(agreeing)];
+  const strangers = unique.filter((m) => !members.includes(m));
+  if (strangers.length) return { code: KernelRefusal.invalidInput, message: `agreeing: ${strangers.length} named are not members of the committee`, details: { field: 'agreeing' } };
+  if (unique.length * 2 <= members.length) {
+    return {
+      code: SelectionRefusal.reconsiderationNotAgreed,
+      message: `复议 needs more than half of the committee's ${members.length} members to agree; ${unique.length} did`,
+      details: { field: 'agreeing', rule: 'reconsideration.majority', members: members.length, agreeing: unique.length },
+    };
+  }
+  return null;
+}
+
 /** The default age limit of the 任前政治体检 (DOMAIN.md: 12 months). */
 export const DEFAULT_POLITICAL_EXAM_MONTHS = 12;
 
@@ -130,13 +200,17 @@ export function politicalGateProblem(personIds: readonly string[], facts: readon
 }
 
 export interface CommandContext {
-  state: Pick<SelectionState, 'status' | 'stage' | 'candidates' | 'nomination' | 'inspection' | 'probationEndsAt' | 'examinations'>;
+  state: Pick<SelectionState, 'status' | 'stage' | 'candidates' | 'nomination' | 'inspection' | 'probationEndsAt' | 'examinations'> & Partial<Pick<SelectionState, 'notice'>>;
   frozen: FrozenPrinciples | undefined;
   initiatorId: string;
   /** The China date today, and the instant now (ms). */
   today: string;
   now: number;
   rules: SelectionRules;
+  /** The committee vote now running, if any (members, candidates, who has voted). */
+  vote?: { candidates: readonly string[]; members: readonly string[]; voted: readonly string[] } | null;
+  /** The committee's members (user ids), for 复议. */
+  committee?: readonly string[];
 }
 
 /**
@@ -161,6 +235,14 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
         const bad = a.principles.qualificationOverrides && overridesProblem(a.principles.qualificationOverrides);
         if (bad) return p(KernelRefusal.invalidInput, `principles.qualificationOverrides.${bad.key}: ${bad.message}`, { field: `principles.qualificationOverrides.${bad.key}` });
       }
+      // The cut-off is fixed with the recommendation; only a change of post (which voids the recommendation) starts afresh.
+      if (state.nomination && frozen && !postChanged(frozen.principles.post, a.principles.post) && a.principles.eligibilityDate !== frozen.principles.eligibilityDate) {
+        return p(
+          SelectionRefusal.eligibilityDateFixed,
+          `the eligibility cut-off (${state.nomination.eligibilityAsOf ?? eligibilityCutoff(frozen.principles, state.nomination.date)}) is fixed once the recommendation is recorded; a revision cannot move it`,
+          { field: 'principles.eligibilityDate' },
+        );
+      }
       return stageIs('nomination', 'shortlist', 'inspection') ?? (a.reason.trim() ? null : p(KernelRefusal.invalidInput, 'changing frozen principles needs a reason', { field: 'reason' }));
     case 'recordNomination': {
       if (state.stage === 'principles') return p(SelectionRefusal.principlesNotFrozen, '先定原则、再商人头: no candidate name can be entered before the principles are approved and frozen');
@@ -181,6 +263,9 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
         }
       }
       if (a.date > today) return p(KernelRefusal.invalidInput, 'the recommendation cannot be dated in the future', { field: 'date' });
+      if (frozen?.principles.eligibilityDate && frozen.principles.eligibilityDate > today) {
+        return p(KernelRefusal.invalidInput, `the eligibility cut-off ${frozen.principles.eligibilityDate} is in the future: service not yet done cannot count`, { field: 'principles.eligibilityDate' });
+      }
       // The frozen version in force: after a revision, the new version's freeze.
       const frozenOn = frozen ? chinaDateOf(new Date(frozen.frozenAt)) : null;
       if (frozenOn && a.date < frozenOn) {
@@ -240,6 +325,7 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
       if (!c) return notNominated;
       if (!c.shortlisted || c.removed) return p(SelectionRefusal.candidateNotEligible, `${a.personId} is not an inspection candidate`, { field: 'personId' });
       if (a.action === 'signIntegrity' && c.integrity[a.as]) return p(KernelRefusal.invalidInput, `the ${a.as} has already signed for ${a.personId}`, { field: 'as' });
+      if (a.action === 'signIntegrity') return integritySignerProblem(c, a.as, a.actorId, a.signer);
       if (a.action === 'recordCheck' && a.result === 'negative' && !a.note?.trim()) return p(KernelRefusal.invalidInput, 'a negative finding needs the reason recorded', { field: 'note' });
       return null;
     }
@@ -293,6 +379,44 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
         }
       }
       return null;
+    }
+    case 'decidePostponed': {
+      const wrong = stageIs('publicNotice');
+      if (wrong) return wrong;
+      const c = candidate(a.personId);
+      if (!c) return notNominated;
+      const pp = c.postponement;
+      if (!pp || pp.decision) return p(KernelRefusal.invalidInput, `${a.personId} has no postponement awaiting the final decision`, { field: 'personId' });
+      if (!pp.remindedAt || today < pp.until) {
+        return p(SelectionRefusal.postponementNotDue, `the postponement of ${a.personId} runs until ${pp.until}; the final decision comes after it`, { field: 'personId', until: pp.until });
+      }
+      if (!a.note.trim()) return p(KernelRefusal.invalidInput, 'the final decision needs a note', { field: 'note' });
+      return null;
+    }
+    case 'deferVote': {
+      const wrong = stageIs('decision');
+      if (wrong) return wrong;
+      const c = candidate(a.personId);
+      if (!c) return notNominated;
+      const v = ctx.vote;
+      if (!v || !v.candidates.includes(a.personId)) return p(KernelRefusal.invalidInput, `${a.personId} is not a candidate of the vote now open`, { field: 'personId' });
+      // 《条例》, chapter 讨论决定: when opinions differ widely or a major issue is unclear, the vote is deferred (暂缓表决), before voting.
+      if (v.voted.length > 0) return p(SelectionRefusal.voteAlreadyStarted, `暂缓表决 is decided before the vote; ${v.voted.length} member(s) have voted`, { field: 'personId', rule: 'deferVote.beforeVote' });
+      if (!a.reason.trim()) return p(KernelRefusal.invalidInput, '暂缓表决 needs the reason recorded', { field: 'reason' });
+      return null;
+    }
+    case 'reconsider': {
+      const wrong = stageIs('publicNotice');
+      if (wrong) return wrong;
+      const c = candidate(a.personId);
+      if (!c) return notNominated;
+      if (c.decision !== 'notPassed' && c.decision !== 'rejected' && c.decision !== 'deferred') {
+        return p(KernelRefusal.invalidInput, `复议 reopens a vote on a candidate not passed or deferred; ${a.personId} is ${c.decision ?? 'undecided'}`, { field: 'personId' });
+      }
+      if (c.reconsideration) return p(KernelRefusal.invalidInput, `the vote on ${a.personId} is already reopened`, { field: 'personId' });
+      if (state.notice && ctx.now >= Date.parse(state.notice.endsAt)) return p(SelectionRefusal.wrongStage, `复议 comes while the public notice runs; it ended at ${state.notice.endsAt}`);
+      if (!a.reason.trim()) return p(KernelRefusal.invalidInput, '复议 needs the reason recorded', { field: 'reason' });
+      return reconsiderationProblem(ctx.committee ?? [], a.agreeing);
     }
     case 'assess': {
       const wrong = stageIs('probation');

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AssigneeRuleInput, dateString, id, text } from '../../api/schemas';
 import { GRADES } from '../../domain/grades';
 import { QUALIFICATION_OVERRIDE_KEYS, overridesProblem } from './overrides';
-import { FOUR_MUSTS } from './messages';
+import { FOUR_MUSTS, INTEGRITY_OFFICES } from './messages';
 import { DEFAULT_POLITICAL_EXAM_MONTHS } from './rules';
 
 
@@ -19,6 +19,7 @@ export const PrinciplesInput = z
         targetGrade: z.enum(GRADES).openapi({ description: 'The grade of the post' }),
         isPartyPost: z.boolean(),
         minPartyYears: z.number().int().min(0).max(60).optional(),
+        maxAge: z.number().int().min(18).max(70).optional().openapi({ description: '年龄: the upper age (周岁) at the eligibility cut-off; "45 周岁以下" is 45. Absent: no limit' }),
       })
       .strict(),
     qualificationOverrides: z
@@ -33,6 +34,9 @@ export const PrinciplesInput = z
     candidateScope: text(2000),
     method: z.enum(['talk', 'meeting', 'both']).openapi({ description: '民主推荐: 谈话调研推荐, 会议推荐, or both' }),
     timetable: text(2000),
+    eligibilityDate: dateString.optional().openapi({
+      description: '任职资格计算截止日期: the date qualifications (years, age) are counted to; default the recommendation’s date. Fixed once the recommendation is recorded',
+    }),
     generalElection: z.boolean().optional().openapi({ description: '换届: always 差额' }),
     politicalExam: z
       .object({ months: z.number().int().min(1).max(60).default(DEFAULT_POLITICAL_EXAM_MONTHS) })
@@ -124,6 +128,15 @@ export const SelectionCommandBody = z
       })
       .strict(),
     z.object({ action: z.literal('assess'), personId, result: z.enum(['fit', 'unfit']), note: z.string().trim().max(2000).optional() }).strict(),
+    z
+      .object({ action: z.literal('decidePostponed'), personId, outcome: z.enum(['appoint', 'doNotAppoint']), note: text(2000) })
+      .strict()
+      .openapi({ description: 'The final decision on a postponed candidate, once the postponement has run out (the staff are reminded)' }),
+    z.object({ action: z.literal('deferVote'), personId, reason: text(2000) }).strict().openapi({ description: '暂缓表决: decided before any member votes, with the reason' }),
+    z
+      .object({ action: z.literal('reconsider'), personId, reason: text(2000), agreeing: z.array(id).min(1).max(100) })
+      .strict()
+      .openapi({ description: '复议: reopen the vote on a candidate not passed; agreeing are the committee members (user ids) who agreed, more than half of them' }),
   ])
   .openapi('SelectionCommand');
 
@@ -145,3 +158,24 @@ export const PoliticalGateView = z
     examinations: z.array(z.object({ personId: z.string(), workflowId: z.string(), startedBy: z.string(), at: z.string() })),
   })
   .openapi('SelectionPoliticalGate');
+
+export const OfficeHoldersBody = z
+  .object({
+    holders: z
+      .array(
+        z
+          .object({
+            unitId: id,
+            office: z.enum(INTEGRITY_OFFICES).openapi({ description: 'partySecretary 党委(党组)书记, disciplineSecretary 纪委书记/纪检组长' }),
+            personId,
+            since: dateString,
+            until: dateString.optional(),
+          })
+          .strict()
+          .refine((h) => !h.until || h.until >= h.since, { message: 'until comes on or after since', path: ['until'] }),
+      )
+      .min(1)
+      .max(1000),
+  })
+  .strict()
+  .openapi('OfficeHolders');

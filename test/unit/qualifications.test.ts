@@ -334,6 +334,7 @@ describe('qualification predicates', () => {
       minPartyYears: ['partyJoinDate='],
       outOfTurnInterval: ['lastPromotionDate=', 'lastPromotionOutOfTurn='],
       maxGradeSteps: ['currentGrade=', 'targetGrade='],
+      maxAge: ['birthDate='],
     };
     for (const spec of specs) {
       for (const facts of [base, { ...base, currentGrade: 'section' as const, lastPromotionOutOfTurn: true }]) {

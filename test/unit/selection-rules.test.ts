@@ -429,7 +429,9 @@ describe('recordCheck (凡提四必) and signIntegrity (廉洁自律)', () => {
   const atInspection = (candidates: CandidateView[]) => ctx({ stage: 'inspection', candidates, inspection: INSPECTION });
   const check = (personId: string, result: 'clear' | 'negative' = 'clear', note?: string, which: FourMust = 'complaints') =>
     by({ action: 'recordCheck', personId, check: which, result, ...(note !== undefined ? { note } : {}) });
-  const sign = (personId: string, as: 'partySecretary' | 'disciplineSecretary') => by({ action: 'signIntegrity', personId, as });
+  // The signer as the API reads them from master data: the holder of the post in the candidate's unit (selection-issue11.test.ts has the refusals).
+  const sign = (personId: string, as: 'partySecretary' | 'disciplineSecretary') =>
+    by({ action: 'signIntegrity', personId, as, signer: { personId: `holder-${as}`, candidateUnitId: 'jyj', offices: [{ unitId: 'jyj', office: as, since: '2020-01-01' }] } });
 
   test('on a shortlisted candidate both pass; outside the inspection stage they are refused', () => {
     const c = atInspection([inspected('P1')]);

@@ -1,0 +1,273 @@
+/**
+ * Issue 11, the cadre selection's defects 2, 3, 5, 6 and 9 and the age limit, as the pure rules the workflow's
+ * Update validator and the qualification check apply: each with a case it lets through and a case it refuses.
+ */
+import { evaluateQualifications, type CandidateFacts, type PostSpec } from '../../domain/qualifications';
+import type { CandidateView, FrozenPrinciples, IntegritySignerFacts, Principles, SelectionActInput, SelectionCommand, SelectionStage } from '../../procedures/cadre-selection/messages';
+import {
+  commandProblem,
+  DEFAULT_SELECTION_RULES,
+  eligibilityCutoff,
+  integritySignerProblem,
+  nominee,
+  postChanged,
+  reconsiderationProblem,
+  type CommandContext,
+} from '../../procedures/cadre-selection/rules';
+
+const TODAY = '2026-05-20';
+const NOW = Date.parse('2026-05-20T12:00:00+08:00');
+const STAFF = 'zzb-staff';
+
+function principles(patch: Partial<Principles> = {}, post: Partial<Principles['post']> = {}): Principles {
+  return {
+    post: { title: '市教育局局长', unitId: 'jyj', positions: 1, targetGrade: 'division', isPartyPost: false, ...post },
+    candidateScope: '全市县处级副职干部',
+    method: 'meeting',
+    timetable: '2026年6月底前完成',
+    ...patch,
+  };
+}
+const frozen = (p: Principles = principles()): FrozenPrinciples => ({ version: 1, hash: 'a'.repeat(64), frozenAt: '2026-04-20T02:00:00.000Z', principles: p });
+
+const candidate = (personId: string, patch: Partial<CandidateView> = {}): CandidateView => ({
+  ...nominee(personId, '2026-05-01', 10, 0),
+  check: { personId, principlesVersion: 1, eligible: true, results: [] },
+  shortlisted: true,
+  ...patch,
+});
+
+function ctx(stage: SelectionStage, candidates: CandidateView[], extra: Partial<CommandContext> & { nomination?: CommandContext['state']['nomination']; notice?: CommandContext['state']['notice'] } = {}): CommandContext {
+  const { nomination, notice, ...rest } = extra;
+  return {
+    state: { status: 'open', stage, candidates, nomination: nomination ?? null, inspection: null, probationEndsAt: null, ...(notice ? { notice } : {}) },
+    frozen: frozen(),
+    initiatorId: 'zzb-initiator',
+    today: TODAY,
+    now: NOW,
+    rules: DEFAULT_SELECTION_RULES,
+    ...rest,
+  };
+}
+const by = (c: SelectionCommand, actorId = STAFF): SelectionActInput => ({ ...c, actorId, actorRoles: ['staff'] });
+const codeOf = (c: CommandContext, a: SelectionActInput): string | undefined => commandProblem(c, a)?.code;
+
+// ---------------------------------------------------------------------------------------------
+// Defect 3: the eligibility cut-off
+// ---------------------------------------------------------------------------------------------
+
+describe('defect 3: qualifications are counted to the cut-off, not to the day the check runs', () => {
+  // The issue's input: 副处 since 2024-05-15, a 正处 post, the recommendation of 2026-05-01 recorded on 2026-05-20.
+  const facts: CandidateFacts = {
+    birthDate: '1985-03-01',
+    workStartDate: '2008-07-01',
+    grassrootsYears: 3,
+    currentGrade: 'deputyDivision',
+    gradeSince: '2024-05-15',
+    education: 'bachelor',
+    partyJoinDate: '2006-06-01',
+    lastPromotionDate: '2024-05-15',
+    lastPromotionOutOfTurn: false,
+  };
+  const post: PostSpec = { title: '市教育局局长', targetGrade: 'division', isPartyPost: false };
+
+  test('the cut-off is the recommendation’s date by default: 1 year 11 months of the 2 a deputy needs, so the candidate fails', () => {
+    const asOf = eligibilityCutoff(principles(), '2026-05-01');
+    expect(asOf).toBe('2026-05-01');
+    const e = evaluateQualifications(facts, post, asOf);
+    const r = e.results.find((x) => x.predicate === 'minYearsAsDeputy');
+    expect(e.eligible).toBe(false);
+    expect(r?.passed).toBe(false);
+    expect(r?.actual).toContain('1 年 11 个月');
+    // Every rule shows the date it was counted to.
+    expect(e.asOf).toBe('2026-05-01');
+    for (const x of e.results) expect(x.asOf).toBe('2026-05-01');
+    // On the day it was recorded (what the check used before), the same candidate passed.
+    expect(evaluateQualifications(facts, post, TODAY).eligible).toBe(true);
+  });
+
+  test('a cut-off fixed in the principles wins over the recommendation’s date', () => {
+    expect(eligibilityCutoff(principles({ eligibilityDate: '2026-06-30' }), '2026-05-01')).toBe('2026-06-30');
+    expect(evaluateQualifications(facts, post, eligibilityCutoff(principles({ eligibilityDate: '2026-06-30' }), '2026-05-01')).eligible).toBe(true);
+  });
+
+  test('a revision cannot move the cut-off once the recommendation is recorded: eligibility_date_fixed; before it, it can', () => {
+    const nomination = { date: '2026-05-01', meeting: null, talks: 3, eligibilityAsOf: '2026-05-01' };
+    const move = by({ action: 'revisePrinciples', principles: principles({ eligibilityDate: '2026-05-20' }), reason: '调整截止日期' });
+    const c = ctx('shortlist', [candidate('P1')], { nomination });
+    expect(codeOf(c, move)).toBe('eligibility_date_fixed');
+    expect(commandProblem(c, move)?.details?.field).toBe('principles.eligibilityDate');
+    // Another change, the cut-off left as it was, passes.
+    expect(codeOf(c, by({ action: 'revisePrinciples', principles: principles({ timetable: '7月底前' }), reason: '推迟' }))).toBeUndefined();
+    expect(codeOf(ctx('nomination', []), move)).toBeUndefined();
+  });
+
+  test('a cut-off in the future is refused at the nomination, naming the field', () => {
+    const c = { ...ctx('nomination', []), frozen: frozen(principles({ eligibilityDate: '2026-06-30' })) };
+    const nominate = by({ action: 'recordNomination', date: '2026-05-01', meeting: { determined: 30, present: 25, votes: [{ personId: 'P1', votes: 20 }] } });
+    expect(commandProblem(c, nominate)?.details?.field).toBe('principles.eligibilityDate');
+    expect(codeOf({ ...c, frozen: frozen(principles({ eligibilityDate: '2026-05-01' })) }, nominate)).toBeUndefined();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Defect 2: a change of post voids the recommendation
+// ---------------------------------------------------------------------------------------------
+
+describe('defect 2: a recommendation is valid for its post only', () => {
+  const post = principles().post;
+  test('a new unit or a new grade is a change of post; a new title or number of positions is not', () => {
+    expect(postChanged(post, { ...post, unitId: 'wsj' })).toBe(true);
+    expect(postChanged(post, { ...post, targetGrade: 'deputyBureau' })).toBe(true);
+    expect(postChanged(post, { ...post, title: '市教育局党组书记、局长' })).toBe(false);
+    expect(postChanged(post, { ...post, positions: 2 })).toBe(false);
+  });
+
+  test('a change of post may move the cut-off, since it voids the recommendation and the names are sought again', () => {
+    const nomination = { date: '2026-05-01', meeting: null, talks: 3, eligibilityAsOf: '2026-05-01' };
+    const c = ctx('inspection', [candidate('P1')], { nomination });
+    expect(codeOf(c, by({ action: 'revisePrinciples', principles: principles({ eligibilityDate: '2026-05-20' }, { unitId: 'wsj' }), reason: '岗位调整' }))).toBeUndefined();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Defect 5: the 廉洁自律 signatures
+// ---------------------------------------------------------------------------------------------
+
+describe('defect 5: two different office holders sign the 廉洁自律 conclusion, neither the candidate', () => {
+  const signer = (personId: string | null, offices: IntegritySignerFacts['offices'], candidateUnitId: string | null = 'jyj'): IntegritySignerFacts => ({ personId, candidateUnitId, offices });
+  const sec = signer('S1', [{ unitId: 'jyj', office: 'partySecretary', since: '2024-01-01' }]);
+  const dis = signer('S2', [{ unitId: 'jyj', office: 'disciplineSecretary', since: '2024-01-01' }]);
+  const both = signer('S3', [
+    { unitId: 'jyj', office: 'partySecretary', since: '2024-01-01' },
+    { unitId: 'jyj', office: 'disciplineSecretary', since: '2024-01-01' },
+  ]);
+  const sign = (as: 'partySecretary' | 'disciplineSecretary', facts: IntegritySignerFacts | undefined, actor: string) => by({ action: 'signIntegrity', personId: 'P1', as, ...(facts ? { signer: facts } : {}) }, actor);
+
+  test('the Party secretary and the discipline secretary of the candidate’s unit each sign', () => {
+    expect(codeOf(ctx('inspection', [candidate('P1')]), sign('partySecretary', sec, 'u-s1'))).toBeUndefined();
+    const afterFirst = ctx('inspection', [candidate('P1', { integrity: { partySecretary: 'u-s1' }, integritySigners: { partySecretary: 'S1' } })]);
+    expect(codeOf(afterFirst, sign('disciplineSecretary', dis, 'u-s2'))).toBeUndefined();
+  });
+
+  test('one person holding both posts cannot give both signatures', () => {
+    const afterFirst = ctx('inspection', [candidate('P1', { integrity: { partySecretary: 'u-s3' }, integritySigners: { partySecretary: 'S3' } })]);
+    expect(codeOf(afterFirst, sign('disciplineSecretary', both, 'u-s3'))).toBe('integrity_same_signer');
+    // The same account, even without a person recorded for the first signature.
+    const unlinked = ctx('inspection', [candidate('P1', { integrity: { partySecretary: 'u-s3' } })]);
+    expect(codeOf(unlinked, sign('disciplineSecretary', both, 'u-s3'))).toBe('integrity_same_signer');
+  });
+
+  test('a staff user who does not hold the post, holds it in another unit, or has no person record is refused', () => {
+    const c = ctx('inspection', [candidate('P1')]);
+    expect(codeOf(c, sign('disciplineSecretary', sec, 'u-s1'))).toBe('integrity_signer_not_office_holder');
+    expect(codeOf(c, sign('partySecretary', signer('S1', [{ unitId: 'wsj', office: 'partySecretary', since: '2024-01-01' }]), 'u-s1'))).toBe('integrity_signer_not_office_holder');
+    expect(codeOf(c, sign('partySecretary', signer(null, []), STAFF))).toBe('integrity_signer_not_office_holder');
+    expect(codeOf(c, sign('partySecretary', undefined, STAFF))).toBe('integrity_signer_not_office_holder');
+  });
+
+  test('the candidate cannot sign their own conclusion, even holding the post', () => {
+    const self = signer('P1', [{ unitId: 'jyj', office: 'partySecretary', since: '2024-01-01' }]);
+    expect(integritySignerProblem(candidate('P1'), 'partySecretary', 'u-p1', self)?.code).toBe('integrity_signer_is_candidate');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Defect 6: the final decision after a postponement
+// ---------------------------------------------------------------------------------------------
+
+describe('defect 6: a postponed candidate gets a final decision once the postponement has run out', () => {
+  const decide = by({ action: 'decidePostponed', personId: 'P1', outcome: 'appoint', note: '问题已查清，不影响任用' });
+  const postponed = (until: string, remindedAt: string | null) => candidate('P1', { decision: 'passed', outcome: 'postponed', postponement: { until, remindedAt, decision: null } });
+
+  test('after the date, once the staff were reminded, appoint or do not appoint is taken', () => {
+    expect(codeOf(ctx('publicNotice', [postponed('2026-05-20', '2026-05-19T16:00:00.000Z')]), decide)).toBeUndefined();
+    expect(codeOf(ctx('publicNotice', [postponed('2026-05-20', '2026-05-19T16:00:00.000Z')]), by({ action: 'decidePostponed', personId: 'P1', outcome: 'doNotAppoint', note: '查实' }))).toBeUndefined();
+  });
+
+  test('before the date it is refused as postponement_not_due, naming the date', () => {
+    const p = commandProblem(ctx('publicNotice', [postponed('2026-06-01', null)]), decide);
+    expect(p?.code).toBe('postponement_not_due');
+    expect(p?.details?.until).toBe('2026-06-01');
+  });
+
+  test('a candidate without a postponement, or already decided, is refused', () => {
+    expect(commandProblem(ctx('publicNotice', [candidate('P1', { decision: 'passed' })]), decide)?.details?.field).toBe('personId');
+    const decided = candidate('P1', { postponement: { until: '2026-05-01', remindedAt: '2026-04-30T16:00:00.000Z', decision: { outcome: 'appoint', note: 'x', by: STAFF, at: 'x' } } });
+    expect(codeOf(ctx('publicNotice', [decided]), decide)).toBe('invalid_input');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Defect 9: 暂缓表决 before the vote, and 复议
+// ---------------------------------------------------------------------------------------------
+
+describe('defect 9: 暂缓表决 is decided before the vote', () => {
+  const members = ['m1', 'm2', 'm3', 'm4', 'm5'];
+  const defer = by({ action: 'deferVote', personId: 'P1', reason: '反映的问题尚需核实，意见分歧较大' });
+  test('before any member votes, a candidate of the open vote is deferred with a reason', () => {
+    expect(codeOf(ctx('decision', [candidate('P1'), candidate('P2')], { vote: { candidates: ['P1', 'P2'], members, voted: [] } }), defer)).toBeUndefined();
+  });
+  test('once a member has voted it is refused as vote_already_started', () => {
+    expect(codeOf(ctx('decision', [candidate('P1'), candidate('P2')], { vote: { candidates: ['P1', 'P2'], members, voted: ['m1'] } }), defer)).toBe('vote_already_started');
+  });
+  test('outside the decision stage, or for someone not on the ballot, it is refused', () => {
+    expect(codeOf(ctx('inspection', [candidate('P1')]), defer)).toBe('wrong_stage');
+    expect(codeOf(ctx('decision', [candidate('P1'), candidate('P2')], { vote: { candidates: ['P2'], members, voted: [] } }), defer)).toBe('invalid_input');
+    expect(codeOf(ctx('decision', [candidate('P1')], { vote: { candidates: ['P1'], members, voted: [] } }), by({ action: 'deferVote', personId: 'P1', reason: '  ' }))).toBe('invalid_input');
+  });
+});
+
+describe('defect 9: 复议 needs more than half of the members to agree to reopen', () => {
+  const members = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6'];
+  const notice = { startDate: '2026-05-21', endDate: '2026-05-27', endsAt: '2026-05-27T16:00:00.000Z', workingDays: 5 };
+  const reconsider = (agreeing: string[]) => by({ action: 'reconsider', personId: 'P2', reason: '新情况', agreeing });
+  const c = ctx('publicNotice', [candidate('P1', { decision: 'passed' }), candidate('P2', { decision: 'notPassed' })], { committee: members, notice });
+
+  test('4 of 6 members agree: the vote on a candidate not passed is reopened', () => {
+    expect(codeOf(c, reconsider(['m1', 'm2', 'm3', 'm4']))).toBeUndefined();
+    expect(reconsiderationProblem(members, ['m1', 'm2', 'm3', 'm4'])).toBeNull();
+  });
+  test('3 of 6 (half, not more) is refused as reconsideration_not_agreed; a name counted twice counts once', () => {
+    expect(codeOf(c, reconsider(['m1', 'm2', 'm3']))).toBe('reconsideration_not_agreed');
+    expect(codeOf(c, reconsider(['m1', 'm2', 'm3', 'm3']))).toBe('reconsideration_not_agreed');
+  });
+  test('a non-member among those agreeing, a passed candidate, or the notice over is refused', () => {
+    expect(commandProblem(c, reconsider(['m1', 'm2', 'm3', 'x9']))?.details?.field).toBe('agreeing');
+    expect(codeOf(c, by({ action: 'reconsider', personId: 'P1', reason: 'x', agreeing: members }))).toBe('invalid_input');
+    expect(codeOf({ ...c, now: Date.parse('2026-05-28T00:00:00Z') }, reconsider(members))).toBe('wrong_stage');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Age limit at the cut-off
+// ---------------------------------------------------------------------------------------------
+
+describe('age limit of the post (年龄, common practice: set per post in the 工作方案)', () => {
+  const facts: CandidateFacts = {
+    birthDate: '1980-05-02',
+    workStartDate: '2002-07-01',
+    grassrootsYears: 3,
+    currentGrade: 'deputyDivision',
+    gradeSince: '2020-01-01',
+    education: 'bachelor',
+    partyJoinDate: '2001-06-01',
+    lastPromotionDate: '2020-01-01',
+    lastPromotionOutOfTurn: false,
+  };
+  const post = (maxAge?: number): PostSpec => ({ title: '正处', targetGrade: 'division', isPartyPost: false, ...(maxAge !== undefined ? { maxAge } : {}) });
+  const age = (asOf: string, maxAge?: number) => evaluateQualifications(facts, post(maxAge), asOf).results.find((r) => r.predicate === 'maxAge');
+
+  test('45 周岁以下: 45 years and 11 months passes, 46 fails, each with the birth date and the date', () => {
+    expect(age('2026-05-01', 45)?.passed).toBe(true);
+    const r = age('2026-05-02', 45);
+    expect(r?.passed).toBe(false);
+    expect(r?.actual).toBe('46 周岁 as of 2026-05-02');
+    expect(r?.fact).toBe('birthDate=1980-05-02');
+  });
+  test('without a limit it does not apply; without a birth date a limit fails', () => {
+    expect(age('2026-05-02')?.applicable).toBe(false);
+    const { birthDate: _omit, ...noBirth } = facts;
+    expect(evaluateQualifications(noBirth, post(45), '2026-05-02').results.find((r) => r.predicate === 'maxAge')?.passed).toBe(false);
+  });
+});
