@@ -17,7 +17,8 @@ const workflowMessage =
 
 export default defineConfig(
   {
-    ignores: ['node_modules/', '.data/', 'dist/', 'coverage/', 'jest.config.js', 'procedures/*/histories/'],
+    // web/src and its Vite config are Vue code, checked by vue-tsc in `npm run typecheck` (web/tsconfig.json).
+    ignores: ['node_modules/', '.data/', 'dist/', 'coverage/', 'jest.config.js', 'procedures/*/histories/', 'web/src/', 'web/dist/', 'web/vite.config.ts'],
   },
 
   js.configs.recommended,
