@@ -20,6 +20,11 @@ export interface BoardFilter {
   /** Work due within this many working days from today; overdue work is always in. */
   dueWithin: number;
   watched?: boolean;
+  /**
+   * What the caller may see: an SQL condition on the procedure row aliased `p`, with its bindings
+   * (api/authz.ts procedureScopeSql). Absent: everything.
+   */
+  scope?: { sql: string; params: readonly unknown[] };
 }
 
 export interface BoardGroup {
@@ -72,6 +77,10 @@ function itemsSql(f: BoardFilter, now: Date, windowEnd: Date): { sql: string; pa
   if (f.unit !== undefined) {
     where.push('p.unit_ids @> array[?]::text[]');
     params.push(f.unit);
+  }
+  if (f.scope) {
+    where.push(f.scope.sql);
+    params.push(...f.scope.params);
   }
   if (f.watched !== undefined) where.push(`${f.watched ? '' : 'not '}exists (select 1 from supervision_watch w where w.workflow_id = p.workflow_id)`);
   const sql = `

@@ -3,13 +3,17 @@
  * Every list here is computed in PostgreSQL from the projections (platform/board.ts); actions go
  * through the workflows' Updates like any other action.
  */
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { CalendarNotCoveredError } from '../../domain/calendar';
-import { ProcedureSchema } from '../../platform/entities';
-import { BOARD_RUNGS, boardGroups, type BoardFilter } from '../../platform/board';
+import { AppUserSchema, ProcedureSchema, TaskSchema } from '../../platform/entities';
+import { BOARD_RUNGS, boardGroups, boardItems, type BoardFilter } from '../../platform/board';
+import { recordSupervisionAction, setWatched } from '../../platform/supervision-log';
+import { actUpdate, manageUpdate, workflowIdOfTask, type ActInput } from '../../procedures/kernel/messages';
 import { PROCEDURES } from '../../procedures/registry';
-import { Unprocessable } from '../errors';
-import { id, ProcedureRow } from '../schemas';
+import { ApiError, Conflict, NotFound, Unprocessable } from '../errors';
+import { sendUpdate } from '../temporal';
+import { ActResult, id, ProcedureRow, TaskIdParam, text, WorkflowIdParam } from '../schemas';
 import type { RouteContext } from './context';
 import { procedureView } from './procedures';
 
@@ -69,7 +73,62 @@ export function calendarRefusal(err: unknown): never {
   throw err;
 }
 
-export function supervisionRoutes({ route }: RouteContext): void {
+/** At most this many procedures in one bulk urge: a wider filter is refused before anything is sent. */
+export const BULK_URGE_MAX = 500;
+/** Urges sent at once: each is one Update, and the worker serves the rest of the users meanwhile. */
+const URGE_CONCURRENCY = 4;
+
+const BulkUrgeBody = z
+  .object({
+    filter: BoardFilterSchema.default({ dueWithin: 3 }),
+    comment: text(500).openapi({ description: 'One comment, sent with every urge' }),
+  })
+  .strict()
+  .openapi('BulkUrgeBody');
+
+const BulkUrgeResult = z
+  .object({
+    matched: z.number().int(),
+    urged: z.number().int(),
+    refused: z.record(z.string(), z.number().int()).openapi({ description: 'Refusals by code (e.g. action_not_allowed for a type without 催办)' }),
+    failed: z.number().int(),
+    items: z.array(z.object({ workflowId: z.string(), taskId: z.string(), outcome: z.enum(['urged', 'refused', 'failed']), code: z.string().optional(), notified: z.array(z.string()).optional() })),
+  })
+  .openapi('BulkUrgeResult');
+
+const ReassignBody = z
+  .object({ targetUserId: id, reason: text(500).openapi({ description: 'Why the task is reassigned; recorded with the transfer' }) })
+  .strict()
+  .openapi('ReassignBody');
+
+const WatchBody = z.object({ comment: text(500).optional() }).strict().openapi('WatchBody');
+const WatchResult = z.object({ workflowId: z.string(), watched: z.boolean(), changed: z.boolean() }).openapi('WatchResult');
+const WatchRow = z
+  .object({ workflowId: z.string(), watchedBy: z.string(), comment: z.string().nullable(), watchedAt: z.string(), procedure: ProcedureRow.nullable() })
+  .openapi('WatchRow');
+
+async function pool<T, R>(items: readonly T[], n: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  return out;
+}
+
+/** An open procedure, or 404 / 409. */
+async function openProcedure(em: EntityManager, workflowId: string) {
+  const p = await em.findOne(ProcedureSchema, { workflowId });
+  if (!p) throw new NotFound('procedure_not_found', 'no such procedure');
+  if (p.status !== 'open') throw new Conflict('procedure_ended', 'the procedure has ended');
+  return p;
+}
+
+export function supervisionRoutes({ route, deps }: RouteContext): void {
   route({
     method: 'get',
     path: '/supervision/overdue',
@@ -105,6 +164,161 @@ export function supervisionRoutes({ route }: RouteContext): void {
       const f: BoardFilter = query;
       const board = await boardGroups(em, f).catch(calendarRefusal);
       return { status: 200, body: { ...board, filter: f } };
+    },
+  });
+
+  route({
+    method: 'post',
+    path: '/supervision/urge',
+    tag: 'supervision',
+    summary: 'Bulk 催办: urge every item the board shows under a filter, with one comment',
+    description:
+      `Sends the manage Update \`urge\` to each procedure under the board's filter (oldest due first), on its oldest pending ` +
+      `task, with the comment; the workflow notifies the assignees and records it like any urge. Each procedure's answer ` +
+      `is counted: urged, refused (by code) or failed. At most ${BULK_URGE_MAX} procedures: a wider filter is refused ` +
+      `(422 too_many_items) before anything is sent. A repeat with the same Idempotency-Key answers the first result.`,
+    roles: ['supervisor'],
+    idempotent: true,
+    body: BulkUrgeBody,
+    response: { status: 200, schema: BulkUrgeResult, description: 'What each urge did' },
+    errors: [403, 422, 503],
+    handler: async ({ em, user, body, idempotencyKey }) => {
+      const items = await boardItems(em, body.filter, BULK_URGE_MAX + 1).catch(calendarRefusal);
+      if (items.length > BULK_URGE_MAX) {
+        throw new Unprocessable('too_many_items', `filter: more than ${BULK_URGE_MAX} procedures match; narrow it by unit, type, rung or dueWithin`, { field: 'filter', max: BULK_URGE_MAX });
+      }
+      const results = await pool(items, URGE_CONCURRENCY, async (it) => {
+        try {
+          const r = await sendUpdate(
+            deps,
+            em,
+            it.workflowId,
+            manageUpdate,
+            { actorId: user.id, actorRoles: user.roles, action: 'urge', taskId: it.taskId, comment: body.comment },
+            // One Update id per procedure under the request's key: a repeat is deduplicated by each workflow.
+            `${user.id}:${idempotencyKey}:${it.workflowId}`,
+          );
+          return { workflowId: it.workflowId, taskId: it.taskId, outcome: 'urged' as const, notified: r.notified ?? [] };
+        } catch (err) {
+          if (err instanceof ApiError && err.status < 500) return { workflowId: it.workflowId, taskId: it.taskId, outcome: 'refused' as const, code: err.code };
+          console.error('[api] bulk urge: an urge failed:', err);
+          return { workflowId: it.workflowId, taskId: it.taskId, outcome: 'failed' as const, code: err instanceof ApiError ? err.code : 'internal_error' };
+        }
+      });
+      const refused: Record<string, number> = {};
+      for (const r of results) if (r.outcome === 'refused' && r.code) refused[r.code] = (refused[r.code] ?? 0) + 1;
+      const counts = { matched: items.length, urged: results.filter((r) => r.outcome === 'urged').length, refused, failed: results.filter((r) => r.outcome === 'failed').length };
+      await recordSupervisionAction(em.fork(), {
+        id: `bulkUrge:${user.id}:${idempotencyKey}`,
+        kind: 'bulkUrge',
+        actorId: user.id,
+        at: new Date(),
+        target: null,
+        filter: body.filter,
+        comment: body.comment,
+        result: counts,
+      });
+      return { status: 200, body: { ...counts, items: results } };
+    },
+  });
+
+  route({
+    method: 'post',
+    path: '/supervision/tasks/:taskId/reassign',
+    tag: 'supervision',
+    summary: 'Reassign a stuck task to another person (转办 by a supervisor), with a reason',
+    description:
+      'Sends the task a `transfer` through the workflow\'s act Update, as the supervisor, with the reason as its comment and ' +
+      'the supervisor\'s roles, like any action: the workflow\'s validator decides, and a refusal leaves no trace. ' +
+      'NOTE: the kernel\'s transfer is allowed to the task\'s assignee only (procedures/kernel/approval.ts validate), so until ' +
+      'it accepts a supervisor this answers the kernel\'s refusal, 403 not_assignee.',
+    roles: ['supervisor'],
+    idempotent: true,
+    params: TaskIdParam,
+    body: ReassignBody,
+    response: { status: 200, schema: ActResult, description: 'Reassigned; nextTask is the task as it now stands' },
+    errors: [403, 404, 409, 422, 503],
+    handler: async ({ em, user, params, body, idempotencyKey }) => {
+      const workflowId = workflowIdOfTask(params.taskId);
+      const task = workflowId ? await em.findOne(TaskSchema, { id: params.taskId }) : null;
+      if (!workflowId || !task) throw new NotFound('task_not_found', 'no such task');
+      if (task.status !== 'pending') throw new Conflict('task_not_pending', 'the task is not pending');
+      if (!(await em.count(AppUserSchema, { id: body.targetUserId }))) throw new Unprocessable('unknown_user', 'targetUserId: a user does not exist', { field: 'targetUserId' });
+      // actorRoles travels with the action so the kernel can let a supervisor transfer (see the description).
+      const input: ActInput & { actorRoles: readonly string[] } = {
+        taskId: params.taskId,
+        actorId: user.id,
+        actorRoles: user.roles,
+        action: 'transfer',
+        targetUserId: body.targetUserId,
+        comment: body.reason,
+      };
+      const result = await sendUpdate(deps, em, workflowId, actUpdate, input, `${user.id}:${idempotencyKey}`);
+      await recordSupervisionAction(em.fork(), {
+        id: `reassign:${user.id}:${idempotencyKey}`,
+        kind: 'reassign',
+        actorId: user.id,
+        at: new Date(),
+        target: params.taskId,
+        filter: null,
+        comment: body.reason,
+        result: { from: task.assigneeIds, to: body.targetUserId },
+      });
+      return { status: 200, body: result };
+    },
+  });
+
+  for (const on of [true, false]) {
+    route({
+      method: on ? 'put' : 'delete',
+      path: '/supervision/watch/:workflowId',
+      tag: 'supervision',
+      summary: on ? 'Put a procedure on the watch list (挂账督办)' : 'Take a procedure off the watch list (挂账督办)',
+      description:
+        'Recorded in the procedure\'s audit chain (supervision:watch / supervision:unwatch) and in the supervision actions, in one ' +
+        'transaction. Doing it again changes nothing and records nothing (changed: false).' +
+        (on ? ' Only an open procedure can be put on it.' : ''),
+      roles: ['supervisor'],
+      idempotent: true,
+      params: WorkflowIdParam,
+      ...(on ? { body: WatchBody } : {}),
+      response: { status: 200, schema: WatchResult, description: 'Where it stands now' },
+      errors: [403, 404, 409],
+      handler: async ({ em, user, params, body, idempotencyKey }) => {
+        if (on) await openProcedure(em, params.workflowId);
+        else if (!(await em.count(ProcedureSchema, { workflowId: params.workflowId }))) throw new NotFound('procedure_not_found', 'no such procedure');
+        const comment = (body as { comment?: string } | undefined)?.comment ?? null;
+        const at = new Date();
+        const kind = on ? 'watch' : 'unwatch';
+        const changed = await setWatched(em.fork(), { workflowId: params.workflowId, on, actorId: user.id, comment, auditId: `${kind}:${user.id}:${idempotencyKey}`, at });
+        if (changed) {
+          await recordSupervisionAction(em.fork(), { id: `${kind}:${user.id}:${idempotencyKey}`, kind, actorId: user.id, at, target: params.workflowId, filter: null, comment, result: { changed } });
+        }
+        return { status: 200, body: { workflowId: params.workflowId, watched: on, changed } };
+      },
+    });
+  }
+
+  route({
+    method: 'get',
+    path: '/supervision/watch',
+    tag: 'supervision',
+    summary: 'The watch list (挂账督办), longest watched first',
+    roles: SUPERVISION_ROLES,
+    response: { status: 200, schema: z.array(WatchRow), description: 'Watched procedures' },
+    errors: [403],
+    handler: async ({ em }) => {
+      const rows = await em.execute<{ workflow_id: string; watched_by: string; comment: string | null; watched_at: Date }[]>(
+        'select workflow_id, watched_by, comment, watched_at from supervision_watch order by watched_at, workflow_id',
+      );
+      const procs = new Map((await em.find(ProcedureSchema, { workflowId: { $in: rows.map((r) => r.workflow_id) } })).map((p) => [p.workflowId, p]));
+      return {
+        status: 200,
+        body: rows.map((r) => {
+          const p = procs.get(r.workflow_id);
+          return { workflowId: r.workflow_id, watchedBy: r.watched_by, comment: r.comment, watchedAt: new Date(r.watched_at).toISOString(), procedure: p ? procedureView(p) : null };
+        }),
+      };
     },
   });
 }
