@@ -6,7 +6,7 @@ import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
 import { PROCEDURES } from '../procedures/registry';
 import { NotFound, errorHandler, registerRefusals } from './errors';
-import { defineRoute } from './http';
+import { defineRoute, type RouteRule } from './http';
 import { configureReadiness, type ReadinessOptions } from './readiness';
 import { auditRoutes } from './routes/audit';
 import { authRoutes } from './routes/auth';
@@ -57,7 +57,7 @@ export const securityHeaders = helmet({
   strictTransportSecurity: { maxAge: 365 * 24 * 60 * 60, includeSubDomains: true },
 });
 
-export function createApp(deps: ApiDeps, opts: AppOptions = {}): { app: Express; openapi: unknown } {
+export function createApp(deps: ApiDeps, opts: AppOptions = {}): { app: Express; openapi: unknown; routes: RouteRule[] } {
   const app = express();
   app.disable('x-powered-by');
   app.use(securityHeaders);
@@ -76,7 +76,9 @@ export function createApp(deps: ApiDeps, opts: AppOptions = {}): { app: Express;
   const router = express.Router();
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'Token from POST /auth/login' });
-  const ctx: RouteContext = { deps, router, registry, route: (def) => defineRoute(router, registry, deps.orm, def) };
+  // Every route with its access rule (api/authz.ts), for the authorization matrix test.
+  const routes: RouteRule[] = [];
+  const ctx: RouteContext = { deps, router, registry, route: (def) => defineRoute(router, registry, deps.orm, def, routes) };
   healthRoutes(app, registry, deps);
   authRoutes(ctx);
   masterDataRoutes(ctx);
@@ -110,5 +112,5 @@ export function createApp(deps: ApiDeps, opts: AppOptions = {}): { app: Express;
   serveConsole(app);
   app.use((req, _res, next) => next(new NotFound('not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler);
-  return { app, openapi };
+  return { app, openapi, routes };
 }

@@ -14,7 +14,7 @@ import { pgTextArray } from '../activities/sql';
 import { loadConfig } from '../platform/config';
 import { AppUserSchema, SessionSchema, type AppUser, type Session } from '../platform/entities';
 import type { Role } from '../procedures/kernel/messages';
-import { ApiError, Forbidden, Unauthorized, Unprocessable } from './errors';
+import { ApiError, Unauthorized, Unprocessable } from './errors';
 
 /** The key derivation, as an object so a test can count its calls (equal work for unknown users). */
 export const kdf = {
@@ -151,8 +151,8 @@ export async function login(
   const user = await em.findOne(AppUserSchema, { username }, { populate: ['passwordHash'] });
   // The same scrypt for an unknown username as for a known one: the answer and its time are alike.
   const ok = await verifyPassword(password, user?.passwordHash ?? (await dummy()));
-  // One message for both cases, so the endpoint does not reveal which usernames exist.
-  if (!user || !ok) {
+  // One message for every case, so the endpoint does not reveal which usernames exist (or are disabled).
+  if (!user || !ok || user.disabledAt) {
     await recordFailure(em, username, client, s);
     throw new Unauthorized('wrong username or password');
   }
@@ -190,7 +190,7 @@ export async function authenticate(em: EntityManager, authorization: string | un
   const hash = tokenHash(token);
   const [row] = await em.execute<{ expires_at: Date; last_seen_at: Date; id: string | null; username: string; display_name: string; unit_id: string; roles: Role[] }[]>(
     `select s.expires_at, s.last_seen_at, u.id, u.username, u.display_name, u.unit_id, u.roles
-     from session s left join app_user u on u.id = s.user_id where s.token_hash = ?`,
+     from session s left join app_user u on u.id = s.user_id and u.disabled_at is null where s.token_hash = ?`,
     [hash],
   );
   const now = Date.now();
@@ -202,7 +202,7 @@ export async function authenticate(em: EntityManager, authorization: string | un
   if (now - new Date(row.last_seen_at).getTime() > TOUCH_EVERY_MS) {
     await em.nativeUpdate(SessionSchema, { tokenHash: hash }, { lastSeenAt: new Date(now) });
   }
-  if (!row.id) throw new Unauthorized('the token belongs to a user who no longer exists');
+  if (!row.id) throw new Unauthorized('the token belongs to a user who no longer exists or is disabled');
   return { id: row.id, username: row.username, displayName: row.display_name, unitId: row.unit_id, roles: row.roles };
 }
 
@@ -245,10 +245,4 @@ export async function listSessions(em: EntityManager, userId: string, authorizat
     address: r.address,
     userAgent: r.userAgent,
   }));
-}
-
-export function requireRole(user: AuthUser, roles: readonly Role[]): void {
-  if (!roles.some((r) => user.roles.includes(r))) {
-    throw new Forbidden('forbidden', `this needs one of the roles: ${roles.join(', ')}`, { roles });
-  }
 }

@@ -1,6 +1,6 @@
 /**
- * Declares a route once: Express handler, zod validation, auth, roles, idempotency and its
- * OpenAPI entry all come from the same declaration.
+ * Declares a route once: Express handler, zod validation, auth, its access rule (api/authz.ts),
+ * idempotency and its OpenAPI entry all come from the same declaration.
  */
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -8,7 +8,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Request, Response, Router } from 'express';
 import { z, type ZodType } from 'zod';
 import type { Role } from '../procedures/kernel/messages';
-import { authenticate, requireRole, type AuthUser } from './auth';
+import { authenticate, type AuthUser } from './auth';
+import { authorize, requireRoles, rolesOf, ruleOf, type Access } from './authz';
 import { ApiError, fromZod } from './errors';
 import { complete, fingerprint, release, reserve, runWithKey } from './idempotency';
 import { inputMessage, inputProblem } from './input';
@@ -39,6 +40,12 @@ export interface RouteDef<B extends ZodType, Q extends ZodType, P extends ZodTyp
   description?: string;
   /** false for the login route; everything else needs a bearer token. */
   auth?: boolean;
+  /**
+   * Who may call it (api/authz.ts), enforced before the handler. A route without one falls back to
+   * authz.ts's ROUTE_ACCESS; with neither, the authorization matrix test fails.
+   */
+  access?: Access;
+  /** Superseded by access; kept for routes that have not moved to a rule yet. */
   roles?: readonly Role[];
   /** Requires an Idempotency-Key and replays the first successful response. */
   idempotent?: boolean;
@@ -83,13 +90,26 @@ export function assertCleanRequest(req: Pick<Request, 'params' | 'query' | 'body
   }
 }
 
+/** A registered route and the rule it resolved to (undefined: none, which the matrix test reports). */
+export interface RouteRule {
+  method: Method;
+  path: string;
+  access: Access | undefined;
+  /** Where the rule comes from: the route itself or authz.ts's table. */
+  declared: 'route' | 'table' | 'none';
+}
+
 export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = ZodType, P extends ZodType = ZodType>(
   router: Router,
   registry: OpenAPIRegistry,
   orm: MikroORM,
   def: RouteDef<B, Q, P>,
+  rules?: RouteRule[],
 ): void {
-  const needsAuth = def.auth !== false;
+  const rule = ruleOf(def.method, def.path, def.access);
+  rules?.push({ method: def.method, path: def.path, access: rule, declared: def.access ? 'route' : rule ? 'table' : 'none' });
+  const needsAuth = rule ? rule.kind !== 'public' : def.auth !== false;
+  const ruleRoles = rule ? rolesOf(rule) : null;
   const openapi: RouteConfig = {
     method: def.method,
     path: def.path.replace(/:(\w+)/g, '{$1}'),
@@ -106,7 +126,7 @@ export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = Zod
     responses: {
       [def.response.status]: { description: def.response.description, content: { 'application/json': { schema: def.response.schema } } },
       ...Object.fromEntries(
-        [...new Set([...(def.errors ?? []), 400, ...(needsAuth ? [401] : [])])].map((s) => [
+        [...new Set([...(def.errors ?? []), 400, ...(needsAuth ? [401] : []), ...(ruleRoles ? [403] : []), ...(rule && ['procedure', 'task', 'person', 'unit'].includes(rule.kind) ? [404] : [])])].map((s) => [
           s,
           { description: ERROR_TEXT[s] ?? 'Error', content: { 'application/problem+json': { schema: Problem } } },
         ]),
@@ -120,8 +140,10 @@ export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = Zod
     // RequestContext (see app.ts) gives each request its own entity manager.
     const em: EntityManager = orm.em.getContext();
     const user = needsAuth ? await authenticate(em, req.header('authorization')) : (null as unknown as AuthUser);
-    if (def.roles) requireRole(user, def.roles);
+    if (def.roles) requireRoles(user, def.roles);
+    if (ruleRoles) requireRoles(user, ruleRoles);
     const params = parse(def.params, req.params, 'params');
+    if (rule && needsAuth) await authorize(em, user, rule, params, def.path);
     const query = parse(def.query, req.query, 'query');
     if (!def.idempotent) {
       const body = parse(def.body, req.body, 'body');

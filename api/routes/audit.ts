@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { verifyChain } from '../../domain/audit';
 import { AuditLogSchema, ProcedureSchema, type AuditLog } from '../../platform/entities';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { access } from '../authz';
 import { NotFound } from '../errors';
 import { AuditEntry, AuditVerification, WorkflowIdParam } from '../schemas';
 import type { RouteContext } from './context';
@@ -21,6 +22,7 @@ export function auditRoutes({ route }: RouteContext): void {
     path: '/procedures/:workflowId/audit',
     tag: 'audit',
     summary: 'The audit log of a procedure: every action and state change, as a hash chain',
+    access: access.procedure(),
     params: WorkflowIdParam,
     response: { status: 200, schema: z.array(AuditEntry), description: 'Oldest first' },
     errors: [404],
@@ -49,6 +51,7 @@ export function auditRoutes({ route }: RouteContext): void {
     description:
       'Recomputes every entry’s hash from its fields and the previous entry’s hash. An edited, reordered or deleted ' +
       'entry breaks the chain; `firstBroken` says where and why. Answers 200 whether or not the chain holds.',
+    access: access.procedure(),
     params: WorkflowIdParam,
     response: { status: 200, schema: AuditVerification, description: 'The verification result' },
     errors: [404],

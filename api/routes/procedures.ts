@@ -3,6 +3,7 @@ import { ActionLogSchema, ProcedureSchema, type Procedure } from '../../platform
 import type { ProcedureDescriptor } from '../../procedures/descriptor';
 import { stateQuery } from '../../procedures/kernel/messages';
 import { PROCEDURES } from '../../procedures/registry';
+import { access, assertUnitsInScope, procedureScope } from '../authz';
 import { BadRequest, NotFound, Unavailable, fromTemporal } from '../errors';
 import { startProcedure } from '../temporal';
 import { ActionRow, ListQuery, ProcedureList, ProcedureRow, StartResult, WorkflowIdParam } from '../schemas';
@@ -40,13 +41,15 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
       tag: 'procedures',
       summary: start.summary,
       description: start.description,
-      roles: ['staff'],
+      access: access.roles('staff'),
       idempotent: true,
       body: start.body,
       response: { status: 201, schema: StartResult, description: 'The procedure has started; openTasks are already in their inboxes' },
       errors: [403, 409, 422, 503],
       handler: async ({ em, body, user }) => {
         const plan = await start.plan({ em, user, body });
+        // Every unit the procedure will belong to must be in the starter's scope (403 out_of_scope).
+        await assertUnitsInScope(em, user, plan.units);
         return startProcedure(deps, em, p.type, plan);
       },
     });
@@ -57,9 +60,11 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
     path: '/procedures',
     tag: 'procedures',
     summary: 'List procedures, filtered by type, unit, status, overdue or parent',
+    description: 'Only the procedures the caller takes part in or whose units are in their scope.',
+    access: access.user('the list is filtered to what the caller may see (authz.procedureScope)'),
     query: ListQuery,
     response: { status: 200, schema: ProcedureList, description: 'Newest first' },
-    handler: async ({ em, query }) => {
+    handler: async ({ em, query, user }) => {
       // Types and statuses are the registry's; anything else is a typo, not an empty list.
       const known = PROCEDURES as readonly ProcedureDescriptor[];
       const type = query.type ? known.find((p) => p.type === query.type) : undefined;
@@ -74,7 +79,7 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
       if (query.overdue !== undefined) where.overdue = query.overdue;
       if (query.parent) where.parentWorkflowId = query.parent;
       if (query.unit) where.unitIds = { $overlap: [query.unit] };
-      const [rows, total] = await em.findAndCount(ProcedureSchema, where, {
+      const [rows, total] = await em.findAndCount(ProcedureSchema, { $and: [procedureScope(user), where] }, {
         orderBy: { startedAt: 'desc', workflowId: 'asc' },
         limit: query.limit,
         offset: query.offset,
@@ -88,6 +93,7 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
     path: '/procedures/:workflowId',
     tag: 'procedures',
     summary: 'One procedure: its projection and its live state, read through a workflow query',
+    access: access.procedure(),
     params: WorkflowIdParam,
     response: {
       status: 200,
@@ -97,7 +103,7 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
       description: 'Live state',
     },
     errors: [404, 503],
-    handler: async ({ em, params }) => {
+    handler: async ({ em, params, user }) => {
       const row = await em.findOne(ProcedureSchema, { workflowId: params.workflowId });
       let state: unknown;
       try {
@@ -112,7 +118,7 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
       }
       // A parent (a feedback, a batch) also lists its children's projections: where each unit stands.
       // The first 200; GET /procedures?parent=<workflowId> pages through all of them.
-      const children = row ? await em.find(ProcedureSchema, { parentWorkflowId: row.workflowId }, { orderBy: { workflowId: 'asc' }, limit: 200 }) : [];
+      const children = row ? await em.find(ProcedureSchema, { $and: [procedureScope(user), { parentWorkflowId: row.workflowId }] }, { orderBy: { workflowId: 'asc' }, limit: 200 }) : [];
       const items = children.length ? children.map(procedureView) : undefined;
       return { status: 200, body: { procedure: row ? procedureView(row) : null, state, ...(items ? { items } : {}) } };
     },
@@ -123,6 +129,7 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
     path: '/procedures/:workflowId/actions',
     tag: 'procedures',
     summary: 'The history of actions on a procedure: who did what, when, on which step',
+    access: access.procedure(),
     params: WorkflowIdParam,
     response: { status: 200, schema: z.array(ActionRow), description: 'Oldest first' },
     errors: [404],

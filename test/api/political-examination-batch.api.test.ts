@@ -24,7 +24,7 @@ const stack = useApiStack(
   async (t) => {
     // A third unit, whose examination is made to fail; and an account for wjw's deputy (a leading member).
     const em = t.orm.em.fork();
-    await em.insert(UnitSchema, { id: 'pqj', name: '市排气局', kind: 'unit', headUserId: null });
+    await em.insert(UnitSchema, { id: 'pqj', name: '市排气局', kind: 'unit', headUserId: null, parentId: 'city' });
     for (const [id, unitId] of [['pqj-head', 'pqj'], ['wjw-deputy', 'wjw']] as const) {
       await em.insert(AppUserSchema, { id, username: id, displayName: id, unitId, roles: ['approver'], passwordHash: 'x', createdAt: new Date() });
     }

@@ -16,7 +16,8 @@ export async function addCommittee(orm: MikroORM, unitId: string, prefix: string
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   const ids = Array.from({ length: n }, (_, i) => `${prefix}-${i + 1}`);
   await em.transactional(async (tx) => {
-    tx.create(UnitSchema, { id: unitId, name: `测试单位 ${unitId}`, kind: 'unit', headUserId: ids[0] ?? null });
+    // Under the demo city, so the organization department's staff (zzb-staff) have it in scope (api/authz.ts).
+    tx.create(UnitSchema, { id: unitId, name: `测试单位 ${unitId}`, kind: 'unit', headUserId: ids[0] ?? null, parentId: 'city' });
     await tx.flush();
     for (const id of ids) {
       tx.create(AppUserSchema, { id, username: id, displayName: `委员 ${id}`, unitId, roles: ['approver'], passwordHash, createdAt: new Date() });
