@@ -18,7 +18,7 @@ const workflowMessage =
 export default defineConfig(
   {
     // web/src and its Vite config are Vue code, checked by vue-tsc in `npm run typecheck` (web/tsconfig.json).
-    ignores: ['node_modules/', '.data/', 'dist/', 'coverage/', 'jest.config.js', 'procedures/*/histories/', 'web/src/', 'web/dist/', 'web/vite.config.ts'],
+    ignores: ['node_modules/', '.data/', 'dist/', 'coverage/', 'jest.config.js', 'procedures/*/histories/', 'web/src/', 'web/dist/', 'web/vite.config.mts'],
   },
 
   js.configs.recommended,

@@ -16,6 +16,7 @@ import { ensureTemporalCli } from '../platform/temporal-cli';
 import { connectClient, ensureSearchAttributes, startDevServer, type DevServer } from '../platform/temporal';
 import { superviseWorker } from '../worker/supervisor';
 import { createWorker } from '../worker/worker';
+import { ensureConsoleBuilt } from '../web/scripts/build';
 
 const log = (line: string) => console.log(line);
 const noop = (): void => undefined;
@@ -47,6 +48,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll(0));
 
   try {
+    // The web console the API serves at /: built now if web/dist is missing or older than web/src.
+    await ensureConsoleBuilt(log);
     let temporal: DevServer | null = null;
     if (!config.temporalAddress) {
       const cli = await ensureTemporalCli(log);
@@ -106,6 +109,7 @@ async function main(): Promise<void> {
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
     log('');
+    log(`  Console      http://127.0.0.1:${config.apiPort}/   (web console, 中文)`);
     log(`  API          http://127.0.0.1:${config.apiPort}`);
     log(`  API docs     http://127.0.0.1:${config.apiPort}/docs   (OpenAPI: /openapi.json)`);
     log(`  Temporal     ${address}${temporal?.uiUrl ? `   Web UI ${temporal.uiUrl}` : ''}`);

@@ -3,14 +3,17 @@
  * pages use reaches the bundle, with its CSS), output to web/dist, which the API serves at /.
  */
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import vue from '@vitejs/plugin-vue';
 import AutoImport from 'unplugin-auto-import/vite';
 import { ElementPlusResolver } from 'unplugin-vue-components/resolvers';
 import Components from 'unplugin-vue-components/vite';
 import { defineConfig } from 'vite';
 
+const here = path.dirname(fileURLToPath(import.meta.url));
+
 export default defineConfig({
-  root: __dirname,
+  root: here,
   base: '/',
   plugins: [
     vue(),
@@ -20,7 +23,7 @@ export default defineConfig({
     Components({ resolvers: [ElementPlusResolver()], dts: false, dirs: [] }),
   ],
   build: {
-    outDir: path.join(__dirname, 'dist'),
+    outDir: path.join(here, 'dist'),
     emptyOutDir: true,
     chunkSizeWarningLimit: 800,
     reportCompressedSize: false,
