@@ -65,17 +65,15 @@ async function politicalFacts(em: EntityManager, personIds: string[]): Promise<P
 }
 
 /**
- * Who signs a 廉洁自律 conclusion, from master data: the person linked to the acting account, the candidate's
- * unit, and the signer's posts in force today (unit_office_holder). Read here for the same reason as
- * politicalFacts: the validator applies one pure rule (integritySignerProblem) to what the API read.
+ * Who signed a 廉洁自律 conclusion, from master data: the signer's posts in force today (unit_office_holder) and
+ * the candidate's unit. Read here for the same reason as politicalFacts: the validator applies one pure rule
+ * (integritySignerProblem) to what the API read.
  */
-async function integritySigner(em: EntityManager, userId: string, candidateId: string): Promise<IntegritySignerFacts> {
+async function integritySigner(em: EntityManager, signedBy: string, candidateId: string): Promise<IntegritySignerFacts> {
   const today = chinaDateOf(new Date());
-  const [signer, candidate] = await Promise.all([em.findOne(PersonSchema, { userId }), em.findOne(PersonSchema, { id: candidateId })]);
-  const offices = signer
-    ? await em.find(UnitOfficeHolderSchema, { personId: signer.id, since: { $lte: today }, $or: [{ until: null }, { until: { $gte: today } }] })
-    : [];
-  return { personId: signer?.id ?? null, candidateUnitId: candidate?.unitId ?? null, offices: offices.map((o) => ({ unitId: o.unitId, office: o.office, since: String(o.since) })) };
+  const candidate = await em.findOne(PersonSchema, { id: candidateId });
+  const offices = await em.find(UnitOfficeHolderSchema, { personId: signedBy, since: { $lte: today }, $or: [{ until: null }, { until: { $gte: today } }] });
+  return { personId: signedBy, candidateUnitId: candidate?.unitId ?? null, offices: offices.map((o) => ({ unitId: o.unitId, office: o.office, since: String(o.since) })) };
 }
 
 const examinationStart = politicalExaminationProcedure.start;
@@ -100,6 +98,8 @@ function peopleNamed(c: SelectionCommand): { ids: string[]; field: string } {
       return { ids: [...(c.meeting?.votes ?? []).map((v) => v.personId), ...(c.talks ?? []).map((t) => t.personId)], field: 'meeting.votes / talks' };
     case 'setShortlist':
       return { ids: c.personIds, field: 'personIds' };
+    case 'signIntegrity':
+      return { ids: c.signedBy ? [c.signedBy] : [], field: 'signedBy' };
     default:
       return { ids: [], field: '' };
   }
@@ -193,7 +193,7 @@ export const cadreSelectionProcedure = defineProcedure({
           const live = await selectionState(deps, params.workflowId);
           if (live.frozen[live.frozen.length - 1]?.principles.politicalExam) command = { ...body, politicalFacts: await politicalFacts(em, activeCandidates(live)) };
         }
-        if (body.action === 'signIntegrity') command = { ...body, signer: await integritySigner(em, user.id, body.personId) };
+        if (body.action === 'signIntegrity') command = { ...body, signer: await integritySigner(em, body.signedBy, body.personId) };
         const ack = (await sendUpdate(deps, em, params.workflowId, selectionUpdate, { ...command, actorId: user.id, actorRoles: user.roles }, `${user.id}:${idempotencyKey}`)) as unknown as { seq: number; action: string; stage: string; status: string };
         // The state comes from a query, not the Update's result, which history keeps for every action.
         const state = await deps.client.withDeadline(Date.now() + 15_000, () => deps.client.workflow.getHandle(params.workflowId).query(stateQuery));

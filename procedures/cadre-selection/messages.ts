@@ -237,10 +237,11 @@ export type SelectionCommand =
     }
   | { action: 'recordCheck'; personId: string; check: FourMust; result: 'clear' | 'negative'; note?: string }
   /**
-   * `signer` is never the client's: the API reads from master data who the acting user is (person.user_id)
-   * and which posts they hold in the candidate's unit (unit_office_holder), as for politicalFacts.
+   * Staff record who signed the 廉洁自律 conclusion as `as`: `signedBy`, a person in master data (absent in
+   * commands from before the rule). `signer` is never the client's: the API reads from master data the posts
+   * `signedBy` holds and the candidate's unit (unit_office_holder, person), as for politicalFacts.
    */
-  | { action: 'signIntegrity'; personId: string; as: IntegrityOffice; signer?: IntegritySignerFacts }
+  | { action: 'signIntegrity'; personId: string; as: IntegrityOffice; signedBy?: string; signer?: IntegritySignerFacts }
   /**
    * `politicalFacts` is never the client's: the API reads each candidate's political-quality file and adds
    * it when the principles require the 任前政治体检, because the Update validator cannot read the database.
@@ -262,9 +263,9 @@ export const INTEGRITY_OFFICES = ['partySecretary', 'disciplineSecretary'] as co
 /** 党委(党组)书记 and 纪委书记(纪检组长) of a unit: the two who sign the 廉洁自律 conclusion. */
 export type IntegrityOffice = (typeof INTEGRITY_OFFICES)[number];
 
-/** Who the acting user is in master data, and the posts they hold, as the API read them for signIntegrity. */
+/** Who signed, and the posts they hold, as the API read them from master data for signIntegrity. */
 export interface IntegritySignerFacts {
-  /** The person linked to the acting account (person.user_id), or null. */
+  /** The signer (signedBy), or null when the command named none. */
   personId: string | null;
   /** The candidate's unit (person.unit_id). */
   candidateUnitId: string | null;

@@ -122,26 +122,26 @@ const OFFICE_NAMES: Record<IntegrityOffice, string> = { partySecretary: '党委(
  * and its discipline secretary): a person master data records as holding `as` in the candidate's unit,
  * not the candidate, and not the one who signed the other post's signature.
  */
-export function integritySignerProblem(c: Pick<CandidateView, 'personId' | 'integrity' | 'integritySigners'>, as: IntegrityOffice, actorId: string, signer: IntegritySignerFacts | undefined): CommandProblem | null {
+export function integritySignerProblem(c: Pick<CandidateView, 'personId' | 'integritySigners'>, as: IntegrityOffice, signer: IntegritySignerFacts | undefined): CommandProblem | null {
   const other: IntegrityOffice = as === 'partySecretary' ? 'disciplineSecretary' : 'partySecretary';
   const office = OFFICE_NAMES[as];
   if (!signer?.personId) {
-    return { code: SelectionRefusal.integritySignerNotOfficeHolder, message: `廉洁自律: the signer's account is linked to no person in master data, so it cannot be shown to hold the post of ${office}`, details: { field: 'as', rule: 'integrity.officeHolder' } };
+    return { code: SelectionRefusal.integritySignerNotOfficeHolder, message: `廉洁自律: name who signed as ${office} (signedBy, a person in master data)`, details: { field: 'signedBy', rule: 'integrity.officeHolder' } };
   }
   if (signer.personId === c.personId) {
-    return { code: SelectionRefusal.integritySignerIsCandidate, message: `廉洁自律: the candidate ${c.personId} cannot sign their own conclusion`, details: { field: 'as', rule: 'integrity.notCandidate' } };
+    return { code: SelectionRefusal.integritySignerIsCandidate, message: `廉洁自律: the candidate ${c.personId} cannot sign their own conclusion`, details: { field: 'signedBy', rule: 'integrity.notCandidate' } };
   }
   const holds = !!signer.candidateUnitId && signer.offices.some((o) => o.office === as && o.unitId === signer.candidateUnitId);
   if (!holds) {
     return {
       code: SelectionRefusal.integritySignerNotOfficeHolder,
       message: `廉洁自律: ${signer.personId} is not recorded in master data as ${office} of the candidate's unit ${signer.candidateUnitId ?? '(none recorded)'}`,
-      details: { field: 'as', rule: 'integrity.officeHolder', unitId: signer.candidateUnitId },
+      details: { field: 'signedBy', rule: 'integrity.officeHolder', unitId: signer.candidateUnitId },
     };
   }
   const otherSigner = c.integritySigners?.[other];
-  if ((otherSigner && otherSigner === signer.personId) || c.integrity[other] === actorId) {
-    return { code: SelectionRefusal.integritySameSigner, message: `廉洁自律: the two signatures are by two different people; ${signer.personId} already signed as ${OFFICE_NAMES[other]}`, details: { field: 'as', rule: 'integrity.twoPeople' } };
+  if (otherSigner === signer.personId) {
+    return { code: SelectionRefusal.integritySameSigner, message: `廉洁自律: the two signatures are by two different people; ${signer.personId} already signed as ${OFFICE_NAMES[other]}`, details: { field: 'signedBy', rule: 'integrity.twoPeople' } };
   }
   return null;
 }
@@ -325,7 +325,7 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
       if (!c) return notNominated;
       if (!c.shortlisted || c.removed) return p(SelectionRefusal.candidateNotEligible, `${a.personId} is not an inspection candidate`, { field: 'personId' });
       if (a.action === 'signIntegrity' && c.integrity[a.as]) return p(KernelRefusal.invalidInput, `the ${a.as} has already signed for ${a.personId}`, { field: 'as' });
-      if (a.action === 'signIntegrity') return integritySignerProblem(c, a.as, a.actorId, a.signer);
+      if (a.action === 'signIntegrity') return integritySignerProblem(c, a.as, a.signer);
       if (a.action === 'recordCheck' && a.result === 'negative' && !a.note?.trim()) return p(KernelRefusal.invalidInput, 'a negative finding needs the reason recorded', { field: 'note' });
       return null;
     }

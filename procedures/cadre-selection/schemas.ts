@@ -115,7 +115,14 @@ export const SelectionCommandBody = z
         note: z.string().trim().max(2000).optional(),
       })
       .strict(),
-    z.object({ action: z.literal('signIntegrity'), personId, as: z.enum(['partySecretary', 'disciplineSecretary']) }).strict(),
+    z
+      .object({
+        action: z.literal('signIntegrity'),
+        personId,
+        as: z.enum(INTEGRITY_OFFICES),
+        signedBy: id.openapi({ description: 'Who signed (a person in master data): the holder of `as` in the candidate’s unit (PUT /selection/office-holders), not the candidate, not the other signer' }),
+      })
+      .strict(),
     z.object({ action: z.literal('completeInspection') }).strict(),
     z.object({ action: z.literal('recordObjection'), personId, text: text(4000) }).strict(),
     z

@@ -10,6 +10,7 @@ import type { CandidateView, Principles, SelectionState } from '../../procedures
 import { workflowIds } from '../helpers/ids';
 import { inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
+import { addIntegritySigners } from '../helpers/selection-signers';
 import { addCommittee, addPeople } from '../helpers/members';
 
 let committee: string[] = [];
@@ -18,9 +19,11 @@ const clock = { noticeMs: 1_500, probationMs: 500 };
 /** What each workflow asked the (fake) public-notice calendar activity, by workflow id. */
 const noticeAsked = new Map<string, { fromDate: string; workingDays: number }[]>();
 
+let signers = { partySecretary: '', disciplineSecretary: '' };
 const stack = useApiStack(
   async (env) => {
     committee = await addCommittee(env.orm, 'cwh', 'cw', 9);
+    signers = await addIntegritySigners(env.orm);
     // 副处 since: more than 5 years, 4 years, a year and a half (short of the 2 a deputy needs).
     await addPeople(env.orm, [
       { id: 'R001', name: '钱进', gradeSince: '2021-03-01' },
@@ -146,8 +149,8 @@ async function inspectAll(wf: string, personIds: string[]): Promise<void> {
     for (const check of ['personnelFile', 'personalMatters', 'disciplineOpinion', 'complaints']) {
       expect((await act(wf, { action: 'recordCheck', personId, check, result: 'clear' })).status).toBe(200);
     }
-    expect((await act(wf, { action: 'signIntegrity', personId, as: 'partySecretary' })).status).toBe(200);
-    expect((await act(wf, { action: 'signIntegrity', personId, as: 'disciplineSecretary' })).status).toBe(200);
+    expect((await act(wf, { action: 'signIntegrity', personId, as: 'partySecretary', signedBy: signers.partySecretary })).status).toBe(200);
+    expect((await act(wf, { action: 'signIntegrity', personId, as: 'disciplineSecretary', signedBy: signers.disciplineSecretary })).status).toBe(200);
   }
   expect((await act(wf, { action: 'completeInspection' })).status).toBe(200);
   await untilStage(wf, 'decision');

@@ -8,15 +8,18 @@ import { workflowIds } from '../helpers/ids';
 import { inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { maybeRecordHistory } from '../helpers/histories';
+import { addIntegritySigners } from '../helpers/selection-signers';
 import { addCommittee, addPeople } from '../helpers/members';
 
 let committee: string[] = [];
 /** What the workflow asked the (fake) public-notice calendar activity, in order. */
 const noticeAsked: { fromDate: string; workingDays: number }[] = [];
 
+let signers = { partySecretary: '', disciplineSecretary: '' };
 const stack = useApiStack(
   async (env) => {
     committee = await addCommittee(env.orm, 'cwh', 'cw', 9);
+    signers = await addIntegritySigners(env.orm);
     await addPeople(env.orm, [
       { id: 'T001', name: '张明', gradeSince: '2021-03-01' },
       { id: 'T002', name: '李华', gradeSince: '2022-09-01' },
@@ -152,10 +155,15 @@ test('先定原则、再商人头 through all seven stages to a confirmed appoin
   expect((await act(wf, { action: 'recordCheck', personId: 'T002', check: 'complaints', result: 'negative' })).body.details).toMatchObject({ field: 'note' });
   const removed = await act(wf, { action: 'recordCheck', personId: 'T002', check: 'complaints', result: 'negative', note: '反映问题经核实属实' });
   expect(removed.body.state.candidates.find((c: { personId: string }) => c.personId === 'T002').removed.reason).toMatch(/反映问题经核实属实/);
-  expect((await act(wf, { action: 'signIntegrity', personId: 'T001', as: 'partySecretary' })).status).toBe(200);
+  // 廉洁自律: signed by the holders of the two posts in the candidate's unit, recorded in master data, two
+  // different people, neither the candidate (issue 11, defect 5).
+  expect((await act(wf, { action: 'signIntegrity', personId: 'T001', as: 'partySecretary' })).body).toMatchObject({ status: 400 });
+  expect((await act(wf, { action: 'signIntegrity', personId: 'T001', as: 'partySecretary', signedBy: 'T002' })).body).toMatchObject({ status: 403, code: 'integrity_signer_not_office_holder' });
+  expect((await act(wf, { action: 'signIntegrity', personId: 'T001', as: 'partySecretary', signedBy: signers.partySecretary })).status).toBe(200);
+  expect((await act(wf, { action: 'signIntegrity', personId: 'T001', as: 'disciplineSecretary', signedBy: signers.partySecretary })).body).toMatchObject({ status: 403, code: 'integrity_signer_not_office_holder' });
   const oneSignature = await act(wf, { action: 'completeInspection' });
   expect(oneSignature.body.message).toMatch(/廉洁自律/);
-  expect((await act(wf, { action: 'signIntegrity', personId: 'T001', as: 'disciplineSecretary' })).status).toBe(200);
+  expect((await act(wf, { action: 'signIntegrity', personId: 'T001', as: 'disciplineSecretary', signedBy: signers.disciplineSecretary })).status).toBe(200);
   expect((await act(wf, { action: 'completeInspection' })).status).toBe(200);
 
   // 5. Decision: each member votes; the principal last; quorum 2/3; 同意 of more than half of 应到.

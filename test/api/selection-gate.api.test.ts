@@ -12,10 +12,13 @@ import type { Principles, SelectionState } from '../../procedures/cadre-selectio
 import { workflowIds } from '../helpers/ids';
 import { inboxTask as inboxTaskOf, newKey, traceOf, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
+import { addIntegritySigners } from '../helpers/selection-signers';
 import { addCommittee, addPeople } from '../helpers/members';
 
+let signers = { partySecretary: '', disciplineSecretary: '' };
 const stack = useApiStack(async (env) => {
   await addCommittee(env.orm, 'cwg', 'cg', 5);
+  signers = await addIntegritySigners(env.orm);
   await addPeople(env.orm, [
     { id: 'G001', name: '钱进', gradeSince: '2021-03-01' },
     { id: 'G002', name: '孙平', gradeSince: '2022-09-01' },
@@ -33,7 +36,7 @@ const principles = (politicalExam?: { months: number }): Principles => ({
   ...(politicalExam ? { politicalExam } : {}),
 });
 
-const act = async (wf: string, body: unknown) => stack.h.call('POST', `/procedures/${wf}/selection`, { token: await stack.h.login(STAFF), key: newKey(), body });
+const act = async (wf: string, body: unknown, user = STAFF) => stack.h.call('POST', `/procedures/${wf}/selection`, { token: await stack.h.login(user), key: newKey(), body });
 const get = async (path: string) => stack.h.call('GET', path, { token: await stack.h.login(STAFF) });
 const stateOf = async (wf: string) => (await get(`/procedures/${wf}`)).body.state as SelectionState;
 const untilStage = (wf: string, stage: string) => eventually(async () => ((await stateOf(wf))?.stage === stage ? true : undefined), 30_000, `${wf} at ${stage}`);
@@ -77,8 +80,8 @@ async function atInspectionEnd(politicalExam?: { months: number }): Promise<stri
     for (const check of ['personnelFile', 'personalMatters', 'disciplineOpinion', 'complaints']) {
       expect((await act(wf, { action: 'recordCheck', personId, check, result: 'clear' })).status).toBe(200);
     }
-    expect((await act(wf, { action: 'signIntegrity', personId, as: 'partySecretary' })).status).toBe(200);
-    expect((await act(wf, { action: 'signIntegrity', personId, as: 'disciplineSecretary' })).status).toBe(200);
+    expect((await act(wf, { action: 'signIntegrity', personId, as: 'partySecretary', signedBy: signers.partySecretary })).status).toBe(200);
+    expect((await act(wf, { action: 'signIntegrity', personId, as: 'disciplineSecretary', signedBy: signers.disciplineSecretary })).status).toBe(200);
   }
   return wf;
 }

@@ -142,33 +142,32 @@ describe('defect 5: two different office holders sign the 廉洁自律 conclusio
     { unitId: 'jyj', office: 'partySecretary', since: '2024-01-01' },
     { unitId: 'jyj', office: 'disciplineSecretary', since: '2024-01-01' },
   ]);
-  const sign = (as: 'partySecretary' | 'disciplineSecretary', facts: IntegritySignerFacts | undefined, actor: string) => by({ action: 'signIntegrity', personId: 'P1', as, ...(facts ? { signer: facts } : {}) }, actor);
+  // Staff record who signed; the API adds what master data says of them (signer).
+  const sign = (as: 'partySecretary' | 'disciplineSecretary', facts: IntegritySignerFacts | undefined) =>
+    by({ action: 'signIntegrity', personId: 'P1', as, ...(facts?.personId ? { signedBy: facts.personId } : {}), ...(facts ? { signer: facts } : {}) });
 
   test('the Party secretary and the discipline secretary of the candidate’s unit each sign', () => {
-    expect(codeOf(ctx('inspection', [candidate('P1')]), sign('partySecretary', sec, 'u-s1'))).toBeUndefined();
-    const afterFirst = ctx('inspection', [candidate('P1', { integrity: { partySecretary: 'u-s1' }, integritySigners: { partySecretary: 'S1' } })]);
-    expect(codeOf(afterFirst, sign('disciplineSecretary', dis, 'u-s2'))).toBeUndefined();
+    expect(codeOf(ctx('inspection', [candidate('P1')]), sign('partySecretary', sec))).toBeUndefined();
+    const afterFirst = ctx('inspection', [candidate('P1', { integrity: { partySecretary: STAFF }, integritySigners: { partySecretary: 'S1' } })]);
+    expect(codeOf(afterFirst, sign('disciplineSecretary', dis))).toBeUndefined();
   });
 
   test('one person holding both posts cannot give both signatures', () => {
-    const afterFirst = ctx('inspection', [candidate('P1', { integrity: { partySecretary: 'u-s3' }, integritySigners: { partySecretary: 'S3' } })]);
-    expect(codeOf(afterFirst, sign('disciplineSecretary', both, 'u-s3'))).toBe('integrity_same_signer');
-    // The same account, even without a person recorded for the first signature.
-    const unlinked = ctx('inspection', [candidate('P1', { integrity: { partySecretary: 'u-s3' } })]);
-    expect(codeOf(unlinked, sign('disciplineSecretary', both, 'u-s3'))).toBe('integrity_same_signer');
+    const afterFirst = ctx('inspection', [candidate('P1', { integrity: { partySecretary: STAFF }, integritySigners: { partySecretary: 'S3' } })]);
+    expect(commandProblem(afterFirst, sign('disciplineSecretary', both))).toMatchObject({ code: 'integrity_same_signer', details: { field: 'signedBy' } });
   });
 
-  test('a staff user who does not hold the post, holds it in another unit, or has no person record is refused', () => {
+  test('a signer who does not hold the post, holds it in another unit, or is not named is refused', () => {
     const c = ctx('inspection', [candidate('P1')]);
-    expect(codeOf(c, sign('disciplineSecretary', sec, 'u-s1'))).toBe('integrity_signer_not_office_holder');
-    expect(codeOf(c, sign('partySecretary', signer('S1', [{ unitId: 'wsj', office: 'partySecretary', since: '2024-01-01' }]), 'u-s1'))).toBe('integrity_signer_not_office_holder');
-    expect(codeOf(c, sign('partySecretary', signer(null, []), STAFF))).toBe('integrity_signer_not_office_holder');
-    expect(codeOf(c, sign('partySecretary', undefined, STAFF))).toBe('integrity_signer_not_office_holder');
+    expect(codeOf(c, sign('disciplineSecretary', sec))).toBe('integrity_signer_not_office_holder');
+    expect(codeOf(c, sign('partySecretary', signer('S1', [{ unitId: 'wsj', office: 'partySecretary', since: '2024-01-01' }])))).toBe('integrity_signer_not_office_holder');
+    expect(codeOf(c, sign('partySecretary', signer(null, [])))).toBe('integrity_signer_not_office_holder');
+    expect(codeOf(c, sign('partySecretary', undefined))).toBe('integrity_signer_not_office_holder');
   });
 
   test('the candidate cannot sign their own conclusion, even holding the post', () => {
     const self = signer('P1', [{ unitId: 'jyj', office: 'partySecretary', since: '2024-01-01' }]);
-    expect(integritySignerProblem(candidate('P1'), 'partySecretary', 'u-p1', self)?.code).toBe('integrity_signer_is_candidate');
+    expect(integritySignerProblem(candidate('P1'), 'partySecretary', self)?.code).toBe('integrity_signer_is_candidate');
   });
 });
 
