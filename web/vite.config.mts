@@ -18,7 +18,7 @@ export default defineConfig({
   plugins: [
     vue(),
     // ElMessage, ElMessageBox and their styles, where a script uses them.
-    AutoImport({ resolvers: [ElementPlusResolver()], dts: false }),
+    AutoImport({ resolvers: [ElementPlusResolver()], dts: path.join(here, 'src', 'auto-imports.d.ts') }),
     // <el-…> tags in templates, each with its own CSS.
     Components({ resolvers: [ElementPlusResolver()], dts: false, dirs: [] }),
   ],

@@ -7,3 +7,8 @@ export function fmtDate(iso: string | null | undefined): string {
   if (!iso) return '—';
   return new Date(iso).toLocaleDateString('zh-CN', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' });
 }
+/** A deadline is the end of a China day (the next day's 00:00); shown as that day. */
+export function fmtDue(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  return fmtDate(new Date(new Date(iso).getTime() - 1).toISOString());
+}
