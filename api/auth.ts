@@ -14,7 +14,7 @@ import { pgTextArray } from '../activities/sql';
 import { loadConfig } from '../platform/config';
 import { AppUserSchema, SessionSchema, type AppUser, type Session } from '../platform/entities';
 import type { Role } from '../procedures/kernel/messages';
-import { ApiError, Unauthorized, Unprocessable } from './errors';
+import { ApiError, Forbidden, Unauthorized, Unprocessable } from './errors';
 
 /** The key derivation, as an object so a test can count its calls (equal work for unknown users). */
 export const kdf = {
@@ -245,4 +245,11 @@ export async function listSessions(em: EntityManager, userId: string, authorizat
     address: r.address,
     userAgent: r.userAgent,
   }));
+}
+
+/** 403 forbidden unless the user holds one of the roles (api/authz.ts applies it for every route rule). */
+export function requireRole(user: AuthUser, roles: readonly Role[]): void {
+  if (!roles.some((r) => user.roles.includes(r))) {
+    throw new Forbidden('forbidden', `this needs one of the roles: ${roles.join(', ')}`, { roles });
+  }
 }

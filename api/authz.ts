@@ -27,7 +27,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgTextArray } from '../activities/sql';
 import type { Procedure } from '../platform/entities';
 import { workflowIdOfTask, type Role } from '../procedures/kernel/messages';
-import type { AuthUser } from './auth';
+import { requireRole, type AuthUser } from './auth';
 import { Forbidden, NotFound } from './errors';
 
 /** What a route needs, checked by defineRoute (api/http.ts) before its handler runs. */
@@ -118,11 +118,7 @@ export function rolesOf(a: Access): readonly Role[] | null {
   return a.kind === 'roles' ? a.roles : 'roles' in a && a.roles ? a.roles : null;
 }
 
-export function requireRoles(user: AuthUser, roles: readonly Role[]): void {
-  if (!roles.some((r) => user.roles.includes(r))) {
-    throw new Forbidden('forbidden', `this needs one of the roles: ${roles.join(', ')}`, { roles });
-  }
-}
+export const requireRoles = requireRole;
 
 /** SQL: the unit ids in the user's scope, as an array (one parameter: the user id). */
 const SCOPE_ARRAY = 'array(select user_scope_units(?))';
