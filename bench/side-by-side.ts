@@ -4,6 +4,7 @@
  *   npx tsx bench/side-by-side.ts [--clients 8,16] [--procedures 40] [--fanout 3400]
  *                                 [--fanout-kind rectification|examination]
  *                                 [--fanout-timeout 600] [--fanout-stall 120] [--warmup 4] [--keep]
+ *                                 [--clients-in-process] [--profile DIR]
  *                                 [--dynamic-config KEY=VALUE]…
  *
  * --procedures 0 skips the closed loops (fan-out only); --fanout 0 skips the fan-out. --fanout-timeout
@@ -11,6 +12,8 @@
  * passes a `--dynamic-config-value` to the dev server, e.g. frontend.searchAttributesSizeOfValueLimit=262144 and
  * frontend.searchAttributesTotalSizeLimit=1048576, without which a feedback over ~120 of the bench's units is
  * refused (its TingjinUnits search attribute lists every unit; the server's default cap is 2 KB).
+ * --profile DIR writes a CPU profile of this process's main thread (API, activities, clients of the raw
+ * modes) for each closed loop, DIR/<mode>-c<clients>.cpuprofile, for Chrome DevTools or a script.
  * --keep leaves the temp directory (temporal.log, the PostgreSQL cluster) in place.
  *
  * One process starts everything: an embedded PostgreSQL and a headless Temporal dev server in a fresh
@@ -22,7 +25,9 @@
  *     Update awaits one regular activity that does one PostgreSQL insert;
  *   - raw-local:   the same with a local activity;
  *   - api:         POST /procedures/approvalRequest (5 sequential steps, one seeded user each), then
- *     POST /tasks/:taskId/actions {"action":"approve"} by each step's assignee, from nextTask.
+ *     POST /tasks/:taskId/actions {"action":"approve"} by each step's assignee, from nextTask. Its
+ *     clients run in a child process (bench/api-clients.ts), as a load generator would, so that their
+ *     fetch and JSON work is not billed to the server; --clients-in-process runs them here, as before.
  * Last, the fan-out: one rectification feedback whose one problem goes to U freshly inserted units.
  *
  * Results are JSON lines on stdout, progress on stderr. Definitions:
@@ -35,12 +40,14 @@
  *     included, divided by its 5 actions; eventsPerProcedure is the mean over all N procedures of the
  *     row, maxHistoryEvents the largest one. Histories are fetched after the loop, outside the timing;
  *   - cores: CPU used during the loop, in cores (Linux /proc): this node process (API, both workers and
- *     the clients), the Temporal dev server, the PostgreSQL cluster (postmaster and backends), the whole
- *     machine, and `other` = machine minus those three: anything else running meanwhile. A row with a
- *     large `other` shared the machine and is not comparable.
+ *     the raw modes' clients), the Temporal dev server, the PostgreSQL cluster (postmaster and backends), the whole
+ *     machine, `clients` (api mode: the clients' own process), and `other` = machine minus those:
+ *     anything else running meanwhile. A row with a large `other` shared the machine and is not comparable.
  */
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import inspector from 'node:inspector';
 import type { Server } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -56,18 +63,15 @@ import { ensureDatabase, startEmbeddedPostgres, withDatabase } from '../platform
 import { DEMO_PASSWORD, seedDemoData } from '../platform/seed';
 import { ensureTemporalCli } from '../platform/temporal-cli';
 import { connectClient, startDevServer } from '../platform/temporal';
-import { SearchAttr, stateQuery, type ActResult, type TaskView } from '../procedures/kernel/messages';
+import { SearchAttr, stateQuery } from '../procedures/kernel/messages';
 import { rectificationProcedure } from '../procedures/rectification';
 import { createWorker } from '../worker/worker';
+import type { ClientJob } from './api-clients';
 import { approveUpdate, BASELINE_TASK_QUEUE, baselineApproval, type BaselineActivities } from './baseline-workflow';
+import { apiRunner, ASSIGNEES, closedLoop, percentile, post, round1, round2, STARTER, STEPS, type LoopResult, type Sample } from './load';
 
-const STEPS = 5;
 const NAMESPACE = 'default';
 const TASK_QUEUE = 'tingjin';
-/** Starts approval requests (role staff). */
-const STARTER = 'zzb-staff';
-/** One seeded user per step; a step's assignee must be a real user, any role. */
-const ASSIGNEES = ['zzb-head', 'xcb-reviewer', 'xcb-director', 'jyj-head', 'wjw-head'] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Arguments and small helpers
@@ -82,6 +86,8 @@ interface Args {
   fanoutStallS: number;
   warmup: number;
   keep: boolean;
+  clientsInProcess: boolean;
+  profileDir: string | null;
   /** Extra `--dynamic-config-value KEY=VALUE` flags for the dev server. */
   dynamicConfig: string[];
   /** Extra `--sqlite-pragma NAME=VALUE` flags for the dev server. */
@@ -91,7 +97,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { clients: [8, 16], procedures: 40, fanout: 3400, fanoutKind: 'rectification', fanoutTimeoutS: 600, fanoutStallS: 120, warmup: 4, keep: false, dynamicConfig: [], sqlitePragma: [], modes: [...MODES] };
+  const args: Args = { clients: [8, 16], procedures: 40, fanout: 3400, fanoutKind: 'rectification', fanoutTimeoutS: 600, fanoutStallS: 120, warmup: 4, keep: false, clientsInProcess: false, profileDir: null, dynamicConfig: [], sqlitePragma: [], modes: [...MODES] };
   const int = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer >= ${min}, got ${String(v)}`);
@@ -128,6 +134,12 @@ function parseArgs(argv: string[]): Args {
       case '--keep':
         args.keep = true;
         break;
+      case '--profile':
+        args.profileDir = value() ?? '';
+        break;
+      case '--clients-in-process':
+        args.clientsInProcess = true;
+        break;
       case '--modes': {
         const modes = (value() ?? '').split(',').map((m) => m.trim());
         const bad = modes.find((m) => !(MODES as readonly string[]).includes(m));
@@ -161,16 +173,6 @@ function log(line: string): void {
 
 function emit(result: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(result)}\n`);
-}
-
-const round1 = (n: number): number => Math.round(n * 10) / 10;
-const round2 = (n: number): number => Math.round(n * 100) / 100;
-
-/** Nearest-rank percentile. */
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
 }
 
 function freePort(): Promise<number> {
@@ -331,29 +333,6 @@ function onWorkerLog(entry: LogEntry): void {
 // ---------------------------------------------------------------------------------------------
 // HTTP
 
-interface HttpAnswer<T> {
-  status: number;
-  body: T;
-  ms: number;
-}
-
-async function post<T>(baseUrl: string, urlPath: string, opts: { token?: string; key?: string; body: unknown }): Promise<HttpAnswer<T>> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.key) headers['idempotency-key'] = opts.key;
-  const started = performance.now();
-  const res = await fetch(`${baseUrl}${urlPath}`, { method: 'POST', headers, body: JSON.stringify(opts.body) });
-  const text = await res.text();
-  const ms = performance.now() - started;
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, body: body as T, ms };
-}
-
 async function login(baseUrl: string, username: string): Promise<string> {
   const r = await post<{ token?: string }>(baseUrl, '/auth/login', { body: { username, password: DEMO_PASSWORD } });
   if (r.status !== 200 || !r.body.token) throw new Error(`login ${username}: ${r.status} ${JSON.stringify(r.body)}`);
@@ -371,6 +350,9 @@ interface Stack {
   tokens: Map<string, string>;
   workerFailure: () => unknown;
   tmpDir: string;
+  /** The API mode's clients share this process (--clients-in-process), as before 2026-11-30's fourth session. */
+  clientsInProcess: boolean;
+  profileDir: string | null;
 }
 
 type Cleanup = { what: string; fn: () => Promise<void> };
@@ -477,7 +459,7 @@ async function startStack(args: Args, cleanups: Cleanup[]): Promise<Stack> {
 
   const tokens = new Map<string, string>();
   for (const u of [STARTER, ...ASSIGNEES]) tokens.set(u, await login(baseUrl, u));
-  return { orm, client, baseUrl, pids: { temporal: temporal.process.pid, postmaster: findPostmaster(pg.dataDir) }, tokens, workerFailure: () => failure, tmpDir };
+  return { orm, client, baseUrl, pids: { temporal: temporal.process.pid, postmaster: findPostmaster(pg.dataDir) }, tokens, workerFailure: () => failure, tmpDir, clientsInProcess: args.clientsInProcess, profileDir: args.profileDir };
 }
 
 /** The dev server logs at warn level; count what it wrote, and show a few lines. */
@@ -497,33 +479,6 @@ function reportTemporalLog(file: string): void {
 
 type Mode = 'raw-regular' | 'raw-local' | 'api';
 const MODES: readonly Mode[] = ['raw-regular', 'raw-local', 'api'];
-
-interface Sample {
-  workflowId: string;
-  startMs: number;
-  actionMs: number[];
-}
-
-async function closedLoop(clients: number, total: number, one: (i: number) => Promise<Sample>): Promise<{ samples: Sample[]; errors: string[]; wallMs: number }> {
-  let next = 0;
-  const samples: Sample[] = [];
-  const errors: string[] = [];
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      for (;;) {
-        const i = next++;
-        if (i >= total) return;
-        try {
-          samples.push(await one(i));
-        } catch (err) {
-          errors.push(err instanceof Error ? err.message : String(err));
-        }
-      }
-    }),
-  );
-  return { samples, errors, wallMs: performance.now() - started };
-}
 
 function procedureRunner(stack: Stack, mode: Mode, tag: string): (i: number) => Promise<Sample> {
   if (mode !== 'api') {
@@ -546,32 +501,7 @@ function procedureRunner(stack: Stack, mode: Mode, tag: string): (i: number) => 
       return { workflowId, startMs, actionMs };
     };
   }
-  return async (i) => {
-    const requestId = `bench-${tag}-${i}`;
-    const body = {
-      requestId,
-      title: `bench ${tag} #${i}`,
-      steps: ASSIGNEES.map((userId, s) => ({ key: `s${s + 1}`, name: `step ${s + 1}`, mode: 'sequential', assignees: { kind: 'user', userId } })),
-    };
-    const started = await post<StartAnswer>(stack.baseUrl, '/procedures/approvalRequest', { token: stack.tokens.get(STARTER), key: `start-${requestId}`, body });
-    if (started.status !== 201) throw new Error(`start ${requestId}: ${started.status} ${JSON.stringify(started.body)}`);
-    let task: TaskView | null = started.body.openTasks[0] ?? null;
-    const actionMs: number[] = [];
-    for (let s = 0; s < STEPS; s++) {
-      if (!task) throw new Error(`${requestId}: no open task before step ${s + 1}`);
-      const assignee = task.assigneeIds[0] ?? '';
-      const r = await post<Omit<ActResult, 'transitions'>>(stack.baseUrl, `/tasks/${encodeURIComponent(task.taskId)}/actions`, {
-        token: stack.tokens.get(assignee),
-        key: `act-${requestId}-${s + 1}`,
-        body: { action: 'approve' },
-      });
-      if (r.status !== 200) throw new Error(`${task.taskId} approve by ${assignee}: ${r.status} ${JSON.stringify(r.body)}`);
-      actionMs.push(r.ms);
-      task = r.body.nextTask;
-      if (s === STEPS - 1 && (task || r.body.status !== 'approved')) throw new Error(`${requestId}: after the last step ${JSON.stringify(r.body)}`);
-    }
-    return { workflowId: started.body.workflowId, startMs: started.ms, actionMs };
-  };
+  return apiRunner(stack.baseUrl, stack.tokens, tag);
 }
 
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
@@ -627,11 +557,57 @@ async function historyStats(client: Client, workflowIds: string[]): Promise<Hist
   };
 }
 
+/** A CPU profile of this thread from now until stop(file) (node:inspector, no flag needed). */
+async function startProfile(): Promise<{ stop: (file: string) => Promise<void> }> {
+  const session = new inspector.Session();
+  session.connect();
+  const call = (method: string, params?: object): Promise<unknown> =>
+    new Promise((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+  await call('Profiler.enable');
+  await call('Profiler.start');
+  return {
+    async stop(file) {
+      const { profile } = (await call('Profiler.stop')) as { profile: unknown };
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+      log(`CPU profile: ${file}`);
+    },
+  };
+}
+
+/**
+ * Runs the API mode's closed loop in a child process (bench/api-clients.ts), so the load generator's
+ * CPU (fetch, JSON) is not billed to the server it measures; it reports its own as `cores.clients`.
+ */
+function loopInChild(job: ClientJob): Promise<{ loop: LoopResult; cpuMicros: number }> {
+  return new Promise((resolve, reject) => {
+    const child = fork(require.resolve('./api-clients'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let answer: { loop: LoopResult; cpuMicros: number } | null = null;
+    child.once('message', (m) => (answer = m as { loop: LoopResult; cpuMicros: number }));
+    child.once('error', reject);
+    child.once('exit', (code) => (answer ? resolve(answer) : reject(new Error(`the clients' process exited with ${String(code)}`))));
+    child.send(job);
+  });
+}
+
 async function runMode(stack: Stack, mode: Mode, clients: number, procedures: number, runTag: string): Promise<Record<string, unknown>> {
   const tag = `${runTag}-c${clients}`;
+  const profile = stack.profileDir ? await startProfile() : null;
   const before = cpuMark(stack.pids);
-  const loop = await closedLoop(clients, procedures, procedureRunner(stack, mode, tag));
-  const cores = coresUsed(before, cpuMark(stack.pids));
+  let loop: LoopResult;
+  let clientCores: number | null = null;
+  if (mode === 'api' && !stack.clientsInProcess) {
+    const out = await loopInChild({ baseUrl: stack.baseUrl, tokens: [...stack.tokens], clients, procedures, tag });
+    loop = out.loop;
+    clientCores = round2(out.cpuMicros / 1e6 / (loop.wallMs / 1000));
+  } else {
+    loop = await closedLoop(clients, procedures, procedureRunner(stack, mode, tag));
+  }
+  if (profile && stack.profileDir) await profile.stop(path.join(stack.profileDir, `${mode}-c${clients}.cpuprofile`));
+  const cores = { ...coresUsed(before, cpuMark(stack.pids)), ...(clientCores !== null ? { clients: clientCores } : {}) };
+  // The clients' process is part of the machine's busy time, not of `other`.
+  if (clientCores !== null && cores.other !== null) cores.other = round2(Math.max(0, cores.other - clientCores));
   const actions = loop.samples.flatMap((s) => s.actionMs);
   const starts = loop.samples.map((s) => s.startMs);
   const hist = await historyStats(stack.client, loop.samples.map((s) => s.workflowId));

@@ -1,0 +1,115 @@
+/**
+ * The load side of the benches: an HTTP client, a closed loop of clients, and the API procedure one
+ * client runs (start, then five approvals). Kept apart from the stack so that it can run in a process of
+ * its own (bench/api-clients.ts): a load generator sharing the server's event loop would bill its own
+ * CPU (fetch, JSON) to the server under test.
+ */
+import { performance } from 'node:perf_hooks';
+import type { StartAnswer } from '../api/temporal';
+import type { ActResult, TaskView } from '../procedures/kernel/messages';
+
+export const STEPS = 5;
+/** Starts approval requests (role staff). */
+export const STARTER = 'zzb-staff';
+/** One seeded user per step; a step's assignee must be a real user, any role. */
+export const ASSIGNEES = ['zzb-head', 'xcb-reviewer', 'xcb-director', 'jyj-head', 'wjw-head'] as const;
+
+export const round1 = (n: number): number => Math.round(n * 10) / 10;
+export const round2 = (n: number): number => Math.round(n * 100) / 100;
+
+/** Nearest-rank percentile. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+export interface HttpAnswer<T> {
+  status: number;
+  body: T;
+  ms: number;
+}
+
+export async function post<T>(baseUrl: string, urlPath: string, opts: { token?: string; key?: string; body: unknown }): Promise<HttpAnswer<T>> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.key) headers['idempotency-key'] = opts.key;
+  const started = performance.now();
+  const res = await fetch(`${baseUrl}${urlPath}`, { method: 'POST', headers, body: JSON.stringify(opts.body) });
+  const text = await res.text();
+  const ms = performance.now() - started;
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body: body as T, ms };
+}
+
+export interface Sample {
+  workflowId: string;
+  startMs: number;
+  actionMs: number[];
+}
+
+export interface LoopResult {
+  samples: Sample[];
+  errors: string[];
+  wallMs: number;
+}
+
+/** `clients` concurrent clients, each running one procedure after another until `total` have run. */
+export async function closedLoop(clients: number, total: number, one: (i: number) => Promise<Sample>): Promise<LoopResult> {
+  let next = 0;
+  const samples: Sample[] = [];
+  const errors: string[] = [];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= total) return;
+        try {
+          samples.push(await one(i));
+        } catch (err) {
+          errors.push(err instanceof Error ? err.message : String(err));
+        }
+      }
+    }),
+  );
+  return { samples, errors, wallMs: performance.now() - started };
+}
+
+/**
+ * One API procedure: POST /procedures/approvalRequest (5 sequential steps, one seeded user each), then
+ * POST /tasks/:taskId/actions {"action":"approve"} by each step's assignee, from the answer's nextTask.
+ */
+export function apiRunner(baseUrl: string, tokens: ReadonlyMap<string, string>, tag: string): (i: number) => Promise<Sample> {
+  return async (i) => {
+    const requestId = `bench-${tag}-${i}`;
+    const body = {
+      requestId,
+      title: `bench ${tag} #${i}`,
+      steps: ASSIGNEES.map((userId, s) => ({ key: `s${s + 1}`, name: `step ${s + 1}`, mode: 'sequential', assignees: { kind: 'user', userId } })),
+    };
+    const started = await post<StartAnswer>(baseUrl, '/procedures/approvalRequest', { token: tokens.get(STARTER), key: `start-${requestId}`, body });
+    if (started.status !== 201) throw new Error(`start ${requestId}: ${started.status} ${JSON.stringify(started.body)}`);
+    let task: TaskView | null = started.body.openTasks[0] ?? null;
+    const actionMs: number[] = [];
+    for (let s = 0; s < STEPS; s++) {
+      if (!task) throw new Error(`${requestId}: no open task before step ${s + 1}`);
+      const assignee = task.assigneeIds[0] ?? '';
+      const r = await post<Omit<ActResult, 'transitions'>>(baseUrl, `/tasks/${encodeURIComponent(task.taskId)}/actions`, {
+        token: tokens.get(assignee),
+        key: `act-${requestId}-${s + 1}`,
+        body: { action: 'approve' },
+      });
+      if (r.status !== 200) throw new Error(`${task.taskId} approve by ${assignee}: ${r.status} ${JSON.stringify(r.body)}`);
+      actionMs.push(r.ms);
+      task = r.body.nextTask;
+      if (s === STEPS - 1 && (task || r.body.status !== 'approved')) throw new Error(`${requestId}: after the last step ${JSON.stringify(r.body)}`);
+    }
+    return { workflowId: started.body.workflowId, startMs: started.ms, actionMs };
+  };
+}
