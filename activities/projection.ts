@@ -15,7 +15,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { auditHash, canonicalize, GENESIS_HASH } from '../domain/audit';
 import type { Transition } from '../procedures/kernel/messages';
-import { pgTextArray } from './sql';
+import { pgTextArray, sql } from './sql';
 
 const SYSTEM = 'system';
 /**
@@ -65,13 +65,14 @@ interface Known {
 /** The one read: which transitions are applied, which audit keys are recorded, and each chain's head. */
 async function readKnown(em: EntityManager, transitions: readonly Transition[], keys: readonly string[]): Promise<Known> {
   const workflowIds = pgTextArray([...new Set(transitions.map((t) => t.workflowId))]);
-  const rows = await em.execute<{ k: string; workflow_id: string; seq: number; hash: string | null }[]>(
-    `select 'a' as k, workflow_id, seq, null as hash from transition_applied where workflow_id = any(?::text[]) and seq = any(?::int[])
+  const rows = await sql<{ k: string; workflow_id: string; seq: number; hash: string | null }>(
+    em,
+    `select 'a' as k, workflow_id, seq, null as hash from transition_applied where workflow_id = any($1::text[]) and seq = any($2::int[])
      union all
-     select 'r', workflow_id, seq, id from audit_log where id = any(?::text[])
+     select 'r', workflow_id, seq, id from audit_log where id = any($3::text[])
      union all
-     (select distinct on (workflow_id) 'h', workflow_id, seq, hash from audit_log where workflow_id = any(?::text[]) order by workflow_id, seq desc)`,
-    [workflowIds, `{${[...new Set(transitions.map((t) => t.seq))].join(',')}}`, pgTextArray(keys), workflowIds],
+     (select distinct on (workflow_id) 'h', workflow_id, seq, hash from audit_log where workflow_id = any($1::text[]) order by workflow_id, seq desc)`,
+    [workflowIds, `{${[...new Set(transitions.map((t) => t.seq))].join(',')}}`, pgTextArray(keys)],
   );
   const known: Known = { applied: new Set(), recorded: new Set(), heads: new Map() };
   for (const r of rows) {
@@ -143,7 +144,7 @@ function writeSet(fresh: readonly Transition[], known: Known, audits: ReadonlyMa
  * idempotent by key. The procedure row is kept only if no higher seq was written; overdue, once set, stays.
  */
 const WRITE = `
-with d as (select ?::jsonb as j),
+with d as (select $1::jsonb as j),
 claim as (
   insert into transition_applied (workflow_id, seq)
   select x.workflow_id, x.seq from d, jsonb_to_recordset(d.j->'claims') as x(workflow_id text, seq int)
@@ -200,7 +201,7 @@ async function applyOnce(em: EntityManager, transitions: readonly Transition[]):
   if (fresh.length === 0) return 0;
   // Applied in seq order per procedure: the audit chain follows the procedure's own order.
   const sorted = [...fresh].sort((a, b) => (a.workflowId === b.workflowId ? a.seq - b.seq : a.workflowId < b.workflowId ? -1 : 1));
-  const [row] = await em.execute<{ claimed: number }[]>(WRITE, [JSON.stringify(writeSet(sorted, known, audits))]);
+  const [row] = await sql<{ claimed: number }>(em, WRITE, [JSON.stringify(writeSet(sorted, known, audits))]);
   return row?.claimed ?? 0;
 }
 

@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import canonicalize from 'canonicalize';
+import { sql } from '../activities/sql';
 import { ApiError, Unprocessable } from './errors';
 
 const gzipAsync = promisify(gzip);
@@ -89,17 +90,19 @@ export async function reserve(
   for (;;) {
     const owner = randomUUID();
     // The lease is counted on the database's clock, which every API process shares.
-    const inserted = await em.execute<{ owner: string }[]>(
+    const inserted = await sql<{ owner: string }>(
+      em,
       `insert into idempotency_record (user_id, key, fingerprint, state, owner, locked_until, created_at)
-       values (?, ?, ?, 'in_progress', ?, now() + ? * interval '1 millisecond', now())
+       values ($1, $2, $3, 'in_progress', $4, now() + $5::int * interval '1 millisecond', now())
        on conflict (user_id, key) do nothing returning owner`,
       [userId, key, fp, owner, opts.leaseMs],
     );
     if (inserted.length > 0) return { kind: 'run', owner, tookOver: false };
 
-    const [rec] = await em.execute<RecordRow[]>(
+    const [rec] = await sql<RecordRow>(
+      em,
       `select fingerprint, state, status_code, body, body_sha256, coalesce(locked_until < now(), false) as lapsed
-       from idempotency_record where user_id = ? and key = ?`,
+       from idempotency_record where user_id = $1 and key = $2`,
       [userId, key],
     );
     // Released between our insert and this read: try to reserve it again.
@@ -108,9 +111,10 @@ export async function reserve(
     if (rec.state === 'completed') return { kind: 'replay', status: rec.status_code ?? 200, body: await storedBody(em, rec) };
     if (rec.lapsed) {
       // Only one retry wins the takeover: the update re-checks the lapse under the row lock.
-      const taken = await em.execute<{ owner: string }[]>(
-        `update idempotency_record set owner = ?, locked_until = now() + ? * interval '1 millisecond'
-         where user_id = ? and key = ? and state = 'in_progress' and locked_until < now() returning owner`,
+      const taken = await sql<{ owner: string }>(
+        em,
+        `update idempotency_record set owner = $1, locked_until = now() + $2::int * interval '1 millisecond'
+         where user_id = $3 and key = $4 and state = 'in_progress' and locked_until < now() returning owner`,
         [owner, opts.leaseMs, userId, key],
       );
       if (taken.length > 0) return { kind: 'run', owner, tookOver: true };
@@ -125,7 +129,7 @@ export async function reserve(
 
 async function storedBody(em: EntityManager, rec: Pick<RecordRow, 'body' | 'body_sha256'>): Promise<unknown> {
   if (rec.body_sha256 === null) return rec.body;
-  const [blob] = await em.execute<{ gz: Buffer }[]>('select gz from idempotency_answer where sha256 = ?', [rec.body_sha256]);
+  const [blob] = await sql<{ gz: Buffer }>(em, 'select gz from idempotency_answer where sha256 = $1', [rec.body_sha256]);
   if (!blob) throw new Error(`idempotency answer ${rec.body_sha256} is missing`);
   return JSON.parse((await gunzipAsync(blob.gz)).toString('utf8'));
 }
@@ -146,26 +150,28 @@ export async function complete(
   opts: IdempotencyOptions = IDEMPOTENCY_DEFAULTS,
 ): Promise<void> {
   const json = JSON.stringify(res.body ?? null);
-  const where = 'where user_id = ? and key = ? and owner = ? and state = \'in_progress\'';
+  const where = "where user_id = $3 and key = $4 and owner = $5 and state = 'in_progress'";
   if (Buffer.byteLength(json) <= opts.largeAnswerBytes) {
-    await em.execute(
-      `update idempotency_record set state = 'completed', status_code = ?, body = ?::jsonb, owner = null, locked_until = null ${where}`,
+    await sql(
+      em,
+      `update idempotency_record set state = 'completed', status_code = $1, body = $2::jsonb, owner = null, locked_until = null ${where}`,
       [res.status, json, userId, key, owner],
     );
     return;
   }
   const hash = sha256(json);
   const gz = await gzipAsync(json);
-  await em.execute('insert into idempotency_answer (sha256, gz, bytes) values (?, ?, ?) on conflict (sha256) do nothing', [hash, gz, Buffer.byteLength(json)]);
-  await em.execute(
-    `update idempotency_record set state = 'completed', status_code = ?, body_sha256 = ?, owner = null, locked_until = null ${where}`,
+  await sql(em, 'insert into idempotency_answer (sha256, gz, bytes) values ($1, $2, $3) on conflict (sha256) do nothing', [hash, gz, Buffer.byteLength(json)]);
+  await sql(
+    em,
+    `update idempotency_record set state = 'completed', status_code = $1, body_sha256 = $2, owner = null, locked_until = null ${where}`,
     [res.status, hash, userId, key, owner],
   );
 }
 
 /** Releases this request's reservation after a failure, so that a retry with the key runs again. */
 export async function release(em: EntityManager, userId: string, key: string, owner: string): Promise<void> {
-  await em.execute("delete from idempotency_record where user_id = ? and key = ? and owner = ? and state = 'in_progress'", [userId, key, owner]);
+  await sql(em, "delete from idempotency_record where user_id = $1 and key = $2 and owner = $3 and state = 'in_progress'", [userId, key, owner]);
 }
 
 interface Scope {
