@@ -397,3 +397,67 @@ describe('who may act', () => {
     expect(r.body.code).toBe('procedure_not_found');
   });
 });
+
+describe('issue 11: the cut-off, a change of post, 暂缓表决', () => {
+  test('defect 3: candidates are checked as of the cut-off in the principles, and a revision re-checks them as of the same date', async () => {
+    // R002 has been 副处 since 2022-09-01: 4 years today, but 1 year 11 months on 2024-08-31.
+    const wf = await nominated(['R001', 'R002'], { eligibilityDate: '2024-08-31' });
+    const s = await untilStage(wf, 'shortlist');
+    expect(s.nomination?.eligibilityAsOf).toBe('2024-08-31');
+    expect(cand(s, 'R002').check?.asOf).toBe('2024-08-31');
+    expect(failedPredicates(cand(s, 'R002'))).toEqual(['minYearsAsDeputy']);
+    expect(cand(s, 'R002').check?.results.find((r) => r.predicate === 'minYearsAsDeputy')?.actual).toContain('1 年 11 个月');
+    expect(cand(s, 'R002').check?.results.every((r) => r.asOf === '2024-08-31')).toBe(true);
+    // The cut-off cannot be moved once the recommendation is recorded.
+    const move = await act(wf, { action: 'revisePrinciples', principles: principlesWith({ eligibilityDate: today() }), reason: '改截止日期' });
+    expect(move.body).toMatchObject({ status: 422, code: 'eligibility_date_fixed', details: { field: 'principles.eligibilityDate' } });
+    // Another revision re-checks every candidate, still as of the cut-off.
+    expect((await act(wf, { action: 'revisePrinciples', principles: principlesWith({ eligibilityDate: '2024-08-31', timetable: '2027年1月底前' }), reason: '时间调整' })).status).toBe(200);
+    await approvePrinciples(wf);
+    const v2 = await eventually(async () => {
+      const x = (await get(wf)).state;
+      return x?.stage === 'shortlist' && cand(x, 'R002').check?.principlesVersion === 2 ? x : undefined;
+    }, 30_000, 'v2 re-check');
+    expect(cand(v2, 'R002').check?.asOf).toBe('2024-08-31');
+    expect(cand(v2, 'R002').check?.eligible).toBe(false);
+  });
+
+  test('defect 2: a change of post after the nomination voids the recommendation and goes back to nomination', async () => {
+    const wf = await nominated(['R001', 'R002']);
+    expect((await act(wf, { action: 'setShortlist', personIds: ['R001', 'R002'] })).status).toBe(200);
+    await untilStage(wf, 'inspection');
+    expect((await act(wf, { action: 'revisePrinciples', principles: principlesWith({ post: { unitId: 'wjw', title: '市卫健委主任' } }), reason: '岗位调整为市卫健委' })).status).toBe(200);
+    await approvePrinciples(wf);
+    const s = await untilStage(wf, 'nomination');
+    expect(s.candidates).toEqual([]);
+    expect(s.nomination).toBeNull();
+    expect(s.voidedRecommendations).toEqual([expect.objectContaining({ personIds: ['R001', 'R002'], version: 2, post: expect.objectContaining({ unitId: 'jyj' }), voidFor: expect.objectContaining({ unitId: 'wjw' }) })]);
+    // The names are sought again, for the new post.
+    expect((await act(wf, meetingNomination(['R001', 'R002']))).status).toBe(200);
+    await untilStage(wf, 'shortlist');
+  });
+
+  test('defect 9: 暂缓表决 before anyone votes takes the candidate off the ballot, with the reason; after a ballot it is refused', async () => {
+    const wf = await nominated(['R001', 'R002']);
+    expect((await act(wf, { action: 'setShortlist', personIds: ['R001', 'R002'] })).status).toBe(200);
+    await untilStage(wf, 'inspection');
+    await inspectAll(wf, ['R001', 'R002']);
+    const firstTask = await inboxTask('cw-1', wf, 'decision');
+    const deferred = await act(wf, { action: 'deferVote', personId: 'R002', reason: '反映的问题尚需核实，意见分歧较大' });
+    expect(deferred.status).toBe(200);
+    // The ballots opened again, for R001 only; the old task is closed.
+    const secondTask = await eventually(async () => {
+      const t = await inboxTask('cw-1', wf, 'decision');
+      return t !== firstTask ? t : undefined;
+    }, 30_000, 'the vote opened again');
+    expect((await task('cw-1', secondTask, { action: 'vote', ballots: [{ candidateId: 'R001', choice: 'agree' }] })).status).toBe(200);
+    expect((await act(wf, { action: 'deferVote', personId: 'R001', reason: '意见分歧' })).body.code).toBe('vote_already_started');
+    for (const member of [...committee.filter((m) => m !== 'cw-9' && m !== 'cw-1'), 'cw-9']) {
+      expect((await task(member, await inboxTask(member, wf, 'decision'), { action: 'vote', ballots: [{ candidateId: 'R001', choice: 'agree' }] })).status).toBe(200);
+    }
+    const s = await untilStage(wf, 'publicNotice');
+    expect(cand(s, 'R001').decision).toBe('passed');
+    expect(cand(s, 'R002').decision).toBe('deferred');
+    expect(cand(s, 'R002').deferred?.reason).toBe('反映的问题尚需核实，意见分歧较大');
+  });
+});
