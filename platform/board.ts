@@ -182,16 +182,23 @@ export async function boardGroups(em: EntityManager, f: BoardFilter, now = new D
 }
 
 /** The items under a filter, oldest due first, with the oldest pending task of each; at most `limit`. */
-export async function boardItems(em: EntityManager, f: BoardFilter, limit: number, now = new Date()): Promise<BoardItem[]> {
+export async function boardItems(
+  em: EntityManager,
+  f: BoardFilter,
+  limit: number,
+  now = new Date(),
+  /** Keyset paging (an export): the items after this one. */
+  after?: { dueAt: Date; workflowId: string },
+): Promise<BoardItem[]> {
   const { windowEnd } = await boardClock(em, now, f.dueWithin);
   const items = itemsSql(f, now, windowEnd);
   const sql = `
     with items as (${items.sql})
     select i.*, (select t.id from task t where t.workflow_id = i.workflow_id and t.status = 'pending' order by t.opened_at, t.seq limit 1) as task_id
-      from items i order by i.due_at, i.workflow_id limit ?`;
+      from items i ${after ? 'where (i.due_at, i.workflow_id) > (?::timestamptz, ?)' : ''} order by i.due_at, i.workflow_id limit ?`;
   const rows = await em.getConnection().execute<{ workflow_id: string; type: string; title: string; stage: string; unit_ids: string[]; due_at: Date; rung: BoardRung; task_id: string }[]>(
     sql,
-    [...items.params, limit],
+    [...items.params, ...(after ? [after.dueAt.toISOString(), after.workflowId] : []), limit],
   );
   return rows.map((r) => ({ workflowId: r.workflow_id, type: r.type, title: r.title, stage: r.stage, unitIds: r.unit_ids, dueAt: new Date(r.due_at), rung: r.rung, taskId: r.task_id }));
 }
