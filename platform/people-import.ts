@@ -62,7 +62,21 @@ async function linkProblem(tx: EntityManager, personId: string, userId: string, 
   return null;
 }
 
-export async function importPeople(em: EntityManager, rows: readonly SheetRow[], today: string): Promise<ImportReport> {
+/**
+ * The units an importer may write to (api/authz.ts): people are imported only into units in scope, and a
+ * person already in a unit outside it is refused, not moved. Only the organization department (组织部)
+ * writes people with no unit.
+ */
+export interface ImportScope {
+  units: ReadonlySet<string>;
+  department: boolean;
+}
+
+const inScope = (scope: ImportScope | null, unitId: string | null): boolean =>
+  scope === null || (unitId === null ? scope.department : scope.units.has(unitId));
+
+/** `scope` null: no limit (seeding, scripts); the API always passes the caller's. */
+export async function importPeople(em: EntityManager, rows: readonly SheetRow[], today: string, scope: ImportScope | null = null): Promise<ImportReport> {
   // Counted before anything is validated: refusing costs nothing. Blank rows do not count.
   const dataRows = rows.filter((r) => r.cells.some((c) => c !== null && String(c).trim() !== '')).length - 1;
   if (dataRows > IMPORT_MAX_ROWS) throw new TooManyRows(dataRows);
@@ -79,7 +93,11 @@ export async function importPeople(em: EntityManager, rows: readonly SheetRow[],
     /** Accounts linked by the rows read so far: two rows of one file cannot take the same account. */
     const linked = new Map<string, string>();
 
-    const ready: { person: PersonInput; fields: PersonField[] }[] = [];
+    const ready: { row: number; person: PersonInput; fields: PersonField[] }[] = [];
+    const unitColumn = PERSON_COLUMNS.unitId.label;
+    const outOfScope = (row: number, id: string, message: string): void => {
+      errors.push({ row, id, errors: [{ field: 'unitId', column: unitColumn, message }] });
+    };
     for (const { row, person: read, fields } of sheet.valid) {
       // The 揭榜出征 columns read blank as undefined; stored, a blank is null or no field.
       const person: PersonInput = { ...read, leftLeadershipPostOn: read.leftLeadershipPostOn ?? null, fields: read.fields ?? [], healthCheckedOn: read.healthCheckedOn ?? null, healthResult: read.healthResult ?? null, userId: read.userId ?? null };
@@ -89,17 +107,17 @@ export async function importPeople(em: EntityManager, rows: readonly SheetRow[],
         errors.push({ row, id: person.id, errors: [{ field: 'userId', column: PERSON_COLUMNS.userId.label, message: userProblem }] });
         continue;
       }
-      if (person.unitId === null) {
-        ready.push({ person, fields });
+      const unitId = person.unitId === null ? null : resolveUnit(person.unitId);
+      if (person.unitId !== null && unitId === null) {
+        errors.push({ row, id: person.id, errors: [{ field: 'unitId', column: unitColumn, message: `no unit has the id or name "${person.unitId}"` }] });
         continue;
       }
-      const unitId = resolveUnit(person.unitId);
-      if (unitId === null) {
-        const column = PERSON_COLUMNS.unitId.label;
-        errors.push({ row, id: person.id, errors: [{ field: 'unitId', column, message: `no unit has the id or name "${person.unitId}"` }] });
+      // The unit the row names (a file without the column names none; checked below against the person's own).
+      if (fields.includes('unitId') && !inScope(scope, unitId)) {
+        outOfScope(row, person.id, unitId === null ? 'only the organization department imports people without a unit' : 'the unit is outside your scope');
         continue;
       }
-      ready.push({ person: { ...person, unitId }, fields });
+      ready.push({ row, person: { ...person, unitId }, fields });
     }
 
     const existing = new Map<string, Person>();
@@ -109,8 +127,17 @@ export async function importPeople(em: EntityManager, rows: readonly SheetRow[],
 
     const now = new Date();
     const inserts: Person[] = [];
-    for (const { person, fields } of ready) {
+    for (const { row, person, fields } of ready) {
       const before = existing.get(person.id);
+      // A person of another unit is that unit's (or the department's) to change: refused, not moved.
+      if (before && !inScope(scope, before.unitId)) {
+        outOfScope(row, person.id, 'the person belongs to a unit outside your scope');
+        continue;
+      }
+      if (!before && !inScope(scope, person.unitId)) {
+        outOfScope(row, person.id, 'a new person needs a unit in your scope');
+        continue;
+      }
       if (!before) {
         inserts.push({ ...person, createdAt: now, updatedAt: now });
         continue;

@@ -8,6 +8,7 @@ import { COVERED_YEARS, officialDays } from '../../domain/calendar';
 import { yearOf } from '../../domain/dates';
 import { toDateString } from '../../platform/calendar-store';
 import { CalendarDaySchema, CalendarYearSchema, type CalendarYear } from '../../platform/entities';
+import { access } from '../authz';
 import { BadRequest, NotFound } from '../errors';
 import { CalendarYearDetail, CalendarYearParam, CalendarYearRow, PutCalendarYearBody } from '../schemas';
 import type { RouteContext } from './context';
@@ -27,6 +28,7 @@ export function calendarRoutes({ route }: RouteContext): void {
     tag: 'calendar',
     summary: 'Years the working-day calendar covers: from chinese-days, and the years loaded here',
     description: 'A loaded year replaces chinese-days for that year, so it is listed with its own source.',
+    access: access.user('the public holiday calendar'),
     response: { status: 200, schema: z.array(CalendarYearRow), description: 'In year order' },
     handler: async ({ em }) => {
       const loaded = await em.find(CalendarYearSchema, {}, { orderBy: { year: 'asc' } });
@@ -41,6 +43,7 @@ export function calendarRoutes({ route }: RouteContext): void {
     path: '/calendar/years/:year',
     tag: 'calendar',
     summary: 'One covered year: its holidays and make-up workdays',
+    access: access.user('the public holiday calendar'),
     params: CalendarYearParam,
     response: { status: 200, schema: CalendarYearDetail, description: 'Every day not listed is a working day exactly when it is Monday–Friday' },
     errors: [404],
@@ -66,7 +69,7 @@ export function calendarRoutes({ route }: RouteContext): void {
     description:
       'List the holidays (workday false) and the make-up workdays (调休, workday true) of the year; every other day is a ' +
       'working day exactly when it is Monday–Friday. The year is replaced as a whole, and it wins over chinese-days.',
-    roles: ['staff', 'supervisor'],
+    access: access.roles('calendarAdmin'),
     idempotent: true,
     params: CalendarYearParam,
     body: PutCalendarYearBody,

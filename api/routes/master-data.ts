@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppUserSchema, UnitSchema } from '../../platform/entities';
+import { access } from '../authz';
 import { UnitRow, User } from '../schemas';
 import type { RouteContext } from './context';
 
@@ -9,6 +10,7 @@ export function masterDataRoutes({ route }: RouteContext): void {
     path: '/units',
     tag: 'master data',
     summary: 'Units: responsible units, lead departments and the inspection office',
+    access: access.user('names of units, needed to address procedures; no personal data'),
     response: { status: 200, schema: z.array(UnitRow), description: 'All units' },
     handler: async ({ em }) => ({ status: 200, body: await em.find(UnitSchema, {}, { orderBy: { id: 'asc' } }) }),
   });
@@ -17,6 +19,7 @@ export function masterDataRoutes({ route }: RouteContext): void {
     path: '/users',
     tag: 'master data',
     summary: 'Users and their roles',
+    access: access.user('names and roles of accounts, needed to assign, transfer and copy; no personnel data'),
     response: { status: 200, schema: z.array(User), description: 'All users' },
     handler: async ({ em }) => {
       const users = await em.find(AppUserSchema, {}, { orderBy: { id: 'asc' } });

@@ -9,6 +9,7 @@ import { SheetHeaderError } from '../../domain/people-import';
 import { PersonSchema, type Person } from '../../platform/entities';
 import { IMPORT_MAX_ERRORS, IMPORT_MAX_ROWS, importPeople, TooManyRows } from '../../platform/people-import';
 import { readCsv, readXlsx, UnreadableFile } from '../../platform/spreadsheet';
+import { access, inDepartment, logPersonReads, personScope, scopeUnits } from '../authz';
 import { ApiError, BadRequest, NotFound } from '../errors';
 import { ImportPeopleBody, ImportPeopleResult, PeopleQuery, PersonIdParam, PersonList, PersonRow } from '../schemas';
 import type { RouteContext } from './context';
@@ -64,16 +65,18 @@ export function peopleRoutes({ route }: RouteContext): void {
       'with their row number as the sheet shows it (the header is row 1). Re-importing the same file changes nothing. Columns the ' +
       'file does not have are left as they were on existing people. A file that cannot be read, or whose header lacks a required ' +
       `column, is a 400 naming \`content\`. At most ${IMPORT_MAX_ROWS} people per import (413 too_many_rows); the answer lists the first ` +
-      `${IMPORT_MAX_ERRORS} failed rows and counts the rest (errorsOmitted).`,
-    roles: ['staff'],
+      `${IMPORT_MAX_ERRORS} failed rows and counts the rest (errorsOmitted). People are imported only into units in the caller’s ` +
+      'scope; a row naming a unit outside it, or a person of such a unit, fails (the person is not moved or changed).',
+    access: access.roles('staff'),
     idempotent: true,
     body: ImportPeopleBody,
     response: { status: 200, schema: ImportPeopleReport, description: 'What was imported, updated, unchanged, and the rows that failed' },
     errors: [403, 413],
-    handler: async ({ em, body }) => {
+    handler: async ({ em, body, user }) => {
       try {
         const rows = body.format === 'csv' ? readCsv(body.content) : await readXlsx(body.content);
-        return { status: 200, body: await importPeople(em, rows, chinaDateOf(new Date())) };
+        const scope = { units: await scopeUnits(em, user), department: await inDepartment(em, user) };
+        return { status: 200, body: await importPeople(em, rows, chinaDateOf(new Date()), scope) };
       } catch (err) {
         if (err instanceof UnreadableFile || err instanceof SheetHeaderError) throw badContent(err.message);
         if (err instanceof TooManyRows) {
@@ -89,15 +92,22 @@ export function peopleRoutes({ route }: RouteContext): void {
     path: '/people',
     tag: 'master data',
     summary: 'People (cadres), by unit, grade or part of the name',
+    description: 'Personnel data: the people of the units in the caller’s scope (组织部 staff: their city’s or county’s). Every person listed is logged as read.',
+    access: access.roles('staff'),
     query: PeopleQuery,
     response: { status: 200, schema: PersonList, description: 'In personnel-number order; total counts every match' },
-    handler: async ({ em, query }) => {
+    handler: async ({ em, query, user }) => {
       const where = {
         ...(query.unit ? { unitId: query.unit } : {}),
         ...(query.grade ? { currentGrade: query.grade } : {}),
         ...(query.q ? { name: { $like: `%${likeEscape(query.q)}%` } } : {}),
       };
-      const [items, total] = await em.findAndCount(PersonSchema, where, { orderBy: { id: 'asc' }, limit: query.limit, offset: query.offset });
+      const [items, total] = await em.findAndCount(PersonSchema, { $and: [personScope(user), where] }, {
+        orderBy: { id: 'asc' },
+        limit: query.limit,
+        offset: query.offset,
+      });
+      await logPersonReads(em, user, items.map((p) => p.id), '/people');
       return { status: 200, body: { total, items: items.map(personView) } };
     },
   });
@@ -107,6 +117,8 @@ export function peopleRoutes({ route }: RouteContext): void {
     path: '/people/:id',
     tag: 'master data',
     summary: 'One person (cadre)',
+    description: 'Read by staff with the person’s unit in scope, and by the person; the read is logged (person_read). Anyone else gets 404.',
+    access: access.person('id'),
     params: PersonIdParam,
     response: { status: 200, schema: PersonRow, description: 'The person' },
     errors: [404],

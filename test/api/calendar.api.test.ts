@@ -49,12 +49,12 @@ describe('loading a year of the working-day calendar', () => {
     expect(before.body.map((y: { year: number }) => y.year)).not.toContain(2027);
     expect((await stack.h.call('GET', '/calendar/years/2027', { token: staff })).body).toMatchObject({ status: 404, code: 'calendar_year_not_found' });
 
-    const put = await stack.h.call('PUT', '/calendar/years/2027', { token: staff, key: key(), body: year2027 });
+    const put = await stack.h.call('PUT', '/calendar/years/2027', { token: await stack.h.login('calendar-admin'), key: key(), body: year2027 });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({
       year: 2027,
       source: year2027.source,
-      loadedBy: 'zzb-staff',
+      loadedBy: 'calendar-admin',
       days: [
         { date: '2027-01-01', workday: false, name: '元旦' },
         { date: '2027-02-20', workday: true, name: '春节' },
@@ -63,7 +63,7 @@ describe('loading a year of the working-day calendar', () => {
     });
 
     const listed = await stack.h.call('GET', '/calendar/years', { token: staff });
-    expect(listed.body).toEqual(expect.arrayContaining([expect.objectContaining({ year: 2027, source: year2027.source, loadedBy: 'zzb-staff' })]));
+    expect(listed.body).toEqual(expect.arrayContaining([expect.objectContaining({ year: 2027, source: year2027.source, loadedBy: 'calendar-admin' })]));
     const years = listed.body.map((y: { year: number }) => y.year);
     expect(years).toEqual([...years].sort((a: number, b: number) => a - b));
 
@@ -93,7 +93,7 @@ describe('loading a year of the working-day calendar', () => {
   });
 
   test('a second PUT replaces the year as a whole, and a repeated key replays the first answer', async () => {
-    const token = await stack.h.login('dc-supervisor');
+    const token = await stack.h.login('calendar-admin');
     const k = key();
     const body = { source: '更正通知', days: [{ date: '2028-10-02', workday: false }] };
     const first = await stack.h.call('PUT', '/calendar/years/2028', { token, key: k, body });
@@ -110,14 +110,14 @@ describe('loading a year of the working-day calendar', () => {
     });
     expect(second.status).toBe(200);
     const em = stack.t.orm.em.fork();
-    expect(await em.findOne(CalendarYearSchema, { year: 2028 })).toMatchObject({ source: '更正通知（二）', loadedBy: 'dc-supervisor' });
+    expect(await em.findOne(CalendarYearSchema, { year: 2028 })).toMatchObject({ source: '更正通知（二）', loadedBy: 'calendar-admin' });
     expect(await em.count(CalendarDaySchema, { year: 2028 })).toBe(1);
     const got = await stack.h.call('GET', '/calendar/years/2028', { token });
     expect(got.body.days).toEqual([{ date: '2028-10-03', workday: false, name: '国庆节' }]);
   });
 
   test('bad bodies give 400 naming the field, and nothing is stored', async () => {
-    const token = await stack.h.login('zzb-staff');
+    const token = await stack.h.login('calendar-admin');
     const put = (body: unknown, path = '/calendar/years/2029') => stack.h.call('PUT', path, { token, key: key(), body });
 
     const wrongYear = await put({ source: 'x', days: [{ date: '2029-01-01', workday: false }, { date: '2030-01-01', workday: false }] });
@@ -159,11 +159,13 @@ describe('loading a year of the working-day calendar', () => {
     expect(await stack.t.orm.em.fork().count(CalendarYearSchema, { year: 2029 })).toBe(0);
   });
 
-  test('only staff and supervisors load a year', async () => {
+  test('only the calendar administrator loads a year (issue 10 §3): staff, supervisors and heads get 403', async () => {
     const body = { source: 'x', days: [{ date: '2030-01-01', workday: false }] };
-    const head = await stack.h.call('PUT', '/calendar/years/2030', { token: await stack.h.login('jyj-head'), key: key(), body });
-    expect(head.status).toBe(403);
-    expect(head.body).toMatchObject({ code: 'forbidden', details: { roles: ['staff', 'supervisor'] } });
+    for (const user of ['jyj-head', 'zzb-staff', 'jyj-staff', 'dc-supervisor', 'admin']) {
+      const refused = await stack.h.call('PUT', '/calendar/years/2030', { token: await stack.h.login(user), key: key(), body });
+      expect(refused.status).toBe(403);
+      expect(refused.body).toMatchObject({ code: 'forbidden', details: { roles: ['calendarAdmin'] } });
+    }
     const anonymous = await stack.h.call('PUT', '/calendar/years/2030', { key: key(), body });
     expect(anonymous.status).toBe(401);
     expect(await stack.t.orm.em.fork().count(CalendarYearSchema, { year: 2030 })).toBe(0);

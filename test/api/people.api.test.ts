@@ -78,7 +78,8 @@ describe('people (cadre master data)', () => {
     ws.addRow([201, '何琳', new Date(Date.UTC(1988, 3, 9)), 'wjw', '副科', new Date(Date.UTC(2022, 5, 30)), new Date(Date.UTC(2011, 6, 1)), 2.5, 'master']);
     const content = Buffer.from(await wb.xlsx.writeBuffer()).toString('base64');
 
-    const staff = await stack.h.login('jyj-staff');
+    // The sheet names 市教育局 and 卫健委: the organization department's staff have both in scope.
+    const staff = await stack.h.login('zzb-staff');
     const r = await stack.h.call('POST', '/people/import', { token: staff, key: newKey(), body: { format: 'xlsx', filename: 'people.xlsx', content } });
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ total: 2, imported: 2, updated: 0, unchanged: 0, failed: 0, errors: [], errorsOmitted: 0 });
@@ -89,7 +90,7 @@ describe('people (cadre master data)', () => {
   });
 
   test('GET /people filters by unit, grade and part of the name, and pages', async () => {
-    const token = await stack.h.login('jyj-head');
+    const token = await stack.h.login('zzb-staff');
     const list = (qs: string) => stack.h.call('GET', `/people${qs}`, { token });
 
     const all = await list('');
