@@ -494,7 +494,7 @@ export interface paths {
         put?: never;
         /**
          * Import people (cadres) from a CSV or XLSX file
-         * @description Each row is validated on its own: valid rows are inserted or updated by personnel number, invalid rows are listed in `errors` with their row number as the sheet shows it (the header is row 1). Re-importing the same file changes nothing. Columns the file does not have are left as they were on existing people. A file that cannot be read, or whose header lacks a required column, is a 400 naming `content`. At most 20000 people per import (413 too_many_rows); the answer lists the first 200 failed rows and counts the rest (errorsOmitted).
+         * @description Each row is validated on its own: valid rows are inserted or updated by personnel number, invalid rows are listed in `errors` with their row number as the sheet shows it (the header is row 1). Re-importing the same file changes nothing. Columns the file does not have are left as they were on existing people. A file that cannot be read, or whose header lacks a required column, is a 400 naming `content`. At most 20000 people per import (413 too_many_rows); the answer lists the first 200 failed rows and counts the rest (errorsOmitted). People are imported only into units in the caller’s scope; a row naming a unit outside it, or a person of such a unit, fails (the person is not moved or changed).
          */
         post: {
             parameters: {
@@ -572,7 +572,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** People (cadres), by unit, grade or part of the name */
+        /**
+         * People (cadres), by unit, grade or part of the name
+         * @description Personnel data: the people of the units in the caller’s scope (组织部 staff: their city’s or county’s). Every person listed is logged as read.
+         */
         get: {
             parameters: {
                 query?: {
@@ -617,6 +620,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Not allowed for this user */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         put?: never;
@@ -634,7 +646,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One person (cadre) */
+        /**
+         * One person (cadre)
+         * @description Read by staff with the person’s unit in scope, and by the person; the read is logged (person_read). Anyone else gets 404.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -1299,7 +1314,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List procedures, filtered by type, unit, status, overdue or parent */
+        /**
+         * List procedures, filtered by type, unit, status, overdue or parent
+         * @description Only the procedures the caller takes part in or whose units are in their scope.
+         */
         get: {
             parameters: {
                 query?: {
@@ -2280,6 +2298,845 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/supervision/urge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bulk 催办: urge every item the board shows under a filter, with one comment
+         * @description Sends the manage Update `urge` to each procedure under the board's filter (oldest due first), on its oldest pending task, with the comment; the workflow notifies the assignees and records it like any urge. Each procedure's answer is counted: urged, refused (by code) or failed. At most 500 procedures: a wider filter is refused (422 too_many_items) before anything is sent. A repeat with the same Idempotency-Key answers the first result.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description A client-chosen unique key; a repeated request returns the first result */
+                    "Idempotency-Key": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["BulkUrgeBody"];
+                };
+            };
+            responses: {
+                /** @description What each urge did */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BulkUrgeResult"];
+                    };
+                };
+                /** @description Malformed input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this user */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Refused by a rule */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A backing service is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/supervision/tasks/{taskId}/reassign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reassign a stuck task to another person (转办 by a supervisor), with a reason
+         * @description Sends the task a `transfer` through the workflow's act Update, as the supervisor, with the reason as its comment and the supervisor's roles, like any action: the workflow's validator decides, and a refusal leaves no trace. NOTE: the kernel's transfer is allowed to the task's assignee only (procedures/kernel/approval.ts validate), so until it accepts a supervisor this answers the kernel's refusal, 403 not_assignee.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description A client-chosen unique key; a repeated request returns the first result */
+                    "Idempotency-Key": string;
+                };
+                path: {
+                    taskId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ReassignBody"];
+                };
+            };
+            responses: {
+                /** @description Reassigned; nextTask is the task as it now stands */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ActResult"];
+                    };
+                };
+                /** @description Malformed input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this user */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflicts with the current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Refused by a rule */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A backing service is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/supervision/watch/{workflowId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put a procedure on the watch list (挂账督办)
+         * @description Recorded in the procedure's audit chain (supervision:watch / supervision:unwatch) and in the supervision actions, in one transaction. Doing it again changes nothing and records nothing (changed: false). Only an open procedure can be put on it.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description A client-chosen unique key; a repeated request returns the first result */
+                    "Idempotency-Key": string;
+                };
+                path: {
+                    workflowId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WatchBody"];
+                };
+            };
+            responses: {
+                /** @description Where it stands now */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WatchResult"];
+                    };
+                };
+                /** @description Malformed input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this user */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflicts with the current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /**
+         * Take a procedure off the watch list (挂账督办)
+         * @description Recorded in the procedure's audit chain (supervision:watch / supervision:unwatch) and in the supervision actions, in one transaction. Doing it again changes nothing and records nothing (changed: false).
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description A client-chosen unique key; a repeated request returns the first result */
+                    "Idempotency-Key": string;
+                };
+                path: {
+                    workflowId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Where it stands now */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WatchResult"];
+                    };
+                };
+                /** @description Malformed input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this user */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflicts with the current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/supervision/watch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The watch list (挂账督办), longest watched first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Watched procedures */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WatchRow"][];
+                    };
+                };
+                /** @description Malformed input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this user */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/supervision/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report per period (month, quarter, year) and per unit across procedure types
+         * @description Per unit × type: procedures started and closed in the period; the on-time rate (closed by the due date, of those closed with one); returns (退回) per closed procedure; escalations per rung of the overdue ladder in the period; and per stage, the tasks completed in the period with their average and p90 working days (the working-day calendar). An item of several units counts in each.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    period?: "month" | "quarter" | "year";
+                    /** @description The period: 2026-11 (month), 2026-Q4 (quarter) or 2026 (year); the current one by default */
+                    at?: string;
+                    unit?: string;
+                    type?: "rectification" | "rectificationItem" | "approvalRequest" | "cadreSelection" | "politicalExamination" | "politicalExaminationBatch" | "redeployment" | "redeploymentTerm";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The report */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PeriodReport"];
+                    };
+                };
+                /** @description Malformed input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this user */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/supervision/reports/rectification/{workflowId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A rectification feedback (整改) per problem and per unit
+         * @description Open, overdue, returns and rungs from the projections; the ended items counted by the rectification’s own rules (销号, on time, the unit’s part).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workflowId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The report */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RectificationFeedbackReport"];
+                    };
+                };
+                /** @description Malformed input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this user */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/supervision/board/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The supervision board as XLSX (督查看板): the groups, and every item under the filter */
+        get: {
+            parameters: {
+                query?: {
+                    unit?: string;
+                    type?: "rectification" | "rectificationItem" | "approvalRequest" | "cadreSelection" | "politicalExamination" | "politicalExaminationBatch" | "redeployment" | "redeploymentTerm";
+                    rung?: "none" | "supervisionNotice" | "warning" | "accountability";
+                    /** @description Due in the next N working days (overdue work is always in); 3 by default */
+                    dueWithin?: number | null;
+                    /** @description Only items on the watch list (挂账督办), or only those not on it */
+                    watched?: "true" | "false";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description An XLSX workbook, streamed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/supervision/reports/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The period report as XLSX (统计报表): per unit and type, and per stage */
+        get: {
+            parameters: {
+                query?: {
+                    period?: "month" | "quarter" | "year";
+                    /** @description The period: 2026-11 (month), 2026-Q4 (quarter) or 2026 (year); the current one by default */
+                    at?: string;
+                    unit?: string;
+                    type?: "rectification" | "rectificationItem" | "approvalRequest" | "cadreSelection" | "politicalExamination" | "politicalExaminationBatch" | "redeployment" | "redeploymentTerm";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description An XLSX workbook, streamed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/supervision/reports/rectification/{workflowId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A rectification feedback per problem and per unit as XLSX (整改情况) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workflowId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description An XLSX workbook, streamed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/procedures/{workflowId}/selection": {
         parameters: {
             query?: never;
@@ -2385,6 +3242,88 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/selection/office-holders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Record who holds a unit’s Party secretary or discipline secretary post (master data for the 廉洁自律 signatures)
+         * @description Each row: a unit, the post (partySecretary 党委(党组)书记, disciplineSecretary 纪委书记/纪检组长), the person and since when; `until` ends the holding. A row with the same unit, post, person and since is replaced. A 廉洁自律 signature (signIntegrity) is accepted only from the account linked to a person who holds that post in the candidate’s unit on the day, who is not the candidate, and who did not give the other signature.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description A client-chosen unique key; a repeated request returns the first result */
+                    "Idempotency-Key": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["OfficeHolders"];
+                };
+            };
+            responses: {
+                /** @description The rows were recorded */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OfficeHoldersRecorded"];
+                    };
+                };
+                /** @description Malformed input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this user */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Refused by a rule */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4582,6 +5521,148 @@ export interface components {
             };
             groups: components["schemas"]["BoardGroup"][];
         };
+        BulkUrgeResult: {
+            matched: number;
+            urged: number;
+            /** @description Refusals by code (e.g. action_not_allowed for a type without 催办) */
+            refused: {
+                [key: string]: number;
+            };
+            failed: number;
+            items: {
+                workflowId: string;
+                taskId: string;
+                /** @enum {string} */
+                outcome: "urged" | "refused" | "failed";
+                code?: string;
+                notified?: string[];
+            }[];
+        };
+        BulkUrgeBody: {
+            /**
+             * @default {
+             *       "dueWithin": 3
+             *     }
+             */
+            filter: {
+                unit?: string;
+                /** @enum {string} */
+                type?: "rectification" | "rectificationItem" | "approvalRequest" | "cadreSelection" | "politicalExamination" | "politicalExaminationBatch" | "redeployment" | "redeploymentTerm";
+                /** @enum {string} */
+                rung?: "none" | "supervisionNotice" | "warning" | "accountability";
+                /**
+                 * @description Due in the next N working days (overdue work is always in); 3 by default
+                 * @default 3
+                 */
+                dueWithin: number | null;
+                /**
+                 * @description Only items on the watch list (挂账督办), or only those not on it
+                 * @enum {string}
+                 */
+                watched?: "true" | "false";
+            };
+            /** @description One comment, sent with every urge */
+            comment: string;
+        };
+        ReassignBody: {
+            targetUserId: string;
+            /** @description Why the task is reassigned; recorded with the transfer */
+            reason: string;
+        };
+        WatchResult: {
+            workflowId: string;
+            watched: boolean;
+            changed: boolean;
+        };
+        WatchBody: {
+            comment?: string;
+        };
+        WatchRow: {
+            workflowId: string;
+            watchedBy: string;
+            comment: string | null;
+            watchedAt: string;
+            procedure: components["schemas"]["Procedure"] & (Record<string, never> | null);
+        };
+        PeriodReport: {
+            period: {
+                kind: string;
+                label: string;
+                from: string;
+                /** @description Exclusive */
+                to: string;
+            };
+            rows: {
+                unitId: string;
+                type: string;
+                started: number;
+                closed: number;
+                onTime: number;
+                due: number;
+                onTimeRate: number | null;
+                returns: number;
+                returnsPerItem: number | null;
+                escalations: {
+                    supervisionNotice: number;
+                    warning: number;
+                    accountability: number;
+                };
+                stages: {
+                    stage: string;
+                    tasks: number;
+                    avgWorkingDays: number | null;
+                    p90WorkingDays: number | null;
+                }[];
+            }[];
+        };
+        RectificationFeedbackReport: {
+            workflowId: string;
+            title: string;
+            perProblem: {
+                key: string;
+                items: number;
+                open: number;
+                overdue: number;
+                returns: number;
+                escalations: {
+                    supervisionNotice: number;
+                    warning: number;
+                    accountability: number;
+                };
+                ended: {
+                    items: number;
+                    signedOff: number;
+                    withdrawn: number;
+                    withdrawnLate: number;
+                    onTime: number;
+                    submittedOnTime: number;
+                    late: number;
+                    onTimeRate: number;
+                };
+            }[];
+            perUnit: {
+                key: string;
+                items: number;
+                open: number;
+                overdue: number;
+                returns: number;
+                escalations: {
+                    supervisionNotice: number;
+                    warning: number;
+                    accountability: number;
+                };
+                ended: {
+                    items: number;
+                    signedOff: number;
+                    withdrawn: number;
+                    withdrawnLate: number;
+                    onTime: number;
+                    submittedOnTime: number;
+                    late: number;
+                    onTimeRate: number;
+                };
+            }[];
+        };
         SelectionActResult: {
             seq: number;
             action: string;
@@ -4665,6 +5746,8 @@ export interface components {
             personId: string;
             /** @enum {string} */
             as: "partySecretary" | "disciplineSecretary";
+            /** @description Who signed (a person in master data): the holder of `as` in the candidate’s unit (PUT /selection/office-holders), not the candidate, not the other signer */
+            signedBy: string;
         } | {
             /** @enum {string} */
             action: "completeInspection";
@@ -4715,6 +5798,31 @@ export interface components {
             personId: string;
             reason: string;
             agreeing: string[];
+        };
+        OfficeHoldersRecorded: {
+            recorded: number;
+        };
+        OfficeHolders: {
+            holders: {
+                unitId: string;
+                /**
+                 * @description partySecretary 党委(党组)书记, disciplineSecretary 纪委书记/纪检组长
+                 * @enum {string}
+                 */
+                office: "partySecretary" | "disciplineSecretary";
+                /** @description A person in master data (干部编号) */
+                personId: string;
+                /**
+                 * Format: date
+                 * @example 2026-12-31
+                 */
+                since: string;
+                /**
+                 * Format: date
+                 * @example 2026-12-31
+                 */
+                until?: string;
+            }[];
         };
         SelectionPoliticalGate: {
             /** @description Whether the frozen principles require the 任前政治体检 */
