@@ -7,6 +7,7 @@ import swaggerUi from 'swagger-ui-express';
 import { PROCEDURES } from '../procedures/registry';
 import { NotFound, errorHandler, registerRefusals } from './errors';
 import { defineRoute, type RouteRule } from './http';
+import { createMetrics } from './metrics';
 import { configureReadiness, type ReadinessOptions } from './readiness';
 import { auditRoutes } from './routes/audit';
 import { authRoutes } from './routes/auth';
@@ -25,6 +26,8 @@ export type { ApiDeps } from './routes/context';
 
 export interface AppOptions {
   readiness?: ReadinessOptions;
+  /** The bearer token Prometheus scrapes /metrics with; by default METRICS_TOKEN. */
+  metricsToken?: string;
 }
 
 /**
@@ -61,6 +64,9 @@ export function createApp(deps: ApiDeps, opts: AppOptions = {}): { app: Express;
   const app = express();
   app.disable('x-powered-by');
   app.use(securityHeaders);
+  const metrics = createMetrics(deps.orm, { token: opts.metricsToken ?? process.env.METRICS_TOKEN });
+  app.use(metrics.middleware);
+  app.get('/metrics', metrics.handler);
   // Tokens and user records: no browser or proxy may keep them, failed logins included.
   app.use('/auth', (_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');

@@ -57,7 +57,7 @@ describe('the supervision board', () => {
     expect(await units('watched=true')).toEqual([]);
   });
 
-  test('for supervisors and staff only; a bad filter is a 400 naming it', async () => {
+  test('for supervisors only (api/authz.ts); a bad filter is a 400 naming it', async () => {
     const other = await stack.h.call('GET', '/supervision/board', { token: await stack.h.login('jyj-head') });
     expect(other.status).toBe(403);
     const token = await stack.h.login('dc-supervisor');
@@ -73,5 +73,20 @@ describe('the supervision board', () => {
       expect(r.body).toMatchObject({ status: 400, code: 'validation_error' });
       expect(r.body.message.startsWith(`${field}`)).toBe(true);
     }
+  });
+
+  test('/metrics: HTTP by route and status, open work and overdue by rung, for supervisors (or the METRICS_TOKEN)', async () => {
+    expect((await stack.h.call('GET', '/metrics')).status).toBe(401);
+    expect((await stack.h.call('GET', '/metrics', { token: await stack.h.login('jyj-head') })).status).toBe(403);
+    const token = await stack.h.login('dc-supervisor');
+    await stack.h.call('GET', '/supervision/board', { token });
+    const r = await stack.h.call('GET', '/metrics', { token });
+    expect(r.status).toBe(200);
+    const text = r.body as string;
+    expect(text).toMatch(/^tingjin_http_requests_total\{method="GET",route="\/supervision\/board",status="200"\} [1-9]/m);
+    expect(text).toMatch(/^tingjin_http_request_duration_seconds_count\{method="GET",route="\/supervision\/board",status="200"\} [1-9]/m);
+    expect(text).toMatch(/^tingjin_overdue_procedures\{type="rectificationItem",rung="warning"\} 1$/m);
+    expect(text).toMatch(/^tingjin_open_tasks\{type="rectificationItem",stage="submit"\} 2$/m);
+    expect(text).toMatch(/^tingjin_open_procedures\{type="rectificationItem",stage="submit"\} 2$/m);
   });
 });

@@ -1,0 +1,99 @@
+/**
+ * /metrics for Prometheus (prom-client): HTTP latency and count by route and status, idempotent replays,
+ * and, read from PostgreSQL at each scrape, open procedures and tasks by type and stage and overdue
+ * procedures by rung. One registry per app, so several apps in one process (the tests) do not collide.
+ *
+ * Protected: with METRICS_TOKEN set, Prometheus sends it as a bearer token (`authorization.credentials`);
+ * without it, only a logged-in supervisor or admin reads /metrics.
+ */
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { timingSafeEqual } from 'node:crypto';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { authenticate } from './auth';
+import { requireRoles } from './authz';
+
+export interface Metrics {
+  registry: Registry;
+  /** Times every request; mount before the routes. */
+  middleware: RequestHandler;
+  /** GET /metrics. */
+  handler: (req: Request, res: Response, next: NextFunction) => void;
+}
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function createMetrics(orm: MikroORM, opts: { token?: string | undefined } = {}): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'tingjin_' });
+  const labelNames = ['method', 'route', 'status'] as const;
+  const requests = new Counter({ name: 'tingjin_http_requests_total', help: 'HTTP requests by route and status', labelNames, registers: [registry] });
+  const latency = new Histogram({
+    name: 'tingjin_http_request_duration_seconds',
+    help: 'HTTP request latency by route and status',
+    labelNames,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const replays = new Counter({ name: 'tingjin_idempotent_replays_total', help: 'Requests answered from an Idempotency-Key record', labelNames: ['route'], registers: [registry] });
+
+  const fromDb = <R>(sql: string, set: (g: Gauge, rows: R[]) => void, g: { name: string; help: string; labelNames: string[] }): void => {
+    new Gauge({
+      ...g,
+      registers: [registry],
+      async collect() {
+        const rows = await orm.em.fork().getConnection().execute<R[]>(sql);
+        this.reset();
+        set(this, rows);
+      },
+    });
+  };
+  fromDb<{ type: string; stage: string; n: number }>(
+    `select type, stage, count(*)::int as n from procedure where status = 'open' group by type, stage`,
+    (g, rows) => rows.forEach((r) => g.set({ type: r.type, stage: r.stage }, r.n)),
+    { name: 'tingjin_open_procedures', help: 'Open procedures by type and stage', labelNames: ['type', 'stage'] },
+  );
+  fromDb<{ type: string; step: string; n: number }>(
+    `select procedure_type as type, step, count(*)::int as n from task where status = 'pending' group by procedure_type, step`,
+    (g, rows) => rows.forEach((r) => g.set({ type: r.type, stage: r.step }, r.n)),
+    { name: 'tingjin_open_tasks', help: 'Pending tasks by procedure type and stage (step)', labelNames: ['type', 'stage'] },
+  );
+  fromDb<{ type: string; rung: string; n: number }>(
+    `select type, coalesce(escalation->>'rung', 'none') as rung, count(*)::int as n from procedure where status = 'open' and overdue group by 1, 2`,
+    (g, rows) => rows.forEach((r) => g.set({ type: r.type, rung: r.rung }, r.n)),
+    { name: 'tingjin_overdue_procedures', help: 'Open overdue procedures by type and rung of the overdue ladder', labelNames: ['type', 'rung'] },
+  );
+
+  const middleware: RequestHandler = (req, res, next) => {
+    const end = latency.startTimer();
+    res.once('finish', () => {
+      // The route's pattern, never the raw path: ids in paths would make a series per procedure.
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      const labels = { method: req.method, route, status: String(res.statusCode) };
+      end(labels);
+      requests.inc(labels);
+      if (res.getHeader('Idempotent-Replayed') === 'true') replays.inc({ route });
+    });
+    next();
+  };
+
+  const handler = (req: Request, res: Response, next: NextFunction): void => {
+    const run = async (): Promise<void> => {
+      const auth = req.header('authorization') ?? '';
+      if (!(opts.token && sameToken(auth, `Bearer ${opts.token}`))) {
+        const user = await authenticate(orm.em.fork(), auth || undefined);
+        requireRoles(user, ['supervisor', 'admin']);
+      }
+      const body = await registry.metrics();
+      res.setHeader('Content-Type', registry.contentType);
+      res.setHeader('Cache-Control', 'no-store');
+      res.status(200).send(body);
+    };
+    run().catch(next);
+  };
+  return { registry, middleware, handler };
+}
