@@ -1,0 +1,111 @@
+/**
+ * `npm run ops -- <command>`: the operator's view, against DATABASE_URL and TEMPORAL_ADDRESS (or the
+ * embedded/dev defaults of npm start).
+ *   overdue [dueWithin]      the supervision board as a table (platform/board.ts)
+ *   verify-audit [id]        every procedure's audit chain, or one; exits 1 on a broken chain
+ *   reconcile [id]           projection against the workflows' state, drift per kind (report only)
+ *   describe <workflowId>    the projection, its pending tasks, the live state and the Temporal UI link
+ */
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import { verifyChain, type AuditRow } from '../domain/audit';
+import { boardGroups } from '../platform/board';
+import { loadConfig, type Config } from '../platform/config';
+import { databaseUrl, temporalAddress } from '../platform/database';
+import { createOrm } from '../platform/orm';
+import { reconcile } from '../platform/reconcile';
+import { connectClient } from '../platform/temporal';
+import { stateQuery } from '../procedures/kernel/messages';
+
+const USAGE = 'usage: npm run ops -- overdue [dueWithin] | verify-audit [workflowId] | reconcile [workflowId] | describe <workflowId>';
+
+async function overdue(em: EntityManager, dueWithin: number): Promise<number> {
+  const b = await boardGroups(em, { dueWithin });
+  console.log(`as of ${b.asOf}; due before ${b.windowEnd}; ${b.totals.items} items, ${b.totals.overdue} overdue`);
+  console.table(
+    b.groups.map((g) => ({
+      unit: g.unitId,
+      type: g.type,
+      stage: g.stage,
+      items: g.items,
+      overdue: g.overdue,
+      watched: g.watched,
+      rung: g.highestRung,
+      oldest: g.oldest.workflowId,
+      daysOverdue: g.oldest.daysOverdue,
+      assignees: g.assigneeIds.join(' '),
+    })),
+  );
+  return 0;
+}
+
+async function verifyAudit(em: EntityManager, workflowId?: string): Promise<number> {
+  const ids = workflowId
+    ? [workflowId]
+    : (await em.execute<{ workflow_id: string }[]>('select distinct workflow_id from audit_log order by workflow_id')).map((r) => r.workflow_id);
+  let broken = 0;
+  for (const id of ids) {
+    const rows = await em.execute<{ workflow_id: string; seq: number; kind: string; actor_id: string; at: Date; payload: unknown; prev_hash: string; hash: string }[]>(
+      'select * from audit_log where workflow_id = ? order by seq',
+      [id],
+    );
+    const v = verifyChain(rows.map((r): AuditRow => ({ workflowId: r.workflow_id, seq: r.seq, kind: r.kind, actorId: r.actor_id, at: r.at, payload: r.payload, prevHash: r.prev_hash, hash: r.hash })));
+    if (!v.ok) {
+      broken++;
+      console.log(`BROKEN ${id}: ${JSON.stringify(v.firstBroken)}`);
+    }
+  }
+  console.log(`${ids.length} chain(s) verified, ${broken} broken`);
+  return broken ? 1 : 0;
+}
+
+async function doReconcile(em: EntityManager, client: Client, workflowId?: string): Promise<number> {
+  const r = await reconcile(em, client, workflowId ? { workflowId } : {});
+  for (const f of r.findings) console.log(`DRIFT ${f.kind} ${f.workflowId}: projection ${JSON.stringify(f.projection)}, workflow ${JSON.stringify(f.workflow)}`);
+  console.log(`${r.checked} procedure(s) checked; drift ${JSON.stringify(r.drift)}; repaired 0 (report only)`);
+  return r.findings.length ? 1 : 0;
+}
+
+async function describe(em: EntityManager, client: Client, config: Config, workflowId: string): Promise<number> {
+  const [row] = await em.execute('select * from procedure where workflow_id = ?', [workflowId]);
+  const tasks = await em.execute(`select id, step, round, assignee_ids, opened_at, due_at from task where workflow_id = ? and status = 'pending' order by seq`, [workflowId]);
+  console.log('projection:', JSON.stringify(row ?? null, null, 2));
+  console.log('pending tasks:', JSON.stringify(tasks, null, 2));
+  const live = await client.workflow
+    .getHandle(workflowId)
+    .query(stateQuery)
+    .catch((err: unknown) => `no live state: ${String(err)}`);
+  console.log('live state:', JSON.stringify(live, null, 2));
+  console.log(`Temporal UI: http://127.0.0.1:${config.temporalUiPort}/namespaces/${encodeURIComponent(config.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`);
+  return row ? 0 : 1;
+}
+
+async function main(): Promise<number> {
+  const [command, arg] = process.argv.slice(2);
+  if (!command || !['overdue', 'verify-audit', 'reconcile', 'describe'].includes(command) || (command === 'describe' && !arg)) {
+    console.error(USAGE);
+    return 2;
+  }
+  const config = loadConfig();
+  const orm: MikroORM = await createOrm(databaseUrl(config));
+  let client: Client | null = null;
+  try {
+    const em = orm.em.fork();
+    if (command === 'overdue') return await overdue(em, arg === undefined ? 3 : Number(arg));
+    if (command === 'verify-audit') return await verifyAudit(em, arg);
+    client = await connectClient(temporalAddress(config), config.temporalNamespace);
+    if (command === 'reconcile') return await doReconcile(em, client, arg);
+    return await describe(em, client, config, arg as string);
+  } finally {
+    await client?.connection.close();
+    await orm.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error('[ops] failed:', err);
+    process.exit(1);
+  },
+);
