@@ -192,11 +192,22 @@ function lostRace(err: unknown): boolean {
   return e.code === '23505' && /^(transition_applied|audit_log)_/.test(e.constraint ?? '');
 }
 
-async function applyOnce(em: EntityManager, transitions: readonly Transition[]): Promise<number> {
+/**
+ * A procedure's first write: one procedure, and its seq 0 (the start, emitted once, before anything else)
+ * among the transitions. Nothing of it can be in the database yet, unless an earlier attempt wrote it and
+ * its answer was lost; then the claim of seq 0 fails on its unique key, and the next attempt reads.
+ */
+function firstWrite(transitions: readonly Transition[]): boolean {
+  const id = transitions[0]?.workflowId;
+  return transitions.every((t) => t.workflowId === id) && transitions.some((t) => t.seq === 0);
+}
+
+async function applyOnce(em: EntityManager, transitions: readonly Transition[], mayAssumeNew: boolean): Promise<number> {
   // Built once: the read needs their keys, the write the entries.
   const audits = new Map(transitions.map((t) => [t, auditOf(t)] as const));
   const keys = [...audits.values()].flatMap((entries) => entries.map((a) => a.sourceKey));
-  const known = await readKnown(em, transitions, keys);
+  // A start (and each of a fan-out's thousands of children) skips the read: one round trip, not two.
+  const known = mayAssumeNew && firstWrite(transitions) ? { applied: new Set<string>(), recorded: new Set<string>(), heads: new Map() } : await readKnown(em, transitions, keys);
   const fresh = transitions.filter((t) => !known.applied.has(`${t.workflowId}:${t.seq}`));
   if (fresh.length === 0) return 0;
   // Applied in seq order per procedure: the audit chain follows the procedure's own order.
@@ -210,7 +221,7 @@ export async function applyTransitions(em: EntityManager, transitions: readonly 
   if (transitions.length === 0) return 0;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await applyOnce(em, transitions);
+      return await applyOnce(em, transitions, attempt === 1);
     } catch (err) {
       if (!(attempt < ATTEMPTS && lostRace(err))) throw err;
       // Past the usual two writers, a little jitter spreads the next round out.

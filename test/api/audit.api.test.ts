@@ -176,6 +176,29 @@ describe('appends are idempotent and serialised per procedure', () => {
     expect((await audit(wf)).map((e) => e.kind)).toEqual(['action:pass', 'task:opened', 'procedure:closed']);
   });
 
+  test("a procedure's first write (its seq 0, written without reading first) retried, concurrently, or after a later seq writes each row once and one chain", async () => {
+    const a = acts();
+    const start = (wf: string) => transition(wf, 0, { action: { taskId: null, step: null, actorId: 'zzb-staff', action: 'start', data: null } });
+    const wf = uniqueId('audit-first');
+    expect(await a.project([start(wf), transition(wf, 1)])).toBe(2);
+    expect(await a.project([start(wf), transition(wf, 1)])).toBe(0);
+    await Promise.all(Array.from({ length: 4 }, () => a.project([start(wf)])));
+    expect(await count(wf)).toBe(2);
+    expect(await stack.t.orm.em.fork().count(ActionLogSchema, { workflowId: wf })).toBe(2);
+    expect((await verify(wf)).body).toMatchObject({ ok: true, checked: 2 });
+
+    // Seq 1 first (the API wrote an answer before the activity wrote the start): the start's optimistic
+    // write meets the chain's seq 1, changes nothing, and the next attempt appends after it.
+    const late = uniqueId('audit-first-late');
+    expect(await a.project([transition(late, 1)])).toBe(1);
+    expect(await a.project([start(late)])).toBe(1);
+    expect((await audit(late)).map((e) => [e.seq, e.kind])).toEqual([
+      [1, 'action:pass'],
+      [2, 'action:start'],
+    ]);
+    expect((await verify(late)).body).toMatchObject({ ok: true, checked: 2 });
+  });
+
   test('transitions written out of order leave the row at the highest seq and a closed task closed', async () => {
     const a = acts();
     const wf = uniqueId('audit-order');
