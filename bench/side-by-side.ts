@@ -699,8 +699,9 @@ async function fanOut(stack: Stack, units: number, args: Args, runTag: string): 
   log(`fan-out: inserting ${units} units, each with a staff user and a head`);
   const ins0 = performance.now();
   await conn.execute(
-    `insert into unit (id, name, kind, head_user_id)
-     select ? || lpad(g::text, 5, '0'), '扇出单位 ' || g, 'unit', ? || lpad(g::text, 5, '0') || '-head' from generate_series(1, ?::int) g`,
+    // Under the demo city, so the starter (市委组织部) has them in scope (api/authz.ts).
+    `insert into unit (id, name, kind, head_user_id, parent_id)
+     select ? || lpad(g::text, 5, '0'), '扇出单位 ' || g, 'unit', ? || lpad(g::text, 5, '0') || '-head', 'city' from generate_series(1, ?::int) g`,
     [prefix, prefix, units],
   );
   await conn.execute(
