@@ -70,6 +70,11 @@ export function createSelectionActivities(deps: ActivityDeps) {
       }
     },
 
+    /** The instant a postponement runs out: the start of its day (China time); the final decision is due then. */
+    async computePostponementEnd(input: { until: string }): Promise<string> {
+      return startOfChinaDay(input.until);
+    },
+
     /** The end of the probation: calendar months, not working days. */
     async computeProbationEnd(input: { fromDate: string; months: number }): Promise<string> {
       return startOfChinaDay(addMonths(input.fromDate, input.months));

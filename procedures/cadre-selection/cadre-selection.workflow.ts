@@ -5,7 +5,7 @@
  * Update validators, so a refused action leaves no trace. The workflow lives for about a year.
  */
 import { condition, log, patched, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { chinaDateOf, startOfChinaDay } from '../../domain/dates';
+import { chinaDateOf } from '../../domain/dates';
 import { answer } from '../kernel/act';
 import { acts } from '../kernel/activities';
 import { createApprovalFlow, type StepDef } from '../kernel/approval';
@@ -433,7 +433,7 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
     }
     for (const c of [...cs].sort((x, y) => (x.postponement?.until ?? '').localeCompare(y.postponement?.until ?? ''))) {
       const pp = c.postponement!;
-      await waitUntil(() => false, startOfChinaDay(pp.until));
+      await waitUntil(() => false, await acts.computePostponementEnd({ until: pp.until }));
       pp.remindedAt = new Date().toISOString();
       const staff = [...new Set([input.initiatorId, ...c.objections.flatMap((o) => (o.resolution ? [o.resolution.by] : []))])];
       projector.emit({

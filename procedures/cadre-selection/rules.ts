@@ -387,7 +387,8 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
       if (!c) return notNominated;
       const pp = c.postponement;
       if (!pp || pp.decision) return p(KernelRefusal.invalidInput, `${a.personId} has no postponement awaiting the final decision`, { field: 'personId' });
-      if (!pp.remindedAt || today < pp.until) {
+      // The workflow's timer decides when it has run out (remindedAt), so the rule and the wait cannot disagree.
+      if (!pp.remindedAt) {
         return p(SelectionRefusal.postponementNotDue, `the postponement of ${a.personId} runs until ${pp.until}; the final decision comes after it`, { field: 'personId', until: pp.until });
       }
       if (!a.note.trim()) return p(KernelRefusal.invalidInput, 'the final decision needs a note', { field: 'note' });

@@ -15,7 +15,7 @@ import { addCommittee, addPeople } from '../helpers/members';
 
 let committee: string[] = [];
 /** How long the compressed public notice and probation last, from the moment they start. */
-const clock = { noticeMs: 1_500, probationMs: 500 };
+const clock = { noticeMs: 1_500, probationMs: 500, postponeMs: 500 };
 /** What each workflow asked the (fake) public-notice calendar activity, by workflow id. */
 const noticeAsked = new Map<string, { fromDate: string; workingDays: number }[]>();
 
@@ -38,11 +38,13 @@ const stack = useApiStack(
       return { startDate: '2026-11-26', endDate: '2026-12-02', endsAt: new Date(Date.now() + clock.noticeMs).toISOString(), workingDays: 5 };
     },
     computeProbationEnd: async () => new Date(Date.now() + clock.probationMs).toISOString(),
+    computePostponementEnd: async () => new Date(Date.now() + clock.postponeMs).toISOString(),
   },
 );
 beforeEach(() => {
   clock.noticeMs = 1_500;
   clock.probationMs = 500;
+  clock.postponeMs = 500;
 });
 
 const STAFF = 'zzb-staff';
@@ -292,7 +294,7 @@ describe('public notice (任前公示) outcomes', () => {
     }
   });
 
-  test('postponed within 3 months ends postponed; a postponement without a date is refused', async () => {
+  test('postponed within 3 months waits for the date, reminds the staff, then takes the final decision; a postponement without a date is refused', async () => {
     clock.noticeMs = 8_000;
     const wf = await onPublicNotice();
     const objected = await act(wf, { action: 'recordObjection', personId: 'R001', text: '反映问题暂无法核实' });
@@ -304,8 +306,23 @@ describe('public notice (任前公示) outcomes', () => {
     const ok = await act(wf, { action: 'resolveObjection', objectionId, outcome: 'postpone', note: '待核实后再定', postponeUntil });
     expect(ok.status).toBe(200);
     expect(cand(ok.body.state, 'R001').objections[0]?.resolution).toMatchObject({ outcome: 'postpone', postponeUntil });
+    // Issue 11, defect 6: the selection waits until the date (the timer's instant is compressed here), reminds the
+    // staff, and asks for the final decision instead of closing with the candidate postponed.
+    const due = await eventually(async () => {
+      const s = (await get(wf)).state;
+      return s && cand(s, 'R001').postponement?.remindedAt ? s : undefined;
+    }, 30_000, 'the postponement to run out');
+    expect(due.stage).toBe('publicNotice');
+    expect(cand(due, 'R001').postponement).toMatchObject({ until: postponeUntil, decision: null });
+    const notes = (await stack.h.call('GET', '/notifications', { token: await stack.h.login(STAFF) })).body as { workflowId: string; kind: string; message: string }[];
+    expect(notes.find((n) => n.workflowId === wf && n.kind === 'remind')?.message).toMatch(/final decision/);
+    expect((await act(wf, { action: 'decidePostponed', personId: 'R001', outcome: 'appoint', note: '  ' })).body).toMatchObject({ status: 400, code: 'validation_error' });
+    expect((await act(wf, { action: 'decidePostponed', personId: 'R001', outcome: 'appoint', note: '经核实不影响任用' })).status).toBe(200);
+    const probation = await untilStage(wf, 'probation');
+    await eventually(async () => (Date.now() > Date.parse(probation.probationEndsAt as string) + 200 ? true : undefined), 30_000, 'the probation to end');
+    expect((await act(wf, { action: 'assess', personId: 'R001', result: 'fit' })).status).toBe(200);
     const closed = await untilClosed(wf);
-    expect(closed.result).toMatchObject({ appointed: [], notAppointed: [], postponed: ['R001'] });
+    expect(closed.result).toMatchObject({ appointed: ['R001'], confirmed: ['R001'], notAppointed: [], postponed: [] });
   });
   // Product bug (reported): the validator checks only the upper bound of postponeUntil, so a
   // postponement "until" a date that has already passed is accepted.
@@ -398,7 +415,38 @@ describe('who may act', () => {
   });
 });
 
-describe('issue 11: the cut-off, a change of post, 暂缓表决', () => {
+describe('issue 11: the cut-off, a change of post, 暂缓表决, 复议', () => {
+  test('defect 9: 复议 agreed by more than half of the members during the notice reopens the vote after it; half is refused', async () => {
+    clock.noticeMs = 6_000;
+    const wf = await nominated(['R001', 'R002']);
+    expect((await act(wf, { action: 'setShortlist', personIds: ['R001', 'R002'] })).status).toBe(200);
+    await untilStage(wf, 'inspection');
+    await inspectAll(wf, ['R001', 'R002']);
+    // R001 9 of 9, R002 4 of 9 (5 against): R002 is rejected.
+    for (const [i, member] of [...committee.filter((m) => m !== 'cw-9'), 'cw-9'].entries()) {
+      const ballots = [
+        { candidateId: 'R001', choice: 'agree' },
+        { candidateId: 'R002', choice: i < 4 ? 'agree' : 'disagree' },
+      ];
+      expect((await task(member, await inboxTask(member, wf, 'decision'), { action: 'vote', ballots })).status).toBe(200);
+    }
+    const s = await untilStage(wf, 'publicNotice');
+    expect([cand(s, 'R001').decision, cand(s, 'R002').decision]).toEqual(['passed', 'rejected']);
+    const half = await act(wf, { action: 'reconsider', personId: 'R002', reason: '有新情况', agreeing: committee.slice(0, 4).concat(committee.slice(0, 1)) });
+    expect(half.body).toMatchObject({ status: 422, code: 'reconsideration_not_agreed' });
+    expect((await act(wf, { action: 'reconsider', personId: 'R001', reason: 'x', agreeing: committee })).body.code).toBe('invalid_input');
+    expect((await act(wf, { action: 'reconsider', personId: 'R002', reason: '有新情况', agreeing: committee.slice(0, 5) })).status).toBe(200);
+    // After the notice, R001 is appointed and the committee votes again on R002, for the places left (none: one position).
+    const again = await untilStage(wf, 'decision');
+    expect(cand(again, 'R001').outcome).toBe('appointed');
+    for (const member of [...committee.filter((m) => m !== 'cw-9'), 'cw-9']) {
+      expect((await task(member, await inboxTask(member, wf, 'decision'), { action: 'vote', ballots: [{ candidateId: 'R002', choice: 'agree' }] })).status).toBe(200);
+    }
+    const after = await untilStage(wf, 'probation');
+    expect(cand(after, 'R002').decision).toBe('notSelected');
+    expect(cand(after, 'R002').reconsideration?.agreeing).toHaveLength(5);
+  });
+
   test('defect 3: candidates are checked as of the cut-off in the principles, and a revision re-checks them as of the same date', async () => {
     // R002 has been 副处 since 2022-09-01: 4 years today, but 1 year 11 months on 2024-08-31.
     const wf = await nominated(['R001', 'R002'], { eligibilityDate: '2024-08-31' });
