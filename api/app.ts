@@ -9,6 +9,7 @@ import { NotFound, errorHandler, registerRefusals } from './errors';
 import { defineRoute, type RouteRule } from './http';
 import { createMetrics } from './metrics';
 import { configureReadiness, type ReadinessOptions } from './readiness';
+import { adminRoutes } from './routes/admin';
 import { auditRoutes } from './routes/audit';
 import { authRoutes } from './routes/auth';
 import { calendarRoutes } from './routes/calendar';
@@ -99,6 +100,7 @@ export function createApp(deps: ApiDeps, opts: AppOptions = {}): { app: Express;
     p.routes?.(ctx);
   }
   calendarRoutes(ctx);
+  adminRoutes(ctx);
 
   const openapi = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

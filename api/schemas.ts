@@ -253,7 +253,7 @@ export const NotificationRow = z
   .openapi('Notification');
 
 export const UnitRow = z
-  .object({ id: z.string(), name: z.string(), kind: z.string(), headUserId: z.string().nullable() })
+  .object({ id: z.string(), name: z.string(), kind: z.string(), headUserId: z.string().nullable(), parentId: z.string().nullable() })
   .openapi('Unit');
 
 export const WorkflowIdParam = z.object({ workflowId: z.string().min(1).max(300) });
