@@ -1,0 +1,95 @@
+/**
+ * The supervision board's latency at scale (issue 13): seeds 100,000 procedures and 1,000,000 task rows
+ * by SQL (synthetic rows in the same tables, not through workflows) into a fresh database, then times the
+ * board's grouping query (platform/board.ts) with and without filters and prints p50/p95.
+ *
+ *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/board.ts
+ *
+ * The URL names a server and a database to connect to first; the bench creates tingjin_bench_<time>
+ * next to it and drops it at the end. Run it on a quiet machine: the figures are wall-clock.
+ */
+import { Client as Pg } from 'pg';
+import { boardGroups, boardItems, type BoardFilter } from '../platform/board';
+import { createOrm, migrate } from '../platform/orm';
+
+const PROCEDURES = Number(process.env.BENCH_PROCEDURES ?? 100_000);
+const TASKS_PER_PROCEDURE = 10;
+const RUNS = Number(process.env.BENCH_RUNS ?? 40);
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+async function time(label: string, fn: () => Promise<unknown>): Promise<void> {
+  await fn(); // warm-up: plans and caches
+  const ms: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  ms.sort((a, b) => a - b);
+  console.log(`${label.padEnd(40)} p50 ${pct(ms, 50).toFixed(1)} ms  p95 ${pct(ms, 95).toFixed(1)} ms  (${RUNS} runs)`);
+}
+
+async function main(): Promise<void> {
+  const base = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `tingjin_bench_${Date.now()}`;
+  const admin = new Pg({ connectionString: base });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  const orm = await createOrm(url.toString());
+  try {
+    await migrate(orm);
+    const conn = orm.em.getConnection();
+    const t0 = Date.now();
+    // 5 types, 20 units, 6 stages; 30% open, a third of those overdue, spread over the ladder's rungs;
+    // due dates from 40 days ago to 80 days ahead.
+    await conn.execute(`
+      insert into procedure (workflow_id, type, parent_workflow_id, title, unit_ids, status, stage, overdue, due_at, started_by, started_at, closed_at, result, escalation, updated_at)
+      select 'bench-' || i,
+             (array['rectificationItem','approvalRequest','cadreSelection','politicalExamination','redeployment'])[1 + i % 5],
+             null, '事项 ' || i, array['u' || (i % 20)],
+             case when i % 10 < 3 then 'open' else 'closed' end,
+             (array['submit','review','unitHead','leadDepartment','inspectionOffice','sign'])[1 + i % 6],
+             i % 10 < 3 and i % 3 = 0,
+             now() + ((i % 120) - 40) * interval '1 day',
+             'zzb-staff', now() - interval '200 days', case when i % 10 < 3 then null else now() - interval '1 day' end, null,
+             case when i % 10 < 3 and i % 3 = 0 then jsonb_build_object('rung', (array['supervisionNotice','warning','accountability'])[1 + i % 3], 'at', now()) end,
+             now()
+        from generate_series(1, ${PROCEDURES}) as i`);
+    await conn.execute(`
+      insert into task (id, workflow_id, procedure_type, step, seq, round, assignee_ids, status, opened_at, due_at, completed_at, completed_by, action)
+      select p.workflow_id || ':' || j, p.workflow_id, p.type, p.stage, j, 1, array['user' || (j % 50)],
+             case when p.status = 'open' and j = ${TASKS_PER_PROCEDURE} then 'pending' else 'done' end,
+             now() - (20 - j) * interval '1 day', p.due_at,
+             case when p.status = 'open' and j = ${TASKS_PER_PROCEDURE} then null else now() - (19 - j) * interval '1 day' end,
+             case when p.status = 'open' and j = ${TASKS_PER_PROCEDURE} then null else 'user' || (j % 50) end,
+             case when p.status = 'open' and j = ${TASKS_PER_PROCEDURE} then null else 'approve' end
+        from procedure p cross join generate_series(1, ${TASKS_PER_PROCEDURE}) as j`);
+    await conn.execute('analyze procedure; analyze task;');
+    console.log(`seeded ${PROCEDURES} procedures and ${PROCEDURES * TASKS_PER_PROCEDURE} tasks in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+    const em = orm.em.fork();
+    const cases: [string, BoardFilter][] = [
+      ['board, no filter (3 working days)', { dueWithin: 3 }],
+      ['board, overdue only (dueWithin 0)', { dueWithin: 0 }],
+      ['board, one unit', { dueWithin: 3, unit: 'u7' }],
+      ['board, one type and rung', { dueWithin: 3, type: 'cadreSelection', rung: 'warning' }],
+      ['board, due in 20 working days', { dueWithin: 20 }],
+    ];
+    for (const [label, f] of cases) await time(label, () => boardGroups(em, f));
+    await time('items page of 2,000 (bulk urge, export)', () => boardItems(em, { dueWithin: 3 }, 2000));
+  } finally {
+    await orm.close();
+    await admin.query(`drop database if exists ${name}`);
+    await admin.end();
+  }
+}
+
+main().catch((err) => {
+  console.error('[bench] failed:', err);
+  process.exit(1);
+});
