@@ -498,6 +498,29 @@ export const UnitOfficeHolderSchema = new EntitySchema<UnitOfficeHolder>({
   },
 });
 
+/** A dated record barring a promotion for a while (影响期; Migration20261205100000_selection_bar_records). */
+export interface PersonBarRecord {
+  personId: string;
+  kind: 'partySanction' | 'governmentSanction' | 'admonition' | 'organizationalHandling' | 'annualAssessment';
+  category: string;
+  date: string;
+  endsOn: string | null;
+  ref: string | null;
+}
+
+export const PersonBarRecordSchema = new EntitySchema<PersonBarRecord>({
+  name: 'PersonBarRecord',
+  tableName: 'person_bar_record',
+  properties: {
+    personId: { type: 'string', primary: true },
+    kind: { type: 'string', primary: true },
+    category: { type: 'string', primary: true },
+    date: { type: 'date', primary: true },
+    endsOn: { type: 'date', nullable: true },
+    ref: { type: 'text', nullable: true },
+  },
+});
+
 export const ALL_ENTITIES = [
   UnitSchema,
   AppUserSchema,
@@ -515,4 +538,5 @@ export const ALL_ENTITIES = [
   PoliticalFileEntrySchema,
   RedeploymentLetterSchema,
   UnitOfficeHolderSchema,
+  PersonBarRecordSchema,
 ];
