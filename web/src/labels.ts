@@ -103,7 +103,7 @@ const PROBLEMS: Record<string, string> = {
   not_allowed: '您无权执行此操作',
   invalid_ballot: '选票无效：每位候选人须且只能投一票',
   already_voted: '您已投过票',
-  principal_votes_last: '主要负责人须最后表态：其他到会成员尚未全部投票',
+  principal_votes_last: '主要负责人须最后表态',
   quorum_not_met: '到会人数不足法定人数，不能结束表决',
   institutional_rule_required: '销号须有建章立制成果，或说明无需建章立制的理由',
   invalid_due_date: '整改时限不符合要求',
@@ -141,6 +141,7 @@ const PHRASES: [RegExp, string][] = [
   [/must be at most (\d+) characters/, '不能超过 $1 个字符'],
   [/Required|expected .*, received undefined/i, '必填'],
   [/wrong username or password/, '用户名或密码错误'],
+  [/the principal leader votes last on (.+); still to vote: (.+)/, '对“$1”尚有到会成员未投票（$2）'],
 ];
 
 /** A refusal in Chinese: the code's text, then the API's own detail translated where a phrase is known. */
