@@ -112,6 +112,48 @@ export interface CandidateFacts {
   partyJoinDate: string | null;
   lastPromotionDate: string | null;
   lastPromotionOutOfTurn: boolean;
+  /** Dated sanctions, 诫勉, 组织处理 and annual assessments on the person (影响期); absent: none recorded. */
+  barRecords?: readonly BarRecord[];
+}
+
+export const BAR_KINDS = ['partySanction', 'governmentSanction', 'admonition', 'organizationalHandling', 'annualAssessment'] as const;
+/** 党纪处分, 政务处分, 诫勉, 组织处理, 年度考核. */
+export type BarKind = (typeof BAR_KINDS)[number];
+
+/** A dated record that may bar a promotion for a while (影响期). */
+export interface BarRecord {
+  kind: BarKind;
+  /** The sanction or result: 警告, 严重警告, 记过, 诫勉, 调离, 基本称职, 不称职, …; a key of BAR_MONTHS under its kind. */
+  category: string;
+  /** The decision's date; for an annual assessment, the last day of the year assessed. */
+  date: string;
+  /** The end of the bar when the decision states it (组织处理 as recorded); else from BAR_MONTHS. */
+  endsOn?: string | null;
+  /** The decision's document reference. */
+  ref?: string | null;
+}
+
+/**
+ * 影响期 in months, by kind and category: a candidate inside one is not promoted. Sources: 《中国共产党纪律处分条例》
+ * art. 10 (警告 1 年, 严重警告 1 年 6 个月 不得提拔); 《公职人员政务处分法》 art. 8 (警告 6 个月, 记过 12 个月, 记大过
+ * 18 个月, 降级、撤职 24 个月); 《关于对党员领导干部进行诫勉的规定》 (诫勉 6 个月 不得提拔); 《公务员考核规定》 (基本称职、
+ * 不称职: the year that follows, here 12 months from the end of the year assessed). 组织处理 varies (调离 1 年、降职 2 年
+ * by 《关于对党员领导干部进行组织处理的规定》): a record without endsOn uses these, one with endsOn its own.
+ * A category not listed here bars only when its endsOn says so.
+ */
+export const BAR_MONTHS: Readonly<Record<BarKind, Readonly<Record<string, number>>>> = {
+  partySanction: { 警告: 12, 严重警告: 18, 撤销党内职务: 24, 留党察看: 24 },
+  governmentSanction: { 警告: 6, 记过: 12, 记大过: 18, 降级: 24, 撤职: 24 },
+  admonition: { 诫勉: 6 },
+  organizationalHandling: { 停职检查: 12, 调离: 12, 责令辞职: 12, 免职: 12, 降职: 24 },
+  annualAssessment: { 基本称职: 12, 不称职: 12 },
+};
+
+/** The last day a record bars a promotion (its end is exclusive), or null when it bars none. */
+export function barEnd(r: BarRecord): string | null {
+  if (r.endsOn) return r.endsOn;
+  const months = BAR_MONTHS[r.kind]?.[r.category];
+  return months === undefined || !isValidDate(r.date) ? null : addMonths(r.date, months);
 }
 
 export interface PostSpec {
@@ -141,6 +183,7 @@ export const QUALIFICATION_PREDICATES = [
   'outOfTurnInterval',
   'maxGradeSteps',
   'maxAge',
+  'promotionBars',
 ] as const;
 export type QualificationPredicate = (typeof QUALIFICATION_PREDICATES)[number];
 
@@ -380,6 +423,26 @@ function maxAge(c: Context): QualificationResult {
   return { predicate: 'maxAge', label, passed: age <= max, applicable: true, required, actual: `${age} 周岁 as of ${c.asOf}`, fact };
 }
 
+function promotionBars(c: Context): QualificationResult {
+  const records = c.facts.barRecords ?? [];
+  const label = '影响期内不得提拔 (no promotion inside a sanction’s or assessment’s bar)';
+  const fact = `barRecords=${records.length ? records.map((r) => `${r.kind}:${r.category}@${r.date}${r.ref ? ` (${r.ref})` : ''}`).join('; ') : 'none'}`;
+  // Inside a bar: on or after its date, before its end.
+  const inside = records.flatMap((r) => {
+    const end = barEnd(r);
+    return end && r.date <= c.asOf && c.asOf < end ? [`${r.category} (${r.kind}) of ${r.date}, bar until ${end}`] : [];
+  });
+  return {
+    predicate: 'promotionBars',
+    label,
+    passed: inside.length === 0,
+    applicable: true,
+    required: `no bar in force on ${c.asOf}`,
+    actual: inside.length ? inside.join('; ') : 'none in force',
+    fact,
+  };
+}
+
 const PREDICATES: Record<QualificationPredicate, (c: Context) => QualificationResult> = {
   minWorkYears,
   minGrassrootsYears,
@@ -390,6 +453,7 @@ const PREDICATES: Record<QualificationPredicate, (c: Context) => QualificationRe
   outOfTurnInterval,
   maxGradeSteps,
   maxAge,
+  promotionBars,
 };
 
 /**

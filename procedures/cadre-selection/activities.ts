@@ -8,7 +8,7 @@ import { canonicalJson } from '../../domain/audit';
 import { addWorkingDays } from '../../domain/calendar';
 import { addDays, addMonths, startOfChinaDay, yearOf } from '../../domain/dates';
 import { evaluateQualifications } from '../../domain/qualifications';
-import { PersonSchema } from '../../platform/entities';
+import { PersonBarRecordSchema, PersonSchema } from '../../platform/entities';
 import type { NoticePeriod, Principles, QualificationCheck } from './messages';
 
 
@@ -26,6 +26,8 @@ export function createSelectionActivities(deps: ActivityDeps) {
     async checkCandidates(input: { personIds: string[]; principles: Principles; principlesVersion: number; asOf: string }): Promise<QualificationCheck[]> {
       const people = await em().find(PersonSchema, { id: { $in: input.personIds } });
       const byId = new Map(people.map((p) => [p.id, p]));
+      // 影响期: every dated record on the candidates; the predicate decides which is in force on the cut-off.
+      const bars = await em().find(PersonBarRecordSchema, { personId: { $in: input.personIds } }, { orderBy: { date: 'asc' } });
       return input.personIds.map((personId) => {
         const p = byId.get(personId);
         if (!p) {
@@ -38,8 +40,11 @@ export function createSelectionActivities(deps: ActivityDeps) {
           };
         }
         const post = input.principles.post;
+        const barRecords = bars
+          .filter((b) => b.personId === personId)
+          .map((b) => ({ kind: b.kind, category: b.category, date: String(b.date), endsOn: b.endsOn ? String(b.endsOn) : null, ref: b.ref }));
         const evaluation = evaluateQualifications(
-          p,
+          { ...p, barRecords },
           {
             title: post.title,
             targetGrade: post.targetGrade as typeof p.currentGrade,

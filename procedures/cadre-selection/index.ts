@@ -28,7 +28,7 @@ import {
   type SelectionState,
 } from './messages';
 import { politicalGateReadings } from './rules';
-import { OfficeHoldersBody, PoliticalGateView, SelectionCommandBody, StartSelectionBody } from './schemas';
+import { BarRecordsBody, OfficeHoldersBody, PoliticalGateView, SelectionCommandBody, StartSelectionBody } from './schemas';
 
 const QUERY_DEADLINE_MS = 15_000;
 
@@ -236,6 +236,39 @@ export const cadreSelectionProcedure = defineProcedure({
           }
         });
         return { status: 200, body: { recorded: body.holders.length } };
+      },
+    });
+
+    route({
+      method: 'put',
+      path: '/selection/bar-records',
+      tag: 'cadre selection',
+      summary: 'Record sanctions, 诫勉, 组织处理 and annual assessments on people (影响期: they bar a promotion for a while)',
+      description:
+        'Master data for the qualification predicate promotionBars: a candidate inside a record’s bar on the eligibility cut-off fails ' +
+        'the check, with the record and the date its bar ends. The bar’s length comes from the rule table (党纪处分 警告 12 months, ' +
+        '严重警告 18; 政务处分 警告 6, 记过 12, 记大过 18, 降级/撤职 24; 诫勉 6; 组织处理 调离 12, 降职 24; 基本称职/不称职 12 from the ' +
+        'end of the year assessed) unless the record gives endsOn. A record with the same person, kind, category and date is replaced.',
+      roles: ['staff'],
+      idempotent: true,
+      body: BarRecordsBody,
+      response: { status: 200, schema: z.object({ recorded: z.number() }).openapi('BarRecordsRecorded'), description: 'The records were recorded' },
+      errors: [403, 422],
+      handler: async ({ em, body }) => {
+        const ids = [...new Set(body.records.map((r) => r.personId))];
+        const people = new Set((await em.find(PersonSchema, { id: { $in: ids } })).map((p) => p.id));
+        const i = body.records.findIndex((r) => !people.has(r.personId));
+        if (i >= 0) throw new Unprocessable('unknown_person', `records[${i}].personId: not in master data`, { field: `records[${i}].personId` });
+        await em.transactional(async (tx) => {
+          for (const r of body.records) {
+            await tx.getConnection().execute(
+              `insert into person_bar_record (person_id, kind, category, date, ends_on, ref) values (?, ?, ?, ?, ?, ?)
+               on conflict (person_id, kind, category, date) do update set ends_on = excluded.ends_on, ref = excluded.ref`,
+              [r.personId, r.kind, r.category, r.date, r.endsOn ?? null, r.ref ?? null],
+            );
+          }
+        });
+        return { status: 200, body: { recorded: body.records.length } };
       },
     });
 

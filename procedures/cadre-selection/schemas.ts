@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AssigneeRuleInput, dateString, id, text } from '../../api/schemas';
 import { GRADES } from '../../domain/grades';
+import { BAR_KINDS } from '../../domain/qualifications';
 import { QUALIFICATION_OVERRIDE_KEYS, overridesProblem } from './overrides';
 import { FOUR_MUSTS, INTEGRITY_OFFICES } from './messages';
 import { DEFAULT_POLITICAL_EXAM_MONTHS } from './rules';
@@ -186,3 +187,25 @@ export const OfficeHoldersBody = z
   })
   .strict()
   .openapi('OfficeHolders');
+
+export const BarRecordsBody = z
+  .object({
+    records: z
+      .array(
+        z
+          .object({
+            personId,
+            kind: z.enum(BAR_KINDS).openapi({ description: 'partySanction 党纪处分, governmentSanction 政务处分, admonition 诫勉, organizationalHandling 组织处理, annualAssessment 年度考核' }),
+            category: text(40).openapi({ description: '警告, 严重警告, 记过, 诫勉, 调离, 降职, 基本称职, 不称职, …' }),
+            date: dateString.openapi({ description: 'The decision’s date; for an annual assessment, the last day of the year assessed' }),
+            endsOn: dateString.optional().openapi({ description: 'The end of the bar when the decision states it; else from the rule table' }),
+            ref: text(200).optional().openapi({ description: 'The decision’s document reference' }),
+          })
+          .strict()
+          .refine((r) => !r.endsOn || r.endsOn > r.date, { message: 'endsOn comes after date', path: ['endsOn'] }),
+      )
+      .min(1)
+      .max(5000),
+  })
+  .strict()
+  .openapi('BarRecords');

@@ -3,7 +3,7 @@
  * refusing what they must. The public notice and the probation run on a compressed clock here
  * (the two calendar activities are replaced); production computes them from the calendar.
  */
-import { chinaDateOf } from '../../domain/dates';
+import { addDays, addMonths, chinaDateOf } from '../../domain/dates';
 import { workflowIds } from '../helpers/ids';
 import { inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
@@ -27,6 +27,8 @@ const stack = useApiStack(
       { id: 'T003', name: '王强', gradeSince: '2025-05-01' },
       // 正科 → 正处 would be two levels at once.
       { id: 'T004', name: '赵磊', currentGrade: 'section', gradeSince: '2018-01-01' },
+      // 4 years as 副处, but under a 诫勉 (影响期) recorded in the test below; born 1975 (51 at the cut-off, over a limit of 50).
+      { id: 'T005', name: '钱坤', gradeSince: '2022-09-01', birthDate: '1975-03-01' },
     ]);
   },
   {
@@ -41,7 +43,7 @@ const stack = useApiStack(
 const key = newKey;
 const inboxTask = (user: string, wf: string, step: string) => inboxTaskOf(stack.h, user, wf, step);
 
-async function startSelection(selectionId: string) {
+async function startSelection(selectionId: string, patch: Record<string, unknown> = {}) {
   return stack.h.call('POST', '/procedures/cadreSelection', {
     token: await stack.h.login('zzb-staff'),
     key: key(),
@@ -53,6 +55,7 @@ async function startSelection(selectionId: string) {
         candidateScope: '全市县处级副职干部',
         method: 'meeting',
         timetable: '2026年12月底前完成',
+        ...patch,
       },
       principlesApprovers: { kind: 'unitHead', unitId: 'zzb' },
       committee: { kind: 'role', role: 'approver', unitId: 'cwh' },
@@ -217,4 +220,41 @@ test('先定原则、再商人头 through all seven stages to a confirmed appoin
   expect(verify.body.ok).toBe(true);
   // A selection lives for a year, across deploys: its history is replayed by test/workflows/replay.test.ts.
   await maybeRecordHistory('cadre-selection.json', stack.t.env.client.workflow.getHandle(wf));
+});
+
+test('master data for the rules: office holders and 影响期 records are recorded by staff; a barred or too old candidate fails the check, naming the record, its end and the date', async () => {
+  const staff = await stack.h.login('zzb-staff');
+  const put = (path: string, body: unknown, token = staff) => stack.h.call('PUT', path, { token, key: key(), body });
+  // Office holders: an unknown unit or person is named; a bad post is a validation error; a good row is recorded.
+  expect((await put('/selection/office-holders', { holders: [{ unitId: 'nope', office: 'partySecretary', personId: 'T001', since: '2024-01-01' }] })).body).toMatchObject({ status: 422, code: 'unknown_unit', details: { field: 'holders[0].unitId' } });
+  expect((await put('/selection/office-holders', { holders: [{ unitId: 'jyj', office: 'partySecretary', personId: 'NOPE', since: '2024-01-01' }] })).body).toMatchObject({ status: 422, code: 'unknown_person' });
+  expect((await put('/selection/office-holders', { holders: [{ unitId: 'jyj', office: 'mayor', personId: 'T001', since: '2024-01-01' }] })).status).toBe(400);
+  expect((await put('/selection/office-holders', { holders: [{ unitId: 'jyj', office: 'partySecretary', personId: 'T004', since: '2024-01-01', until: '2025-01-01' }] })).body).toEqual({ recorded: 1 });
+  expect((await put('/selection/office-holders', { holders: [{ unitId: 'jyj', office: 'partySecretary', personId: 'T004', since: '2024-01-01' }] }, await stack.h.login('jyj-head'))).status).toBe(403);
+  // 影响期 records.
+  const today = chinaDateOf(new Date());
+  const admonished = addDays(today, -30);
+  expect((await put('/selection/bar-records', { records: [{ personId: 'NOPE', kind: 'admonition', category: '诫勉', date: admonished }] })).body).toMatchObject({ status: 422, code: 'unknown_person', details: { field: 'records[0].personId' } });
+  expect((await put('/selection/bar-records', { records: [{ personId: 'T005', kind: 'admonition', category: '诫勉', date: admonished, ref: '纪诫〔2026〕3号' }] })).body).toEqual({ recorded: 1 });
+
+  const id = uniqueId('xb');
+  const wf = workflowIds.cadreSelection(id);
+  expect((await startSelection(id, { post: { title: '市教育局局长', unitId: 'jyj', positions: 1, targetGrade: 'division', isPartyPost: false, maxAge: 50 } })).status).toBe(201);
+  expect((await task('zzb-head', await inboxTask('zzb-head', wf, 'principles'), { action: 'approve', comment: '同意' })).status).toBe(200);
+  await eventually(async () => ((await stack.h.call('GET', `/procedures/${wf}`, { token: staff })).body.state?.stage === 'nomination' ? true : undefined), 30_000, 'nomination');
+  expect((await act(wf, { action: 'recordNomination', date: today, meeting: { determined: 30, present: 25, votes: [{ personId: 'T002', votes: 12 }, { personId: 'T005', votes: 10 }] } })).status).toBe(200);
+  const state = await eventually(async () => {
+    const s = (await stack.h.call('GET', `/procedures/${wf}`, { token: staff })).body.state;
+    return s?.stage === 'shortlist' ? s : undefined;
+  }, 30_000, 'shortlist');
+  const check = state.candidates.find((c: { personId: string }) => c.personId === 'T005').check;
+  expect(check.eligible).toBe(false);
+  expect(check.asOf).toBe(today);
+  const bar = check.results.find((r: { predicate: string }) => r.predicate === 'promotionBars');
+  expect(bar).toMatchObject({ passed: false, asOf: today, actual: `诫勉 (admonition) of ${admonished}, bar until ${addMonths(admonished, 6)}` });
+  expect(bar.fact).toContain('纪诫〔2026〕3号');
+  expect(check.results.find((r: { predicate: string }) => r.predicate === 'maxAge')).toMatchObject({ passed: false, fact: 'birthDate=1975-03-01' });
+  // Every rule is listed, with its fact and date.
+  expect(check.results.filter((r: { fact: string; asOf: string }) => !r.fact || r.asOf !== today)).toEqual([]);
+  expect(state.candidates.find((c: { personId: string }) => c.personId === 'T002').check.eligible).toBe(true);
 });

@@ -335,6 +335,7 @@ describe('qualification predicates', () => {
       outOfTurnInterval: ['lastPromotionDate=', 'lastPromotionOutOfTurn='],
       maxGradeSteps: ['currentGrade=', 'targetGrade='],
       maxAge: ['birthDate='],
+      promotionBars: ['barRecords='],
     };
     for (const spec of specs) {
       for (const facts of [base, { ...base, currentGrade: 'section' as const, lastPromotionOutOfTurn: true }]) {

@@ -270,3 +270,49 @@ describe('age limit of the post (年龄, common practice: set per post in the �
     expect(evaluateQualifications(noBirth, post(45), '2026-05-02').results.find((r) => r.predicate === 'maxAge')?.passed).toBe(false);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// 影响期: sanctions, 诫勉, 组织处理 and assessments bar a promotion for a while
+// ---------------------------------------------------------------------------------------------
+
+describe('影响期 (promotionBars)', () => {
+  const facts: CandidateFacts = {
+    birthDate: '1980-05-02',
+    workStartDate: '2002-07-01',
+    grassrootsYears: 3,
+    currentGrade: 'deputyDivision',
+    gradeSince: '2020-01-01',
+    education: 'bachelor',
+    partyJoinDate: '2001-06-01',
+    lastPromotionDate: '2020-01-01',
+    lastPromotionOutOfTurn: false,
+  };
+  const post: PostSpec = { title: '正处', targetGrade: 'division', isPartyPost: false };
+  const bars = (asOf: string, barRecords: CandidateFacts['barRecords']) => evaluateQualifications({ ...facts, barRecords }, post, asOf).results.find((r) => r.predicate === 'promotionBars');
+
+  test('诫勉 bars for 6 months: inside it the candidate fails, naming the record and the date the bar ends', () => {
+    const r = bars('2026-05-01', [{ kind: 'admonition', category: '诫勉', date: '2026-01-10', ref: '纪诫〔2026〕3号' }]);
+    expect(r?.passed).toBe(false);
+    expect(r?.actual).toBe('诫勉 (admonition) of 2026-01-10, bar until 2026-07-10');
+    expect(r?.fact).toContain('纪诫〔2026〕3号');
+    // On the day the bar ends it no longer applies.
+    expect(bars('2026-07-10', [{ kind: 'admonition', category: '诫勉', date: '2026-01-10' }])?.passed).toBe(true);
+  });
+
+  test('党纪 警告 bars 12 months, 政务 警告 6: the same category by kind', () => {
+    expect(bars('2026-09-01', [{ kind: 'partySanction', category: '警告', date: '2026-01-10' }])?.passed).toBe(false);
+    expect(bars('2026-09-01', [{ kind: 'governmentSanction', category: '警告', date: '2026-01-10' }])?.passed).toBe(true);
+  });
+
+  test('组织处理 as recorded: a stated end wins; 基本称职 bars the year that follows', () => {
+    expect(bars('2026-09-01', [{ kind: 'organizationalHandling', category: '调离', date: '2026-01-10', endsOn: '2026-10-01' }])?.passed).toBe(false);
+    expect(bars('2026-10-01', [{ kind: 'organizationalHandling', category: '调离', date: '2026-01-10', endsOn: '2026-10-01' }])?.passed).toBe(true);
+    expect(bars('2026-06-01', [{ kind: 'annualAssessment', category: '基本称职', date: '2025-12-31' }])?.actual).toBe('基本称职 (annualAssessment) of 2025-12-31, bar until 2026-12-31');
+    expect(bars('2026-12-31', [{ kind: 'annualAssessment', category: '基本称职', date: '2025-12-31' }])?.passed).toBe(true);
+  });
+
+  test('no records, or a category without a bar and without a stated end, passes', () => {
+    expect(bars('2026-05-01', undefined)?.passed).toBe(true);
+    expect(bars('2026-05-01', [{ kind: 'annualAssessment', category: '优秀', date: '2025-12-31' }])?.passed).toBe(true);
+  });
+});
