@@ -9,7 +9,7 @@ import { addWorkingDays, CalendarNotCoveredError, type OverrideCalendar } from '
 import { loadOverrides } from '../platform/calendar-store';
 import type { EscalationRungRule, EscalationStep } from '../procedures/kernel/deadline';
 import type { Transition } from '../procedures/kernel/messages';
-import { applyTransitions } from './projection';
+import { applyTransitions, type Applied, type ChainHead } from './projection';
 
 export interface ActivityDeps {
   orm: MikroORM;
@@ -37,11 +37,15 @@ const nineAm = (date: string): string => new Date(Date.parse(startOfChinaDay(dat
 export function createKernelActivities(deps: ActivityDeps) {
   const calendar = calendarOf(deps);
   return {
-    /** Projects transitions the API has not written yet (or writes nothing). */
-    async project(transitions: Transition[]): Promise<number> {
-      const written = await applyTransitions(deps.orm.em.fork(), transitions);
+    /**
+     * Projects transitions the API has not written yet (or writes nothing). Given the chain's head its
+     * previous write returned, it answers with the new one (see applyTransitions), and the projector passes
+     * it on, so an action's write needs no read; without one (histories from before), the count written.
+     */
+    async project(transitions: Transition[], head?: ChainHead | null): Promise<number | Applied> {
+      const applied = await applyTransitions(deps.orm.em.fork(), transitions, head);
       await deps.afterProjection?.(transitions);
-      return written;
+      return head === undefined ? applied.written : applied;
     },
 
     /** One rung of the overdue ladder as an instant, from the calendar as it stands. */

@@ -56,6 +56,13 @@ function auditOf(t: Transition): AuditInput[] {
   return out;
 }
 
+/** The last entry of a procedure's audit chain, as its writer left it. */
+export interface ChainHead {
+  workflowId: string;
+  seq: number;
+  hash: string;
+}
+
 interface Known {
   applied: Set<string>;
   recorded: Set<string>;
@@ -135,7 +142,7 @@ function writeSet(fresh: readonly Transition[], known: Known, audits: ReadonlyMa
       heads.set(t.workflowId, { seq, hash });
     }
   }
-  return { claims, actions, tasks: [...tasks.values()], notifications, procedures, flagOverdue, audit };
+  return { rows: { claims, actions, tasks: [...tasks.values()], notifications, procedures, flagOverdue, audit }, heads };
 }
 
 /**
@@ -144,7 +151,10 @@ function writeSet(fresh: readonly Transition[], known: Known, audits: ReadonlyMa
  * idempotent by key. The procedure row is kept only if no higher seq was written; overdue, once set, stays.
  */
 const WRITE = `
-with d as (select $1::jsonb as j),
+with d as (
+  -- When the caller assumed the chain's head instead of reading it, nothing is written unless it holds.
+  select $1::jsonb as j
+  where $2::text is null or coalesce((select max(a.seq) from audit_log a where a.workflow_id = $2::text), 0) = $3::int),
 claim as (
   insert into transition_applied (workflow_id, seq)
   select x.workflow_id, x.seq from d, jsonb_to_recordset(d.j->'claims') as x(workflow_id text, seq int)
@@ -193,35 +203,67 @@ function lostRace(err: unknown): boolean {
 }
 
 /**
- * A procedure's first write: one procedure, and its seq 0 (the start, emitted once, before anything else)
- * among the transitions. Nothing of it can be in the database yet, unless an earlier attempt wrote it and
- * its answer was lost; then the claim of seq 0 fails on its unique key, and the next attempt reads.
+ * What the write may take as known without reading. A procedure's first write (one procedure, its seq 0,
+ * the start, emitted once before anything else, among the transitions) has nothing in the database yet.
+ * A later write by the procedure's own projector knows its chain's head from its previous write (`head`),
+ * because nobody else appends to that chain while the projector is healthy: the API writes only what the
+ * projector failed to. Either guess is checked by the write itself: if something was written meanwhile (an
+ * earlier attempt whose answer was lost, the API), a claim or a chain seq fails on its unique key, the
+ * statement changes nothing, and the next attempt reads.
  */
-function firstWrite(transitions: readonly Transition[]): boolean {
+function assumed(transitions: readonly Transition[], head: ChainHead | null | undefined): Known | null {
   const id = transitions[0]?.workflowId;
-  return transitions.every((t) => t.workflowId === id) && transitions.some((t) => t.seq === 0);
+  if (!transitions.every((t) => t.workflowId === id)) return null;
+  const nothing = { applied: new Set<string>(), recorded: new Set<string>() };
+  if (transitions.some((t) => t.seq === 0)) return { ...nothing, heads: new Map() };
+  if (head && head.workflowId === id) return { ...nothing, heads: new Map([[id, { seq: head.seq, hash: head.hash }]]) };
+  return null;
 }
 
-async function applyOnce(em: EntityManager, transitions: readonly Transition[], mayAssumeNew: boolean): Promise<number> {
+export interface Applied {
+  /** How many transitions were new. */
+  written: number;
+  /** The chain's head after the write, when the transitions are one procedure's: the next write's `head`. */
+  head: ChainHead | null;
+}
+
+/** The write found the chain's head other than assumed: read, and write again. */
+const STALE = Symbol('stale');
+
+async function applyOnce(em: EntityManager, transitions: readonly Transition[], guess: Known | null): Promise<Applied | typeof STALE> {
   // Built once: the read needs their keys, the write the entries.
   const audits = new Map(transitions.map((t) => [t, auditOf(t)] as const));
   const keys = [...audits.values()].flatMap((entries) => entries.map((a) => a.sourceKey));
-  // A start (and each of a fan-out's thousands of children) skips the read: one round trip, not two.
-  const known = mayAssumeNew && firstWrite(transitions) ? { applied: new Set<string>(), recorded: new Set<string>(), heads: new Map() } : await readKnown(em, transitions, keys);
+  // A start (and each of a fan-out's thousands of children) and every action of a healthy procedure skip
+  // the read: one round trip, not two.
+  const known = guess ?? (await readKnown(em, transitions, keys));
   const fresh = transitions.filter((t) => !known.applied.has(`${t.workflowId}:${t.seq}`));
-  if (fresh.length === 0) return 0;
+  const only = transitions[0]?.workflowId;
+  const headOf = (heads: Known['heads']): ChainHead | null => {
+    const h = only !== undefined && transitions.every((t) => t.workflowId === only) ? heads.get(only) : undefined;
+    return h && only !== undefined ? { workflowId: only, ...h } : null;
+  };
+  if (fresh.length === 0) return { written: 0, head: headOf(known.heads) };
   // Applied in seq order per procedure: the audit chain follows the procedure's own order.
   const sorted = [...fresh].sort((a, b) => (a.workflowId === b.workflowId ? a.seq - b.seq : a.workflowId < b.workflowId ? -1 : 1));
-  const [row] = await sql<{ claimed: number }>(em, WRITE, [JSON.stringify(writeSet(sorted, known, audits))]);
-  return row?.claimed ?? 0;
+  const { rows, heads } = writeSet(sorted, known, audits);
+  const assumedHead = guess && only !== undefined ? { workflowId: only, seq: guess.heads.get(only)?.seq ?? 0 } : null;
+  const [row] = await sql<{ claimed: number }>(em, WRITE, [JSON.stringify(rows), assumedHead?.workflowId ?? null, assumedHead?.seq ?? null]);
+  const written = row?.claimed ?? 0;
+  if (assumedHead && written === 0) return STALE;
+  return { written, head: headOf(heads) };
 }
 
-/** Applies transitions in seq order per procedure, atomically. Returns how many were new. */
-export async function applyTransitions(em: EntityManager, transitions: readonly Transition[]): Promise<number> {
-  if (transitions.length === 0) return 0;
+/**
+ * Applies transitions in seq order per procedure, atomically. `head`: the chain's head the procedure's
+ * previous write returned, so this one need not read it.
+ */
+export async function applyTransitions(em: EntityManager, transitions: readonly Transition[], head?: ChainHead | null): Promise<Applied> {
+  if (transitions.length === 0) return { written: 0, head: head ?? null };
   for (let attempt = 1; ; attempt++) {
     try {
-      return await applyOnce(em, transitions, attempt === 1);
+      const applied = await applyOnce(em, transitions, attempt === 1 ? assumed(transitions, head) : null);
+      if (applied !== STALE) return applied;
     } catch (err) {
       if (!(attempt < ATTEMPTS && lostRace(err))) throw err;
       // Past the usual two writers, a little jitter spreads the next round out.

@@ -7,6 +7,7 @@
  * back off and finish later. Writes are keyed by workflow id and seq, so the second changes nothing.
  */
 import { allHandlersFinished, condition, log, patched, workflowInfo } from '@temporalio/workflow';
+import type { ChainHead } from '../../activities/projection';
 import { localProjection } from './activities';
 import type { ActionRecord, AuditData, ClosedTask, NotificationData, ProcedureRowData, TaskView, Transition } from './messages';
 
@@ -72,6 +73,11 @@ export function createProjector(opts: ProjectorOptions) {
   let failures = 0;
   /** A batch handed to the projection activity and not yet back. */
   let inFlight = false;
+  /**
+   * The audit chain's head as the last write left it, so the next write need not read it (the activity
+   * checks it in the same statement). Not state: a new run or a failed write starts without one.
+   */
+  let head: ChainHead | null = null;
 
   function emit(e: Emit = {}): Transition {
     const t: Transition = {
@@ -115,12 +121,15 @@ export function createProjector(opts: ProjectorOptions) {
       const batch = queue.splice(0, BATCH);
       inFlight = true;
       try {
-        await localProjection.project(batch);
+        const written = await localProjection.project(batch, head);
+        // A number: recorded by a worker from before the head was passed on (replay).
+        head = typeof written === 'object' ? written.head : null;
         for (const t of batch) unprojected.delete(t.seq);
       } catch (err) {
         // A non-retryable failure (bad data) must not end the procedure: the state is in the workflow,
         // and the reconciler can re-project it; the failure is in history and counted in the state.
         failures += 1;
+        head = null;
         log.error('projection failed', { workflowId: row.workflowId, seqs: batch.map((t) => t.seq), error: String(err) });
       } finally {
         inFlight = false;

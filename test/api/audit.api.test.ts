@@ -199,6 +199,25 @@ describe('appends are idempotent and serialised per procedure', () => {
     expect((await verify(late)).body).toMatchObject({ ok: true, checked: 2 });
   });
 
+  test("the projector's writes pass the chain's head on instead of reading it; a head that no longer holds (stale, or past the real one) is read again, never a gap or a fork", async () => {
+    const a = acts();
+    const wf = uniqueId('audit-head');
+    const first = await a.project([transition(wf, 1)], null);
+    expect(first).toMatchObject({ written: 1, head: { workflowId: wf, seq: 1 } });
+    const second = await a.project([transition(wf, 2)], typeof first === 'object' ? first.head : null);
+    expect(second).toMatchObject({ written: 1, head: { workflowId: wf, seq: 2 } });
+    const headAt2 = typeof second === 'object' ? second.head : null;
+    // Someone else appends (the API writing what the projector did not): the head at 2 is stale.
+    expect(await a.project([transition(wf, 3)])).toBe(1);
+    expect(await a.project([transition(wf, 4)], headAt2)).toMatchObject({ written: 1, head: { seq: 4 } });
+    // A head past the real one (a database restored to an earlier point while the procedure ran).
+    expect(await a.project([transition(wf, 5)], { workflowId: wf, seq: 9, hash: 'f'.repeat(64) })).toMatchObject({ written: 1, head: { seq: 5 } });
+    // The same transition again with a head: already applied, nothing written twice.
+    expect(await a.project([transition(wf, 5)], { workflowId: wf, seq: 5, hash: 'f'.repeat(64) })).toMatchObject({ written: 0 });
+    expect((await audit(wf)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect((await verify(wf)).body).toMatchObject({ ok: true, checked: 5 });
+  });
+
   test('transitions written out of order leave the row at the highest seq and a closed task closed', async () => {
     const a = acts();
     const wf = uniqueId('audit-order');
