@@ -9,6 +9,7 @@
  * next to it and drops it at the end. Run it on a quiet machine: the figures are wall-clock.
  */
 import { Client as Pg } from 'pg';
+import { procedureScopeSql } from '../api/authz';
 import { boardGroups, boardItems, type BoardFilter } from '../platform/board';
 import { createOrm, migrate } from '../platform/orm';
 
@@ -69,6 +70,12 @@ async function main(): Promise<void> {
              case when p.status = 'open' and j = ${TASKS_PER_PROCEDURE} then null else 'user' || (j % 50) end,
              case when p.status = 'open' and j = ${TASKS_PER_PROCEDURE} then null else 'approve' end
         from procedure p cross join generate_series(1, ${TASKS_PER_PROCEDURE}) as j`);
+    // A city with the department and the 20 units under it, and a supervisor of the department: the
+    // board as a supervisor sees it, through the scope filter (api/authz.ts).
+    await conn.execute(`
+      insert into unit (id, name, kind, head_user_id, parent_id) values ('city', '市', 'city', null, null), ('zzb', '组织部', 'department', null, 'city');
+      insert into unit (id, name, kind, head_user_id, parent_id) select 'u' || i, '单位 ' || i, 'unit', null, 'city' from generate_series(0, 19) as i;
+      insert into app_user (id, username, display_name, unit_id, roles, password_hash) values ('sup', 'sup', '督查', 'zzb', '{supervisor}', 'x');`);
     await conn.execute('analyze procedure; analyze task;');
     console.log(`seeded ${PROCEDURES} procedures and ${PROCEDURES * TASKS_PER_PROCEDURE} tasks in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
@@ -81,6 +88,7 @@ async function main(): Promise<void> {
       ['board, due in 20 working days', { dueWithin: 20 }],
     ];
     for (const [label, f] of cases) await time(label, () => boardGroups(em, f));
+    await time('board, a supervisor through the scope filter', () => boardGroups(em, { dueWithin: 3, scope: procedureScopeSql({ id: 'sup' }) }));
     await time('items page of 2,000 (bulk urge, export)', () => boardItems(em, { dueWithin: 3 }, 2000));
   } finally {
     await orm.close();
