@@ -97,6 +97,8 @@ export interface RouteRule {
   access: Access | undefined;
   /** Where the rule comes from: the route itself or authz.ts's table. */
   declared: 'route' | 'table' | 'none';
+  /** The route's own `roles`, checked besides the rule's. */
+  roles: readonly Role[] | null;
 }
 
 export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = ZodType, P extends ZodType = ZodType>(
@@ -107,7 +109,7 @@ export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = Zod
   rules?: RouteRule[],
 ): void {
   const rule = ruleOf(def.method, def.path, def.access);
-  rules?.push({ method: def.method, path: def.path, access: rule, declared: def.access ? 'route' : rule ? 'table' : 'none' });
+  rules?.push({ method: def.method, path: def.path, access: rule, declared: def.access ? 'route' : rule ? 'table' : 'none', roles: def.roles ?? null });
   const needsAuth = rule ? rule.kind !== 'public' : def.auth !== false;
   const ruleRoles = rule ? rolesOf(rule) : null;
   const openapi: RouteConfig = {
