@@ -18,6 +18,7 @@ import { Migration20261204000000_units_scopes } from './Migration20261204000000_
 import { Migration20261204100000_supervision } from './Migration20261204100000_supervision';
 import { Migration20261205000000_selection_office_holder } from './Migration20261205000000_selection_office_holder';
 import { Migration20261205100000_selection_bar_records } from './Migration20261205100000_selection_bar_records';
+import { Migration20261205200000_selection_relations } from './Migration20261205200000_selection_relations';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
@@ -36,4 +37,5 @@ export const migrationsList = [
   { name: 'Migration20261204100000_supervision', class: Migration20261204100000_supervision },
   { name: 'Migration20261205000000_selection_office_holder', class: Migration20261205000000_selection_office_holder },
   { name: 'Migration20261205100000_selection_bar_records', class: Migration20261205100000_selection_bar_records },
+  { name: 'Migration20261205200000_selection_relations', class: Migration20261205200000_selection_relations },
 ];

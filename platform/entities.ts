@@ -521,6 +521,24 @@ export const PersonBarRecordSchema = new EntitySchema<PersonBarRecord>({
   },
 });
 
+/** A relation between two people, for 回避 (Migration20261205200000_selection_relations); read both ways. */
+export interface PersonRelation {
+  personId: string;
+  relativeId: string;
+  /** spouse 夫妻, directBlood 直系血亲, collateral 三代以内旁系血亲, inLaw 近姻亲. */
+  relation: 'spouse' | 'directBlood' | 'collateral' | 'inLaw';
+}
+
+export const PersonRelationSchema = new EntitySchema<PersonRelation>({
+  name: 'PersonRelation',
+  tableName: 'person_relation',
+  properties: {
+    personId: { type: 'string', primary: true },
+    relativeId: { type: 'string', primary: true },
+    relation: { type: 'string' },
+  },
+});
+
 export const ALL_ENTITIES = [
   UnitSchema,
   AppUserSchema,
@@ -539,4 +557,5 @@ export const ALL_ENTITIES = [
   RedeploymentLetterSchema,
   UnitOfficeHolderSchema,
   PersonBarRecordSchema,
+  PersonRelationSchema,
 ];
