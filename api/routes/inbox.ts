@@ -94,8 +94,9 @@ function pendingOf(knex: Knex, userId: string, q: z.output<typeof InboxQuery> = 
   if (q.stage) qb.where('t.step', q.stage);
   if (q.overdue === true) qb.where('p.overdue', true);
   if (q.overdue === false) qb.where((w) => w.whereNull('p.overdue').orWhere('p.overdue', false));
-  if (q.dueFrom) qb.where('t.due_at', '>=', startOfChinaDay(q.dueFrom));
-  if (q.dueTo) qb.where('t.due_at', '<', startOfChinaDay(addDays(q.dueTo, 1)));
+  // A deadline is the end of its China day, i.e. the next day's 00:00: due on day D is (start of D, start of D+1].
+  if (q.dueFrom) qb.where('t.due_at', '>', startOfChinaDay(q.dueFrom));
+  if (q.dueTo) qb.where('t.due_at', '<=', startOfChinaDay(addDays(q.dueTo, 1)));
   return qb;
 }
 
