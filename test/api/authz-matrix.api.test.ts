@@ -120,7 +120,7 @@ function expected(rule: Access, routeRoles: readonly string[] | null, user: stri
   if (rule.kind === 'public') return 'allowed';
   if (user === null) return 'unauthenticated';
   const u = USERS[user]!;
-  const roles = rule.kind === 'roles' || ((rule.kind === 'procedure' || rule.kind === 'handler') && rule.roles) ? (rule as { roles: string[] }).roles : null;
+  const roles = rule.kind === 'roles' ? rule.roles : (rule.kind === 'procedure' || rule.kind === 'handler') && rule.roles ? rule.roles : null;
   for (const need of [routeRoles, roles]) if (need && !need.some((r) => u.roles.includes(r))) return 'forbidden';
   switch (rule.kind) {
     case 'user':
