@@ -265,7 +265,12 @@ describe('errors are JSON problems and never 500s', () => {
     const taskId = await inboxTask('jyj-staff', wf, 'submit');
     const before = await traceOf(stack.t, wf);
 
-    const notYours = await actAs('wjw-staff', taskId, submission);
+    // Another unit's staff do not see the item at all (api/authz.ts): 404, as for an unknown task.
+    const otherUnit = await actAs('wjw-staff', taskId, submission);
+    expect(otherUnit.status).toBe(404);
+    expect(otherUnit.body.code).toBe('task_not_found');
+    // The organization department sees it, but the task is not theirs: the workflow's validator refuses.
+    const notYours = await actAs('zzb-staff', taskId, submission);
     expect(notYours.status).toBe(403);
     expect(notYours.body.code).toBe('not_assignee');
 
