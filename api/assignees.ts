@@ -4,11 +4,11 @@
  * that names nobody is refused now, since its step would wait for master data that may never come.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { pgTextArray, sql } from '../activities/sql';
 import { ruleKey, type AssigneeRule, type ResolvedAssignees } from '../procedures/kernel/messages';
+import { Unprocessable } from './errors';
 
 export { membersOf } from '../procedures/kernel/assignees';
-import { AppUserSchema, UnitSchema } from '../platform/entities';
-import { Unprocessable } from './errors';
 
 export interface NamedRule {
   rule: AssigneeRule;
@@ -16,17 +16,30 @@ export interface NamedRule {
   field: string;
 }
 
-/** Resolves every rule with three queries, whatever their number. Users are ordered by id. */
+/**
+ * Resolves every rule with one statement, whatever their number: the named users that exist, the named
+ * units with their heads, and the members of those units with their roles. Every start
+ * runs it, so it goes straight to pg (activities/sql.ts).
+ */
 export async function resolveAssignees(em: EntityManager, rules: readonly NamedRule[]): Promise<ResolvedAssignees> {
   const userIds = [...new Set(rules.flatMap((r) => (r.rule.kind === 'user' ? [r.rule.userId] : [])))];
   const unitIds = [...new Set(rules.flatMap((r) => (r.rule.kind === 'user' ? [] : [r.rule.unitId])))];
-  const [users, units, members] = await Promise.all([
-    userIds.length ? em.fork().find(AppUserSchema, { id: { $in: userIds } }, { fields: ['id'] }) : [],
-    unitIds.length ? em.fork().find(UnitSchema, { id: { $in: unitIds } }) : [],
-    unitIds.length ? em.fork().find(AppUserSchema, { unitId: { $in: unitIds } }, { orderBy: { id: 'asc' }, fields: ['id', 'unitId', 'roles'] }) : [],
-  ]);
-  const knownUsers = new Set(users.map((u) => u.id));
-  const unitById = new Map(units.map((u) => [u.id, u]));
+  const rows = await sql<{ k: 'user' | 'unit' | 'member'; id: string; unit_id: string | null; head: string | null; roles: string[] | null }>(
+    em,
+    `select 'user' as k, id, null as unit_id, null as head, null::text[] as roles from app_user where id = any($1::text[])
+     union all
+     select 'unit', id, null, head_user_id, null from unit where id = any($2::text[])
+     union all
+     select 'member', id, unit_id, null, roles from app_user where unit_id = any($2::text[])`,
+    [pgTextArray(userIds), pgTextArray(unitIds)],
+  );
+  const knownUsers = new Set(rows.filter((r) => r.k === 'user').map((r) => r.id));
+  const unitById = new Map(rows.filter((r) => r.k === 'unit').map((r) => [r.id, { headUserId: r.head }]));
+  // By id in code-unit order, whatever the database's collation: the order goes into the workflow's input.
+  const members = rows
+    .filter((r) => r.k === 'member')
+    .map((r) => ({ id: r.id, unitId: r.unit_id, roles: r.roles ?? [] }))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const resolved: ResolvedAssignees = {};
   for (const { rule, field } of rules) {
     if (rule.kind === 'user') {
