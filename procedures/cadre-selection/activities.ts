@@ -8,8 +8,8 @@ import { canonicalJson } from '../../domain/audit';
 import { addWorkingDays } from '../../domain/calendar';
 import { addDays, addMonths, startOfChinaDay, yearOf } from '../../domain/dates';
 import { evaluateQualifications } from '../../domain/qualifications';
-import { PersonBarRecordSchema, PersonSchema } from '../../platform/entities';
-import type { NoticePeriod, Principles, QualificationCheck } from './messages';
+import { PersonBarRecordSchema, PersonRelationSchema, PersonSchema } from '../../platform/entities';
+import type { NoticePeriod, Principles, QualificationCheck, Recusal } from './messages';
 
 
 export function createSelectionActivities(deps: ActivityDeps) {
@@ -73,6 +73,30 @@ export function createSelectionActivities(deps: ActivityDeps) {
       } catch (err) {
         throw calendarFailure(err);
       }
+    },
+
+    /**
+     * 回避: which committee members (user ids) are related to which candidates, from master data: the member's
+     * person (person.user_id) and person_relation, read both ways.
+     */
+    async recusals(input: { memberIds: string[]; candidateIds: string[] }): Promise<Recusal[]> {
+      const members = await em().find(PersonSchema, { userId: { $in: input.memberIds } });
+      if (members.length === 0 || input.candidateIds.length === 0) return [];
+      const personIds = members.map((m) => m.id);
+      const relations = await em().find(PersonRelationSchema, {
+        $or: [
+          { personId: { $in: personIds }, relativeId: { $in: input.candidateIds } },
+          { relativeId: { $in: personIds }, personId: { $in: input.candidateIds } },
+        ],
+      });
+      const out: Recusal[] = [];
+      for (const m of members) {
+        for (const r of relations) {
+          const candidateId = r.personId === m.id ? r.relativeId : r.relativeId === m.id ? r.personId : null;
+          if (candidateId && input.candidateIds.includes(candidateId)) out.push({ memberId: m.userId as string, candidateId, relation: r.relation });
+        }
+      }
+      return out.sort((a, b) => a.memberId.localeCompare(b.memberId) || a.candidateId.localeCompare(b.candidateId));
     },
 
     /** The instant a postponement runs out: the start of its day (China time); the final decision is due then. */

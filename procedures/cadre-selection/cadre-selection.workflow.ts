@@ -12,7 +12,7 @@ import { createApprovalFlow, type StepDef } from '../kernel/approval';
 import { resolverFor } from '../kernel/assignees';
 import { registerActHandler } from '../kernel/act';
 import { registerManageHandler } from '../kernel/manage';
-import { SearchAttr, stateQuery, type ActionRecord } from '../kernel/messages';
+import { SearchAttr, stateQuery, type ActInput, type ActionRecord } from '../kernel/messages';
 import { registerOpened } from '../kernel/opened';
 import { createProjector, openingRow } from '../kernel/projector';
 import { assertCleanText, refuse } from '../kernel/refuse';
@@ -30,7 +30,7 @@ import {
   type SelectionStage,
   type SelectionState,
 } from './messages';
-import { commandProblem, DEFAULT_SELECTION_RULES, eligibilityCutoff, nominee, politicalGateReadings, postChanged, withinPositions } from './rules';
+import { commandProblem, DEFAULT_SELECTION_RULES, eligibilityCutoff, nominee, politicalGateReadings, postChanged, recusalProblem, withinPositions } from './rules';
 
 type FlowStep = 'principles' | 'decision';
 
@@ -44,6 +44,8 @@ export const SELECTION_POST_CHANGE_RENOMINATES = 'selection-post-change-renomina
 export const SELECTION_POSTPONEMENT_WAITS = 'selection-postponement-waits';
 /** Patch: 暂缓表决 before the vote closes the open ballots and opens the vote again without the deferred. */
 export const SELECTION_DEFER_VOTE = 'selection-defer-vote';
+/** Patch: 回避 — the committee members related to a candidate are read when the vote opens, and their ballots refused. */
+export const SELECTION_RECUSAL = 'selection-recusal';
 /** Patch: 复议 agreed during the public notice reopens the vote on the candidate once the notice has ended. */
 export const SELECTION_RECONSIDERATION = 'selection-reconsideration';
 
@@ -134,7 +136,13 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
   // The last approval of the principles answers once they are frozen (the freeze is in its transitions).
   const settled = (): boolean => flow.isRunning() || (flow.isIdle() && state.stage !== 'principles') || state.status !== 'open';
   registerOpened({ ...base, settled });
-  registerActHandler({ ...base, noun: 'selection', record, settled });
+  // 回避: a recused member's ballot is refused with the rule named (a validator: nothing on replay).
+  const guard = (a: ActInput): void => {
+    if (a.action !== 'vote' || state.stage !== 'decision') return;
+    const problem = recusalProblem(state.recusals, a.actorId, decisionStep.candidates ?? []);
+    if (problem) throw refuse(problem.code, problem.message, problem.details);
+  };
+  registerActHandler({ ...base, noun: 'selection', record, settled, guard });
   registerManageHandler({
     ...base,
     initiatorId: input.initiatorId,
@@ -343,6 +351,8 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
   // 5. The committee's decision, by vote on each remaining candidate.
   decisionStep.candidates = active().map((c) => c.personId);
   setStage('decision');
+  // 回避, read from master data as the vote opens; histories from before it have no such read.
+  if (patched(SELECTION_RECUSAL)) state.recusals = await acts.recusals({ memberIds: committeeMembers, candidateIds: [...decisionStep.candidates] });
   // Histories recorded before this rule let everyone who passed proceed, whatever the positions.
   const capped = patched(SELECTION_WITHIN_POSITIONS);
   let decisionRound = 0;

@@ -28,7 +28,7 @@ import {
   type SelectionState,
 } from './messages';
 import { politicalGateReadings } from './rules';
-import { BarRecordsBody, OfficeHoldersBody, PoliticalGateView, SelectionCommandBody, StartSelectionBody } from './schemas';
+import { BarRecordsBody, OfficeHoldersBody, RelationsBody, PoliticalGateView, SelectionCommandBody, StartSelectionBody } from './schemas';
 
 const QUERY_DEADLINE_MS = 15_000;
 
@@ -128,6 +128,7 @@ export const cadreSelectionProcedure = defineProcedure({
     [SelectionRefusal.postponementNotDue]: 409,
     [SelectionRefusal.voteAlreadyStarted]: 409,
     [SelectionRefusal.reconsiderationNotAgreed]: 422,
+    [SelectionRefusal.recusedMember]: 403,
   },
   start: {
     summary: 'Start a cadre selection (干部选拔任用) with its principles (先定原则)',
@@ -236,6 +237,42 @@ export const cadreSelectionProcedure = defineProcedure({
           }
         });
         return { status: 200, body: { recorded: body.holders.length } };
+      },
+    });
+
+    route({
+      method: 'put',
+      path: '/selection/relations',
+      tag: 'cadre selection',
+      summary: 'Record relations between people (回避: a committee member related to a candidate does not vote)',
+      description:
+        'Each row relates two people in master data: spouse 夫妻, directBlood 直系血亲, collateral 三代以内旁系血亲, inLaw 近姻亲; read both ' +
+        'ways. When a selection’s vote opens, the committee members (their accounts linked to people by person.user_id) related to a ' +
+        'candidate are recused: their ballots are refused with recused_member, and they count toward 应到会 but not as present.',
+      roles: ['staff'],
+      idempotent: true,
+      body: RelationsBody,
+      response: { status: 200, schema: z.object({ recorded: z.number() }).openapi('RelationsRecorded'), description: 'The relations were recorded' },
+      errors: [403, 422],
+      handler: async ({ em, body }) => {
+        const ids = [...new Set(body.relations.flatMap((r) => [r.personId, r.relativeId]))];
+        const people = new Set((await em.find(PersonSchema, { id: { $in: ids } })).map((p) => p.id));
+        const i = body.relations.findIndex((r) => !people.has(r.personId) || !people.has(r.relativeId));
+        if (i >= 0) {
+          const field = `relations[${i}].${people.has(body.relations[i]!.personId) ? 'relativeId' : 'personId'}`;
+          throw new Unprocessable('unknown_person', `${field}: not in master data`, { field });
+        }
+        await em.transactional(async (tx) => {
+          for (const r of body.relations) {
+            // Stored once either way round: the reverse pair, if recorded, is replaced.
+            await tx.getConnection().execute('delete from person_relation where person_id = ? and relative_id = ?', [r.relativeId, r.personId]);
+            await tx.getConnection().execute(
+              'insert into person_relation (person_id, relative_id, relation) values (?, ?, ?) on conflict (person_id, relative_id) do update set relation = excluded.relation',
+              [r.personId, r.relativeId, r.relation],
+            );
+          }
+        });
+        return { status: 200, body: { recorded: body.relations.length } };
       },
     });
 

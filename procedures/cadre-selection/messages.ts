@@ -46,6 +46,8 @@ export const SelectionRefusal = {
   voteAlreadyStarted: 'vote_already_started',
   /** 复议 needs more than half of the committee's members to agree to reopen. */
   reconsiderationNotAgreed: 'reconsideration_not_agreed',
+  /** 回避: a committee member related to a candidate on the ballot does not vote. */
+  recusedMember: 'recused_member',
 } as const;
 export type SelectionRefusalCode = (typeof SelectionRefusal)[keyof typeof SelectionRefusal];
 
@@ -301,6 +303,18 @@ export interface SelectionState {
   politicalGate?: { months: number; checkedOn: string; candidates: PoliticalGateReading[] } | null;
   /** Political examinations started from this selection. */
   examinations?: LinkedExamination[];
+  /**
+   * 回避: committee members related to a candidate (master data, read when the vote opens). They count toward
+   * 应到会 but do not vote, so they are never present.
+   */
+  recusals?: Recusal[];
+}
+
+export interface Recusal {
+  memberId: string;
+  candidateId: string;
+  /** spouse, directBlood, collateral, inLaw (person_relation). */
+  relation: string;
 }
 
 export interface VoidedRecommendation {

@@ -19,6 +19,7 @@ import {
   type SelectionPost,
   type PoliticalExamRequirement,
   type PoliticalGateReading,
+  type Recusal,
   type SelectionActInput,
   type SelectionStage,
   type SelectionState,
@@ -144,6 +145,21 @@ export function integritySignerProblem(c: Pick<CandidateView, 'personId' | 'inte
     return { code: SelectionRefusal.integritySameSigner, message: `廉洁自律: the two signatures are by two different people; ${signer.personId} already signed as ${OFFICE_NAMES[other]}`, details: { field: 'signedBy', rule: 'integrity.twoPeople' } };
   }
   return null;
+}
+
+/**
+ * 回避 (《条例》, chapter 回避: a member of the committee whose relative is under discussion withdraws; the relations
+ * are those of 《领导干部任职回避暂行规定》): why `memberId` may not vote, or null. A recused member counts toward
+ * 应到会 but is never present, since their ballot is refused.
+ */
+export function recusalProblem(recusals: readonly Recusal[] | undefined, memberId: string, candidates: readonly string[]): CommandProblem | null {
+  const r = recusals?.find((x) => x.memberId === memberId && candidates.includes(x.candidateId));
+  if (!r) return null;
+  return {
+    code: SelectionRefusal.recusedMember,
+    message: `回避: ${memberId} is related to the candidate ${r.candidateId} (${r.relation}) and does not vote; they count toward 应到会 but not as present`,
+    details: { rule: 'recusal.committee', candidateId: r.candidateId, relation: r.relation },
+  };
 }
 
 /**

@@ -209,3 +209,22 @@ export const BarRecordsBody = z
   })
   .strict()
   .openapi('BarRecords');
+
+export const RelationsBody = z
+  .object({
+    relations: z
+      .array(
+        z
+          .object({
+            personId,
+            relativeId: personId,
+            relation: z.enum(['spouse', 'directBlood', 'collateral', 'inLaw']).openapi({ description: 'spouse 夫妻, directBlood 直系血亲, collateral 三代以内旁系血亲, inLaw 近姻亲' }),
+          })
+          .strict()
+          .refine((r) => r.personId !== r.relativeId, { message: 'a person is not their own relative', path: ['relativeId'] }),
+      )
+      .min(1)
+      .max(5000),
+  })
+  .strict()
+  .openapi('Relations');

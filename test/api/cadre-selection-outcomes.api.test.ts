@@ -29,6 +29,9 @@ const stack = useApiStack(
       { id: 'R001', name: '钱进', gradeSince: '2021-03-01' },
       { id: 'R002', name: '孙平', gradeSince: '2022-09-01' },
       { id: 'R003', name: '周宁', gradeSince: '2025-05-01' },
+      // 回避: R004 and the person of committee member cw-3 (related in the last test only).
+      { id: 'R004', name: '吴越', gradeSince: '2021-03-01' },
+      { id: 'CW3', name: '委员三', currentGrade: 'bureau', gradeSince: '2020-01-01', userId: 'cw-3' },
     ]);
   },
   {
@@ -507,5 +510,32 @@ describe('issue 11: the cut-off, a change of post, 暂缓表决, 复议', () => 
     expect(cand(s, 'R001').decision).toBe('passed');
     expect(cand(s, 'R002').decision).toBe('deferred');
     expect(cand(s, 'R002').deferred?.reason).toBe('反映的问题尚需核实，意见分歧较大');
+  });
+});
+
+describe('回避 (recusal), last: it relates a committee member to R004', () => {
+  test('a member related to a candidate is recused: their ballot is refused with the rule named, and they count toward 应到会 but not as present', async () => {
+    const token = await stack.h.login(STAFF);
+    const relate = await stack.h.call('PUT', '/selection/relations', { token, key: newKey(), body: { relations: [{ personId: 'CW3', relativeId: 'R004', relation: 'spouse' }] } });
+    expect(relate.body).toEqual({ recorded: 1 });
+    expect((await stack.h.call('PUT', '/selection/relations', { token, key: newKey(), body: { relations: [{ personId: 'CW3', relativeId: 'NOPE', relation: 'spouse' }] } })).body).toMatchObject({ status: 422, code: 'unknown_person', details: { field: 'relations[0].relativeId' } });
+    const wf = await nominated(['R001', 'R004']);
+    expect((await act(wf, { action: 'setShortlist', personIds: ['R001', 'R004'] })).status).toBe(200);
+    await untilStage(wf, 'inspection');
+    await inspectAll(wf, ['R001', 'R004']);
+    const s = await untilStage(wf, 'decision');
+    expect(s.recusals).toEqual([{ memberId: 'cw-3', candidateId: 'R004', relation: 'spouse' }]);
+    const ballots = [{ candidateId: 'R001', choice: 'agree' }, { candidateId: 'R004', choice: 'disagree' }];
+    const recused = await task('cw-3', await inboxTask('cw-3', wf, 'decision'), { action: 'vote', ballots });
+    expect(recused.body).toMatchObject({ status: 403, code: 'recused_member', details: { rule: 'recusal.committee', candidateId: 'R004' } });
+    for (const member of committee.filter((m) => m !== 'cw-9' && m !== 'cw-3')) {
+      expect((await task(member, await inboxTask(member, wf, 'decision'), { action: 'vote', ballots })).status).toBe(200);
+    }
+    // The recused member never votes: closing records them absent, and the principal votes last.
+    expect((await stack.h.call('POST', `/procedures/${wf}/actions`, { token, key: newKey(), body: { action: 'closeVote' } })).status).toBe(200);
+    expect((await task('cw-9', await inboxTask('cw-9', wf, 'decision'), { action: 'vote', ballots })).status).toBe(200);
+    const after = await untilStage(wf, 'publicNotice');
+    expect(after.decisionTally).toMatchObject({ shouldAttend: 9, present: 8 });
+    expect([cand(after, 'R001').decision, cand(after, 'R004').decision]).toEqual(['passed', 'rejected']);
   });
 });

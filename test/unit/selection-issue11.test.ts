@@ -12,6 +12,7 @@ import {
   nominee,
   postChanged,
   reconsiderationProblem,
+  recusalProblem,
   type CommandContext,
 } from '../../procedures/cadre-selection/rules';
 
@@ -314,5 +315,21 @@ describe('影响期 (promotionBars)', () => {
   test('no records, or a category without a bar and without a stated end, passes', () => {
     expect(bars('2026-05-01', undefined)?.passed).toBe(true);
     expect(bars('2026-05-01', [{ kind: 'annualAssessment', category: '优秀', date: '2025-12-31' }])?.passed).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 回避: a committee member related to a candidate does not vote
+// ---------------------------------------------------------------------------------------------
+
+describe('回避 (recusalProblem)', () => {
+  const recusals = [{ memberId: 'cw-3', candidateId: 'P2', relation: 'spouse' }];
+  test('a member related to a candidate on the ballot is refused as recused_member, naming the rule, the candidate and the relation', () => {
+    expect(recusalProblem(recusals, 'cw-3', ['P1', 'P2'])).toMatchObject({ code: 'recused_member', details: { rule: 'recusal.committee', candidateId: 'P2', relation: 'spouse' } });
+  });
+  test('an unrelated member, or a ballot without the relative on it, passes', () => {
+    expect(recusalProblem(recusals, 'cw-4', ['P1', 'P2'])).toBeNull();
+    expect(recusalProblem(recusals, 'cw-3', ['P1'])).toBeNull();
+    expect(recusalProblem(undefined, 'cw-3', ['P2'])).toBeNull();
   });
 });
