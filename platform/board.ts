@@ -152,11 +152,15 @@ export async function boardGroups(em: EntityManager, f: BoardFilter, now = new D
         join task t on t.workflow_id = pu.workflow_id and t.status = 'pending'
         cross join lateral unnest(t.assignee_ids) as a
        group by pu.unit_id, pu.type, pu.stage
-    )
-    select g.*, a.assignee_ids
-      from groups g left join assignees a using (unit_id, type, stage)
-     order by g.oldest_due_at, g.unit_id, g.type, g.stage`;
-  const rows = await em.getConnection().execute<GroupRow[]>(sql, [...items.params, ...unitParams]);
+    ),
+    -- An item of several units is in several groups; the totals count it once. One row even without groups.
+    totals as (select count(*)::int as total_items, count(*) filter (where is_overdue)::int as total_overdue from items)
+    select t.total_items, t.total_overdue, ga.*
+      from totals t left join (select g.*, a.assignee_ids from groups g left join assignees a using (unit_id, type, stage)) ga on true
+     order by ga.oldest_due_at, ga.unit_id, ga.type, ga.stage`;
+  const all = await em.getConnection().execute<(GroupRow & { total_items: number; total_overdue: number })[]>(sql, [...items.params, ...unitParams]);
+  const totals = { items: all[0]?.total_items ?? 0, overdue: all[0]?.total_overdue ?? 0 };
+  const rows = all.filter((r) => r.unit_id !== null);
   const groups = rows.map((r): BoardGroup => {
     const ids = r.assignee_ids ?? [];
     const due = new Date(r.oldest_due_at);
@@ -174,11 +178,7 @@ export async function boardGroups(em: EntityManager, f: BoardFilter, now = new D
       assigneeCount: ids.length,
     };
   });
-  // An item of several units is in several groups; the totals count it once.
-  const [totals] = await em
-    .getConnection()
-    .execute<{ items: number; overdue: number }[]>(`with items as (${items.sql}) select count(*)::int as items, count(*) filter (where is_overdue)::int as overdue from items`, items.params);
-  return { asOf: now.toISOString(), windowEnd: windowEnd.toISOString(), totals: totals ?? { items: 0, overdue: 0 }, groups };
+  return { asOf: now.toISOString(), windowEnd: windowEnd.toISOString(), totals, groups };
 }
 
 /** The items under a filter, oldest due first, with the oldest pending task of each; at most `limit`. */
