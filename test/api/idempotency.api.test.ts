@@ -60,7 +60,7 @@ async function idempotentRoutes(): Promise<string[]> {
 // two paths (api/temporal.ts: sendUpdate with the key as Update id, startProcedure) as a route tested
 // here, and every route gets its reservation from the one declaration (api/http.ts); a new idempotent
 // route must be listed in one of the two, so it is not forgotten.
-const TESTED_HERE = ['POST /procedures/approvalRequest', 'POST /tasks/{taskId}/actions', 'POST /procedures/{workflowId}/actions', 'PUT /calendar/years/{year}', 'POST /people/import'];
+const TESTED_HERE = ['POST /procedures/approvalRequest', 'POST /tasks/{taskId}/actions', 'POST /procedures/{workflowId}/actions', 'PUT /calendar/years/{year}', 'POST /people/import', 'POST /admin/users'];
 const SAME_PATH_AS_TESTED: Record<string, string> = {
   'POST /procedures/rectification': 'POST /procedures/approvalRequest',
   'POST /procedures/cadreSelection': 'POST /procedures/approvalRequest',
@@ -72,6 +72,11 @@ const SAME_PATH_AS_TESTED: Record<string, string> = {
   'POST /procedures/{workflowId}/redeployment': 'POST /tasks/{taskId}/actions',
   'POST /procedures/{workflowId}/term': 'POST /tasks/{taskId}/actions',
   'POST /procedures/{workflowId}/examination': 'POST /tasks/{taskId}/actions',
+  // The administration's writes: one PostgreSQL transaction each, behind the same reservation.
+  'PUT /admin/users/{id}': 'POST /admin/users',
+  'POST /admin/units': 'POST /admin/users',
+  'PUT /admin/units/{id}': 'POST /admin/users',
+  'POST /admin/import': 'POST /admin/users',
 };
 
 test('every idempotent route is covered by a concurrent test here, directly or through the same path', async () => {
@@ -136,7 +141,8 @@ describe('8 concurrent repeats with one key run once and answer alike', () => {
   });
 
   test('a calendar year: loaded once, every answer the first; different bodies under one key load exactly one', async () => {
-    const staff = await stack.h.login('zzb-staff');
+    // Loading the calendar is the calendar administrator's (api/authz.ts).
+    const staff = await stack.h.login('calendar-admin');
     const year = (source: string) => ({ source, days: [{ date: '2031-01-01', workday: false, name: '元旦' }] });
     const key = newKey();
     const rs = await times(N, () => stack.h.call('PUT', '/calendar/years/2031', { token: staff, key, body: year('国办发明电〔2030〕1号') }));
@@ -153,6 +159,16 @@ describe('8 concurrent repeats with one key run once and answer alike', () => {
     expect(applied).toHaveLength(1);
     expect(ds.filter((r) => r.status !== 200).map((r) => r.body.code)).toEqual(Array(N - 1).fill('idempotency_key_reused'));
     expect((await em().findOneOrFail(CalendarYearSchema, { year: 2032 })).source).toBe(applied[0]!.body.source);
+  });
+
+  test('a user created by the administrator: created once, every answer the first, one audit entry', async () => {
+    const admin = await stack.h.login('admin');
+    const key = newKey();
+    const body = { id: 'idem-user', displayName: '幂等测试', unitId: 'jyj', roles: ['staff'], password: 'Idem-Potent-2026!' };
+    const rs = await times(N, () => stack.h.call('POST', '/admin/users', { token: admin, key, body }));
+    expectAlike(rs, 201);
+    const [row] = await em().execute<{ n: string }[]>("select count(*) as n from admin_audit where target_id = 'idem-user'");
+    expect(Number(row?.n)).toBe(1);
   });
 
   test('a people import: every answer reports the same rows imported (none "unchanged" by a second run)', async () => {
