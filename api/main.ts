@@ -4,13 +4,15 @@ import { databaseUrl, temporalAddress } from '../platform/database';
 import { createOrm } from '../platform/orm';
 import { connectClient } from '../platform/temporal';
 import { createApp } from './app';
+import { serve } from './server';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const orm = await createOrm(databaseUrl(config));
   const client = await connectClient(temporalAddress(config), config.temporalNamespace);
   const { app } = createApp({ orm, client, taskQueue: config.taskQueue, sessionHours: config.sessionHours });
-  const server = app.listen(config.apiPort, () => console.log(`[api] listening on http://127.0.0.1:${config.apiPort}`));
+  const server = await serve(app, config.apiPort);
+  console.log(`[api] listening on http://127.0.0.1:${config.apiPort}`);
   const stop = () => {
     server.close(async () => {
       await client.connection.close();

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import { NativeConnection, bundleWorkflowCode } from '@temporalio/worker';
 import { createApp } from '../api/app';
+import { serve } from '../api/server';
 import { loadConfig } from '../platform/config';
 import { databaseUrl, temporalAddress } from '../platform/database';
 import { createOrm, migrate } from '../platform/orm';
@@ -103,9 +104,7 @@ async function main(): Promise<void> {
     cleanups.push(() => supervisor.stop());
 
     const { app } = createApp({ orm, client, taskQueue: config.taskQueue, sessionHours: config.sessionHours });
-    const server: Server = await new Promise((resolve) => {
-      const s = app.listen(config.apiPort, '0.0.0.0', () => resolve(s));
-    });
+    const server: Server = await serve(app, config.apiPort, '0.0.0.0');
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
     log('');

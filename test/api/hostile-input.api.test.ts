@@ -3,6 +3,7 @@
  * in a body, a path or a query, and a body nested too deep, are refused with a 400 naming the field,
  * before authentication, idempotency or any procedure sees them. Nothing is recorded, and the engine goes on.
  */
+import net from 'node:net';
 import { CalendarYearSchema, IdempotencyRecordSchema, ProcedureSchema } from '../../platform/entities';
 import { inboxTask, newKey, traceOf, useApiStack } from '../helpers/api';
 import { uniqueId } from '../helpers/env';
@@ -164,4 +165,33 @@ test('fuzzer: an unknown key is named only when it is a plain identifier; a host
   const typo = await stack.h.call('POST', '/procedures/approvalRequest', { token, key: newKey(), body: { ...approval(uniqueId('hx'), '标题'), titel: 'x' } });
   expect(typo.status).toBe(400);
   expect(typo.body.message).toContain('titel');
+});
+
+/** Sends raw bytes to the API and reads the answer until the server closes the connection. */
+function rawRequest(baseUrl: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, () => socket.write(bytes));
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (answer += d));
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+test("a request Node's own parser refuses (bad header line, headers too large) gets a JSON problem that quotes nothing sent, and the API goes on", async () => {
+  const marker = 'ZZ-HOSTILE-MARKER';
+  const bad = await rawRequest(stack.api.baseUrl, `GET /health HTTP/1.1\r\nHost: x\r\n${marker} no colon\r\n\r\n`);
+  expect(bad).toMatch(/^HTTP\/1\.1 400 /);
+  expect(bad).toMatch(/content-type: application\/problem\+json/i);
+  expect(JSON.parse(bad.slice(bad.indexOf('\r\n\r\n') + 4))).toEqual({ status: 400, code: 'malformed_request', message: 'the request is not valid HTTP' });
+  expect(bad).not.toContain(marker);
+
+  const big = await rawRequest(stack.api.baseUrl, `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${marker}${'a'.repeat(64 * 1024)}\r\n\r\n`);
+  expect(big).toMatch(/^HTTP\/1\.1 431 /);
+  expect(JSON.parse(big.slice(big.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 431, code: 'headers_too_large' });
+  expect(big).not.toContain(marker);
+
+  expect((await stack.h.call('GET', '/health')).status).toBe(200);
 });

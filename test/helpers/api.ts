@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import { createApp } from '../../api/app';
+import { serve } from '../../api/server';
 import { ActionLogSchema, AuditLogSchema, IdempotencyRecordSchema } from '../../platform/entities';
 import { DEMO_PASSWORD } from '../../platform/seed';
 import { createWorker } from '../../worker/worker';
@@ -28,9 +29,7 @@ export async function startApi(t: TestEnv, activityOverrides?: Partial<Activitie
   });
   const running = worker.run();
   const { app } = createApp({ orm: t.orm, client: t.env.client, taskQueue, sessionHours: 1 });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const server: Server = await serve(app, 0, '127.0.0.1');
   const { port } = server.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}`,
