@@ -381,5 +381,12 @@ export const cadreSelectionProcedure = defineProcedure({
     });
   },
   historiesDir: path.join(__dirname, 'histories'),
-  histories: [{ file: 'cadre-selection.json', endsAt: { activity: 'computeProbationEnd' } }],
+  histories: [
+    { file: 'cadre-selection.json', endsAt: { activity: 'computeProbationEnd' } },
+    // Issue 11's paths (recorded by test/api/cadre-selection-outcomes.api.test.ts with RECORD_HISTORIES=1).
+    { file: 'cadre-selection-postponed.json', endsAt: 'completed' },
+    { file: 'cadre-selection-reconsidered.json', endsAt: { activity: 'computeProbationEnd' } },
+    { file: 'cadre-selection-deferred.json', endsAt: { activity: 'computeNoticePeriod' } },
+    { file: 'cadre-selection-renominated.json', endsAt: { activity: 'checkCandidates' } },
+  ],
 });

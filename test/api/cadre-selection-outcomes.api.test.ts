@@ -10,6 +10,7 @@ import type { CandidateView, Principles, SelectionState } from '../../procedures
 import { workflowIds } from '../helpers/ids';
 import { inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
+import { maybeRecordHistory } from '../helpers/histories';
 import { addIntegritySigners } from '../helpers/selection-signers';
 import { addCommittee, addPeople } from '../helpers/members';
 
@@ -326,6 +327,7 @@ describe('public notice (任前公示) outcomes', () => {
     expect((await act(wf, { action: 'assess', personId: 'R001', result: 'fit' })).status).toBe(200);
     const closed = await untilClosed(wf);
     expect(closed.result).toMatchObject({ appointed: ['R001'], confirmed: ['R001'], notAppointed: [], postponed: [] });
+    await maybeRecordHistory('cadre-selection-postponed.json', stack.t.env.client.workflow.getHandle(wf));
   });
   // Product bug (reported): the validator checks only the upper bound of postponeUntil, so a
   // postponement "until" a date that has already passed is accepted.
@@ -448,6 +450,7 @@ describe('issue 11: the cut-off, a change of post, 暂缓表决, 复议', () => 
     const after = await untilStage(wf, 'probation');
     expect(cand(after, 'R002').decision).toBe('notSelected');
     expect(cand(after, 'R002').reconsideration?.agreeing).toHaveLength(5);
+    await maybeRecordHistory('cadre-selection-reconsidered.json', stack.t.env.client.workflow.getHandle(wf));
   });
 
   test('defect 3: candidates are checked as of the cut-off in the principles, and a revision re-checks them as of the same date', async () => {
@@ -486,6 +489,7 @@ describe('issue 11: the cut-off, a change of post, 暂缓表决, 复议', () => 
     // The names are sought again, for the new post.
     expect((await act(wf, meetingNomination(['R001', 'R002']))).status).toBe(200);
     await untilStage(wf, 'shortlist');
+    await maybeRecordHistory('cadre-selection-renominated.json', stack.t.env.client.workflow.getHandle(wf));
   });
 
   test('defect 9: 暂缓表决 before anyone votes takes the candidate off the ballot, with the reason; after a ballot it is refused', async () => {
@@ -510,6 +514,7 @@ describe('issue 11: the cut-off, a change of post, 暂缓表决, 复议', () => 
     expect(cand(s, 'R001').decision).toBe('passed');
     expect(cand(s, 'R002').decision).toBe('deferred');
     expect(cand(s, 'R002').deferred?.reason).toBe('反映的问题尚需核实，意见分歧较大');
+    await maybeRecordHistory('cadre-selection-deferred.json', stack.t.env.client.workflow.getHandle(wf));
   });
 });
 
