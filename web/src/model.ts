@@ -24,6 +24,12 @@ const RECTIFICATION_ITEM: StepInfo[] = [
   { key: 'inspectionOffice', name: '巡察办销号', mode: 'any', verb: 'sign', canReturn: true },
 ];
 
+/** A cadre selection's two approval steps (its other stages are staff commands, not tasks). */
+const CADRE_SELECTION: StepInfo[] = [
+  { key: 'principles', name: '原则审定', mode: 'all', verb: 'approve', canReturn: false },
+  { key: 'decision', name: '党委（党组）票决', mode: 'vote', verb: 'vote', canReturn: false },
+];
+
 export interface CurrentStep {
   key: string;
   mode: string;
@@ -48,6 +54,7 @@ export type Action = Schemas['Action'];
 /** The steps of a procedure, in order: fixed for a rectification item, from the start's data for a request. */
 export function stepsOf(type: string | undefined, actions: Action[]): StepInfo[] {
   if (type === 'rectificationItem') return RECTIFICATION_ITEM;
+  if (type === 'cadreSelection') return CADRE_SELECTION;
   const start = actions.find((a) => a.action === 'start');
   const steps = (start?.data as { steps?: { key: string; name?: string; mode: string }[] } | null)?.steps;
   if (type === 'approvalRequest' && steps) {
@@ -56,7 +63,10 @@ export function stepsOf(type: string | undefined, actions: Action[]): StepInfo[]
   return [];
 }
 
-export function allowedActions(step: CurrentStep | null | undefined, steps: StepInfo[]): string[] {
+export function allowedActions(current: CurrentStep | null | undefined, steps: StepInfo[], taskStep?: string): string[] {
+  // A procedure whose state has no currentStep: the task's step, as far as the console knows it.
+  const known = taskStep ? steps.find((s) => s.key === taskStep) : undefined;
+  const step = current ?? (known ? { key: known.key, mode: known.mode, round: 1, slots: [] } : taskStep ? { key: taskStep, mode: 'any', round: 1, slots: [] } : null);
   if (!step) return [];
   if (step.allowed) return step.allowed;
   if (step.mode === 'vote') return ['vote'];
