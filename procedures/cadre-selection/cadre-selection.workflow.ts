@@ -197,7 +197,7 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
           break;
         case 'recordCheck': {
           const c = candidate(a.personId) as CandidateView;
-          c.fourMusts[a.check] = { result: a.result, by: actorId, at, ...(a.note ? { note: a.note } : {}) };
+          c.fourMusts[a.check] = { result: a.result, by: actorId, at, ...(a.note ? { note: a.note } : {}), ...(a.finding ? { finding: a.finding } : {}) };
           // A negative finding removes the candidate, with the reason recorded.
           if (a.result === 'negative') c.removed = { reason: `${a.check}: ${a.note ?? ''}`, at };
           break;

@@ -129,6 +129,8 @@ export const cadreSelectionProcedure = defineProcedure({
     [SelectionRefusal.voteAlreadyStarted]: 409,
     [SelectionRefusal.reconsiderationNotAgreed]: 422,
     [SelectionRefusal.recusedMember]: 403,
+    [SelectionRefusal.personalMattersConcealed]: 422,
+    [SelectionRefusal.checkPending]: 422,
   },
   start: {
     summary: 'Start a cadre selection (干部选拔任用) with its principles (先定原则)',

@@ -46,6 +46,10 @@ export const SelectionRefusal = {
   voteAlreadyStarted: 'vote_already_started',
   /** 复议 needs more than half of the committee's members to agree to reopen. */
   reconsiderationNotAgreed: 'reconsideration_not_agreed',
+  /** 个人有关事项报告: 瞒报 (concealment) blocks the selection; the check cannot be recorded clear. */
+  personalMattersConcealed: 'personal_matters_concealed',
+  /** 待核实 / 未查结: a check still under verification holds the candidate; the inspection cannot complete. */
+  checkPending: 'check_pending',
   /** 回避: a committee member related to a candidate on the ballot does not vote. */
   recusedMember: 'recused_member',
 } as const;
@@ -166,6 +170,13 @@ export interface QualificationCheck {
   results: PredicateResult[];
 }
 
+export const CHECK_RESULTS = ['clear', 'negative', 'pending'] as const;
+export type CheckResult = (typeof CHECK_RESULTS)[number];
+
+export const PERSONAL_MATTERS_FINDINGS = ['consistent', 'minorOmission', 'concealment', 'pending'] as const;
+/** 个人有关事项报告 查核结果: 一致, 漏报 (a minor omission), 瞒报 (concealment), 待核实 (still under verification). */
+export type PersonalMattersFinding = (typeof PERSONAL_MATTERS_FINDINGS)[number];
+
 export const FOUR_MUSTS = ['personnelFile', 'personalMatters', 'disciplineOpinion', 'complaints'] as const;
 /** 凡提四必: personnel file, personal-matters report, the discipline commission's opinion, complaints with concrete leads. */
 export type FourMust = (typeof FOUR_MUSTS)[number];
@@ -179,7 +190,7 @@ export interface CandidateView {
   shortlisted: boolean;
   /** Removed from the procedure, with the reason recorded. */
   removed: { reason: string; at: string } | null;
-  fourMusts: Partial<Record<FourMust, { result: 'clear' | 'negative'; note?: string; by: string; at: string }>>;
+  fourMusts: Partial<Record<FourMust, { result: CheckResult; note?: string; finding?: PersonalMattersFinding; by: string; at: string }>>;
   /** 廉洁自律 conclusion, signed by both the unit's Party secretary and its discipline secretary (user ids). */
   integrity: { partySecretary?: string; disciplineSecretary?: string };
   /** The people (master data) who signed the 廉洁自律 conclusion, by post. Absent before the office-holder rule. */
@@ -237,7 +248,11 @@ export type SelectionCommand =
       evaluations: { personId: string; excellent: number; competent: number; basicallyCompetent: number; incompetent: number }[];
       fieldVisit: boolean;
     }
-  | { action: 'recordCheck'; personId: string; check: FourMust; result: 'clear' | 'negative'; note?: string }
+  /**
+   * result pending: 待核实 (a personal-matters report under verification, a complaint with concrete leads not yet
+   * concluded, 未查结), which holds the candidate. `finding` grades a personal-matters report check.
+   */
+  | { action: 'recordCheck'; personId: string; check: FourMust; result: CheckResult; note?: string; finding?: PersonalMattersFinding }
   /**
    * Staff record who signed the 廉洁自律 conclusion as `as`: `signedBy`, a person in master data (absent in
    * commands from before the rule). `signer` is never the client's: the API reads from master data the posts

@@ -19,6 +19,8 @@ import {
   type SelectionPost,
   type PoliticalExamRequirement,
   type PoliticalGateReading,
+  type CheckResult,
+  type PersonalMattersFinding,
   type Recusal,
   type SelectionActInput,
   type SelectionStage,
@@ -144,6 +146,30 @@ export function integritySignerProblem(c: Pick<CandidateView, 'personId' | 'inte
   if (otherSigner === signer.personId) {
     return { code: SelectionRefusal.integritySameSigner, message: `廉洁自律: the two signatures are by two different people; ${signer.personId} already signed as ${OFFICE_NAMES[other]}`, details: { field: 'signedBy', rule: 'integrity.twoPeople' } };
   }
+  return null;
+}
+
+/**
+ * The graded outcomes of the 个人有关事项报告 check and of complaints (《领导干部报告个人有关事项规定》; 《条例》,
+ * chapter 考察: 凡提四必): 瞒报 blocks the selection (recorded negative, which removes the candidate); 漏报 needs a
+ * recorded explanation (note), and the result is the decision (clear: proceed; negative: remove); 待核实 holds
+ * the candidate (result pending). A complaint with concrete leads not yet concluded (未查结) is pending too.
+ */
+export function checkFindingProblem(a: { check: string; result: CheckResult; note?: string; finding?: PersonalMattersFinding }): CommandProblem | null {
+  const p = (code: string, message: string, details: Record<string, unknown>): CommandProblem => ({ code, message, details });
+  if (a.finding && a.check !== 'personalMatters') return p(KernelRefusal.invalidInput, 'finding grades the personal-matters report check only', { field: 'finding' });
+  if (a.result === 'pending' && a.check !== 'personalMatters' && a.check !== 'complaints') {
+    return p(KernelRefusal.invalidInput, 'only the personal-matters report and complaints can be pending verification', { field: 'result' });
+  }
+  if (a.check !== 'personalMatters') return null;
+  if ((a.finding === 'pending') !== (a.result === 'pending')) return p(KernelRefusal.invalidInput, 'a report still under verification (finding pending) is recorded with result pending', { field: 'result' });
+  if (a.finding === 'concealment' && a.result !== 'negative') {
+    return p(SelectionRefusal.personalMattersConcealed, '个人有关事项报告: 瞒报 (concealment) blocks the selection; record the check negative, with the reason', { field: 'result', rule: 'personalMatters.concealment' });
+  }
+  if (a.finding === 'minorOmission' && !a.note?.trim()) {
+    return p(KernelRefusal.invalidInput, '个人有关事项报告: 漏报 (an omission) needs the explanation recorded with the decision', { field: 'note', rule: 'personalMatters.omission' });
+  }
+  if (a.finding === 'consistent' && a.result === 'negative') return p(KernelRefusal.invalidInput, 'a report found consistent (一致) is not a negative finding', { field: 'result' });
   return null;
 }
 
@@ -343,6 +369,7 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
       if (a.action === 'signIntegrity' && c.integrity[a.as]) return p(KernelRefusal.invalidInput, `the ${a.as} has already signed for ${a.personId}`, { field: 'as' });
       if (a.action === 'signIntegrity') return integritySignerProblem(c, a.as, a.signer);
       if (a.action === 'recordCheck' && a.result === 'negative' && !a.note?.trim()) return p(KernelRefusal.invalidInput, 'a negative finding needs the reason recorded', { field: 'note' });
+      if (a.action === 'recordCheck') return checkFindingProblem(a);
       return null;
     }
     case 'completeInspection': {
@@ -351,6 +378,10 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
       if (!state.inspection) return p(SelectionRefusal.inspectionIncomplete, 'record the inspection (group, notice, talks, evaluation, field visit) first');
       if (active().length === 0) return p(SelectionRefusal.inspectionIncomplete, 'no candidate remains');
       for (const c of active()) {
+        const pending = FOUR_MUSTS.filter((m) => c.fourMusts[m]?.result === 'pending');
+        if (pending.length) {
+          return p(SelectionRefusal.checkPending, `${c.personId} is held: ${pending.join(', ')} still under verification (待核实 / 未查结)`, { personId: c.personId, pending, rule: 'fourMusts.pending' });
+        }
         const missing = FOUR_MUSTS.filter((m) => c.fourMusts[m]?.result !== 'clear');
         if (missing.length) return p(SelectionRefusal.inspectionIncomplete, `凡提四必 for ${c.personId}: ${missing.join(', ')} not recorded clear`, { personId: c.personId, missing });
         if (!c.integrity.partySecretary || !c.integrity.disciplineSecretary) {

@@ -3,7 +3,7 @@ import { AssigneeRuleInput, dateString, id, text } from '../../api/schemas';
 import { GRADES } from '../../domain/grades';
 import { BAR_KINDS } from '../../domain/qualifications';
 import { QUALIFICATION_OVERRIDE_KEYS, overridesProblem } from './overrides';
-import { FOUR_MUSTS, INTEGRITY_OFFICES } from './messages';
+import { CHECK_RESULTS, FOUR_MUSTS, INTEGRITY_OFFICES, PERSONAL_MATTERS_FINDINGS } from './messages';
 import { DEFAULT_POLITICAL_EXAM_MONTHS } from './rules';
 
 
@@ -112,7 +112,11 @@ export const SelectionCommandBody = z
         action: z.literal('recordCheck'),
         personId,
         check: z.enum(FOUR_MUSTS).openapi({ description: '凡提四必: personnelFile, personalMatters, disciplineOpinion, complaints' }),
-        result: z.enum(['clear', 'negative']),
+        result: z.enum(CHECK_RESULTS).openapi({ description: 'clear, negative (removes the candidate, with the reason), or pending (待核实 / 未查结: holds the candidate)' }),
+        finding: z
+          .enum(PERSONAL_MATTERS_FINDINGS)
+          .optional()
+          .openapi({ description: 'personalMatters only: consistent 一致, minorOmission 漏报 (needs the explanation in note), concealment 瞒报 (blocks: negative), pending 待核实' }),
         note: z.string().trim().max(2000).optional(),
       })
       .strict(),

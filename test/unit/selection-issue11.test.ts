@@ -333,3 +333,45 @@ describe('回避 (recusalProblem)', () => {
     expect(recusalProblem(undefined, 'cw-3', ['P2'])).toBeNull();
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// 个人有关事项报告 check outcomes, and complaints not yet concluded
+// ---------------------------------------------------------------------------------------------
+
+describe('个人有关事项报告 outcomes (recordCheck finding) and 待核实', () => {
+  const check = (patch: { check?: 'personalMatters' | 'complaints' | 'personnelFile'; result: 'clear' | 'negative' | 'pending'; finding?: 'consistent' | 'minorOmission' | 'concealment' | 'pending'; note?: string }) =>
+    by({ action: 'recordCheck', personId: 'P1', check: patch.check ?? 'personalMatters', result: patch.result, ...(patch.finding ? { finding: patch.finding } : {}), ...(patch.note ? { note: patch.note } : {}) });
+  const c = ctx('inspection', [candidate('P1')]);
+
+  test('一致 is clear; 瞒报 recorded negative (which removes the candidate) passes, recorded clear is personal_matters_concealed', () => {
+    expect(codeOf(c, check({ result: 'clear', finding: 'consistent' }))).toBeUndefined();
+    expect(codeOf(c, check({ result: 'negative', finding: 'concealment', note: '瞒报房产 2 套' }))).toBeUndefined();
+    expect(commandProblem(c, check({ result: 'clear', finding: 'concealment' }))).toMatchObject({ code: 'personal_matters_concealed', details: { rule: 'personalMatters.concealment' } });
+  });
+
+  test('漏报 needs the explanation with the decision', () => {
+    expect(codeOf(c, check({ result: 'clear', finding: 'minorOmission', note: '漏报一处车位，已说明，属非主观故意' }))).toBeUndefined();
+    expect(commandProblem(c, check({ result: 'clear', finding: 'minorOmission' }))).toMatchObject({ code: 'invalid_input', details: { field: 'note', rule: 'personalMatters.omission' } });
+  });
+
+  test('待核实 and a complaint not concluded (未查结) are pending; other checks cannot be', () => {
+    expect(codeOf(c, check({ result: 'pending', finding: 'pending' }))).toBeUndefined();
+    expect(codeOf(c, check({ check: 'complaints', result: 'pending' }))).toBeUndefined();
+    expect(commandProblem(c, check({ check: 'personnelFile', result: 'pending' }))?.details?.field).toBe('result');
+    expect(commandProblem(c, check({ result: 'clear', finding: 'pending' }))?.details?.field).toBe('result');
+    expect(commandProblem(c, check({ check: 'complaints', result: 'clear', finding: 'consistent' }))?.details?.field).toBe('finding');
+  });
+
+  test('a pending check holds the candidate: completeInspection is refused as check_pending, naming the candidate and the items', () => {
+    const clear = { result: 'clear' as const, by: STAFF, at: '2026-05-19T00:00:00.000Z' };
+    const held = candidate('P1', {
+      fourMusts: { personnelFile: clear, personalMatters: clear, disciplineOpinion: clear, complaints: { ...clear, result: 'pending' } },
+      integrity: { partySecretary: STAFF, disciplineSecretary: STAFF },
+    });
+    const inspection = { group: ['a', 'b'], noticeDate: '2026-05-10', startDate: '2026-05-12', talks: 20, fieldVisit: true, completedAt: null };
+    const at = { ...ctx('inspection', [held]), state: { ...ctx('inspection', [held]).state, inspection } };
+    expect(commandProblem(at, by({ action: 'completeInspection' }))).toMatchObject({ code: 'check_pending', details: { personId: 'P1', pending: ['complaints'] } });
+    const cleared = candidate('P1', { fourMusts: { ...held.fourMusts, complaints: clear }, integrity: held.integrity });
+    expect(commandProblem({ ...at, state: { ...at.state, candidates: [cleared] } }, by({ action: 'completeInspection' }))).toBeNull();
+  });
+});
