@@ -104,6 +104,7 @@ function itemsSql(f: BoardFilter, now: Date, windowEnd: Date): { sql: string; pa
  */
 export async function withoutJit<T>(em: EntityManager, fn: (tx: EntityManager) => Promise<T>): Promise<T> {
   return em.transactional(async (tx) => {
+    await tx.execute('set transaction read only');
     await tx.execute('set local jit = off');
     return fn(tx);
   });
