@@ -169,6 +169,12 @@ export interface PostSpec {
    * selection or 换届 sets an age limit per post, counted to the eligibility cut-off).
    */
   maxAge?: number;
+  /**
+   * 破格提拔 (条例 art. 11): the promotion is out of turn, with the superior organisation department's prior consent
+   * (事先报上级组织部门同意, its document reference). It waives only the tenure rules (任职年限: minYearsAsDeputy,
+   * minYearsAsPrincipalBelow), and the predicate outOfTurnLimits applies.
+   */
+  outOfTurn?: { consentRef: string };
   overrides?: QualificationOverrides;
 }
 
@@ -184,6 +190,7 @@ export const QUALIFICATION_PREDICATES = [
   'maxGradeSteps',
   'maxAge',
   'promotionBars',
+  'outOfTurnLimits',
 ] as const;
 export type QualificationPredicate = (typeof QUALIFICATION_PREDICATES)[number];
 
@@ -329,7 +336,13 @@ function minYearsAsDeputy(c: Context): QualificationResult {
   if (!c.rules.tenureLevels.includes(c.level)) {
     return notApplicable('minYearsAsDeputy', label, `post level ${GRADE_LEVEL_NAMES[c.level]}`, fact);
   }
-  return periodResult('minYearsAsDeputy', label, gradeSince, c.asOf, years, fact);
+  return waivedOutOfTurn(c, periodResult('minYearsAsDeputy', label, gradeSince, c.asOf, years, fact));
+}
+
+/** A tenure rule a 破格 promotion waives: it passes, saying so and citing the consent. */
+function waivedOutOfTurn(c: Context, r: QualificationResult): QualificationResult {
+  if (r.passed || !c.post.outOfTurn) return r;
+  return { ...r, passed: true, actual: `${r.actual}; 破格: waived with the prior consent ${c.post.outOfTurn.consentRef}` };
 }
 
 function minYearsAsPrincipalBelow(c: Context): QualificationResult {
@@ -348,7 +361,7 @@ function minYearsAsPrincipalBelow(c: Context): QualificationResult {
   if (!c.rules.tenureLevels.includes(c.level)) {
     return notApplicable('minYearsAsPrincipalBelow', label, `post level ${GRADE_LEVEL_NAMES[c.level]}`, fact);
   }
-  return periodResult('minYearsAsPrincipalBelow', label, gradeSince, c.asOf, years, fact);
+  return waivedOutOfTurn(c, periodResult('minYearsAsPrincipalBelow', label, gradeSince, c.asOf, years, fact));
 }
 
 function minEducation(c: Context): QualificationResult {
@@ -443,6 +456,25 @@ function promotionBars(c: Context): QualificationResult {
   };
 }
 
+/**
+ * The limits of a 破格 promotion (条例 art. 11): not while on probation or less than one year after the last
+ * promotion (试用期未满或者提拔任职不满一年的, 不得破格提拔; the probation is a year, so the year covers it), and not
+ * out of turn twice in a row (不得在任职年限上连续破格).
+ */
+function outOfTurnLimits(c: Context): QualificationResult {
+  const label = '破格提拔的限制 (limits of an out-of-turn promotion)';
+  const { lastPromotionDate, lastPromotionOutOfTurn, gradeSince } = c.facts;
+  const fact = `lastPromotionDate=${lastPromotionDate ?? 'null'}, lastPromotionOutOfTurn=${lastPromotionOutOfTurn}, gradeSince=${gradeSince}`;
+  if (!c.post.outOfTurn) return notApplicable('outOfTurnLimits', label, 'not an out-of-turn promotion', fact);
+  const required = `consent ${c.post.outOfTurn.consentRef}; ≥ 1 年 since the last promotion; the last promotion not out of turn`;
+  if (lastPromotionOutOfTurn) return { predicate: 'outOfTurnLimits', label, passed: false, applicable: true, required, actual: '连续破格: the last promotion was out of turn too', fact };
+  const since = lastPromotionDate ?? gradeSince;
+  if (!isValidDate(since) || !hasServedYears(since, c.asOf, 1)) {
+    return { predicate: 'outOfTurnLimits', label, passed: false, applicable: true, required, actual: `提拔任职不满一年: promoted on ${since}, a year reached on ${isValidDate(since) ? addMonths(since, 12) : '?'}`, fact };
+  }
+  return { predicate: 'outOfTurnLimits', label, passed: true, applicable: true, required, actual: `${formatMonths(fullMonthsBetween(since, c.asOf))} since ${since}`, fact };
+}
+
 const PREDICATES: Record<QualificationPredicate, (c: Context) => QualificationResult> = {
   minWorkYears,
   minGrassrootsYears,
@@ -454,6 +486,7 @@ const PREDICATES: Record<QualificationPredicate, (c: Context) => QualificationRe
   maxGradeSteps,
   maxAge,
   promotionBars,
+  outOfTurnLimits,
 };
 
 /**

@@ -51,6 +51,7 @@ export function createSelectionActivities(deps: ActivityDeps) {
             isPartyPost: post.isPartyPost,
             ...(post.minPartyYears !== undefined ? { minPartyYears: post.minPartyYears } : {}),
             ...(post.maxAge !== undefined ? { maxAge: post.maxAge } : {}),
+            ...(post.outOfTurn ? { outOfTurn: post.outOfTurn } : {}),
             ...(input.principles.qualificationOverrides ? { overrides: input.principles.qualificationOverrides } : {}),
           },
           input.asOf,

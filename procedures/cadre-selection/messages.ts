@@ -73,6 +73,8 @@ export interface SelectionPost {
   minPartyYears?: number;
   /** 年龄: the upper age (周岁) at the eligibility cut-off (domain/qualifications.ts maxAge). Absent: no limit. */
   maxAge?: number;
+  /** 破格提拔, with the superior organisation department's prior consent (domain/qualifications.ts outOfTurn). */
+  outOfTurn?: { consentRef: string };
 }
 
 /** 原则: fixed and frozen before any name is discussed. */

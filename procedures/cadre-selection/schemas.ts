@@ -20,6 +20,11 @@ export const PrinciplesInput = z
         targetGrade: z.enum(GRADES).openapi({ description: 'The grade of the post' }),
         isPartyPost: z.boolean(),
         minPartyYears: z.number().int().min(0).max(60).optional(),
+        outOfTurn: z
+          .object({ consentRef: text(200).openapi({ description: 'The superior organisation department’s prior consent (document reference)' }) })
+          .strict()
+          .optional()
+          .openapi({ description: '破格提拔: waives only the tenure rules; not within a year of the last promotion, not twice in a row' }),
         maxAge: z.number().int().min(18).max(70).optional().openapi({ description: '年龄: the upper age (周岁) at the eligibility cut-off; "45 周岁以下" is 45. Absent: no limit' }),
       })
       .strict(),

@@ -336,6 +336,7 @@ describe('qualification predicates', () => {
       maxGradeSteps: ['currentGrade=', 'targetGrade='],
       maxAge: ['birthDate='],
       promotionBars: ['barRecords='],
+      outOfTurnLimits: ['lastPromotionDate='],
     };
     for (const spec of specs) {
       for (const facts of [base, { ...base, currentGrade: 'section' as const, lastPromotionOutOfTurn: true }]) {

@@ -375,3 +375,47 @@ describe('个人有关事项报告 outcomes (recordCheck finding) and 待核实'
     expect(commandProblem({ ...at, state: { ...at.state, candidates: [cleared] } }, by({ action: 'completeInspection' }))).toBeNull();
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// 破格提拔: prior consent, only the tenure rules waived, its limits
+// ---------------------------------------------------------------------------------------------
+
+describe('破格提拔 (post.outOfTurn)', () => {
+  // 副处 since 2025-08-01: 9 months on 2026-05-01, short of the 2 years a deputy needs.
+  const facts: CandidateFacts = {
+    birthDate: '1985-05-02',
+    workStartDate: '2007-07-01',
+    grassrootsYears: 3,
+    currentGrade: 'deputyDivision',
+    gradeSince: '2024-08-01',
+    education: 'bachelor',
+    partyJoinDate: '2006-06-01',
+    lastPromotionDate: '2024-08-01',
+    lastPromotionOutOfTurn: false,
+  };
+  const post = (outOfTurn: boolean): PostSpec => ({ title: '正处', targetGrade: 'division', isPartyPost: false, ...(outOfTurn ? { outOfTurn: { consentRef: '市组干函〔2026〕5号' } } : {}) });
+  const result = (e: ReturnType<typeof evaluateQualifications>, p: string) => e.results.find((r) => r.predicate === p);
+
+  test('with the prior consent the tenure rule is waived, citing it, and the candidate passes', () => {
+    expect(evaluateQualifications(facts, post(false), '2026-05-01').eligible).toBe(false);
+    const e = evaluateQualifications(facts, post(true), '2026-05-01');
+    expect(e.eligible).toBe(true);
+    expect(result(e, 'minYearsAsDeputy')?.actual).toContain('市组干函〔2026〕5号');
+    expect(result(e, 'outOfTurnLimits')).toMatchObject({ applicable: true, passed: true });
+  });
+
+  test('only the tenure rules: education is not waived', () => {
+    expect(result(evaluateQualifications({ ...facts, education: 'highSchool' }, post(true), '2026-05-01'), 'minEducation')?.passed).toBe(false);
+  });
+
+  test('refused less than a year after the last promotion (probation), and twice in a row', () => {
+    const recent = evaluateQualifications({ ...facts, gradeSince: '2025-08-01', lastPromotionDate: '2025-08-01' }, post(true), '2026-05-01');
+    expect(result(recent, 'outOfTurnLimits')).toMatchObject({ passed: false, actual: expect.stringContaining('提拔任职不满一年') });
+    const twice = evaluateQualifications({ ...facts, lastPromotionOutOfTurn: true }, post(true), '2026-05-01');
+    expect(result(twice, 'outOfTurnLimits')).toMatchObject({ passed: false, actual: expect.stringContaining('连续破格') });
+  });
+
+  test('without 破格 the limits do not apply', () => {
+    expect(result(evaluateQualifications(facts, post(false), '2026-05-01'), 'outOfTurnLimits')?.applicable).toBe(false);
+  });
+});
