@@ -323,6 +323,9 @@ describeIf('web console (Chromium)', () => {
     await staff.getByRole('button', { name: '搜索' }).click();
     await staff.getByTestId('people-table').getByText('E2E100').waitFor();
     await shot(staff, '11-people');
+    await staff.goto(`${base}/#/directory`);
+    await staff.getByTestId('units-table').getByText('市教育局').waitFor();
+    await shot(staff, '12-directory');
     await staff.close();
   });
 });

@@ -3330,6 +3330,170 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/selection/relations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Record relations between people (回避: a committee member related to a candidate does not vote)
+         * @description Each row relates two people in master data: spouse 夫妻, directBlood 直系血亲, collateral 三代以内旁系血亲, inLaw 近姻亲; read both ways. When a selection’s vote opens, the committee members (their accounts linked to people by person.user_id) related to a candidate are recused: their ballots are refused with recused_member, and they count toward 应到会 but not as present.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description A client-chosen unique key; a repeated request returns the first result */
+                    "Idempotency-Key": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["Relations"];
+                };
+            };
+            responses: {
+                /** @description The relations were recorded */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RelationsRecorded"];
+                    };
+                };
+                /** @description Malformed input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this user */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Refused by a rule */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/selection/bar-records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Record sanctions, 诫勉, 组织处理 and annual assessments on people (影响期: they bar a promotion for a while)
+         * @description Master data for the qualification predicate promotionBars: a candidate inside a record’s bar on the eligibility cut-off fails the check, with the record and the date its bar ends. The bar’s length comes from the rule table (党纪处分 警告 12 months, 严重警告 18; 政务处分 警告 6, 记过 12, 记大过 18, 降级/撤职 24; 诫勉 6; 组织处理 调离 12, 降职 24; 基本称职/不称职 12 from the end of the year assessed) unless the record gives endsOn. A record with the same person, kind, category and date is replaced.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description A client-chosen unique key; a repeated request returns the first result */
+                    "Idempotency-Key": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["BarRecords"];
+                };
+            };
+            responses: {
+                /** @description The records were recorded */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BarRecordsRecorded"];
+                    };
+                };
+                /** @description Malformed input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this user */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Refused by a rule */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/procedures/{workflowId}/selection/political-gate": {
         parameters: {
             query?: never;
@@ -4518,6 +4682,663 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every user with their unit, roles, scope and whether they are disabled */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description By id */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AdminUser"][];
+                    };
+                };
+                /** @description Malformed input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this user */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a user */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description A client-chosen unique key; a repeated request returns the first result */
+                    "Idempotency-Key": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateUser"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AdminUser"];
+                    };
+                };
+                /** @description Malformed input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this user */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflicts with the current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Refused by a rule */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change a user: name, unit, roles, scope, password, or disable (or enable) them */
+        put: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description A client-chosen unique key; a repeated request returns the first result */
+                    "Idempotency-Key": string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UpdateUser"];
+                };
+            };
+            responses: {
+                /** @description The user as saved */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AdminUser"];
+                    };
+                };
+                /** @description Malformed input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this user */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Refused by a rule */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/units": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every unit with its parent (the tree: city → county → unit) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description By id */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AdminUnit"][];
+                    };
+                };
+                /** @description Malformed input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this user */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a unit under a parent */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description A client-chosen unique key; a repeated request returns the first result */
+                    "Idempotency-Key": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateUnit"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AdminUnit"];
+                    };
+                };
+                /** @description Malformed input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this user */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflicts with the current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Refused by a rule */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/units/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Rename a unit, change its kind or head, or move it under another parent (never under itself) */
+        put: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description A client-chosen unique key; a repeated request returns the first result */
+                    "Idempotency-Key": string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UpdateUnit"];
+                };
+            };
+            responses: {
+                /** @description The unit as saved */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AdminUnit"];
+                    };
+                };
+                /** @description Malformed input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this user */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Refused by a rule */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import users or units from a CSV or XLSX file
+         * @description Row by row, like the people import: valid rows are created or updated by id, invalid ones are listed with their row number. Re-importing the same file changes nothing. Each change is audited.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description A client-chosen unique key; a repeated request returns the first result */
+                    "Idempotency-Key": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AdminImport"];
+                };
+            };
+            responses: {
+                /** @description What was imported, updated, unchanged, and the rows that failed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AdminImportResult"];
+                    };
+                };
+                /** @description Malformed input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this user */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Changes to users and units: who changed what, when (newest first) */
+        get: {
+            parameters: {
+                query?: {
+                    targetKind?: "user" | "unit";
+                    targetId?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AdminAuditEntry"][];
+                    };
+                };
+                /** @description Malformed input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this user */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/person-reads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who read which person’s (干部) record, and through which route (newest first) */
+        get: {
+            parameters: {
+                query?: {
+                    personId?: string;
+                    userId?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PersonRead"][];
+                    };
+                };
+                /** @description Malformed input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this user */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4582,6 +5403,7 @@ export interface components {
             name: string;
             kind: string;
             headUserId: string | null;
+            parentId: string | null;
         };
         ImportRowError: {
             /** @description The row number as the sheet shows it; the header is row 1 */
@@ -4791,6 +5613,11 @@ export interface components {
                 targetGrade: "staff" | "deputySection" | "section" | "deputyDivision" | "division" | "deputyBureau" | "bureau";
                 isPartyPost: boolean;
                 minPartyYears?: number;
+                /** @description 破格提拔: waives only the tenure rules; not within a year of the last promotion, not twice in a row */
+                outOfTurn?: {
+                    /** @description The superior organisation department’s prior consent (document reference) */
+                    consentRef: string;
+                };
                 /** @description 年龄: the upper age (周岁) at the eligibility cut-off; "45 周岁以下" is 45. Absent: no limit */
                 maxAge?: number;
             };
@@ -5736,8 +6563,16 @@ export interface components {
              * @enum {string}
              */
             check: "personnelFile" | "personalMatters" | "disciplineOpinion" | "complaints";
-            /** @enum {string} */
-            result: "clear" | "negative";
+            /**
+             * @description clear, negative (removes the candidate, with the reason), or pending (待核实 / 未查结: holds the candidate)
+             * @enum {string}
+             */
+            result: "clear" | "negative" | "pending";
+            /**
+             * @description personalMatters only: consistent 一致, minorOmission 漏报 (needs the explanation in note), concealment 瞒报 (blocks: negative), pending 待核实
+             * @enum {string}
+             */
+            finding?: "consistent" | "minorOmission" | "concealment" | "pending";
             note?: string;
         } | {
             /** @enum {string} */
@@ -5822,6 +6657,52 @@ export interface components {
                  * @example 2026-12-31
                  */
                 until?: string;
+            }[];
+        };
+        RelationsRecorded: {
+            recorded: number;
+        };
+        Relations: {
+            relations: {
+                /** @description A person in master data (干部编号) */
+                personId: string;
+                /** @description A person in master data (干部编号) */
+                relativeId: string;
+                /**
+                 * @description spouse 夫妻, directBlood 直系血亲, collateral 三代以内旁系血亲, inLaw 近姻亲
+                 * @enum {string}
+                 */
+                relation: "spouse" | "directBlood" | "collateral" | "inLaw";
+            }[];
+        };
+        BarRecordsRecorded: {
+            recorded: number;
+        };
+        BarRecords: {
+            records: {
+                /** @description A person in master data (干部编号) */
+                personId: string;
+                /**
+                 * @description partySanction 党纪处分, governmentSanction 政务处分, admonition 诫勉, organizationalHandling 组织处理, annualAssessment 年度考核
+                 * @enum {string}
+                 */
+                kind: "partySanction" | "governmentSanction" | "admonition" | "organizationalHandling" | "annualAssessment";
+                /** @description 警告, 严重警告, 记过, 诫勉, 调离, 降职, 基本称职, 不称职, … */
+                category: string;
+                /**
+                 * Format: date
+                 * @description The decision’s date; for an annual assessment, the last day of the year assessed
+                 * @example 2026-12-31
+                 */
+                date: string;
+                /**
+                 * Format: date
+                 * @description The end of the bar when the decision states it; else from the rule table
+                 * @example 2026-12-31
+                 */
+                endsOn?: string;
+                /** @description The decision’s document reference */
+                ref?: string;
             }[];
         };
         SelectionPoliticalGate: {
@@ -6189,6 +7070,106 @@ export interface components {
                 /** @example 春节 */
                 name?: string;
             }[];
+        };
+        AdminUser: {
+            id: string;
+            username: string;
+            displayName: string;
+            unitId: string;
+            roles: ("staff" | "reviewer" | "approver" | "supervisor" | "admin" | "calendarAdmin")[];
+            /** @description Units whose subtrees the user also sees, beyond their own unit */
+            scopeUnitIds: string[];
+            disabled: boolean;
+        };
+        /** @description The id is also the username. The password must pass the password policy (422 weak_password). */
+        CreateUser: {
+            id: string;
+            displayName: string;
+            unitId: string;
+            /** @description staff (经办人), reviewer, approver, supervisor (督查), calendarAdmin (日历管理员), admin (系统管理员) */
+            roles: ("staff" | "reviewer" | "approver" | "supervisor" | "admin" | "calendarAdmin")[];
+            scopeUnitIds?: string[];
+            password: string;
+        };
+        /** @description Fields not given stay as they are. A change of unit, roles, scope, password or disabled ends the user’s sessions. */
+        UpdateUser: {
+            displayName?: string;
+            unitId?: string;
+            /** @description staff (经办人), reviewer, approver, supervisor (督查), calendarAdmin (日历管理员), admin (系统管理员) */
+            roles?: ("staff" | "reviewer" | "approver" | "supervisor" | "admin" | "calendarAdmin")[];
+            scopeUnitIds?: string[];
+            password?: string;
+            /** @description A disabled user cannot log in, and their sessions end */
+            disabled?: boolean;
+        };
+        AdminUnit: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            kind: "city" | "county" | "unit" | "department" | "office";
+            parentId: string | null;
+            headUserId: string | null;
+        };
+        /** @description kind: city (市) or county (县) above the units; department is an organization department (组织部), whose staff see their city or county. */
+        CreateUnit: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            kind: "city" | "county" | "unit" | "department" | "office";
+            parentId: string | null;
+            headUserId?: string | null;
+        };
+        UpdateUnit: {
+            name?: string;
+            /** @enum {string} */
+            kind?: "city" | "county" | "unit" | "department" | "office";
+            parentId?: string | null;
+            headUserId?: string | null;
+        };
+        AdminImportResult: {
+            /** @description Data rows that are not empty */
+            total: number;
+            /** @description New people */
+            imported: number;
+            /** @description Existing people whose data changed */
+            updated: number;
+            /** @description Existing people the file repeats exactly */
+            unchanged: number;
+            failed: number;
+            errors: components["schemas"]["ImportRowError"][];
+        };
+        /** @description A sheet with a header row. units: 编号/id, 名称/name, 类型/kind (city, county, unit, department, office, or 市, 县, 单位, 组织部, 机关), 上级/parent (a unit id; parents may come after their children). users: 账号/id, 姓名/displayName, 单位/unit, 角色/roles (separated by , 、 or spaces), 管辖范围/scope (unit ids), 初始密码/password (a new user’s first password; without it the user cannot log in until one is set). */
+        AdminImport: {
+            /** @enum {string} */
+            kind: "users" | "units";
+            /**
+             * @description csv (UTF-8 or GB18030) or xlsx (the first worksheet is read)
+             * @enum {string}
+             */
+            format: "csv" | "xlsx";
+            /** @example 干部名册.csv */
+            filename?: string;
+            /**
+             * Format: byte
+             * @description The file, base64-encoded; at most 5 MB before encoding
+             */
+            content: string;
+        };
+        AdminAuditEntry: {
+            id: number;
+            at: string;
+            actorId: string;
+            action: string;
+            targetKind: string;
+            targetId: string;
+            data?: unknown;
+        };
+        PersonRead: {
+            id: number;
+            at: string;
+            userId: string;
+            personId: string;
+            route: string;
         };
     };
     responses: never;

@@ -17,6 +17,7 @@ export const router = createRouter({
     { path: '/procedures/:workflowId', component: () => import('./views/ProcedureView.vue'), props: true, meta: { title: '流程详情' } },
     { path: '/board', component: () => import('./views/BoardView.vue'), meta: { title: '督查看板' } },
     { path: '/people', component: () => import('./views/PeopleView.vue'), meta: { title: '干部信息' } },
+    { path: '/directory', component: () => import('./views/DirectoryView.vue'), meta: { title: '单位与用户' } },
     { path: '/calendar', component: () => import('./views/CalendarView.vue'), meta: { title: '工作日历' } },
     { path: '/:rest(.*)*', redirect: '/inbox' },
   ],
