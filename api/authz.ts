@@ -221,15 +221,16 @@ const param = (params: unknown, name: string): string => {
 
 /**
  * The checks of a rule that need the request's path parameters, after they are validated and before
- * the handler runs. Role checks have run before (rolesOf).
+ * the handler runs. Role checks have run before (rolesOf). Returns what to do once the handler has
+ * answered successfully: log a person's read (a refused request leaves no trace, so not before).
  */
-export async function authorize(em: EntityManager, user: AuthUser, a: Access, params: unknown, route: string): Promise<void> {
+export async function authorize(em: EntityManager, user: AuthUser, a: Access, params: unknown, route: string): Promise<(() => Promise<void>) | null> {
   switch (a.kind) {
     case 'public':
     case 'user':
     case 'roles':
     case 'handler':
-      return;
+      return null;
     case 'procedure': {
       const id = param(params, a.param);
       const p = await procedureVisible(em, user, id);
@@ -241,12 +242,12 @@ export async function authorize(em: EntityManager, user: AuthUser, a: Access, pa
           throw new Forbidden('forbidden', 'only the initiator or the organization department’s staff (组织部, role staff) with its units in scope act on it');
         }
       }
-      return;
+      return null;
     }
     case 'task': {
       const workflowId = workflowIdOfTask(param(params, a.param));
       if (!workflowId || !(await procedureVisible(em, user, workflowId))) throw new NotFound('task_not_found', 'no such task');
-      return;
+      return null;
     }
     case 'person': {
       const id = param(params, a.param);
@@ -255,13 +256,12 @@ export async function authorize(em: EntityManager, user: AuthUser, a: Access, pa
         : { sql: `(x.user_id = ? or x.unit_id = any(${SCOPE_ARRAY}) or x.unit_id is null)`, params: [user.id, user.id] };
       const [row] = await em.execute<{ id: string }[]>(`select x.id from person x where x.id = ? and ${visible.sql}`, [id, ...visible.params]);
       if (!row) throw new NotFound('person_not_found', `no person has the personnel number ${id}`);
-      await logPersonReads(em, user, [id], route);
-      return;
+      return () => logPersonReads(em, user, [id], route);
     }
     case 'unit': {
       const id = param(params, a.param);
       if (!(await scopeUnits(em, user)).has(id)) throw new NotFound('unit_not_found', `unit ${id} not found`);
-      return;
+      return null;
     }
   }
 }

@@ -145,11 +145,12 @@ export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = Zod
     if (def.roles) requireRoles(user, def.roles);
     if (ruleRoles) requireRoles(user, ruleRoles);
     const params = parse(def.params, req.params, 'params');
-    if (rule && needsAuth) await authorize(em, user, rule, params, def.path);
+    const afterSuccess = rule && needsAuth ? await authorize(em, user, rule, params, def.path) : null;
     const query = parse(def.query, req.query, 'query');
     if (!def.idempotent) {
       const body = parse(def.body, req.body, 'body');
       const reply = await def.handler({ req, em, user, body, query, params, idempotencyKey: null });
+      if (afterSuccess && reply.status < 300) await afterSuccess();
       res.status(reply.status).json(reply.body);
       return;
     }
@@ -181,6 +182,7 @@ export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = Zod
       await release(em.fork(), user.id, idempotencyKey, reservation.owner).catch((e: unknown) => console.error('[api] releasing an Idempotency-Key failed:', e));
       throw err;
     }
+    if (afterSuccess && reply.status < 300) await afterSuccess();
     if (reply.status < 300) await complete(em.fork(), user.id, idempotencyKey, reservation.owner, reply);
     else await release(em.fork(), user.id, idempotencyKey, reservation.owner);
     res.status(reply.status).json(reply.body);

@@ -241,6 +241,10 @@ describe('regressions: the rows of issue 10’s table', () => {
     // The refused read of wjw's cadre is not a read.
     const refused = await stack.h.call('GET', `/admin/person-reads?personId=${PEOPLE.wjw}&userId=jyj-staff`, { token: await stack.h.login('admin') });
     expect(refused.body).toEqual([]);
+    // Nor is one the route itself refuses after the scope check passed: the political file is the department's.
+    expect((await stack.h.call('GET', `/people/${PEOPLE.jyj}/political-file`, { token: jyj })).status).toBe(403);
+    const afterRefusal = await stack.h.call('GET', `/admin/person-reads?personId=${PEOPLE.jyj}&userId=jyj-staff`, { token: await stack.h.login('admin') });
+    expect(afterRefusal.body.map((r: { route: string }) => r.route)).not.toContain('/people/:id/political-file');
   });
 
   test('unit staff reading /supervision/overdue: 403', async () => {
