@@ -20,6 +20,7 @@ import { Migration20261205000000_selection_office_holder } from './Migration2026
 import { Migration20261205100000_selection_bar_records } from './Migration20261205100000_selection_bar_records';
 import { Migration20261205200000_selection_relations } from './Migration20261205200000_selection_relations';
 import { Migration20261206000000_supervision_pending_cover } from './Migration20261206000000_supervision_pending_cover';
+import { Migration20261206100000_selection_establishment } from './Migration20261206100000_selection_establishment';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
@@ -40,4 +41,5 @@ export const migrationsList = [
   { name: 'Migration20261205100000_selection_bar_records', class: Migration20261205100000_selection_bar_records },
   { name: 'Migration20261205200000_selection_relations', class: Migration20261205200000_selection_relations },
   { name: 'Migration20261206000000_supervision_pending_cover', class: Migration20261206000000_supervision_pending_cover },
+  { name: 'Migration20261206100000_selection_establishment', class: Migration20261206100000_selection_establishment },
 ];

@@ -539,6 +539,23 @@ export const PersonRelationSchema = new EntitySchema<PersonRelation>({
   },
 });
 
+/** 职数: a unit's approved number of posts of a grade (Migration20261206100000_selection_establishment). */
+export interface UnitEstablishment {
+  unitId: string;
+  grade: string;
+  approved: number;
+}
+
+export const UnitEstablishmentSchema = new EntitySchema<UnitEstablishment>({
+  name: 'UnitEstablishment',
+  tableName: 'unit_establishment',
+  properties: {
+    unitId: { type: 'string', primary: true },
+    grade: { type: 'string', primary: true },
+    approved: { type: 'integer' },
+  },
+});
+
 export const ALL_ENTITIES = [
   UnitSchema,
   AppUserSchema,
@@ -558,4 +575,5 @@ export const ALL_ENTITIES = [
   UnitOfficeHolderSchema,
   PersonBarRecordSchema,
   PersonRelationSchema,
+  UnitEstablishmentSchema,
 ];
