@@ -4,7 +4,9 @@ import { AppUserSchema, NotificationSchema } from '../../platform/entities';
 import { actUpdate, manageUpdate, workflowIdOfTask, type ActInput } from '../../procedures/kernel/messages';
 import type { ProcedureDescriptor } from '../../procedures/descriptor';
 import { PROCEDURES } from '../../procedures/registry';
-import { NotFound, Unprocessable } from '../errors';
+import type { AuthUser } from '../auth';
+import { access, procedureScopeSql } from '../authz';
+import { ApiError, NotFound, Unprocessable } from '../errors';
 import { sendUpdate } from '../temporal';
 import { ActResult, KERNEL_ACT_BODIES, ManageBody, NotificationRow, TaskIdParam, WorkflowIdParam } from '../schemas';
 import type { RouteContext } from './context';
@@ -12,6 +14,20 @@ import type { RouteContext } from './context';
 async function assertUsersExist(em: EntityManager, ids: string[], field: string): Promise<void> {
   const found = new Set((await em.find(AppUserSchema, { id: { $in: ids } })).map((u) => u.id));
   if (ids.some((i) => !found.has(i))) throw new Unprocessable('unknown_user', `${field}: a user does not exist`, { field });
+}
+
+/**
+ * What a refused task action answers. An unknown procedure is an unknown task; so is one the user cannot
+ * see (api/authz.ts): workflow ids are business ids, and "not yours" or "not pending" would confirm that it
+ * exists. Whoever can see it gets the workflow's own refusal.
+ */
+async function taskRefusal(em: EntityManager, user: AuthUser, workflowId: string, err: unknown): Promise<unknown> {
+  const hidden = (): NotFound => new NotFound('task_not_found', 'no such task');
+  if (err instanceof NotFound) return hidden();
+  if (!(err instanceof ApiError && [403, 409, 422].includes(err.status))) return err;
+  const scope = procedureScopeSql(user, 'p');
+  const [visible] = await em.execute<{ one: number }[]>(`select 1 as one from procedure p where p.workflow_id = ? and ${scope.sql}`, [workflowId, ...scope.params]);
+  return visible ? err : hidden();
 }
 
 /** Every task verb's body: the kernel's and each module's (rectification's submit, pass, sign). */
@@ -30,6 +46,9 @@ export function taskRoutes({ route, deps }: RouteContext): void {
       'at its step; a refused action leaves nothing behind. The final sign (销号) needs an institutional rule ' +
       '(建章立制) or a reason why none is needed, given at submission or with the signature.',
     idempotent: true,
+    // Checked after the workflow, not before: only a task's assignee can act, and an assignee takes part
+    // in the procedure, so an accepted action needs no visibility read (one statement less per action).
+    access: access.handler('the workflow refuses whoever the task is not assigned to; that refusal, to someone who cannot see the procedure, is 404 task_not_found, as for an unknown task (taskRefusal)'),
     params: TaskIdParam,
     body: ActBody,
     response: { status: 200, schema: ActResult, description: 'The action was taken; nextTask is the step now open' },
@@ -48,10 +67,8 @@ export function taskRoutes({ route, deps }: RouteContext): void {
         // The body's fields are ActInput's, checked by their schemas (strict: nothing else gets through).
         { ...(body as Omit<ActInput, 'taskId' | 'actorId'>), taskId: params.taskId, actorId: user.id },
         `${user.id}:${idempotencyKey}`,
-      ).catch((err: unknown) => {
-        // An unknown procedure is an unknown task.
-        if (err instanceof NotFound) throw new NotFound('task_not_found', 'no such task');
-        throw err;
+      ).catch(async (err: unknown) => {
+        throw await taskRefusal(em, user, workflowId, err);
       });
       return { status: 200, body: result };
     },
