@@ -301,6 +301,10 @@ describeIf('web console (Chromium)', () => {
     const row = sup.getByTestId('overdue-table').locator('tr', { hasText: `逾期演示 ${feedbackId}` });
     await row.waitFor();
     await row.getByText('预警').waitFor();
+    // The board's group of 市卫生健康委员会 × 单位提交 × 整改事项 holds it, on the warning rung.
+    const group = sup.getByTestId('board-groups').locator('tr', { hasText: `逾期演示 ${feedbackId}` });
+    await group.getByText('市卫生健康委员会').waitFor();
+    await group.getByText('预警').waitFor();
     await shot(sup, '10-board');
     await sup.close();
   });
