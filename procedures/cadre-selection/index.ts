@@ -7,7 +7,8 @@ import { Conflict, fromTemporal, NotFound, Unavailable, Unprocessable } from '..
 import type { ApiDeps } from '../../api/routes/context';
 import { sendUpdate, startProcedure } from '../../api/temporal';
 import { chinaDateOf } from '../../domain/dates';
-import { PersonSchema, PoliticalFileEntrySchema, UnitOfficeHolderSchema, UnitSchema } from '../../platform/entities';
+import type { Grade } from '../../domain/grades';
+import { PersonSchema, PoliticalFileEntrySchema, UnitEstablishmentSchema, UnitOfficeHolderSchema, UnitSchema } from '../../platform/entities';
 import { id, StartResult, text, WorkflowIdParam } from '../../api/schemas';
 import { defineProcedure } from '../descriptor';
 import { stateQuery } from '../kernel/messages';
@@ -27,8 +28,8 @@ import {
   type SelectionCommand,
   type SelectionState,
 } from './messages';
-import { politicalGateReadings } from './rules';
-import { BarRecordsBody, OfficeHoldersBody, RelationsBody, PoliticalGateView, SelectionCommandBody, StartSelectionBody } from './schemas';
+import { establishmentProblem, politicalGateReadings } from './rules';
+import { BarRecordsBody, EstablishmentBody, OfficeHoldersBody, RelationsBody, PoliticalGateView, SelectionCommandBody, StartSelectionBody } from './schemas';
 
 const QUERY_DEADLINE_MS = 15_000;
 
@@ -74,6 +75,15 @@ async function integritySigner(em: EntityManager, signedBy: string, candidateId:
   const candidate = await em.findOne(PersonSchema, { id: candidateId });
   const offices = await em.find(UnitOfficeHolderSchema, { personId: signedBy, since: { $lte: today }, $or: [{ until: null }, { until: { $gte: today } }] });
   return { personId: signedBy, candidateUnitId: candidate?.unitId ?? null, offices: offices.map((o) => ({ unitId: o.unitId, office: o.office, since: String(o.since) })) };
+}
+
+/** 职数: refuses principles whose post would take the unit over its approved number of that grade (establishmentProblem). */
+async function assertWithinEstablishment(em: EntityManager, principles: CadreSelectionInput['principles']): Promise<void> {
+  const { unitId, targetGrade, positions } = principles.post;
+  const row = await em.findOne(UnitEstablishmentSchema, { unitId, grade: targetGrade });
+  const filled = row ? await em.count(PersonSchema, { unitId, currentGrade: targetGrade as Grade }) : 0;
+  const problem = establishmentProblem(row ? { approved: row.approved, filled } : null, positions, principles.overEstablishmentApproval);
+  if (problem) throw new Unprocessable(problem.code, problem.message, problem.details);
 }
 
 const examinationStart = politicalExaminationProcedure.start;
@@ -129,6 +139,7 @@ export const cadreSelectionProcedure = defineProcedure({
     [SelectionRefusal.voteAlreadyStarted]: 409,
     [SelectionRefusal.reconsiderationNotAgreed]: 422,
     [SelectionRefusal.recusedMember]: 403,
+    [SelectionRefusal.overEstablishment]: 422,
     [SelectionRefusal.personalMattersConcealed]: 422,
     [SelectionRefusal.checkPending]: 422,
   },
@@ -142,6 +153,7 @@ export const cadreSelectionProcedure = defineProcedure({
       if (!(await em.findOne(UnitSchema, { id: body.principles.post.unitId }))) {
         throw new Unprocessable('unknown_unit', 'principles.post.unitId: the unit does not exist', { field: 'principles.post.unitId' });
       }
+      await assertWithinEstablishment(em, body.principles);
       const assignees = await resolveAssignees(em, [
         { rule: body.principlesApprovers, field: 'principlesApprovers' },
         { rule: body.committee, field: 'committee' },
@@ -197,6 +209,7 @@ export const cadreSelectionProcedure = defineProcedure({
           if (live.frozen[live.frozen.length - 1]?.principles.politicalExam) command = { ...body, politicalFacts: await politicalFacts(em, activeCandidates(live)) };
         }
         if (body.action === 'signIntegrity') command = { ...body, signer: await integritySigner(em, body.signedBy, body.personId) };
+        if (body.action === 'revisePrinciples') await assertWithinEstablishment(em, body.principles);
         const ack = (await sendUpdate(deps, em, params.workflowId, selectionUpdate, { ...command, actorId: user.id, actorRoles: user.roles }, `${user.id}:${idempotencyKey}`)) as unknown as { seq: number; action: string; stage: string; status: string };
         // The state comes from a query, not the Update's result, which history keeps for every action.
         const state = await deps.client.withDeadline(Date.now() + 15_000, () => deps.client.workflow.getHandle(params.workflowId).query(stateQuery));
@@ -239,6 +252,36 @@ export const cadreSelectionProcedure = defineProcedure({
           }
         });
         return { status: 200, body: { recorded: body.holders.length } };
+      },
+    });
+
+    route({
+      method: 'put',
+      path: '/selection/establishment',
+      tag: 'cadre selection',
+      summary: 'Record a unit’s approved number of posts per grade (职数)',
+      description:
+        'A selection whose post’s positions, on top of the unit’s people of that grade (person.current_grade), would exceed the approved ' +
+        'number is refused at the start and at a revision (422 over_establishment, 超职数配备) unless the principles cite a recorded ' +
+        'approval (overEstablishmentApproval). A unit and grade without a row is not checked.',
+      roles: ['staff'],
+      idempotent: true,
+      body: EstablishmentBody,
+      response: { status: 200, schema: z.object({ recorded: z.number() }).openapi('EstablishmentRecorded'), description: 'The numbers were recorded' },
+      errors: [403, 422],
+      handler: async ({ em, body }) => {
+        const unitIds = [...new Set(body.rows.map((r) => r.unitId))];
+        const units = new Set((await em.find(UnitSchema, { id: { $in: unitIds } })).map((u) => u.id));
+        const i = body.rows.findIndex((r) => !units.has(r.unitId));
+        if (i >= 0) throw new Unprocessable('unknown_unit', `rows[${i}].unitId: not in master data`, { field: `rows[${i}].unitId` });
+        await em.transactional(async (tx) => {
+          for (const r of body.rows) {
+            await tx
+              .getConnection()
+              .execute('insert into unit_establishment (unit_id, grade, approved) values (?, ?, ?) on conflict (unit_id, grade) do update set approved = excluded.approved', [r.unitId, r.grade, r.approved]);
+          }
+        });
+        return { status: 200, body: { recorded: body.rows.length } };
       },
     });
 

@@ -50,6 +50,8 @@ export const SelectionRefusal = {
   personalMattersConcealed: 'personal_matters_concealed',
   /** 待核实 / 未查结: a check still under verification holds the candidate; the inspection cannot complete. */
   checkPending: 'check_pending',
+  /** 超职数配备: the post would take the unit over its approved number of that grade, without a recorded approval. */
+  overEstablishment: 'over_establishment',
   /** 回避: a committee member related to a candidate on the ballot does not vote. */
   recusedMember: 'recused_member',
 } as const;
@@ -98,6 +100,8 @@ export interface Principles {
    * date (民主推荐时). Fixed once the recommendation is recorded (eligibility_date_fixed).
    */
   eligibilityDate?: string;
+  /** 超职数配备: the recorded approval (document reference) that lets the post exceed the unit's 职数. */
+  overEstablishmentApproval?: string;
 }
 
 export interface PoliticalExamRequirement {

@@ -150,6 +150,23 @@ export function integritySignerProblem(c: Pick<CandidateView, 'personId' | 'inte
 }
 
 /**
+ * 职数 (《条例》 art. 4 and ch. 动议: 不得超职数配备; 《党政领导干部职务任免和职数管理》 practice): the post's positions on top
+ * of the unit's current holders of that grade may not exceed the approved number, unless the principles cite a
+ * recorded approval. `establishment` null: the unit has no approved number of that grade recorded, so nothing
+ * is checked.
+ */
+export function establishmentProblem(establishment: { approved: number; filled: number } | null, positions: number, approvalRef: string | undefined): CommandProblem | null {
+  if (!establishment || approvalRef?.trim()) return null;
+  const { approved, filled } = establishment;
+  if (filled + positions <= approved) return null;
+  return {
+    code: SelectionRefusal.overEstablishment,
+    message: `超职数配备: the unit has ${approved} approved post(s) of this grade and ${filled} held; ${positions} more would exceed it. Cite a recorded approval in overEstablishmentApproval`,
+    details: { field: 'principles.post.positions', rule: 'establishment', approved, filled, positions },
+  };
+}
+
+/**
  * The graded outcomes of the 个人有关事项报告 check and of complaints (《领导干部报告个人有关事项规定》; 《条例》,
  * chapter 考察: 凡提四必): 瞒报 blocks the selection (recorded negative, which removes the candidate); 漏报 needs a
  * recorded explanation (note), and the result is the decision (clear: proceed; negative: remove); 待核实 holds

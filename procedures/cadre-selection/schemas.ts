@@ -40,6 +40,9 @@ export const PrinciplesInput = z
     candidateScope: text(2000),
     method: z.enum(['talk', 'meeting', 'both']).openapi({ description: '民主推荐: 谈话调研推荐, 会议推荐, or both' }),
     timetable: text(2000),
+    overEstablishmentApproval: text(200)
+      .optional()
+      .openapi({ description: '超职数配备: the recorded approval (document reference) that lets the post exceed the unit’s approved 职数' }),
     eligibilityDate: dateString.optional().openapi({
       description: '任职资格计算截止日期: the date qualifications (years, age) are counted to; default the recommendation’s date. Fixed once the recommendation is recorded',
     }),
@@ -237,3 +240,13 @@ export const RelationsBody = z
   })
   .strict()
   .openapi('Relations');
+
+export const EstablishmentBody = z
+  .object({
+    rows: z
+      .array(z.object({ unitId: id, grade: z.enum(GRADES), approved: z.number().int().min(0).max(1000) }).strict())
+      .min(1)
+      .max(1000),
+  })
+  .strict()
+  .openapi('Establishment');

@@ -237,9 +237,16 @@ test('master data for the rules: office holders and 影响期 records are record
   expect((await put('/selection/bar-records', { records: [{ personId: 'NOPE', kind: 'admonition', category: '诫勉', date: admonished }] })).body).toMatchObject({ status: 422, code: 'unknown_person', details: { field: 'records[0].personId' } });
   expect((await put('/selection/bar-records', { records: [{ personId: 'T005', kind: 'admonition', category: '诫勉', date: admonished, ref: '纪诫〔2026〕3号' }] })).body).toEqual({ recorded: 1 });
 
+  // 职数: one 正处 post approved in jyj, already held (the Party secretary, and the demo data's 正处 there): a selection for one more is 超职数配备.
+  expect((await put('/selection/establishment', { rows: [{ unitId: 'nope', grade: 'division', approved: 1 }] })).body).toMatchObject({ status: 422, code: 'unknown_unit', details: { field: 'rows[0].unitId' } });
+  expect((await put('/selection/establishment', { rows: [{ unitId: 'jyj', grade: 'division', approved: 1 }] })).body).toEqual({ recorded: 1 });
+  const post = { title: '市教育局局长', unitId: 'jyj', positions: 1, targetGrade: 'division', isPartyPost: false, maxAge: 50 };
+  const over = await startSelection(uniqueId('xb'), { post });
+  expect(over.body).toMatchObject({ status: 422, code: 'over_establishment', details: { field: 'principles.post.positions', approved: 1, positions: 1 } });
+  expect(over.body.details.filled).toBeGreaterThanOrEqual(1);
   const id = uniqueId('xb');
   const wf = workflowIds.cadreSelection(id);
-  expect((await startSelection(id, { post: { title: '市教育局局长', unitId: 'jyj', positions: 1, targetGrade: 'division', isPartyPost: false, maxAge: 50 } })).status).toBe(201);
+  expect((await startSelection(id, { post, overEstablishmentApproval: '市委编委〔2026〕12号' })).status).toBe(201);
   expect((await task('zzb-head', await inboxTask('zzb-head', wf, 'principles'), { action: 'approve', comment: '同意' })).status).toBe(200);
   await eventually(async () => ((await stack.h.call('GET', `/procedures/${wf}`, { token: staff })).body.state?.stage === 'nomination' ? true : undefined), 30_000, 'nomination');
   expect((await act(wf, { action: 'recordNomination', date: today, meeting: { determined: 30, present: 25, votes: [{ personId: 'T002', votes: 12 }, { personId: 'T005', votes: 10 }] } })).status).toBe(200);

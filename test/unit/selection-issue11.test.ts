@@ -8,6 +8,7 @@ import {
   commandProblem,
   DEFAULT_SELECTION_RULES,
   eligibilityCutoff,
+  establishmentProblem,
   integritySignerProblem,
   nominee,
   postChanged,
@@ -417,5 +418,21 @@ describe('破格提拔 (post.outOfTurn)', () => {
 
   test('without 破格 the limits do not apply', () => {
     expect(result(evaluateQualifications(facts, post(false), '2026-05-01'), 'outOfTurnLimits')?.applicable).toBe(false);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 职数: no more posts than approved, unless a recorded approval allows it
+// ---------------------------------------------------------------------------------------------
+
+describe('职数 (establishmentProblem)', () => {
+  test('within the approved number passes; one over is over_establishment, naming the numbers', () => {
+    expect(establishmentProblem({ approved: 3, filled: 2 }, 1, undefined)).toBeNull();
+    expect(establishmentProblem({ approved: 3, filled: 2 }, 2, undefined)).toMatchObject({ code: 'over_establishment', details: { field: 'principles.post.positions', approved: 3, filled: 2, positions: 2 } });
+  });
+  test('a recorded approval allows it; a blank one does not; a unit without an approved number is not checked', () => {
+    expect(establishmentProblem({ approved: 1, filled: 1 }, 1, '市委编委〔2026〕12号')).toBeNull();
+    expect(establishmentProblem({ approved: 1, filled: 1 }, 1, '  ')?.code).toBe('over_establishment');
+    expect(establishmentProblem(null, 5, undefined)).toBeNull();
   });
 });
