@@ -150,7 +150,7 @@ export function integritySignerProblem(c: Pick<CandidateView, 'personId' | 'inte
 }
 
 /**
- * 职数 (《条例》 art. 4 and ch. 动议: 不得超职数配备; 《党政领导干部职务任免和职数管理》 practice): the post's positions on top
+ * 职数 (《条例》, chapter 动议: 不得超职数配备, checked when the selection is proposed): the post's positions on top
  * of the unit's current holders of that grade may not exceed the approved number, unless the principles cite a
  * recorded approval. `establishment` null: the unit has no approved number of that grade recorded, so nothing
  * is checked.
