@@ -223,3 +223,58 @@ export async function feedbackReport(em: EntityManager, workflowId: string): Pro
   };
   return { workflowId, title: feedback.title, perProblem: parts(problemOf), perUnit: parts((it) => it.unit_ids[0] ?? '') };
 }
+
+export interface BatchPart {
+  key: string;
+  items: number;
+  open: number;
+  overdue: number;
+  closed: number;
+  /** Closed by their due date, of those closed with one. */
+  onTime: number;
+  escalations: Record<EscalationRungName, number>;
+}
+
+export interface BatchReport {
+  workflowId: string;
+  type: string;
+  title: string;
+  perStage: BatchPart[];
+  perUnit: BatchPart[];
+}
+
+/**
+ * A batch (全覆盖) or any other fan-out parent, per stage and per unit of its children; null when no such
+ * procedure is projected. A closed child's stage is its final status.
+ */
+export async function batchReport(em: EntityManager, workflowId: string): Promise<BatchReport | null> {
+  const conn = em.getConnection();
+  const [parent] = await conn.execute<{ type: string; title: string }[]>(`select type, title from procedure where workflow_id = ?`, [workflowId]);
+  if (!parent) return null;
+  const part = async (key: 'stage' | 'unit'): Promise<BatchPart[]> => {
+    const rows = await conn.execute<{ key: string; items: number; open: number; overdue: number; closed: number; on_time: number; r1: number; r2: number; r3: number }[]>(
+      `select ${key === 'stage' ? 'p.stage' : 'u'} as key, count(*)::int as items,
+              count(*) filter (where p.status = 'open')::int as open,
+              count(*) filter (where p.status = 'open' and p.overdue)::int as overdue,
+              count(*) filter (where p.closed_at is not null)::int as closed,
+              count(*) filter (where p.closed_at is not null and p.due_at is not null and p.closed_at <= p.due_at)::int as on_time,
+              count(*) filter (where p.escalation->>'rung' = 'supervisionNotice')::int as r1,
+              count(*) filter (where p.escalation->>'rung' = 'warning')::int as r2,
+              count(*) filter (where p.escalation->>'rung' = 'accountability')::int as r3
+         from procedure p ${key === 'unit' ? 'cross join lateral unnest(p.unit_ids) as u' : ''}
+        where p.parent_workflow_id = ?
+        group by 1 order by 1`,
+      [workflowId],
+    );
+    return rows.map((r) => ({
+      key: r.key,
+      items: r.items,
+      open: r.open,
+      overdue: r.overdue,
+      closed: r.closed,
+      onTime: r.on_time,
+      escalations: { supervisionNotice: r.r1, warning: r.r2, accountability: r.r3 },
+    }));
+  };
+  return { workflowId, type: parent.type, title: parent.title, perStage: await part('stage'), perUnit: await part('unit') };
+}

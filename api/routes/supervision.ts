@@ -13,9 +13,9 @@ import { actUpdate, manageUpdate, workflowIdOfTask, type ActInput } from '../../
 import { PROCEDURES } from '../../procedures/registry';
 import { periodOf, PERIOD_KINDS } from '../../domain/reports';
 import { chinaDateOf } from '../../domain/dates';
-import { feedbackReport, periodReport } from '../../platform/reports';
+import { batchReport, feedbackReport, periodReport } from '../../platform/reports';
 import { authenticate, type AuthUser } from '../auth';
-import { access, procedureScopeSql, requireRoles } from '../authz';
+import { access, procedureScopeSql, requireRoles, ROUTE_ACCESS } from '../authz';
 import { ApiError, BadRequest, Conflict, fromZod, NotFound, Unprocessable } from '../errors';
 import { assertCleanRequest } from '../http';
 import { streamXlsx, type Column } from '../xlsx';
@@ -27,6 +27,9 @@ import { procedureView } from './procedures';
 /** Types whose work falls overdue, from the registry. */
 const OVERDUE_TYPES: string[] = PROCEDURES.filter((p) => p.capabilities.overdue).map((p) => p.type);
 const TYPES = PROCEDURES.map((p) => p.type) as [string, ...string[]];
+/** What staff call each type (the descriptor's label), for the exports they print. */
+const TYPE_LABEL: Record<string, string> = Object.fromEntries(PROCEDURES.map((p) => [p.type, p.label]));
+const typeLabel = (type: string): string => TYPE_LABEL[type] ?? type;
 
 /**
  * Supervisors (督查) see the board and act from it, within their scope (api/authz.ts); reports and their
@@ -202,12 +205,37 @@ const FeedbackReportSchema = z
   .object({ workflowId: z.string(), title: z.string(), perProblem: z.array(FeedbackPartSchema), perUnit: z.array(FeedbackPartSchema) })
   .openapi('RectificationFeedbackReport');
 
+const BatchPartSchema = z.object({
+  key: z.string(),
+  items: z.number().int(),
+  open: z.number().int(),
+  overdue: z.number().int(),
+  closed: z.number().int(),
+  onTime: z.number().int(),
+  escalations: Escalations,
+});
+const BatchReportSchema = z
+  .object({ workflowId: z.string(), type: z.string(), title: z.string(), perStage: z.array(BatchPartSchema), perUnit: z.array(BatchPartSchema) })
+  .openapi('BatchReport');
+type BatchPartRow = z.infer<typeof BatchPartSchema>;
+const BATCH_COLUMNS = (what: string): Column<BatchPartRow>[] => [
+  { header: what, width: 16, value: (r) => r.key },
+  { header: '事项数', width: 10, value: (r) => r.items },
+  { header: '在办', width: 8, value: (r) => r.open },
+  { header: '逾期在办', width: 10, value: (r) => r.overdue },
+  { header: '办结', width: 8, value: (r) => r.closed },
+  { header: '按期办结', width: 10, value: (r) => r.onTime },
+  { header: '督办通知', width: 10, value: (r) => r.escalations.supervisionNotice },
+  { header: '预警', width: 8, value: (r) => r.escalations.warning },
+  { header: '问责', width: 8, value: (r) => r.escalations.accountability },
+];
+
 type PeriodRow = z.infer<typeof PeriodReportSchema>['rows'][number];
 type FeedbackPartRow = z.infer<typeof FeedbackPartSchema>;
 
 const REPORT_COLUMNS: Column<PeriodRow>[] = [
   { header: '单位', width: 12, value: (r) => r.unitId },
-  { header: '事项类型', width: 22, value: (r) => r.type },
+  { header: '事项类型', width: 22, value: (r) => typeLabel(r.type) },
   { header: '发起数', width: 10, value: (r) => r.started },
   { header: '办结数', width: 10, value: (r) => r.closed },
   { header: '按期办结数', width: 12, value: (r) => r.onTime },
@@ -248,6 +276,11 @@ export function supervisionRoutes({ route, deps, router, registry }: RouteContex
     params?: P;
     send: (ctx: { em: EntityManager; user: AuthUser; query: z.output<Q>; params: z.output<P>; res: import('express').Response }) => Promise<void>;
   }): void => {
+    // Its access rule (api/authz.ts), declared here with the route, unless the table has one already.
+    ROUTE_ACCESS[`GET ${d.path}`] ??= access.handler(
+      `a download served on the router: requires ${d.roles.join(' or ')}, rows filtered by procedureScopeSql (an invisible procedure is unknown, 404)`,
+      [...d.roles],
+    );
     registry.registerPath({
       method: 'get',
       path: d.path.replace(/:(\w+)/g, '{$1}'),
@@ -531,7 +564,7 @@ export function supervisionRoutes({ route, deps, router, registry }: RouteContex
           rows: board.groups,
           columns: [
             { header: '单位', width: 12, value: (g: (typeof board.groups)[number]) => g.unitId },
-            { header: '事项类型', width: 22, value: (g) => g.type },
+            { header: '事项类型', width: 22, value: (g) => typeLabel(g.type) },
             { header: '环节', width: 16, value: (g) => g.stage },
             { header: '事项数', width: 10, value: (g) => g.items },
             { header: '逾期数', width: 10, value: (g) => g.overdue },
@@ -548,7 +581,7 @@ export function supervisionRoutes({ route, deps, router, registry }: RouteContex
           rows: items(),
           columns: [
             { header: '流程编号', width: 44, value: (i: Item) => i.workflowId },
-            { header: '事项类型', width: 22, value: (i) => i.type },
+            { header: '事项类型', width: 22, value: (i) => typeLabel(i.type) },
             { header: '标题', width: 40, value: (i) => i.title },
             { header: '单位', width: 16, value: (i) => i.unitIds.join('、') },
             { header: '环节', width: 16, value: (i) => i.stage },
@@ -575,7 +608,7 @@ export function supervisionRoutes({ route, deps, router, registry }: RouteContex
           rows: stages,
           columns: [
             { header: '单位', width: 12, value: (x: (typeof stages)[number]) => x.row.unitId },
-            { header: '事项类型', width: 22, value: (x) => x.row.type },
+            { header: '事项类型', width: 22, value: (x) => typeLabel(x.row.type) },
             { header: '环节', width: 16, value: (x) => x.st.stage },
             { header: '办结任务数', width: 12, value: (x) => x.st.tasks },
             { header: '平均工作日', width: 12, value: (x) => x.st.avgWorkingDays, numFmt: '0.00' },
@@ -600,6 +633,40 @@ export function supervisionRoutes({ route, deps, router, registry }: RouteContex
       await streamXlsx(res, `整改情况-${r.title}.xlsx`, [
         { name: '按问题', rows: r.perProblem, columns: FEEDBACK_COLUMNS('问题序号') },
         { name: '按单位', rows: r.perUnit, columns: FEEDBACK_COLUMNS('责任单位') },
+      ]);
+    },
+  });
+
+  route({
+    method: 'get',
+    path: '/supervision/reports/batch/:workflowId',
+    tag: 'supervision',
+    summary: 'A batch (全覆盖) per stage and per unit of its procedures',
+    description: 'Any procedure that fans out (a political-examination batch, a rectification feedback): its children per stage (a closed one’s stage is its final status) and per unit, with open, overdue, closed, on time and the ladder’s rungs.',
+    access: access.procedure('workflowId', { roles: [...REPORT_ROLES] }),
+    params: WorkflowIdParam,
+    response: { status: 200, schema: BatchReportSchema, description: 'The report' },
+    errors: [403, 404],
+    handler: async ({ em, params }) => {
+      const r = await batchReport(em, params.workflowId);
+      if (!r) throw new NotFound('procedure_not_found', 'no such procedure');
+      return { status: 200, body: r };
+    },
+  });
+
+  download({
+    path: '/supervision/reports/batch/:workflowId/export',
+    summary: 'A batch (全覆盖) per stage and per unit as XLSX',
+    roles: REPORT_ROLES,
+    params: WorkflowIdParam,
+    send: async ({ em, user, params, res }) => {
+      const scope = procedureScopeSql(user);
+      const [visible] = await em.execute(`select 1 from procedure p where p.workflow_id = ? and ${scope.sql}`, [params.workflowId, ...scope.params]);
+      const r = visible ? await batchReport(em, params.workflowId) : null;
+      if (!r) throw new NotFound('procedure_not_found', 'no such procedure');
+      await streamXlsx(res, `批次情况-${r.title}.xlsx`, [
+        { name: '按环节', rows: r.perStage, columns: BATCH_COLUMNS('环节') },
+        { name: '按单位', rows: r.perUnit, columns: BATCH_COLUMNS('单位') },
       ]);
     },
   });

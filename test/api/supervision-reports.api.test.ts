@@ -87,12 +87,21 @@ describe('supervision reports', () => {
     expect(r.body.perUnit).toEqual([expect.objectContaining({ key: 'jyj', ...part })]);
   });
 
+  test('a batch (any fan-out parent) per stage and per unit of its procedures', async () => {
+    const r = await stack.h.call('GET', `/supervision/reports/batch/${feedbackWf}`, { token: await stack.h.login('dc-supervisor') });
+    expect(r.status).toBe(200);
+    const part = { items: 1, open: 0, overdue: 0, closed: 1, onTime: 1, escalations: { supervisionNotice: 0, warning: 0, accountability: 0 } };
+    expect(r.body).toEqual({ workflowId: feedbackWf, type: 'rectification', title: expect.any(String), perStage: [{ key: 'signedOff', ...part }], perUnit: [{ key: 'jyj', ...part }] });
+    expect((await stack.h.call('GET', '/supervision/reports/batch/political-batch-nope', { token: await stack.h.login('dc-supervisor') })).status).toBe(404);
+  });
+
   test('XLSX exports with Chinese headings', async () => {
     const token = await stack.h.login('dc-supervisor');
     const board = await download('/supervision/board/export', token);
     expect(board.worksheets.map((w) => w.name)).toEqual(['看板', '明细']);
     expect(rowValues(board.getWorksheet('看板'), 1)).toEqual(['单位', '事项类型', '环节', '事项数', '逾期数', '挂账督办', '最高等级', '最早到期事项', '最早到期时间', '逾期工作日', '当前办理人']);
-    expect(rowValues(board.getWorksheet('看板'), 2).slice(0, 7)).toEqual(['wjw', 'rectificationItem', 'submit', 1, 1, 0, '预警']);
+    // Types and rungs as staff call them (the descriptor's label, the ladder's names).
+    expect(rowValues(board.getWorksheet('看板'), 2).slice(0, 7)).toEqual(['wjw', '整改事项', 'submit', 1, 1, 0, '预警']);
     expect(rowValues(board.getWorksheet('明细'), 2).slice(3, 5)).toEqual(['wjw', 'submit']);
 
     const report = await download(`/supervision/reports/export?period=month&at=${month}`, token);
@@ -101,6 +110,10 @@ describe('supervision reports', () => {
 
     const fb = await download(`/supervision/reports/rectification/${feedbackWf}/export`, token);
     expect(rowValues(fb.getWorksheet('按单位'), 2).slice(0, 2)).toEqual(['jyj', 1]);
+
+    const batch = await download(`/supervision/reports/batch/${feedbackWf}/export`, token);
+    expect(batch.worksheets.map((w) => w.name)).toEqual(['按环节', '按单位']);
+    expect(rowValues(batch.getWorksheet('按环节'), 2)).toEqual(['signedOff', 1, 0, 0, 1, 1, 0, 0, 0]);
   });
 
   test('refusals: a bad period is a 400 naming it; others than supervisors and staff get 403', async () => {
