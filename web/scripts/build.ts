@@ -21,7 +21,7 @@ function newestMtime(p: string): number {
 export function consoleStale(): string | null {
   const built = fs.statSync(BUILT, { throwIfNoEntry: false });
   if (!built) return 'web/dist is missing';
-  const sources = [path.join(WEB, 'src'), path.join(WEB, 'index.html'), path.join(WEB, 'vite.config.mts'), path.join(ROOT, 'package-lock.json')];
+  const sources = [path.join(WEB, 'src'), path.join(WEB, 'public'), path.join(WEB, 'index.html'), path.join(WEB, 'vite.config.mts'), path.join(ROOT, 'package-lock.json')];
   return Math.max(...sources.map(newestMtime)) > built.mtimeMs ? 'its sources changed since the last build' : null;
 }
 
