@@ -77,6 +77,13 @@ const SAME_PATH_AS_TESTED: Record<string, string> = {
   'POST /admin/units': 'POST /admin/users',
   'PUT /admin/units/{id}': 'POST /admin/users',
   'POST /admin/import': 'POST /admin/users',
+  // Supervision (api/routes/supervision.ts): a reassign is one act Update through sendUpdate; a bulk urge one
+  // manage Update per procedure under the request's key; the watch list one transaction. Concurrent repeats of
+  // the bulk urge and the watch: test/api/supervision-actions.api.test.ts.
+  'POST /supervision/tasks/{taskId}/reassign': 'POST /tasks/{taskId}/actions',
+  'POST /supervision/urge': 'POST /procedures/{workflowId}/actions',
+  'PUT /supervision/watch/{workflowId}': 'POST /admin/users',
+  'DELETE /supervision/watch/{workflowId}': 'POST /admin/users',
 };
 
 test('every idempotent route is covered by a concurrent test here, directly or through the same path', async () => {

@@ -113,4 +113,29 @@ describe('acting from the supervision board', () => {
     expect(verify.body).toMatchObject({ ok: true });
     expect((await supervisionActions()).filter((a) => a.kind === 'watch' || a.kind === 'unwatch').map((a) => a.kind)).toEqual(['watch', 'unwatch']);
   });
+
+  test('concurrent repeats of a bulk urge and of a watch under one Idempotency-Key run once and answer alike', async () => {
+    const wf = await startItem(stack.h, uniqueId('fb'), 'jyj');
+    await setDue(stack.t, wf, dueInWorkingDays(-20), { overdue: true, rung: 'accountability' });
+    const token = await stack.h.login('dc-supervisor');
+    const alike = (rs: { status: number; body: unknown }[]) => {
+      for (const r of rs) expect(r).toMatchObject({ status: 200, body: rs[0]?.body });
+    };
+
+    const urgeKey = newKey();
+    const urges = await Promise.all(
+      Array.from({ length: 8 }, () => stack.h.call('POST', '/supervision/urge', { token, key: urgeKey, body: { filter: { rung: 'accountability' }, comment: '限期办结' } })),
+    );
+    alike(urges);
+    expect(urges[0]?.body).toMatchObject({ matched: 1, urged: 1 });
+    const em = stack.t.orm.em.fork();
+    expect(await em.count(ActionLogSchema, { workflowId: wf, action: 'urge' })).toBe(1);
+    expect((await supervisionActions()).filter((a) => a.id === `bulkUrge:dc-supervisor:${urgeKey}`)).toHaveLength(1);
+
+    const watchKey = newKey();
+    const watches = await Promise.all(Array.from({ length: 8 }, () => stack.h.call('PUT', `/supervision/watch/${wf}`, { token, key: watchKey, body: { comment: '问责' } })));
+    alike(watches);
+    expect(watches[0]?.body).toMatchObject({ watched: true, changed: true });
+    expect(await em.count(AuditLogSchema, { workflowId: wf, kind: 'supervision:watch' })).toBe(1);
+  });
 });
