@@ -3137,6 +3137,166 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/supervision/reports/batch/{workflowId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A batch (全覆盖) per stage and per unit of its procedures
+         * @description Any procedure that fans out (a political-examination batch, a rectification feedback): its children per stage (a closed one’s stage is its final status) and per unit, with open, overdue, closed, on time and the ladder’s rungs.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workflowId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The report */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BatchReport"];
+                    };
+                };
+                /** @description Malformed input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this user */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/supervision/reports/batch/{workflowId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A batch (全覆盖) per stage and per unit as XLSX */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workflowId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description An XLSX workbook, streamed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/procedures/{workflowId}/selection": {
         parameters: {
             query?: never;
@@ -3283,6 +3443,88 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["OfficeHoldersRecorded"];
+                    };
+                };
+                /** @description Malformed input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this user */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Refused by a rule */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/selection/establishment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Record a unit’s approved number of posts per grade (职数)
+         * @description A selection whose post’s positions, on top of the unit’s people of that grade (person.current_grade), would exceed the approved number is refused at the start and at a revision (422 over_establishment, 超职数配备) unless the principles cite a recorded approval (overEstablishmentApproval). A unit and grade without a row is not checked.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description A client-chosen unique key; a repeated request returns the first result */
+                    "Idempotency-Key": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["Establishment"];
+                };
+            };
+            responses: {
+                /** @description The numbers were recorded */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EstablishmentRecorded"];
                     };
                 };
                 /** @description Malformed input; the message names the field */
@@ -5632,6 +5874,8 @@ export interface components {
              */
             method: "talk" | "meeting" | "both";
             timetable: string;
+            /** @description 超职数配备: the recorded approval (document reference) that lets the post exceed the unit’s approved 职数 */
+            overEstablishmentApproval?: string;
             /**
              * Format: date
              * @description 任职资格计算截止日期: the date qualifications (years, age) are counted to; default the recommendation’s date. Fixed once the recommendation is recorded
@@ -6490,6 +6734,37 @@ export interface components {
                 };
             }[];
         };
+        BatchReport: {
+            workflowId: string;
+            type: string;
+            title: string;
+            perStage: {
+                key: string;
+                items: number;
+                open: number;
+                overdue: number;
+                closed: number;
+                onTime: number;
+                escalations: {
+                    supervisionNotice: number;
+                    warning: number;
+                    accountability: number;
+                };
+            }[];
+            perUnit: {
+                key: string;
+                items: number;
+                open: number;
+                overdue: number;
+                closed: number;
+                onTime: number;
+                escalations: {
+                    supervisionNotice: number;
+                    warning: number;
+                    accountability: number;
+                };
+            }[];
+        };
         SelectionActResult: {
             seq: number;
             action: string;
@@ -6657,6 +6932,17 @@ export interface components {
                  * @example 2026-12-31
                  */
                 until?: string;
+            }[];
+        };
+        EstablishmentRecorded: {
+            recorded: number;
+        };
+        Establishment: {
+            rows: {
+                unitId: string;
+                /** @enum {string} */
+                grade: "staff" | "deputySection" | "section" | "deputyDivision" | "division" | "deputyBureau" | "bureau";
+                approved: number;
             }[];
         };
         RelationsRecorded: {
