@@ -114,6 +114,8 @@ export interface CandidateFacts {
   lastPromotionOutOfTurn: boolean;
   /** Dated sanctions, 诫勉, 组织处理 and annual assessments on the person (影响期); absent: none recorded. */
   barRecords?: readonly BarRecord[];
+  /** 任职回避: the person's relatives who hold a leading grade in the post's unit (master data); absent: none. */
+  relativesInUnit?: readonly { personId: string; relation: string; grade: string; unitId: string }[];
 }
 
 export const BAR_KINDS = ['partySanction', 'governmentSanction', 'admonition', 'organizationalHandling', 'annualAssessment'] as const;
@@ -191,6 +193,7 @@ export const QUALIFICATION_PREDICATES = [
   'maxAge',
   'promotionBars',
   'outOfTurnLimits',
+  'positionRecusal',
 ] as const;
 export type QualificationPredicate = (typeof QUALIFICATION_PREDICATES)[number];
 
@@ -475,6 +478,25 @@ function outOfTurnLimits(c: Context): QualificationResult {
   return { predicate: 'outOfTurnLimits', label, passed: true, applicable: true, required, actual: `${formatMonths(fullMonthsBetween(since, c.asOf))} since ${since}`, fact };
 }
 
+/**
+ * 任职回避 (《领导干部任职回避暂行规定》; 《条例》, chapter 回避): a candidate does not take a post in a unit whose
+ * leadership holds their spouse, direct blood relative, collateral relative within three generations or close
+ * in-law (they would serve in the same unit's leadership, or under them).
+ */
+function positionRecusal(c: Context): QualificationResult {
+  const relatives = c.facts.relativesInUnit ?? [];
+  const fact = `relativesInUnit=${relatives.length ? relatives.map((r) => `${r.personId} (${r.relation}, ${r.grade}, ${r.unitId})`).join('; ') : 'none'}`;
+  return {
+    predicate: 'positionRecusal',
+    label: '任职回避 (no relative in the unit’s leadership)',
+    passed: relatives.length === 0,
+    applicable: true,
+    required: 'no spouse, direct blood, collateral (3 generations) or close in-law relative in the leadership of the post’s unit',
+    actual: relatives.length ? `related to ${relatives.map((r) => `${r.personId} (${r.relation})`).join(', ')} in the unit's leadership` : 'none',
+    fact,
+  };
+}
+
 const PREDICATES: Record<QualificationPredicate, (c: Context) => QualificationResult> = {
   minWorkYears,
   minGrassrootsYears,
@@ -487,6 +509,7 @@ const PREDICATES: Record<QualificationPredicate, (c: Context) => QualificationRe
   maxAge,
   promotionBars,
   outOfTurnLimits,
+  positionRecusal,
 };
 
 /**

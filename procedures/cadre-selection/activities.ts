@@ -8,8 +8,35 @@ import { canonicalJson } from '../../domain/audit';
 import { addWorkingDays } from '../../domain/calendar';
 import { addDays, addMonths, startOfChinaDay, yearOf } from '../../domain/dates';
 import { evaluateQualifications } from '../../domain/qualifications';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { GRADE_INFO, isGrade } from '../../domain/grades';
 import { PersonBarRecordSchema, PersonRelationSchema, PersonSchema } from '../../platform/entities';
 import type { NoticePeriod, Principles, QualificationCheck, Recusal } from './messages';
+
+/**
+ * 回避: which of `userIds` (accounts, linked to people by person.user_id) are related to which of `candidateIds`,
+ * from person_relation read both ways. Used by the vote's recusals (activity) and the inspection group's (API).
+ */
+export async function recusalsOf(em: EntityManager, userIds: readonly string[], candidateIds: readonly string[]): Promise<Recusal[]> {
+  if (userIds.length === 0 || candidateIds.length === 0) return [];
+  const members = await em.find(PersonSchema, { userId: { $in: [...userIds] } });
+  if (members.length === 0) return [];
+  const personIds = members.map((m) => m.id);
+  const relations = await em.find(PersonRelationSchema, {
+    $or: [
+      { personId: { $in: personIds }, relativeId: { $in: [...candidateIds] } },
+      { relativeId: { $in: personIds }, personId: { $in: [...candidateIds] } },
+    ],
+  });
+  const out: Recusal[] = [];
+  for (const m of members) {
+    for (const r of relations) {
+      const candidateId = r.personId === m.id ? r.relativeId : r.relativeId === m.id ? r.personId : null;
+      if (candidateId && candidateIds.includes(candidateId)) out.push({ memberId: m.userId as string, candidateId, relation: r.relation });
+    }
+  }
+  return out.sort((a, b) => a.memberId.localeCompare(b.memberId) || a.candidateId.localeCompare(b.candidateId));
+}
 
 
 export function createSelectionActivities(deps: ActivityDeps) {
@@ -28,6 +55,14 @@ export function createSelectionActivities(deps: ActivityDeps) {
       const byId = new Map(people.map((p) => [p.id, p]));
       // 影响期: every dated record on the candidates; the predicate decides which is in force on the cut-off.
       const bars = await em().find(PersonBarRecordSchema, { personId: { $in: input.personIds } }, { orderBy: { date: 'asc' } });
+      // 任职回避: the candidates' relatives, and which of them hold a leading grade in the post's unit.
+      const relations = await em().find(PersonRelationSchema, { $or: [{ personId: { $in: input.personIds } }, { relativeId: { $in: input.personIds } }] });
+      const relativeIds = [...new Set(relations.flatMap((r) => [r.personId, r.relativeId]))];
+      const leaders = new Map(
+        (await em().find(PersonSchema, { id: { $in: relativeIds }, unitId: input.principles.post.unitId }))
+          .filter((p) => isGrade(p.currentGrade) && GRADE_INFO[p.currentGrade].position !== null)
+          .map((p) => [p.id, p]),
+      );
       return input.personIds.map((personId) => {
         const p = byId.get(personId);
         if (!p) {
@@ -43,8 +78,13 @@ export function createSelectionActivities(deps: ActivityDeps) {
         const barRecords = bars
           .filter((b) => b.personId === personId)
           .map((b) => ({ kind: b.kind, category: b.category, date: String(b.date), endsOn: b.endsOn ? String(b.endsOn) : null, ref: b.ref }));
+        const relativesInUnit = relations.flatMap((r) => {
+          const other = r.personId === personId ? r.relativeId : r.relativeId === personId ? r.personId : null;
+          const leader = other ? leaders.get(other) : undefined;
+          return leader ? [{ personId: leader.id, relation: r.relation, grade: leader.currentGrade, unitId: input.principles.post.unitId }] : [];
+        });
         const evaluation = evaluateQualifications(
-          { ...p, barRecords },
+          { ...p, barRecords, relativesInUnit },
           {
             title: post.title,
             targetGrade: post.targetGrade as typeof p.currentGrade,
@@ -81,23 +121,7 @@ export function createSelectionActivities(deps: ActivityDeps) {
      * person (person.user_id) and person_relation, read both ways.
      */
     async recusals(input: { memberIds: string[]; candidateIds: string[] }): Promise<Recusal[]> {
-      const members = await em().find(PersonSchema, { userId: { $in: input.memberIds } });
-      if (members.length === 0 || input.candidateIds.length === 0) return [];
-      const personIds = members.map((m) => m.id);
-      const relations = await em().find(PersonRelationSchema, {
-        $or: [
-          { personId: { $in: personIds }, relativeId: { $in: input.candidateIds } },
-          { relativeId: { $in: personIds }, personId: { $in: input.candidateIds } },
-        ],
-      });
-      const out: Recusal[] = [];
-      for (const m of members) {
-        for (const r of relations) {
-          const candidateId = r.personId === m.id ? r.relativeId : r.relativeId === m.id ? r.personId : null;
-          if (candidateId && input.candidateIds.includes(candidateId)) out.push({ memberId: m.userId as string, candidateId, relation: r.relation });
-        }
-      }
-      return out.sort((a, b) => a.memberId.localeCompare(b.memberId) || a.candidateId.localeCompare(b.candidateId));
+      return recusalsOf(em(), input.memberIds, input.candidateIds);
     },
 
     /** The instant a postponement runs out: the start of its day (China time); the final decision is due then. */

@@ -15,7 +15,7 @@ import { stateQuery } from '../kernel/messages';
 import { completeVoteRule } from '../kernel/vote';
 import { politicalExaminationProcedure } from '../political-examination';
 import { POLITICAL_EXAMINATION, politicalExaminationWorkflowId } from '../political-examination/messages';
-import { createSelectionActivities } from './activities';
+import { createSelectionActivities, recusalsOf } from './activities';
 import {
   CADRE_SELECTION,
   cadreSelectionWorkflowId,
@@ -210,6 +210,10 @@ export const cadreSelectionProcedure = defineProcedure({
         }
         if (body.action === 'signIntegrity') command = { ...body, signer: await integritySigner(em, body.signedBy, body.personId) };
         if (body.action === 'revisePrinciples') await assertWithinEstablishment(em, body.principles);
+        if (body.action === 'recordInspection') {
+          const live = await selectionState(deps, params.workflowId);
+          command = { ...body, groupRecusals: await recusalsOf(em, body.group, activeCandidates(live)) };
+        }
         const ack = (await sendUpdate(deps, em, params.workflowId, selectionUpdate, { ...command, actorId: user.id, actorRoles: user.roles }, `${user.id}:${idempotencyKey}`)) as unknown as { seq: number; action: string; stage: string; status: string };
         // The state comes from a query, not the Update's result, which history keeps for every action.
         const state = await deps.client.withDeadline(Date.now() + 15_000, () => deps.client.workflow.getHandle(params.workflowId).query(stateQuery));

@@ -253,6 +253,8 @@ export type SelectionCommand =
       talks: number;
       evaluations: { personId: string; excellent: number; competent: number; basicallyCompetent: number; incompetent: number }[];
       fieldVisit: boolean;
+      /** 回避 of the inspection group: never the client's; the API reads the group's relations to the candidates. */
+      groupRecusals?: Recusal[];
     }
   /**
    * result pending: 待核实 (a personal-matters report under verification, a complaint with concrete leads not yet

@@ -369,6 +369,16 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
       if (a.noticeDate >= a.startDate) return p(SelectionRefusal.inspectionIncomplete, 'the notice must come before the inspection starts', { field: 'noticeDate' });
       if (a.talks < 1) return p(SelectionRefusal.inspectionIncomplete, 'the inspection needs individual talks', { field: 'talks' });
       if (!a.fieldVisit) return p(SelectionRefusal.inspectionIncomplete, 'the inspection needs a field visit', { field: 'fieldVisit' });
+      // 回避 (《条例》, chapter 回避): a member of the inspection group related to a candidate withdraws from it.
+      const related = a.groupRecusals?.find((r) => a.group.includes(r.memberId) && active().some((c) => c.personId === r.candidateId));
+      if (related) {
+        return p(SelectionRefusal.recusedMember, `回避: ${related.memberId} is related to the candidate ${related.candidateId} (${related.relation}) and cannot be in the inspection group`, {
+          field: 'group',
+          rule: 'recusal.inspectionGroup',
+          candidateId: related.candidateId,
+          relation: related.relation,
+        });
+      }
       for (const c of active()) {
         if (!a.evaluations.some((e) => e.personId === c.personId)) {
           return p(SelectionRefusal.inspectionIncomplete, `the democratic evaluation (民主测评) of ${c.personId} is missing`, { field: 'evaluations' });

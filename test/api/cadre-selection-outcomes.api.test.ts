@@ -32,7 +32,8 @@ const stack = useApiStack(
       { id: 'R003', name: '周宁', gradeSince: '2025-05-01' },
       // 回避: R004 and the person of committee member cw-3 (related in the last test only).
       { id: 'R004', name: '吴越', gradeSince: '2021-03-01' },
-      { id: 'CW3', name: '委员三', currentGrade: 'bureau', gradeSince: '2020-01-01', userId: 'cw-3' },
+      // In the committee's unit, not the post's: 任职回避 concerns relatives in the post's unit's leadership.
+      { id: 'CW3', name: '委员三', currentGrade: 'bureau', gradeSince: '2020-01-01', userId: 'cw-3', unitId: 'cwh' },
     ]);
   },
   {
@@ -529,6 +530,17 @@ describe('回避 (recusal), last: it relates a committee member to R004', () => 
     const wf = await nominated(['R001', 'R004']);
     expect((await act(wf, { action: 'setShortlist', personIds: ['R001', 'R004'] })).status).toBe(200);
     await untilStage(wf, 'inspection');
+    // The related member cannot be in the inspection group either.
+    const groupRefused = await act(wf, {
+      action: 'recordInspection',
+      group: ['zzb-staff', 'cw-3'],
+      noticeDate: addDays(today(), -5),
+      startDate: addDays(today(), -3),
+      talks: 30,
+      evaluations: ['R001', 'R004'].map((personId) => ({ personId, excellent: 20, competent: 8, basicallyCompetent: 2, incompetent: 0 })),
+      fieldVisit: true,
+    });
+    expect(groupRefused.body).toMatchObject({ status: 403, code: 'recused_member', details: { field: 'group', rule: 'recusal.inspectionGroup', candidateId: 'R004' } });
     await inspectAll(wf, ['R001', 'R004']);
     const s = await untilStage(wf, 'decision');
     expect(s.recusals).toEqual([{ memberId: 'cw-3', candidateId: 'R004', relation: 'spouse' }]);

@@ -337,6 +337,7 @@ describe('qualification predicates', () => {
       maxAge: ['birthDate='],
       promotionBars: ['barRecords='],
       outOfTurnLimits: ['lastPromotionDate='],
+      positionRecusal: ['relativesInUnit='],
     };
     for (const spec of specs) {
       for (const facts of [base, { ...base, currentGrade: 'section' as const, lastPromotionOutOfTurn: true }]) {

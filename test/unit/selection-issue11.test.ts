@@ -436,3 +436,55 @@ describe('职数 (establishmentProblem)', () => {
     expect(establishmentProblem(null, 5, undefined)).toBeNull();
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// 回避 of the inspection group, and 任职回避
+// ---------------------------------------------------------------------------------------------
+
+describe('回避 of the inspection group (recordInspection)', () => {
+  const inspection = (groupRecusals: { memberId: string; candidateId: string; relation: string }[]) =>
+    by({
+      action: 'recordInspection',
+      group: ['zzb-staff', 'zzb-head'],
+      noticeDate: '2026-05-10',
+      startDate: '2026-05-12',
+      talks: 20,
+      evaluations: [{ personId: 'P1', excellent: 10, competent: 5, basicallyCompetent: 0, incompetent: 0 }],
+      fieldVisit: true,
+      groupRecusals,
+    });
+  const c = ctx('inspection', [candidate('P1')]);
+  test('a group member related to a candidate is refused as recused_member, naming the rule and the field', () => {
+    expect(commandProblem(c, inspection([{ memberId: 'zzb-head', candidateId: 'P1', relation: 'inLaw' }]))).toMatchObject({
+      code: 'recused_member',
+      details: { field: 'group', rule: 'recusal.inspectionGroup', candidateId: 'P1' },
+    });
+  });
+  test('no relation, or one to a candidate no longer in the inspection, passes', () => {
+    expect(commandProblem(c, inspection([]))).toBeNull();
+    expect(commandProblem(c, inspection([{ memberId: 'zzb-head', candidateId: 'P9', relation: 'spouse' }]))).toBeNull();
+  });
+});
+
+describe('任职回避 (positionRecusal)', () => {
+  const facts: CandidateFacts = {
+    birthDate: '1980-05-02',
+    workStartDate: '2002-07-01',
+    grassrootsYears: 3,
+    currentGrade: 'deputyDivision',
+    gradeSince: '2020-01-01',
+    education: 'bachelor',
+    partyJoinDate: '2001-06-01',
+    lastPromotionDate: '2020-01-01',
+    lastPromotionOutOfTurn: false,
+  };
+  const post: PostSpec = { title: '正处', targetGrade: 'division', isPartyPost: false };
+  const result = (relativesInUnit: CandidateFacts['relativesInUnit']) => evaluateQualifications({ ...facts, relativesInUnit }, post, '2026-05-01').results.find((r) => r.predicate === 'positionRecusal');
+  test('a spouse in the leadership of the post’s unit fails it, naming the relative', () => {
+    expect(result([{ personId: 'L1', relation: 'spouse', grade: 'deputyDivision', unitId: 'jyj' }])).toMatchObject({ passed: false, actual: expect.stringContaining('L1 (spouse)') });
+  });
+  test('no relative there passes', () => {
+    expect(result(undefined)?.passed).toBe(true);
+    expect(result([])?.passed).toBe(true);
+  });
+});
