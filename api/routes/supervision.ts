@@ -18,6 +18,7 @@ import { authenticate, type AuthUser } from '../auth';
 import { access, procedureScopeSql, requireRoles, ROUTE_ACCESS } from '../authz';
 import { ApiError, BadRequest, Conflict, fromZod, NotFound, Unprocessable } from '../errors';
 import { assertCleanRequest } from '../http';
+import { assertWorkerPolling } from '../readiness';
 import { streamXlsx, type Column } from '../xlsx';
 import { sendUpdate } from '../temporal';
 import { ActResult, id, Problem, ProcedureRow, TaskIdParam, text, WorkflowIdParam } from '../schemas';
@@ -364,6 +365,9 @@ export function supervisionRoutes({ route, deps, router, registry }: RouteContex
       if (items.length > BULK_URGE_MAX) {
         throw new Unprocessable('too_many_items', `filter: more than ${BULK_URGE_MAX} procedures match; narrow it by unit, type, rung or dueWithin`, { field: 'filter', max: BULK_URGE_MAX });
       }
+      // Without a worker every urge would fail alike, and that answer would be kept for the key: refuse
+      // the whole request instead (503, nothing sent), so a retry with the same key sends them.
+      if (items.length > 0) await assertWorkerPolling(deps);
       const results = await pool(items, URGE_CONCURRENCY, async (it) => {
         try {
           const r = await sendUpdate(
