@@ -24,7 +24,7 @@
  */
 import { raw, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { pgTextArray } from '../activities/sql';
+import { pgTextArray, sql } from '../activities/sql';
 import type { Procedure } from '../platform/entities';
 import { workflowIdOfTask, type Role } from '../procedures/kernel/messages';
 import { requireRole, type AuthUser } from './auth';
@@ -172,8 +172,13 @@ export async function inDepartment(em: EntityManager, user: Pick<AuthUser, 'unit
 
 /** 403 out_of_scope unless every unit is in the user's scope (a start, an import). */
 export async function assertUnitsInScope(em: EntityManager, user: Pick<AuthUser, 'id'>, unitIds: readonly string[], field = 'units'): Promise<void> {
-  const scope = await scopeUnits(em, user);
-  const outside = [...new Set(unitIds)].filter((u) => !scope.has(u));
+  if (unitIds.length === 0) return;
+  // Only the units outside come back: a city's scope is every unit in it, and every start asks.
+  const rows = await sql<{ id: string }>(em, 'select u as id from unnest($1::text[]) u where u <> all(array(select user_scope_units($2)))', [
+    pgTextArray([...new Set(unitIds)]),
+    user.id,
+  ]);
+  const outside = rows.map((r) => r.id);
   if (outside.length) {
     throw new Forbidden('out_of_scope', `${field}: ${outside.length} unit(s) are outside your scope`, { field, unitIds: outside });
   }
