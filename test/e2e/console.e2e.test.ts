@@ -268,8 +268,8 @@ describeIf('web console (Chromium)', () => {
       if (r.method() === 'POST' && r.url().endsWith('/procedures/rectification')) starts += 1;
     });
     await staff.getByTestId('start-submit').click();
-    await staff.locator('[data-field="title"]').getByText('不能为空').waitFor();
-    await staff.locator('[data-field="problems[0].title"]').getByText('不能为空').waitFor();
+    await staff.locator('[data-field="title"]').getByText('必填').waitFor();
+    await staff.locator('[data-field="problems[0].title"]').getByText('必填').waitFor();
     expect(starts).toBe(0);
     await staff.getByLabel('反馈编号').fill(uniqueId('XD').slice(0, 20));
     await staff.getByLabel('标题', { exact: true }).fill('时限过远的反馈');

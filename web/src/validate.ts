@@ -27,25 +27,28 @@ function fieldOf(instanceLocation: string, property?: string): string {
   return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
 }
 
-function message(e: OutputUnit, schemaAt: (pointer: string) => Record<string, unknown> | undefined): string {
-  const s = schemaAt(e.keywordLocation.replace(/\/[^/]+$/, '')) ?? {};
+/** The limit a keyword's error names: cfworker says e.g. "String is too short (0 < 1)." */
+const limit = (e: OutputUnit): number => Number(/(\d+)\)?\.?$/.exec(e.error)?.[1] ?? NaN);
+
+function message(e: OutputUnit): string {
   switch (e.keyword) {
     case 'required':
       return '必填';
     case 'minLength':
-      return s.minLength === 1 ? '不能为空' : `至少 ${String(s.minLength)} 个字符`;
+      return limit(e) === 1 ? '不能为空' : `至少 ${limit(e)} 个字符`;
     case 'maxLength':
-      return `不能超过 ${String(s.maxLength)} 个字符`;
+      return `不能超过 ${limit(e)} 个字符`;
     case 'pattern':
       return '格式不正确（字母、数字、“_”“.”“-”）';
     case 'format':
-      return s.format === 'date' ? '须为 YYYY-MM-DD 格式的日期' : '格式不正确';
+      return /date/.test(e.error) ? '须为 YYYY-MM-DD 格式的日期' : '格式不正确';
     case 'enum':
+    case 'const':
       return '取值无效';
     case 'minItems':
-      return `至少需要 ${String(s.minItems)} 项`;
+      return `至少需要 ${limit(e)} 项`;
     case 'maxItems':
-      return `至多 ${String(s.maxItems)} 项`;
+      return `至多 ${limit(e)} 项`;
     case 'type':
       return '类型不正确';
     default:
@@ -59,20 +62,18 @@ export function checkStart(type: string, body: unknown): Record<string, string> 
   if (!v) return null;
   const r = v.validate(body);
   if (r.valid) return null;
-  const root = { ...(schemas.bodies as Record<string, object>)[type], components: schemas.components } as Record<string, unknown>;
-  const schemaAt = (pointer: string): Record<string, unknown> | undefined =>
-    pointer
-      .replace(/^#\/?/, '')
-      .split('/')
-      .filter(Boolean)
-      .reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[decodeURIComponent(key)] : undefined), root) as Record<string, unknown> | undefined;
   const out: Record<string, string> = {};
   // The leaves: the keywords that say what is wrong (not the $ref/properties/items that merely contain them).
   for (const e of r.errors) {
     if (['$ref', 'properties', 'items', 'allOf', 'anyOf', 'oneOf', 'discriminator', 'additionalProperties', 'unevaluatedProperties'].includes(e.keyword)) continue;
     const property = e.keyword === 'required' ? /"([^"]+)"/.exec(e.error)?.[1] : undefined;
     const field = fieldOf(e.instanceLocation, property);
-    out[field] ??= message(e, schemaAt);
+    const value = e.instanceLocation
+      .replace(/^#\/?/, '')
+      .split('/')
+      .filter(Boolean)
+      .reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), body);
+    out[field] ??= value === '' ? '必填' : message(e);
   }
   return Object.keys(out).length ? out : { '': '输入有误' };
 }
