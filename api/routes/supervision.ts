@@ -410,9 +410,8 @@ export function supervisionRoutes({ route, deps, router, registry }: RouteContex
     summary: 'Reassign a stuck task to another person (转办 by a supervisor), with a reason',
     description:
       'Sends the task a `transfer` through the workflow\'s act Update, as the supervisor, with the reason as its comment and ' +
-      'the supervisor\'s roles, like any action: the workflow\'s validator decides, and a refusal leaves no trace. ' +
-      'NOTE: the kernel\'s transfer is allowed to the task\'s assignee only (procedures/kernel/approval.ts validate), so until ' +
-      'it accepts a supervisor this answers the kernel\'s refusal, 403 not_assignee.',
+      'the supervisor\'s roles, like any action: the workflow\'s validator decides (a supervisor may transfer a task that is ' +
+      'not theirs, with a reason; not a vote), and a refusal leaves no trace. The whole position goes to the new person.',
     // The task's procedure must be visible (404 otherwise), and the caller a supervisor.
     access: access.task(),
     roles: ['supervisor'],
@@ -427,8 +426,8 @@ export function supervisionRoutes({ route, deps, router, registry }: RouteContex
       if (!workflowId || !task) throw new NotFound('task_not_found', 'no such task');
       if (task.status !== 'pending') throw new Conflict('task_not_pending', 'the task is not pending');
       if (!(await em.count(AppUserSchema, { id: body.targetUserId }))) throw new Unprocessable('unknown_user', 'targetUserId: a user does not exist', { field: 'targetUserId' });
-      // actorRoles travels with the action so the kernel can let a supervisor transfer (see the description).
-      const input: ActInput & { actorRoles: readonly string[] } = {
+      // actorRoles travels with the action: the kernel lets a supervisor transfer a task that is not theirs.
+      const input: ActInput = {
         taskId: params.taskId,
         actorId: user.id,
         actorRoles: user.roles,

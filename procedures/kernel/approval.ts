@@ -24,7 +24,7 @@ import { condition } from '@temporalio/workflow';
 import { KernelRefusal, taskId as makeTaskId, type ActInput, type AssigneeRule, type ClosedTask, type TaskView } from './messages';
 import type { Projector } from './projector';
 import { refuse } from './refuse';
-import { returnProblem } from './rules';
+import { reassignProblem, returnProblem } from './rules';
 import { ballotProblem, DEFAULT_VOTE_RULE, isSecret, isVoteChoice, meetsQuorum, quorumNeeded, tally, type Ballot, type VoteRule, type VoteTally } from './vote';
 
 export const APPROVAL_MODES = ['sequential', 'all', 'any', 'vote'] as const;
@@ -277,6 +277,11 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
   }
 
   /** The synchronous checks an Update validator runs: refusals leave no trace. */
+  /** A supervisor transferring a task that is not theirs (督查 reassigning stuck work). */
+  function reassigning(a: ActInput, slot: Slot): boolean {
+    return a.action === 'transfer' && !slot.assigneeIds.includes(a.actorId) && (a.actorRoles ?? []).includes('supervisor');
+  }
+
   function validate(a: ActInput): void {
     const r = running;
     if (r?.vote && !r.outcome && a.action === 'vote') {
@@ -285,7 +290,7 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
     }
     const slot = pendingSlotOf(a.taskId);
     if (!r || !slot || r.outcome) throw refuse(KernelRefusal.taskNotPending, 'the task is not pending', { field: 'taskId' });
-    if (!slot.assigneeIds.includes(a.actorId)) throw refuse(KernelRefusal.notAssignee, 'the task is not assigned to you', { field: 'taskId' });
+    if (!slot.assigneeIds.includes(a.actorId) && !reassigning(a, slot)) throw refuse(KernelRefusal.notAssignee, 'the task is not assigned to you', { field: 'taskId' });
     const allowed =
       r.def.mode === 'vote'
         ? ['vote']
@@ -305,6 +310,10 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
           field: 'returnTo',
         });
       }
+    }
+    if (reassigning(a, slot)) {
+      const problem = reassignProblem(a.comment);
+      if (problem) throw refuse(KernelRefusal.reasonRequired, problem, { field: 'comment' });
     }
     if (a.action === 'transfer' || a.action === 'addSigner') {
       if (!a.targetUserId) throw refuse(KernelRefusal.invalidTarget, `${a.action} needs the person to hand it to`, { field: 'targetUserId' });
@@ -336,7 +345,9 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
       return changes;
     }
     if (a.action === 'transfer') {
-      slot.assigneeIds = r.def.mode === 'any' ? slot.assigneeIds.map((id) => (id === a.actorId ? (a.targetUserId as string) : id)) : [a.targetUserId as string];
+      // A supervisor's reassignment hands the whole position on; an assignee hands on their own share.
+      slot.assigneeIds =
+        r.def.mode === 'any' && !reassigning(a, slot) ? slot.assigneeIds.map((id) => (id === a.actorId ? (a.targetUserId as string) : id)) : [a.targetUserId as string];
       slot.state = 'waiting';
       openSlot(slot, changes);
     } else if (a.action === 'vote' && r.vote) {

@@ -114,6 +114,11 @@ export interface ActInput {
   returnTo?: string;
   /** vote: one ballot per candidate, every candidate exactly once. */
   ballots?: BallotInput[];
+  /**
+   * The actor's roles, from master data (the API resolves them): a supervisor (督查) may transfer a stuck
+   * task that is not theirs to someone else, with a reason.
+   */
+  actorRoles?: Role[];
 }
 
 /**

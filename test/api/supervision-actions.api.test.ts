@@ -60,7 +60,7 @@ describe('acting from the supervision board', () => {
     ]);
   });
 
-  test('reassigning a task: supervisors only, with a reason; the kernel refuses a supervisor’s transfer today, leaving no trace', async () => {
+  test('reassigning a task: supervisors only, with a reason; refusals leave no trace; a supervisor’s transfer hands the task on, recorded', async () => {
     const taskId = (await stack.t.orm.em.fork().getConnection().execute<{ id: string }[]>(`select id from task where workflow_id = ? and status = 'pending'`, [wjwWf]))[0]?.id;
     expect(taskId).toBeDefined();
     const before = await traceOf(stack.t, wjwWf);
@@ -72,11 +72,26 @@ describe('acting from the supervision board', () => {
     expect(noReason.body.message).toMatch(/^reason:/);
     const nobody = await stack.h.call('POST', path, { token: await stack.h.login('dc-supervisor'), key: newKey(), body: { targetUserId: 'nobody', reason: '原经办人调离' } });
     expect(nobody).toMatchObject({ status: 422, body: { code: 'unknown_user' } });
-    // The kernel lets only the task's assignee transfer it (procedures/kernel/approval.ts).
-    const sup = await stack.h.call('POST', path, { token: await stack.h.login('dc-supervisor'), key: newKey(), body: { targetUserId: 'jyj-staff', reason: '原经办人调离' } });
-    expect(sup).toMatchObject({ status: 403, body: { code: 'not_assignee' } });
+    // A blank reason is the kernel's refusal (the schema's text() allows whitespace): nothing recorded.
+    const blank = await stack.h.call('POST', path, { token: await stack.h.login('dc-supervisor'), key: newKey(), body: { targetUserId: 'jyj-staff', reason: '  ' } });
+    expect(blank.status).toBeGreaterThanOrEqual(400);
+    expect(blank.status).toBeLessThan(500);
     expect(await traceOf(stack.t, wjwWf)).toEqual(before);
     expect((await supervisionActions()).filter((a) => a.kind === 'reassign')).toEqual([]);
+
+    const sup = await stack.h.call('POST', path, { token: await stack.h.login('dc-supervisor'), key: newKey(), body: { targetUserId: 'wjw-head', reason: '原经办人调离' } });
+    expect(sup.status).toBe(200);
+    expect(sup.body.nextTask).toMatchObject({ assigneeIds: ['wjw-head'] });
+    const em = stack.t.orm.em.fork();
+    const [transfer] = await em.find(ActionLogSchema, { workflowId: wjwWf, action: 'transfer' });
+    expect(transfer).toMatchObject({ actorId: 'dc-supervisor', comment: '原经办人调离', taskId });
+    expect((await supervisionActions()).filter((a) => a.kind === 'reassign')).toEqual([
+      expect.objectContaining({ comment: '原经办人调离', result: { from: ['wjw-staff'], to: 'wjw-head' } }),
+    ]);
+    // The new assignee has it in the inbox; the old one no longer does.
+    const inbox = async (u: string) => ((await stack.h.call('GET', '/inbox', { token: await stack.h.login(u) })).body as { workflowId: string }[]).filter((t) => t.workflowId === wjwWf);
+    expect(await inbox('wjw-head')).toHaveLength(1);
+    expect(await inbox('wjw-staff')).toHaveLength(0);
   });
 
   test('the watch list (挂账督办): on and off, in the audit chain, on the board; repeats change nothing; refusals leave nothing', async () => {
