@@ -206,10 +206,11 @@ function lostRace(err: unknown): boolean {
  * What the write may take as known without reading. A procedure's first write (one procedure, its seq 0,
  * the start, emitted once before anything else, among the transitions) has nothing in the database yet.
  * A later write by the procedure's own projector knows its chain's head from its previous write (`head`),
- * because nobody else appends to that chain while the projector is healthy: the API writes only what the
- * projector failed to. Either guess is checked by the write itself: if something was written meanwhile (an
- * earlier attempt whose answer was lost, the API), a claim or a chain seq fails on its unique key, the
- * statement changes nothing, and the next attempt reads.
+ * because others seldom append to that chain: the API writes only what the projector failed to, and a
+ * supervisor's watch list (挂账督办) records itself there now and then. Either guess is checked by the write
+ * itself: if something was written meanwhile (an earlier attempt whose answer was lost, the API, the watch
+ * list), the assumed head no longer holds or a claim fails on its unique key, the statement changes nothing,
+ * and the next attempt reads.
  */
 function assumed(transitions: readonly Transition[], head: ChainHead | null | undefined): Known | null {
   const id = transitions[0]?.workflowId;
