@@ -9,7 +9,7 @@ import { addWorkingDays } from '../../domain/calendar';
 import { addDays, addMonths, startOfChinaDay, yearOf } from '../../domain/dates';
 import { evaluateQualifications } from '../../domain/qualifications';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { GRADE_INFO, isGrade } from '../../domain/grades';
+import { GRADE_INFO, gradeSteps, isGrade } from '../../domain/grades';
 import { PersonBarRecordSchema, PersonRelationSchema, PersonSchema } from '../../platform/entities';
 import type { NoticePeriod, Principles, QualificationCheck, Recusal } from './messages';
 
@@ -96,7 +96,8 @@ export function createSelectionActivities(deps: ActivityDeps) {
           },
           input.asOf,
         );
-        return { personId, principlesVersion: input.principlesVersion, asOf: input.asOf, eligible: evaluation.eligible, results: evaluation.results };
+        const promotion = isGrade(p.currentGrade) && isGrade(post.targetGrade) ? gradeSteps(p.currentGrade, post.targetGrade) > 0 : true;
+        return { personId, principlesVersion: input.principlesVersion, asOf: input.asOf, promotion, eligible: evaluation.eligible, results: evaluation.results };
       });
     },
 

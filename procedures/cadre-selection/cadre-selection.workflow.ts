@@ -30,7 +30,7 @@ import {
   type SelectionStage,
   type SelectionState,
 } from './messages';
-import { commandProblem, DEFAULT_SELECTION_RULES, eligibilityCutoff, nominee, politicalGateReadings, postChanged, recusalProblem, withinPositions } from './rules';
+import { commandProblem, DEFAULT_SELECTION_RULES, eligibilityCutoff, nominee, politicalGateReadings, postChanged, probationApplies, recusalProblem, withinPositions } from './rules';
 
 type FlowStep = 'principles' | 'decision';
 
@@ -44,6 +44,8 @@ export const SELECTION_POST_CHANGE_RENOMINATES = 'selection-post-change-renomina
 export const SELECTION_POSTPONEMENT_WAITS = 'selection-postponement-waits';
 /** Patch: 暂缓表决 before the vote closes the open ballots and opens the vote again without the deferred. */
 export const SELECTION_DEFER_VOTE = 'selection-defer-vote';
+/** Patch: after the notice the appointment (date, 任职通知, 任职谈话) is recorded; the probation runs from it, where it applies. */
+export const SELECTION_APPOINTMENT_RECORDED = 'selection-appointment-recorded';
 /** Patch: 回避 — the committee members related to a candidate are read when the vote opens, and their ballots refused. */
 export const SELECTION_RECUSAL = 'selection-recusal';
 /** Patch: 复议 agreed during the public notice reopens the vote on the candidate once the notice has ended. */
@@ -232,6 +234,12 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
         case 'assess': {
           const c = candidate(a.personId) as CandidateView;
           c.outcome = a.result === 'fit' ? 'confirmed' : 'removedToFormerGrade';
+          break;
+        }
+        case 'recordAppointment': {
+          const c = candidate(a.personId) as CandidateView;
+          const post = frozen()?.principles.post ?? state.principles.post;
+          c.appointment = { appointedOn: a.appointedOn, noticeRef: a.noticeRef, talkOn: a.talkOn, by: actorId, at, probation: probationApplies(post, c.check), probationEndsAt: null };
           break;
         }
         case 'decidePostponed': {
@@ -456,7 +464,21 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
 
   // 7. Appointment and a one-year probation, then the assessment.
   const appointed = state.candidates.filter((c) => c.outcome === 'appointed');
-  if (appointed.length > 0) {
+  if (appointed.length > 0 && patched(SELECTION_APPOINTMENT_RECORDED)) {
+    // The appointment is recorded with its 任职通知 and 任职谈话; the probation runs from its date, where it applies.
+    setStage('appointment');
+    await condition(() => appointed.every((c) => c.appointment));
+    const onProbation = appointed.filter((c) => c.appointment?.probation);
+    for (const c of onProbation) {
+      const a = c.appointment!;
+      a.probationEndsAt = await acts.computeProbationEnd({ fromDate: a.appointedOn, months: rules.probationMonths });
+    }
+    if (onProbation.length > 0) {
+      state.probationEndsAt = onProbation.map((c) => c.appointment?.probationEndsAt ?? '').sort().at(-1) ?? null;
+      setStage('probation');
+      await condition(() => onProbation.every((c) => c.outcome !== 'appointed'));
+    }
+  } else if (appointed.length > 0) {
     const probationEndsAt = await acts.computeProbationEnd({ fromDate: today(), months: rules.probationMonths });
     state.probationEndsAt = probationEndsAt;
     setStage('probation');
@@ -468,7 +490,8 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
   setStage('closed');
   const ids = (o: CandidateView['outcome']) => state.candidates.filter((c) => c.outcome === o).map((c) => c.personId);
   const result: SelectionResult = {
-    appointed: state.candidates.filter((c) => c.outcome === 'confirmed' || c.outcome === 'removedToFormerGrade').map((c) => c.personId),
+    // Appointed without a probation (a lateral move, an elected post) stay appointed at the close.
+    appointed: state.candidates.filter((c) => c.outcome === 'confirmed' || c.outcome === 'removedToFormerGrade' || c.outcome === 'appointed').map((c) => c.personId),
     confirmed: ids('confirmed'),
     removedToFormerGrade: ids('removedToFormerGrade'),
     notAppointed: ids('notAppointed'),

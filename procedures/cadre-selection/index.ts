@@ -437,5 +437,6 @@ export const cadreSelectionProcedure = defineProcedure({
     { file: 'cadre-selection-reconsidered.json', endsAt: { activity: 'computeProbationEnd' } },
     { file: 'cadre-selection-deferred.json', endsAt: { activity: 'computeNoticePeriod' } },
     { file: 'cadre-selection-renominated.json', endsAt: { activity: 'checkCandidates' } },
+    { file: 'cadre-selection-appointed.json', endsAt: 'completed' },
   ],
 });

@@ -60,7 +60,8 @@ export type SelectionRefusalCode = (typeof SelectionRefusal)[keyof typeof Select
 export const SELECTION_STATUSES = ['open', 'closed'] as const;
 
 
-export const SELECTION_STAGES = ['principles', 'nomination', 'shortlist', 'inspection', 'decision', 'publicNotice', 'probation', 'closed'] as const;
+/** appointment: the 任职通知 and 任职谈话 are recorded for each appointed candidate (selections from before it skip it). */
+export const SELECTION_STAGES = ['principles', 'nomination', 'shortlist', 'inspection', 'decision', 'publicNotice', 'appointment', 'probation', 'closed'] as const;
 export type SelectionStage = (typeof SELECTION_STAGES)[number];
 
 export interface SelectionPost {
@@ -75,6 +76,8 @@ export interface SelectionPost {
   minPartyYears?: number;
   /** 年龄: the upper age (周岁) at the eligibility cut-off (domain/qualifications.ts maxAge). Absent: no limit. */
   maxAge?: number;
+  /** 选举产生的职务: an elected post, which has no probation (试用期 applies to non-elected leading posts). */
+  elected?: boolean;
   /** 破格提拔, with the superior organisation department's prior consent (domain/qualifications.ts outOfTurn). */
   outOfTurn?: { consentRef: string };
 }
@@ -172,6 +175,8 @@ export interface QualificationCheck {
   principlesVersion: number;
   /** The date the check counted to (the eligibility cut-off). Absent in checks from before the cut-off rule. */
   asOf?: string;
+  /** Whether the post is a promotion for the candidate (a higher grade). Absent in older checks: taken as a promotion. */
+  promotion?: boolean;
   eligible: boolean;
   results: PredicateResult[];
 }
@@ -208,6 +213,11 @@ export interface CandidateView {
    * then takes the final decision (decidePostponed).
    */
   postponement?: { until: string; remindedAt: string | null; decision: { outcome: 'appoint' | 'doNotAppoint'; note: string; by: string; at: string } | null } | null;
+  /**
+   * The appointment as recorded: the date, the 任职通知 (notice of appointment, its reference) and the 任职谈话 (the
+   * appointment talk); the probation, when it applies, runs from the appointment date.
+   */
+  appointment?: { appointedOn: string; noticeRef: string; talkOn: string; by: string; at: string; probation: boolean; probationEndsAt: string | null } | null;
   /** 复议: the committee agreed to reopen the vote on this candidate. */
   reconsideration?: { reason: string; agreeing: string[]; by: string; at: string } | null;
   /**
@@ -277,6 +287,8 @@ export type SelectionCommand =
   | { action: 'recordObjection'; personId: string; text: string }
   | { action: 'resolveObjection'; objectionId: string; outcome: 'appoint' | 'appointWithReminder' | 'doNotAppoint' | 'postpone'; note: string; postponeUntil?: string }
   | { action: 'assess'; personId: string; result: 'fit' | 'unfit'; note?: string }
+  /** The appointment of a candidate appointed after the notice: its date, 任职通知 and 任职谈话. */
+  | { action: 'recordAppointment'; personId: string; appointedOn: string; noticeRef: string; talkOn: string }
   /** The final decision on a postponed candidate, once the postponement has run out. */
   | { action: 'decidePostponed'; personId: string; outcome: 'appoint' | 'doNotAppoint'; note: string }
   /** 暂缓表决: decided before the vote, with the reason; the vote goes on without the candidate. */

@@ -16,6 +16,7 @@ import {
   type IntegritySignerFacts,
   type PoliticalExamFacts,
   type Principles,
+  type QualificationCheck,
   type SelectionPost,
   type PoliticalExamRequirement,
   type PoliticalGateReading,
@@ -147,6 +148,15 @@ export function integritySignerProblem(c: Pick<CandidateView, 'personId' | 'inte
     return { code: SelectionRefusal.integritySameSigner, message: `廉洁自律: the two signatures are by two different people; ${signer.personId} already signed as ${OFFICE_NAMES[other]}`, details: { field: 'signedBy', rule: 'integrity.twoPeople' } };
   }
   return null;
+}
+
+/**
+ * 试用期 (《条例》, chapter 任职: 提任非选举产生的领导职务 实行任职试用期制度): the probation applies to a promotion into a
+ * post that is not elected; a lateral move or an elected post has none. A check without the promotion flag (from
+ * before it) counts as a promotion, as every appointment had a probation then.
+ */
+export function probationApplies(post: Pick<SelectionPost, 'elected'>, check: Pick<QualificationCheck, 'promotion'> | null): boolean {
+  return !post.elected && (check?.promotion ?? true);
 }
 
 /**
@@ -454,6 +464,18 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
       }
       return null;
     }
+    case 'recordAppointment': {
+      const wrong = stageIs('appointment');
+      if (wrong) return wrong;
+      const c = candidate(a.personId);
+      if (!c) return notNominated;
+      if (c.outcome !== 'appointed') return p(KernelRefusal.invalidInput, `${a.personId} is not to be appointed`, { field: 'personId' });
+      if (c.appointment) return p(KernelRefusal.invalidInput, `the appointment of ${a.personId} is already recorded`, { field: 'personId' });
+      if (a.appointedOn > today) return p(KernelRefusal.invalidInput, 'the appointment cannot be dated in the future', { field: 'appointedOn' });
+      if (a.talkOn > today) return p(KernelRefusal.invalidInput, 'the 任职谈话 cannot be dated in the future', { field: 'talkOn' });
+      if (state.notice && a.appointedOn < state.notice.startDate) return p(KernelRefusal.invalidInput, `the appointment comes after the public notice (from ${state.notice.startDate})`, { field: 'appointedOn' });
+      return null;
+    }
     case 'decidePostponed': {
       const wrong = stageIs('publicNotice');
       if (wrong) return wrong;
@@ -496,8 +518,11 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
     case 'assess': {
       const wrong = stageIs('probation');
       if (wrong) return wrong;
-      if (!state.probationEndsAt || ctx.now < Date.parse(state.probationEndsAt)) return p(SelectionRefusal.wrongStage, `the probation ends at ${state.probationEndsAt ?? '?'}`);
       const c = candidate(a.personId);
+      // Each appointment's own probation when recorded; the selection's otherwise (selections from before it).
+      const endsAt = c?.appointment ? c.appointment.probationEndsAt : state.probationEndsAt;
+      if (c?.appointment && !c.appointment.probation) return p(KernelRefusal.invalidInput, `${a.personId} has no probation (not a promotion into a non-elected post)`, { field: 'personId' });
+      if (!endsAt || ctx.now < Date.parse(endsAt)) return p(SelectionRefusal.wrongStage, `the probation ends at ${endsAt ?? '?'}`);
       if (!c) return notNominated;
       if (c.outcome !== 'appointed') return p(KernelRefusal.invalidInput, `${a.personId} is not on probation`, { field: 'personId' });
       return null;

@@ -20,6 +20,7 @@ export const PrinciplesInput = z
         targetGrade: z.enum(GRADES).openapi({ description: 'The grade of the post' }),
         isPartyPost: z.boolean(),
         minPartyYears: z.number().int().min(0).max(60).optional(),
+        elected: z.boolean().optional().openapi({ description: '选举产生的职务: an elected post, which has no probation' }),
         outOfTurn: z
           .object({ consentRef: text(200).openapi({ description: 'The superior organisation department’s prior consent (document reference)' }) })
           .strict()
@@ -148,6 +149,10 @@ export const SelectionCommandBody = z
       })
       .strict(),
     z.object({ action: z.literal('assess'), personId, result: z.enum(['fit', 'unfit']), note: z.string().trim().max(2000).optional() }).strict(),
+    z
+      .object({ action: z.literal('recordAppointment'), personId, appointedOn: dateString, noticeRef: text(200), talkOn: dateString })
+      .strict()
+      .openapi({ description: 'The appointment after the notice: its date, the 任职通知 (reference) and the 任职谈话 (date); the probation runs from it where it applies' }),
     z
       .object({ action: z.literal('decidePostponed'), personId, outcome: z.enum(['appoint', 'doNotAppoint']), note: text(2000) })
       .strict()

@@ -186,6 +186,12 @@ async function onPublicNotice(): Promise<string> {
   return wf;
 }
 
+/** Records the appointment of a candidate at the appointment stage (today, 任职通知 and 任职谈话). */
+async function appoint(wf: string, personId: string): Promise<void> {
+  await untilStage(wf, 'appointment');
+  expect((await act(wf, { action: 'recordAppointment', personId, appointedOn: today(), noticeRef: '市委任〔2026〕8号', talkOn: today() })).status).toBe(200);
+}
+
 const failedPredicates = (c: CandidateView): string[] => c.check?.results.filter((r) => r.applicable && !r.passed).map((r) => r.predicate) ?? [];
 
 describe('revising frozen principles (改变原则须重新审定)', () => {
@@ -323,6 +329,7 @@ describe('public notice (任前公示) outcomes', () => {
     expect(notes.find((n) => n.workflowId === wf && n.kind === 'remind')?.message).toMatch(/final decision/);
     expect((await act(wf, { action: 'decidePostponed', personId: 'R001', outcome: 'appoint', note: '  ' })).body).toMatchObject({ status: 400, code: 'validation_error' });
     expect((await act(wf, { action: 'decidePostponed', personId: 'R001', outcome: 'appoint', note: '经核实不影响任用' })).status).toBe(200);
+    await appoint(wf, 'R001');
     const probation = await untilStage(wf, 'probation');
     await eventually(async () => (Date.now() > Date.parse(probation.probationEndsAt as string) + 200 ? true : undefined), 30_000, 'the probation to end');
     expect((await act(wf, { action: 'assess', personId: 'R001', result: 'fit' })).status).toBe(200);
@@ -347,6 +354,7 @@ describe('probation (试用期)', () => {
   test('no assessment before the probation ends; unfit removes the cadre to the former grade', async () => {
     clock.probationMs = 8_000;
     const wf = await onPublicNotice();
+    await appoint(wf, 'R001');
     const probation = await untilStage(wf, 'probation');
     expect(probation.probationEndsAt).not.toBeNull();
     // Objections belong to the notice, which is over.
@@ -362,6 +370,7 @@ describe('probation (试用期)', () => {
     const closed = await untilClosed(wf);
     expect(closed.result).toMatchObject({ appointed: ['R001'], confirmed: [], removedToFormerGrade: ['R001'], notAppointed: [], principlesVersions: 1 });
     expect(cand((await get(wf)).state as SelectionState, 'R001').outcome).toBe('removedToFormerGrade');
+    await maybeRecordHistory('cadre-selection-appointed.json', stack.t.env.client.workflow.getHandle(wf));
   });
 });
 
@@ -450,7 +459,7 @@ describe('issue 11: the cut-off, a change of post, 暂缓表决, 复议', () => 
     for (const member of [...committee.filter((m) => m !== 'cw-9'), 'cw-9']) {
       expect((await task(member, await inboxTask(member, wf, 'decision'), { action: 'vote', ballots: [{ candidateId: 'R002', choice: 'agree' }] })).status).toBe(200);
     }
-    const after = await untilStage(wf, 'probation');
+    const after = await untilStage(wf, 'appointment');
     expect(cand(after, 'R002').decision).toBe('notSelected');
     expect(cand(after, 'R002').reconsideration?.agreeing).toHaveLength(5);
     await maybeRecordHistory('cadre-selection-reconsidered.json', stack.t.env.client.workflow.getHandle(wf));

@@ -204,7 +204,16 @@ test('先定原则、再商人头 through all seven stages to a confirmed appoin
   expect(tooLong.body.code).toBe('postpone_too_long');
   expect((await act(wf, { action: 'resolveObjection', objectionId, outcome: 'appointWithReminder', note: '经核实问题轻微，提醒谈话' })).status).toBe(200);
 
-  // 7. Appointment, probation, assessment.
+  // 7. Appointment (its date, 任职通知 and 任职谈话, issue 11), probation from it, assessment.
+  await eventually(async () => {
+    const r = await stack.h.call('GET', `/procedures/${wf}`, { token: await stack.h.login('zzb-staff') });
+    return r.body.state?.stage === 'appointment' ? true : undefined;
+  }, 30_000, 'the appointment stage');
+  const today = chinaDateOf(new Date());
+  expect((await act(wf, { action: 'recordAppointment', personId: 'T002', appointedOn: today, noticeRef: '市委任〔2026〕8号', talkOn: today })).body.code).toBe('invalid_input');
+  const appointment = await act(wf, { action: 'recordAppointment', personId: 'T001', appointedOn: today, noticeRef: '市委任〔2026〕8号', talkOn: today });
+  expect(appointment.status).toBe(200);
+  expect(appointment.body.state.candidates.find((c: { personId: string }) => c.personId === 'T001').appointment).toMatchObject({ appointedOn: today, probation: true });
   await eventually(async () => {
     const r = await stack.h.call('GET', `/procedures/${wf}`, { token: await stack.h.login('zzb-staff') });
     return r.body.state?.stage === 'probation' && r.body.state.probationEndsAt && Date.now() > Date.parse(r.body.state.probationEndsAt) ? true : undefined;

@@ -12,6 +12,7 @@ import {
   integritySignerProblem,
   nominee,
   postChanged,
+  probationApplies,
   reconsiderationProblem,
   recusalProblem,
   type CommandContext,
@@ -486,5 +487,41 @@ describe('任职回避 (positionRecusal)', () => {
   test('no relative there passes', () => {
     expect(result(undefined)?.passed).toBe(true);
     expect(result([])?.passed).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The appointment, and where the probation applies
+// ---------------------------------------------------------------------------------------------
+
+describe('试用期 applies to promotions into non-elected posts; the appointment is recorded', () => {
+  test('a promotion into a non-elected post has a probation; a lateral move or an elected post has none; an older check counts as a promotion', () => {
+    expect(probationApplies({}, { promotion: true })).toBe(true);
+    expect(probationApplies({}, { promotion: false })).toBe(false);
+    expect(probationApplies({ elected: true }, { promotion: true })).toBe(false);
+    expect(probationApplies({}, {})).toBe(true);
+  });
+
+  const notice = { startDate: '2026-05-11', endDate: '2026-05-15', endsAt: '2026-05-15T16:00:00.000Z', workingDays: 5 };
+  const record = (patch: Partial<{ appointedOn: string; talkOn: string; personId: string }> = {}) =>
+    by({ action: 'recordAppointment', personId: 'P1', appointedOn: '2026-05-18', noticeRef: '市委任〔2026〕8号', talkOn: '2026-05-19', ...patch });
+  const c = ctx('appointment', [candidate('P1', { decision: 'passed', outcome: 'appointed' })], { notice });
+
+  test('an appointed candidate’s appointment, dated after the notice and not in the future, is recorded', () => {
+    expect(commandProblem(c, record())).toBeNull();
+  });
+  test('refused: dated before the notice or in the future, a candidate not appointed, a second record, the wrong stage', () => {
+    expect(commandProblem(c, record({ appointedOn: '2026-05-10' }))?.details?.field).toBe('appointedOn');
+    expect(commandProblem(c, record({ appointedOn: '2026-05-21' }))?.details?.field).toBe('appointedOn');
+    expect(commandProblem(c, record({ talkOn: '2026-05-21' }))?.details?.field).toBe('talkOn');
+    const notAppointed = ctx('appointment', [candidate('P1', { outcome: 'notAppointed' })], { notice });
+    expect(codeOf(notAppointed, record())).toBe('invalid_input');
+    const twice = ctx('appointment', [candidate('P1', { outcome: 'appointed', appointment: { appointedOn: '2026-05-18', noticeRef: 'x', talkOn: '2026-05-18', by: STAFF, at: 'x', probation: true, probationEndsAt: null } })], { notice });
+    expect(codeOf(twice, record())).toBe('invalid_input');
+    expect(codeOf(ctx('publicNotice', [candidate('P1', { outcome: 'appointed' })], { notice }), record())).toBe('wrong_stage');
+  });
+  test('a candidate appointed without a probation is not assessed', () => {
+    const lateral = candidate('P1', { outcome: 'appointed', appointment: { appointedOn: '2026-05-18', noticeRef: 'x', talkOn: '2026-05-18', by: STAFF, at: 'x', probation: false, probationEndsAt: null } });
+    expect(codeOf(ctx('probation', [lateral]), by({ action: 'assess', personId: 'P1', result: 'fit' }))).toBe('invalid_input');
   });
 });
