@@ -105,6 +105,16 @@ export async function rectification(input: RectificationInput): Promise<Rectific
         failure: o && !o.ok ? (o.failure ?? 'failed') : fan.progress.reported?.[i] === 'x' ? 'failed' : null,
       };
     }),
+    // 三张清单: each problem with its tasks and responsibilities (the problem list is the problems themselves).
+    problems: input.problems.map((p) => ({
+      no: p.no,
+      title: p.title,
+      difficulty: p.difficulty,
+      leadUnitId: p.leadUnitId,
+      units: p.assignments.length,
+      tasks: p.tasks ?? [],
+      responsibilities: p.responsibilities ?? [],
+    })),
     summary,
   }));
 
@@ -115,7 +125,8 @@ export async function rectification(input: RectificationInput): Promise<Rectific
   if (!input.progress) projector.start(input.initiatorId, { feedbackId: input.feedbackId, inspectionGroup: input.inspectionGroup, feedbackDate: input.feedbackDate, items: items.length });
 
   const progress = await fan.run();
-  summary = summaryOf(input.feedbackId, progress.tally ?? emptyTally(), new Date().toISOString(), progress.failed);
+  const lists = Object.fromEntries(input.problems.filter((p) => p.tasks?.length).map((p) => [p.no, { tasks: p.tasks ?? [], responsibilities: p.responsibilities ?? [] }]));
+  summary = summaryOf(input.feedbackId, progress.tally ?? emptyTally(), new Date().toISOString(), progress.failed, lists);
   // After continue-as-new the projector counts from 1 again, so the close takes a seq no run reaches.
   upsertSearchAttributes([{ key: SearchAttr.stage, value: 'closed' }]);
   projector.close('closed', 'closed', summary, 1_000_000);

@@ -58,6 +58,24 @@ export const rectificationProcedure = defineProcedure({
           ...(p.description ? { description: p.description } : {}),
           difficulty: p.difficulty,
           leadUnitId: p.leadUnitId,
+          // 三张清单: shapes and the rule (listsProblem) are checked by the body's schema; a task's own time limit here.
+          ...(p.tasks?.length
+            ? {
+                tasks: p.tasks.map((t, ti) => {
+                  const problem = t.dueDate ? dueDateProblem(body.feedbackDate, t.dueDate) : null;
+                  const field = `problems[${pi}].tasks[${ti}].dueDate`;
+                  if (problem) throw new Unprocessable('invalid_due_date', `${field}: ${problem}`, { field });
+                  return { no: t.no, measure: t.measure, ...(t.dueDate ? { dueDate: t.dueDate } : {}) };
+                }),
+                responsibilities: (p.responsibilities ?? []).map((r) => ({
+                  taskNo: r.taskNo,
+                  unitId: r.unitId,
+                  kind: r.kind,
+                  ...(r.leader ? { leader: r.leader } : {}),
+                  ...(r.person ? { person: r.person } : {}),
+                })),
+              }
+            : {}),
           assignments: p.assignments.map((a, ai) => {
             const field = `problems[${pi}].assignments[${ai}]`;
             if (!known.has(a.unitId)) throw unknown(`${field}.unitId`);

@@ -22,6 +22,26 @@ export interface Assignment {
   dueDate: string;
 }
 
+/** 责任清单 kinds: 牵头 (lead), 责任 (responsible), 配合 (cooperating). */
+export const RESPONSIBILITY_KINDS = ['lead', 'responsible', 'cooperating'] as const;
+export type ResponsibilityKind = (typeof RESPONSIBILITY_KINDS)[number];
+
+/** 任务清单: one task of a problem. */
+export interface RectificationTask {
+  no: string;
+  measure: string;
+  dueDate?: string;
+}
+
+/** 责任清单: a unit (and its leader and person in charge) answering for a task. */
+export interface Responsibility {
+  taskNo: string;
+  unitId: string;
+  kind: ResponsibilityKind;
+  leader?: string;
+  person?: string;
+}
+
 export interface Problem {
   /** The problem's number within the feedback, e.g. "1" or "2.3". */
   no: string;
@@ -32,6 +52,10 @@ export interface Problem {
   leadUnitId: string;
   /** 同题共答: one assignment per responsible unit. */
   assignments: Assignment[];
+  /** 任务清单 (三张清单); absent in feedbacks started before it. */
+  tasks?: RectificationTask[];
+  /** 责任清单: every task has at least one (rules.ts listsProblem). */
+  responsibilities?: Responsibility[];
 }
 
 export interface RectificationInput {
@@ -151,6 +175,21 @@ export interface UnitSummary {
   submittedOnTime: number;
 }
 
+/** One problem's items across its units (同题共答): how the problem as a whole is being rectified. */
+export interface ProblemSummary {
+  problemNo: string;
+  items: number;
+  signedOff: number;
+  onTime: number;
+  submittedOnTime: number;
+  withdrawnLate: number;
+  /** onTime / the problem's items that were due, as the feedback's onTimeRate. */
+  onTimeRate: number;
+  /** 任务清单 and 责任清单, when the problem has them. */
+  tasks?: RectificationTask[];
+  responsibilities?: Responsibility[];
+}
+
 export interface RectificationSummary {
   feedbackId: string;
   items: number;
@@ -169,6 +208,8 @@ export interface RectificationSummary {
   /** onTime / every item that was due (signed off, or withdrawn late), rounded to 4 decimals; 1 when none was. */
   onTimeRate: number;
   perUnit: UnitSummary[];
+  /** Per problem, in problem-number order. Absent when the feedback ran from before it (its tally had none). */
+  perProblem?: ProblemSummary[];
   closedAt: string;
 }
 

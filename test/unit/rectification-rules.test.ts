@@ -1,7 +1,8 @@
 import { addMonths, chinaDateOf, isValidDate } from '../../domain/dates';
 import { resumed, type FanOutProgress } from '../../procedures/kernel/fanout';
 import type { ChildOutcome } from '../../procedures/kernel/messages';
-import { defaultDueDate, dueDateProblem, emptyTally, summarize, summaryOf, tallyItem, type RectificationTally } from '../../procedures/rectification/rules';
+import { defaultDueDate, dueDateProblem, emptyTally, listsProblem, reportAssignee, reportDueDate, summarize, summaryOf, tallyItem, type RectificationTally } from '../../procedures/rectification/rules';
+import { StartRectificationBody } from '../../procedures/rectification/schemas';
 import type { ItemResult } from '../../procedures/rectification/messages';
 
 describe('dates', () => {
@@ -140,5 +141,87 @@ describe('a full-coverage feedback folds its items as they report', () => {
       { unitId: 'a', items: 2, signedOff: 2, onTime: 1, submittedOnTime: 1 },
       { unitId: 'b', items: 1, signedOff: 1, onTime: 1, submittedOnTime: 1 },
     ]);
+  });
+});
+
+describe('rectification report and 三张清单 (issue 11)', () => {
+  test('the report is due 2 months after the feedback (巡视工作条例), clamped to the month end', () => {
+    expect(reportDueDate('2026-11-20')).toBe('2027-01-20');
+    expect(reportDueDate('2026-12-31')).toBe('2027-02-28');
+    expect(reportDueDate('2026-11-20')).not.toBe(addMonths('2026-11-20', 1));
+  });
+
+  test('the report goes to the Party secretary, else the unit head, else nobody (refused)', () => {
+    expect(reportAssignee(['u-b', 'u-a'], 'head')).toEqual({ userId: 'u-a', as: 'partySecretary' });
+    expect(reportAssignee([], 'head')).toEqual({ userId: 'head', as: 'unitHead' });
+    expect(reportAssignee([], null)).toBeNull();
+  });
+
+  const problem = {
+    leadUnitId: 'zzb',
+    assignments: [{ unitId: 'jyj' }, { unitId: 'wjw' }],
+    tasks: [{ no: '1' }, { no: '2' }],
+    responsibilities: [
+      { taskNo: '1', unitId: 'jyj' },
+      { taskNo: '2', unitId: 'zzb' },
+    ],
+  };
+
+  test('lists hold when every task has a responsibility of an assigned unit or the lead department', () => {
+    expect(listsProblem(problem)).toBeNull();
+    // The old shape: no tasks, no responsibilities.
+    expect(listsProblem({ leadUnitId: 'zzb', assignments: [{ unitId: 'jyj' }] })).toBeNull();
+  });
+
+  test('lists are refused with the path of the first fault', () => {
+    expect(listsProblem({ ...problem, responsibilities: [{ taskNo: '1', unitId: 'jyj' }] })).toEqual({ path: 'tasks[1]', message: expect.stringMatching(/no responsibility/) });
+    expect(listsProblem({ ...problem, responsibilities: [...problem.responsibilities, { taskNo: '9', unitId: 'jyj' }] })?.path).toBe('responsibilities[2].taskNo');
+    expect(listsProblem({ ...problem, responsibilities: [...problem.responsibilities, { taskNo: '1', unitId: 'fgw' }] })?.path).toBe('responsibilities[2].unitId');
+    expect(listsProblem({ ...problem, tasks: [{ no: '1' }, { no: '1' }] })?.path).toBe('tasks[1].no');
+    expect(listsProblem({ ...problem, tasks: [], responsibilities: [{ taskNo: '1', unitId: 'jyj' }] })?.path).toBe('responsibilities[0].taskNo');
+  });
+
+  test('the start schema refuses broken lists at the field, through the same rule', () => {
+    const body = {
+      feedbackId: 'F',
+      title: 't',
+      inspectionGroup: 'g',
+      feedbackDate: '2026-11-20',
+      problems: [{ no: '1', title: 'p', leadUnitId: 'zzb', assignments: [{ unitId: 'jyj' }], tasks: [{ no: '1', measure: 'm' }], responsibilities: [{ taskNo: '1', unitId: 'jyj' }] }],
+    };
+    expect(StartRectificationBody.safeParse(body).success).toBe(true);
+    const bad = StartRectificationBody.safeParse({ ...body, problems: [{ ...body.problems[0], responsibilities: [{ taskNo: '2', unitId: 'jyj' }] }] });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues.map((i) => i.path)).toContainEqual(['problems', 0, 'responsibilities', 0, 'taskNo']);
+  });
+
+  const item = (problemNo: string, unitId: string, onTime: boolean, status: ItemResult['status'] = 'signedOff', withdrawnLate = false): ItemResult => ({
+    workflowId: `w-${problemNo}-${unitId}`,
+    problemNo,
+    unitId,
+    status,
+    dueAt: '2026-12-31T16:00:00.000Z',
+    closedAt: '2026-12-01T00:00:00.000Z',
+    onTime,
+    ...(withdrawnLate ? { withdrawnLate } : {}),
+    rounds: 1,
+  });
+
+  test('the summary rolls up per problem too, in problem-number order, with its lists', () => {
+    const results = [item('10', 'a', true), item('2', 'a', false), item('2', 'b', true), item('2', 'c', false, 'withdrawn', true)];
+    const s = summarize('F', results, 'x');
+    expect(s.perProblem).toEqual([
+      { problemNo: '2', items: 3, signedOff: 2, onTime: 1, submittedOnTime: 1, withdrawnLate: 1, onTimeRate: 0.3333 },
+      { problemNo: '10', items: 1, signedOff: 1, onTime: 1, submittedOnTime: 1, withdrawnLate: 0, onTimeRate: 1 },
+    ]);
+    const lists = { '2': { tasks: [{ no: '1', measure: 'm' }], responsibilities: [{ taskNo: '1', unitId: 'a', kind: 'lead' as const }] } };
+    expect(summaryOf('F', results.reduce(tallyItem, emptyTally()), 'x', 0, lists).perProblem?.[0]).toMatchObject(lists['2']);
+  });
+
+  test('a tally carried from before per-problem counts gets none (never half counts)', () => {
+    const old: RectificationTally = { signedOff: 1, withdrawn: 0, onTime: 1, perUnit: { a: [1, 1, 1] } };
+    const t = tallyItem(old, item('1', 'a', true));
+    expect(t.perProblem).toBeUndefined();
+    expect(summaryOf('F', t, 'x').perProblem).toBeUndefined();
   });
 });
