@@ -260,6 +260,39 @@ describeIf('web console (Chromium)', () => {
     await staff.close();
   });
 
+  test('转办 with the user picker, and 抄送 from the procedure page', async () => {
+    const requestId = uniqueId('TR').slice(0, 20);
+    const token = await stack.h.login('zzb-staff');
+    const start = await stack.h.call('POST', '/procedures/approvalRequest', {
+      token,
+      key: newKey(),
+      body: { requestId, title: `转办演示 ${requestId}`, steps: [{ key: 'review', name: '审核', mode: 'sequential', assignees: { kind: 'user', userId: 'zzb-head' } }] },
+    });
+    expect(start.status).toBe(201);
+    const head = await as('zzb-head');
+    await openTask(head, `转办演示 ${requestId}`);
+    // A sequential step offers 同意, 转办 and 加签; the first step has no 退回.
+    for (const a of ['approve', 'transfer', 'addSigner']) await head.getByTestId(`action-${a}`).waitFor();
+    expect(await head.getByTestId('action-return').count()).toBe(0);
+    await act(head, 'transfer', async () => {
+      await choose(head, '转办给', '巡察办主任 刘洋');
+      await head.getByLabel('意见').fill('请刘洋主任办理');
+    });
+    const director = await as('xcb-director');
+    await openTask(director, `转办演示 ${requestId}`);
+    await shot(director, '12-task-transferred');
+    // The initiator copies the procedure to a reviewer (抄送); the dialog answers with who was told.
+    const staff = await as('zzb-staff', `/procedures/approval-${requestId}`);
+    await staff.getByRole('button', { name: '抄送' }).click();
+    await staff.locator('.el-dialog .el-select__wrapper').click();
+    await staff.locator('.el-select-dropdown__item:visible', { hasText: '巡察办审核员 陈静' }).first().click();
+    await staff.keyboard.press('Escape');
+    await staff.getByRole('button', { name: '确定' }).click();
+    await staff.getByText('已通知').waitFor();
+    await staff.getByTestId('timeline').getByText('抄送').waitFor();
+    for (const p of [head, director, staff]) await p.close();
+  });
+
   test('the start schema is checked in the browser, and a 422 is shown at its field', async () => {
     const staff = await as('zzb-staff', '/start/rectification');
     // Empty: refused in the browser by the start schema's JSON Schema, at the fields, before any request.
@@ -339,7 +372,7 @@ describeIf('web console (Chromium)', () => {
     await shot(staff, '11-people');
     await staff.goto(`${base}/#/directory`);
     await staff.getByTestId('units-table').getByText('市教育局').waitFor();
-    await shot(staff, '12-directory');
+    await shot(staff, '13-directory');
     await staff.close();
   });
 });
