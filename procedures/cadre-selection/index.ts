@@ -3,7 +3,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { membersOf, resolveAssignees } from '../../api/assignees';
-import { Conflict, fromTemporal, NotFound, Unavailable, Unprocessable } from '../../api/errors';
+import { access, inDepartment } from '../../api/authz';
+import { Conflict, Forbidden, fromTemporal, NotFound, Unavailable, Unprocessable } from '../../api/errors';
 import type { ApiDeps } from '../../api/routes/context';
 import { sendUpdate, startProcedure } from '../../api/temporal';
 import { chinaDateOf } from '../../domain/dates';
@@ -84,6 +85,15 @@ async function assertWithinEstablishment(em: EntityManager, principles: CadreSel
   const filled = row ? await em.count(PersonSchema, { unitId, currentGrade: targetGrade as Grade }) : 0;
   const problem = establishmentProblem(row ? { approved: row.approved, filled } : null, positions, principles.overEstablishmentApproval);
   if (problem) throw new Unprocessable(problem.code, problem.message, problem.details);
+}
+
+/**
+ * The selection's master data (office holders, 影响期 records, relations, 职数) decide who may be selected, so
+ * only the organization department's staff (组织部, a unit of kind department) record them, not a unit's own staff.
+ */
+const MASTER_DATA_ACCESS = access.handler('the organization department’s staff (组织部) only, checked in the handler (assertMasterDataWriter)', ['staff']);
+async function assertMasterDataWriter(em: EntityManager, user: { unitId: string }): Promise<void> {
+  if (!(await inDepartment(em, user))) throw new Forbidden('forbidden', 'the selection’s master data are recorded by the organization department’s staff (组织部) only');
 }
 
 const examinationStart = politicalExaminationProcedure.start;
@@ -231,12 +241,13 @@ export const cadreSelectionProcedure = defineProcedure({
         'the holding. A row with the same unit, post, person and since is replaced. A 廉洁自律 signature (signIntegrity) is accepted only ' +
         'from the account linked to a person who holds that post in the candidate’s unit on the day, who is not the candidate, and who ' +
         'did not give the other signature.',
-      roles: ['staff'],
+      access: MASTER_DATA_ACCESS,
       idempotent: true,
       body: OfficeHoldersBody,
       response: { status: 200, schema: z.object({ recorded: z.number() }).openapi('OfficeHoldersRecorded'), description: 'The rows were recorded' },
       errors: [403, 422],
-      handler: async ({ em, body }) => {
+      handler: async ({ em, user, body }) => {
+        await assertMasterDataWriter(em, user);
         const unitIds = [...new Set(body.holders.map((h) => h.unitId))];
         const personIds = [...new Set(body.holders.map((h) => h.personId))];
         const units = new Set((await em.find(UnitSchema, { id: { $in: unitIds } })).map((u) => u.id));
@@ -268,12 +279,13 @@ export const cadreSelectionProcedure = defineProcedure({
         'A selection whose post’s positions, on top of the unit’s people of that grade (person.current_grade), would exceed the approved ' +
         'number is refused at the start and at a revision (422 over_establishment, 超职数配备) unless the principles cite a recorded ' +
         'approval (overEstablishmentApproval). A unit and grade without a row is not checked.',
-      roles: ['staff'],
+      access: MASTER_DATA_ACCESS,
       idempotent: true,
       body: EstablishmentBody,
       response: { status: 200, schema: z.object({ recorded: z.number() }).openapi('EstablishmentRecorded'), description: 'The numbers were recorded' },
       errors: [403, 422],
-      handler: async ({ em, body }) => {
+      handler: async ({ em, user, body }) => {
+        await assertMasterDataWriter(em, user);
         const unitIds = [...new Set(body.rows.map((r) => r.unitId))];
         const units = new Set((await em.find(UnitSchema, { id: { $in: unitIds } })).map((u) => u.id));
         const i = body.rows.findIndex((r) => !units.has(r.unitId));
@@ -298,12 +310,13 @@ export const cadreSelectionProcedure = defineProcedure({
         'Each row relates two people in master data: spouse 夫妻, directBlood 直系血亲, collateral 三代以内旁系血亲, inLaw 近姻亲; read both ' +
         'ways. When a selection’s vote opens, the committee members (their accounts linked to people by person.user_id) related to a ' +
         'candidate are recused: their ballots are refused with recused_member, and they count toward 应到会 but not as present.',
-      roles: ['staff'],
+      access: MASTER_DATA_ACCESS,
       idempotent: true,
       body: RelationsBody,
       response: { status: 200, schema: z.object({ recorded: z.number() }).openapi('RelationsRecorded'), description: 'The relations were recorded' },
       errors: [403, 422],
-      handler: async ({ em, body }) => {
+      handler: async ({ em, user, body }) => {
+        await assertMasterDataWriter(em, user);
         const ids = [...new Set(body.relations.flatMap((r) => [r.personId, r.relativeId]))];
         const people = new Set((await em.find(PersonSchema, { id: { $in: ids } })).map((p) => p.id));
         const i = body.relations.findIndex((r) => !people.has(r.personId) || !people.has(r.relativeId));
@@ -335,12 +348,13 @@ export const cadreSelectionProcedure = defineProcedure({
         'the check, with the record and the date its bar ends. The bar’s length comes from the rule table (党纪处分 警告 12 months, ' +
         '严重警告 18; 政务处分 警告 6, 记过 12, 记大过 18, 降级/撤职 24; 诫勉 6; 组织处理 调离 12, 降职 24; 基本称职/不称职 12 from the ' +
         'end of the year assessed) unless the record gives endsOn. A record with the same person, kind, category and date is replaced.',
-      roles: ['staff'],
+      access: MASTER_DATA_ACCESS,
       idempotent: true,
       body: BarRecordsBody,
       response: { status: 200, schema: z.object({ recorded: z.number() }).openapi('BarRecordsRecorded'), description: 'The records were recorded' },
       errors: [403, 422],
-      handler: async ({ em, body }) => {
+      handler: async ({ em, user, body }) => {
+        await assertMasterDataWriter(em, user);
         const ids = [...new Set(body.records.map((r) => r.personId))];
         const people = new Set((await em.find(PersonSchema, { id: { $in: ids } })).map((p) => p.id));
         const i = body.records.findIndex((r) => !people.has(r.personId));

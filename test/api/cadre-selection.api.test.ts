@@ -240,6 +240,16 @@ test('master data for the rules: office holders and 影响期 records are record
   expect((await put('/selection/office-holders', { holders: [{ unitId: 'jyj', office: 'mayor', personId: 'T001', since: '2024-01-01' }] })).status).toBe(400);
   expect((await put('/selection/office-holders', { holders: [{ unitId: 'jyj', office: 'partySecretary', personId: 'T004', since: '2024-01-01', until: '2025-01-01' }] })).body).toEqual({ recorded: 1 });
   expect((await put('/selection/office-holders', { holders: [{ unitId: 'jyj', office: 'partySecretary', personId: 'T004', since: '2024-01-01' }] }, await stack.h.login('jyj-head'))).status).toBe(403);
+  // A unit's own staff do not record the selection's master data: only the organization department's (组织部).
+  for (const path of ['/selection/office-holders', '/selection/bar-records', '/selection/relations', '/selection/establishment']) {
+    const body = {
+      '/selection/office-holders': { holders: [{ unitId: 'jyj', office: 'partySecretary', personId: 'T004', since: '2024-01-01' }] },
+      '/selection/bar-records': { records: [{ personId: 'T004', kind: 'admonition', category: '诫勉', date: '2026-01-01' }] },
+      '/selection/relations': { relations: [{ personId: 'T004', relativeId: 'T003', relation: 'spouse' }] },
+      '/selection/establishment': { rows: [{ unitId: 'jyj', grade: 'division', approved: 9 }] },
+    }[path];
+    expect((await put(path, body, await stack.h.login('jyj-staff'))).body).toMatchObject({ status: 403, code: 'forbidden' });
+  }
   // 影响期 records.
   const today = chinaDateOf(new Date());
   const admonished = addDays(today, -30);
