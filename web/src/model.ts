@@ -92,3 +92,12 @@ export function users(): Promise<Schemas['User'][]> {
 }
 
 export const workflowIdOfTask = (taskId: string): string => taskId.slice(0, taskId.lastIndexOf(':'));
+
+let unitsCache: Promise<Schemas['Unit'][]> | null = null;
+export function units(): Promise<Schemas['Unit'][]> {
+  unitsCache ??= ok(api.GET('/units')).catch((e: unknown) => {
+    unitsCache = null;
+    throw e;
+  });
+  return unitsCache;
+}
