@@ -4,7 +4,7 @@
  * feedback never grows one giant history, and one item's failure ends no other. The feedback closes
  * when every item has ended, with its summary.
  */
-import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Deadlines } from '../kernel/deadline';
 import { createFanOut, type ChildSpec } from '../kernel/fanout';
 import { ruleKey, SearchAttr, stateQuery, type ResolvedAssignees } from '../kernel/messages';
@@ -18,9 +18,12 @@ import {
   type ItemResult,
   type RectificationInput,
   type RectificationItemInput,
+  type RectificationReportInput,
   type RectificationSummary,
+  type ReportResult,
+  rectificationReportWorkflowId,
 } from './messages';
-import { emptyTally, summaryOf, tallyItem } from './rules';
+import { emptyTally, summaryOf, tallyItem, tallyReport } from './rules';
 
 /** How many items the state query lists. */
 const STATE_ITEMS = 200;
@@ -42,7 +45,35 @@ export async function rectification(input: RectificationInput): Promise<Rectific
   const items = input.problems.flatMap((p) =>
     p.assignments.map((a) => ({ p, a, workflowId: rectificationItemWorkflowId(input.feedbackId, p.no, a.unitId) })),
   );
+  // 整改报告 (issue 11): one per unit, started after the items by the same fan-out. Only a feedback whose input
+  // plans them has them, so a run continued from one without keeps its child count.
+  const report = input.report && patched('rectification-report') ? input.report : undefined;
+  const reportUnits = report ? [...new Set(items.map((i) => i.a.unitId))].sort() : [];
+  const reportChild = (r: number): ChildSpec => {
+    const unitId = reportUnits[r] as string;
+    const plan = report as NonNullable<typeof report>;
+    const args: RectificationReportInput = {
+      kind: 'report',
+      feedbackId: input.feedbackId,
+      feedbackTitle: input.title,
+      initiatorId: input.initiatorId,
+      unitId,
+      dueDate: plan.dueDate,
+      deadlines: plan.deadlines,
+      assignee: plan.assignees[unitId] as RectificationReportInput['assignee'],
+    };
+    return {
+      workflowId: rectificationReportWorkflowId(input.feedbackId, unitId),
+      args: [args],
+      searchAttributes: [
+        { key: SearchAttr.procedureType, value: RECTIFICATION_ITEM },
+        { key: SearchAttr.units, value: [unitId] },
+        { key: SearchAttr.stage, value: 'report' },
+      ],
+    };
+  };
   const child = (i: number): ChildSpec => {
+    if (i >= items.length) return reportChild(i - items.length);
     const { p, a, workflowId } = items[i] as (typeof items)[number];
     const args: RectificationItemInput = {
       feedbackId: input.feedbackId,
@@ -76,11 +107,14 @@ export async function rectification(input: RectificationInput): Promise<Rectific
   const fan = createFanOut({
     workflowType: RECTIFICATION_ITEM,
     // Each item's result is folded into the counts as it reports; only the listed items keep theirs.
-    tally: { initial: emptyTally, fold: (t, _i, o) => (o.ok ? tallyItem(t, o.result as ItemResult) : t) },
-    keep: (i) => i < STATE_ITEMS,
-    childId: (i) => (items[i] as (typeof items)[number]).workflowId,
+    tally: {
+      initial: emptyTally,
+      fold: (t, i, o) => (!o.ok ? t : i >= items.length ? tallyReport(t, o.result as ReportResult) : tallyItem(t, o.result as ItemResult)),
+    },
+    keep: (i) => i < STATE_ITEMS || (i >= items.length && i < items.length + STATE_ITEMS),
+    childId: (i) => (i >= items.length ? rectificationReportWorkflowId(input.feedbackId, reportUnits[i - items.length] as string) : (items[i] as (typeof items)[number]).workflowId),
     children: child,
-    total: items.length,
+    total: items.length + reportUnits.length,
     ...(input.progress ? { progress: input.progress } : {}),
     // The next run starts only the items not started yet: it carries their assignees, not every unit's.
     continueWith: (progress) => [{ ...input, progress, assignees: assigneesFrom(progress.started) }],
@@ -105,6 +139,23 @@ export async function rectification(input: RectificationInput): Promise<Rectific
         failure: o && !o.ok ? (o.failure ?? 'failed') : fan.progress.reported?.[i] === 'x' ? 'failed' : null,
       };
     }),
+    // The units' reports: the first ones, as the items.
+    ...(report
+      ? {
+          reports: reportUnits.slice(0, STATE_ITEMS).map((unitId, r) => {
+            const i = items.length + r;
+            const o = fan.progress.outcomes[i];
+            return {
+              workflowId: rectificationReportWorkflowId(input.feedbackId, unitId),
+              unitId,
+              dueDate: report.dueDate,
+              assignee: report.assignees[unitId] ?? null,
+              result: o?.ok ? (o.result as ReportResult) : null,
+              failure: o && !o.ok ? (o.failure ?? 'failed') : fan.progress.reported?.[i] === 'x' ? 'failed' : null,
+            };
+          }),
+        }
+      : {}),
     // 三张清单: each problem with its tasks and responsibilities (the problem list is the problems themselves).
     problems: input.problems.map((p) => ({
       no: p.no,

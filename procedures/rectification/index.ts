@@ -2,7 +2,10 @@
 import path from 'node:path';
 import { resolveAssignees, type NamedRule } from '../../api/assignees';
 import { Unprocessable } from '../../api/errors';
-import { assertCovered, CalendarNotCoveredError } from '../../domain/calendar';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { pgTextArray, sql } from '../../activities/sql';
+import { assertCovered, CalendarNotCoveredError, type OverrideCalendar } from '../../domain/calendar';
+import { chinaDateOf } from '../../domain/dates';
 import { loadOverrides } from '../../platform/calendar-store';
 import { UnitSchema } from '../../platform/entities';
 import { defineProcedure } from '../descriptor';
@@ -15,14 +18,55 @@ import {
   RECTIFICATION_ITEM,
   RectificationRefusal,
   rectificationItemWorkflowId,
+  rectificationReportWorkflowId,
   rectificationWorkflowId,
   type Problem,
   type RectificationInput,
+  type ReportAssignee,
+  type ReportPlan,
 } from './messages';
-import { defaultDueDate, dueDateProblem } from './rules';
+import { defaultDueDate, dueDateProblem, reportAssignee, reportDueDate } from './rules';
 import { ITEM_ACT_BODIES, StartRectificationBody } from './schemas';
 
 const histories = path.join(__dirname, 'histories');
+
+/**
+ * 整改报告 per unit: its due date (2 months after the feedback unless given), its deadlines from the calendar, and
+ * who takes it — the unit's Party secretary holding the post today (unit_office_holder, linked to a user by
+ * person.user_id), else its head (rules.ts reportAssignee). A unit with neither is refused: nobody could take it.
+ */
+async function planReports(em: EntityManager, feedbackDate: string, given: string | undefined, problems: Problem[], calendar: OverrideCalendar): Promise<ReportPlan> {
+  const dueDate = given ?? reportDueDate(feedbackDate);
+  const problem = dueDateProblem(feedbackDate, dueDate);
+  if (problem) throw new Unprocessable('invalid_due_date', `report.dueDate: ${problem}`, { field: 'report.dueDate' });
+  let deadlines: Deadlines;
+  try {
+    assertCovered(dueDate, calendar);
+    deadlines = itemDeadlines(dueDate, calendar);
+  } catch (err) {
+    if (err instanceof CalendarNotCoveredError) throw new Unprocessable('calendar_not_covered', `report.dueDate: ${err.message}`, { field: 'report.dueDate', year: err.year });
+    throw err;
+  }
+  const unitIds = [...new Set(problems.flatMap((p) => p.assignments.map((a) => a.unitId)))].sort();
+  const today = chinaDateOf(new Date());
+  const rows = await sql<{ unit_id: string; user_id: string | null; head: string | null }>(
+    em,
+    `select h.unit_id, p.user_id, null as head from unit_office_holder h join person p on p.id = h.person_id
+       where h.office = 'partySecretary' and h.unit_id = any($1::text[]) and h.since <= $2::date and (h.until is null or h.until >= $2::date) and p.user_id is not null
+     union all
+     select id, null, head_user_id from unit where id = any($1::text[])`,
+    [pgTextArray(unitIds), today],
+  );
+  const assignees: Record<string, ReportAssignee> = {};
+  for (const unitId of unitIds) {
+    const secretaries = rows.flatMap((r) => (r.unit_id === unitId && r.user_id ? [r.user_id] : []));
+    const head = rows.find((r) => r.unit_id === unitId && r.head)?.head ?? null;
+    const who = reportAssignee(secretaries, head);
+    if (!who) throw new Unprocessable('no_report_assignee', `report: unit ${unitId} has neither a Party secretary nor a head in master data`, { field: 'report', unitId });
+    assignees[unitId] = who;
+  }
+  return { dueDate, deadlines, assignees };
+}
 
 export const rectificationProcedure = defineProcedure({
   type: RECTIFICATION,
@@ -97,6 +141,7 @@ export const rectificationProcedure = defineProcedure({
           }),
         };
       });
+      const report = body.report ? await planReports(em, body.feedbackDate, body.report.dueDate, problems, calendar) : undefined;
       const input: RectificationInput = {
         feedbackId: body.feedbackId,
         title: body.title,
@@ -107,13 +152,17 @@ export const rectificationProcedure = defineProcedure({
         problems,
         deadlines,
         assignees: await resolveAssignees(em, rules),
+        ...(report ? { report } : {}),
       };
       return {
         workflowId: rectificationWorkflowId(body.feedbackId),
         input,
         units: problems.flatMap((p) => p.assignments.map((a) => a.unitId)),
         stage: 'rectifying',
-        items: problems.flatMap((p) => p.assignments.map((a) => rectificationItemWorkflowId(body.feedbackId, p.no, a.unitId))),
+        items: [
+          ...problems.flatMap((p) => p.assignments.map((a) => rectificationItemWorkflowId(body.feedbackId, p.no, a.unitId))),
+          ...(report ? Object.keys(report.assignees).sort().map((unitId) => rectificationReportWorkflowId(body.feedbackId, unitId)) : []),
+        ],
       };
     },
   },

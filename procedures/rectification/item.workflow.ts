@@ -15,9 +15,12 @@ import {
   type ItemResult,
   type ItemStep,
   type RectificationItemInput,
+  type RectificationReportInput,
+  type ReportResult,
   type SignData,
   type SubmissionData,
 } from './messages';
+import { runReport } from './report.workflow';
 import { ITEM_ESCALATION_LADDER } from './rules';
 
 /** The item's route. Every step after the first may return to any earlier one. */
@@ -32,8 +35,10 @@ function itemSteps(input: RectificationItemInput): StepDef<ItemStep>[] {
   ];
 }
 
-export async function rectificationItem(input: RectificationItemInput): Promise<ItemResult> {
-  return reportToParent(() => runItem(input));
+export async function rectificationItem(input: RectificationItemInput | RectificationReportInput): Promise<ItemResult | ReportResult> {
+  // A unit's 整改报告 is started by the same fan-out (one workflow type per fan-out): see report.workflow.ts.
+  if ('kind' in input && input.kind === 'report') return reportToParent(() => runReport(input));
+  return reportToParent(() => runItem(input as RectificationItemInput));
 }
 
 async function runItem(input: RectificationItemInput): Promise<ItemResult> {

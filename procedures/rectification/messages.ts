@@ -71,8 +71,60 @@ export interface RectificationInput {
   /** The instants of each due date's deadline, from the working-day calendar at the start (one entry per date, not per unit). */
   deadlines: Record<string, Deadlines>;
   assignees: ResolvedAssignees;
+  /** 整改报告 per unit (issue 11): started by the fan-out after the items. */
+  report?: ReportPlan;
   /** Carried over when the feedback continues as new. */
   progress?: FanOutProgress<RectificationTally>;
+}
+
+/** Who takes a unit's report (rules.ts reportAssignee): its Party secretary, or its head without one. */
+export type ReportAssignee = { userId: string; as: 'partySecretary' | 'unitHead' };
+
+/** The feedback's 整改报告 tasks, one per unit; absent in feedbacks started without them. */
+export interface ReportPlan {
+  /** YYYY-MM-DD, 2 months after the feedback by default (rules.ts reportDueDate). */
+  dueDate: string;
+  deadlines: Deadlines;
+  /** Per unit id. */
+  assignees: Record<string, ReportAssignee>;
+}
+
+export interface RectificationReportInput {
+  kind: 'report';
+  feedbackId: string;
+  feedbackTitle: string;
+  initiatorId: string;
+  unitId: string;
+  dueDate: string;
+  deadlines: Deadlines;
+  assignee: ReportAssignee;
+}
+
+/** What the secretary submits: the report document, and a short account. */
+export interface ReportData {
+  documentRef: string;
+  summary?: string;
+}
+
+export interface ReportResult {
+  kind: 'report';
+  workflowId: string;
+  unitId: string;
+  status: 'submitted' | 'withdrawn';
+  dueAt: string;
+  closedAt: string;
+  onTime: boolean;
+  by: ReportAssignee['as'];
+}
+
+/** The reports' part of the summary. */
+export interface ReportSummary {
+  units: number;
+  submitted: number;
+  onTime: number;
+  withdrawn: number;
+  /** onTime / submitted-or-due reports, as onTimeRate. */
+  onTimeRate: number;
 }
 
 export interface RectificationItemInput {
@@ -210,6 +262,8 @@ export interface RectificationSummary {
   perUnit: UnitSummary[];
   /** Per problem, in problem-number order. Absent when the feedback ran from before it (its tally had none). */
   perProblem?: ProblemSummary[];
+  /** The units' 整改报告, when the feedback has them. */
+  reports?: ReportSummary;
   closedAt: string;
 }
 
@@ -225,3 +279,4 @@ export interface FeedbackItemView {
 export const rectificationWorkflowId = (feedbackId: string): string => `rectification-${feedbackId}`;
 export const rectificationItemWorkflowId = (feedbackId: string, problemNo: string, unitId: string): string =>
   `rectification-${feedbackId}-p${problemNo}-${unitId}`;
+export const rectificationReportWorkflowId = (feedbackId: string, unitId: string): string => `rectification-${feedbackId}-report-${unitId}`;

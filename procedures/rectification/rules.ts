@@ -4,7 +4,7 @@
  */
 import { addMonths } from '../../domain/dates';
 import type { EscalationRungRule } from '../kernel/deadline';
-import type { Difficulty, ItemResult, ProblemSummary, RectificationSummary, UnitSummary } from './messages';
+import type { Difficulty, ItemResult, ProblemSummary, RectificationSummary, ReportAssignee, ReportResult, UnitSummary } from './messages';
 
 export interface RectificationRules {
   /** Default time limit per difficulty grade, in months after the feedback date. */
@@ -31,9 +31,6 @@ export const defaultRectificationRules: RectificationRules = {
 export function reportDueDate(feedbackDate: string, rules: RectificationRules = defaultRectificationRules): string {
   return addMonths(feedbackDate, rules.reportDueMonths);
 }
-
-/** Who a unit's report task goes to: its Party secretary (党委(党组)书记) when master data names one, else its head. */
-export type ReportAssignee = { userId: string; as: 'partySecretary' } | { userId: string; as: 'unitHead' };
 
 /**
  * The unit's Party secretary signs the report, as the one chiefly responsible for rectification
@@ -139,6 +136,16 @@ export interface RectificationTally {
    * summary has no perProblem.
    */
   perProblem?: Record<string, [number, number, number, number, number]>;
+  /** The units' 整改报告: [reports, submitted, onTime, withdrawn, withdrawnLate]; absent without reports. */
+  reports?: [number, number, number, number, number];
+}
+
+/** Adds one ended report (整改报告): withdrawn after its deadline it was due, as an item. */
+export function tallyReport(t: RectificationTally, r: ReportResult): RectificationTally {
+  const [n, submitted, onTime, withdrawn, withdrawnLate] = t.reports ?? [0, 0, 0, 0, 0];
+  const late = r.status === 'withdrawn' && Date.parse(r.closedAt) > Date.parse(r.dueAt);
+  t.reports = [n + 1, submitted + (r.status === 'submitted' ? 1 : 0), onTime + (r.onTime ? 1 : 0), withdrawn + (r.status === 'withdrawn' ? 1 : 0), withdrawnLate + (late ? 1 : 0)];
+  return t;
 }
 
 export const emptyTally = (): RectificationTally => ({ signedOff: 0, withdrawn: 0, withdrawnLate: 0, onTime: 0, submittedOnTime: 0, perUnit: {}, perProblem: {} });
@@ -210,6 +217,17 @@ export function summaryOf(
             }))
             // Problem numbers such as 1, 2, 10, 2.3 in reading order.
             .sort((a, b) => a.problemNo.localeCompare(b.problemNo, 'en', { numeric: true })),
+        }
+      : {}),
+    ...(t.reports
+      ? {
+          reports: {
+            units: t.reports[0],
+            submitted: t.reports[1],
+            onTime: t.reports[2],
+            withdrawn: t.reports[3],
+            onTimeRate: onTimeRate(t.reports[2], t.reports[1] + t.reports[4]),
+          },
         }
       : {}),
     closedAt,

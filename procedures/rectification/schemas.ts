@@ -59,6 +59,11 @@ export const StartRectificationBody = z
     feedbackDate: dateString,
     inspectionOfficeUnitId: id.default('xcb').openapi({ description: 'Inspection office (巡察办): reviews and signs last' }),
     problems: z.array(ProblemInput).min(1, 'needs at least one problem').max(200),
+    report: z
+      .object({ dueDate: dateString.optional().openapi({ description: 'Default: 2 months after the feedback (巡视工作条例)' }) })
+      .strict()
+      .optional()
+      .openapi({ description: '整改报告: one task per unit for its Party secretary (its head without one), due 2 months after the feedback' }),
   })
   .strict()
   .superRefine((body, ctx) => {
@@ -116,6 +121,19 @@ export const ITEM_ACT_BODIES = [
       action: z.literal('sign'),
       comment,
       data: z.object({ institutionalRule: InstitutionalRule.optional(), noRuleReason: text(2000).optional() }).strict().optional(),
+    })
+    .strict(),
+  // 整改报告: the unit's Party secretary (or head) submits the report (report.workflow.ts).
+  z
+    .object({
+      action: z.literal('report'),
+      comment,
+      data: z
+        .object({
+          documentRef: text(200).openapi({ description: 'The report document (整改情况报告): number or file-store key', example: '教党〔2027〕3号' }),
+          summary: text(4000).optional(),
+        })
+        .strict(),
     })
     .strict(),
 ] as const;

@@ -1,0 +1,137 @@
+/**
+ * 整改报告 and 三张清单 over HTTP (issue 11): a unit's report task goes to its Party secretary (master data:
+ * unit_office_holder, the person linked to a user), or to its head without one; it is due 2 months after the
+ * feedback; the feedback's state shows the reports and the lists. The ladder itself runs on a compressed clock
+ * in test/workflows/rectification.test.ts; no test here waits on a timer.
+ */
+import { ProcedureSchema } from '../../platform/entities';
+import { rectificationReportWorkflowId } from '../../procedures/rectification/messages';
+import { workflowIds } from '../helpers/ids';
+import { inboxTask, newKey, useApiStack } from '../helpers/api';
+import { eventually, uniqueId } from '../helpers/env';
+
+const stack = useApiStack();
+
+/** wjw's Party secretary: a person holding the post since 2020, whose account is wjw-staff. Idempotent across runs. */
+async function addWjwSecretary(): Promise<void> {
+  const conn = stack.t.orm.em.getConnection();
+  await conn.execute(
+    `insert into person (id, name, unit_id, user_id, birth_date, current_grade, work_start_date, grassroots_years, education, party_join_date, last_promotion_date, grade_since, last_promotion_out_of_turn, created_at, updated_at)
+     values ('SJ-RPT-wjw', '卫健委党组书记', 'wjw', 'wjw-staff', '1975-01-01', 'division', '1997-07-01', 5, 'master', '1996-06-01', '2020-01-01', '2020-01-01', false, now(), now())
+     on conflict do nothing`,
+  );
+  await conn.execute(`insert into unit_office_holder (unit_id, office, person_id, since) values ('wjw', 'partySecretary', 'SJ-RPT-wjw', '2020-01-01') on conflict do nothing`);
+}
+
+const body = (feedbackId: string, o: Record<string, unknown> = {}) => ({
+  feedbackId,
+  title: '市委第二巡察组反馈意见',
+  inspectionGroup: '市委第二巡察组',
+  // The report's default date, 2 months on, is 2026-12-20: a Sunday in a year the test calendar covers.
+  feedbackDate: '2026-10-20',
+  problems: [
+    {
+      no: '1',
+      title: '基层党组织建设薄弱',
+      leadUnitId: 'zzb',
+      assignments: [
+        { unitId: 'jyj', dueDate: '2026-12-31' },
+        { unitId: 'wjw', dueDate: '2026-12-31' },
+      ],
+      tasks: [
+        { no: '1', measure: '健全支部工作制度' },
+        { no: '2', measure: '开展专项培训', dueDate: '2026-12-15' },
+      ],
+      responsibilities: [
+        { taskNo: '1', unitId: 'zzb', kind: 'lead', leader: '组织部部长' },
+        { taskNo: '2', unitId: 'jyj', person: '教育局组织人事科科长' },
+      ],
+    },
+  ],
+  report: {},
+  ...o,
+});
+
+describe('整改报告 (rectification report) and 三张清单', () => {
+  beforeAll(addWjwSecretary);
+
+  test('each unit gets a report task: its Party secretary, else its head; due 2 months after the feedback', async () => {
+    const fid = uniqueId('fb');
+    const token = await stack.h.login('zzb-staff');
+    const r = await stack.h.call('POST', '/procedures/rectification', { token, key: newKey(), body: body(fid) });
+    expect(r.status).toBe(201);
+    const wjwReport = rectificationReportWorkflowId(fid, 'wjw');
+    const jyjReport = rectificationReportWorkflowId(fid, 'jyj');
+
+    // wjw has a secretary in master data; jyj has none, so its head takes it.
+    const wjwTask = await inboxTask(stack.h, 'wjw-staff', wjwReport, 'report');
+    await inboxTask(stack.h, 'jyj-head', jyjReport, 'report');
+    const row = await eventually(async () => (await stack.t.orm.em.fork().findOne(ProcedureSchema, { workflowId: wjwReport })) ?? undefined, 30_000, 'the report row');
+    // 2026-12-20 is a Sunday: due at the end of Monday 2026-12-21, China time.
+    expect(row.dueAt?.toISOString()).toBe('2026-12-21T16:00:00.000Z');
+    expect(row.parentWorkflowId).toBe(workflowIds.rectification(fid));
+
+    // Someone else cannot take the secretary's task; a report without its document is refused at the field.
+    const other = await stack.h.call('POST', `/tasks/${wjwTask}/actions`, { token: await stack.h.login('wjw-head'), key: newKey(), body: { action: 'report', data: { documentRef: 'x' } } });
+    expect(other.status).toBeGreaterThanOrEqual(403);
+    expect(other.status).toBeLessThan(500);
+    const empty = await stack.h.call('POST', `/tasks/${wjwTask}/actions`, { token: await stack.h.login('wjw-staff'), key: newKey(), body: { action: 'report', data: {} } });
+    expect(empty.status).toBe(400);
+    expect(empty.body.message).toMatch(/documentRef/);
+
+    const done = await stack.h.call('POST', `/tasks/${wjwTask}/actions`, {
+      token: await stack.h.login('wjw-staff'),
+      key: newKey(),
+      body: { action: 'report', comment: '按期报送', data: { documentRef: '卫党〔2026〕30号', summary: '整改情况报告及主要负责人组织落实情况报告' } },
+    });
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ status: 'submitted', nextTask: null });
+
+    const fb = await eventually(async () => {
+      const s = await stack.h.call('GET', `/procedures/${workflowIds.rectification(fid)}`, { token: await stack.h.login('dc-supervisor') });
+      const reports = s.body.state?.reports as { unitId: string; result: unknown }[] | undefined;
+      return reports?.find((x) => x.unitId === 'wjw')?.result ? s.body.state : undefined;
+    }, 30_000, 'the feedback to see the report');
+    expect(fb.reports).toEqual([
+      expect.objectContaining({ unitId: 'jyj', dueDate: '2026-12-20', assignee: { userId: 'jyj-head', as: 'unitHead' }, result: null }),
+      expect.objectContaining({ unitId: 'wjw', assignee: { userId: 'wjw-staff', as: 'partySecretary' }, result: expect.objectContaining({ status: 'submitted', onTime: true, by: 'partySecretary' }) }),
+    ]);
+    // 三张清单 in the state: the problem with its tasks and responsibilities.
+    expect(fb.problems).toEqual([
+      expect.objectContaining({
+        no: '1',
+        units: 2,
+        tasks: [{ no: '1', measure: '健全支部工作制度' }, { no: '2', measure: '开展专项培训', dueDate: '2026-12-15' }],
+        responsibilities: [
+          { taskNo: '1', unitId: 'zzb', kind: 'lead', leader: '组织部部长' },
+          { taskNo: '2', unitId: 'jyj', kind: 'responsible', person: '教育局组织人事科科长' },
+        ],
+      }),
+    ]);
+  });
+
+  test('refusals: broken lists, a report date out of range, a unit nobody could report for; nothing starts', async () => {
+    const token = await stack.h.login('zzb-staff');
+    const post = (b: unknown) => stack.h.call('POST', '/procedures/rectification', { token, key: newKey(), body: b });
+    const base = body('x').problems[0] as Record<string, unknown>;
+
+    const uncovered = await post(body(uniqueId('fb'), { problems: [{ ...base, responsibilities: [{ taskNo: '1', unitId: 'jyj' }] }] }));
+    expect(uncovered.status).toBe(400);
+    expect(uncovered.body.message).toMatch(/^problems\[0\]\.tasks\[1\]: task 2 has no responsibility/);
+
+    const foreign = await post(body(uniqueId('fb'), { problems: [{ ...base, responsibilities: [{ taskNo: '1', unitId: 'fgw' }, { taskNo: '2', unitId: 'jyj' }] }] }));
+    expect(foreign.status).toBe(400);
+    expect(foreign.body.message).toMatch(/^problems\[0\]\.responsibilities\[0\]\.unitId:/);
+
+    const badDate = await post(body(uniqueId('fb'), { report: { dueDate: '2026-10-01' } }));
+    expect(badDate.status).toBe(422);
+    expect(badDate.body).toMatchObject({ code: 'invalid_due_date', details: { field: 'report.dueDate' } });
+
+    // 青溪县教育局 has no head and no secretary in master data.
+    const fid = uniqueId('fb');
+    const nobody = await post(body(fid, { problems: [{ no: '1', title: 't', leadUnitId: 'zzb', assignments: [{ unitId: 'qx-jyj', dueDate: '2026-12-31' }] }] }));
+    expect(nobody.status).toBe(422);
+    expect(nobody.body).toMatchObject({ code: 'no_report_assignee', details: { field: 'report', unitId: 'qx-jyj' } });
+    expect(await stack.t.orm.em.fork().count(ProcedureSchema, { workflowId: workflowIds.rectification(fid) })).toBe(0);
+  });
+});
