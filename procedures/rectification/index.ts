@@ -167,7 +167,10 @@ export const rectificationProcedure = defineProcedure({
     },
   },
   historiesDir: histories,
-  histories: [{ file: 'rectification-feedback.json', endsAt: 'completed' }],
+  histories: [
+    { file: 'rectification-feedback.json', endsAt: 'completed' },
+    { file: 'rectification-feedback-report.json', endsAt: 'completed' },
+  ],
 });
 
 export const rectificationItemProcedure = defineProcedure({
@@ -181,5 +184,6 @@ export const rectificationItemProcedure = defineProcedure({
   histories: [
     { file: 'rectification-item.json', endsAt: 'completed' },
     { file: 'rectification-item-overdue.json', endsAt: 'completed' },
+    { file: 'rectification-report-overdue.json', endsAt: 'completed' },
   ],
 });

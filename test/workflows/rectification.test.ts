@@ -11,7 +11,7 @@ import type { Activities } from '../../activities';
 import type { rectification } from '../../procedures/rectification/feedback.workflow';
 import type { Deadlines } from '../../procedures/kernel/deadline';
 import { actUpdate, ruleKey, SearchAttr, stateQuery, type ActInput } from '../../procedures/kernel/messages';
-import type { ItemState, RectificationInput } from '../../procedures/rectification/messages';
+import { rectificationReportWorkflowId, type ItemState, type RectificationInput } from '../../procedures/rectification/messages';
 import { workflowIds } from '../helpers/ids';
 import { rectificationInput } from '../helpers/rectification';
 import { eventually, setupTestEnv, uniqueId, type TestEnv } from '../helpers/env';
@@ -317,5 +317,53 @@ test('the business workflow id rejects a second start of the same feedback', asy
     const fid = uniqueId('fb');
     await start(taskQueue, await feedback(fid));
     await expect(start(taskQueue, await feedback(fid))).rejects.toThrow(/already started/i);
+  });
+});
+
+test('整改报告: the unit head (no Party secretary in master data) is reminded, then the report climbs the ladder; the summary counts it and rolls up per problem', async () => {
+  const taskQueue = uniqueId('tq');
+  // Compressed clock, as the item's ladder above: the report's reminder in 1 s, its deadline in 3 s.
+  const worker = await makeWorker(taskQueue, {
+    computeRung: async (input) => {
+      const at = new Date(Date.now() + 500).toISOString();
+      return input.rule.rung === 'warning' ? { rung: input.rule.rung, at, finalDate: '2027-01-22' } : { rung: input.rule.rung, at };
+    },
+  });
+  await worker.runUntil(async () => {
+    const fid = uniqueId('fb');
+    const input = await rectificationInput(t.orm, { feedbackId: fid, title: `第一轮巡察反馈 ${fid}`, inspectionGroup: '市委第一巡察组', reportDueDate: '2026-12-30' });
+    expect(input.report).toMatchObject({ dueDate: '2026-12-30', assignees: { jyj: { userId: 'jyj-head', as: 'unitHead' } } });
+    const report = input.report;
+    if (!report) throw new Error('no report planned');
+    report.deadlines = { effectiveDueDate: '2026-12-30', remindAt: new Date(Date.now() + 1_000).toISOString(), dueAt: new Date(Date.now() + 3_000).toISOString() };
+    const handle = await start(taskQueue, input);
+    const rwf = rectificationReportWorkflowId(fid, 'jyj');
+    const climbed = await eventually(async () => {
+      try {
+        const st = (await t.env.client.workflow.getHandle(rwf).query(stateQuery)) as { escalations: { rung: string }[]; reminded: boolean; overdue: boolean; currentTask: { taskId: string; assigneeIds: string[] } | null };
+        return st.escalations.length === 3 ? st : undefined;
+      } catch {
+        return undefined;
+      }
+    }, 30_000, 'the report to climb the ladder');
+    expect(climbed).toMatchObject({ reminded: true, overdue: true });
+    expect(climbed.escalations.map((e) => e.rung)).toEqual(['supervisionNotice', 'warning', 'accountability']);
+    expect(climbed.currentTask?.assigneeIds).toEqual(['jyj-head']);
+    const em = t.orm.em.fork();
+    const notes = await eventually(async () => {
+      const n = await em.fork().find(NotificationSchema, { workflowId: rwf });
+      return n.some((x) => x.kind === 'escalation' && x.userId === 'dc-supervisor') ? n : undefined;
+    }, 10_000, 'the ladder notices');
+    expect(notes.filter((n) => n.kind === 'remind').map((n) => n.userId)).toEqual(['jyj-head']);
+
+    // Submitted late; the item signed off; the feedback closes with both counted.
+    const late = await act(rwf, { taskId: climbed.currentTask?.taskId ?? '', actorId: 'jyj-head', action: 'report', data: { documentRef: '教党〔2027〕1号' } });
+    expect(late).toMatchObject({ status: 'submitted', nextTask: null });
+    await driveToSignOff(workflowIds.rectificationItem(fid, '1', 'jyj'), 'jyj');
+    const summary = await handle.result();
+    expect(summary).toMatchObject({ items: 1, signedOff: 1, onTime: 1, reports: { units: 1, submitted: 1, onTime: 0, withdrawn: 0, onTimeRate: 0 } });
+    expect(summary.perProblem).toEqual([{ problemNo: '1', items: 1, signedOff: 1, onTime: 1, submittedOnTime: 1, withdrawnLate: 0, onTimeRate: 1 }]);
+    await maybeRecordHistory('rectification-report-overdue.json', t.env.client.workflow.getHandle(rwf));
+    await maybeRecordHistory('rectification-feedback-report.json', handle);
   });
 });
