@@ -77,6 +77,11 @@ const SAME_PATH_AS_TESTED: Record<string, string> = {
   'POST /admin/units': 'POST /admin/users',
   'PUT /admin/units/{id}': 'POST /admin/users',
   'POST /admin/import': 'POST /admin/users',
+  // The selection's master data (procedures/cadre-selection): one PostgreSQL write each, behind the same reservation.
+  'PUT /selection/bar-records': 'POST /admin/users',
+  'PUT /selection/establishment': 'POST /admin/users',
+  'PUT /selection/office-holders': 'POST /admin/users',
+  'PUT /selection/relations': 'POST /admin/users',
   // Supervision (api/routes/supervision.ts): a reassign is one act Update through sendUpdate; a bulk urge one
   // manage Update per procedure under the request's key; the watch list one transaction. Concurrent repeats of
   // the bulk urge and the watch: test/api/supervision-actions.api.test.ts.

@@ -116,10 +116,11 @@ test('with the worker shut down: /ready names the missing pollers, an action and
   const taskId = await inboxTask(h, 'zzb-head', wf, 's1');
 
   await stopWorker();
+  // The server forgets the two kinds of pollers one after the other: wait until both are gone.
   const notReady = await eventually(async () => {
     const r = await h.call('GET', '/ready');
-    return r.status === 503 ? r : undefined;
-  }, 30_000, '/ready 503');
+    return r.status === 503 && !r.body.checks?.workflowPollers?.ok && !r.body.checks?.activityPollers?.ok ? r : undefined;
+  }, 30_000, '/ready 503 without either kind of poller');
   expect(notReady.headers.get('content-type')).toMatch(/application\/problem\+json/);
   expect(notReady.body).toMatchObject({
     status: 503,
