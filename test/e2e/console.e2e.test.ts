@@ -82,9 +82,13 @@ describeIf('web console (Chromium)', () => {
     await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click();
   }
 
-  /** Opens my task on a procedure whose title contains `title`, from the inbox (its list follows the polled badge). */
+  /**
+   * Opens my task on a procedure whose title contains `title`, from a freshly loaded inbox (the polled badge
+   * has its own check; here the list must not depend on a poll's timing on a busy machine).
+   */
   async function openTask(page: Page, title: string): Promise<void> {
     await page.goto(`${base}/#/inbox`);
+    await page.reload();
     const link = page.getByTestId('inbox-table').getByRole('link', { name: title }).first();
     await link.waitFor();
     await link.click();
