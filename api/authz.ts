@@ -94,10 +94,6 @@ export const ROUTE_ACCESS: Record<string, Access> = {
   'GET /supervision/board/export': access.handler('a download: requires supervisor, rows filtered by procedureScopeSql', ['supervisor']),
   'GET /supervision/reports/export': access.handler('a download: requires supervisor or staff, rows filtered by procedureScopeSql', ['supervisor', 'staff']),
   'GET /supervision/reports/rectification/:workflowId/export': access.handler('a download: requires supervisor or staff; an invisible feedback is unknown (404)', ['supervisor', 'staff']),
-  // Selection master data (sanctions, office holders) on people: staff; not yet limited to the people in scope.
-  'PUT /selection/office-holders': access.roles('staff'),
-  'PUT /selection/bar-records': access.roles('staff'),
-  'PUT /selection/relations': access.roles('staff'),
   // 干部选拔任用: stage commands by the initiator or the organization department's staff (rules.ts repeats it in the workflow).
   'POST /procedures/:workflowId/selection': access.procedure('workflowId', { act: 'initiatorOrDepartment' }),
   'GET /procedures/:workflowId/selection/political-gate': access.procedure(),
