@@ -2400,7 +2400,7 @@ export interface paths {
         put?: never;
         /**
          * Reassign a stuck task to another person (转办 by a supervisor), with a reason
-         * @description Sends the task a `transfer` through the workflow's act Update, as the supervisor, with the reason as its comment and the supervisor's roles, like any action: the workflow's validator decides, and a refusal leaves no trace. NOTE: the kernel's transfer is allowed to the task's assignee only (procedures/kernel/approval.ts validate), so until it accepts a supervisor this answers the kernel's refusal, 403 not_assignee.
+         * @description Sends the task a `transfer` through the workflow's act Update, as the supervisor, with the reason as its comment and the supervisor's roles, like any action: the workflow's validator decides (a supervisor may transfer a task that is not theirs, with a reason; not a vote), and a refusal leaves no trace. The whole position goes to the new person.
          */
         post: {
             parameters: {
@@ -5750,6 +5750,33 @@ export interface components {
             /** @description The first tasks, already in their assignees’ inboxes */
             openTasks: components["schemas"]["TaskView"][];
         };
+        RectificationTask: {
+            no: string;
+            /** @description The rectification measure (整改措施) */
+            measure: string;
+            /**
+             * Format: date
+             * @description The task’s own time limit (整改时限), if it has one
+             * @example 2026-12-31
+             */
+            dueDate?: string;
+        };
+        Responsibility: {
+            /** @description The task (任务清单 no) it answers for */
+            taskNo: string;
+            /** @description Responsible unit: one the problem is assigned to, or its lead department */
+            unitId: string;
+            /**
+             * @description lead 牵头, responsible 责任, cooperating 配合
+             * @default responsible
+             * @enum {string}
+             */
+            kind: "lead" | "responsible" | "cooperating";
+            /** @description The responsible leader (责任领导), by name or post */
+            leader?: string;
+            /** @description The person in charge (责任人), by name or post */
+            person?: string;
+        };
         StartRectification: {
             /**
              * @description Business key; the workflow id is rectification-<feedbackId>
@@ -5789,7 +5816,20 @@ export interface components {
                      */
                     dueDate?: string;
                 }[];
+                /** @description 任务清单: the problem’s rectification tasks */
+                tasks?: components["schemas"]["RectificationTask"][];
+                /** @description 责任清单: who answers for each task */
+                responsibilities?: components["schemas"]["Responsibility"][];
             }[];
+            /** @description 整改报告: one task per unit for its Party secretary (its head without one), due 2 months after the feedback */
+            report?: {
+                /**
+                 * Format: date
+                 * @description Default: 2 months after the feedback (巡视工作条例)
+                 * @example 2026-12-31
+                 */
+                dueDate?: string;
+            };
         };
         /** @description Resolved from master data when the procedure starts, and fixed from then on (a transfer hands a task on) */
         AssigneeRule: {
@@ -5855,6 +5895,8 @@ export interface components {
                 targetGrade: "staff" | "deputySection" | "section" | "deputyDivision" | "division" | "deputyBureau" | "bureau";
                 isPartyPost: boolean;
                 minPartyYears?: number;
+                /** @description 选举产生的职务: an elected post, which has no probation */
+                elected?: boolean;
                 /** @description 破格提拔: waives only the tenure rules; not within a year of the last promotion, not twice in a row */
                 outOfTurn?: {
                     /** @description The superior organisation department’s prior consent (document reference) */
@@ -6341,6 +6383,18 @@ export interface components {
             data?: {
                 institutionalRule?: components["schemas"]["InstitutionalRule"];
                 noRuleReason?: string;
+            };
+        } | {
+            /** @enum {string} */
+            action: "report";
+            comment?: string;
+            data: {
+                /**
+                 * @description The report document (整改情况报告): number or file-store key
+                 * @example 教党〔2027〕3号
+                 */
+                documentRef: string;
+                summary?: string;
             };
         } | {
             /** @enum {string} */
@@ -6887,6 +6941,22 @@ export interface components {
             /** @enum {string} */
             result: "fit" | "unfit";
             note?: string;
+        } | {
+            /** @enum {string} */
+            action: "recordAppointment";
+            /** @description A person in master data (干部编号) */
+            personId: string;
+            /**
+             * Format: date
+             * @example 2026-12-31
+             */
+            appointedOn: string;
+            noticeRef: string;
+            /**
+             * Format: date
+             * @example 2026-12-31
+             */
+            talkOn: string;
         } | {
             /** @enum {string} */
             action: "decidePostponed";
