@@ -208,6 +208,7 @@ async function main(): Promise<void> {
       appDbUrl = config.databaseUrl;
       adminUrl = withDatabase(config.databaseUrl, 'postgres');
       log(`[cluster] PostgreSQL from DATABASE_URL (${new URL(appDbUrl).host})`);
+      await ensureDatabase(adminUrl, new URL(appDbUrl).pathname.slice(1));
     } else {
       const pgDir = path.join(clusterDir, 'postgres');
       log(`[cluster] embedded PostgreSQL on 127.0.0.1:${config.embeddedPostgresPort}, data in ${pgDir}`);

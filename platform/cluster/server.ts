@@ -234,14 +234,17 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** `server --root DIR --config DIR --env NAME --allow-no-auth start`, its output into a log file. */
+/**
+ * `server --root DIR --config DIR --env NAME --allow-no-auth start`, its output into a log file. The
+ * server reads the config folder relative to the root, so configDir must lie inside rootDir.
+ */
 export async function startServer(opts: { server: string; rootDir: string; configDir: string; env: string; frontendPort: number }): Promise<RunningServer> {
   if (await portOpen(opts.frontendPort)) {
     throw new Error(`port ${opts.frontendPort} is already in use; set TEMPORAL_PORT, or TEMPORAL_ADDRESS to use that server`);
   }
   const logFile = path.join(opts.rootDir, 'server.log');
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(opts.server, ['--root', opts.rootDir, '--config', opts.configDir, '--env', opts.env, '--allow-no-auth', 'start'], {
+  const child = spawn(opts.server, ['--root', opts.rootDir, '--config', path.relative(opts.rootDir, opts.configDir), '--env', opts.env, '--allow-no-auth', 'start'], {
     cwd: opts.rootDir,
     stdio: ['ignore', out, out],
   });
