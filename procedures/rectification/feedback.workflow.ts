@@ -16,6 +16,7 @@ import {
   rectificationItemWorkflowId,
   type FeedbackItemView,
   type ItemResult,
+  type Problem,
   type RectificationInput,
   type RectificationItemInput,
   type RectificationReportInput,
@@ -38,6 +39,17 @@ function itemAssignees(all: ResolvedAssignees, input: RectificationInput, unitId
     ruleKey({ kind: 'role', role: 'approver', unitId: input.inspectionOfficeUnitId }),
   ];
   return Object.fromEntries(keys.filter((key) => all[key]).map((key) => [key, all[key] as string[]]));
+}
+
+/**
+ * The part of a problem's 三张清单 one unit answers for: its responsibilities and the tasks they name. Only
+ * that, since a batch of 100 child starts goes in one workflow task and must stay small.
+ */
+function unitLists(p: Problem, unitId: string): Pick<Problem, 'tasks' | 'responsibilities'> {
+  if (!p.tasks?.length) return {};
+  const responsibilities = (p.responsibilities ?? []).filter((r) => r.unitId === unitId);
+  const named = new Set(responsibilities.map((r) => r.taskNo));
+  return { tasks: p.tasks.filter((t) => named.has(t.no)), responsibilities };
 }
 
 export async function rectification(input: RectificationInput): Promise<RectificationSummary> {
@@ -80,7 +92,7 @@ export async function rectification(input: RectificationInput): Promise<Rectific
       feedbackTitle: input.title,
       inspectionOfficeUnitId: input.inspectionOfficeUnitId,
       initiatorId: input.initiatorId,
-      problem: { no: p.no, title: p.title, ...(p.description ? { description: p.description } : {}), difficulty: p.difficulty, leadUnitId: p.leadUnitId },
+      problem: { no: p.no, title: p.title, ...(p.description ? { description: p.description } : {}), difficulty: p.difficulty, leadUnitId: p.leadUnitId, ...unitLists(p, a.unitId) },
       unitId: a.unitId,
       dueDate: a.dueDate,
       deadlines: input.deadlines[a.dueDate] as Deadlines,

@@ -108,6 +108,14 @@ describe('整改报告 (rectification report) and 三张清单', () => {
         ],
       }),
     ]);
+    // Each item shows the part of the lists its unit answers for: jyj is responsible for task 2 only, wjw for none.
+    const jyjItem = await stack.h.call('GET', `/procedures/${workflowIds.rectificationItem(fid, '1', 'jyj')}`, { token: await stack.h.login('dc-supervisor') });
+    expect(jyjItem.body.state.problem).toMatchObject({
+      tasks: [{ no: '2', measure: '开展专项培训', dueDate: '2026-12-15' }],
+      responsibilities: [{ taskNo: '2', unitId: 'jyj', kind: 'responsible', person: '教育局组织人事科科长' }],
+    });
+    const wjwItem = await stack.h.call('GET', `/procedures/${workflowIds.rectificationItem(fid, '1', 'wjw')}`, { token: await stack.h.login('dc-supervisor') });
+    expect(wjwItem.body.state.problem).toMatchObject({ tasks: [], responsibilities: [] });
   });
 
   test('refusals: broken lists, a report date out of range, a unit nobody could report for; nothing starts', async () => {
