@@ -62,6 +62,8 @@ export interface StepRunView {
   key: string;
   mode: ApprovalMode;
   round: number;
+  /** The actions a pending task of this step allows (the validator's own list), for a client to offer. */
+  allowed: string[];
   slots: { assigneeIds: string[]; state: SlotState; taskId: string | null; after: number[] }[];
   vote?: { candidates: string[]; members: string[]; voted: string[]; absent: string[]; closing: boolean; secret: boolean };
 }
@@ -277,6 +279,11 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
   }
 
   /** The synchronous checks an Update validator runs: refusals leave no trace. */
+  /** What a pending task of the step allows: a vote step only votes; 或签 adds no signer. */
+  function allowedAt(def: Running<K>['def']): string[] {
+    return def.mode === 'vote' ? ['vote'] : [...def.approveActions, ...(def.canReturn ? ['return'] : []), 'transfer', ...(def.mode === 'any' ? [] : ['addSigner'])];
+  }
+
   /** A supervisor transferring a task that is not theirs (督查 reassigning stuck work). */
   function reassigning(a: ActInput, slot: Slot): boolean {
     return a.action === 'transfer' && !slot.assigneeIds.includes(a.actorId) && (a.actorRoles ?? []).includes('supervisor');
@@ -291,10 +298,7 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
     const slot = pendingSlotOf(a.taskId);
     if (!r || !slot || r.outcome) throw refuse(KernelRefusal.taskNotPending, 'the task is not pending', { field: 'taskId' });
     if (!slot.assigneeIds.includes(a.actorId) && !reassigning(a, slot)) throw refuse(KernelRefusal.notAssignee, 'the task is not assigned to you', { field: 'taskId' });
-    const allowed =
-      r.def.mode === 'vote'
-        ? ['vote']
-        : [...r.def.approveActions, ...(r.def.canReturn ? ['return'] : []), 'transfer', ...(r.def.mode === 'any' ? [] : ['addSigner'])];
+    const allowed = allowedAt(r.def);
     if (!allowed.includes(a.action)) {
       throw refuse(KernelRefusal.actionNotAllowed, `step ${r.def.key} allows ${allowed.join(', ')}`, { field: 'action', step: r.def.key, allowed });
     }
@@ -440,6 +444,7 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
         key: running.def.key,
         mode: running.def.mode,
         round: running.round,
+        allowed: allowedAt(running.def),
         slots: running.slots.map((s) => ({ assigneeIds: s.assigneeIds, state: s.state, taskId: s.task?.taskId ?? null, after: s.after })),
         ...(running.vote
           ? {

@@ -119,9 +119,10 @@ test('add a signer after oneself (加签): one approves now, the added signer si
   expect(r.nextTask).toMatchObject({ step: 'unitHead', assigneeIds: ['wjw-head'] });
   const next = await act(wf, { taskId: r.nextTask!.taskId, actorId: 'wjw-head', action: 'sign' });
   expect(next.nextTask).toMatchObject({ step: 'leadDepartment' });
-  // 或签 steps (the first approval completes them) have no added signers.
+  // 或签 steps (the first approval completes them) have no added signers, and the state says so.
   const office = await act(wf, { taskId: next.nextTask!.taskId, actorId: 'zzb-head', action: 'sign' });
   expect(office.nextTask).toMatchObject({ step: 'inspectionOffice' });
+  expect(((await state(wf)) as unknown as { currentStep: { allowed: string[] } }).currentStep.allowed).toEqual(['sign', 'return', 'transfer']);
   expect(await refusal(act(wf, { taskId: office.nextTask!.taskId, actorId: 'xcb-director', action: 'addSigner', targetUserId: 'zzb-head', position: 'after' }))).toBe(
     'action_not_allowed',
   );

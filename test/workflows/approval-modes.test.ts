@@ -224,6 +224,8 @@ test('vote (票决): exactly half 同意 of 应到 does not pass; 缓议 is not 
   expect((await refusal(act(wf, { taskId: first, actorId: six[0]!, action: 'vote', ballots: unknown }))).type).toBe('invalid_ballot');
   expect((await refusal(act(wf, { taskId: first, actorId: six[0]!, action: 'approve' }))).type).toBe('action_not_allowed');
   expect((await state(wf)).actions.map((a) => a.action)).toEqual(['start']);
+  // The state lists what the validator allows, for a client to offer: a vote step only votes.
+  expect(((await state(wf)) as unknown as { currentStep: { allowed: string[] } }).currentStep.allowed).toEqual(['vote']);
 
   // A: 3 同意 3 不同意; B: 4 同意 2 缓议; C: 3 同意 3 缓议.
   const votes: VoteChoice[][] = [

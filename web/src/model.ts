@@ -1,10 +1,9 @@
 /**
  * What the console knows of a procedure type beyond the API's answers: the steps of its stage bar and each
- * step's approve verb. The workflow's state does not list a step's allowed actions yet, so the console
- * derives them as the kernel does (procedures/kernel/approval.ts: a vote step only votes; otherwise the
- * step's verb, return where the step may return, transfer, and addSigner except in 或签), prefers the
- * state's own list when it carries one (currentStep.allowed), and takes the workflow's `allowed` list from an
- * action_not_allowed refusal.
+ * step's approve verb. A running approval step lists its allowed actions in the workflow's state
+ * (currentStep.allowed, the kernel validator's own list), and the console offers exactly those. Only for a
+ * state without a running step does it guess from the step's verb, and an action_not_allowed refusal then
+ * brings the workflow's own list.
  */
 import { api, ok, type Schemas } from './api';
 
