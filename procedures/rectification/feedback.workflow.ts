@@ -24,7 +24,7 @@ import {
   type ReportResult,
   rectificationReportWorkflowId,
 } from './messages';
-import { emptyTally, summaryOf, tallyItem, tallyReport } from './rules';
+import { emptyTally, summaryOf, tallyFailedReport, tallyItem, tallyReport } from './rules';
 
 /** How many items the state query lists. */
 const STATE_ITEMS = 200;
@@ -121,7 +121,8 @@ export async function rectification(input: RectificationInput): Promise<Rectific
     // Each item's result is folded into the counts as it reports; only the listed items keep theirs.
     tally: {
       initial: emptyTally,
-      fold: (t, i, o) => (!o.ok ? t : i >= items.length ? tallyReport(t, o.result as ReportResult) : tallyItem(t, o.result as ItemResult)),
+      fold: (t, i, o) =>
+        i >= items.length ? (o.ok ? tallyReport(t, o.result as ReportResult) : tallyFailedReport(t)) : o.ok ? tallyItem(t, o.result as ItemResult) : t,
     },
     keep: (i) => i < STATE_ITEMS || (i >= items.length && i < items.length + STATE_ITEMS),
     childId: (i) => (i >= items.length ? rectificationReportWorkflowId(input.feedbackId, reportUnits[i - items.length] as string) : (items[i] as (typeof items)[number]).workflowId),
@@ -189,7 +190,9 @@ export async function rectification(input: RectificationInput): Promise<Rectific
 
   const progress = await fan.run();
   const lists = Object.fromEntries(input.problems.filter((p) => p.tasks?.length).map((p) => [p.no, { tasks: p.tasks ?? [], responsibilities: p.responsibilities ?? [] }]));
-  summary = summaryOf(input.feedbackId, progress.tally ?? emptyTally(), new Date().toISOString(), progress.failed, lists);
+  const tally = progress.tally ?? emptyTally();
+  // The fan-out counts every child's failure; the summary's `failed` is the items', the reports' are in `reports`.
+  summary = summaryOf(input.feedbackId, tally, new Date().toISOString(), progress.failed - (tally.reports?.[5] ?? 0), lists);
   // After continue-as-new the projector counts from 1 again, so the close takes a seq no run reaches.
   upsertSearchAttributes([{ key: SearchAttr.stage, value: 'closed' }]);
   projector.close('closed', 'closed', summary, 1_000_000);

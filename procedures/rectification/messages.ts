@@ -123,6 +123,8 @@ export interface ReportSummary {
   submitted: number;
   onTime: number;
   withdrawn: number;
+  /** Reports whose procedure failed (not counted in the feedback's failed items). */
+  failed: number;
   /** onTime / submitted-or-due reports, as onTimeRate. */
   onTimeRate: number;
 }

@@ -136,15 +136,22 @@ export interface RectificationTally {
    * summary has no perProblem.
    */
   perProblem?: Record<string, [number, number, number, number, number]>;
-  /** The units' 整改报告: [reports, submitted, onTime, withdrawn, withdrawnLate]; absent without reports. */
-  reports?: [number, number, number, number, number];
+  /** The units' 整改报告: [reports ended, submitted, onTime, withdrawn, withdrawnLate, failed]; absent without reports. */
+  reports?: [number, number, number, number, number, number];
+}
+
+/** A report's procedure failed: counted with the reports, not among the feedback's failed items. */
+export function tallyFailedReport(t: RectificationTally): RectificationTally {
+  const [n, submitted, onTime, withdrawn, withdrawnLate, failed] = t.reports ?? [0, 0, 0, 0, 0, 0];
+  t.reports = [n + 1, submitted, onTime, withdrawn, withdrawnLate, failed + 1];
+  return t;
 }
 
 /** Adds one ended report (整改报告): withdrawn after its deadline it was due, as an item. */
 export function tallyReport(t: RectificationTally, r: ReportResult): RectificationTally {
-  const [n, submitted, onTime, withdrawn, withdrawnLate] = t.reports ?? [0, 0, 0, 0, 0];
+  const [n, submitted, onTime, withdrawn, withdrawnLate, failed] = t.reports ?? [0, 0, 0, 0, 0, 0];
   const late = r.status === 'withdrawn' && Date.parse(r.closedAt) > Date.parse(r.dueAt);
-  t.reports = [n + 1, submitted + (r.status === 'submitted' ? 1 : 0), onTime + (r.onTime ? 1 : 0), withdrawn + (r.status === 'withdrawn' ? 1 : 0), withdrawnLate + (late ? 1 : 0)];
+  t.reports = [n + 1, submitted + (r.status === 'submitted' ? 1 : 0), onTime + (r.onTime ? 1 : 0), withdrawn + (r.status === 'withdrawn' ? 1 : 0), withdrawnLate + (late ? 1 : 0), failed];
   return t;
 }
 
@@ -226,6 +233,7 @@ export function summaryOf(
             submitted: t.reports[1],
             onTime: t.reports[2],
             withdrawn: t.reports[3],
+            failed: t.reports[5],
             onTimeRate: onTimeRate(t.reports[2], t.reports[1] + t.reports[4]),
           },
         }

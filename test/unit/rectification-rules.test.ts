@@ -1,9 +1,9 @@
 import { addMonths, chinaDateOf, isValidDate } from '../../domain/dates';
 import { resumed, type FanOutProgress } from '../../procedures/kernel/fanout';
 import type { ChildOutcome } from '../../procedures/kernel/messages';
-import { defaultDueDate, dueDateProblem, emptyTally, listsProblem, reportAssignee, reportDueDate, summarize, summaryOf, tallyItem, type RectificationTally } from '../../procedures/rectification/rules';
+import { defaultDueDate, dueDateProblem, emptyTally, listsProblem, reportAssignee, reportDueDate, summarize, summaryOf, tallyFailedReport, tallyItem, tallyReport, type RectificationTally } from '../../procedures/rectification/rules';
 import { StartRectificationBody } from '../../procedures/rectification/schemas';
-import type { ItemResult } from '../../procedures/rectification/messages';
+import type { ItemResult, ReportResult } from '../../procedures/rectification/messages';
 
 describe('dates', () => {
   test('calendar dates are validated strictly', () => {
@@ -224,4 +224,29 @@ describe('rectification report and 三张清单 (issue 11)', () => {
     expect(t.perProblem).toBeUndefined();
     expect(summaryOf('F', t, 'x').perProblem).toBeUndefined();
   });
+});
+
+test('reports are counted apart from the items: on time, late, withdrawn after the deadline, failed', () => {
+  const rep = (unitId: string, status: ReportResult['status'], closedAt: string): ReportResult => ({
+    kind: 'report',
+    workflowId: `r-${unitId}`,
+    unitId,
+    status,
+    dueAt: '2026-12-21T16:00:00.000Z',
+    closedAt,
+    onTime: status === 'submitted' && closedAt <= '2026-12-21T16:00:00.000Z',
+    by: 'partySecretary',
+  });
+  let t = emptyTally();
+  t = tallyReport(t, rep('a', 'submitted', '2026-12-01T00:00:00.000Z'));
+  t = tallyReport(t, rep('b', 'submitted', '2027-01-05T00:00:00.000Z'));
+  t = tallyReport(t, rep('c', 'withdrawn', '2027-01-05T00:00:00.000Z'));
+  t = tallyReport(t, rep('d', 'withdrawn', '2026-12-01T00:00:00.000Z'));
+  t = tallyFailedReport(t);
+  const s = summaryOf('F', t, 'x');
+  // Due: two submitted and one withdrawn late; one of them on time.
+  expect(s.reports).toEqual({ units: 5, submitted: 2, onTime: 1, withdrawn: 2, failed: 1, onTimeRate: 0.3333 });
+  // The items' counts are untouched.
+  expect(s).toMatchObject({ items: 0, signedOff: 0, withdrawn: 0, failed: 0 });
+  expect(summaryOf('F', emptyTally(), 'x').reports).toBeUndefined();
 });
