@@ -32,7 +32,7 @@ export async function runReport(input: RectificationReportInput): Promise<Report
     can: { withdraw: true, urge: true, copy: true, closeVote: false },
     startData: { kind: 'report', dueDate: input.dueDate, deadlines: input.deadlines, assignee: input.assignee },
     dueAt: input.deadlines.dueAt,
-    view: () => ({ kind: 'report', feedbackId: input.feedbackId, unitId: input.unitId, dueDate: input.dueDate, deadlines: input.deadlines, assignee: input.assignee, ...own }),
+    view: () => ({ type: RECTIFICATION_ITEM, kind: 'report', feedbackId: input.feedbackId, unitId: input.unitId, dueDate: input.dueDate, deadlines: input.deadlines, assignee: input.assignee, ...own }),
     overdue: () => own.overdue || Date.now() > Date.parse(input.deadlines.dueAt),
   });
   k.registerAct({

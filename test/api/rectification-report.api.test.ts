@@ -86,6 +86,10 @@ describe('整改报告 (rectification report) and 三张清单', () => {
     });
     expect(done.status).toBe(200);
     expect(done.body).toMatchObject({ status: 'submitted', nextTask: null });
+    const shown = await stack.h.call('GET', `/procedures/${wjwReport}`, { token: await stack.h.login('dc-supervisor') });
+    expect(shown.status).toBe(200);
+    expect(shown.body.state).toMatchObject({ type: 'rectificationItem', kind: 'report', status: 'submitted', report: { documentRef: '卫党〔2026〕30号' } });
+    expect(shown.body.procedure).toMatchObject({ title: '市委第二巡察组反馈意见 · 整改报告', status: 'submitted' });
 
     const fb = await eventually(async () => {
       const s = await stack.h.call('GET', `/procedures/${workflowIds.rectification(fid)}`, { token: await stack.h.login('dc-supervisor') });
