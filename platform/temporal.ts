@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import { ALL_SEARCH_ATTRIBUTES } from '../procedures/kernel/messages';
 
@@ -22,8 +22,34 @@ export function searchAttributeFlags(): string[] {
   return ALL_SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=${CLI_TYPE_NAMES[k.type]}`]);
 }
 
-export async function connectClient(address: string, namespace: string): Promise<Client> {
-  const connection = await Connection.connect({ address });
+/** How a process reaches a Temporal cluster beyond its address: TLS (or mTLS) and an API key. */
+export interface TemporalSecurity {
+  tls?: TLSConfig | boolean;
+  apiKey?: string;
+}
+
+/**
+ * TLS and an API key for the client and the workers, from the environment: TEMPORAL_TLS=1 (the system's
+ * roots), TEMPORAL_TLS_CA (a PEM file of the server's root), TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY (PEM
+ * files of the client's certificate for mTLS), TEMPORAL_TLS_SERVER_NAME (the name to check), and
+ * TEMPORAL_API_KEY. Nothing set: plaintext, as the dev server wants. A certificate without its key is refused.
+ */
+export function temporalSecurity(env: NodeJS.ProcessEnv = process.env): TemporalSecurity {
+  const file = (name: string): Buffer | undefined => (env[name] ? fs.readFileSync(env[name]) : undefined);
+  const ca = file('TEMPORAL_TLS_CA');
+  const crt = file('TEMPORAL_TLS_CERT');
+  const key = file('TEMPORAL_TLS_KEY');
+  if (!crt !== !key) throw new Error('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (mTLS needs both)');
+  const serverName = env.TEMPORAL_TLS_SERVER_NAME || undefined;
+  const wantsTls = env.TEMPORAL_TLS === '1' || ca !== undefined || crt !== undefined || serverName !== undefined;
+  const tls: TLSConfig | undefined = wantsTls
+    ? { ...(ca ? { serverRootCACertificate: ca } : {}), ...(crt && key ? { clientCertPair: { crt, key } } : {}), ...(serverName ? { serverNameOverride: serverName } : {}) }
+    : undefined;
+  return { ...(tls ? { tls } : {}), ...(env.TEMPORAL_API_KEY ? { apiKey: env.TEMPORAL_API_KEY } : {}) };
+}
+
+export async function connectClient(address: string, namespace: string, security: TemporalSecurity = temporalSecurity()): Promise<Client> {
+  const connection = await Connection.connect({ address, ...security });
   return new Client({ connection, namespace });
 }
 

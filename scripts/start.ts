@@ -14,7 +14,7 @@ import { createOrm, migrate } from '../platform/orm';
 import { ensureDatabase, startEmbeddedPostgres, withDatabase, type RunningPostgres } from '../platform/postgres';
 import { DEMO_PASSWORD, seedDemoData } from '../platform/seed';
 import { ensureTemporalCli } from '../platform/temporal-cli';
-import { connectClient, ensureSearchAttributes, startDevServer, type DevServer } from '../platform/temporal';
+import { connectClient, ensureSearchAttributes, startDevServer, temporalSecurity, type DevServer } from '../platform/temporal';
 import { superviseWorker } from '../worker/supervisor';
 import { createWorker } from '../worker/worker';
 import { ensureConsoleBuilt } from '../web/scripts/build';
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     cleanups.push(() => client.connection.close());
     await ensureSearchAttributes(client, config.temporalNamespace);
 
-    const connection = await NativeConnection.connect({ address });
+    const connection = await NativeConnection.connect({ address, ...temporalSecurity() });
     cleanups.push(() => connection.close());
     // Bundled once: a worker restarted after a failure reuses the bundle.
     const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundler });

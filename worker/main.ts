@@ -3,7 +3,7 @@ import { NativeConnection, bundleWorkflowCode } from '@temporalio/worker';
 import { loadConfig } from '../platform/config';
 import { databaseUrl, temporalAddress } from '../platform/database';
 import { createOrm } from '../platform/orm';
-import { connectClient, ensureSearchAttributes } from '../platform/temporal';
+import { connectClient, ensureSearchAttributes, temporalSecurity } from '../platform/temporal';
 import { superviseWorker } from './supervisor';
 import { createWorker } from './worker';
 
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const client = await connectClient(address, config.temporalNamespace);
   await ensureSearchAttributes(client, config.temporalNamespace);
   await client.connection.close();
-  const connection = await NativeConnection.connect({ address });
+  const connection = await NativeConnection.connect({ address, ...temporalSecurity() });
   // Test only (test/api/crash.test.ts): hold a projection of this action open after its write.
   const holdAfter = process.env.TINGJIN_TEST_HOLD_PROJECTION_OF;
   // Bundled once: a worker re-created after a failure reuses it.
