@@ -8,7 +8,7 @@ import { COVERED_YEARS, type OverrideCalendar } from '../domain/calendar';
 import { chinaDateOf } from '../domain/dates';
 import { workingDayIndex, type Period } from '../domain/reports';
 import { ESCALATION_RUNGS, type EscalationRungName } from '../procedures/kernel/deadline';
-import type { ItemResult, RectificationSummary } from '../procedures/rectification/messages';
+import { reportIdPrefix, type ItemResult, type RectificationSummary } from '../procedures/rectification/messages';
 import { summarize } from '../procedures/rectification/rules';
 import { loadOverrides } from './calendar-store';
 
@@ -189,8 +189,9 @@ export async function feedbackReport(em: EntityManager, workflowId: string): Pro
   const items = await conn.execute<{ workflow_id: string; unit_ids: string[]; status: string; overdue: boolean; escalation: { rung?: string } | null; result: ItemResult | null; returns: number }[]>(
     `select p.workflow_id, p.unit_ids, p.status, p.overdue, p.escalation, p.result,
             (select count(*) from action_log l where l.workflow_id = p.workflow_id and l.action = 'return')::int as returns
-       from procedure p where p.parent_workflow_id = ? order by p.workflow_id`,
-    [workflowId],
+       from procedure p where p.parent_workflow_id = ? and not starts_with(p.workflow_id, ?) order by p.workflow_id`,
+    // The feedback's 整改报告 are children too, but not items.
+    [workflowId, reportIdPrefix(workflowId)],
   );
   const parts = (keyOf: (it: (typeof items)[number]) => string): FeedbackPart[] => {
     const groups = new Map<string, (typeof items)[number][]>();

@@ -29,19 +29,20 @@ export interface TemporalSecurity {
 }
 
 /**
- * TLS and an API key for the client and the workers, from the environment: TEMPORAL_TLS=1 (the system's
- * roots), TEMPORAL_TLS_CA (a PEM file of the server's root), TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY (PEM
- * files of the client's certificate for mTLS), TEMPORAL_TLS_SERVER_NAME (the name to check), and
- * TEMPORAL_API_KEY. Nothing set: plaintext, as the dev server wants. A certificate without its key is refused.
+ * TLS and an API key for the client and the workers, from the environment, under the names the Temporal
+ * SDKs' environment configuration uses: TEMPORAL_TLS=true (the system's roots), TEMPORAL_TLS_SERVER_CA_CERT_PATH
+ * (a PEM file of the server's root), TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH (the
+ * client's certificate for mTLS), TEMPORAL_TLS_SERVER_NAME (the name to check), and TEMPORAL_API_KEY. Nothing
+ * set: plaintext, as the dev server wants. A certificate without its key is refused.
  */
 export function temporalSecurity(env: NodeJS.ProcessEnv = process.env): TemporalSecurity {
   const file = (name: string): Buffer | undefined => (env[name] ? fs.readFileSync(env[name]) : undefined);
-  const ca = file('TEMPORAL_TLS_CA');
-  const crt = file('TEMPORAL_TLS_CERT');
-  const key = file('TEMPORAL_TLS_KEY');
-  if (!crt !== !key) throw new Error('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (mTLS needs both)');
+  const ca = file('TEMPORAL_TLS_SERVER_CA_CERT_PATH');
+  const crt = file('TEMPORAL_TLS_CLIENT_CERT_PATH');
+  const key = file('TEMPORAL_TLS_CLIENT_KEY_PATH');
+  if (!crt !== !key) throw new Error('TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH go together (mTLS needs both)');
   const serverName = env.TEMPORAL_TLS_SERVER_NAME || undefined;
-  const wantsTls = env.TEMPORAL_TLS === '1' || ca !== undefined || crt !== undefined || serverName !== undefined;
+  const wantsTls = env.TEMPORAL_TLS === 'true' || env.TEMPORAL_TLS === '1' || ca !== undefined || crt !== undefined || serverName !== undefined;
   const tls: TLSConfig | undefined = wantsTls
     ? { ...(ca ? { serverRootCACertificate: ca } : {}), ...(crt && key ? { clientCertPair: { crt, key } } : {}), ...(serverName ? { serverNameOverride: serverName } : {}) }
     : undefined;

@@ -281,4 +281,6 @@ export interface FeedbackItemView {
 export const rectificationWorkflowId = (feedbackId: string): string => `rectification-${feedbackId}`;
 export const rectificationItemWorkflowId = (feedbackId: string, problemNo: string, unitId: string): string =>
   `rectification-${feedbackId}-p${problemNo}-${unitId}`;
-export const rectificationReportWorkflowId = (feedbackId: string, unitId: string): string => `rectification-${feedbackId}-report-${unitId}`;
+export const rectificationReportWorkflowId = (feedbackId: string, unitId: string): string => `${rectificationWorkflowId(feedbackId)}-report-${unitId}`;
+/** What every report of a feedback's workflow id starts with: its children that are not items. */
+export const reportIdPrefix = (feedbackWorkflowId: string): string => `${feedbackWorkflowId}-report-`;
