@@ -4,7 +4,7 @@
  * office, whose signature is the 销号. The deadline watcher runs alongside: reminder, overdue, ladder.
  */
 import type { StepDef } from '../kernel/approval';
-import { watchDeadline, type EscalationStep } from '../kernel/deadline';
+import type { EscalationStep } from '../kernel/deadline';
 import { reportToParent } from '../kernel/fanout';
 import { createKernel } from '../kernel/procedure';
 import { refuse } from '../kernel/refuse';
@@ -20,8 +20,8 @@ import {
   type SignData,
   type SubmissionData,
 } from './messages';
+import { watchRectificationDeadline } from './watch.workflow';
 import { runReport } from './report.workflow';
-import { ITEM_ESCALATION_LADDER } from './rules';
 
 /** The item's route. Every step after the first may return to any earlier one. */
 function itemSteps(input: RectificationItemInput): StepDef<ItemStep>[] {
@@ -106,25 +106,7 @@ async function runItem(input: RectificationItemInput): Promise<ItemResult> {
     data: (a) => a.data ?? null,
   });
 
-  const watcher = watchDeadline({
-    deadlines: input.deadlines,
-    ladder: ITEM_ESCALATION_LADDER,
-    title,
-    projector: k.projector,
-    openTasks: () => k.flow.openTasks(),
-    done: () => k.state.status !== 'open',
-    record: k.record,
-    ...(k.parentWorkflowId ? { flagOverdue: [k.parentWorkflowId] } : {}),
-    onRemind: () => {
-      own.reminded = true;
-    },
-    onOverdue: () => {
-      own.overdue = true;
-    },
-    onRung: (rung) => {
-      own.escalations.push(rung);
-    },
-  });
+  const watcher = watchRectificationDeadline(k, input.deadlines, title, own);
 
   const end = await k.runSteps();
   const closedAt = new Date().toISOString();

@@ -6,10 +6,10 @@
  * fan-out starts one workflow type): a feedback covering thousands of units keeps no task in its own history,
  * and each report has its own projection row, inbox task, urge/transfer and overdue flag.
  */
-import { watchDeadline, type EscalationStep } from '../kernel/deadline';
+import type { EscalationStep } from '../kernel/deadline';
 import { createKernel } from '../kernel/procedure';
 import { RECTIFICATION_ITEM, type RectificationReportInput, type ReportData, type ReportResult } from './messages';
-import { ITEM_ESCALATION_LADDER } from './rules';
+import { watchRectificationDeadline } from './watch.workflow';
 
 export async function runReport(input: RectificationReportInput): Promise<ReportResult> {
   const title = `${input.feedbackTitle} · 整改报告`;
@@ -44,25 +44,7 @@ export async function runReport(input: RectificationReportInput): Promise<Report
     },
     data: (a) => a.data ?? null,
   });
-  const watcher = watchDeadline({
-    deadlines: input.deadlines,
-    ladder: ITEM_ESCALATION_LADDER,
-    title,
-    projector: k.projector,
-    openTasks: () => k.flow.openTasks(),
-    done: () => k.state.status !== 'open',
-    record: k.record,
-    ...(k.parentWorkflowId ? { flagOverdue: [k.parentWorkflowId] } : {}),
-    onRemind: () => {
-      own.reminded = true;
-    },
-    onOverdue: () => {
-      own.overdue = true;
-    },
-    onRung: (rung) => {
-      own.escalations.push(rung);
-    },
-  });
+  const watcher = watchRectificationDeadline(k, input.deadlines, title, own);
   const end = await k.runSteps();
   const closedAt = new Date().toISOString();
   const status = end === 'withdrawn' ? 'withdrawn' : 'submitted';
