@@ -1,11 +1,11 @@
 /** Connecting to Temporal, and the dev server that `npm start` runs when TEMPORAL_ADDRESS is unset. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import { ALL_SEARCH_ATTRIBUTES } from '../procedures/kernel/messages';
+import { portOpen } from './ports';
 
 const CLI_TYPE_NAMES: Record<string, string> = {
   [SearchAttributeType.TEXT]: 'Text',
@@ -67,17 +67,6 @@ export async function ensureSearchAttributes(client: Client, namespace: string):
     namespace,
     // The proto enum IndexedValueType numbers the types in this order.
     searchAttributes: Object.fromEntries(missing.map((k) => [k.name, (typeEnum[CLI_TYPE_NAMES[k.type] ?? 'Keyword'] ?? 2) as 2])),
-  });
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
   });
 }
 

@@ -25,9 +25,9 @@ import { ensureDatabase, startEmbeddedPostgres, withDatabase } from '../platform
 import { DEMO_PASSWORD, seedDemoData } from '../platform/seed';
 import { connectClient, ensureSearchAttributes } from '../platform/temporal';
 import { ALL_SEARCH_ATTRIBUTES } from '../procedures/kernel/messages';
+import { portOpen } from '../platform/ports';
 import {
   ensureServerBinaries,
-  portOpen,
   schemaDirs,
   setupTemporalDatabase,
   startServer,

@@ -10,10 +10,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { portOpen } from '../../platform/ports';
 
 const enabled = process.env.TINGJIN_CLUSTER_SMOKE === '1';
 const suite = enabled ? describe : describe.skip;
@@ -24,17 +24,6 @@ const API_PORT = 3610;
 const TEMPORAL_PORT = 17433;
 const METRICS_PORT = 17999;
 const PG_PORT = 55610;
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
 
 suite('npm run cluster', () => {
   let child: ChildProcess;
