@@ -4,6 +4,7 @@
  * its own (bench/api-clients.ts): a load generator sharing the server's event loop would bill its own
  * CPU (fetch, JSON) to the server under test.
  */
+import net, { type AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { StartAnswer } from '../api/temporal';
 import type { ActResult, TaskView } from '../procedures/kernel/messages';
@@ -113,3 +114,32 @@ export function apiRunner(baseUrl: string, tokens: ReadonlyMap<string, string>, 
     return { workflowId: started.body.workflowId, startMs: started.ms, actionMs };
   };
 }
+
+/** A port nobody listens on now, for a server the bench starts. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= items.length) return;
+        out[i] = await fn(items[i] as T, i);
+      }
+    }),
+  );
+  return out;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

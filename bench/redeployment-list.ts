@@ -13,7 +13,7 @@
  */
 import fs from 'node:fs';
 import type { Server } from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -26,6 +26,7 @@ import { DEMO_PASSWORD, seedDemoData } from '../platform/seed';
 import { ensureTemporalCli } from '../platform/temporal-cli';
 import { connectClient, startDevServer } from '../platform/temporal';
 import { createWorker } from '../worker/worker';
+import { freePort, mapLimit, sleep } from './load';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: number): number => {
@@ -43,28 +44,6 @@ const log = (line: string): void => console.error(`[bench +${((performance.now()
 /** A JSON answer, read loosely: the bench checks statuses, not shapes. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are read by field, as in the walk-through's jq
 type Json = any;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      for (let i = next++; i < items.length; i = next++) await fn(items[i] as T, i);
-    }),
-  );
-}
-
 type Cleanup = () => Promise<void>;
 const cleanups: Cleanup[] = [];
 
