@@ -19,6 +19,7 @@ import { inboxRoutes } from './routes/inbox';
 import { masterDataRoutes } from './routes/master-data';
 import { peopleRoutes } from './routes/people';
 import { procedureRoutes } from './routes/procedures';
+import { supervisionReportRoutes } from './routes/supervision-reports';
 import { supervisionRoutes } from './routes/supervision';
 import { taskRoutes } from './routes/tasks';
 import { serveConsole } from './console';
@@ -95,6 +96,7 @@ export function createApp(deps: ApiDeps, opts: AppOptions = {}): { app: Express;
   inboxRoutes(ctx);
   taskRoutes(ctx);
   supervisionRoutes(ctx);
+  supervisionReportRoutes(ctx);
   for (const p of PROCEDURES) {
     registerRefusals(p.refusals);
     p.routes?.(ctx);
