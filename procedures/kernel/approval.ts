@@ -187,7 +187,7 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
    */
   async function runStep(key: K, round: number, resume?: SuspendedStep): Promise<StepOutcome<K>> {
     const def = opts.steps[stepIndex(key)] as StepDef<K>;
-    if (resume) return resumed(def, resume);
+    if (resume) return resumed(resume);
     const assigneeIds = opts.resolve(def.assignees);
     const members = def.mode === 'vote' ? [...new Set(assigneeIds)] : assigneeIds;
     const slots: Slot[] =
@@ -215,8 +215,15 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
     return { kind: 'approved', by: r.lastApproval?.by ?? '', data: r.lastApproval?.data, ...(r.vote ? { tally: finalTally(r.vote) } : {}) };
   }
 
-  /** A step an earlier run suspended: its tasks are open already, so nothing is emitted. */
-  async function resumed(def: StepDef<K>, s: SuspendedStep): Promise<StepOutcome<K>> {
+  /** The carried step restore() set up, so runStep's resume takes it instead of building it twice. */
+  let restoredFrom: SuspendedStep | null = null;
+  /**
+   * Sets up a step an earlier run suspended, synchronously and with no command. A continued run calls it
+   * before it registers its Update handlers: the SDK validates an Update buffered in the run's first
+   * workflow task the moment its handler is set, and that Update must find the step's tasks open.
+   */
+  function restore(s: SuspendedStep): void {
+    const def = opts.steps[stepIndex(s.key)] as StepDef<K>;
     const members = def.mode === 'vote' ? [...new Set(opts.resolve(def.assignees))] : [];
     const r: Running<K> = { def, round: s.round, slots: s.slots.map((x) => ({ ...x, assigneeIds: [...x.assigneeIds], after: [...x.after] })), outcome: null, lastApproval: s.lastApproval };
     if (def.mode === 'vote') {
@@ -224,6 +231,14 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
     }
     running = r;
     anyoneActed = s.anyoneActed;
+    restoredFrom = s;
+  }
+
+  /** A step an earlier run suspended: its tasks are open already, so nothing is emitted. */
+  async function resumed(s: SuspendedStep): Promise<StepOutcome<K>> {
+    if (restoredFrom !== s || running === null) restore(s);
+    restoredFrom = null;
+    const r = running as Running<K>;
     await condition(() => complete(r));
     running = null;
     if (r.outcome) return r.outcome;
@@ -423,6 +438,7 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
 
   return {
     runStep,
+    restore,
     suspend,
     validate,
     apply,

@@ -159,6 +159,13 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
     nextTaskSeq: () => ++taskSeq,
   });
 
+  // A run continued in the middle of a step has its tasks open before any handler is set: an Update
+  // buffered in this run's first workflow task is validated as its handler is registered (approval.ts).
+  if (carried?.step) {
+    if (carried.state.stage === 'meeting') meetingStep.candidates = (state.proposal?.pairs ?? []).map(pairCandidate);
+    flow.restore(carried.step);
+  }
+
   const setStage = (stage: RedeploymentStage): void => {
     if (stage === state.stage) return;
     state.stage = stage;
