@@ -21,6 +21,7 @@ import { Migration20261205100000_selection_bar_records } from './Migration202612
 import { Migration20261205200000_selection_relations } from './Migration20261205200000_selection_relations';
 import { Migration20261206000000_supervision_pending_cover } from './Migration20261206000000_supervision_pending_cover';
 import { Migration20261206100000_selection_establishment } from './Migration20261206100000_selection_establishment';
+import { Migration20261207000000_audit_anchor } from './Migration20261207000000_audit_anchor';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
@@ -42,4 +43,5 @@ export const migrationsList = [
   { name: 'Migration20261205200000_selection_relations', class: Migration20261205200000_selection_relations },
   { name: 'Migration20261206000000_supervision_pending_cover', class: Migration20261206000000_supervision_pending_cover },
   { name: 'Migration20261206100000_selection_establishment', class: Migration20261206100000_selection_establishment },
+  { name: 'Migration20261207000000_audit_anchor', class: Migration20261207000000_audit_anchor },
 ];

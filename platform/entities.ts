@@ -556,6 +556,51 @@ export const UnitEstablishmentSchema = new EntitySchema<UnitEstablishment>({
   },
 });
 
+/**
+ * One anchoring of the audit chains (platform/anchor.ts, Migration20261207000000_audit_anchor): the Merkle
+ * root over every procedure's chain head at that moment. Append-only (a trigger refuses UPDATE and DELETE).
+ */
+export interface AuditAnchor {
+  /** bigint, read as a string. */
+  id: string;
+  /** The job run that wrote it, so a retried activity anchors once. */
+  key: string;
+  anchoredAt: Date;
+  root: string;
+  procedures: number;
+}
+
+/** A procedure's chain head as an anchor recorded it. Append-only. */
+export interface AuditAnchorHead {
+  anchorId: string;
+  workflowId: string;
+  seq: number;
+  hash: string;
+}
+
+export const AuditAnchorSchema = new EntitySchema<AuditAnchor>({
+  name: 'AuditAnchor',
+  tableName: 'audit_anchor',
+  properties: {
+    id: { type: 'bigint', primary: true },
+    key: { type: 'string', unique: true },
+    anchoredAt: { type: 'Date' },
+    root: { type: 'string' },
+    procedures: { type: 'integer' },
+  },
+});
+
+export const AuditAnchorHeadSchema = new EntitySchema<AuditAnchorHead>({
+  name: 'AuditAnchorHead',
+  tableName: 'audit_anchor_head',
+  properties: {
+    anchorId: { type: 'bigint', primary: true },
+    workflowId: { type: 'string', primary: true },
+    seq: { type: 'integer' },
+    hash: { type: 'string' },
+  },
+});
+
 export const ALL_ENTITIES = [
   UnitSchema,
   AppUserSchema,
@@ -576,4 +621,6 @@ export const ALL_ENTITIES = [
   PersonBarRecordSchema,
   PersonRelationSchema,
   UnitEstablishmentSchema,
+  AuditAnchorSchema,
+  AuditAnchorHeadSchema,
 ];
