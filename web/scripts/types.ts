@@ -16,14 +16,26 @@ async function main(): Promise<void> {
   fs.writeFileSync(out, banner + astToString(ast));
   console.log(`wrote ${path.relative(process.cwd(), out)}`);
 
-  // The start forms' bodies as JSON Schema (what zod-to-openapi generates from the API's own start schemas),
+  // The forms' bodies as JSON Schema (what zod-to-openapi generates from the API's own start schemas),
   // with every component they reach, so the console checks a form before sending it.
   const doc = openapi as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>>; components: { schemas: Record<string, unknown> } };
+  // Every start route's body (one per procedure type, as the registry mounts them), then the bodies of the
+  // module commands and of a task action, which the task and procedure pages build their forms from.
   const bodies: Record<string, unknown> = {};
-  for (const type of ['rectification', 'approvalRequest']) {
-    const schema = doc.paths[`/procedures/${type}`]?.post?.requestBody?.content['application/json']?.schema;
-    if (!schema) throw new Error(`no start body for ${type}`);
-    bodies[type] = schema;
+  const bodyOf = (route: string): unknown => {
+    const schema = doc.paths[route]?.post?.requestBody?.content['application/json']?.schema;
+    if (!schema) throw new Error(`no request body for POST ${route}`);
+    return schema;
+  };
+  const starts = Object.keys(doc.paths).filter((p) => /^\/procedures\/[A-Za-z]+$/.test(p) && doc.paths[p]?.post?.requestBody);
+  for (const route of starts) bodies[route.slice('/procedures/'.length)] = bodyOf(route);
+  for (const [name, route] of Object.entries({
+    'command:cadreSelection': '/procedures/{workflowId}/selection',
+    'command:redeployment': '/procedures/{workflowId}/redeployment',
+    'command:politicalExamination': '/procedures/{workflowId}/examination',
+    act: '/tasks/{taskId}/actions',
+  })) {
+    bodies[name] = bodyOf(route);
   }
   const reached: Record<string, unknown> = {};
   const visit = (v: unknown): void => {

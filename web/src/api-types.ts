@@ -2729,6 +2729,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/supervision/board/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The supervision board as XLSX (督查看板): the groups, and every item under the filter */
+        get: {
+            parameters: {
+                query?: {
+                    unit?: string;
+                    type?: "rectification" | "rectificationItem" | "approvalRequest" | "cadreSelection" | "politicalExamination" | "politicalExaminationBatch" | "redeployment" | "redeploymentTerm";
+                    rung?: "none" | "supervisionNotice" | "warning" | "accountability";
+                    /** @description Due in the next N working days (overdue work is always in); 3 by default */
+                    dueWithin?: number | null;
+                    /** @description Only items on the watch list (挂账督办), or only those not on it */
+                    watched?: "true" | "false";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description An XLSX workbook, streamed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/supervision/reports": {
         parameters: {
             query?: never;
@@ -2861,95 +2950,6 @@ export interface paths {
                 };
                 /** @description Unknown id */
                 404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/supervision/board/export": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The supervision board as XLSX (督查看板): the groups, and every item under the filter */
-        get: {
-            parameters: {
-                query?: {
-                    unit?: string;
-                    type?: "rectification" | "rectificationItem" | "approvalRequest" | "cadreSelection" | "politicalExamination" | "politicalExaminationBatch" | "redeployment" | "redeploymentTerm";
-                    rung?: "none" | "supervisionNotice" | "warning" | "accountability";
-                    /** @description Due in the next N working days (overdue work is always in); 3 by default */
-                    dueWithin?: number | null;
-                    /** @description Only items on the watch list (挂账督办), or only those not on it */
-                    watched?: "true" | "false";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description An XLSX workbook, streamed */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
-                    };
-                };
-                /** @description Error */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Error */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Error */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Error */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Error */
-                422: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -13,6 +13,7 @@ export const router = createRouter({
     { path: '/login', component: () => import('./views/LoginView.vue'), meta: { public: true, title: '登录' } },
     { path: '/inbox', component: () => import('./views/InboxView.vue'), meta: { title: '我的待办' } },
     { path: '/tasks/:taskId', component: () => import('./views/TaskView.vue'), props: true, meta: { title: '办理' } },
+    { path: '/start', component: () => import('./views/StartView.vue'), meta: { title: '发起' } },
     { path: '/start/:type', component: () => import('./views/StartView.vue'), props: true, meta: { title: '发起' } },
     { path: '/procedures/:workflowId', component: () => import('./views/ProcedureView.vue'), props: true, meta: { title: '流程详情' } },
     { path: '/board', component: () => import('./views/BoardView.vue'), meta: { title: '督查看板' } },
