@@ -166,18 +166,44 @@ export async function inDepartment(em: EntityManager, user: Pick<AuthUser, 'unit
   return row?.kind === 'department';
 }
 
-/** 403 out_of_scope unless every unit is in the user's scope (a start, an import). */
-export async function assertUnitsInScope(em: EntityManager, user: Pick<AuthUser, 'id'>, unitIds: readonly string[], field = 'units'): Promise<void> {
-  if (unitIds.length === 0) return;
+/** The units of `unitIds` outside the user's scope, in order, each once. */
+async function unitsOutsideScope(em: EntityManager, user: Pick<AuthUser, 'id'>, unitIds: readonly string[]): Promise<string[]> {
+  if (unitIds.length === 0) return [];
   // Only the units outside come back: a city's scope is every unit in it, and every start asks.
   const rows = await sql<{ id: string }>(em, 'select u as id from unnest($1::text[]) u where u <> all(array(select user_scope_units($2)))', [
     pgTextArray([...new Set(unitIds)]),
     user.id,
   ]);
-  const outside = rows.map((r) => r.id);
+  return rows.map((r) => r.id);
+}
+
+/** 403 out_of_scope unless every unit is in the user's scope (a start, an import). */
+export async function assertUnitsInScope(em: EntityManager, user: Pick<AuthUser, 'id'>, unitIds: readonly string[], field = 'units'): Promise<void> {
+  const outside = await unitsOutsideScope(em, user, unitIds);
   if (outside.length) {
     throw new Forbidden('out_of_scope', `${field}: ${outside.length} unit(s) are outside your scope`, { field, unitIds: outside });
   }
+}
+
+/**
+ * 403 out_of_scope unless every named user belongs to a unit in the user's scope. A step that names
+ * users and no unit (an approval request's `{kind: "user"}`) belongs to those users' units in master
+ * data, so it is held to the rule of a step naming their unit: 教育局 staff cannot start a request naming
+ * only 卫健委's people, nor slip one of them in beside their own. `named`: each user id with the request
+ * field it came from; the first one outside is the field named. Unknown ids are the caller's to refuse
+ * first (they have no unit here).
+ */
+export async function assertUsersInScope(em: EntityManager, user: Pick<AuthUser, 'id'>, named: readonly { userId: string; field: string }[]): Promise<void> {
+  if (named.length === 0) return;
+  const rows = await sql<{ id: string; unit_id: string }>(em, 'select id, unit_id from app_user where id = any($1::text[])', [
+    pgTextArray([...new Set(named.map((n) => n.userId))]),
+  ]);
+  const unitOf = new Map(rows.map((r) => [r.id, r.unit_id]));
+  const outside = await unitsOutsideScope(em, user, rows.map((r) => r.unit_id));
+  if (outside.length === 0) return;
+  const first = named.find((n) => outside.includes(unitOf.get(n.userId) ?? ''));
+  const field = first ? `${first.field}.userId` : 'units';
+  throw new Forbidden('out_of_scope', `${field}: the user belongs to a unit outside your scope`, { field, unitIds: outside });
 }
 
 async function procedureVisible(em: EntityManager, user: AuthUser, workflowId: string): Promise<{ startedBy: string; unitIds: string[] } | null> {

@@ -1,6 +1,7 @@
 /** 通用审批: the generic approval request's descriptor. */
 import path from 'node:path';
 import { membersOf, resolveAssignees } from '../../api/assignees';
+import { assertUsersInScope } from '../../api/authz';
 import { BadRequest, Unprocessable } from '../../api/errors';
 import { defineProcedure } from '../descriptor';
 import { unitsOf } from '../kernel/rules';
@@ -28,6 +29,13 @@ export const approvalRequestProcedure = defineProcedure({
       const assignees = await resolveAssignees(
         em,
         body.steps.map((s, i) => ({ rule: s.assignees, field: `steps[${i}].assignees` })),
+      );
+      // A step naming users belongs to their units: the starter's scope must hold those too (403 out_of_scope),
+      // as the route checks it for the units the steps name.
+      await assertUsersInScope(
+        em,
+        user,
+        body.steps.flatMap((s, i) => (s.assignees.kind === 'user' ? [{ userId: s.assignees.userId, field: `steps[${i}].assignees` }] : [])),
       );
       const rules = approvalInputProblem(body.steps, (i) => membersOf(assignees, body.steps[i]?.assignees ?? { kind: 'user', userId: '' }));
       if (rules) throw new Unprocessable('invalid_vote_rule', `${rules.field}: ${rules.message}`, { field: rules.field });

@@ -2,7 +2,7 @@
  * The generic approval request (通用审批) over HTTP, with the worker, a real Temporal dev server and a
  * real PostgreSQL behind it: one request through a 会签 step and a 票决 step to its end, and the 4xx cases.
  */
-import { ActionLogSchema } from '../../platform/entities';
+import { ActionLogSchema, ProcedureSchema } from '../../platform/entities';
 import { workflowIds } from '../helpers/ids';
 import { traceOf, inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
@@ -177,6 +177,36 @@ test('bad bodies give 400 naming the field; unknown assignees 422; nothing start
   expect(notStaff.status).toBe(403);
   const list = await stack.h.call('GET', '/procedures?type=approvalRequest', { token: await stack.h.login('zzb-staff') });
   expect(list.body.items.map((p: { workflowId: string }) => p.workflowId)).not.toContain(workflowIds.approvalRequest(rid));
+});
+
+test('steps naming only users are held to their units: 教育局 staff cannot name 卫健委’s people (403 out_of_scope), may name their own', async () => {
+  const start = async (user: string, rid: string, userIds: string[]) =>
+    stack.h.call('POST', '/procedures/approvalRequest', {
+      token: await stack.h.login(user),
+      key: key(),
+      body: { requestId: rid, title: '只点名人员的审批', steps: userIds.map((userId, i) => ({ key: `s${i}`, name: `第${i + 1}步`, mode: 'any', assignees: { kind: 'user', userId } })) },
+    });
+  const em = () => stack.t.orm.em.fork();
+  const before = await em().count(ProcedureSchema, {});
+
+  const only = uniqueId('req');
+  const foreign = await start('jyj-staff', only, ['wjw-head']);
+  expect(foreign.status).toBe(403);
+  expect(foreign.body).toMatchObject({ status: 403, code: 'out_of_scope', details: { field: 'steps[0].assignees.userId', unitIds: ['wjw'] } });
+  // Naming one of their own first does not help; the field is the foreign step's.
+  const mixed = uniqueId('req');
+  expect((await start('jyj-staff', mixed, ['jyj-head', 'wjw-staff'])).body).toMatchObject({ code: 'out_of_scope', details: { field: 'steps[1].assignees.userId' } });
+  // Nothing started: no projection row and no workflow.
+  expect(await em().count(ProcedureSchema, {})).toBe(before);
+  for (const rid of [only, mixed]) {
+    await expect(stack.t.env.client.workflow.getHandle(workflowIds.approvalRequest(rid)).describe()).rejects.toThrow(/not found/i);
+  }
+
+  // Their own unit's head: allowed. The organization department's staff may name 卫健委's.
+  const own = await start('jyj-staff', uniqueId('req'), ['jyj-head']);
+  expect(own.status).toBe(201);
+  expect(own.body.openTasks).toEqual([expect.objectContaining({ assigneeIds: ['jyj-head'] })]);
+  expect((await start('zzb-staff', uniqueId('req'), ['wjw-head'])).status).toBe(201);
 });
 
 test('refused votes and closes give 4xx and leave no action row', async () => {
