@@ -4,9 +4,11 @@ import { RequestContext } from '@mikro-orm/postgresql';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
+import type { Logger } from '../platform/log';
 import { PROCEDURES } from '../procedures/registry';
 import { NotFound, errorHandler, registerRefusals } from './errors';
 import { defineRoute, type RouteRule } from './http';
+import { requestLogging } from './log';
 import { createMetrics } from './metrics';
 import { configureReadiness, type ReadinessOptions } from './readiness';
 import { adminRoutes } from './routes/admin';
@@ -30,6 +32,8 @@ export interface AppOptions {
   readiness?: ReadinessOptions;
   /** The bearer token Prometheus scrapes /metrics with; by default METRICS_TOKEN. */
   metricsToken?: string;
+  /** Where the request lines go; by default the process's logger (platform/log.ts). */
+  logger?: Logger;
 }
 
 /**
@@ -65,6 +69,9 @@ export const securityHeaders = helmet({
 export function createApp(deps: ApiDeps, opts: AppOptions = {}): { app: Express; openapi: unknown; routes: RouteRule[] } {
   const app = express();
   app.disable('x-powered-by');
+  // First: every answer, a refused one included, carries its X-Request-Id and gets its closing log line.
+  const logging = requestLogging(opts.logger);
+  app.use(logging.start);
   app.use(securityHeaders);
   const metrics = createMetrics(deps.orm, { token: opts.metricsToken ?? process.env.METRICS_TOKEN });
   app.use(metrics.middleware);
@@ -79,6 +86,7 @@ export function createApp(deps: ApiDeps, opts: AppOptions = {}): { app: Express;
   // The general parser below then finds the body already read and leaves it alone.
   app.post('/people/import', express.json({ limit: '7mb' }));
   app.use(express.json({ limit: '1mb' }));
+  app.use(logging.scope);
   app.use((_req, _res, next) => RequestContext.create(deps.orm.em, next));
 
   const router = express.Router();
@@ -86,7 +94,8 @@ export function createApp(deps: ApiDeps, opts: AppOptions = {}): { app: Express;
   registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'Token from POST /auth/login' });
   // Every route with its access rule (api/authz.ts), for the authorization matrix test.
   const routes: RouteRule[] = [];
-  const ctx: RouteContext = { deps, router, registry, route: (def) => defineRoute(router, registry, deps.orm, def, routes) };
+  // The routes' deps also time their Updates into this app's /metrics.
+  const ctx: RouteContext = { deps: { ...deps, observeUpdate: metrics.observeUpdate }, router, registry, route: (def) => defineRoute(router, registry, deps.orm, def, routes) };
   healthRoutes(app, registry, deps);
   authRoutes(ctx);
   masterDataRoutes(ctx);

@@ -13,7 +13,9 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { ZodError } from 'zod';
+import { log } from '../platform/log';
 import { KernelRefusal, type KernelRefusalCode } from '../procedures/kernel/messages';
+import { inRequestScope } from './log';
 
 export class ApiError extends Error {
   constructor(
@@ -173,11 +175,11 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   } else if (isDatabaseUnavailable(err)) {
     // Logged once per request, briefly: an outage makes every request fail the same way.
     const why = (err as { code?: unknown; message?: unknown }).code ?? (err as { message?: unknown }).message;
-    console.error(`[api] ${req.method} ${req.path}: the database is unavailable (${typeof why === 'string' ? why : 'no code'})`);
+    inRequestScope(req, () => log().error({ code: typeof why === 'string' ? why : null }, `${req.method} ${req.path}: the database is unavailable`));
     e = new Unavailable('database_unavailable', 'the database is unavailable now; repeat the request later (with the same Idempotency-Key, if it has one, to get its outcome)');
   } else {
     e = fromTemporal(err) ?? new ApiError(500, 'internal_error', 'internal error');
-    if (e.status >= 500) console.error(`[api] ${req.method} ${req.originalUrl} failed:`, err);
+    if (e.status >= 500) inRequestScope(req, () => log().error({ err }, `${req.method} ${req.path} failed`));
   }
   const body: Record<string, unknown> = { status: e.status, code: e.code, message: e.message };
   if (e.details !== undefined) body.details = e.details;

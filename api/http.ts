@@ -7,6 +7,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Request, Response, Router } from 'express';
 import { z, type ZodType } from 'zod';
+import { annotateLog, log } from '../platform/log';
 import type { Role } from '../procedures/kernel/messages';
 import { authenticate, type AuthUser } from './auth';
 import { authorize, requireRoles, rolesOf, ruleOf, type Access } from './authz';
@@ -145,6 +146,9 @@ export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = Zod
     if (def.roles) requireRoles(user, def.roles);
     if (ruleRoles) requireRoles(user, ruleRoles);
     const params = parse(def.params, req.params, 'params');
+    // Validated ids only: a path the schema refused is not repeated into the logs.
+    const named = (params ?? {}) as { workflowId?: unknown; taskId?: unknown };
+    annotateLog({ workflowId: typeof named.workflowId === 'string' ? named.workflowId : undefined, taskId: typeof named.taskId === 'string' ? named.taskId : undefined });
     const afterSuccess = rule && needsAuth ? await authorize(em, user, rule, params, def.path) : null;
     const query = parse(def.query, req.query, 'query');
     if (!def.idempotent) {
@@ -179,7 +183,7 @@ export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = Zod
     } catch (err) {
       // A refused or failed request leaves no trace: the key is free for a retry. Should the release
       // itself fail (the database is down), the reservation lapses after its lease instead.
-      await release(em.fork(), user.id, idempotencyKey, reservation.owner).catch((e: unknown) => console.error('[api] releasing an Idempotency-Key failed:', e));
+      await release(em.fork(), user.id, idempotencyKey, reservation.owner).catch((e: unknown) => log().error({ err: e }, 'releasing an Idempotency-Key failed'));
       throw err;
     }
     if (afterSuccess && reply.status < 300) await afterSuccess();

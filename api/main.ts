@@ -1,18 +1,21 @@
 /** `npm run api`: the HTTP API on its own, for production. */
 import { loadConfig } from '../platform/config';
 import { databaseUrl, temporalAddress } from '../platform/database';
+import { logger } from '../platform/log';
 import { createOrm } from '../platform/orm';
 import { connectClient } from '../platform/temporal';
 import { createApp } from './app';
 import { serve } from './server';
 
+const log = logger.child({ name: 'api' });
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const orm = await createOrm(databaseUrl(config));
   const client = await connectClient(temporalAddress(config), config.temporalNamespace);
-  const { app } = createApp({ orm, client, taskQueue: config.taskQueue, sessionHours: config.sessionHours });
+  const { app } = createApp({ orm, client, taskQueue: config.taskQueue, sessionHours: config.sessionHours }, { logger: log });
   const server = await serve(app, config.apiPort);
-  console.log(`[api] listening on http://127.0.0.1:${config.apiPort}`);
+  log.info(`listening on http://127.0.0.1:${config.apiPort}`);
   const stop = () => {
     server.close(async () => {
       await client.connection.close();
@@ -25,6 +28,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error('[api] failed:', err);
+  log.fatal({ err }, 'failed');
   process.exit(1);
 });

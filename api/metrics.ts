@@ -1,6 +1,6 @@
 /**
  * /metrics for Prometheus (prom-client): HTTP latency and count by route and status, idempotent replays,
- * and, read from PostgreSQL at each scrape, open procedures and tasks by type and stage and overdue
+ * Update latency by procedure type, and, read from PostgreSQL at each scrape, open procedures and tasks by type and stage and overdue
  * procedures by rung. One registry per app, so several apps in one process (the tests) do not collide.
  *
  * Protected: with METRICS_TOKEN set, Prometheus sends it as a bearer token (`authorization.credentials`);
@@ -10,11 +10,27 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { PROCEDURES } from '../procedures/registry';
 import { authenticate } from './auth';
 import { requireRoles } from './authz';
 
+/** How an Update ended: answered, refused by a rule (4xx), or failed (no worker, a timeout, a bug). */
+export type UpdateOutcome = 'ok' | 'refused' | 'failed';
+
+/** One Update the API sent (an action, a command, the update-with-start of a start), as it was timed. */
+export interface UpdateSample {
+  /** The procedure type; anything not in the registry is counted as `unknown`. */
+  type: string;
+  /** The Update's name (act, manage, opened, a module's own). */
+  update: string;
+  outcome: UpdateOutcome;
+  seconds: number;
+}
+
 export interface Metrics {
   registry: Registry;
+  /** Records an Update's latency; the routes reach it through ApiDeps.observeUpdate. */
+  observeUpdate: (sample: UpdateSample) => void;
   /** Times every request; mount before the routes. */
   middleware: RequestHandler;
   /** GET /metrics. */
@@ -40,6 +56,20 @@ export function createMetrics(orm: MikroORM, opts: { token?: string | undefined 
     registers: [registry],
   });
   const replays = new Counter({ name: 'tingjin_idempotent_replays_total', help: 'Requests answered from an Idempotency-Key record', labelNames: ['route'], registers: [registry] });
+  // From the API's call to the workflow's answer: the worker's pickup, the workflow task and its
+  // activities (an action's projection is the API's own, after). Labelled by the registry's types only,
+  // so an id from a request never becomes a series.
+  const types = new Set<string>(PROCEDURES.map((p) => p.type));
+  const updates = new Histogram({
+    name: 'tingjin_update_duration_seconds',
+    help: 'Workflow Update latency (actions, commands, starts) by procedure type, Update and outcome',
+    labelNames: ['type', 'update', 'outcome'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const observeUpdate = (s: UpdateSample): void => {
+    updates.observe({ type: types.has(s.type) ? s.type : 'unknown', update: s.update, outcome: s.outcome }, s.seconds);
+  };
 
   const fromDb = <R>(sql: string, set: (g: Gauge, rows: R[]) => void, g: { name: string; help: string; labelNames: string[] }): void => {
     new Gauge({
@@ -95,5 +125,5 @@ export function createMetrics(orm: MikroORM, opts: { token?: string | undefined 
     };
     run().catch(next);
   };
-  return { registry, middleware, handler };
+  return { registry, observeUpdate, middleware, handler };
 }

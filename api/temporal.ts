@@ -13,8 +13,10 @@ import {
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { applyTransitions } from '../activities/projection';
+import { annotateLog, contextFields, log, withLogFields } from '../platform/log';
 import { openedUpdate, SearchAttr, type ActResult, type Transition } from '../procedures/kernel/messages';
-import { Conflict, fromTemporal, NotFound, Unavailable } from './errors';
+import { ApiError, Conflict, fromTemporal, NotFound, Unavailable } from './errors';
+import type { UpdateOutcome } from './metrics';
 import { assertWorkerPolling } from './readiness';
 import { startUpdateId } from './idempotency';
 import type { ApiDeps } from './routes/context';
@@ -36,9 +38,45 @@ async function project(em: EntityManager, transitions: Transition[]): Promise<vo
   try {
     await applyTransitions(em.fork(), transitions);
   } catch (err) {
-    console.error('[api] projecting an answered action failed:', err);
+    log().error({ err }, 'projecting an answered action failed');
     throw new Unavailable('projection_unavailable', 'the action was taken, but the database could not record it now; repeat the request with the same Idempotency-Key');
   }
+}
+
+/** The type of a procedure from its projection row; null for an id that names none. */
+async function procedureTypeOf(em: EntityManager, workflowId: string): Promise<string | null> {
+  const rows = await em.fork().getConnection().execute<{ type: string }[]>('select type from procedure where workflow_id = ?', [workflowId]);
+  return rows[0]?.type ?? null;
+}
+
+/**
+ * Times one Update for /metrics (tingjin_update_duration_seconds). The type comes from the answer's own
+ * transition (an answered action always has one) or, for a refused or failed one, from the projection.
+ */
+async function timedUpdate(
+  deps: Pick<ApiDeps, 'observeUpdate'>,
+  em: EntityManager,
+  at: { workflowId: string; update: string; type?: string },
+  send: () => Promise<ActResult>,
+): Promise<ActResult> {
+  const observe = deps.observeUpdate;
+  if (!observe) return send();
+  const started = performance.now();
+  const record = async (outcome: UpdateOutcome, result?: ActResult): Promise<void> => {
+    const seconds = (performance.now() - started) / 1000;
+    const type = at.type ?? result?.transitions.find((t) => t.workflowId === at.workflowId)?.procedure.type ?? (await procedureTypeOf(em, at.workflowId).catch(() => null));
+    observe({ type: type ?? 'unknown', update: at.update, outcome, seconds });
+  };
+  let result: ActResult;
+  try {
+    result = await send();
+  } catch (err) {
+    const mapped = err instanceof ApiError ? err : fromTemporal(err);
+    await record(mapped && mapped.status < 500 ? 'refused' : 'failed');
+    throw err;
+  }
+  await record('ok', result);
+  return result;
 }
 
 /**
@@ -47,7 +85,7 @@ async function project(em: EntityManager, transitions: Transition[]): Promise<vo
  * outcome, and projecting it again writes nothing.
  */
 export async function sendUpdate<Arg>(
-  deps: Pick<ApiDeps, 'client' | 'taskQueue'>,
+  deps: Pick<ApiDeps, 'client' | 'taskQueue' | 'observeUpdate'>,
   em: EntityManager,
   workflowId: string,
   update: UpdateDefinition<ActResult, [Arg]>,
@@ -56,12 +94,28 @@ export async function sendUpdate<Arg>(
   /** Set on the one repeat to a procedure's next run (see the 404 path below). */
   followedRun = false,
 ): Promise<Omit<ActResult, 'transitions'>> {
+  // A request on one task is about that task's procedure: its closing log line names it too. A request
+  // over many (a bulk urge) keeps its own line free of any one of them; each Update's lines name theirs.
+  const here = contextFields();
+  if (here.taskId && !here.workflowId) annotateLog({ workflowId });
+  return withLogFields({ workflowId }, () => sendUpdateIn(deps, em, workflowId, update, arg, updateId, followedRun));
+}
+
+async function sendUpdateIn<Arg>(
+  deps: Pick<ApiDeps, 'client' | 'taskQueue' | 'observeUpdate'>,
+  em: EntityManager,
+  workflowId: string,
+  update: UpdateDefinition<ActResult, [Arg]>,
+  arg: Arg,
+  updateId: string,
+  followedRun: boolean,
+): Promise<Omit<ActResult, 'transitions'>> {
   // Without a worker the Update would wait its whole deadline; cached, so this costs no call per action.
   await assertWorkerPolling(deps);
   let result: ActResult;
   try {
-    result = await deps.client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
-      deps.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [arg], updateId }),
+    result = await timedUpdate(deps, em, { workflowId, update: update.name }, () =>
+      deps.client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () => deps.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [arg], updateId })),
     );
   } catch (err) {
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw unavailable();
@@ -147,12 +201,15 @@ export async function startProcedure<I>(
   // repeated update-with-start with the same Update id from the first (seen on server 1.29); should it
   // refuse the start instead (the workflow has closed, say), the outcome is read from that Update.
   const updateId = startUpdateId();
+  annotateLog({ workflowId: opts.workflowId });
   // Without a worker the start would be accepted and never run.
   await assertWorkerPolling(deps);
   let result: ActResult;
   try {
-    result = await deps.client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
-      deps.client.workflow.executeUpdateWithStart(openedUpdate, { args: [], startWorkflowOperation: start, ...(updateId ? { updateId } : {}) }),
+    result = await timedUpdate(deps, em, { workflowId: opts.workflowId, update: openedUpdate.name, type }, () =>
+      deps.client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
+        deps.client.workflow.executeUpdateWithStart(openedUpdate, { args: [], startWorkflowOperation: start, ...(updateId ? { updateId } : {}) }),
+      ),
     );
   } catch (err) {
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw unavailable();

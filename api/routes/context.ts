@@ -4,12 +4,15 @@ import type { Client } from '@temporalio/client';
 import type { Router } from 'express';
 import type { ZodType } from 'zod';
 import type { RouteDef } from '../http';
+import type { UpdateSample } from '../metrics';
 
 export interface ApiDeps {
   orm: MikroORM;
   client: Client;
   taskQueue: string;
   sessionHours: number;
+  /** Times each Update for /metrics; createApp sets it. */
+  observeUpdate?: (sample: UpdateSample) => void;
 }
 
 export interface RouteContext {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { CalendarNotCoveredError } from '../../domain/calendar';
 import { AppUserSchema, ProcedureSchema, TaskSchema } from '../../platform/entities';
 import { BOARD_RUNGS, boardGroups, boardItems, type BoardFilter } from '../../platform/board';
+import { log } from '../../platform/log';
 import { recordSupervisionAction, setWatched } from '../../platform/supervision-log';
 import { actUpdate, manageUpdate, workflowIdOfTask, type ActInput } from '../../procedures/kernel/messages';
 import { PROCEDURES } from '../../procedures/registry';
@@ -220,7 +221,7 @@ export function supervisionRoutes(ctx: RouteContext): void {
           return { workflowId: it.workflowId, taskId: it.taskId, outcome: 'urged' as const, notified: r.notified ?? [] };
         } catch (err) {
           if (err instanceof ApiError && err.status < 500) return { workflowId: it.workflowId, taskId: it.taskId, outcome: 'refused' as const, code: err.code };
-          console.error('[api] bulk urge: an urge failed:', err);
+          log().error({ err, workflowId: it.workflowId, taskId: it.taskId }, 'bulk urge: an urge failed');
           return { workflowId: it.workflowId, taskId: it.taskId, outcome: 'failed' as const, code: err instanceof ApiError ? err.code : 'internal_error' };
         }
       });
