@@ -150,11 +150,7 @@ function writeSet(fresh: readonly Transition[], known: Known, audits: ReadonlyMa
  * has taken fails the statement (and so all of it), and the caller reads again. The others are
  * idempotent by key. The procedure row is kept only if no higher seq was written; overdue, once set, stays.
  */
-const WRITE = `
-with d as (
-  -- When the caller assumed the chain's head instead of reading it, nothing is written unless it holds.
-  select $1::jsonb as j
-  where $2::text is null or coalesce((select max(a.seq) from audit_log a where a.workflow_id = $2::text), 0) = $3::int),
+const WRITE_BODY = `
 claim as (
   insert into transition_applied (workflow_id, seq)
   select x.workflow_id, x.seq from d, jsonb_to_recordset(d.j->'claims') as x(workflow_id text, seq int)
@@ -195,6 +191,32 @@ aud as (
   select x.id, x.workflow_id, x.seq, x.kind, x.actor_id, x.at, x.payload, x.prev_hash, x.hash
   from d, jsonb_to_recordset(d.j->'audit') as x(id text, workflow_id text, seq int, kind text, actor_id text, at timestamptz, payload jsonb, prev_hash text, hash text))
 select count(*)::int as claimed from claim`;
+
+const WRITE = `
+with d as (
+  -- When the caller assumed the chain's head instead of reading it, nothing is written unless it holds.
+  select $1::jsonb as j
+  where $2::text is null or coalesce((select max(a.seq) from audit_log a where a.workflow_id = $2::text), 0) = $3::int),${WRITE_BODY}`;
+
+/**
+ * A repair's write: the same statement, guarded by the procedure row the reconciler compared against
+ * (its projected_seq), plus the two corrections transitions cannot make, since their upserts only move
+ * forward: the row's status, stage and overdue set to the workflow's, and a task the workflow has open
+ * set pending again with its assignees. A transition projected meanwhile moved projected_seq on: then
+ * nothing is written, and the next run compares again.
+ */
+const REPAIR_WRITE = `
+with d as (
+  select $1::jsonb as j
+  where (select p.projected_seq from procedure p where p.workflow_id = $2::text) = $3::int),
+fix_row as (
+  update procedure set status = x.status, stage = x.stage, overdue = x.overdue, updated_at = now()
+  from d, jsonb_to_recordset(d.j->'fixRows') as x(workflow_id text, status text, stage text, overdue boolean)
+  where procedure.workflow_id = x.workflow_id),
+fix_task as (
+  update task set status = 'pending', assignee_ids = x.assignee_ids, completed_at = null, completed_by = null, action = null
+  from d, jsonb_to_recordset(d.j->'fixTasks') as x(id text, assignee_ids text[])
+  where task.id = x.id),${WRITE_BODY}`;
 
 /** A unique violation on a row that only one writer may take: another writer was first. */
 function lostRace(err: unknown): boolean {
@@ -269,6 +291,45 @@ export async function applyTransitions(em: EntityManager, transitions: readonly 
       if (!(attempt < ATTEMPTS && lostRace(err))) throw err;
       // Past the usual two writers, a little jitter spreads the next round out.
       if (attempt > 2) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 50)));
+    }
+  }
+}
+
+/**
+ * What a repair changes beyond an ordinary transition's closed and opened tasks (platform/reconcile.ts).
+ * `projectedSeq` is the row's as the reconciler read it: the repair applies only while it still stands.
+ */
+export interface Repair {
+  projectedSeq: number;
+  row: { status: string; stage: string; overdue: boolean } | null;
+  /** Tasks the workflow has open that the projection shows closed or with other assignees. */
+  reopen: { taskId: string; assigneeIds: string[] }[];
+}
+
+/**
+ * Applies the reconciler's transition: tasks closed and opened and audit entries as any transition's
+ * (writeSet, keyed the same way, the audit entry at the chain's head), plus the repair's corrections.
+ * It is claimed under a negative seq, below the workflow's own numbering, so it never takes a seq the
+ * workflow will use; a repair already applied, or raced by another reconciler, is written once.
+ * Returns whether it was written.
+ */
+export async function applyRepair(em: EntityManager, transition: Omit<Transition, 'seq'>, repair: Repair): Promise<boolean> {
+  const id = transition.workflowId;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const [next] = await sql<{ seq: number }>(em, `select coalesce(min(seq), 0) - 1 as seq from transition_applied where workflow_id = $1 and seq < 0`, [id]);
+      const t: Transition = { ...transition, seq: next?.seq ?? -1, audit: transition.audit.map((a) => ({ ...a, key: `${a.key}:${-(next?.seq ?? -1)}` })) };
+      const audits = new Map([[t, auditOf(t)] as const]);
+      const known = await readKnown(em, [t], [...audits.values()].flat().map((a) => a.sourceKey));
+      const { rows } = writeSet([t], known, audits);
+      const fixRows = repair.row ? [{ workflow_id: id, ...repair.row }] : [];
+      const fixTasks = repair.reopen.map((r) => ({ id: r.taskId, assignee_ids: r.assigneeIds }));
+      // The row is corrected by fix_row, at the projected_seq the workflow's next transition supersedes.
+      const doc = { ...rows, procedures: [], flagOverdue: [], fixRows, fixTasks };
+      const [row] = await sql<{ claimed: number }>(em, REPAIR_WRITE, [JSON.stringify(doc), id, repair.projectedSeq]);
+      return (row?.claimed ?? 0) > 0;
+    } catch (err) {
+      if (!(attempt < 5 && lostRace(err))) throw err;
     }
   }
 }

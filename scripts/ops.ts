@@ -3,7 +3,7 @@
  * embedded/dev defaults of npm start).
  *   overdue [dueWithin]      the supervision board as a table (platform/board.ts)
  *   verify-audit [id]        every procedure's audit chain, or one; exits 1 on a broken chain
- *   reconcile [id]           projection against the workflows' state, drift per kind (report only)
+ *   reconcile [id] [--dry-run]  projection against the workflows' state: drift per kind, repaired (unless --dry-run)
  *   describe <workflowId>    the projection, its pending tasks, the live state and the Temporal UI link
  */
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
@@ -17,7 +17,7 @@ import { reconcile } from '../platform/reconcile';
 import { connectClient } from '../platform/temporal';
 import { stateQuery } from '../procedures/kernel/messages';
 
-const USAGE = 'usage: npm run ops -- overdue [dueWithin] | verify-audit [workflowId] | reconcile [workflowId] | describe <workflowId>';
+const USAGE = 'usage: npm run ops -- overdue [dueWithin] | verify-audit [workflowId] | reconcile [workflowId] [--dry-run] | describe <workflowId>';
 
 async function overdue(em: EntityManager, dueWithin: number): Promise<number> {
   const b = await boardGroups(em, { dueWithin });
@@ -59,11 +59,16 @@ async function verifyAudit(em: EntityManager, workflowId?: string): Promise<numb
   return broken ? 1 : 0;
 }
 
-async function doReconcile(em: EntityManager, client: Client, workflowId?: string): Promise<number> {
-  const r = await reconcile(em, client, workflowId ? { workflowId } : {});
+async function doReconcile(em: EntityManager, client: Client, args: string[]): Promise<number> {
+  const dryRun = args.includes('--dry-run');
+  const workflowId = args.find((a) => !a.startsWith('--'));
+  const r = await reconcile(em, client, { ...(workflowId ? { workflowId } : {}), repair: !dryRun, log: () => undefined });
   for (const f of r.findings) console.log(`DRIFT ${f.kind} ${f.workflowId}: projection ${JSON.stringify(f.projection)}, workflow ${JSON.stringify(f.workflow)}`);
-  console.log(`${r.checked} procedure(s) checked; drift ${JSON.stringify(r.drift)}; repaired 0 (report only)`);
-  return r.findings.length ? 1 : 0;
+  console.log(`${r.checked} procedure(s) checked; drift ${JSON.stringify(r.drift)}`);
+  console.log(dryRun ? 'dry run: nothing repaired' : `repaired ${r.repaired} procedure(s): ${JSON.stringify(r.repairedByKind)}`);
+  // Exit 1 while drift is left: unrepairable kinds, or all of it in a dry run.
+  const left = r.findings.length - (dryRun ? 0 : Object.values(r.repairedByKind).reduce((n, k) => n + k, 0));
+  return left > 0 ? 1 : 0;
 }
 
 async function describe(em: EntityManager, client: Client, config: Config, workflowId: string): Promise<number> {
@@ -94,7 +99,7 @@ async function main(): Promise<number> {
     if (command === 'overdue') return await overdue(em, arg === undefined ? 3 : Number(arg));
     if (command === 'verify-audit') return await verifyAudit(em, arg);
     client = await connectClient(temporalAddress(config), config.temporalNamespace);
-    if (command === 'reconcile') return await doReconcile(em, client, arg);
+    if (command === 'reconcile') return await doReconcile(em, client, process.argv.slice(3));
     return await describe(em, client, config, arg as string);
   } finally {
     await client?.connection.close();
