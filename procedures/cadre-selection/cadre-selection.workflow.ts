@@ -12,12 +12,12 @@ import { createApprovalFlow, type StepDef } from '../kernel/approval';
 import { resolverFor } from '../kernel/assignees';
 import { registerActHandler } from '../kernel/act';
 import { registerManageHandler } from '../kernel/manage';
-import { SearchAttr, stateQuery, type ActInput, type ActionRecord } from '../kernel/messages';
+import { SearchAttr, stateQuery, type ActInput, type ActionRecord, type TaskView } from '../kernel/messages';
 import { registerOpened } from '../kernel/opened';
 import { createProjector, openingRow } from '../kernel/projector';
 import { assertCleanText, refuse } from '../kernel/refuse';
 import { waitUntil } from '../kernel/time';
-import { DEFAULT_VOTE_RULE, type VoteTally } from '../kernel/vote';
+import { DEFAULT_VOTE_RULE, type MeetingRecord, type VoteTally } from '../kernel/vote';
 import {
   CADRE_SELECTION,
   selectionUpdate,
@@ -50,6 +50,11 @@ export const SELECTION_APPOINTMENT_RECORDED = 'selection-appointment-recorded';
 export const SELECTION_RECUSAL = 'selection-recusal';
 /** Patch: 复议 agreed during the public notice reopens the vote on the candidate once the notice has ended. */
 export const SELECTION_RECONSIDERATION = 'selection-reconsideration';
+/**
+ * Patch: the committee's vote belongs to a recorded meeting (《条例》 art. 28): its ballot tasks open when the meeting is
+ * opened with its date and attendance, for the members present, and the vote ends once the minutes are attached.
+ */
+export const SELECTION_MEETING = 'selection-meeting';
 
 export async function cadreSelection(input: CadreSelectionInput): Promise<SelectionResult> {
   const info = workflowInfo();
@@ -126,6 +131,10 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
   const committeeMembers = [...new Set(resolverFor(input.assignees)(input.committee))];
   /** Set by deferVote: the open vote is closed and opened again without the deferred. */
   let deferring = false;
+  /** The committee's meeting now: a new round among the tied, or after 暂缓表决, goes on at it; 复议 holds a new one. */
+  let meetingNow: MeetingRecord | null = null;
+  /** 回避: the members related to a candidate of the vote now open; 应到 but never 实到. */
+  const recusedNow = (): string[] => [...new Set((state.recusals ?? []).filter((r) => (decisionStep.candidates ?? []).includes(r.candidateId)).map((r) => r.memberId))];
 
   setHandler(stateQuery, () => {
     const open = flow.openTasks();
@@ -136,6 +145,8 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
   const base = { flow, projector, status: () => state.status, stage: () => state.stage };
   // The step's next tasks are open, or it ended and the stage moves on to staff actions.
   // The last approval of the principles answers once they are frozen (the freeze is in its transitions).
+  /** The tasks an openMeeting opened, for its transition. */
+  let seated: { opened: TaskView[] } | null = null;
   const settled = (): boolean => flow.isRunning() || (flow.isIdle() && state.stage !== 'principles') || state.status !== 'open';
   registerOpened({ ...base, settled });
   // 回避: a recused member's ballot is refused with the rule named (a validator: nothing on replay).
@@ -164,6 +175,9 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
       a,
     );
     if (problem) throw refuse(problem.code, problem.message, problem.details);
+    // The meeting's own rules are the kernel vote step's: the quorum from the attendance recorded, the minutes once.
+    if (a.action === 'openMeeting') flow.validateOpenMeeting({ date: a.date, present: a.present, recused: recusedNow(), today: today() });
+    if (a.action === 'attachMinutes') flow.validateMinutes(a.minutesRef);
   };
 
   setHandler(
@@ -257,14 +271,36 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
         case 'reconsider':
           (candidate(a.personId) as CandidateView).reconsideration = { reason: a.reason, agreeing: [...new Set(a.agreeing)], by: actorId, at };
           break;
+        case 'openMeeting': {
+          const { meeting, ...changes } = flow.openMeeting({ date: a.date, present: a.present, recused: recusedNow() }, actorId, at);
+          meetingNow = meeting;
+          state.meetings = [...(state.meetings ?? []), meeting];
+          seated = changes;
+          break;
+        }
+        case 'attachMinutes': {
+          const meeting = flow.attachMinutes(a.minutesRef, actorId, at);
+          meetingNow = meeting;
+          state.meetings = [...(state.meetings ?? []).slice(0, -1), meeting];
+          break;
+        }
       }
       // 暂缓表决: the open ballots close with the action (nobody has voted yet); the decision loop opens the vote again.
       const closed = a.action === 'deferVote' && patched(SELECTION_DEFER_VOTE) ? flow.cancelAll(actorId, at).closed : [];
-      projector.emit({ seq, action: { taskId: null, step: rec.step, actorId, action: a.action, data: payload }, ...(closed.length ? { closed } : {}) });
+      projector.emit({
+        seq,
+        action: { taskId: null, step: rec.step, actorId, action: a.action, data: payload },
+        ...(closed.length ? { closed } : {}),
+        // The meeting's attendance opens the ballot tasks of the members present.
+        ...(seated?.opened.length ? { opened: seated.opened } : {}),
+      });
+      seated = null;
       if (a.action === 'recordNomination') await checkCandidates(state.candidates.filter((c) => !c.check).map((c) => c.personId));
       // Answer once the main loop has moved on where this action lets it.
       const stageBefore = rec.step;
       await condition(() => state.stage !== stageBefore || !stageMoves(a.action) || state.status !== 'open' || revising !== null);
+      // The minutes may end the vote: answer once the loop has taken its outcome (or opened a new round).
+      if (a.action === 'attachMinutes') await condition(() => flow.isRunning() || flow.isIdle() || state.status !== 'open');
       return { ...answer(base, null, a.action, seq), seq };
     },
     { validator: validate },
@@ -364,11 +400,15 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
   // Histories recorded before this rule let everyone who passed proceed, whatever the positions.
   const capped = patched(SELECTION_WITHIN_POSITIONS);
   let decisionRound = 0;
+  // Histories from before this rule vote with no meeting recorded.
+  const meetingRecorded = patched(SELECTION_MEETING);
   /** Votes on `ids` for `places` places, ties voted again among the tied; 暂缓表决 opens the vote again without the deferred. */
   async function decide(ids: string[], places: number): Promise<void> {
     decisionStep.candidates = ids;
+    meetingNow = null;
     for (;;) {
       decisionRound += 1;
+      if (meetingRecorded) decisionStep.meeting = meetingNow ? { held: meetingNow } : {};
       const decision = await flow.runStep('decision', decisionRound);
       if (deferring) {
         deferring = false;

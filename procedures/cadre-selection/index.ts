@@ -13,7 +13,7 @@ import { PersonSchema, PoliticalFileEntrySchema, UnitEstablishmentSchema, UnitOf
 import { id, StartResult, text, WorkflowIdParam } from '../../api/schemas';
 import { defineProcedure } from '../descriptor';
 import { stateQuery } from '../kernel/messages';
-import { completeVoteRule } from '../kernel/vote';
+import { completeVoteRule, MEETING_REFUSAL_STATUS } from '../kernel/vote';
 import { politicalExaminationProcedure } from '../political-examination';
 import { POLITICAL_EXAMINATION, politicalExaminationWorkflowId } from '../political-examination/messages';
 import { createSelectionActivities, recusalsOf } from './activities';
@@ -152,6 +152,7 @@ export const cadreSelectionProcedure = defineProcedure({
     [SelectionRefusal.overEstablishment]: 422,
     [SelectionRefusal.personalMattersConcealed]: 422,
     [SelectionRefusal.checkPending]: 422,
+    ...MEETING_REFUSAL_STATUS,
   },
   start: {
     summary: 'Start a cadre selection (干部选拔任用) with its principles (先定原则)',

@@ -2,6 +2,7 @@
 import { defineUpdate } from '@temporalio/workflow';
 import type { QualificationResult } from '../../domain/qualifications';
 import type { ActionRecord, ActResult, AssigneeRule, ResolvedAssignees, Role, TaskView } from '../kernel/messages';
+import type { MeetingRecord } from '../kernel/vote';
 
 export const CADRE_SELECTION = 'cadreSelection' as const;
 
@@ -294,7 +295,14 @@ export type SelectionCommand =
   /** 暂缓表决: decided before the vote, with the reason; the vote goes on without the candidate. */
   | { action: 'deferVote'; personId: string; reason: string }
   /** 复议: reopen the vote on a candidate not passed; `agreeing` are the committee members (user ids) who agreed. */
-  | { action: 'reconsider'; personId: string; reason: string; agreeing: string[] };
+  | { action: 'reconsider'; personId: string; reason: string; agreeing: string[] }
+  /**
+   * The committee's meeting (会议), opened before its vote: the date, and who is present (实到, user ids) as recorded
+   * at the meeting. 应到 is the committee; a member recused (回避) counts toward it but never as present.
+   */
+  | { action: 'openMeeting'; date: string; present: string[] }
+  /** The minutes (会议记录) of the meeting, a document reference, attached before the vote closes. */
+  | { action: 'attachMinutes'; minutesRef: string };
 
 export const INTEGRITY_OFFICES = ['partySecretary', 'disciplineSecretary'] as const;
 /** 党委(党组)书记 and 纪委书记(纪检组长) of a unit: the two who sign the 廉洁自律 conclusion. */
@@ -343,6 +351,8 @@ export interface SelectionState {
    * 应到会 but do not vote, so they are never present.
    */
   recusals?: Recusal[];
+  /** The committee's meetings, as recorded: date, 应到, 实到, recused, minutes. Absent in selections from before the rule. */
+  meetings?: MeetingRecord[];
 }
 
 export interface Recusal {

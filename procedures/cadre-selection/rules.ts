@@ -515,6 +515,10 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
       if (!a.reason.trim()) return p(KernelRefusal.invalidInput, '复议 needs the reason recorded', { field: 'reason' });
       return reconsiderationProblem(ctx.committee ?? [], a.agreeing);
     }
+    case 'openMeeting':
+    case 'attachMinutes':
+      // 《条例》 art. 28: the committee decides at a meeting; its attendance and minutes are the kernel vote's rules (kernel/vote.ts).
+      return stageIs('decision');
     case 'assess': {
       const wrong = stageIs('probation');
       if (wrong) return wrong;

@@ -25,7 +25,24 @@ import { KernelRefusal, taskId as makeTaskId, type ActInput, type AssigneeRule, 
 import type { Projector } from './projector';
 import { refuse } from './refuse';
 import { reassignProblem, returnProblem } from './rules';
-import { ballotProblem, DEFAULT_VOTE_RULE, isSecret, isVoteChoice, meetsQuorum, quorumNeeded, tally, type Ballot, type VoteRule, type VoteTally } from './vote';
+import { isValidDate } from '../../domain/dates';
+import {
+  ballotProblem,
+  DEFAULT_VOTE_RULE,
+  isSecret,
+  isVoteChoice,
+  meetingProblem,
+  meetingRecord,
+  MeetingRefusal,
+  meetsQuorum,
+  minutesProblem,
+  quorumNeeded,
+  tally,
+  type Ballot,
+  type MeetingRecord,
+  type VoteRule,
+  type VoteTally,
+} from './vote';
 
 export const APPROVAL_MODES = ['sequential', 'all', 'any', 'vote'] as const;
 /** 依次, 会签, 或签, 票决. */
@@ -43,6 +60,13 @@ export interface StepDef<K extends string = string> {
   candidates?: readonly string[];
   /** vote steps: DEFAULT_VOTE_RULE when left out. */
   voteRule?: VoteRule;
+  /**
+   * vote steps: the vote belongs to a recorded meeting (vote.ts MeetingRecord). The members' tasks open when the
+   * meeting is opened with its date and attendance (openMeeting), only for those present; the step ends once the
+   * minutes are attached. `held`: the vote goes on at a meeting already open (a new round among the tied, or after
+   * 暂缓表决), with its attendance. Absent: no meeting is recorded, as before.
+   */
+  meeting?: { held?: MeetingRecord };
 }
 
 /** In a vote step, approved means voted, and absent means the vote closed before the member voted. */
@@ -65,7 +89,7 @@ export interface StepRunView {
   /** The actions a pending task of this step allows (the validator's own list), for a client to offer. */
   allowed: string[];
   slots: { assigneeIds: string[]; state: SlotState; taskId: string | null; after: number[] }[];
-  vote?: { candidates: string[]; members: string[]; voted: string[]; absent: string[]; closing: boolean; secret: boolean };
+  vote?: { candidates: string[]; members: string[]; voted: string[]; absent: string[]; closing: boolean; secret: boolean; meetingRequired?: boolean; meeting?: MeetingRecord | null };
 }
 
 /**
@@ -77,13 +101,13 @@ export interface SuspendedStep {
   round: number;
   slots: { id: number; assigneeIds: string[]; state: SlotState; after: number[]; task: TaskView | null }[];
   lastApproval: { by: string; data?: unknown } | null;
-  vote?: { ballots: Ballot[]; absent: string[]; closing: boolean };
+  vote?: { ballots: Ballot[]; absent: string[]; closing: boolean; meetingRequired?: boolean; meeting?: MeetingRecord | null };
   anyoneActed: boolean;
 }
 
 export type StepOutcome<K extends string> =
   /** tally: a vote step's result. */
-  | { kind: 'approved'; by: string; data?: unknown; tally?: VoteTally }
+  | { kind: 'approved'; by: string; data?: unknown; tally?: VoteTally; meeting?: MeetingRecord }
   | { kind: 'returned'; to: K; by: string; reason: string }
   | { kind: 'withdrawn'; by: string };
 
@@ -99,6 +123,10 @@ interface VoteRun {
   absent: string[];
   /** Closed for everyone but the principal, who is still to vote. */
   closing: boolean;
+  /** The vote belongs to a recorded meeting (StepDef.meeting). */
+  meetingRequired: boolean;
+  /** The meeting as opened, then with its minutes; null until it is opened. */
+  meeting: MeetingRecord | null;
 }
 
 interface Running<K extends string> {
@@ -169,16 +197,34 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
   }
 
   function complete(r: Running<K>): boolean {
-    return r.outcome !== null || (r.slots.length > 0 && r.slots.every((s) => s.state === 'approved' || s.state === 'absent'));
+    if (r.outcome !== null) return true;
+    // A vote at a recorded meeting ends with its minutes attached (before that, no task is open at all).
+    if (r.vote?.meetingRequired && !r.vote.meeting?.minutes) return false;
+    return r.slots.length > 0 && r.slots.every((s) => s.state === 'approved' || s.state === 'absent');
   }
 
   const voted = (v: VoteRun): string[] => v.members.filter((m) => v.ballots.some((b) => b.memberId === m));
-  /** 实到 while the vote runs: everyone not recorded absent. */
-  const presentNow = (v: VoteRun): string[] => v.members.filter((m) => !v.absent.includes(m));
+  /** 实到 while the vote runs: as the meeting recorded it, or everyone not recorded absent; less those closed out. */
+  const presentNow = (v: VoteRun): string[] => (v.meeting ? v.meeting.present : v.members).filter((m) => !v.absent.includes(m));
 
   function finalTally(v: VoteRun): VoteTally {
-    // Members who never voted are absent; the ballots were checked one by one as they were cast.
+    // At a recorded meeting, 实到 is its attendance, and a present member closed out without a ballot counts
+    // as not agreeing; without one, members who never voted are absent. The ballots were checked as they were cast.
+    if (v.meeting) return tally(v.rule, { members: v.members, present: v.meeting.present, candidates: v.candidates, ballots: v.ballots, closed: v.absent });
     return tally(v.rule, { members: v.members, present: voted(v), candidates: v.candidates, ballots: v.ballots });
+  }
+  const approvedOutcome = (r: Running<K>): StepOutcome<K> => ({
+    kind: 'approved',
+    by: r.lastApproval?.by ?? '',
+    data: r.lastApproval?.data,
+    ...(r.vote ? { tally: finalTally(r.vote) } : {}),
+    ...(r.vote?.meeting ? { meeting: r.vote.meeting } : {}),
+  });
+
+  /** A meeting's attendance applied to the vote's slots: the absent and recused never get a task; the present do. */
+  function seat(r: Running<K>, meeting: MeetingRecord, into: TaskChanges): void {
+    for (const s of r.slots) if (s.state === 'waiting' && !s.assigneeIds.some((id) => meeting.present.includes(id))) s.state = 'absent';
+    openReady(into);
   }
 
   /**
@@ -202,17 +248,21 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
           }));
     running = { def, round, slots, outcome: null, lastApproval: null };
     if (def.mode === 'vote') {
-      running.vote = { rule: def.voteRule ?? DEFAULT_VOTE_RULE, candidates: def.candidates ?? [], members, ballots: [], absent: [], closing: false };
+      const held = def.meeting?.held ?? null;
+      running.vote = { rule: def.voteRule ?? DEFAULT_VOTE_RULE, candidates: def.candidates ?? [], members, ballots: [], absent: [], closing: false, meetingRequired: def.meeting !== undefined, meeting: held };
     }
     const changes: TaskChanges = { closed: [], opened: [] };
-    openReady(changes);
+    // A vote at a recorded meeting opens its tasks when the meeting opens, for those present only.
+    if (running.vote?.meetingRequired) {
+      if (running.vote.meeting) seat(running, running.vote.meeting, changes);
+    } else openReady(changes);
     opts.projector.row.stage = key;
     opts.projector.emit(changes);
     const r = running;
     await condition(() => complete(r));
     running = null;
     if (r.outcome) return r.outcome;
-    return { kind: 'approved', by: r.lastApproval?.by ?? '', data: r.lastApproval?.data, ...(r.vote ? { tally: finalTally(r.vote) } : {}) };
+    return approvedOutcome(r);
   }
 
   /** The carried step restore() set up, so runStep's resume takes it instead of building it twice. */
@@ -227,7 +277,16 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
     const members = def.mode === 'vote' ? [...new Set(opts.resolve(def.assignees))] : [];
     const r: Running<K> = { def, round: s.round, slots: s.slots.map((x) => ({ ...x, assigneeIds: [...x.assigneeIds], after: [...x.after] })), outcome: null, lastApproval: s.lastApproval };
     if (def.mode === 'vote') {
-      r.vote = { rule: def.voteRule ?? DEFAULT_VOTE_RULE, candidates: def.candidates ?? [], members, ballots: [...(s.vote?.ballots ?? [])], absent: [...(s.vote?.absent ?? [])], closing: s.vote?.closing ?? false };
+      r.vote = {
+        rule: def.voteRule ?? DEFAULT_VOTE_RULE,
+        candidates: def.candidates ?? [],
+        members,
+        ballots: [...(s.vote?.ballots ?? [])],
+        absent: [...(s.vote?.absent ?? [])],
+        closing: s.vote?.closing ?? false,
+        meetingRequired: s.vote?.meetingRequired ?? false,
+        meeting: s.vote?.meeting ?? null,
+      };
     }
     running = r;
     anyoneActed = s.anyoneActed;
@@ -242,7 +301,7 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
     await condition(() => complete(r));
     running = null;
     if (r.outcome) return r.outcome;
-    return { kind: 'approved', by: r.lastApproval?.by ?? '', data: r.lastApproval?.data, ...(r.vote ? { tally: finalTally(r.vote) } : {}) };
+    return approvedOutcome(r);
   }
 
   /** The running step, for a procedure that continues as new in the middle of it (runStep's resume). */
@@ -254,7 +313,9 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
       round: r.round,
       slots: r.slots.map((x) => ({ id: x.id, assigneeIds: [...x.assigneeIds], state: x.state, after: [...x.after], task: x.task })),
       lastApproval: r.lastApproval,
-      ...(r.vote ? { vote: { ballots: [...r.vote.ballots], absent: [...r.vote.absent], closing: r.vote.closing } } : {}),
+      ...(r.vote
+        ? { vote: { ballots: [...r.vote.ballots], absent: [...r.vote.absent], closing: r.vote.closing, ...(r.vote.meetingRequired ? { meetingRequired: true, meeting: r.vote.meeting } : {}) } }
+        : {}),
       anyoneActed,
     };
   }
@@ -282,7 +343,9 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
       const problem = ballotProblem(v.rule, state, a.actorId, b.candidateId);
       if (!problem) continue;
       const code =
-        problem.code === 'already_voted'
+        problem.code === 'not_present' && v.meeting
+          ? MeetingRefusal.notPresent
+          : problem.code === 'already_voted'
           ? KernelRefusal.alreadyVoted
           : problem.code === 'principal_votes_last'
             ? KernelRefusal.principalVotesLast
@@ -304,8 +367,71 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
     return a.action === 'transfer' && !slot.assigneeIds.includes(a.actorId) && (a.actorRoles ?? []).includes('supervisor');
   }
 
+  /**
+   * At a recorded meeting, whether `actorId` may vote at all now: the meeting is open, and the member is recorded
+   * present (not absent, not recused). Checked before the task is looked up, so the refusal names the rule.
+   */
+  function validateVoter(actorId: string): void {
+    const v = running?.vote;
+    if (!v?.meetingRequired || running?.outcome) return;
+    if (!v.meeting) throw refuse(MeetingRefusal.meetingNotOpen, 'the vote belongs to a meeting that is not open yet: its date and attendance are recorded first (openMeeting)', { rule: 'meeting.open' });
+    if (v.members.includes(actorId) && !v.meeting.present.includes(actorId)) {
+      const recused = v.meeting.recused.includes(actorId);
+      throw refuse(
+        MeetingRefusal.notPresent,
+        recused
+          ? `回避: ${actorId} is recused at the meeting of ${v.meeting.date}; they count toward 应到 but not as present and do not vote`
+          : `${actorId} is not recorded present at the meeting of ${v.meeting.date}`,
+        { rule: recused ? 'meeting.recused' : 'meeting.attendance', date: v.meeting.date },
+      );
+    }
+  }
+
+  /** Why the running vote's meeting cannot be opened with this attendance; throws a refusal. */
+  function validateOpenMeeting(m: { date: string; present: readonly string[]; recused?: readonly string[]; today: string }): void {
+    const r = running;
+    if (!r?.vote || r.outcome) throw refuse(KernelRefusal.actionNotAllowed, 'no vote is open: the current step is not a vote');
+    const v = r.vote;
+    if (!v.meetingRequired) throw refuse(KernelRefusal.actionNotAllowed, 'this vote is not recorded as a meeting');
+    if (v.meeting) throw refuse(MeetingRefusal.meetingAlreadyOpen, `the meeting of this vote is open since ${v.meeting.date}; its attendance is recorded once`, { date: v.meeting.date });
+    if (!isValidDate(m.date)) throw refuse(KernelRefusal.invalidInput, 'date must be a YYYY-MM-DD date', { field: 'date' });
+    const problem = meetingProblem(v.rule, v.members, m, m.today);
+    if (!problem) return;
+    const code = problem.code === 'quorum_not_met' ? KernelRefusal.quorumNotMet : problem.code === 'invalid_attendance' ? MeetingRefusal.invalidAttendance : KernelRefusal.invalidInput;
+    throw refuse(code, problem.message, { field: problem.field, ...(problem.details ?? {}) });
+  }
+
+  /** Opens the running vote's meeting (validated): the present members' tasks open, the others never do. */
+  function openMeeting(m: { date: string; present: readonly string[]; recused?: readonly string[] }, by: string, at: string): TaskChanges & { meeting: MeetingRecord } {
+    const r = running as Running<K>;
+    const v = r.vote as VoteRun;
+    const meeting = meetingRecord(v.members, m, by, at);
+    v.meeting = meeting;
+    anyoneActed = true;
+    const changes: TaskChanges = { closed: [], opened: [] };
+    seat(r, meeting, changes);
+    return { ...changes, meeting };
+  }
+
+  /** Why the minutes cannot be attached to the running vote's meeting now; throws a refusal. */
+  function validateMinutes(ref: string): void {
+    const v = running?.outcome ? undefined : running?.vote;
+    if (!v?.meetingRequired) throw refuse(KernelRefusal.actionNotAllowed, 'no vote at a recorded meeting is open');
+    const problem = minutesProblem(v.meeting, ref);
+    if (problem) throw refuse(problem.code, problem.message, { field: problem.field });
+  }
+
+  /** Attaches the minutes (validated); the step ends now if every member present has voted. */
+  function attachMinutes(ref: string, by: string, at: string): MeetingRecord {
+    const v = (running as Running<K>).vote as VoteRun;
+    const meeting: MeetingRecord = { ...(v.meeting as MeetingRecord), minutes: { ref, by, at } };
+    v.meeting = meeting;
+    return meeting;
+  }
+
   function validate(a: ActInput): void {
     const r = running;
+    if (r?.vote && !r.outcome && a.action === 'vote') validateVoter(a.actorId);
     if (r?.vote && !r.outcome && a.action === 'vote') {
       const done = r.slots.find((s) => s.state === 'approved' && s.task?.taskId === a.taskId && s.assigneeIds.includes(a.actorId));
       if (done) throw refuse(KernelRefusal.alreadyVoted, `you have already voted at step ${r.def.key}`, { taskId: a.taskId });
@@ -399,6 +525,12 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
     const r = running;
     if (!r?.vote || r.outcome) throw refuse(KernelRefusal.actionNotAllowed, 'no vote is open: the current step is not a vote');
     const v = r.vote;
+    if (v.meetingRequired && !v.meeting) throw refuse(MeetingRefusal.meetingNotOpen, 'the meeting is not open yet: record its date and attendance first (openMeeting)', { rule: 'meeting.open' });
+    if (v.meeting && !v.meeting.minutes) {
+      throw refuse(MeetingRefusal.minutesRequired, `the minutes of the meeting of ${v.meeting.date} are attached before the vote closes`, { rule: 'meeting.minutes', field: 'minutesRef' });
+    }
+    // At a recorded meeting the quorum was met when it opened, from the attendance it recorded.
+    if (v.meeting) return;
     const principal = v.rule.principalId;
     const principalToVote = principal !== undefined && !v.closing && v.members.includes(principal) && !voted(v).includes(principal);
     // The principal still to vote counts as present: closing leaves their task open so they vote last.
@@ -428,7 +560,8 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
       if (keepPrincipal && s.assigneeIds.includes(principal)) continue;
       s.state = 'absent';
       changes.absent.push(...s.assigneeIds);
-      if (s.task) changes.closed.push({ task: s.task, at, by, action: 'absent', byAction: false });
+      // At a recorded meeting they were present: their vote closed without a ballot, which is not absence.
+      if (s.task) changes.closed.push({ task: s.task, at, by, action: v.meeting ? 'notVoted' : 'absent', byAction: false });
     }
     v.absent.push(...changes.absent);
     v.closing = true;
@@ -453,6 +586,13 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
     isIdle: (): boolean => running === null,
     validateCloseVote,
     closeVote,
+    validateVoter,
+    validateOpenMeeting,
+    openMeeting,
+    validateMinutes,
+    attachMinutes,
+    /** The running vote's meeting, or null (none recorded, or not open yet). */
+    meeting: (): MeetingRecord | null => (running?.outcome ? null : (running?.vote?.meeting ?? null)),
     /** The running vote's rule, or null when no vote step runs. */
     voteRule: (): VoteRule | null => running?.vote?.rule ?? null,
     view: (): StepRunView | null =>
@@ -471,6 +611,7 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
                 absent: [...running.vote.absent],
                 closing: running.vote.closing,
                 secret: isSecret(running.vote.rule),
+                ...(running.vote.meetingRequired ? { meetingRequired: true, meeting: running.vote.meeting } : {}),
               },
             }
           : {}),

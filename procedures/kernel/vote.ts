@@ -72,6 +72,8 @@ export interface VoteState {
   readonly candidates: readonly string[];
   /** The ballots cast so far, in the order they were cast. */
   readonly ballots: readonly Ballot[];
+  /** Present members whose vote was closed without a ballot (closeVote): the principal no longer waits for them. */
+  readonly closed?: readonly string[];
 }
 
 export type BallotProblemCode = 'not_member' | 'not_present' | 'unknown_candidate' | 'already_voted' | 'principal_votes_last';
@@ -181,7 +183,7 @@ export function ballotProblem(rule: VoteRule, state: VoteState, memberId: string
   if (rule.principalId !== undefined && memberId === rule.principalId) {
     // The principal leader speaks last so that the others' votes are their own (DOMAIN.md §1.5).
     const voted = new Set(onCandidate.map((b) => b.memberId));
-    const waiting = present.filter((m) => m !== memberId && !voted.has(m));
+    const waiting = present.filter((m) => m !== memberId && !voted.has(m) && !(state.closed ?? []).includes(m));
     if (waiting.length > 0) {
       return {
         code: 'principal_votes_last',
@@ -203,7 +205,7 @@ function assertDistinct(ids: readonly string[], what: string): void {
  */
 export function tally(
   rule: VoteRule,
-  input: { members: readonly string[]; present: readonly string[]; candidates: readonly string[]; ballots: readonly Ballot[] },
+  input: { members: readonly string[]; present: readonly string[]; candidates: readonly string[]; ballots: readonly Ballot[]; closed?: readonly string[] },
 ): VoteTally {
   assertRule(rule);
   assertDistinct(input.members, 'members');
@@ -308,4 +310,112 @@ export function slateBallots(
     excepted.set(e.candidateId, e.choice);
   }
   return { ballots: candidates.map((candidateId) => ({ candidateId, choice: excepted.get(candidateId) ?? vote.choice })), problem: null };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The meeting a vote belongs to (会议). 《党政领导干部选拔任用工作条例》 art. 28 (讨论决定): a decision is taken at a
+// meeting with at least 2/3 of the members present (实到), counted against those who should attend (应到), and the
+// meeting is recorded (会议记录/纪要, common practice of 党委(党组) rules of procedure). So attendance is what the
+// meeting records, not who happened to vote, and the minutes are attached before the vote closes.
+
+/** Refusals of a recorded meeting, with their HTTP status; every module whose vote belongs to a meeting maps them. */
+export const MeetingRefusal = {
+  /** A ballot, the minutes or closing the vote before the meeting is opened with its attendance. */
+  meetingNotOpen: 'meeting_not_open',
+  /** A second opening of the meeting of a vote: its attendance is recorded once. */
+  meetingAlreadyOpen: 'meeting_already_open',
+  /** Attendance naming someone who is not a member of the meeting, or someone twice. */
+  invalidAttendance: 'invalid_attendance',
+  /** A ballot from a member the meeting recorded absent, or recused (回避). */
+  notPresent: 'not_present',
+  /** Closing the vote before the minutes are attached. */
+  minutesRequired: 'minutes_required',
+  /** The minutes are attached once. */
+  minutesAlreadyAttached: 'minutes_already_attached',
+} as const;
+
+export const MEETING_REFUSAL_STATUS: Readonly<Record<(typeof MeetingRefusal)[keyof typeof MeetingRefusal], number>> = Object.freeze({
+  meeting_not_open: 409,
+  meeting_already_open: 409,
+  invalid_attendance: 422,
+  not_present: 403,
+  minutes_required: 409,
+  minutes_already_attached: 409,
+});
+
+/** A vote's meeting as recorded when it opened. */
+export interface MeetingRecord {
+  /** The China date of the meeting (YYYY-MM-DD). */
+  readonly date: string;
+  /** 应到: every member of the body, recused ones included. */
+  readonly shouldAttend: readonly string[];
+  /** 实到: the members recorded present, recused ones left out; the quorum and the tally count these. */
+  readonly present: readonly string[];
+  /** 回避: members related to a candidate; they count toward 应到 but never as present. */
+  readonly recused: readonly string[];
+  /** Members neither present nor recused. */
+  readonly absent: readonly string[];
+  readonly openedBy: string;
+  readonly openedAt: string;
+  /** The minutes (会议记录), a document reference, attached before the vote closes. */
+  readonly minutes: { readonly ref: string; readonly by: string; readonly at: string } | null;
+}
+
+export type MeetingProblemCode = 'invalid_date' | 'invalid_attendance' | 'quorum_not_met';
+
+export interface MeetingProblem {
+  readonly code: MeetingProblemCode;
+  readonly field: string;
+  readonly message: string;
+  readonly details?: Record<string, unknown>;
+}
+
+/**
+ * Why a meeting cannot be opened with this attendance, or null. `present` is who is in the room as recorded; the
+ * recused among them are not counted present. `today` is the China date: a meeting is recorded once held, so its
+ * date is not in the future. The date's format is the caller's (domain/dates isValidDate): this module imports nothing.
+ */
+export function meetingProblem(
+  rule: VoteRule,
+  members: readonly string[],
+  input: { date: string; present: readonly string[]; recused?: readonly string[] },
+  today: string,
+): MeetingProblem | null {
+  assertRule(rule);
+  if (input.date > today) return { code: 'invalid_date', field: 'date', message: `the meeting is recorded once held: its date cannot be after today (${today})` };
+  const seen = new Set<string>();
+  for (const [i, m] of input.present.entries()) {
+    // The message names the field, never the value: input is never echoed into a refusal.
+    if (!members.includes(m)) return { code: 'invalid_attendance', field: `present[${i}]`, message: `present[${i}] is not a member of the meeting` };
+    if (seen.has(m)) return { code: 'invalid_attendance', field: `present[${i}]`, message: `present[${i}] is named twice` };
+    seen.add(m);
+  }
+  const recused = new Set(input.recused ?? []);
+  const counted = input.present.filter((m) => !recused.has(m)).length;
+  if (!meetsQuorum(rule, members.length, counted)) {
+    const needed = quorumNeeded(rule, members.length);
+    return {
+      code: 'quorum_not_met',
+      field: 'present',
+      message: `no quorum: ${counted} of ${members.length} members present${recused.size ? ` (recused members are not counted present)` : ''}, at least ${needed} needed; a meeting without quorum cannot decide`,
+      details: { present: counted, shouldAttend: members.length, needed, rule: 'meeting.quorum' },
+    };
+  }
+  return null;
+}
+
+/** The meeting as recorded: 实到 without the recused, who count toward 应到 only. Call after meetingProblem. */
+export function meetingRecord(members: readonly string[], input: { date: string; present: readonly string[]; recused?: readonly string[] }, by: string, at: string): MeetingRecord {
+  const recused = members.filter((m) => (input.recused ?? []).includes(m));
+  const present = members.filter((m) => input.present.includes(m) && !recused.includes(m));
+  return { date: input.date, shouldAttend: [...members], present, recused, absent: members.filter((m) => !present.includes(m) && !recused.includes(m)), openedBy: by, openedAt: at, minutes: null };
+}
+
+/** Why the minutes cannot be attached now, or null. */
+export function minutesProblem(meeting: MeetingRecord | null, ref: string): { code: string; field: string; message: string } | null {
+  if (!meeting) return { code: MeetingRefusal.meetingNotOpen, field: 'minutesRef', message: 'the meeting is not open yet: record its date and attendance first (openMeeting)' };
+  if (meeting.minutes) return { code: MeetingRefusal.minutesAlreadyAttached, field: 'minutesRef', message: `the minutes of the meeting of ${meeting.date} are already attached` };
+  // KernelRefusal.invalidInput's code: this module imports nothing.
+  if (!ref.trim()) return { code: 'invalid_input', field: 'minutesRef', message: 'minutesRef must name the minutes (a document reference)' };
+  return null;
 }

@@ -163,8 +163,24 @@ async function inspectAll(wf: string, personIds: string[]): Promise<void> {
   await untilStage(wf, 'decision');
 }
 
-/** Every member votes 同意 on every candidate, the principal (cw-9) last. */
+/**
+ * The committee's meeting (会议): opened with today's date and `present` as its attendance, and its minutes attached.
+ * The vote step starts just after the stage turns to decision (the recusals are read first): until then it is refused.
+ */
+async function meet(wf: string, present: string[] = committee): Promise<Record<string, unknown>> {
+  const opened = await eventually(async () => {
+    const r = await act(wf, { action: 'openMeeting', date: today(), present });
+    if (r.status === 200) return r.body;
+    expect(r.body.code).toBe('action_not_allowed');
+    return undefined;
+  }, 30_000, 'the meeting opened');
+  expect((await act(wf, { action: 'attachMinutes', minutesRef: '常委会会议纪要' })).status).toBe(200);
+  return opened;
+}
+
+/** Every member votes 同意 on every candidate, the principal (cw-9) last, at a meeting all attend. */
 async function unanimousDecision(wf: string, personIds: string[]): Promise<void> {
+  await meet(wf);
   const ballot = { action: 'vote', ballots: personIds.map((candidateId) => ({ candidateId, choice: 'agree' })) };
   for (const member of [...committee.filter((m) => m !== 'cw-9'), 'cw-9']) {
     expect((await task(member, await inboxTask(member, wf, 'decision'), ballot)).status).toBe(200);
@@ -413,6 +429,7 @@ describe('who may act', () => {
     expect((await act(wf, { action: 'setShortlist', personIds: ['R001'], concentratedOpinion: '推荐意见集中' })).status).toBe(200);
     await untilStage(wf, 'inspection');
     await inspectAll(wf, ['R001']);
+    await meet(wf);
     const ballot = { action: 'vote', ballots: [{ candidateId: 'R001', choice: 'agree' }] };
     for (const member of committee.filter((m) => m !== 'cw-9').slice(0, 6)) {
       expect((await task(member, await inboxTask(member, wf, 'decision'), ballot)).status).toBe(200);
@@ -439,6 +456,7 @@ describe('issue 11: the cut-off, a change of post, 暂缓表决, 复议', () => 
     expect((await act(wf, { action: 'setShortlist', personIds: ['R001', 'R002'] })).status).toBe(200);
     await untilStage(wf, 'inspection');
     await inspectAll(wf, ['R001', 'R002']);
+    await meet(wf);
     // R001 9 of 9, R002 4 of 9 (5 against): R002 is rejected.
     for (const [i, member] of [...committee.filter((m) => m !== 'cw-9'), 'cw-9'].entries()) {
       const ballots = [
@@ -456,6 +474,9 @@ describe('issue 11: the cut-off, a change of post, 暂缓表决, 复议', () => 
     // After the notice, R001 is appointed and the committee votes again on R002, for the places left (none: one position).
     const again = await untilStage(wf, 'decision');
     expect(cand(again, 'R001').outcome).toBe('appointed');
+    // 复议 is a new meeting, with its own attendance and minutes.
+    await meet(wf);
+    expect((await get(wf)).state?.meetings).toHaveLength(2);
     for (const member of [...committee.filter((m) => m !== 'cw-9'), 'cw-9']) {
       expect((await task(member, await inboxTask(member, wf, 'decision'), { action: 'vote', ballots: [{ candidateId: 'R002', choice: 'agree' }] })).status).toBe(200);
     }
@@ -509,6 +530,7 @@ describe('issue 11: the cut-off, a change of post, 暂缓表决, 复议', () => 
     expect((await act(wf, { action: 'setShortlist', personIds: ['R001', 'R002'] })).status).toBe(200);
     await untilStage(wf, 'inspection');
     await inspectAll(wf, ['R001', 'R002']);
+    await meet(wf);
     const firstTask = await inboxTask('cw-1', wf, 'decision');
     const deferred = await act(wf, { action: 'deferVote', personId: 'R002', reason: '反映的问题尚需核实，意见分歧较大' });
     expect(deferred.status).toBe(200);
@@ -526,12 +548,14 @@ describe('issue 11: the cut-off, a change of post, 暂缓表决, 复议', () => 
     expect(cand(s, 'R001').decision).toBe('passed');
     expect(cand(s, 'R002').decision).toBe('deferred');
     expect(cand(s, 'R002').deferred?.reason).toBe('反映的问题尚需核实，意见分歧较大');
+    // The vote went on at the same meeting: one meeting recorded.
+    expect(s.meetings).toHaveLength(1);
     await maybeRecordHistory('cadre-selection-deferred.json', stack.t.env.client.workflow.getHandle(wf));
   });
 });
 
 describe('回避 (recusal), last: it relates a committee member to R004', () => {
-  test('a member related to a candidate is recused: their ballot is refused with the rule named, and they count toward 应到会 but not as present', async () => {
+  test('a member related to a candidate is recused: present in the room, they get no ballot, and count toward 应到会 but not as present', async () => {
     const token = await stack.h.login(STAFF);
     const relate = await stack.h.call('PUT', '/selection/relations', { token, key: newKey(), body: { relations: [{ personId: 'CW3', relativeId: 'R004', relation: 'spouse' }] } });
     expect(relate.body).toEqual({ recorded: 1 });
@@ -554,13 +578,15 @@ describe('回避 (recusal), last: it relates a committee member to R004', () => 
     const s = await untilStage(wf, 'decision');
     expect(s.recusals).toEqual([{ memberId: 'cw-3', candidateId: 'R004', relation: 'spouse' }]);
     const ballots = [{ candidateId: 'R001', choice: 'agree' }, { candidateId: 'R004', choice: 'disagree' }];
-    const recused = await task('cw-3', await inboxTask('cw-3', wf, 'decision'), { action: 'vote', ballots });
-    expect(recused.body).toMatchObject({ status: 403, code: 'recused_member', details: { rule: 'recusal.committee', candidateId: 'R004' } });
+    // cw-3 is in the room, recorded present, but recused: 应到 9, 实到 8, and no ballot task for cw-3.
+    const opened = (await meet(wf)) as { state: { meetings: unknown[]; openTasks: { assigneeIds: string[] }[] } };
+    expect(opened.state.meetings[0]).toMatchObject({ shouldAttend: expect.arrayContaining(['cw-3']), recused: ['cw-3'], absent: [] });
+    expect(opened.state.meetings[0]).not.toMatchObject({ present: expect.arrayContaining(['cw-3']) });
+    expect(opened.state.openTasks.flatMap((t) => t.assigneeIds)).not.toContain('cw-3');
     for (const member of committee.filter((m) => m !== 'cw-9' && m !== 'cw-3')) {
       expect((await task(member, await inboxTask(member, wf, 'decision'), { action: 'vote', ballots })).status).toBe(200);
     }
-    // The recused member never votes: closing records them absent, and the principal votes last.
-    expect((await stack.h.call('POST', `/procedures/${wf}/actions`, { token, key: newKey(), body: { action: 'closeVote' } })).status).toBe(200);
+    // The principal votes last among those present; the recused member is never waited for.
     expect((await task('cw-9', await inboxTask('cw-9', wf, 'decision'), { action: 'vote', ballots })).status).toBe(200);
     const after = await untilStage(wf, 'publicNotice');
     expect(after.decisionTally).toMatchObject({ shouldAttend: 9, present: 8 });

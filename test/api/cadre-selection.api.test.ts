@@ -169,9 +169,30 @@ test('先定原则、再商人头 through all seven stages to a confirmed appoin
   expect((await act(wf, { action: 'signIntegrity', personId: 'T001', as: 'disciplineSecretary', signedBy: signers.disciplineSecretary })).status).toBe(200);
   expect((await act(wf, { action: 'completeInspection' })).status).toBe(200);
 
-  // 5. Decision: each member votes; the principal last; quorum 2/3; 同意 of more than half of 应到.
+  // 5. Decision at a recorded meeting (会议): its date and attendance first, then each present member votes; the
+  // principal last; quorum 2/3 of the attendance recorded; 同意 of more than half of 应到; the minutes before it closes.
+  const closeVote = async () => stack.h.call('POST', `/procedures/${wf}/actions`, { token: await stack.h.login('zzb-staff'), key: key(), body: { action: 'closeVote' } });
+  await eventually(async () => ((await stack.h.call('GET', `/procedures/${wf}`, { token: await stack.h.login('zzb-staff') })).body.state?.stage === 'decision' ? true : undefined), 30_000, 'the decision');
+  expect((await closeVote()).body).toMatchObject({ status: 409, code: 'meeting_not_open' });
+  const meetingDay = chinaDateOf(new Date());
+  // 5 of 9 in the room: no quorum, and nothing recorded.
+  expect((await act(wf, { action: 'openMeeting', date: meetingDay, present: committee.slice(0, 5) })).body).toMatchObject({ status: 422, code: 'quorum_not_met', details: { present: 5, shouldAttend: 9, needed: 6 } });
+  expect((await act(wf, { action: 'openMeeting', date: meetingDay, present: [...committee.slice(0, 6), 'T001'] })).body).toMatchObject({ status: 422, code: 'invalid_attendance', details: { field: 'present[6]' } });
+  expect((await act(wf, { action: 'openMeeting', date: addDays(meetingDay, 1), present: committee })).body).toMatchObject({ status: 422, code: 'invalid_input', details: { field: 'date' } });
+  // cw-8 is absent: 8 of 9 present.
+  const present = committee.filter((m) => m !== 'cw-8');
+  const opened = await act(wf, { action: 'openMeeting', date: meetingDay, present });
+  expect(opened.status).toBe(200);
+  expect(opened.body.state.meetings).toEqual([expect.objectContaining({ date: meetingDay, shouldAttend: committee, present, recused: [], absent: ['cw-8'], minutes: null })]);
+  expect((await act(wf, { action: 'openMeeting', date: meetingDay, present })).body).toMatchObject({ status: 409, code: 'meeting_already_open' });
   const ballot = (choice: string) => ({ action: 'vote', ballots: [{ candidateId: 'T001', choice }] });
-  const principalFirst = await task('cw-9', await inboxTask('cw-9', wf, 'decision'), ballot('agree'));
+  const principalTask = await inboxTask('cw-9', wf, 'decision');
+  // Only those present have a ballot task; the absent member has none.
+  const ballotHolders = opened.body.state.openTasks.flatMap((t: { assigneeIds: string[] }) => t.assigneeIds);
+  expect([...ballotHolders].sort()).toEqual([...present].sort());
+  // Nor can a ballot be cast for them: the task route does not show them the others' tasks.
+  expect((await task('cw-8', principalTask, ballot('agree'))).status).toBe(404);
+  const principalFirst = await task('cw-9', principalTask, ballot('agree'));
   expect(principalFirst.status).toBe(409);
   expect(principalFirst.body.code).toBe('principal_votes_last');
   const choices = ['agree', 'agree', 'agree', 'agree', 'agree', 'disagree', 'defer'];
@@ -179,10 +200,10 @@ test('先定原则、再商人头 through all seven stages to a confirmed appoin
     const member = committee[i] as string;
     expect((await task(member, await inboxTask(member, wf, 'decision'), ballot(c))).status).toBe(200);
   }
-  const close = await stack.h.call('POST', `/procedures/${wf}/actions`, { token: await stack.h.login('zzb-staff'), key: key(), body: { action: 'closeVote' } });
-  expect(close.status).toBe(200);
+  expect((await closeVote()).body).toMatchObject({ status: 409, code: 'minutes_required' });
+  expect((await act(wf, { action: 'attachMinutes', minutesRef: '常委会会议纪要〔2026〕12号' })).status).toBe(200);
+  expect((await act(wf, { action: 'attachMinutes', minutesRef: '常委会会议纪要〔2026〕13号' })).body).toMatchObject({ status: 409, code: 'minutes_already_attached' });
   // The principal's ballot completes the decision: its China date is the day the notice counts from.
-  const principalTask = await inboxTask('cw-9', wf, 'decision');
   const decidedFrom = chinaDateOf(new Date());
   expect((await task('cw-9', principalTask, ballot('agree'))).status).toBe(200);
 
@@ -192,7 +213,10 @@ test('先定原则、再商人头 through all seven stages to a confirmed appoin
     return r.body.state?.stage === 'publicNotice' ? r.body.state : undefined;
   }, 30_000, 'the public notice');
   expect(onNotice.candidates.find((c: { personId: string }) => c.personId === 'T001').decision).toBe('passed');
-  expect(onNotice.decisionTally.candidates[0]).toMatchObject({ candidateId: 'T001', agree: 6, disagree: 1, defer: 1, outcome: 'passed' });
+  expect(onNotice.decisionTally.candidates[0]).toMatchObject({ candidateId: 'T001', agree: 6, disagree: 1, defer: 1, notVoted: 1, outcome: 'passed' });
+  // 实到 is the attendance the meeting recorded, not who voted.
+  expect(onNotice.decisionTally).toMatchObject({ shouldAttend: 9, present: 8, quorumMet: true });
+  expect(onNotice.meetings[0].minutes).toMatchObject({ ref: '常委会会议纪要〔2026〕12号', by: 'zzb-staff' });
   // 任前公示: at least 5 working days, counted from the decision date (China time). The calendar
   // activity is faked here, so check what the workflow asked of it, once.
   const decidedUntil = chinaDateOf(new Date());

@@ -3,7 +3,10 @@ import {
   completeVoteRule,
   DEFAULT_VOTE_RULE,
   isSecret,
+  meetingProblem,
+  meetingRecord,
   meetsQuorum,
+  minutesProblem,
   ratioProblem,
   slateBallots,
   tally,
@@ -261,5 +264,58 @@ describe('secret ballots (无记名)', () => {
     expect(voteRecord({ secret: false }, cast)).toBe(cast);
     expect(completeVoteRule({ secret: false }, ['m1']).rule).toMatchObject({ secret: false });
     expect(isSecret(completeVoteRule(undefined, ['m1']).rule)).toBe(true);
+  });
+});
+
+describe('a recorded meeting (会议: date, 应到, 实到 as recorded, minutes)', () => {
+  const members = ids(9);
+  const today = '2026-06-10';
+
+  test('opens with at least 2/3 of 应到 recorded present: 6 of 9 yes, 5 of 9 refused with the rule named', () => {
+    expect(meetingProblem(DEFAULT_VOTE_RULE, members, { date: today, present: members.slice(0, 6) }, today)).toBeNull();
+    const p = meetingProblem(DEFAULT_VOTE_RULE, members, { date: today, present: members.slice(0, 5) }, today);
+    expect(p).toMatchObject({ code: 'quorum_not_met', field: 'present', details: { present: 5, shouldAttend: 9, needed: 6, rule: 'meeting.quorum' } });
+  });
+
+  test('a recused member (回避) counts toward 应到 but not as present, even when in the room', () => {
+    // 6 in the room, one of them recused: 5 of 9 present, no quorum.
+    const p = meetingProblem(DEFAULT_VOTE_RULE, members, { date: today, present: members.slice(0, 6), recused: ['m1'] }, today);
+    expect(p).toMatchObject({ code: 'quorum_not_met', details: { present: 5, shouldAttend: 9 } });
+    const r = meetingRecord(members, { date: today, present: members.slice(0, 7), recused: ['m1'] }, 'staff', '2026-06-10T02:00:00.000Z');
+    expect(r).toMatchObject({ shouldAttend: members, present: ['m2', 'm3', 'm4', 'm5', 'm6', 'm7'], recused: ['m1'], absent: ['m8', 'm9'], minutes: null });
+  });
+
+  test('attendance names members once each, never echoing a stranger; the date is not in the future', () => {
+    expect(meetingProblem(DEFAULT_VOTE_RULE, members, { date: today, present: [...members.slice(0, 6), 'x<script>'] }, today)).toEqual({
+      code: 'invalid_attendance',
+      field: 'present[6]',
+      message: 'present[6] is not a member of the meeting',
+    });
+    expect(meetingProblem(DEFAULT_VOTE_RULE, members, { date: today, present: [...members.slice(0, 6), 'm1'] }, today)).toMatchObject({ code: 'invalid_attendance', field: 'present[6]' });
+    expect(meetingProblem(DEFAULT_VOTE_RULE, members, { date: '2026-06-11', present: members }, today)).toMatchObject({ code: 'invalid_date', field: 'date' });
+  });
+
+  test('the tally counts 实到 from the attendance recorded, not from who voted', () => {
+    const present = members.slice(0, 7);
+    // 5 of the 7 present vote 同意; two present never vote: still 7 present, quorum met, 5 of 9 passes.
+    const t = tally(DEFAULT_VOTE_RULE, { members, present, candidates: ['c1'], ballots: ballots('c1', present, 5) });
+    expect(t).toMatchObject({ shouldAttend: 9, present: 7, quorumMet: true });
+    expect(t.candidates[0]).toMatchObject({ agree: 5, notVoted: 4, outcome: 'passed' });
+  });
+
+  test('the principal votes last among those present, not waiting for present members whose vote was closed', () => {
+    const rule: VoteRule = { ...DEFAULT_VOTE_RULE, principalId: 'm1' };
+    const present = members.slice(0, 7);
+    const cast = ballots('c1', members.slice(1, 6), 5);
+    expect(ballotProblem(rule, { members, present, candidates: ['c1'], ballots: cast }, 'm1', 'c1')?.code).toBe('principal_votes_last');
+    expect(ballotProblem(rule, { members, present, candidates: ['c1'], ballots: cast, closed: ['m7'] }, 'm1', 'c1')).toBeNull();
+  });
+
+  test('the minutes are attached once, to an open meeting, and name a document', () => {
+    const open = meetingRecord(members, { date: today, present: members }, 'staff', 'at');
+    expect(minutesProblem(null, '部务会纪要〔2026〕3号')).toMatchObject({ code: 'meeting_not_open' });
+    expect(minutesProblem(open, '  ')).toMatchObject({ code: 'invalid_input', field: 'minutesRef' });
+    expect(minutesProblem(open, '部务会纪要〔2026〕3号')).toBeNull();
+    expect(minutesProblem({ ...open, minutes: { ref: 'r', by: 'staff', at: 'at' } }, 'another')).toMatchObject({ code: 'minutes_already_attached' });
   });
 });
