@@ -6,6 +6,10 @@
  * Retry-After). An unknown username costs the same scrypt as a known one (a dummy hash), so neither the
  * answer nor its timing tells which usernames exist. Sessions expire when idle, and a user can list
  * theirs and end them all.
+ *
+ * Besides these local sessions, a bearer JWT from an external OpenID Connect provider (a government
+ * single sign-on) is accepted when OIDC_ISSUER is set (api/oidc.ts). Password login stays for
+ * development, and LOCAL_LOGIN=off turns it off where everyone logs in at the provider.
  */
 import { createHash, randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -15,6 +19,7 @@ import { loadConfig } from '../platform/config';
 import { AppUserSchema, SessionSchema, type AppUser, type Session } from '../platform/entities';
 import type { Role } from '../procedures/kernel/messages';
 import { ApiError, Forbidden, Unauthorized, Unprocessable } from './errors';
+import { authenticateProviderToken, looksLikeJwt } from './oidc';
 
 /** The key derivation, as an object so a test can count its calls (equal work for unknown users). */
 export const kdf = {
@@ -147,6 +152,13 @@ export async function login(
   client: Client = { address: null, userAgent: null },
 ): Promise<{ token: string; expiresAt: string; user: AuthUser }> {
   const s = settings;
+  if (!loadConfig().localLogin) {
+    const issuer = loadConfig().oidc?.issuer;
+    throw new Forbidden(
+      'local_login_disabled',
+      `password login is off (LOCAL_LOGIN=off); log in at the identity provider${issuer ? ` (${issuer})` : ''} and send its token as Authorization: Bearer`,
+    );
+  }
   await assertNotLocked(em, scopes(username, client, s).map((x) => x.scope));
   const user = await em.findOne(AppUserSchema, { username }, { populate: ['passwordHash'] });
   // The same scrypt for an unknown username as for a known one: the answer and its time are alike.
@@ -187,6 +199,9 @@ const bearer = (authorization: string | undefined): string | null => /^Bearer\s+
 export async function authenticate(em: EntityManager, authorization: string | undefined): Promise<AuthUser> {
   const token = bearer(authorization);
   if (!token) throw new Unauthorized();
+  // A provider's JWT is three dot-separated parts; a local session token has no dot.
+  const oidc = loadConfig().oidc;
+  if (oidc && looksLikeJwt(token)) return authenticateProviderToken(em, token, oidc);
   const hash = tokenHash(token);
   const [row] = await em.execute<{ expires_at: Date; last_seen_at: Date; id: string | null; username: string; display_name: string; unit_id: string; roles: Role[] }[]>(
     `select s.expires_at, s.last_seen_at, u.id, u.username, u.display_name, u.unit_id, u.roles

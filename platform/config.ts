@@ -22,6 +22,85 @@ export interface Config {
   /** The first lockout after the free attempts; it doubles with every further failure, up to the maximum. */
   loginBackoffSeconds: number;
   loginBackoffMaxSeconds: number;
+  /** Password login (POST /auth/login); off where everyone logs in at the identity provider. */
+  localLogin: boolean;
+  /** An external OpenID Connect provider whose tokens the API accepts (api/oidc.ts); null: none. */
+  oidc: OidcConfig | null;
+}
+
+/** An OpenID Connect provider (a government single sign-on), read from OIDC_* (README, Configuration). */
+export interface OidcConfig {
+  /** Exactly as the provider's discovery document and its tokens' `iss` write it. */
+  issuer: string;
+  clientId: string;
+  /** Accepted `aud` values: OIDC_AUDIENCE, else the client id. */
+  audience: string[];
+  /** The claim whose value is a tingjin username. */
+  userClaim: string;
+  /** When set, the claim (a string or a list) must name the user's unit in master data. */
+  unitClaim: string | null;
+  /** When set, the user's roles are their master-data roles that the claim (a list) also names. */
+  rolesClaim: string | null;
+  /** Asymmetric only: `none` and the HMAC algorithms are refused at startup. */
+  algorithms: string[];
+  clockToleranceSeconds: number;
+}
+
+/** The signature algorithms a provider's token may use: public-key ones (a JWKS holds public keys). */
+export const OIDC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+const OIDC_DEFAULT_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+
+/**
+ * Why a provider's URL may not be used, or null. HTTPS, or plain HTTP to this machine only (a test's
+ * issuer, a provider on localhost in development): keys fetched over plain HTTP elsewhere could be
+ * swapped by anyone on the path.
+ */
+export function insecureUrlProblem(url: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return 'is not a URL';
+  }
+  if (u.protocol === 'https:') return null;
+  if (u.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname)) return null;
+  return 'must be https:// (plain http:// only to localhost)';
+}
+
+const list = (raw: string | undefined): string[] => (raw ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+
+function oidcConfig(env: NodeJS.ProcessEnv): OidcConfig | null {
+  const issuer = env.OIDC_ISSUER?.trim();
+  if (!issuer) return null;
+  const problem = insecureUrlProblem(issuer);
+  if (problem) throw new Error(`OIDC_ISSUER ${problem}`);
+  const clientId = env.OIDC_CLIENT_ID?.trim();
+  if (!clientId) throw new Error('OIDC_CLIENT_ID must be set with OIDC_ISSUER');
+  const algorithms = env.OIDC_ALGORITHMS ? list(env.OIDC_ALGORITHMS) : OIDC_DEFAULT_ALGORITHMS;
+  const refused = algorithms.filter((a) => !(OIDC_ALGORITHMS as readonly string[]).includes(a));
+  if (refused.length || algorithms.length === 0) {
+    throw new Error(`OIDC_ALGORITHMS: ${refused.join(', ') || 'none given'} not allowed; use some of ${OIDC_ALGORITHMS.join(', ')} (never none or HS*)`);
+  }
+  const tolerance = env.OIDC_CLOCK_TOLERANCE_SECONDS ?? '30';
+  if (!/^\d+$/.test(tolerance) || Number(tolerance) > 300) throw new Error(`OIDC_CLOCK_TOLERANCE_SECONDS must be 0 to 300, got "${tolerance}"`);
+  return {
+    issuer,
+    clientId,
+    audience: env.OIDC_AUDIENCE ? list(env.OIDC_AUDIENCE) : [clientId],
+    userClaim: env.OIDC_USER_CLAIM?.trim() || 'preferred_username',
+    unitClaim: env.OIDC_UNIT_CLAIM?.trim() || null,
+    rolesClaim: env.OIDC_ROLES_CLAIM?.trim() || null,
+    algorithms,
+    clockToleranceSeconds: Number(tolerance),
+  };
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (['on', 'true', '1'].includes(raw)) return true;
+  if (['off', 'false', '0'].includes(raw)) return false;
+  throw new Error(`${name} must be on or off, got "${env[name]}"`);
 }
 
 function intEnv(name: string, fallback: number): number {
@@ -48,5 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginFreeAttempts: intEnv('LOGIN_FREE_ATTEMPTS', 5),
     loginBackoffSeconds: intEnv('LOGIN_BACKOFF_SECONDS', 2),
     loginBackoffMaxSeconds: intEnv('LOGIN_BACKOFF_MAX_SECONDS', 900),
+    localLogin: onOff(env, 'LOCAL_LOGIN', true),
+    oidc: oidcConfig(env),
   };
 }

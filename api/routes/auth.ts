@@ -25,11 +25,15 @@ export function authRoutes({ route, deps }: RouteContext): void {
     summary: 'Log in and receive a bearer token',
     description:
       'Failed logins are counted per username and per client address; past a few, each further attempt is refused for a time ' +
-      'that doubles (429 too_many_attempts with Retry-After), whatever the password.',
+      'that doubles (429 too_many_attempts with Retry-After), whatever the password. ' +
+      'Password login is for development and a small installation: with OIDC_ISSUER and OIDC_CLIENT_ID set, a bearer ID or access ' +
+      'token (JWT) from that OpenID Connect provider is accepted on every route instead of a token from here, its user named by ' +
+      'OIDC_USER_CLAIM (default preferred_username) and looked up among tingjin\'s users (an unknown one is 401, never created); ' +
+      'LOCAL_LOGIN=off then refuses this route (403 local_login_disabled). See the README, Configuration.',
     auth: false,
     body: LoginBody,
     response: { status: 200, schema: LoginResult, description: 'A bearer token for the Authorization header' },
-    errors: [401, 429],
+    errors: [401, 403, 429],
     handler: async ({ em, body, req }) => {
       try {
         const client = { address: req.ip ?? null, userAgent: req.header('user-agent') ?? null };
