@@ -7,9 +7,13 @@
  * approval, the meeting) continue as new too, mid-step: the open task keeps its id and its ballots.
  * Neither the carried state nor the answers hold the actions (they are in action_log).
  */
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { addDays, chinaDateOf } from '../../domain/dates';
 import { ActionLogSchema, ProcedureSchema, TaskSchema } from '../../platform/entities';
+import { actUpdate } from '../../procedures/kernel/messages';
+import type { RedeploymentInput } from '../../procedures/redeployment/messages';
 import { inboxTask, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { maybeRecordHistory } from '../helpers/histories';
@@ -113,6 +117,11 @@ describe('揭榜出征 list across continue-as-new', () => {
     expect((await command(wf, { action: 'submitProposal' })).body.stage).toBe('meeting');
     taken += 2;
 
+    // The meeting is opened (its attendance opens the member's task) and minuted; both are carried across
+    // continue-as-new with the step.
+    expect((await command(wf, { action: 'openMeeting', date: TODAY, present: ['zzb-head'] })).status).toBe(200);
+    expect((await command(wf, { action: 'attachMinutes', minutesRef: '部务会纪要〔2026〕2号' })).status).toBe(200);
+    taken += 2;
     // The meeting's task numbers on from the list approval's, whichever run opens it.
     const vote = await inboxTask(stack.h, 'zzb-head', wf, 'meeting');
     expect(vote).toBe(`${wf}:2`);
@@ -184,5 +193,34 @@ describe('揭榜出征 list across continue-as-new', () => {
       [`${wf}:1`, 'done'],
       [`${wf}:2`, 'done'],
     ]);
+  });
+
+  it('takes an action that arrives with the continued run\'s first workflow task: the step is resumed before the handlers are set', async () => {
+    const listId = uniqueId('LF');
+    const wf = `redeployment-${listId}`;
+    const tasks = [{ taskId: 'T0', title: '任务0', description: '驻村帮扶', hostUnitId: 'jyj', term: { start: addDays(TODAY, 40), end: addDays(TODAY, 400) }, people: 1, requirements: { fields: ['教育'] }, goals: ['完成项目建设'] }];
+    expect((await call('POST', '/procedures/redeployment', STAFF, { listId, title: '首个任务', tasks, rules: { maxHistoryEvents: MAX_EVENTS } })).status).toBe(201);
+    const approval = await inboxTask(stack.h, 'zzb-head', wf, 'listApproval');
+    await urgeUntilContinued(wf, approval);
+    // The continued run's input, as the server started it: the list's state and its suspended approval step.
+    const history = await stack.t.env.client.workflow.getHandle(wf).fetchHistory();
+    const input = defaultPayloadConverter.fromPayload<RedeploymentInput>(history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0] as Payload);
+    expect(input?.continued?.step?.key).toBe('listApproval');
+    // The same input under another id, with the approval delivered in the run's very first workflow task
+    // (update-with-start): the timing that an action sent the moment a list continues can meet, made
+    // certain. Before the fix it was refused with task_not_pending (the step was resumed after the handlers).
+    const replica = `${wf}-replica`;
+    const carried = input as RedeploymentInput & { continued: NonNullable<RedeploymentInput['continued']> };
+    const result = await stack.t.env.client.workflow.executeUpdateWithStart(actUpdate, {
+      args: [{ taskId: approval, actorId: 'zzb-head', action: 'approve', actorRoles: ['approver'] }],
+      startWorkflowOperation: new WithStartWorkflowOperation('redeployment', {
+        taskQueue: stack.api.taskQueue,
+        workflowId: replica,
+        workflowIdConflictPolicy: 'FAIL',
+        args: [{ ...carried, continued: { ...carried.continued, row: { ...carried.continued.row, workflowId: replica } } }],
+      }),
+    });
+    expect(result).toMatchObject({ stage: 'approved' });
+    await stack.t.env.client.workflow.getHandle(replica).terminate('test done');
   });
 });
