@@ -7,11 +7,12 @@
 import { procedureActivities } from '../procedures/registry';
 import { withClassifiedFailures } from './classify';
 import { createKernelActivities, type ActivityDeps } from './kernel';
+import { createOperationsActivities } from './operations';
 
 export type { ActivityDeps } from './kernel';
 
 export function createActivities(deps: ActivityDeps) {
-  return withClassifiedFailures({ ...createKernelActivities(deps), ...procedureActivities(deps) });
+  return withClassifiedFailures({ ...createKernelActivities(deps), ...procedureActivities(deps), ...createOperationsActivities(deps) });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

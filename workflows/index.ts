@@ -7,3 +7,5 @@ export { politicalExamination } from '../procedures/political-examination/politi
 export { politicalExaminationBatch } from '../procedures/political-examination/batch.workflow';
 export { redeployment } from '../procedures/redeployment/redeployment.workflow';
 export { redeploymentTerm } from '../procedures/redeployment/term.workflow';
+// Not procedures: the operator jobs that Temporal Schedules run (platform/schedules.ts).
+export { anchorAuditJob, reconcileProjectionsJob } from './operations';
