@@ -12,7 +12,7 @@ import { sendUpdate } from '../../api/temporal';
 import { AppUserSchema, PersonSchema, ProcedureSchema, RedeploymentLetterSchema, UnitSchema, type Person, type RedeploymentLetter } from '../../platform/entities';
 import { defineProcedure } from '../descriptor';
 import { stateQuery, type AssigneeRule } from '../kernel/messages';
-import { completeVoteRule } from '../kernel/vote';
+import { completeVoteRule, MEETING_REFUSAL_STATUS } from '../kernel/vote';
 import { createRedeploymentActivities } from './activities';
 import { attachmentDisposition, LETTER_MEDIA_TYPE } from './letter';
 import {
@@ -155,6 +155,7 @@ export const redeploymentProcedure = defineProcedure({
     [RedeploymentRefusal.rankingsIncomplete]: 422,
     [RedeploymentRefusal.invalidAdjustment]: 422,
     [RedeploymentRefusal.invalidAcknowledgement]: 422,
+    ...MEETING_REFUSAL_STATUS,
   },
   start: {
     summary: 'Draft a challenge list (榜单) of 揭榜出征 for the department’s approval',

@@ -10,7 +10,7 @@ import type { Grade } from '../../domain/grades';
 import type { FanOutProgress } from '../kernel/fanout';
 import type { ActionRecord, ActResult, AssigneeRule, ProcedureRowData, ResolvedAssignees, Role, TaskView } from '../kernel/messages';
 import type { SuspendedStep } from '../kernel/approval';
-import type { VoteChoice, VoteRule, VoteTally } from '../kernel/vote';
+import type { MeetingRecord, VoteChoice, VoteRule, VoteTally } from '../kernel/vote';
 
 export const REDEPLOYMENT = 'redeployment' as const;
 export const REDEPLOYMENT_STATUSES = ['open', 'closed'] as const;
@@ -324,7 +324,11 @@ export type RedeploymentCommand =
    * A meeting member's vote on every matched pair at once (kernel/vote.ts slateBallots): one choice, and
    * the pairs voted otherwise; it stands for exactly one ballot per pair, under the kernel vote's rules.
    */
-  | { action: 'vote'; choice: VoteChoice; except?: { candidateId: string; choice: VoteChoice }[]; comment?: string };
+  | { action: 'vote'; choice: VoteChoice; except?: { candidateId: string; choice: VoteChoice }[]; comment?: string }
+  /** The department meeting (部务会) opened before its vote: the date and who is present (实到, user ids), as recorded there. */
+  | { action: 'openMeeting'; date: string; present: string[] }
+  /** The meeting's minutes (会议记录), a document reference, attached before the vote closes. */
+  | { action: 'attachMinutes'; minutesRef: string };
 export type RedeploymentCommandName = RedeploymentCommand['action'];
 
 export type RedeploymentCommandInput = RedeploymentCommand & { actorId: string; actorRoles: Role[]; actorUnitId: string };
@@ -349,6 +353,8 @@ export interface RedeploymentState {
   rankings: Record<string, { personIds: string[]; by: string; at: string }>;
   proposal: Proposal | null;
   decision: VoteTally | null;
+  /** The meeting the vote belonged to, as recorded (date, 应到, 实到, minutes). Absent in lists from before the rule. */
+  meeting?: MeetingRecord | null;
   /** The pairs the meeting passed. */
   approvedPairs: Pair[];
   letters: TaskLetter[];

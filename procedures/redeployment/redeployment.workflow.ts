@@ -67,6 +67,13 @@ function carriedState(c: ListCarry): RedeploymentState {
 }
 
 /** The stages in order: a run continued as new picks up at its carried stage and skips those before. */
+/**
+ * Patch: the meeting's vote belongs to a recorded meeting (《条例》 art. 28, kernel/vote.ts MeetingRecord): the ballot
+ * tasks open when staff open it with its date and attendance, for the members present, and the vote ends once the
+ * minutes are attached. Lists from before it vote with no meeting recorded.
+ */
+export const REDEPLOYMENT_MEETING = 'redeployment-meeting';
+
 const ORDER: readonly RedeploymentStage[] = ['draft', 'listApproval', 'approved', 'published', 'checks', 'ranking', 'proposal', 'meeting', 'dispatch', 'terms', 'closed'];
 
 export async function redeployment(input: RedeploymentInput): Promise<ListFigures> {
@@ -299,6 +306,15 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
           data = { ...payload, checks: full };
           break;
         }
+        case 'openMeeting': {
+          const { meeting, ...opened } = flow.openMeeting({ date: c.date, present: c.present }, actorId, at);
+          state.meeting = meeting;
+          changes = opened;
+          break;
+        }
+        case 'attachMinutes':
+          state.meeting = flow.attachMinutes(c.minutesRef, actorId, at);
+          break;
         case 'vote': {
           const v = slateOf(c);
           // Recorded as cast: the choice and its exceptions, not 600 ballots; nothing of it in a secret vote.
@@ -340,6 +356,9 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
         assertCleanText(c);
         const p = commandProblem(ctx(), c);
         if (p) throw refuse(p.code, p.message, p.details);
+        // The meeting's own rules are the kernel vote step's: the quorum from the attendance recorded, the minutes once.
+        if (c.action === 'openMeeting') flow.validateOpenMeeting({ date: c.date, present: c.present, today: today() });
+        if (c.action === 'attachMinutes') flow.validateMinutes(c.minutesRef);
         if (c.action === 'vote') {
           const v = slateOf(c);
           // The kernel vote step's own rules: a member, one ballot per pair, the principal last.
@@ -351,6 +370,8 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
 
   /** The member's meeting task and the ballots their slate vote stands for; refuses what stands for none. */
   function slateOf(c: Extract<RedeploymentCommandInput, { action: 'vote' }>): { taskId: string; ballots: BallotInput[] } {
+    // At a recorded meeting: open, and the member present (the refusal names the rule, not a missing task).
+    flow.validateVoter(c.actorId);
     const view = flow.view();
     const slot = view?.key === 'meeting' ? view.slots.find((x) => x.assigneeIds.includes(c.actorId) && x.taskId) : undefined;
     if (!slot?.taskId) throw refuse(KernelRefusal.notAssignee, 'only a member of the meeting votes', { field: 'actorId' });
@@ -372,6 +393,7 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
       case 'acknowledge':
         return state.letters.every((l) => l.acknowledgedByCadre && l.acknowledgedByHost);
       case 'vote':
+      case 'attachMinutes':
         return !flow.isRunning();
       default:
         return false;
@@ -487,6 +509,8 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
     // 5. The department meeting votes on each matched pair (票决).
     const pairs = (state.proposal?.pairs ?? []).slice();
     meetingStep.candidates = pairs.map(pairCandidate);
+    // A run continued at the meeting carries whether its vote belongs to a meeting (the suspended step).
+    if (carried?.state.stage !== 'meeting' && patched(REDEPLOYMENT_MEETING)) meetingStep.meeting = {};
     setStage('meeting');
     const decision = await stepWait('meeting', 1, carried?.state.stage === 'meeting' ? carried.step : undefined);
     state.decision = decision.kind === 'approved' ? (decision.tally ?? null) : null;

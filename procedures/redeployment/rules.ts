@@ -392,6 +392,8 @@ const STAGES_OF: Record<RedeploymentCommandInput['action'], readonly Redeploymen
   submitProposal: ['proposal'],
   acknowledge: ['dispatch'],
   vote: ['meeting'],
+  openMeeting: ['meeting'],
+  attachMinutes: ['meeting'],
 };
 
 /** Whether applications are still open: the list is published, not closed early, and today is not past the close date. */
@@ -527,6 +529,11 @@ export function commandProblem(c: CommandContext, cmd: RedeploymentCommandInput)
       if (cmd.as === 'cadre' ? l.acknowledgedByCadre : l.acknowledgedByHost) return problem(RedeploymentRefusal.invalidAcknowledgement, 'as', 'has already acknowledged this letter');
       return null;
     }
+    case 'openMeeting':
+    case 'attachMinutes':
+      // 《条例》 art. 28 (the meeting decides with 2/3 present; common practice: minutes kept): organised by the department's
+      // staff; the attendance, quorum and minutes rules are the kernel vote step's (kernel/vote.ts).
+      return department ? null : notAllowed('the department’s staff');
     case 'vote':
       // The meeting's rules (member, one ballot per candidate, the principal last) are the kernel vote
       // step's, applied by the workflow's validator to the ballots the slate stands for.

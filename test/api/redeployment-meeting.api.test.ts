@@ -1,8 +1,8 @@
 /**
  * 揭榜出征 over HTTP, the parts around the department's decisions: the list returned to the draft (退回)
  * and submitted again; the department meeting (部务会, three members) voting on the whole slate of matched
- * pairs with exceptions, its refusals leaving no trace, the organizer closing the vote with a quorum
- * (the member who did not vote recorded absent), and the quorum and pass rules deciding each pair; a list
+ * pairs with exceptions at a recorded meeting (its date, attendance and minutes; the quorum from the
+ * attendance recorded), its refusals leaving no trace, and the quorum and pass rules deciding each pair; a list
  * whose meeting passed no pair closes with its figures, and the figures across a year's closed lists add
  * it (GET /redeployment/figures?year=).
  */
@@ -97,7 +97,7 @@ describe('揭榜出征: the department’s decisions over HTTP', () => {
     ]);
   });
 
-  it('votes on the slate with exceptions, closes the vote with a quorum, decides each pair, and adds the closed list to the year’s figures', async () => {
+  it('opens the meeting with its attendance (quorum from it), votes on the slate with exceptions, closes with the minutes, decides each pair, and adds the closed list to the year’s figures', async () => {
     const yearBefore = (await call('GET', `/redeployment/figures?year=${YEAR}`, STAFF)).body;
     const nextYearBefore = (await call('GET', `/redeployment/figures?year=${YEAR + 1}`, STAFF)).body;
 
@@ -118,10 +118,25 @@ describe('揭榜出征: the department’s decisions over HTTP', () => {
       { taskId: 'T2', personId: 'GB9302' },
     ]);
     expect((await command(wf, { action: 'submitProposal' })).body.stage).toBe('meeting');
-    const tasks = (await call('GET', `/procedures/${wf}`, STAFF)).body.state.openTasks as { taskId: string; assigneeIds: string[] }[];
-    expect(tasks.flatMap((t) => t.assigneeIds).sort()).toEqual(['zzb-head', 'zzb-m2', 'zzb-m3']);
+    // The vote belongs to a recorded meeting: no ballot, and no closing, before it is opened with its attendance.
+    expect((await call('GET', `/procedures/${wf}`, STAFF)).body.state.openTasks).toEqual([]);
+    await expectNoTrace(wf, () => command(wf, { action: 'vote', choice: 'agree' }, 'zzb-head'), 409, 'meeting_not_open');
+    await expectNoTrace(wf, () => call('POST', `/procedures/${wf}/actions`, STAFF, { action: 'closeVote' }), 409, 'meeting_not_open');
+    // One of three present: no quorum (2/3), the meeting cannot decide; only the department's staff open it.
+    await expectNoTrace(wf, () => command(wf, { action: 'openMeeting', date: TODAY, present: ['zzb-head'] }), 422, 'quorum_not_met', 'present');
+    await expectNoTrace(wf, () => command(wf, { action: 'openMeeting', date: TODAY, present: ['zzb-head', 'zzb-m2'] }, 'zzb-head'), 403, 'not_allowed');
+    // Two of three present: zzb-m3 is absent, and only those present get a ballot task.
+    const opened = await command(wf, { action: 'openMeeting', date: TODAY, present: ['zzb-head', 'zzb-m2'] });
+    expect(opened.status).toBe(200);
+    expect(opened.body.state.meeting).toMatchObject({ date: TODAY, shouldAttend: ['zzb-head', 'zzb-m2', 'zzb-m3'].sort(), present: expect.arrayContaining(['zzb-head', 'zzb-m2']), absent: ['zzb-m3'], minutes: null });
+    const tasks = opened.body.state.openTasks as { taskId: string; assigneeIds: string[] }[];
+    expect(tasks.flatMap((t) => t.assigneeIds).sort()).toEqual(['zzb-head', 'zzb-m2']);
+    await expectNoTrace(wf, () => command(wf, { action: 'openMeeting', date: TODAY, present: ['zzb-head', 'zzb-m2', 'zzb-m3'] }), 409, 'meeting_already_open');
+    // The absent member's ballot is refused with the rule named.
+    const absentBallot = await expectNoTrace(wf, () => command(wf, { action: 'vote', choice: 'agree' }, 'zzb-m3'), 403, 'not_present');
+    expect(absentBallot.details).toMatchObject({ rule: 'meeting.attendance', date: TODAY });
 
-    // Refusals leave no trace: not a member; an exception naming no pair; closing without a quorum.
+    // Refusals leave no trace: not a member; an exception naming no pair.
     await expectNoTrace(wf, () => command(wf, { action: 'vote', choice: 'agree' }, STAFF), 403, 'not_assignee', 'actorId');
     const unknown = await expectNoTrace(wf, () => command(wf, { action: 'vote', choice: 'agree', except: [{ candidateId: 'T9/GB0000', choice: 'disagree' }] }, 'zzb-head'), 422, 'invalid_ballot', 'except[0].candidateId');
     expect(unknown.message).not.toContain('GB0000');
@@ -131,16 +146,17 @@ describe('揭榜出征: the department’s decisions over HTTP', () => {
     const head = await command(wf, { action: 'vote', choice: 'agree', except: [{ candidateId: 'T2/GB9302', choice: 'disagree' }] }, 'zzb-head');
     expect([head.status, head.body.stage]).toEqual([200, 'meeting']);
     await expectNoTrace(wf, () => command(wf, { action: 'vote', choice: 'disagree' }, 'zzb-head'), 409, 'already_voted');
-    // One of three present: no quorum (2/3), the vote cannot close.
-    await expectNoTrace(wf, () => call('POST', `/procedures/${wf}/actions`, STAFF, { action: 'closeVote' }), 422, 'quorum_not_met');
+    // The minutes come before the vote closes.
+    await expectNoTrace(wf, () => call('POST', `/procedures/${wf}/actions`, STAFF, { action: 'closeVote' }), 409, 'minutes_required', 'minutesRef');
     // Only the organizer (the list's initiator) closes the vote.
     await expectNoTrace(wf, () => call('POST', `/procedures/${wf}/actions`, 'zzb-head', { action: 'closeVote' }), 403, 'not_allowed');
-    // zzb-m2: 不同意 everything.
+    // zzb-m2: 不同意 everything. Every member present has voted, but the vote waits for its minutes.
     expect((await command(wf, { action: 'vote', choice: 'disagree' }, 'zzb-m2')).body.stage).toBe('meeting');
+    expect((await call('GET', `/procedures/${wf}`, STAFF)).body.state.stage).toBe('meeting');
 
-    // Two of three present meets the quorum: the organizer closes the vote, zzb-m3 is absent.
-    const closed = await call('POST', `/procedures/${wf}/actions`, STAFF, { action: 'closeVote', comment: '会议结束' });
-    expect(closed.status).toBe(200);
+    // The minutes end the vote.
+    const minuted = await command(wf, { action: 'attachMinutes', minutesRef: '部务会纪要〔2026〕7号' });
+    expect(minuted.status).toBe(200);
     // Each pair needs 同意 from more than half of the 3 who should attend: neither has it. T1's pair is
     // postponed (1 for, 1 against); T2's is rejected (2 of 3 against).
     const em = stack.t.orm.em.fork();
@@ -155,8 +171,10 @@ describe('揭榜出征: the department’s decisions over HTTP', () => {
     expect(state.letters).toEqual([]);
     expect(state.figures).toMatchObject({ applications: 3, applicants: 2, eligible: 2, matched: 2, dispatched: 0 });
     expect(state.figures.closedAt).toEqual(expect.any(String));
-    const absent = await em.findOneOrFail(ActionLogSchema, { workflowId: wf, action: 'closeVote' });
-    expect(absent.data).toEqual({ absent: ['zzb-m3'] });
+    // 实到 is the attendance recorded at the meeting, whose minutes are kept with it.
+    expect(state.meeting).toMatchObject({ absent: ['zzb-m3'], minutes: { ref: '部务会纪要〔2026〕7号', by: STAFF } });
+    const minutes = await em.findOneOrFail(ActionLogSchema, { workflowId: wf, action: 'attachMinutes' });
+    expect(minutes.data).toEqual({ action: 'attachMinutes', minutesRef: '部务会纪要〔2026〕7号' });
     const votes = await em.find(ActionLogSchema, { workflowId: wf, action: 'vote' }, { orderBy: { seq: 'asc' } });
     // The meeting's vote is secret (无记名, the default): who voted is kept, how is not.
     expect(votes.map((v) => [v.actorId, v.data])).toEqual([

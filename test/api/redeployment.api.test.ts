@@ -187,6 +187,9 @@ describe('揭榜出征 over HTTP', () => {
 
     // The department meeting votes on the matched pairs (zzb's approvers: zzb-head).
     expect((await command(wf, { action: 'submitProposal' })).body.stage).toBe('meeting');
+    // At a recorded meeting: its date and attendance, and its minutes before the vote closes.
+    expect((await command(wf, { action: 'openMeeting', date: TODAY, present: ['zzb-head'] })).status).toBe(200);
+    expect((await command(wf, { action: 'attachMinutes', minutesRef: '部务会纪要〔2026〕1号' })).status).toBe(200);
     const vote = await inboxTask(stack.h, 'zzb-head', wf, 'meeting');
     const voted = await call('POST', `/tasks/${vote}/actions`, 'zzb-head', {
       action: 'vote',
