@@ -98,7 +98,8 @@ function refusal(err: unknown): Error {
     if (err.claim === 'nbf') return refused('it is not valid yet');
     return refused(`the claim ${['exp', 'sub', 'iat'].includes(err.claim) ? err.claim : 'set'} is missing or invalid`);
   }
-  if (err instanceof errors.JOSEAlgNotAllowed || err instanceof errors.JOSENotSupported) return refused('its algorithm is not allowed');
+  if (err instanceof errors.JOSEAlgNotAllowed) return refused('its algorithm is not allowed');
+  if (err instanceof errors.JOSENotSupported) return refused('its algorithm or a header it marks critical is not supported');
   if (err instanceof errors.JWSSignatureVerificationFailed || err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) {
     return refused('its signature does not verify with the issuer’s keys');
   }
