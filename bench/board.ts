@@ -8,6 +8,7 @@
  * The URL names a server and a database to connect to first; the bench creates tingjin_bench_<time>
  * next to it and drops it at the end. Run it on a quiet machine: the figures are wall-clock.
  */
+import './quiet-logs';
 import { Client as Pg } from 'pg';
 import { procedureScopeSql } from '../api/authz';
 import { boardGroups, boardItems, type BoardFilter } from '../platform/board';

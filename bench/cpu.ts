@@ -12,6 +12,8 @@ export interface CpuMark {
   node: NodeJS.CpuUsage;
   temporalTicks: number | null;
   pgTicks: number | null;
+  /** The worker's own process (--worker-process), when it is not this one. */
+  workerTicks: number | null;
   machine: { busy: number; total: number } | null;
 }
 
@@ -81,16 +83,20 @@ function machineTicks(): { busy: number; total: number } | null {
 export interface Pids {
   temporal: number | undefined;
   postmaster: number | undefined;
+  /** A worker in its own process (the bench's --worker-process); undefined when it runs in this one. */
+  worker?: number;
 }
 
 export function cpuMark(p: Pids): CpuMark {
-  return { wall: performance.now(), node: process.cpuUsage(), temporalTicks: procTicks(p.temporal), pgTicks: clusterTicks(p.postmaster), machine: machineTicks() };
+  return { wall: performance.now(), node: process.cpuUsage(), temporalTicks: procTicks(p.temporal), pgTicks: clusterTicks(p.postmaster), workerTicks: p.worker ? procTicks(p.worker) : null, machine: machineTicks() };
 }
 
 export interface Cores {
   node: number;
   temporal: number | null;
   postgres: number | null;
+  /** The worker's process, when it runs apart from this one (`node` is then the API alone). */
+  worker?: number | null;
   machine: number | null;
   /** What the rest of the machine used meanwhile: other people's processes. */
   other: number | null;
@@ -103,8 +109,9 @@ export function coresUsed(a: CpuMark, b: CpuMark): Cores {
   const ticks = (x: number | null, y: number | null): number | null => (x !== null && y !== null ? (y - x) / 100 / wallS : null);
   const temporal = ticks(a.temporalTicks, b.temporalTicks);
   const postgres = ticks(a.pgTicks, b.pgTicks);
+  const worker = ticks(a.workerTicks, b.workerTicks);
   const machine = a.machine && b.machine ? ((b.machine.busy - a.machine.busy) / (b.machine.total - a.machine.total)) * os.cpus().length : null;
-  const other = machine !== null && temporal !== null && postgres !== null ? Math.max(0, machine - node - temporal - postgres) : null;
+  const other = machine !== null && temporal !== null && postgres !== null ? Math.max(0, machine - node - temporal - postgres - (worker ?? 0)) : null;
   const r = (x: number | null): number | null => (x === null ? null : round2(x));
-  return { node: round2(node), temporal: r(temporal), postgres: r(postgres), machine: r(machine), other: r(other) };
+  return { node: round2(node), temporal: r(temporal), postgres: r(postgres), ...(worker !== null ? { worker: r(worker) } : {}), machine: r(machine), other: r(other) };
 }

@@ -11,6 +11,7 @@
  * Progress on stderr; one JSON line of figures on stdout. Each cadre applies for two tasks (its own and the
  * next), so each task ranks two applicants. Run on demand; never a test.
  */
+import './quiet-logs';
 import fs from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -4,7 +4,7 @@
  *   npx tsx bench/side-by-side.ts [--clients 8,16] [--procedures 40] [--fanout 3400]
  *                                 [--fanout-kind rectification|examination]
  *                                 [--fanout-timeout 600] [--fanout-stall 120] [--warmup 4] [--keep]
- *                                 [--clients-in-process] [--profile DIR]
+ *                                 [--clients-in-process] [--worker-process] [--profile DIR]
  *                                 [--dynamic-config KEY=VALUE]…
  *
  * --procedures 0 skips the closed loops (fan-out only); --fanout 0 skips the fan-out. --fanout-timeout
@@ -15,6 +15,8 @@
  * --profile DIR writes a CPU profile of this process's main thread (API, activities, clients of the raw
  * modes) for each closed loop, DIR/<mode>-c<clients>.cpuprofile, for Chrome DevTools or a script.
  * --keep leaves the temp directory (temporal.log, the PostgreSQL cluster) in place.
+ * --worker-process runs tingjin's worker as production does, `worker/main.ts` in a process of its own
+ * (`npm run worker`, `npm run cluster`), apart from the API; its CPU is the row's `cores.worker`.
  *
  * One process starts everything: an embedded PostgreSQL and a headless Temporal dev server in a fresh
  * temp directory, the tingjin worker (task queue `tingjin`), a second worker for the baseline
@@ -44,6 +46,7 @@
  *     machine, `clients` (api mode: the clients' own process), and `other` = machine minus those:
  *     anything else running meanwhile. A row with a large `other` shared the machine and is not comparable.
  */
+import './quiet-logs';
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -95,10 +98,12 @@ interface Args {
   sqlitePragma: string[];
   /** Which closed-loop modes run (`--modes api`); all by default. */
   modes: Mode[];
+  /** tingjin's worker in its own process (`npm run worker`), apart from the API, as production runs it. */
+  workerProcess: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { clients: [8, 16], procedures: 40, fanout: 3400, fanoutKind: 'rectification', fanoutTimeoutS: 600, fanoutStallS: 120, warmup: 4, keep: false, clientsInProcess: false, profileDir: null, dynamicConfig: [], sqlitePragma: [], modes: [...MODES] };
+  const args: Args = { clients: [8, 16], procedures: 40, fanout: 3400, fanoutKind: 'rectification', fanoutTimeoutS: 600, fanoutStallS: 120, warmup: 4, keep: false, clientsInProcess: false, profileDir: null, dynamicConfig: [], sqlitePragma: [], modes: [...MODES], workerProcess: false };
   const int = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer >= ${min}, got ${String(v)}`);
@@ -140,6 +145,9 @@ function parseArgs(argv: string[]): Args {
         break;
       case '--clients-in-process':
         args.clientsInProcess = true;
+        break;
+      case '--worker-process':
+        args.workerProcess = true;
         break;
       case '--modes': {
         const modes = (value() ?? '').split(',').map((m) => m.trim());
@@ -225,6 +233,39 @@ interface Stack {
 
 type Cleanup = { what: string; fn: () => Promise<void> };
 
+/**
+ * tingjin's worker as production runs it, `worker/main.ts` in its own process (`npm run worker`), so the
+ * API's event loop and the worker's main thread (its activities) do not queue behind each other. Resolves
+ * with its pid once it polls; its output goes to a log in the temp directory.
+ */
+async function startWorkerProcess(o: { temporalAddress: string; databaseUrl: string; tmpDir: string }, cleanups: Cleanup[]): Promise<number> {
+  const logFile = path.join(o.tmpDir, 'worker.log');
+  const out = fs.openSync(logFile, 'a');
+  const child = fork(require.resolve('../worker/main'), [], {
+    execArgv: ['--import', 'tsx'],
+    // info: its log is a file here, and the line that says it polls is at info.
+    env: { ...process.env, LOG_LEVEL: 'info', TEMPORAL_ADDRESS: o.temporalAddress, DATABASE_URL: o.databaseUrl, TEMPORAL_NAMESPACE: NAMESPACE, TEMPORAL_TASK_QUEUE: TASK_QUEUE },
+    stdio: ['ignore', out, out, 'ipc'],
+  });
+  cleanups.push({
+    what: 'worker process',
+    fn: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  });
+  const deadline = Date.now() + 180_000;
+  while (!fs.readFileSync(logFile, 'utf8').includes('polling task queue')) {
+    if (child.exitCode !== null) throw new Error(`the worker process exited (${child.exitCode}); see ${logFile}`);
+    if (Date.now() > deadline) throw new Error(`the worker process did not poll within 180 s; see ${logFile}`);
+    await sleep(200);
+  }
+  log(`tingjin worker in its own process, pid ${child.pid}`);
+  return child.pid as number;
+}
+
 async function startStack(args: Args, cleanups: Cleanup[]): Promise<Stack> {
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tingjin-bench-'));
   // The postgres user (PostgreSQL refuses to run as root) must be able to enter it.
@@ -286,8 +327,9 @@ async function startStack(args: Args, cleanups: Cleanup[]): Promise<Stack> {
     },
   };
   const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => log(`[bundle] ${m}`) };
+  const workerPid = args.workerProcess ? await startWorkerProcess({ temporalAddress: temporal.address, databaseUrl: withDatabase(pg.adminUrl, 'tingjin_bench'), tmpDir }, cleanups) : undefined;
   const [worker, baselineWorker] = await Promise.all([
-    createWorker({ connection, namespace: NAMESPACE, taskQueue: TASK_QUEUE, orm }),
+    workerPid ? null : createWorker({ connection, namespace: NAMESPACE, taskQueue: TASK_QUEUE, orm }),
     bundleWorkflowCode({ workflowsPath: require.resolve('./baseline-workflow'), logger: quiet }).then((workflowBundle) =>
       Worker.create({ connection, namespace: NAMESPACE, taskQueue: BASELINE_TASK_QUEUE, workflowBundle, activities: baselineActivities, shutdownGraceTime: '10 seconds' }),
     ),
@@ -297,6 +339,7 @@ async function startStack(args: Args, cleanups: Cleanup[]): Promise<Stack> {
     ['tingjin worker', worker],
     ['baseline worker', baselineWorker],
   ] as const) {
+    if (!w) continue;
     const running = w.run().catch((err: unknown) => {
       failure = err;
       log(`${name} FAILED: ${String(err)}`);
@@ -327,7 +370,7 @@ async function startStack(args: Args, cleanups: Cleanup[]): Promise<Stack> {
 
   const tokens = new Map<string, string>();
   for (const u of [STARTER, ...ASSIGNEES]) tokens.set(u, await login(baseUrl, u));
-  return { orm, client, baseUrl, pids: { temporal: temporal.process.pid, postmaster: findPostmaster(pg.dataDir) }, tokens, workerFailure: () => failure, tmpDir, clientsInProcess: args.clientsInProcess, profileDir: args.profileDir };
+  return { orm, client, baseUrl, pids: { temporal: temporal.process.pid, postmaster: findPostmaster(pg.dataDir), ...(workerPid ? { worker: workerPid } : {}) }, tokens, workerFailure: () => failure, tmpDir, clientsInProcess: args.clientsInProcess, profileDir: args.profileDir };
 }
 
 /** The dev server logs at warn level; count what it wrote, and show a few lines. */
