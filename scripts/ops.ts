@@ -2,22 +2,26 @@
  * `npm run ops -- <command>`: the operator's view, against DATABASE_URL and TEMPORAL_ADDRESS (or the
  * embedded/dev defaults of npm start).
  *   overdue [dueWithin]      the supervision board as a table (platform/board.ts)
- *   verify-audit [id]        every procedure's audit chain, or one; exits 1 on a broken chain
+ *   verify-audit [id]        every procedure's audit chain, or one, and each against the latest anchor
+ *                            (a tail rewritten or cut since); exits 1 on either
+ *   anchor                   records an audit anchor now and exports its root (the daily job's work)
  *   reconcile [id] [--dry-run]  projection against the workflows' state: drift per kind, repaired (unless --dry-run)
  *   describe <workflowId>    the projection, its pending tasks, the live state and the Temporal UI link
  */
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import { verifyChain, type AuditRow } from '../domain/audit';
+import { exportAnchor, recordAnchor, verifyAgainstAnchor } from '../platform/anchor';
 import { boardGroups } from '../platform/board';
 import { loadConfig, type Config } from '../platform/config';
 import { databaseUrl, temporalAddress } from '../platform/database';
 import { createOrm } from '../platform/orm';
 import { reconcile } from '../platform/reconcile';
+import { schedulesConfig } from '../platform/schedules';
 import { connectClient } from '../platform/temporal';
 import { stateQuery } from '../procedures/kernel/messages';
 
-const USAGE = 'usage: npm run ops -- overdue [dueWithin] | verify-audit [workflowId] | reconcile [workflowId] [--dry-run] | describe <workflowId>';
+const USAGE = 'usage: npm run ops -- overdue [dueWithin] | verify-audit [workflowId] | anchor | reconcile [workflowId] [--dry-run] | describe <workflowId>';
 
 async function overdue(em: EntityManager, dueWithin: number): Promise<number> {
   const b = await boardGroups(em, { dueWithin });
@@ -39,7 +43,7 @@ async function overdue(em: EntityManager, dueWithin: number): Promise<number> {
   return 0;
 }
 
-async function verifyAudit(em: EntityManager, workflowId?: string): Promise<number> {
+async function verifyAudit(em: EntityManager, workflowId: string | undefined, exportFile: string | null): Promise<number> {
   const ids = workflowId
     ? [workflowId]
     : (await em.execute<{ workflow_id: string }[]>('select distinct workflow_id from audit_log order by workflow_id')).map((r) => r.workflow_id);
@@ -56,7 +60,24 @@ async function verifyAudit(em: EntityManager, workflowId?: string): Promise<numb
     }
   }
   console.log(`${ids.length} chain(s) verified, ${broken} broken`);
-  return broken ? 1 : 0;
+  // A tail rewritten with its hashes recomputed verifies as a chain; the latest anchor still has its old head.
+  const a = await verifyAgainstAnchor(em, { ...(workflowId ? { workflowId } : {}), ...(exportFile ? { exportFile } : {}) });
+  if (!a.anchor) {
+    console.log('no audit anchor recorded yet (npm run ops -- anchor)');
+    return broken ? 1 : 0;
+  }
+  for (const f of a.findings) console.log(`ANCHOR ${f.kind.toUpperCase()} ${f.workflowId}: seq ${f.seq} anchored ${f.anchored}, now ${f.actual ?? 'missing'}`);
+  if (!a.rootMatches) console.log(`ANCHOR ${a.anchor.id}: its recorded heads no longer hash to its root ${a.anchor.root}`);
+  if (a.exportedRootMatches === false) console.log(`ANCHOR ${a.anchor.id}: the root exported to ${exportFile} differs from the database's`);
+  console.log(`against anchor ${a.anchor.id} of ${a.anchor.anchoredAt} (root ${a.anchor.root}): ${a.checked} head(s) checked, ${a.findings.length} rewritten or cut`);
+  return broken || a.findings.length || !a.rootMatches || a.exportedRootMatches === false ? 1 : 0;
+}
+
+async function anchor(em: EntityManager, exportTo: string | null): Promise<number> {
+  const a = await recordAnchor(em, `ops:${new Date().toISOString()}`);
+  if (exportTo) await exportAnchor(a, exportTo);
+  console.log(`anchor ${a.id}: ${a.procedures} chain head(s), root ${a.root}${exportTo ? `, exported to ${exportTo}` : ''}`);
+  return 0;
 }
 
 async function doReconcile(em: EntityManager, client: Client, args: string[]): Promise<number> {
@@ -87,7 +108,7 @@ async function describe(em: EntityManager, client: Client, config: Config, workf
 
 async function main(): Promise<number> {
   const [command, arg] = process.argv.slice(2);
-  if (!command || !['overdue', 'verify-audit', 'reconcile', 'describe'].includes(command) || (command === 'describe' && !arg)) {
+  if (!command || !['overdue', 'verify-audit', 'anchor', 'reconcile', 'describe'].includes(command) || (command === 'describe' && !arg)) {
     console.error(USAGE);
     return 2;
   }
@@ -97,7 +118,9 @@ async function main(): Promise<number> {
   try {
     const em = orm.em.fork();
     if (command === 'overdue') return await overdue(em, arg === undefined ? 3 : Number(arg));
-    if (command === 'verify-audit') return await verifyAudit(em, arg);
+    const { anchorExport } = schedulesConfig(config.dataDir);
+    if (command === 'verify-audit') return await verifyAudit(em, arg, anchorExport);
+    if (command === 'anchor') return await anchor(em, anchorExport);
     client = await connectClient(temporalAddress(config), config.temporalNamespace);
     if (command === 'reconcile') return await doReconcile(em, client, process.argv.slice(3));
     return await describe(em, client, config, arg as string);
