@@ -13,6 +13,7 @@ import { databaseUrl, temporalAddress } from '../platform/database';
 import { createOrm, migrate } from '../platform/orm';
 import { ensureDatabase, startEmbeddedPostgres, withDatabase, type RunningPostgres } from '../platform/postgres';
 import { DEMO_PASSWORD, seedDemoData } from '../platform/seed';
+import { ensureSchedules, schedulesConfig } from '../platform/schedules';
 import { ensureTemporalCli } from '../platform/temporal-cli';
 import { connectClient, ensureSearchAttributes, startDevServer, temporalSecurity, type DevServer } from '../platform/temporal';
 import { superviseWorker } from '../worker/supervisor';
@@ -87,6 +88,9 @@ async function main(): Promise<void> {
     const client = await connectClient(address, config.temporalNamespace);
     cleanups.push(() => client.connection.close());
     await ensureSearchAttributes(client, config.temporalNamespace);
+    // The reconciler's and the audit anchor's Schedules (platform/schedules.ts): created, or updated to the configuration.
+    const schedules = await ensureSchedules(client, config.taskQueue, schedulesConfig(config.dataDir));
+    log(`[start] schedules: reconcile ${schedules.reconcile}, audit anchor ${schedules.anchor}`);
 
     const connection = await NativeConnection.connect({ address, ...temporalSecurity() });
     cleanups.push(() => connection.close());

@@ -3,6 +3,7 @@ import { NativeConnection, bundleWorkflowCode } from '@temporalio/worker';
 import { loadConfig } from '../platform/config';
 import { databaseUrl, temporalAddress } from '../platform/database';
 import { createOrm } from '../platform/orm';
+import { ensureSchedules, schedulesConfig } from '../platform/schedules';
 import { connectClient, ensureSearchAttributes, temporalSecurity } from '../platform/temporal';
 import { superviseWorker } from './supervisor';
 import { createWorker } from './worker';
@@ -17,6 +18,9 @@ async function main(): Promise<void> {
   const orm = await createOrm(databaseUrl(config));
   const client = await connectClient(address, config.temporalNamespace);
   await ensureSearchAttributes(client, config.temporalNamespace);
+  // The reconciler's and the audit anchor's Schedules (platform/schedules.ts): created, or updated to the configuration.
+  const schedules = await ensureSchedules(client, config.taskQueue, schedulesConfig(config.dataDir));
+  console.log(`[worker] schedules: reconcile ${schedules.reconcile}, audit anchor ${schedules.anchor}`);
   await client.connection.close();
   const connection = await NativeConnection.connect({ address, ...temporalSecurity() });
   // Test only (test/api/crash.test.ts): hold a projection of this action open after its write.
