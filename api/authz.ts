@@ -90,10 +90,6 @@ export const ROUTE_ACCESS: Record<string, Access> = {
   'POST /procedures/:workflowId/actions': access.procedure(),
   'GET /supervision/overdue': access.roles('supervisor'),
   'GET /supervision/board': access.roles('supervisor'),
-  // Downloads served on the router by api/routes/supervision.ts: it authenticates, checks the roles and scopes the rows itself.
-  'GET /supervision/board/export': access.handler('a download: requires supervisor, rows filtered by procedureScopeSql', ['supervisor']),
-  'GET /supervision/reports/export': access.handler('a download: requires supervisor or staff, rows filtered by procedureScopeSql', ['supervisor', 'staff']),
-  'GET /supervision/reports/rectification/:workflowId/export': access.handler('a download: requires supervisor or staff; an invisible feedback is unknown (404)', ['supervisor', 'staff']),
   // 干部选拔任用: stage commands by the initiator or the organization department's staff (rules.ts repeats it in the workflow).
   'POST /procedures/:workflowId/selection': access.procedure('workflowId', { act: 'initiatorOrDepartment' }),
   'GET /procedures/:workflowId/selection/political-gate': access.procedure(),
@@ -106,9 +102,6 @@ export const ROUTE_ACCESS: Record<string, Access> = {
   'GET /procedures/:workflowId/redeployment/proposal': access.procedure(),
   'GET /procedures/:workflowId/redeployment/figures': access.procedure(),
   'GET /redeployment/figures': access.user('sums over closed lists, no person or unit named'),
-  'GET /procedures/:workflowId/redeployment/letters/:letterId': access.handler(
-    'served outside defineRoute; mayReadLetter lets the department’s staff, the host unit’s staff and head, and the cadre read it',
-  ),
   'POST /procedures/:workflowId/term': access.procedure(),
 };
 

@@ -24,6 +24,8 @@ export interface Ctx<B, Q, P> {
   query: Q;
   params: P;
   idempotencyKey: string | null;
+  /** For a route that answers a file (`file`): the handler writes the answer here itself. */
+  res: Response;
 }
 
 export interface Reply {
@@ -54,8 +56,13 @@ export interface RouteDef<B extends ZodType, Q extends ZodType, P extends ZodTyp
   query?: Q;
   params?: P;
   response: { status: number; schema: ZodType; description: string };
+  /**
+   * A file, not JSON (an XLSX stream, a stored letter): the answer's media type and the headers the
+   * OpenAPI document lists; the handler writes the answer to `res` and returns null. Not idempotent.
+   */
+  file?: { contentType: string; headers?: Record<string, { description: string; schema: { type: 'string'; pattern?: string } }> };
   errors?: number[];
-  handler: (ctx: Ctx<z.output<B>, z.output<Q>, z.output<P>>) => Promise<Reply>;
+  handler: (ctx: Ctx<z.output<B>, z.output<Q>, z.output<P>>) => Promise<Reply | null>;
 }
 
 const ERROR_TEXT: Record<number, string> = {
@@ -127,7 +134,11 @@ export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = Zod
       ...(def.idempotent ? { headers: z.object({ 'Idempotency-Key': IdempotencyKeyHeader }) } : {}),
     },
     responses: {
-      [def.response.status]: { description: def.response.description, content: { 'application/json': { schema: def.response.schema } } },
+      [def.response.status]: {
+        description: def.response.description,
+        ...(def.file?.headers ? { headers: def.file.headers } : {}),
+        content: { [def.file?.contentType ?? 'application/json']: { schema: def.response.schema } },
+      },
       ...Object.fromEntries(
         [...new Set([...(def.errors ?? []), 400, ...(needsAuth ? [401] : []), ...(ruleRoles ? [403] : []), ...(rule && ['procedure', 'task', 'person', 'unit'].includes(rule.kind) ? [404] : [])])].map((s) => [
           s,
@@ -153,7 +164,9 @@ export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = Zod
     const query = parse(def.query, req.query, 'query');
     if (!def.idempotent) {
       const body = parse(def.body, req.body, 'body');
-      const reply = await def.handler({ req, em, user, body, query, params, idempotencyKey: null });
+      const reply = await def.handler({ req, em, user, body, query, params, idempotencyKey: null, res });
+      // A file route has written its answer (a refusal before it is thrown, as on every route).
+      if (!reply) return;
       if (afterSuccess && reply.status < 300) await afterSuccess();
       res.status(reply.status).json(reply.body);
       return;
@@ -177,9 +190,11 @@ export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = Zod
     }
     let reply: Reply;
     try {
-      reply = await runWithKey({ userId: user.id, key: idempotencyKey }, () =>
-        def.handler({ req, em, user, body, query, params, idempotencyKey }),
+      const answered = await runWithKey({ userId: user.id, key: idempotencyKey }, () =>
+        def.handler({ req, em, user, body, query, params, idempotencyKey, res }),
       );
+      if (!answered) throw new Error(`${def.method.toUpperCase()} ${def.path}: an idempotent route answers JSON, not a file`);
+      reply = answered;
     } catch (err) {
       // A refused or failed request leaves no trace: the key is free for a retry. Should the release
       // itself fail (the database is down), the reservation lapses after its lease instead.

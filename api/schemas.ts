@@ -258,6 +258,9 @@ export const UnitRow = z
 
 export const WorkflowIdParam = z.object({ workflowId: z.string().min(1).max(300) });
 export const TaskIdParam = z.object({ taskId: z.string().min(1).max(320) });
+/** The body of a file answer (a download), for the OpenAPI document. */
+export const BinaryBody = z.string().openapi({ format: 'binary' });
+
 export const IdempotencyKeyHeader = z
   .string({ error: 'the Idempotency-Key header is required on every action that changes state' })
   .min(8, 'must be at least 8 characters')

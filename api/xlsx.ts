@@ -6,6 +6,9 @@
 import ExcelJS from 'exceljs';
 import type { Response } from 'express';
 
+/** The media type of an XLSX workbook. */
+export const XLSX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
 export interface Column<R> {
   header: string;
   width: number;
@@ -30,7 +33,7 @@ export function attachment(fileName: string): string {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function streamXlsx(res: Response, fileName: string, sheets: readonly Sheet<any>[]): Promise<void> {
   res.status(200);
-  res.setHeader('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+  res.setHeader('Content-Type', XLSX_MEDIA_TYPE);
   res.setHeader('Content-Disposition', attachment(fileName));
   res.setHeader('Cache-Control', 'no-store');
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: res, useStyles: true, useSharedStrings: false });

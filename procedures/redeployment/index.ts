@@ -3,11 +3,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { membersOf, resolveAssignees, type NamedRule } from '../../api/assignees';
-import { authenticate } from '../../api/auth';
 import { ApiError, fromTemporal, NotFound, Unavailable, Unprocessable } from '../../api/errors';
-import { assertCleanRequest } from '../../api/http';
 import type { ApiDeps } from '../../api/routes/context';
-import { Problem, WorkflowIdParam } from '../../api/schemas';
+import { access } from '../../api/authz';
+import { BinaryBody, WorkflowIdParam } from '../../api/schemas';
 import { sendUpdate } from '../../api/temporal';
 import { AppUserSchema, PersonSchema, ProcedureSchema, RedeploymentLetterSchema, UnitSchema, type Person, type RedeploymentLetter } from '../../platform/entities';
 import { defineProcedure } from '../descriptor';
@@ -197,7 +196,7 @@ export const redeploymentProcedure = defineProcedure({
   },
   actBodies: REDEPLOYMENT_ACT_BODIES,
   activities: createRedeploymentActivities,
-  routes: ({ route, router, registry, deps }) => {
+  routes: ({ route, deps }) => {
     route({
       method: 'post',
       path: '/procedures/:workflowId/redeployment',
@@ -306,49 +305,38 @@ export const redeploymentProcedure = defineProcedure({
       },
     });
 
-    // The letter is a file, not JSON. `route` (api/http.ts) declares a JSON response and answers with
-    // res.json, so the download is served on the router directly and declared in the OpenAPI document here,
-    // with its binary body and its headers.
-    const letterPath = '/procedures/:workflowId/redeployment/letters/:letterId';
-    registry.registerPath({
+    route({
       method: 'get',
-      path: letterPath.replace(/:(\w+)/g, '{$1}'),
-      tags: ['redeployment'],
+      path: '/procedures/:workflowId/redeployment/letters/:letterId',
+      tag: 'redeployment',
       summary: 'Download a task letter (任务书) as DOCX',
       description:
         'The bytes stored when the letter was issued, generated from the list’s data (DOCX, deterministic for equal data). ' +
         'X-Content-SHA256 is the sha256 kept with the letter (state.letters[].sha256, the letter:issued audit entry); the ' +
-        'body’s sha256 equals it. Letters issued before the DOCX format are served as stored (text/plain).',
-      security: [{ bearerAuth: [] }],
-      request: { params: LetterParam },
-      responses: {
-        200: {
-          description: 'The letter',
-          headers: {
-            'X-Content-SHA256': { description: 'Hex sha256 of the body, as kept when the letter was issued', schema: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
-            'Content-Disposition': { description: "attachment; filename*=UTF-8''任务书-<letterId>.docx, percent-encoded", schema: { type: 'string' } },
-          },
-          content: { [LETTER_MEDIA_TYPE]: { schema: z.string().openapi({ format: 'binary' }) } },
+        'body’s sha256 equals it. Letters issued before the DOCX format are served as stored (text/plain). A caller who may ' +
+        'not read it (the department’s staff, the host unit’s staff and head, and the cadre may) is told it does not exist (404).',
+      // A 403 would confirm that a letter for this cadre and task exists: mayReadLetter answers 404 instead.
+      access: access.handler('mayReadLetter lets the department’s staff, the host unit’s staff and head, and the cadre read it; anyone else gets 404'),
+      params: LetterParam,
+      file: {
+        contentType: LETTER_MEDIA_TYPE,
+        headers: {
+          'X-Content-SHA256': { description: 'Hex sha256 of the body, as kept when the letter was issued', schema: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+          'Content-Disposition': { description: "attachment; filename*=UTF-8''任务书-<letterId>.docx, percent-encoded", schema: { type: 'string' } },
         },
-        401: { description: 'Missing or invalid bearer token', content: { 'application/problem+json': { schema: Problem } } },
-        404: { description: 'No such task letter, or one the caller may not read (the department’s staff, the host unit’s staff and head, and the cadre may)', content: { 'application/problem+json': { schema: Problem } } },
       },
-    });
-    router.get(letterPath, async (req, res) => {
-      assertCleanRequest(req);
-      const em: EntityManager = deps.orm.em.fork();
-      const user = await authenticate(em, req.header('authorization'));
-      const p = LetterParam.safeParse(req.params);
-      if (!p.success) throw new NotFound('letter_not_found', 'no such task letter');
-      const l = await em.findOne(RedeploymentLetterSchema, { id: p.data.letterId, workflowId: p.data.workflowId });
-      // Someone who may not read the letter is told it does not exist: a 403 would confirm that a letter
-      // for this cadre and task exists.
-      if (!l || !(await mayReadLetter(em, user, l))) throw new NotFound('letter_not_found', 'no such task letter');
-      res.setHeader('Content-Type', l.mediaType);
-      res.setHeader('Content-Disposition', attachmentDisposition(l.fileName));
-      // The hash kept with the letter when it was issued: a client checks the bytes against it.
-      res.setHeader('X-Content-SHA256', l.sha256);
-      res.status(200).send(l.content);
+      response: { status: 200, schema: BinaryBody, description: 'The letter' },
+      errors: [404],
+      handler: async ({ em, user, params, res }) => {
+        const l = await em.findOne(RedeploymentLetterSchema, { id: params.letterId, workflowId: params.workflowId });
+        if (!l || !(await mayReadLetter(em, user, l))) throw new NotFound('letter_not_found', 'no such task letter');
+        res.setHeader('Content-Type', l.mediaType);
+        res.setHeader('Content-Disposition', attachmentDisposition(l.fileName));
+        // The hash kept with the letter when it was issued: a client checks the bytes against it.
+        res.setHeader('X-Content-SHA256', l.sha256);
+        res.status(200).send(l.content);
+        return null;
+      },
     });
   },
   historiesDir: path.join(__dirname, 'histories'),
