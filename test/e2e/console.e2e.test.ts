@@ -9,103 +9,25 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ProcedureSchema } from '../../platform/entities';
-import { ensureConsoleBuilt } from '../../web/scripts/build';
 import { newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { addCommittee } from '../helpers/members';
+import { describeInBrowser, useConsole, WAIT } from './browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = fs.existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`[console e2e] SKIPPED: ${CHROMIUM} is absent (apt-get install -y chromium fonts-noto-cjk; .ci/run does)`);
-const describeIf = hasChromium ? describe : describe.skip;
-
-const SHOTS = path.join(__dirname, '..', '..', 'screenshots', 'console');
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
-const WAIT = 45_000;
-
-describeIf('web console (Chromium)', () => {
+describeInBrowser('console e2e')('web console (Chromium)', () => {
   jest.setTimeout(240_000);
   const stack = useApiStack(async (t) => {
     // A committee of three approvers (vc-1 … vc-3) for the vote.
     await addCommittee(t.orm, 'vc', 'vc', 3);
   });
-  let ctx: BrowserContext;
-  let base: string;
-
-  beforeAll(async () => {
-    await ensureConsoleBuilt((l) => console.log(l));
-    fs.mkdirSync(SHOTS, { recursive: true });
-    ctx = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'tingjin-chromium-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: DESKTOP,
-      locale: 'zh-CN',
-      timezoneId: 'Asia/Shanghai',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    ctx.setDefaultTimeout(WAIT);
-    base = stack.api.baseUrl;
-  }, 240_000);
-  afterAll(async () => {
-    await ctx?.close();
-  });
-
-  /** Both sizes of the screen as it is now. */
-  async function shot(page: Page, name: string): Promise<void> {
-    await page.waitForLoadState('networkidle').catch(() => undefined);
-    await page.screenshot({ path: path.join(SHOTS, `${name}-desktop.png`), fullPage: true });
-    await page.setViewportSize(PHONE);
-    await page.waitForTimeout(150);
-    await page.screenshot({ path: path.join(SHOTS, `${name}-phone.png`), fullPage: true });
-    await page.setViewportSize(DESKTOP);
-  }
-
-  /** A page (its own sessionStorage, so its own session) logged in as `user`, at `hash`. */
-  async function as(user: string, hash = '/inbox'): Promise<Page> {
-    const page = await ctx.newPage();
-    page.on('pageerror', (e) => console.error(`[${user}] page error:`, e.message));
-    await page.goto(`${base}/#/login?redirect=${encodeURIComponent(hash)}`);
-    await page.getByLabel('用户名').fill(user);
-    await page.getByLabel('密码').fill('tingjin2026');
-    await page.getByRole('button', { name: '登录' }).click();
-    await page.getByTestId('current-user').waitFor();
-    return page;
-  }
-
-  /** Picks `option` in the Element Plus select labelled `label`. */
-  async function choose(page: Page, label: string, option: string): Promise<void> {
-    // The select's own box takes the click (its placeholder covers the input).
-    await page.locator('.el-select__wrapper', { has: page.getByRole('combobox', { name: label, exact: true }) }).click();
-    await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click();
-  }
-
-  /**
-   * Opens my task on a procedure whose title contains `title`, from a freshly loaded inbox (the polled badge
-   * has its own check; here the list must not depend on a poll's timing on a busy machine).
-   */
-  async function openTask(page: Page, title: string): Promise<void> {
-    await page.goto(`${base}/#/inbox`);
-    await page.reload();
-    const link = page.getByTestId('inbox-table').getByRole('link', { name: title }).first();
-    await link.waitFor();
-    await link.click();
-    await page.getByTestId('act-form').waitFor();
-  }
-
-  /** Chooses the action, fills the form through `fill`, submits, and waits to be back at the inbox. */
-  async function act(page: Page, action: string, fill: () => Promise<void> = async () => undefined): Promise<void> {
-    await page.getByTestId(`action-${action}`).click();
-    await fill();
-    await page.getByTestId('act-submit').click();
-    await page.waitForURL(/#\/inbox/);
-  }
+  const c = useConsole(() => stack.api.baseUrl);
+  const { shot, as, choose, openTask, act } = c;
 
   test('登录: wrong credentials show the API message; an expired session goes to 登录 and back', async () => {
-    const page = await ctx.newPage();
-    await page.goto(`${base}/`);
+    const page = await c.ctx.newPage();
+    await page.goto(`${c.base}/`);
     await page.getByLabel('用户名').fill('zzb-staff');
     await page.getByLabel('密码').fill('wrong-password');
     await page.getByRole('button', { name: '登录' }).click();
@@ -118,7 +40,7 @@ describeIf('web console (Chromium)', () => {
     // The session ends on the server (as when it expires); the next call answers 401.
     const token = await page.evaluate(() => (JSON.parse((globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('tingjin.session') ?? '{}') as { token?: string }).token);
     expect((await stack.h.call('POST', '/auth/logout', { token: token! })).status).toBeLessThan(300);
-    await page.goto(`${base}/#/calendar`);
+    await page.goto(`${c.base}/#/calendar`);
     await page.waitForURL(/#\/login\?redirect=\/calendar/);
     await page.getByText('登录已失效，请重新登录').waitFor();
     await page.getByLabel('用户名').fill('zzb-staff');
@@ -208,17 +130,17 @@ describeIf('web console (Chromium)', () => {
       const r = await stack.h.call('GET', `/procedures/${item}`, { token: await stack.h.login('zzb-staff') });
       return r.body.procedure?.status === 'signedOff' ? true : undefined;
     }, WAIT, 'the item signed off');
-    await staff.goto(`${base}/#/procedures/${item}`);
+    await staff.goto(`${c.base}/#/procedures/${item}`);
     await staff.getByTestId('audit-badge').getByText('审计链完整').waitFor();
     const timeline = staff.getByTestId('timeline');
     for (const text of ['退回', '佐证材料不足，请补充培训记录', '培训签到表', '签字']) await timeline.getByText(text).first().waitFor();
     await shot(staff, '06-procedure');
 
     // 已办 and 我发起的.
-    await jyj.goto(`${base}/#/inbox`);
+    await jyj.goto(`${c.base}/#/inbox`);
     await jyj.getByRole('tab', { name: '已办' }).click();
     await jyj.getByTestId('done-table').getByText(title).first().waitFor();
-    await staff.goto(`${base}/#/inbox`);
+    await staff.goto(`${c.base}/#/inbox`);
     await staff.getByRole('tab', { name: '我发起的' }).click();
     await staff.getByTestId('started-table').getByText(title).first().waitFor();
     for (const p of [jyj, staff, reviewer, director]) await p.close();
@@ -374,7 +296,7 @@ describeIf('web console (Chromium)', () => {
     await staff.getByRole('button', { name: '搜索' }).click();
     await staff.getByTestId('people-table').getByText('E2E100').waitFor();
     await shot(staff, '11-people');
-    await staff.goto(`${base}/#/directory`);
+    await staff.goto(`${c.base}/#/directory`);
     await staff.getByTestId('units-table').getByText('市教育局').waitFor();
     await shot(staff, '13-directory');
     await staff.close();

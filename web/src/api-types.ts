@@ -95,7 +95,7 @@ export interface paths {
         put?: never;
         /**
          * Log in and receive a bearer token
-         * @description Failed logins are counted per username and per client address; past a few, each further attempt is refused for a time that doubles (429 too_many_attempts with Retry-After), whatever the password.
+         * @description Failed logins are counted per username and per client address; past a few, each further attempt is refused for a time that doubles (429 too_many_attempts with Retry-After), whatever the password. Password login is for development and a small installation: with OIDC_ISSUER and OIDC_CLIENT_ID set, a bearer ID or access token (JWT) from that OpenID Connect provider is accepted on every route instead of a token from here, its user named by OIDC_USER_CLAIM (default preferred_username) and looked up among tingjin's users (an unknown one is 401, never created); LOCAL_LOGIN=off then refuses this route (403 local_login_disabled). See the README, Configuration.
          */
         post: {
             parameters: {
@@ -130,6 +130,15 @@ export interface paths {
                 };
                 /** @description Missing or invalid bearer token */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this user */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6978,6 +6987,22 @@ export interface components {
             personId: string;
             reason: string;
             agreeing: string[];
+        } | {
+            /** @enum {string} */
+            action: "openMeeting";
+            /**
+             * Format: date
+             * @description The China date the committee meets (not in the future)
+             * @example 2026-12-31
+             */
+            date: string;
+            /** @description 实到: the committee members (user ids) recorded present at the meeting; a recused member (回避) is not counted present */
+            present: string[];
+        } | {
+            /** @enum {string} */
+            action: "attachMinutes";
+            /** @description The minutes (会议记录), a document reference */
+            minutesRef: string;
         };
         OfficeHoldersRecorded: {
             recorded: number;
@@ -7358,6 +7383,22 @@ export interface components {
                 choice: "agree" | "disagree" | "defer";
             }[];
             comment?: string;
+        } | {
+            /** @enum {string} */
+            action: "openMeeting";
+            /**
+             * Format: date
+             * @description The China date the meeting is held (not in the future)
+             * @example 2026-12-31
+             */
+            date: string;
+            /** @description 实到: the meeting’s members (user ids) recorded present */
+            present: string[];
+        } | {
+            /** @enum {string} */
+            action: "attachMinutes";
+            /** @description The minutes (会议记录), a document reference */
+            minutesRef: string;
         };
         RedeploymentProposal: {
             stage: string;

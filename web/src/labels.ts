@@ -1,4 +1,5 @@
 /** What the console shows in Chinese: procedure types, steps, actions, roles, rungs and the API's refusals. */
+import { VALUE_LABELS } from './field-labels';
 
 export const TYPE_LABELS: Record<string, string> = {
   rectification: '巡视整改销号',
@@ -31,9 +32,34 @@ export const STEP_LABELS: Record<string, string> = {
   feedback: '反馈',
   useOfResult: '结果运用',
   archive: '归档',
+  evidence: '取证',
+  talks: '个别谈话',
+  questionnaire: '问卷调查',
+  disciplineOpinion: '纪检监察意见',
+  fileReview: '档案审核',
+  reverseInspection: '反向考察',
+  nomination: '民主推荐',
+  shortlist: '确定考察对象',
+  inspection: '考察',
+  decision: '党委（党组）票决',
+  publicNotice: '任前公示',
+  appointment: '任职',
+  probation: '试用期',
+  draft: '拟定榜单',
+  listApproval: '榜单审批',
+  published: '报名',
+  checks: '资格审查',
+  ranking: '排序',
+  proposal: '匹配方案',
+  meeting: '部务会票决',
+  dispatch: '派出',
+  terms: '任期',
+  examining: '考察中',
 };
 
 export const ACTION_LABELS: Record<string, string> = {
+  // A module's commands (recordNomination, apply, …) under the names their forms give them.
+  ...VALUE_LABELS,
   start: '发起',
   submit: '提交',
   pass: '审核通过',
@@ -49,6 +75,16 @@ export const ACTION_LABELS: Record<string, string> = {
   closeVote: '结束表决',
   overdue: '逾期',
   escalate: '升级督办',
+  submitPlan: '提交方案',
+  recordTalks: '记录个别谈话',
+  recordQuestionnaire: '记录问卷调查',
+  recordDisciplineOpinion: '记录纪检监察意见',
+  recordFileReview: '记录档案审核',
+  recordReverseInspection: '记录反向考察',
+  analyse: '综合分析定档',
+  acknowledge: '确认',
+  recordUse: '记录结果运用',
+  submitList: '提交榜单',
 };
 
 export const ROLE_LABELS: Record<string, string> = {
@@ -125,6 +161,20 @@ const PROBLEMS: Record<string, string> = {
   weak_password: '密码强度不足',
   wrong_stage: '当前阶段不允许此操作',
   evidence_incomplete: '佐证材料不完整',
+  principles_not_frozen: '原则尚未审定冻结，不能提出人选（先定原则、再商人头）',
+  nomination_quorum_not_met: '会议推荐到会人数不足应到人数的三分之二',
+  shortlist_not_competitive: '考察对象须多于拟任职数（差额）',
+  candidate_not_eligible: '人选不符合已冻结的任职资格',
+  inspection_incomplete: '考察尚不完整',
+  unknown_task: '任务不存在或已撤下',
+  applications_closed: '报名已截止',
+  talk_list_incomplete: '谈话对象不全（知情人、关键人、持不同意见者各至少一人）',
+  grade_unjustified: '定档低于“较好”须列明所依据的问题',
+  not_subject: '只有考察对象本人可以确认反馈',
+  minutes_required: '须先附会议记录，才能结束表决',
+  meeting_already_open: '会议已经召开',
+  meeting_not_open: '会议尚未召开',
+  invalid_attendance: '到会名单有误（非成员或重复）',
 };
 
 /** Common phrases of the API's validation messages, in Chinese. */
@@ -141,6 +191,7 @@ const PHRASES: [RegExp, string][] = [
   [/must be at most (\d+) characters/, '不能超过 $1 个字符'],
   [/Required|expected .*, received undefined/i, '必填'],
   [/wrong username or password/, '用户名或密码错误'],
+  [/the principal is not a member of this vote/, '主要负责人须是参加表决的成员'],
   [/the principal leader votes last on (.+); still to vote: (.+)/, '对“$1”尚有到会成员未投票（$2）'],
 ];
 

@@ -1,9 +1,10 @@
 /**
- * What the console knows of a procedure type beyond the API's answers: the steps of its stage bar and each
- * step's approve verb. A running approval step lists its allowed actions in the workflow's state
- * (currentStep.allowed, the kernel validator's own list), and the console offers exactly those. Only for a
- * state without a running step does it guess from the step's verb, and an action_not_allowed refusal then
- * brings the workflow's own list.
+ * What the console knows of a procedure type beyond the API's answers: the steps of its stage bar, each
+ * step's approve verb, and the stages a module's staff commands belong to. A running approval step lists its
+ * allowed actions in the workflow's state (currentStep.allowed, the kernel validator's own list), and the
+ * console offers exactly those for that step's tasks. The state shows one running step; a task of another
+ * step running beside it (an examination's evidence strands) or a state without a running step gets the
+ * step's verb from the table here, and an action_not_allowed refusal then brings the workflow's own list.
  */
 import { api, ok, type Schemas } from './api';
 
@@ -29,6 +30,95 @@ const CADRE_SELECTION: StepInfo[] = [
   { key: 'decision', name: '党委（党组）票决', mode: 'vote', verb: 'vote', canReturn: false },
 ];
 
+/** A political examination: its stages; the five evidence strands run side by side in 'evidence'. */
+const POLITICAL_EXAMINATION: StepInfo[] = [
+  { key: 'plan', name: '考察方案', mode: 'any', verb: 'submitPlan', canReturn: false },
+  { key: 'planApproval', name: '方案审批', mode: 'any', verb: 'approve', canReturn: true },
+  { key: 'evidence', name: '取证', mode: 'any', verb: '', canReturn: false },
+  { key: 'analysis', name: '综合分析', mode: 'any', verb: 'analyse', canReturn: false },
+  { key: 'headApproval', name: '部长审批', mode: 'sequential', verb: 'approve', canReturn: true },
+  { key: 'feedback', name: '反馈', mode: 'any', verb: 'acknowledge', canReturn: false },
+  { key: 'useOfResult', name: '结果运用', mode: 'any', verb: 'recordUse', canReturn: false },
+  { key: 'archive', name: '归档', mode: 'any', verb: '', canReturn: false },
+];
+/** The examination's strands: each a task of the examination group, with its own verb (STRAND_ACTIONS). */
+const STRANDS: StepInfo[] = [
+  { key: 'talks', name: '个别谈话', mode: 'any', verb: 'recordTalks', canReturn: false },
+  { key: 'questionnaire', name: '问卷调查', mode: 'any', verb: 'recordQuestionnaire', canReturn: false },
+  { key: 'disciplineOpinion', name: '纪检监察意见', mode: 'any', verb: 'recordDisciplineOpinion', canReturn: false },
+  { key: 'fileReview', name: '档案审核', mode: 'any', verb: 'recordFileReview', canReturn: false },
+  { key: 'reverseInspection', name: '反向考察', mode: 'any', verb: 'recordReverseInspection', canReturn: false },
+];
+/** 揭榜出征: the list's stages; the draft, its approval and the meeting's vote are tasks, the rest staff commands. */
+const REDEPLOYMENT: StepInfo[] = [
+  { key: 'draft', name: '拟定榜单', mode: 'any', verb: 'submitList', canReturn: false },
+  { key: 'listApproval', name: '榜单审批', mode: 'sequential', verb: 'approve', canReturn: true },
+  { key: 'approved', name: '待发布', mode: 'any', verb: '', canReturn: false },
+  { key: 'published', name: '报名', mode: 'any', verb: '', canReturn: false },
+  { key: 'checks', name: '资格审查', mode: 'any', verb: '', canReturn: false },
+  { key: 'ranking', name: '排序', mode: 'any', verb: '', canReturn: false },
+  { key: 'proposal', name: '匹配方案', mode: 'any', verb: '', canReturn: false },
+  { key: 'meeting', name: '部务会票决', mode: 'vote', verb: 'vote', canReturn: false },
+  { key: 'dispatch', name: '派出', mode: 'any', verb: '', canReturn: false },
+  { key: 'terms', name: '任期', mode: 'any', verb: '', canReturn: false },
+];
+const SELECTION_STAGES: StepInfo[] = [
+  CADRE_SELECTION[0]!,
+  { key: 'nomination', name: '民主推荐', mode: 'any', verb: '', canReturn: false },
+  { key: 'shortlist', name: '确定考察对象', mode: 'any', verb: '', canReturn: false },
+  { key: 'inspection', name: '考察', mode: 'any', verb: '', canReturn: false },
+  CADRE_SELECTION[1]!,
+  { key: 'publicNotice', name: '任前公示', mode: 'any', verb: '', canReturn: false },
+  { key: 'appointment', name: '任职', mode: 'any', verb: '', canReturn: false },
+  { key: 'probation', name: '试用期', mode: 'any', verb: '', canReturn: false },
+];
+
+/**
+ * The stages each staff command of a module belongs to, as its rules refuse the others with wrong_stage
+ * (procedures/cadre-selection/rules.ts commandProblem's stageIs, procedures/redeployment/rules.ts STAGES_OF,
+ * the examination's waiver while strands are open). The workflow state does not list them, so the console
+ * offers a command in its stages only; a refusal still names its field.
+ */
+export const COMMAND_STAGES: Record<string, Record<string, readonly string[]>> = {
+  cadreSelection: {
+    revisePrinciples: ['nomination', 'shortlist', 'inspection'],
+    recordNomination: ['nomination'],
+    setShortlist: ['shortlist'],
+    recordInspection: ['inspection'],
+    recordCheck: ['inspection'],
+    signIntegrity: ['inspection'],
+    completeInspection: ['inspection'],
+    deferVote: ['decision'],
+    openMeeting: ['decision'],
+    attachMinutes: ['decision'],
+    recordObjection: ['publicNotice'],
+    resolveObjection: ['publicNotice'],
+    decidePostponed: ['publicNotice'],
+    reconsider: ['publicNotice'],
+    recordAppointment: ['appointment'],
+    assess: ['probation'],
+  },
+  redeployment: {
+    addTask: ['draft', 'approved', 'published'],
+    changeTask: ['draft', 'approved', 'published'],
+    withdrawTask: ['draft', 'approved', 'published'],
+    publish: ['approved'],
+    closeApplications: ['published'],
+    apply: ['published'],
+    nominate: ['published'],
+    recordCheck: ['published', 'checks'],
+    rank: ['ranking'],
+    runMatching: ['ranking', 'proposal'],
+    adjust: ['proposal'],
+    submitProposal: ['proposal'],
+    acknowledge: ['dispatch'],
+    vote: ['meeting'],
+    openMeeting: ['meeting'],
+    attachMinutes: ['meeting'],
+  },
+  politicalExamination: { waiveStrand: ['evidence'] },
+};
+
 export interface CurrentStep {
   key: string;
   mode: string;
@@ -53,7 +143,9 @@ export type Action = Schemas['Action'];
 /** The steps of a procedure, in order: fixed for a rectification item, from the start's data for a request. */
 export function stepsOf(type: string | undefined, actions: Action[]): StepInfo[] {
   if (type === 'rectificationItem') return RECTIFICATION_ITEM;
-  if (type === 'cadreSelection') return CADRE_SELECTION;
+  if (type === 'cadreSelection') return SELECTION_STAGES;
+  if (type === 'politicalExamination') return POLITICAL_EXAMINATION;
+  if (type === 'redeployment') return REDEPLOYMENT;
   const start = actions.find((a) => a.action === 'start');
   const steps = (start?.data as { steps?: { key: string; name?: string; mode: string }[] } | null)?.steps;
   if (type === 'approvalRequest' && steps) {
@@ -63,22 +155,24 @@ export function stepsOf(type: string | undefined, actions: Action[]): StepInfo[]
 }
 
 export function allowedActions(current: CurrentStep | null | undefined, steps: StepInfo[], taskStep?: string): string[] {
-  // A procedure whose state has no currentStep: the task's step, as far as the console knows it.
-  const known = taskStep ? steps.find((s) => s.key === taskStep) : undefined;
-  const step = current ?? (known ? { key: known.key, mode: known.mode, round: 1, slots: [] } : taskStep ? { key: taskStep, mode: 'any', round: 1, slots: [] } : null);
-  if (!step) return [];
-  if (step.allowed) return step.allowed;
-  if (step.mode === 'vote') return ['vote'];
-  const info = steps.find((s) => s.key === step.key);
+  // The running step's own list, for its tasks: what the workflow's validator allows.
+  if (current?.allowed && (!taskStep || current.key === taskStep)) return current.allowed;
+  // A task of a step the state does not show running (a strand beside it), or a state without the list.
+  const key = taskStep ?? current?.key;
+  if (!key) return [];
+  const info = [...steps, ...STRANDS].find((s) => s.key === key && s.verb);
+  const mode = current?.key === key ? current.mode : (info?.mode ?? 'any');
+  if (mode === 'vote') return ['vote'];
   const verb = info?.verb ?? 'approve';
-  return [verb, ...(info?.canReturn ? ['return'] : []), 'transfer', ...(step.mode === 'any' ? [] : ['addSigner'])];
+  return [verb, ...(info?.canReturn ? ['return'] : []), 'transfer', ...(mode === 'any' ? [] : ['addSigner'])];
 }
 
 /** A step may return to itself or any earlier step. */
 export function returnTargets(step: CurrentStep | null | undefined, steps: StepInfo[]): StepInfo[] {
   if (!step) return [];
   const i = steps.findIndex((s) => s.key === step.key);
-  return i < 0 ? [] : steps.slice(0, i + 1);
+  // Only steps that are tasks (an examination's or a list's stages between them are not).
+  return i < 0 ? [] : steps.slice(0, i + 1).filter((s) => s.verb);
 }
 
 let usersCache: Promise<Schemas['User'][]> | null = null;

@@ -1,0 +1,110 @@
+/**
+ * The browser tests' harness: Debian's Chromium (/usr/bin/chromium) driven by playwright-core against the API
+ * stack of the API tests, which serves the built console at / (built first when web/dist is missing or
+ * stale). Each test file calls useConsole() inside its describe; screenshots of a screen at desktop and phone
+ * size go to screenshots/console/ (gitignored; README, Web console).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { ensureConsoleBuilt } from '../../web/scripts/build';
+
+export const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = fs.existsSync(CHROMIUM);
+/** describe, or describe.skip with a message when Chromium is absent (.ci/run installs it, so CI never skips). */
+export function describeInBrowser(name: string): jest.Describe {
+  if (!hasChromium) console.warn(`[${name}] SKIPPED: ${CHROMIUM} is absent (apt-get install -y chromium fonts-noto-cjk; .ci/run does)`);
+  return hasChromium ? describe : describe.skip;
+}
+
+export const SHOTS = path.join(__dirname, '..', '..', 'screenshots', 'console');
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
+export const WAIT = 45_000;
+
+export interface ConsoleDriver {
+  readonly ctx: BrowserContext;
+  readonly base: string;
+  /** Both sizes of the screen as it is now. */
+  shot: (page: Page, name: string) => Promise<void>;
+  /** A page (its own sessionStorage, so its own session) logged in as `user`, at `hash`. */
+  as: (user: string, hash?: string) => Promise<Page>;
+  /** Picks `option` in the Element Plus select labelled `label`. */
+  choose: (page: Page, label: string, option: string) => Promise<void>;
+  /** Opens my task on a procedure whose title contains `title`, from a freshly loaded inbox. */
+  openTask: (page: Page, title: string) => Promise<void>;
+  /** Chooses the action, fills the form through `fill`, submits, and waits to be back at the inbox. */
+  act: (page: Page, action: string, fill?: () => Promise<void>) => Promise<void>;
+}
+
+/** A Chromium context for the describe block, against the API at baseUrl() (read once the stack is up). */
+export function useConsole(baseUrl: () => string): ConsoleDriver {
+  const d = {} as { ctx: BrowserContext; base: string };
+  beforeAll(async () => {
+    await ensureConsoleBuilt((l) => console.log(l));
+    fs.mkdirSync(SHOTS, { recursive: true });
+    d.ctx = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'tingjin-chromium-')), {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: DESKTOP,
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
+      acceptDownloads: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    d.ctx.setDefaultTimeout(WAIT);
+    d.base = baseUrl();
+  }, 240_000);
+  afterAll(async () => {
+    await d.ctx?.close();
+  });
+
+  const driver: ConsoleDriver = {
+    get ctx() {
+      return d.ctx;
+    },
+    get base() {
+      return d.base;
+    },
+    shot: async (page, name) => {
+      await page.waitForLoadState('networkidle').catch(() => undefined);
+      await page.screenshot({ path: path.join(SHOTS, `${name}-desktop.png`), fullPage: true });
+      await page.setViewportSize(PHONE);
+      await page.waitForTimeout(150);
+      await page.screenshot({ path: path.join(SHOTS, `${name}-phone.png`), fullPage: true });
+      await page.setViewportSize(DESKTOP);
+    },
+    as: async (user, hash = '/inbox') => {
+      const page = await d.ctx.newPage();
+      page.on('pageerror', (e) => console.error(`[${user}] page error:`, e.message));
+      await page.goto(`${d.base}/#/login?redirect=${encodeURIComponent(hash)}`);
+      await page.getByLabel('用户名').fill(user);
+      await page.getByLabel('密码').fill('tingjin2026');
+      await page.getByRole('button', { name: '登录' }).click();
+      await page.getByTestId('current-user').waitFor();
+      return page;
+    },
+    choose: async (page, label, option) => {
+      // The select's own box takes the click (its placeholder covers the input).
+      await page.locator('.el-select__wrapper', { has: page.getByRole('combobox', { name: label, exact: true }) }).click();
+      await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click();
+    },
+    openTask: async (page, title) => {
+      // A fresh load: the list must not depend on a poll's timing on a busy machine (the badge has its own check).
+      await page.goto(`${d.base}/#/inbox`);
+      await page.reload();
+      const link = page.getByTestId('inbox-table').getByRole('link', { name: title }).first();
+      await link.waitFor();
+      await link.click();
+      await page.getByTestId('act-form').waitFor();
+    },
+    act: async (page, action, fill = async () => undefined) => {
+      await page.getByTestId(`action-${action}`).click();
+      await fill();
+      await page.getByTestId('act-submit').click();
+      await page.waitForURL(/#\/inbox/);
+    },
+  };
+  return driver;
+}
