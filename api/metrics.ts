@@ -10,6 +10,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { registerReconcileMetrics } from '../platform/reconcile';
 import { PROCEDURES } from '../procedures/registry';
 import { authenticate } from './auth';
 import { requireRoles } from './authz';
@@ -46,6 +47,8 @@ function sameToken(a: string, b: string): boolean {
 export function createMetrics(orm: MikroORM, opts: { token?: string | undefined } = {}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'tingjin_' });
+  // The reconciler's repairs and drift found, counted per process (platform/reconcile.ts).
+  registerReconcileMetrics(registry);
   const labelNames = ['method', 'route', 'status'] as const;
   const requests = new Counter({ name: 'tingjin_http_requests_total', help: 'HTTP requests by route and status', labelNames, registers: [registry] });
   const latency = new Histogram({
