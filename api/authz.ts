@@ -188,13 +188,16 @@ export async function assertUnitsInScope(em: EntityManager, user: Pick<AuthUser,
  */
 export async function assertUsersInScope(em: EntityManager, user: Pick<AuthUser, 'id'>, named: readonly { userId: string; field: string }[]): Promise<void> {
   if (named.length === 0) return;
-  const rows = await sql<{ id: string; unit_id: string }>(em, 'select id, unit_id from app_user where id = any($1::text[])', [
-    pgTextArray([...new Set(named.map((n) => n.userId))]),
-  ]);
+  // One statement: only the named users whose unit is outside come back (none, on every allowed start).
+  const rows = await sql<{ id: string; unit_id: string }>(
+    em,
+    'select id, unit_id from app_user where id = any($1::text[]) and unit_id <> all(array(select user_scope_units($2)))',
+    [pgTextArray([...new Set(named.map((n) => n.userId))]), user.id],
+  );
+  if (rows.length === 0) return;
+  const outside = [...new Set(rows.map((r) => r.unit_id))];
   const unitOf = new Map(rows.map((r) => [r.id, r.unit_id]));
-  const outside = await unitsOutsideScope(em, user, rows.map((r) => r.unit_id));
-  if (outside.length === 0) return;
-  const first = named.find((n) => outside.includes(unitOf.get(n.userId) ?? ''));
+  const first = named.find((n) => unitOf.has(n.userId));
   const field = first ? `${first.field}.userId` : 'units';
   throw new Forbidden('out_of_scope', `${field}: the user belongs to a unit outside your scope`, { field, unitIds: outside });
 }
