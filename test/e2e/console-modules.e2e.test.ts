@@ -229,4 +229,52 @@ describeInBrowser('console modules e2e')('web console: module forms and the boar
     expect(bytes.length).toBeGreaterThan(1000);
     await sup.close();
   });
+
+  test('a batch’s progress by stage and by unit, and an examination’s strand recorded from its task form, with a 422 at its field', async () => {
+    const batchId = uniqueId('QFG').slice(0, 20);
+    const batchWf = `political-batch-${batchId}`;
+    const plan = {
+      dimensions: [{ dimension: 'loyalty', indicators: ['坚决维护党中央权威'] }],
+      positiveList: ['贯彻落实党中央决策部署坚决有力'],
+      negativeList: ['表态多调门高、行动少落实差'],
+      group: ['zzb-staff', 'xcb-reviewer'],
+    };
+    const start = await api('POST', '/procedures/politicalExaminationBatch', 'zzb-staff', { batchId, title: `政治素质考察 ${batchId}`, scope: { unitIds: ['jyj', 'wjw'] }, plan });
+    expect(start.status).toBe(201);
+    const child = `political-${batchId}-jyj`;
+    // The department approves the plan of 市教育局's examination; its five strands open for the group.
+    expect((await api('POST', `/tasks/${await inboxTask(stack.h, 'zzb-head', child, 'planApproval')}/actions`, 'zzb-head', { action: 'approve' })).status).toBe(200);
+
+    const staff = await as('zzb-staff', `/procedures/${batchWf}`);
+    const chart = staff.getByTestId('batch-chart');
+    await chart.getByText('取证').first().waitFor();
+    await chart.getByTestId('batch-unit').filter({ hasText: '市教育局' }).waitFor();
+    await chart.getByTestId('batch-unit').filter({ hasText: '市卫生健康委员会' }).waitFor();
+    await shot(staff, '18-batch-progress');
+
+    // 个别谈话: the strand's own verb, its form from the act schema; a list without a dissenting voice is refused at the list.
+    await staff.goto(`${c.base}/#/tasks/${await inboxTask(stack.h, 'zzb-staff', child, 'talks')}`);
+    await staff.getByTestId('act-form').waitFor();
+    await staff.getByTestId('action-recordTalks').click();
+    for (const [i, [name, kind]] of [['甲', '关键人'], ['乙', '知情人']].entries()) {
+      await staff.getByRole('button', { name: '添加谈话对象' }).click();
+      await input(staff, `data.interviewees[${i}].name`).fill(name!);
+      await pick(staff, `data.interviewees[${i}].kind`, kind!);
+    }
+    await input(staff, 'data.summary').fill('与班子成员及干部群众个别谈话');
+    await staff.getByTestId('act-submit').click();
+    await staff.locator('[data-field="data.interviewees"]').getByText('不足：dissenting').first().waitFor();
+    await shot(staff, '19-strand-422');
+    await staff.getByRole('button', { name: '添加谈话对象' }).click();
+    await input(staff, 'data.interviewees[2].name').fill('丙');
+    await pick(staff, 'data.interviewees[2].kind', '持不同意见者');
+    await staff.getByTestId('act-submit').click();
+    await staff.waitForURL(/#\/inbox/);
+    const talks = await eventually(async () => {
+      const s = (await api('GET', `/procedures/${child}`, 'zzb-staff')).body.state as { strands?: { strand: string; status: string }[] };
+      return s.strands?.find((x) => x.strand === 'talks' && x.status === 'done');
+    }, WAIT, 'the talks recorded');
+    expect(talks).toBeTruthy();
+    await staff.close();
+  });
 });

@@ -192,6 +192,7 @@ const PHRASES: [RegExp, string][] = [
   [/Required|expected .*, received undefined/i, '必填'],
   [/wrong username or password/, '用户名或密码错误'],
   [/the principal is not a member of this vote/, '主要负责人须是参加表决的成员'],
+  [/the talk list needs at least (\d+) of each kind \(informed, key, dissenting\); too few: (.+)/, '每类至少 $1 人；不足：$2'],
   [/the principal leader votes last on (.+); still to vote: (.+)/, '对“$1”尚有到会成员未投票（$2）'],
 ];
 
