@@ -4,6 +4,7 @@
  * every hash recomputed verifies as a chain, and verify against the anchor reports it. The anchor
  * tables refuse UPDATE and DELETE.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -92,6 +93,14 @@ test('the schedules run the reconciler and the anchor; verify reports a tail rew
   const found = await verifyAgainstAnchor(stack.t.orm.em.fork(), { exportFile });
   expect(found.findings).toEqual([{ workflowId: wf, kind: 'tail_rewritten', seq: last.seq, anchored: last.hash, actual: prevHash }]);
   expect(await verifyAgainstAnchor(stack.t.orm.em.fork(), { workflowId: other })).toMatchObject({ checked: 1, findings: [] });
+  // The operator's command says so too, and fails.
+  const ops = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../scripts/ops.ts'), 'verify-audit'], {
+    env: { ...process.env, DATABASE_URL: stack.t.databaseUrl, AUDIT_ANCHOR_EXPORT: exportFile },
+    encoding: 'utf8',
+  });
+  expect(ops.stdout).toContain(`ANCHOR TAIL_REWRITTEN ${wf}: seq ${last.seq} anchored ${last.hash}, now ${prevHash}`);
+  expect(ops.stdout).toMatch(/0 broken/);
+  expect(ops.status).toBe(1);
 
   // A tail cut off is reported too.
   await conn.execute(`delete from audit_log where workflow_id = ? and seq = ?`, [other, heads.find((h) => h.workflow_id === other)?.seq]);
