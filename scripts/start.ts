@@ -15,17 +15,20 @@ import { ensureDatabase, startEmbeddedPostgres, withDatabase, type RunningPostgr
 import { DEMO_PASSWORD, seedDemoData } from '../platform/seed';
 import { ensureSchedules, schedulesConfig } from '../platform/schedules';
 import { ensureTemporalCli } from '../platform/temporal-cli';
+import { bundlerLogger, logger } from '../platform/log';
 import { connectClient, ensureSearchAttributes, startDevServer, temporalSecurity, type DevServer } from '../platform/temporal';
+import { installWorkerRuntime } from '../worker/runtime';
 import { superviseWorker } from '../worker/supervisor';
 import { createWorker } from '../worker/worker';
 import { ensureConsoleBuilt } from '../web/scripts/build';
 
-const log = (line: string) => console.log(line);
-const noop = (): void => undefined;
-/** webpack's progress lines are noise at every start; its errors still show. */
-const quietBundler = { log: noop, trace: noop, debug: noop, info: noop, warn: (m: string) => console.warn(m), error: (m: string) => console.error(m) };
+// One JSON line per event, as the separate worker and API processes write them (platform/log.ts).
+const startLog = logger.child({ name: 'start' });
+const log = (line: string) => (line.trim() ? startLog.info(line.trim()) : undefined);
 
 async function main(): Promise<void> {
+  // Before any connection: the worker's SDK runtime (JSON logs, and its metrics with WORKER_METRICS_PORT).
+  const metricsAt = installWorkerRuntime(logger.child({ name: 'worker' }));
   const config = loadConfig();
   const cleanups: (() => Promise<void>)[] = [];
   let stopping = false;
@@ -37,7 +40,7 @@ async function main(): Promise<void> {
       try {
         await c();
       } catch (err) {
-        console.error('[start] while stopping:', err);
+        startLog.error({ err }, 'while stopping');
       }
     }
     log('[start] stopped');
@@ -95,19 +98,19 @@ async function main(): Promise<void> {
     const connection = await NativeConnection.connect({ address, ...temporalSecurity() });
     cleanups.push(() => connection.close());
     // Bundled once: a worker restarted after a failure reuses the bundle.
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundler });
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: bundlerLogger(startLog) });
     // A worker that fails (the SDK stops it on a fatal error) is re-created with backoff; the API keeps
     // serving meanwhile, and /ready and the actions' 503 worker_unavailable say that no worker polls.
     const supervisor = superviseWorker({
       create: () => createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, orm, workflowBundle }),
-      log: (line) => console.error(line),
+      log: (line) => startLog.warn(line),
       onRunning: (_w, attempt) => {
         if (attempt > 1) log(`[start] worker running again (start ${attempt})`);
       },
     });
     cleanups.push(() => supervisor.stop());
 
-    const { app } = createApp({ orm, client, taskQueue: config.taskQueue, sessionHours: config.sessionHours });
+    const { app } = createApp({ orm, client, taskQueue: config.taskQueue, sessionHours: config.sessionHours }, { logger: logger.child({ name: 'api' }) });
     const server: Server = await serve(app, config.apiPort, '0.0.0.0');
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
@@ -117,6 +120,7 @@ async function main(): Promise<void> {
     log(`  API docs     http://127.0.0.1:${config.apiPort}/docs   (OpenAPI: /openapi.json)`);
     log(`  Temporal     ${address}${temporal?.uiUrl ? `   Web UI ${temporal.uiUrl}` : ''}`);
     log(`  PostgreSQL   ${dbUrl.replace(/:[^:@/]+@/, ':***@')}`);
+    if (metricsAt) log(`  Metrics      http://127.0.0.1:${config.apiPort}/metrics   (API), http://${metricsAt}/metrics   (worker's Temporal SDK)`);
     log('  Ctrl-C stops everything.');
     log('');
     // The supervisor ends only when the worker was shut down: by stopAll, or by the SDK on a signal
@@ -124,7 +128,7 @@ async function main(): Promise<void> {
     await supervisor.done;
     await stopAll(0);
   } catch (err) {
-    console.error('[start] failed:', err);
+    startLog.fatal({ err }, 'failed');
     await stopAll(1);
   }
 }

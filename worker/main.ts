@@ -4,15 +4,18 @@ import { loadConfig } from '../platform/config';
 import { databaseUrl, temporalAddress } from '../platform/database';
 import { createOrm } from '../platform/orm';
 import { ensureSchedules, schedulesConfig } from '../platform/schedules';
+import { bundlerLogger, logger } from '../platform/log';
 import { connectClient, ensureSearchAttributes, temporalSecurity } from '../platform/temporal';
+import { installWorkerRuntime } from './runtime';
 import { superviseWorker } from './supervisor';
 import { createWorker } from './worker';
 
-const noop = (): void => undefined;
-/** webpack's progress lines are noise at every start; its errors still show. */
-const quietBundler = { log: noop, trace: noop, debug: noop, info: noop, warn: (m: string) => console.warn(m), error: (m: string) => console.error(m) };
+const log = logger.child({ name: 'worker' });
 
 async function main(): Promise<void> {
+  // First of all: the SDK's runtime (its logger, its metrics exporter) is fixed once per process.
+  const metricsAt = installWorkerRuntime(log);
+  if (metricsAt) log.info(`Temporal SDK metrics for Prometheus on http://${metricsAt}/metrics`);
   const config = loadConfig();
   const address = temporalAddress(config);
   const orm = await createOrm(databaseUrl(config));
@@ -20,13 +23,13 @@ async function main(): Promise<void> {
   await ensureSearchAttributes(client, config.temporalNamespace);
   // The reconciler's and the audit anchor's Schedules (platform/schedules.ts): created, or updated to the configuration.
   const schedules = await ensureSchedules(client, config.taskQueue, schedulesConfig(config.dataDir));
-  console.log(`[worker] schedules: reconcile ${schedules.reconcile}, audit anchor ${schedules.anchor}`);
+  log.info(`schedules: reconcile ${schedules.reconcile}, audit anchor ${schedules.anchor}`);
   await client.connection.close();
   const connection = await NativeConnection.connect({ address, ...temporalSecurity() });
   // Test only (test/api/crash.test.ts): hold a projection of this action open after its write.
   const holdAfter = process.env.TINGJIN_TEST_HOLD_PROJECTION_OF;
   // Bundled once: a worker re-created after a failure reuses it.
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundler });
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: bundlerLogger(log) });
   // A worker the SDK stops on a fatal error is re-created here with backoff (worker/supervisor.ts), so
   // the process does not need a process manager to come back; it exits only on SIGINT/SIGTERM.
   const supervisor = superviseWorker({
@@ -41,24 +44,24 @@ async function main(): Promise<void> {
           ? {
               afterProjection: async (ts) => {
                 if (!ts.some((x) => x.action?.action === holdAfter)) return;
-                console.log(`[worker] holding the projection of ${holdAfter} (test)`);
+                log.info(`holding the projection of ${holdAfter} (test)`);
                 await new Promise((r) => setTimeout(r, 600_000));
               },
             }
           : {}),
       }),
-    log: (line) => console.error(line),
-    onRunning: () => console.log(`[worker] polling task queue "${config.taskQueue}" on ${address}`),
+    log: (line) => log.warn(line),
+    onRunning: (_w, attempt) => log.info({ taskQueue: config.taskQueue, address, attempt }, `polling task queue ${config.taskQueue} on ${address}`),
   });
   // The SDK shuts the worker down on SIGINT/SIGTERM once in-flight work has drained
   // (shutdownGraceTime); the supervisor then ends instead of restarting it.
   await supervisor.done;
   await connection.close();
   await orm.close();
-  console.log('[worker] stopped');
+  log.info('stopped');
 }
 
 main().catch((err) => {
-  console.error('[worker] failed:', err);
+  log.fatal({ err }, 'failed');
   process.exit(1);
 });

@@ -32,14 +32,15 @@ function spawnWorker(taskQueue: string, env: Record<string, string> = {}): { chi
   // (the tsx launcher would forward the signal to a child it cannot protect from SIGKILL).
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'worker', 'main.ts')], {
     cwd: root,
-    env: { ...process.env, TEMPORAL_ADDRESS: t.address, DATABASE_URL: t.databaseUrl, TEMPORAL_TASK_QUEUE: taskQueue, ...env },
+    env: { ...process.env, TEMPORAL_ADDRESS: t.address, DATABASE_URL: t.databaseUrl, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (b: Buffer) => {
       output += b.toString();
-      if (output.includes('[worker] polling')) resolve();
+      // Its JSON log line (worker/main.ts) once a worker polls.
+      if (output.includes('polling task queue')) resolve();
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
