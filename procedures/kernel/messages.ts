@@ -157,7 +157,7 @@ export interface ActionRecord {
 /** A row as it travels in a payload: instants as ISO strings. */
 type Serialized<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
 
-/** The procedure's projection row (platform/entities.ts), whole, as of a transition; the writer stamps updatedAt. */
+/** The procedure's projection row (platform/entities/projection.ts), whole, as of a transition; the writer stamps updatedAt. */
 export type ProcedureRowData = Omit<Serialized<Procedure>, 'updatedAt'>;
 
 export interface ClosedTask {
