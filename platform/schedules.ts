@@ -44,10 +44,10 @@ export function schedulesConfig(dataDir: string, env: NodeJS.ProcessEnv = proces
 /** The schedules' ids: per task queue, so stacks on one server (the tests) keep theirs apart. */
 export const scheduleIds = (taskQueue: string) => ({ reconcile: `${taskQueue}-reconcile`, anchor: `${taskQueue}-audit-anchor` });
 
-async function ensureSchedule(client: Client, scheduleId: string, spec: ScheduleSpec, action: ScheduleOptionsStartWorkflowAction<Workflow>): Promise<'created' | 'updated'> {
-  // A run that overlaps the previous one is skipped; one missed while the server was down runs if it
-  // would be less than an interval late.
-  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' };
+async function ensureSchedule(client: Client, scheduleId: string, spec: ScheduleSpec, action: ScheduleOptionsStartWorkflowAction<Workflow>, catchupWindow: string): Promise<'created' | 'updated'> {
+  // A run that overlaps the previous one is skipped; one missed while the server was down runs late,
+  // within the catch-up window.
+  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow };
   try {
     await client.schedule.create({ scheduleId, spec, action, policies });
     return 'created';
@@ -69,7 +69,7 @@ export async function ensureSchedules(client: Client, taskQueue: string, config:
     return 'off';
   };
   const reconcile = config.reconcileEvery
-    ? await ensureSchedule(client, ids.reconcile, { intervals: [{ every: config.reconcileEvery as `${number}m` }] }, { type: 'startWorkflow', workflowType: 'reconcileProjectionsJob', workflowId: ids.reconcile, taskQueue, args: [] })
+    ? await ensureSchedule(client, ids.reconcile, { intervals: [{ every: config.reconcileEvery as `${number}m` }] }, { type: 'startWorkflow', workflowType: 'reconcileProjectionsJob', workflowId: ids.reconcile, taskQueue, args: [] }, '10 minutes')
     : await drop(ids.reconcile);
   const anchor = config.anchorCron
     ? await ensureSchedule(
@@ -77,6 +77,8 @@ export async function ensureSchedules(client: Client, taskQueue: string, config:
         ids.anchor,
         { cronExpressions: [config.anchorCron], timezone: 'Asia/Shanghai' },
         { type: 'startWorkflow', workflowType: 'anchorAuditJob', workflowId: ids.anchor, taskQueue, args: [{ exportTo: config.anchorExport }] },
+        // A day's anchor missed while the server was down is still taken, late.
+        '1 day',
       )
     : await drop(ids.anchor);
   return { reconcile, anchor };
