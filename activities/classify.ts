@@ -3,7 +3,8 @@
  * away. A programming or data error (a TypeError, a bad value, a constraint violation) becomes a
  * non-retryable ApplicationFailure with a code, so a procedure never retries a bug for ever.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { logger } from '../platform/log';
 
 /** PostgreSQL SQLSTATE classes that a retry cannot fix: 22 data exception, 23 integrity, 42 syntax/undefined. */
 const PERMANENT_SQL_CLASSES = ['22', '23', '42'];
@@ -32,7 +33,19 @@ export function withClassifiedFailures<T extends Record<string, (...args: never[
           return await fn(...args);
         } catch (err) {
           const c = classify(err);
-          if (c !== err) console.error(`[activity ${name}]`, err);
+          if (c !== err) {
+            // The activity's context logger: its line carries the workflow id, activity id and type
+            // (through the worker's runtime logger, platform/log.ts); outside an activity, the process's.
+            const inActivity = (() => {
+              try {
+                return Context.current();
+              } catch {
+                return null;
+              }
+            })();
+            if (inActivity) inActivity.log.error(`${name} failed; classified as not retryable`, { error: err });
+            else logger.error({ err, activity: name }, `${name} failed; classified as not retryable`);
+          }
           throw c;
         }
       },
