@@ -26,6 +26,22 @@ export interface Config {
   localLogin: boolean;
   /** An external OpenID Connect provider whose tokens the API accepts (api/oidc.ts); null: none. */
   oidc: OidcConfig | null;
+  /** The worker's Worker Deployment version (README, Safe deploys); null: an unversioned worker. */
+  workerDeployment: WorkerDeploymentConfig | null;
+}
+
+/**
+ * A worker build as a version of a Worker Deployment: the server routes each workflow to a version,
+ * so a build can be rolled out, ramped and drained while the previous one still runs.
+ */
+export interface WorkerDeploymentConfig {
+  deploymentName: string;
+  buildId: string;
+  /**
+   * For workflows that do not declare their own: PINNED stays on the build it started on until it
+   * closes; AUTO_UPGRADE moves to the current build at its next workflow task (then `patched()` applies).
+   */
+  defaultVersioningBehavior: 'PINNED' | 'AUTO_UPGRADE';
 }
 
 /** An OpenID Connect provider (a government single sign-on), read from OIDC_* (README, Configuration). */
@@ -95,6 +111,18 @@ function oidcConfig(env: NodeJS.ProcessEnv): OidcConfig | null {
   };
 }
 
+function workerDeploymentConfig(env: NodeJS.ProcessEnv): WorkerDeploymentConfig | null {
+  const deploymentName = env.TEMPORAL_DEPLOYMENT_NAME?.trim();
+  const buildId = env.TEMPORAL_BUILD_ID?.trim();
+  if (!deploymentName && !buildId) return null;
+  // One without the other would start an unversioned worker someone meant to be versioned, or the reverse.
+  if (!deploymentName || !buildId) throw new Error('TEMPORAL_DEPLOYMENT_NAME and TEMPORAL_BUILD_ID are set together or not at all');
+  const behavior = (env.TEMPORAL_VERSIONING_BEHAVIOR?.trim() || 'pinned').toLowerCase();
+  const behaviors = { pinned: 'PINNED', 'auto-upgrade': 'AUTO_UPGRADE' } as const;
+  if (!(behavior in behaviors)) throw new Error(`TEMPORAL_VERSIONING_BEHAVIOR must be pinned or auto-upgrade, got "${env.TEMPORAL_VERSIONING_BEHAVIOR}"`);
+  return { deploymentName, buildId, defaultVersioningBehavior: behaviors[behavior as keyof typeof behaviors] };
+}
+
 function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
   const raw = env[name]?.trim().toLowerCase();
   if (!raw) return fallback;
@@ -129,5 +157,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginBackoffMaxSeconds: intEnv('LOGIN_BACKOFF_MAX_SECONDS', 900),
     localLogin: onOff(env, 'LOCAL_LOGIN', true),
     oidc: oidcConfig(env),
+    workerDeployment: workerDeploymentConfig(env),
   };
 }

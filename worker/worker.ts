@@ -2,6 +2,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type Activities, type ActivityDeps } from '../activities';
+import type { WorkerDeploymentConfig } from '../platform/config';
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -14,6 +15,10 @@ export interface CreateWorkerOptions {
   afterProjection?: ActivityDeps['afterProjection'];
   /** A prebuilt bundle (tests bundle once per file); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** This build as a Worker Deployment version (TEMPORAL_DEPLOYMENT_NAME, TEMPORAL_BUILD_ID); unset: unversioned. */
+  deployment?: WorkerDeploymentConfig | null;
+  /** Names the worker in workflow histories; defaults to the SDK's pid@host. */
+  identity?: string;
 }
 
 export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
@@ -26,5 +31,17 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     // In-flight activities get time to finish before a deploy or Ctrl-C stops the worker.
     shutdownGraceTime: '10 seconds',
+    ...(opts.identity ? { identity: opts.identity } : {}),
+    // A versioned worker polls only for its own version's tasks: the server sends a pinned workflow back
+    // to the build it started on, so that build keeps replaying it while a newer one takes new starts.
+    ...(opts.deployment
+      ? {
+          workerDeploymentOptions: {
+            version: { deploymentName: opts.deployment.deploymentName, buildId: opts.deployment.buildId },
+            useWorkerVersioning: true,
+            defaultVersioningBehavior: opts.deployment.defaultVersioningBehavior,
+          },
+        }
+      : {}),
   });
 }
