@@ -21,18 +21,28 @@ export async function recusalsOf(em: EntityManager, userIds: readonly string[], 
   if (userIds.length === 0 || candidateIds.length === 0) return [];
   const members = await em.find(PersonSchema, { userId: { $in: [...userIds] } });
   if (members.length === 0) return [];
-  const personIds = members.map((m) => m.id);
+  const userOf = new Map(members.map((m) => [m.id, m.userId as string]));
+  const related = await relativesAmong(em, [...userOf.keys()], candidateIds);
+  return related.map((r) => ({ ...r, memberId: userOf.get(r.memberId) as string })).sort((a, b) => a.memberId.localeCompare(b.memberId) || a.candidateId.localeCompare(b.candidateId));
+}
+
+/**
+ * 回避 among people: which of `personIds` are related to which of `candidateIds` (memberId is the person id), from
+ * person_relation read both ways. recusalsOf (accounts) and the recommenders' recusals (people) both use it.
+ */
+export async function relativesAmong(em: EntityManager, personIds: readonly string[], candidateIds: readonly string[]): Promise<Recusal[]> {
+  if (personIds.length === 0 || candidateIds.length === 0) return [];
   const relations = await em.find(PersonRelationSchema, {
     $or: [
-      { personId: { $in: personIds }, relativeId: { $in: [...candidateIds] } },
-      { relativeId: { $in: personIds }, personId: { $in: [...candidateIds] } },
+      { personId: { $in: [...personIds] }, relativeId: { $in: [...candidateIds] } },
+      { relativeId: { $in: [...personIds] }, personId: { $in: [...candidateIds] } },
     ],
   });
   const out: Recusal[] = [];
-  for (const m of members) {
+  for (const id of new Set(personIds)) {
     for (const r of relations) {
-      const candidateId = r.personId === m.id ? r.relativeId : r.relativeId === m.id ? r.personId : null;
-      if (candidateId && candidateIds.includes(candidateId)) out.push({ memberId: m.userId as string, candidateId, relation: r.relation });
+      const candidateId = r.personId === id ? r.relativeId : r.relativeId === id ? r.personId : null;
+      if (candidateId && candidateIds.includes(candidateId)) out.push({ memberId: id, candidateId, relation: r.relation });
     }
   }
   return out.sort((a, b) => a.memberId.localeCompare(b.memberId) || a.candidateId.localeCompare(b.candidateId));

@@ -16,7 +16,7 @@ import { stateQuery } from '../kernel/messages';
 import { completeVoteRule, MEETING_REFUSAL_STATUS } from '../kernel/vote';
 import { politicalExaminationProcedure } from '../political-examination';
 import { POLITICAL_EXAMINATION, politicalExaminationWorkflowId } from '../political-examination/messages';
-import { createSelectionActivities, recusalsOf } from './activities';
+import { createSelectionActivities, recusalsOf, relativesAmong } from './activities';
 import {
   CADRE_SELECTION,
   cadreSelectionWorkflowId,
@@ -111,11 +111,19 @@ const StartSelectionExaminationBody = examinationStart.body
   .strict()
   .openapi('StartSelectionExamination');
 
+/** The recommenders and participants a nomination names (回避 of recommenders). */
+function recommendersOf(c: Extract<SelectionCommand, { action: 'recordNomination' }>): string[] {
+  return [...new Set([...(c.meeting?.participants ?? []), ...(c.talks ?? []).flatMap((t) => t.recommenders ?? [])])];
+}
+
 /** The people a command names, which must exist in master data. */
 function peopleNamed(c: SelectionCommand): { ids: string[]; field: string } {
   switch (c.action) {
     case 'recordNomination':
-      return { ids: [...(c.meeting?.votes ?? []).map((v) => v.personId), ...(c.talks ?? []).map((t) => t.personId)], field: 'meeting.votes / talks' };
+      return {
+        ids: [...(c.meeting?.votes ?? []).map((v) => v.personId), ...(c.talks ?? []).map((t) => t.personId), ...recommendersOf(c)],
+        field: 'meeting.votes / talks / recommenders / participants',
+      };
     case 'setShortlist':
       return { ids: c.personIds, field: 'personIds' };
     case 'signIntegrity':
@@ -218,6 +226,11 @@ export const cadreSelectionProcedure = defineProcedure({
           // The 任前政治体检 facts, only when the frozen principles require the gate (otherwise the command is as before).
           const live = await selectionState(deps, params.workflowId);
           if (live.frozen[live.frozen.length - 1]?.principles.politicalExam) command = { ...body, politicalFacts: await politicalFacts(em, activeCandidates(live)) };
+        }
+        if (body.action === 'recordNomination' && recommendersOf(body).length) {
+          // Only when recommenders are named, so a nomination without them is the command it always was.
+          const candidates = [...(body.meeting?.votes ?? []).map((v) => v.personId), ...(body.talks ?? []).map((t) => t.personId)];
+          command = { ...body, recommenderRecusals: await relativesAmong(em, recommendersOf(body), candidates) };
         }
         if (body.action === 'signIntegrity') command = { ...body, signer: await integritySigner(em, body.signedBy, body.personId) };
         if (body.action === 'revisePrinciples') await assertWithinEstablishment(em, body.principles);

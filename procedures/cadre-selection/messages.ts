@@ -252,8 +252,15 @@ export type SelectionCommand =
   | {
       action: 'recordNomination';
       date: string;
-      meeting?: { determined: number; present: number; votes: { personId: string; votes: number }[] };
-      talks?: { personId: string; mentions: number }[];
+      /** participants: the people (person ids) who took part in the meeting recommendation, when recorded. */
+      meeting?: { determined: number; present: number; votes: { personId: string; votes: number }[]; participants?: string[] };
+      /** recommenders: the people (person ids) who named the candidate in the talks, when recorded. */
+      talks?: { personId: string; mentions: number; recommenders?: string[] }[];
+      /**
+       * 回避 of the recommenders: never the client's; the API reads the relations (person_relation) between the
+       * named recommenders and participants and the candidates. memberId is the recommender's person id.
+       */
+      recommenderRecusals?: Recusal[];
     }
   | { action: 'setShortlist'; personIds: string[]; concentratedOpinion?: string }
   | {

@@ -216,6 +216,36 @@ export function recusalProblem(recusals: readonly Recusal[] | undefined, memberI
 }
 
 /**
+ * 回避 of recommenders (《条例》 chapter 回避 and 《领导干部任职回避暂行规定》: a person related to a candidate withdraws from
+ * the work concerning them, recommendation included): a talk recommender who named their own relative, or a
+ * participant of the meeting recommendation related to a candidate recommended there (the meeting's votes are
+ * secret, so taking part is enough). `recusals` are the relations the API read; null when none applies.
+ */
+export function recommenderRecusalProblem(
+  a: { meeting?: { votes: readonly { personId: string }[]; participants?: readonly string[] }; talks?: readonly { personId: string; recommenders?: readonly string[] }[] },
+  recusals: readonly Recusal[] | undefined,
+): CommandProblem | null {
+  const related = (who: string, candidates: readonly string[]): Recusal | undefined => recusals?.find((r) => r.memberId === who && candidates.includes(r.candidateId));
+  const refused = (field: string, r: Recusal): CommandProblem => ({
+    code: SelectionRefusal.recusedMember,
+    message: `回避: recommender ${r.memberId} is related to the candidate ${r.candidateId} (${r.relation}) and cannot take part in recommending them`,
+    details: { field, rule: 'recusal.recommender', candidateId: r.candidateId, relation: r.relation },
+  });
+  for (const [i, t] of (a.talks ?? []).entries()) {
+    for (const [j, who] of (t.recommenders ?? []).entries()) {
+      const r = related(who, [t.personId]);
+      if (r) return refused(`talks[${i}].recommenders[${j}]`, r);
+    }
+  }
+  const onMeeting = (a.meeting?.votes ?? []).map((v) => v.personId);
+  for (const [j, who] of (a.meeting?.participants ?? []).entries()) {
+    const r = related(who, onMeeting);
+    if (r) return refused(`meeting.participants[${j}]`, r);
+  }
+  return null;
+}
+
+/**
  * 复议 (common practice of 党委(党组) rules of procedure, 议事规则: a decided matter is reopened only when more
  * than half of the members agree): `agreeing` must be members, distinct, more than half of them.
  */
@@ -332,6 +362,10 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
         }
       }
       if (a.date > today) return p(KernelRefusal.invalidInput, 'the recommendation cannot be dated in the future', { field: 'date' });
+      {
+        const recused = recommenderRecusalProblem(a, a.recommenderRecusals);
+        if (recused) return recused;
+      }
       if (frozen?.principles.eligibilityDate && frozen.principles.eligibilityDate > today) {
         return p(KernelRefusal.invalidInput, `the eligibility cut-off ${frozen.principles.eligibilityDate} is in the future: service not yet done cannot count`, { field: 'principles.eligibilityDate' });
       }

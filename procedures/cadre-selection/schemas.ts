@@ -86,10 +86,30 @@ export const SelectionCommandBody = z
             determined: z.number().int().min(1),
             present: z.number().int().min(0),
             votes: z.array(z.object({ personId, votes: z.number().int().min(0) }).strict()).max(200),
+            participants: z
+              .array(id)
+              .max(2000)
+              .optional()
+              .openapi({ description: 'The people (person ids) who took part in the meeting recommendation; one related to a candidate recommended there is refused (回避, recused_member)' }),
           })
           .strict()
           .optional(),
-        talks: z.array(z.object({ personId, mentions: z.number().int().min(0) }).strict()).max(200).optional(),
+        talks: z
+          .array(
+            z
+              .object({
+                personId,
+                mentions: z.number().int().min(0),
+                recommenders: z
+                  .array(id)
+                  .max(500)
+                  .optional()
+                  .openapi({ description: 'The people (person ids) who named this candidate in the talks; one related to the candidate is refused (回避, recused_member)' }),
+              })
+              .strict(),
+          )
+          .max(200)
+          .optional(),
       })
       .strict(),
     z.object({ action: z.literal('setShortlist'), personIds: z.array(personId).min(1).max(50), concentratedOpinion: text(2000).optional() }).strict(),

@@ -560,6 +560,14 @@ describe('回避 (recusal), last: it relates a committee member to R004', () => 
     const relate = await stack.h.call('PUT', '/selection/relations', { token, key: newKey(), body: { relations: [{ personId: 'CW3', relativeId: 'R004', relation: 'spouse' }] } });
     expect(relate.body).toEqual({ recorded: 1 });
     expect((await stack.h.call('PUT', '/selection/relations', { token, key: newKey(), body: { relations: [{ personId: 'CW3', relativeId: 'NOPE', relation: 'spouse' }] } })).body).toMatchObject({ status: 422, code: 'unknown_person', details: { field: 'relations[0].relativeId' } });
+    // A recommender related to a candidate cannot take part in recommending them: CW3 at the meeting that recommends R004.
+    const fresh = await frozenSelection();
+    const nomination = meetingNomination(['R001', 'R004']);
+    const byRelative = await act(fresh, { ...nomination, meeting: { ...nomination.meeting, participants: ['R002', 'CW3'] } });
+    expect(byRelative.body).toMatchObject({ status: 403, code: 'recused_member', details: { field: 'meeting.participants[1]', rule: 'recusal.recommender', candidateId: 'R004', relation: 'spouse' } });
+    expect((await get(fresh)).state?.nomination).toBeNull();
+    // Without the relative it is recorded.
+    expect((await act(fresh, { ...nomination, meeting: { ...nomination.meeting, participants: ['R002'] } })).status).toBe(200);
     const wf = await nominated(['R001', 'R004']);
     expect((await act(wf, { action: 'setShortlist', personIds: ['R001', 'R004'] })).status).toBe(200);
     await untilStage(wf, 'inspection');

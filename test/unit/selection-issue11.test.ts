@@ -467,6 +467,39 @@ describe('回避 of the inspection group (recordInspection)', () => {
   });
 });
 
+describe('回避 of recommenders (recordNomination)', () => {
+  // Method both: a meeting recommendation and talks; the meeting's participants and the talks' recommenders named.
+  const c = { ...ctx('nomination', []), frozen: frozen(principles({ method: 'both' })) };
+  const nominate = (recommenderRecusals: { memberId: string; candidateId: string; relation: string }[]) =>
+    by({
+      action: 'recordNomination',
+      date: '2026-05-01',
+      meeting: { determined: 30, present: 25, votes: [{ personId: 'P1', votes: 20 }], participants: ['Q1', 'Q2'] },
+      talks: [
+        { personId: 'P1', mentions: 3, recommenders: ['Q3'] },
+        { personId: 'P2', mentions: 2, recommenders: ['Q3', 'Q4'] },
+      ],
+      recommenderRecusals,
+    });
+  test('a talk recommender who named their own relative is refused as recused_member, naming the rule and the field', () => {
+    expect(commandProblem(c, nominate([{ memberId: 'Q4', candidateId: 'P2', relation: 'collateral' }]))).toMatchObject({
+      code: 'recused_member',
+      details: { field: 'talks[1].recommenders[1]', rule: 'recusal.recommender', candidateId: 'P2', relation: 'collateral' },
+    });
+  });
+  test('a participant of the meeting recommendation related to a candidate recommended there is refused', () => {
+    expect(commandProblem(c, nominate([{ memberId: 'Q2', candidateId: 'P1', relation: 'spouse' }]))).toMatchObject({
+      code: 'recused_member',
+      details: { field: 'meeting.participants[1]', rule: 'recusal.recommender', candidateId: 'P1' },
+    });
+  });
+  test('no relation, or a recommender related to a candidate they did not recommend, passes', () => {
+    expect(commandProblem(c, nominate([]))).toBeNull();
+    // Q4 named P2 only in the talks and did not take part in the meeting that recommended P1.
+    expect(commandProblem(c, nominate([{ memberId: 'Q4', candidateId: 'P1', relation: 'spouse' }]))).toBeNull();
+  });
+});
+
 describe('任职回避 (positionRecusal)', () => {
   const facts: CandidateFacts = {
     birthDate: '1980-05-02',
