@@ -315,12 +315,16 @@ export interface Repair {
  */
 export async function applyRepair(em: EntityManager, transition: Omit<Transition, 'seq'>, repair: Repair): Promise<boolean> {
   const id = transition.workflowId;
+  // Taken once: a reconciler that loses the claim to another one (both took the same seq) has lost the
+  // repair to it, and writes nothing; one that loses the chain's head to the workflow writes again.
+  const [next] = await sql<{ seq: number }>(em, `select coalesce(min(seq), 0) - 1 as seq from transition_applied where workflow_id = $1 and seq < 0`, [id]);
+  const seq = next?.seq ?? -1;
+  const t: Transition = { ...transition, seq, audit: transition.audit.map((a) => ({ ...a, key: `${a.key}:${-seq}` })) };
+  const audits = new Map([[t, auditOf(t)] as const]);
   for (let attempt = 1; ; attempt++) {
     try {
-      const [next] = await sql<{ seq: number }>(em, `select coalesce(min(seq), 0) - 1 as seq from transition_applied where workflow_id = $1 and seq < 0`, [id]);
-      const t: Transition = { ...transition, seq: next?.seq ?? -1, audit: transition.audit.map((a) => ({ ...a, key: `${a.key}:${-(next?.seq ?? -1)}` })) };
-      const audits = new Map([[t, auditOf(t)] as const]);
       const known = await readKnown(em, [t], [...audits.values()].flat().map((a) => a.sourceKey));
+      if (known.applied.has(`${id}:${seq}`)) return false;
       const { rows } = writeSet([t], known, audits);
       const fixRows = repair.row ? [{ workflow_id: id, ...repair.row }] : [];
       const fixTasks = repair.reopen.map((r) => ({ id: r.taskId, assignee_ids: r.assigneeIds }));
