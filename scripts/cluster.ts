@@ -278,9 +278,11 @@ async function main(): Promise<void> {
         if (!stopping) console.error(`[cluster] ${name} exited unexpectedly (code ${code}, signal ${signal}); the rest keeps running`);
       });
     };
+    // Each worker's Temporal SDK metrics exporter (worker/runtime.ts) on its own port: WORKER_METRICS_PORT, +1, …
+    const metricsPort = Number(process.env.WORKER_METRICS_PORT) || 0;
     for (let i = 1; i <= opts.workers; i++) {
       const name = `worker-${i}`;
-      const child = startChild(name, 'worker/main.ts', base);
+      const child = startChild(name, 'worker/main.ts', metricsPort ? { ...base, WORKER_METRICS_PORT: String(metricsPort + i - 1) } : base);
       watch(name, child);
       cleanups.push({ name, run: () => stopChild(child, 20_000) });
     }
@@ -309,7 +311,7 @@ async function main(): Promise<void> {
 
     log('');
     for (const port of apiPorts) log(`  API          http://127.0.0.1:${port}   (console /, docs /docs, /ready, /metrics)`);
-    log(`  Workers      ${opts.workers}, polling task queue "${config.taskQueue}"`);
+    log(`  Workers      ${opts.workers}, polling task queue "${config.taskQueue}"${metricsPort ? `; SDK metrics on ports ${metricsPort}-${metricsPort + opts.workers - 1}` : ''}`);
     log(`  Temporal     ${address}${config.temporalAddress ? '' : `   metrics http://127.0.0.1:${opts.metricsPort}/metrics`}`);
     log(`  PostgreSQL   ${appDbUrl.replace(/:[^:@/]+@/, ':***@')}`);
     log('  Ctrl-C stops everything.');
