@@ -40,6 +40,7 @@ async function main(): Promise<void> {
         taskQueue: config.taskQueue,
         orm,
         workflowBundle,
+        deployment: config.workerDeployment,
         ...(holdAfter
           ? {
               afterProjection: async (ts) => {
@@ -51,7 +52,11 @@ async function main(): Promise<void> {
           : {}),
       }),
     log: (line) => log.warn(line),
-    onRunning: (_w, attempt) => log.info({ taskQueue: config.taskQueue, address, attempt }, `polling task queue ${config.taskQueue} on ${address}`),
+    onRunning: (_w, attempt) => {
+      const version = config.workerDeployment;
+      const as = version ? ` as ${version.deploymentName}:${version.buildId} (${version.defaultVersioningBehavior})` : '';
+      log.info({ taskQueue: config.taskQueue, address, attempt, ...(version ? { deployment: version } : {}) }, `polling task queue ${config.taskQueue} on ${address}${as}`);
+    },
   });
   // The SDK shuts the worker down on SIGINT/SIGTERM once in-flight work has drained
   // (shutdownGraceTime); the supervisor then ends instead of restarting it.
