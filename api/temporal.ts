@@ -43,10 +43,23 @@ async function project(em: EntityManager, transitions: Transition[]): Promise<vo
   }
 }
 
-/** The type of a procedure from its projection row; null for an id that names none. */
+/**
+ * The type of a procedure from its projection row; null for an id that names none, or when the database
+ * does not answer within half a second (a metric's label is not worth holding a refusal back longer).
+ */
 async function procedureTypeOf(em: EntityManager, workflowId: string): Promise<string | null> {
-  const rows = await em.fork().getConnection().execute<{ type: string }[]>('select type from procedure where workflow_id = ?', [workflowId]);
-  return rows[0]?.type ?? null;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 500)));
+  const read = em
+    .fork()
+    .getConnection()
+    .execute<{ type: string }[]>('select type from procedure where workflow_id = ?', [workflowId])
+    .then((rows) => rows[0]?.type ?? null, () => null);
+  try {
+    return await Promise.race([read, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -64,7 +77,7 @@ async function timedUpdate(
   const started = performance.now();
   const record = async (outcome: UpdateOutcome, result?: ActResult): Promise<void> => {
     const seconds = (performance.now() - started) / 1000;
-    const type = at.type ?? result?.transitions.find((t) => t.workflowId === at.workflowId)?.procedure.type ?? (await procedureTypeOf(em, at.workflowId).catch(() => null));
+    const type = at.type ?? result?.transitions.find((t) => t.workflowId === at.workflowId)?.procedure.type ?? (await procedureTypeOf(em, at.workflowId));
     observe({ type: type ?? 'unknown', update: at.update, outcome, seconds });
   };
   let result: ActResult;
