@@ -19,6 +19,12 @@
  * never vote are absent. The principal leader votes last on each candidate: while others may still
  * vote, their ballot is refused; closing the vote with the principal still to vote marks everyone
  * else absent and leaves the principal's task open, so the principal then votes and the step ends.
+ *
+ * A vote step may belong to a recorded meeting (StepDef.meeting; vote.ts MeetingRecord): then no task opens
+ * until the meeting is opened with its date and attendance (openMeeting), the members recorded present get
+ * their tasks and the absent and recused never do, the quorum is the attendance's (checked when it opens, not
+ * inferred from who voted), and the step ends only once the minutes are attached (attachMinutes). Procedures
+ * offer these as their own staff commands and call the validators here, so the rules are written once.
  */
 import { condition } from '@temporalio/workflow';
 import { KernelRefusal, taskId as makeTaskId, type ActInput, type AssigneeRule, type ClosedTask, type TaskView } from './messages';
