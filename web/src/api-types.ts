@@ -2772,7 +2772,7 @@ export interface paths {
                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     };
                 };
-                /** @description Error */
+                /** @description Malformed input; the message names the field */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2781,7 +2781,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Error */
+                /** @description Missing or invalid bearer token */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2790,7 +2790,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Error */
+                /** @description Not allowed for this user */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2799,7 +2799,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Error */
+                /** @description Unknown id */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -2808,7 +2808,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Error */
+                /** @description Refused by a rule */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -3008,7 +3008,7 @@ export interface paths {
                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     };
                 };
-                /** @description Error */
+                /** @description Malformed input; the message names the field */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3017,7 +3017,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Error */
+                /** @description Missing or invalid bearer token */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3026,7 +3026,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Error */
+                /** @description Not allowed for this user */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3035,7 +3035,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Error */
+                /** @description Unknown id */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3044,7 +3044,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Error */
+                /** @description Refused by a rule */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -3091,7 +3091,7 @@ export interface paths {
                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     };
                 };
-                /** @description Error */
+                /** @description Malformed input; the message names the field */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3100,7 +3100,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Error */
+                /** @description Missing or invalid bearer token */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3109,7 +3109,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Error */
+                /** @description Not allowed for this user */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3118,7 +3118,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Error */
+                /** @description Unknown id */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3127,7 +3127,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Error */
+                /** @description Refused by a rule */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -3251,7 +3251,7 @@ export interface paths {
                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     };
                 };
-                /** @description Error */
+                /** @description Malformed input; the message names the field */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3260,7 +3260,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Error */
+                /** @description Missing or invalid bearer token */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3269,7 +3269,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Error */
+                /** @description Not allowed for this user */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3278,7 +3278,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Error */
+                /** @description Unknown id */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3287,7 +3287,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Error */
+                /** @description Refused by a rule */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -4584,7 +4584,7 @@ export interface paths {
         };
         /**
          * Download a task letter (任务书) as DOCX
-         * @description The bytes stored when the letter was issued, generated from the list’s data (DOCX, deterministic for equal data). X-Content-SHA256 is the sha256 kept with the letter (state.letters[].sha256, the letter:issued audit entry); the body’s sha256 equals it. Letters issued before the DOCX format are served as stored (text/plain).
+         * @description The bytes stored when the letter was issued, generated from the list’s data (DOCX, deterministic for equal data). X-Content-SHA256 is the sha256 kept with the letter (state.letters[].sha256, the letter:issued audit entry); the body’s sha256 equals it. Letters issued before the DOCX format are served as stored (text/plain). A caller who may not read it (the department’s staff, the host unit’s staff and head, and the cadre may) is told it does not exist (404).
          */
         get: {
             parameters: {
@@ -4611,6 +4611,15 @@ export interface paths {
                         "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
                     };
                 };
+                /** @description Malformed input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Missing or invalid bearer token */
                 401: {
                     headers: {
@@ -4620,7 +4629,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No such task letter, or one the caller may not read (the department’s staff, the host unit’s staff and head, and the cadre may) */
+                /** @description Unknown id */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -6856,11 +6865,15 @@ export interface components {
                     personId: string;
                     votes: number;
                 }[];
+                /** @description The people (person ids) who took part in the meeting recommendation; one related to a candidate recommended there is refused (回避, recused_member) */
+                participants?: string[];
             };
             talks?: {
                 /** @description A person in master data (干部编号) */
                 personId: string;
                 mentions: number;
+                /** @description The people (person ids) who named this candidate in the talks; one related to the candidate is refused (回避, recused_member) */
+                recommenders?: string[];
             }[];
         } | {
             /** @enum {string} */
