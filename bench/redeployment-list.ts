@@ -196,7 +196,10 @@ async function main(): Promise<Record<string, unknown>> {
     log(`stopped: ${stoppedAt}`);
   }
   async function afterMatching(): Promise<void> {
-  // The meeting (zzb's approvers) votes on the whole slate at once: 同意 every pair, one command.
+  // The meeting is recorded first (its date, zzb's approver present) with its minutes; then the member votes
+  // on the whole slate at once: 同意 every pair, one command.
+  await post(`/procedures/${wf}/redeployment`, 'zzb-staff', { action: 'openMeeting', date: today, present: ['zzb-head'] });
+  await post(`/procedures/${wf}/redeployment`, 'zzb-staff', { action: 'attachMinutes', minutesRef: '部务会纪要（基准测试）' });
   const voteBody = { action: 'vote', choice: 'agree' };
   voteRequestBytes = Buffer.byteLength(JSON.stringify(voteBody));
   const voted = await post(`/procedures/${wf}/redeployment`, 'zzb-head', voteBody);
