@@ -47,11 +47,14 @@ async function startVersion(buildId: string): Promise<Worker> {
   return worker;
 }
 
+const describeDeployment = async () => (await t.env.client.workflowService.describeWorkerDeployment({ namespace: 'default', deploymentName })).workerDeploymentInfo;
+
 /**
  * `temporal worker deployment set-current-version`: refused until the server has seen the build's
- * pollers on the task queue, so it is retried until the new worker has polled.
+ * pollers on the task queue, so it waits for the version to be listed and retries until it is accepted.
  */
 async function makeCurrent(buildId: string): Promise<void> {
+  await eventually(async () => ((await describeDeployment().catch(() => null))?.versionSummaries?.some((v) => v.deploymentVersion?.buildId === buildId) ? true : undefined), 30_000, `${buildId} listed`);
   await eventually(
     async () => {
       try {
@@ -64,8 +67,7 @@ async function makeCurrent(buildId: string): Promise<void> {
     30_000,
     `${buildId} current`,
   );
-  const { workerDeploymentInfo } = await t.env.client.workflowService.describeWorkerDeployment({ namespace: 'default', deploymentName });
-  expect(workerDeploymentInfo?.routingConfig?.currentDeploymentVersion?.buildId).toBe(buildId);
+  expect((await describeDeployment())?.routingConfig?.currentDeploymentVersion?.buildId).toBe(buildId);
 }
 
 /** Two signatures of the head of 组织部: an action while v2 is current, then the last one. */
