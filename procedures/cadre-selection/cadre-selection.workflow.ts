@@ -138,7 +138,7 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
 
   setHandler(stateQuery, () => {
     const open = flow.openTasks();
-    return { ...state, openTasks: open, currentTask: open[0] ?? null };
+    return { ...state, currentStep: flow.view(), openTasks: open, currentTask: open[0] ?? null };
   });
 
   // Tasks of the two approval steps (approving the principles, the committee's votes), and closing the vote.

@@ -3,6 +3,7 @@ import { defineUpdate } from '@temporalio/workflow';
 import type { QualificationResult } from '../../domain/qualifications';
 import type { ActionRecord, ActResult, AssigneeRule, ResolvedAssignees, Role, TaskView } from '../kernel/messages';
 import type { MeetingRecord } from '../kernel/vote';
+import type { StepRunView } from '../kernel/approval';
 
 export const CADRE_SELECTION = 'cadreSelection' as const;
 
@@ -347,6 +348,8 @@ export interface SelectionState {
   notice: NoticePeriod | null;
   probationEndsAt: string | null;
   currentTask: TaskView | null;
+  /** The approval step running now (the committee's vote, the list's approval…), as the console offers its actions; null between steps. Only in the state query. */
+  currentStep?: StepRunView | null;
   openTasks: TaskView[];
   actions: ActionRecord[];
   /** The 任前政治体检 reading the inspection was completed on, when the principles required it. */

@@ -9,7 +9,7 @@ import { defineUpdate } from '@temporalio/workflow';
 import type { Grade } from '../../domain/grades';
 import type { FanOutProgress } from '../kernel/fanout';
 import type { ActionRecord, ActResult, AssigneeRule, ProcedureRowData, ResolvedAssignees, Role, TaskView } from '../kernel/messages';
-import type { SuspendedStep } from '../kernel/approval';
+import type { StepRunView, SuspendedStep } from '../kernel/approval';
 import type { MeetingRecord, VoteChoice, VoteRule, VoteTally } from '../kernel/vote';
 
 export const REDEPLOYMENT = 'redeployment' as const;
@@ -366,6 +366,8 @@ export interface RedeploymentState {
    */
   actors: string[];
   currentTask: TaskView | null;
+  /** The approval step running now (the committee's vote, the list's approval…), as the console offers its actions; null between steps. Only in the state query. */
+  currentStep?: StepRunView | null;
   openTasks: TaskView[];
 }
 

@@ -188,7 +188,7 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
 
   setHandler(stateQuery, () => {
     const open = flow.openTasks();
-    return { ...state, figures: state.figures ?? liveFigures(), openTasks: open, currentTask: open[0] ?? null };
+    return { ...state, figures: state.figures ?? liveFigures(), currentStep: flow.view(), openTasks: open, currentTask: open[0] ?? null };
   });
 
   const base = { flow, projector, status: () => state.status, stage: () => state.stage };

@@ -191,6 +191,8 @@ describe('揭榜出征 over HTTP', () => {
     expect((await command(wf, { action: 'openMeeting', date: TODAY, present: ['zzb-head'] })).status).toBe(200);
     expect((await command(wf, { action: 'attachMinutes', minutesRef: '部务会纪要〔2026〕1号' })).status).toBe(200);
     const vote = await inboxTask(stack.h, 'zzb-head', wf, 'meeting');
+    // The state names the running step and what its tasks allow, as the console offers them.
+    expect((await call('GET', `/procedures/${wf}`, STAFF)).body.state.currentStep).toMatchObject({ key: 'meeting', mode: 'vote', allowed: expect.arrayContaining(['vote']) });
     const voted = await call('POST', `/tasks/${vote}/actions`, 'zzb-head', {
       action: 'vote',
       ballots: [
