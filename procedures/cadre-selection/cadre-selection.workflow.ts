@@ -30,7 +30,7 @@ import {
   type SelectionStage,
   type SelectionState,
 } from './messages';
-import { commandProblem, DEFAULT_SELECTION_RULES, eligibilityCutoff, nominee, politicalGateReadings, postChanged, probationApplies, recusalProblem, withinPositions } from './rules';
+import { commandProblem, commandsAt, DEFAULT_SELECTION_RULES, eligibilityCutoff, nominee, politicalGateReadings, postChanged, probationApplies, recusalProblem, withinPositions } from './rules';
 
 type FlowStep = 'principles' | 'decision';
 
@@ -138,7 +138,7 @@ export async function cadreSelection(input: CadreSelectionInput): Promise<Select
 
   setHandler(stateQuery, () => {
     const open = flow.openTasks();
-    return { ...state, currentStep: flow.view(), openTasks: open, currentTask: open[0] ?? null };
+    return { ...state, currentStep: flow.view(), commands: state.status === 'open' ? commandsAt(state.stage) : [], openTasks: open, currentTask: open[0] ?? null };
   });
 
   // Tasks of the two approval steps (approving the principles, the committee's votes), and closing the vote.

@@ -350,6 +350,8 @@ export interface SelectionState {
   currentTask: TaskView | null;
   /** The approval step running now (the committee's vote, the list's approval…), as the console offers its actions; null between steps. Only in the state query. */
   currentStep?: StepRunView | null;
+  /** The staff commands its stage takes now (rules.ts COMMAND_STAGES); empty once closed. Only in the state query. */
+  commands?: string[];
   openTasks: TaskView[];
   actions: ActionRecord[];
   /** The 任前政治体检 reading the inspection was completed on, when the principles required it. */

@@ -312,6 +312,32 @@ export interface CommandContext {
   committee?: readonly string[];
 }
 
+/** The stages in which each staff command is taken (the first rule commandProblem applies); the state lists those of its stage. */
+export const COMMAND_STAGES: Record<SelectionActInput['action'], readonly SelectionStage[]> = {
+  revisePrinciples: ['nomination', 'shortlist', 'inspection'],
+  recordNomination: ['nomination'],
+  setShortlist: ['shortlist'],
+  recordInspection: ['inspection'],
+  recordCheck: ['inspection'],
+  signIntegrity: ['inspection'],
+  completeInspection: ['inspection'],
+  linkExamination: ['nomination', 'shortlist', 'inspection'],
+  recordObjection: ['publicNotice'],
+  resolveObjection: ['publicNotice'],
+  recordAppointment: ['appointment'],
+  decidePostponed: ['publicNotice'],
+  deferVote: ['decision'],
+  reconsider: ['publicNotice'],
+  openMeeting: ['decision'],
+  attachMinutes: ['decision'],
+  assess: ['probation'],
+};
+
+/** The staff commands a selection at `stage` takes (its state query lists them, for a client to offer). */
+export function commandsAt(stage: SelectionStage): SelectionActInput['action'][] {
+  return (Object.keys(COMMAND_STAGES) as SelectionActInput['action'][]).filter((a) => COMMAND_STAGES[a].includes(stage));
+}
+
 /**
  * Why a staff action on a selection is refused now, or null: every rule of the stages, as one pure
  * function. The workflow's Update validator throws what this returns; the unit tests call it directly.
@@ -322,8 +348,10 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
   const p = (code: string, message: string, details?: Record<string, unknown>): CommandProblem => ({ code, message, ...(details ? { details } : {}) });
   if (state.status !== 'open') return p(SelectionRefusal.wrongStage, 'the selection is closed');
   if (a.actorId !== ctx.initiatorId && !a.actorRoles.includes('staff')) return p(KernelRefusal.notAllowed, 'only the initiator or staff (role staff) act on the stages');
-  const stageIs = (...stages: SelectionStage[]): CommandProblem | null =>
-    stages.includes(state.stage) ? null : p(SelectionRefusal.wrongStage, `${a.action} belongs to the ${stages.join(' or ')} stage; the selection is at ${state.stage}`);
+  const stageIs = (): CommandProblem | null => {
+    const stages = COMMAND_STAGES[a.action];
+    return stages.includes(state.stage) ? null : p(SelectionRefusal.wrongStage, `${a.action} belongs to the ${stages.join(' or ')} stage; the selection is at ${state.stage}`);
+  };
   const candidate = (personId: string): CandidateView | undefined => state.candidates.find((c) => c.personId === personId);
   const active = (): CandidateView[] => state.candidates.filter((c) => c.shortlisted && !c.removed);
   const notNominated = p(KernelRefusal.invalidInput, 'personId was not nominated', { field: 'personId' });
@@ -342,10 +370,10 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
           { field: 'principles.eligibilityDate' },
         );
       }
-      return stageIs('nomination', 'shortlist', 'inspection') ?? (a.reason.trim() ? null : p(KernelRefusal.invalidInput, 'changing frozen principles needs a reason', { field: 'reason' }));
+      return stageIs() ?? (a.reason.trim() ? null : p(KernelRefusal.invalidInput, 'changing frozen principles needs a reason', { field: 'reason' }));
     case 'recordNomination': {
       if (state.stage === 'principles') return p(SelectionRefusal.principlesNotFrozen, '先定原则、再商人头: no candidate name can be entered before the principles are approved and frozen');
-      const wrong = stageIs('nomination');
+      const wrong = stageIs();
       if (wrong) return wrong;
       const method = frozen?.principles.method;
       if ((method === 'meeting' || method === 'both') && !a.meeting) return p(KernelRefusal.invalidInput, `the principles call for a meeting recommendation (${method})`, { field: 'meeting' });
@@ -381,7 +409,7 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
       return null;
     }
     case 'setShortlist': {
-      const wrong = stageIs('shortlist');
+      const wrong = stageIs();
       if (wrong) return wrong;
       for (const id of a.personIds) {
         const c = candidate(id);
@@ -407,7 +435,7 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
       return null;
     }
     case 'recordInspection': {
-      const wrong = stageIs('inspection');
+      const wrong = stageIs();
       if (wrong) return wrong;
       if (new Set(a.group).size < rules.minInspectionGroup) return p(SelectionRefusal.inspectionIncomplete, `an inspection group needs at least ${rules.minInspectionGroup} people`, { field: 'group' });
       if (a.noticeDate >= a.startDate) return p(SelectionRefusal.inspectionIncomplete, 'the notice must come before the inspection starts', { field: 'noticeDate' });
@@ -432,7 +460,7 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
     }
     case 'recordCheck':
     case 'signIntegrity': {
-      const wrong = stageIs('inspection');
+      const wrong = stageIs();
       if (wrong) return wrong;
       const c = candidate(a.personId);
       if (!c) return notNominated;
@@ -444,7 +472,7 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
       return null;
     }
     case 'completeInspection': {
-      const wrong = stageIs('inspection');
+      const wrong = stageIs();
       if (wrong) return wrong;
       if (!state.inspection) return p(SelectionRefusal.inspectionIncomplete, 'record the inspection (group, notice, talks, evaluation, field visit) first');
       if (active().length === 0) return p(SelectionRefusal.inspectionIncomplete, 'no candidate remains');
@@ -467,7 +495,7 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
       );
     }
     case 'linkExamination': {
-      const wrong = stageIs('nomination', 'shortlist', 'inspection');
+      const wrong = stageIs();
       if (wrong) return wrong;
       const c = candidate(a.personId);
       if (!c) return notNominated;
@@ -476,7 +504,7 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
       return null;
     }
     case 'recordObjection': {
-      const wrong = stageIs('publicNotice');
+      const wrong = stageIs();
       if (wrong) return wrong;
       const c = candidate(a.personId);
       if (!c) return notNominated;
@@ -484,7 +512,7 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
       return null;
     }
     case 'resolveObjection': {
-      const wrong = stageIs('publicNotice');
+      const wrong = stageIs();
       if (wrong) return wrong;
       const o = state.candidates.flatMap((c) => c.objections).find((x) => x.id === a.objectionId);
       if (!o) return p(KernelRefusal.invalidInput, 'objectionId does not exist', { field: 'objectionId' });
@@ -499,7 +527,7 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
       return null;
     }
     case 'recordAppointment': {
-      const wrong = stageIs('appointment');
+      const wrong = stageIs();
       if (wrong) return wrong;
       const c = candidate(a.personId);
       if (!c) return notNominated;
@@ -511,7 +539,7 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
       return null;
     }
     case 'decidePostponed': {
-      const wrong = stageIs('publicNotice');
+      const wrong = stageIs();
       if (wrong) return wrong;
       const c = candidate(a.personId);
       if (!c) return notNominated;
@@ -525,7 +553,7 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
       return null;
     }
     case 'deferVote': {
-      const wrong = stageIs('decision');
+      const wrong = stageIs();
       if (wrong) return wrong;
       const c = candidate(a.personId);
       if (!c) return notNominated;
@@ -537,7 +565,7 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
       return null;
     }
     case 'reconsider': {
-      const wrong = stageIs('publicNotice');
+      const wrong = stageIs();
       if (wrong) return wrong;
       const c = candidate(a.personId);
       if (!c) return notNominated;
@@ -552,9 +580,9 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
     case 'openMeeting':
     case 'attachMinutes':
       // 《条例》 art. 28: the committee decides at a meeting; its attendance and minutes are the kernel vote's rules (kernel/vote.ts).
-      return stageIs('decision');
+      return stageIs();
     case 'assess': {
-      const wrong = stageIs('probation');
+      const wrong = stageIs();
       if (wrong) return wrong;
       const c = candidate(a.personId);
       // Each appointment's own probation when recorded; the selection's otherwise (selections from before it).

@@ -368,6 +368,8 @@ export interface RedeploymentState {
   currentTask: TaskView | null;
   /** The approval step running now (the committee's vote, the list's approval…), as the console offers its actions; null between steps. Only in the state query. */
   currentStep?: StepRunView | null;
+  /** The staff commands its stage takes now (rules.ts COMMAND_STAGES); empty once closed. Only in the state query. */
+  commands?: string[];
   openTasks: TaskView[];
 }
 

@@ -41,7 +41,7 @@ import {
   type RedeploymentState,
   type TermTally,
 } from './messages';
-import { adjusted, changedTask, checkEligibility, commandProblem, keptCheck, DEFAULT_LIST_HISTORY_EVENTS, emptyTermTally, figuresOf, foldTerm, listProblem, matchingInputOf, snapshotOf, stableMatch, uncheckedApplicants } from './rules';
+import { adjusted, changedTask, checkEligibility, commandProblem, commandsAt, keptCheck, DEFAULT_LIST_HISTORY_EVENTS, emptyTermTally, figuresOf, foldTerm, listProblem, matchingInputOf, snapshotOf, stableMatch, uncheckedApplicants } from './rules';
 import { REDEPLOYMENT_TERM, redeploymentTermWorkflowId, type RedeploymentTermInput, type RedeploymentTermResult } from './term-messages';
 
 type FlowStep = 'draft' | 'listApproval' | 'meeting';
@@ -188,7 +188,7 @@ export async function redeployment(input: RedeploymentInput): Promise<ListFigure
 
   setHandler(stateQuery, () => {
     const open = flow.openTasks();
-    return { ...state, figures: state.figures ?? liveFigures(), currentStep: flow.view(), openTasks: open, currentTask: open[0] ?? null };
+    return { ...state, figures: state.figures ?? liveFigures(), currentStep: flow.view(), commands: state.status === 'open' ? commandsAt(state.stage) : [], openTasks: open, currentTask: open[0] ?? null };
   });
 
   const base = { flow, projector, status: () => state.status, stage: () => state.stage };

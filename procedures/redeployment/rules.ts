@@ -377,7 +377,8 @@ export interface CommandContext {
   letters: readonly { letterId: string; cadreUserId: string; hostUnitId: string; acknowledgedByCadre: unknown; acknowledgedByHost: unknown }[];
 }
 
-const STAGES_OF: Record<RedeploymentCommandInput['action'], readonly RedeploymentStage[]> = {
+/** The stages in which each command is taken (the first rule commandProblem applies); the state lists those of its stage. */
+export const COMMAND_STAGES: Record<RedeploymentCommandInput['action'], readonly RedeploymentStage[]> = {
   addTask: ['draft', 'approved', 'published'],
   changeTask: ['draft', 'approved', 'published'],
   withdrawTask: ['draft', 'approved', 'published'],
@@ -395,6 +396,11 @@ const STAGES_OF: Record<RedeploymentCommandInput['action'], readonly Redeploymen
   openMeeting: ['meeting'],
   attachMinutes: ['meeting'],
 };
+
+/** The commands a list at `stage` takes (its state query lists them, for a client to offer). */
+export function commandsAt(stage: RedeploymentStage): RedeploymentCommandInput['action'][] {
+  return (Object.keys(COMMAND_STAGES) as RedeploymentCommandInput['action'][]).filter((a) => COMMAND_STAGES[a].includes(stage));
+}
 
 /** Whether applications are still open: the list is published, not closed early, and today is not past the close date. */
 export function applicationsOpen(c: Pick<CommandContext, 'stage' | 'closeDate' | 'closedEarly' | 'today'>): boolean {
@@ -422,12 +428,12 @@ export function uncheckedApplicants(c: Pick<CommandContext, 'applications' | 'ch
  * command leaves nothing) and by the API before it sends it. Returns the first problem, or null.
  */
 export function commandProblem(c: CommandContext, cmd: RedeploymentCommandInput): RuleProblem | null {
-  if (c.status !== 'open' || !STAGES_OF[cmd.action].includes(c.stage)) {
+  if (c.status !== 'open' || !COMMAND_STAGES[cmd.action].includes(c.stage)) {
     // An application after the close is the rule users meet most: named as such, not as a stage.
     if ((cmd.action === 'apply' || cmd.action === 'nominate') && c.status === 'open' && ['checks', 'ranking', 'proposal', 'meeting', 'dispatch', 'terms'].includes(c.stage)) {
       return problem(RedeploymentRefusal.applicationsClosed, 'closeDate', `rule applicationClose: applications closed${c.closeDate ? ` on ${c.closeDate}` : ''}`, { rule: 'applicationClose' });
     }
-    return problem(RedeploymentRefusal.wrongStage, 'action', `${cmd.action} is taken at ${STAGES_OF[cmd.action].join(' or ')}; the list is at ${c.stage}`, { stage: c.stage });
+    return problem(RedeploymentRefusal.wrongStage, 'action', `${cmd.action} is taken at ${COMMAND_STAGES[cmd.action].join(' or ')}; the list is at ${c.stage}`, { stage: c.stage });
   }
   const department = cmd.actorUnitId === c.departmentUnitId && cmd.actorRoles.includes('staff');
   const notAllowed = (who: string): RuleProblem => problem(KernelRefusal.notAllowed, 'actorId', `only ${who} may ${cmd.action}`);

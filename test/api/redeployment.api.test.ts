@@ -192,7 +192,9 @@ describe('揭榜出征 over HTTP', () => {
     expect((await command(wf, { action: 'attachMinutes', minutesRef: '部务会纪要〔2026〕1号' })).status).toBe(200);
     const vote = await inboxTask(stack.h, 'zzb-head', wf, 'meeting');
     // The state names the running step and what its tasks allow, as the console offers them.
-    expect((await call('GET', `/procedures/${wf}`, STAFF)).body.state.currentStep).toMatchObject({ key: 'meeting', mode: 'vote', allowed: expect.arrayContaining(['vote']) });
+    const atMeeting = (await call('GET', `/procedures/${wf}`, STAFF)).body.state;
+    expect(atMeeting.currentStep).toMatchObject({ key: 'meeting', mode: 'vote', allowed: expect.arrayContaining(['vote']) });
+    expect([...atMeeting.commands].sort()).toEqual(['attachMinutes', 'openMeeting', 'vote']);
     const voted = await call('POST', `/tasks/${vote}/actions`, 'zzb-head', {
       action: 'vote',
       ballots: [

@@ -11,6 +11,7 @@ import {
   blockingPairs,
   checkEligibility,
   commandProblem,
+  commandsAt,
   DEFAULT_LIST_RULES,
   emptyTermTally,
   figuresOf,
@@ -371,5 +372,14 @@ describe('figures', () => {
     expect(f.terms.grades).toEqual({ 优秀: 1, 合格: 0, 基本合格: 0, 不合格: 0 });
     expect(f.byHostUnit.find((u) => u.unitId === 'jyj')).toMatchObject({ applications: 1, matched: 1, dispatched: 1, recognised: 1 });
     expect(f.byFormerUnit).toEqual([expect.objectContaining({ unitId: 'wjw', applications: 3, matched: 2, dispatched: 2, ended: 2 })]);
+  });
+});
+
+describe('commandsAt: the commands a list\'s stage takes, as its state lists them', () => {
+  it('names the meeting\'s commands at the meeting and nothing of the applications', () => {
+    expect(commandsAt('meeting').sort()).toEqual(['attachMinutes', 'openMeeting', 'vote']);
+    expect(commandsAt('published')).toEqual(expect.arrayContaining(['apply', 'nominate', 'closeApplications', 'recordCheck', 'addTask']));
+    expect(commandsAt('published')).not.toContain('publish');
+    expect(commandsAt('terms')).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@
 import type { Role } from '../../procedures/kernel/messages';
 import type { CandidateView, FourMust, FrozenPrinciples, Objection, Principles, QualificationCheck, SelectionActInput, SelectionCommand, SelectionStage } from '../../procedures/cadre-selection/messages';
 import { overridesProblem } from '../../procedures/cadre-selection/overrides';
-import { commandProblem, DEFAULT_SELECTION_RULES, nominee, type CommandContext, type SelectionRules, withinPositions } from '../../procedures/cadre-selection/rules';
+import { commandProblem, commandsAt, DEFAULT_SELECTION_RULES, nominee, type CommandContext, type SelectionRules, withinPositions } from '../../procedures/cadre-selection/rules';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -616,5 +616,13 @@ describe('withinPositions: no more candidates proceed than there are positions',
     // Both 5 of 9 同意 for one position (the reported defect: both were appointed).
     expect(withinPositions([v('A', 5), v('B', 5)], 1)).toEqual({ selected: [], notSelected: [], tied: ['A', 'B'], placesLeft: 1 });
     expect(withinPositions([v('A', 8), v('B', 6), v('C', 6), v('D', 5)], 2)).toEqual({ selected: ['A'], notSelected: ['D'], tied: ['B', 'C'], placesLeft: 1 });
+  });
+});
+
+describe('commandsAt: the staff commands a selection\'s stage takes, as its state lists them', () => {
+  it('offers the decision\'s meeting and 暂缓表决 at the decision, and nomination only at the nomination', () => {
+    expect(commandsAt('decision').sort()).toEqual(['attachMinutes', 'deferVote', 'openMeeting']);
+    expect(commandsAt('nomination')).toEqual(expect.arrayContaining(['recordNomination', 'revisePrinciples', 'linkExamination']));
+    expect(commandsAt('shortlist')).not.toContain('recordNomination');
   });
 });

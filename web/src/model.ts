@@ -74,50 +74,14 @@ const SELECTION_STAGES: StepInfo[] = [
 ];
 
 /**
- * The stages each staff command of a module belongs to, as its rules refuse the others with wrong_stage
- * (procedures/cadre-selection/rules.ts commandProblem's stageIs, procedures/redeployment/rules.ts STAGES_OF,
- * the examination's waiver while strands are open). The workflow state does not list them, so the console
- * offers a command in its stages only; a refusal still names its field.
+ * The staff commands a procedure takes now: the workflow's own list (the state's `commands`, from its rules'
+ * COMMAND_STAGES: the cadre selection, 揭榜出征). An examination names none: its one command, the waiver of a
+ * strand, is offered while the evidence is gathered, and the workflow refuses a strand that is not open.
  */
-export const COMMAND_STAGES: Record<string, Record<string, readonly string[]>> = {
-  cadreSelection: {
-    revisePrinciples: ['nomination', 'shortlist', 'inspection'],
-    recordNomination: ['nomination'],
-    setShortlist: ['shortlist'],
-    recordInspection: ['inspection'],
-    recordCheck: ['inspection'],
-    signIntegrity: ['inspection'],
-    completeInspection: ['inspection'],
-    deferVote: ['decision'],
-    openMeeting: ['decision'],
-    attachMinutes: ['decision'],
-    recordObjection: ['publicNotice'],
-    resolveObjection: ['publicNotice'],
-    decidePostponed: ['publicNotice'],
-    reconsider: ['publicNotice'],
-    recordAppointment: ['appointment'],
-    assess: ['probation'],
-  },
-  redeployment: {
-    addTask: ['draft', 'approved', 'published'],
-    changeTask: ['draft', 'approved', 'published'],
-    withdrawTask: ['draft', 'approved', 'published'],
-    publish: ['approved'],
-    closeApplications: ['published'],
-    apply: ['published'],
-    nominate: ['published'],
-    recordCheck: ['published', 'checks'],
-    rank: ['ranking'],
-    runMatching: ['ranking', 'proposal'],
-    adjust: ['proposal'],
-    submitProposal: ['proposal'],
-    acknowledge: ['dispatch'],
-    vote: ['meeting'],
-    openMeeting: ['meeting'],
-    attachMinutes: ['meeting'],
-  },
-  politicalExamination: { waiveStrand: ['evidence'] },
-};
+export function offeredCommands(state: LiveState): string[] {
+  if (Array.isArray(state.commands)) return state.commands.filter((c): c is string => typeof c === 'string');
+  return state.type === 'politicalExamination' && state.stage === 'evidence' ? ['waiveStrand'] : [];
+}
 
 export interface CurrentStep {
   key: string;
@@ -134,6 +98,8 @@ export interface LiveState {
   stage?: string;
   round?: number;
   currentStep?: CurrentStep | null;
+  /** The staff commands its stage takes now (the cadre selection, 揭榜出征). */
+  commands?: string[];
   openTasks?: Schemas['TaskView'][];
   [k: string]: unknown;
 }
