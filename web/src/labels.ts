@@ -75,15 +75,6 @@ export const ACTION_LABELS: Record<string, string> = {
   closeVote: '结束表决',
   overdue: '逾期',
   escalate: '升级督办',
-  submitPlan: '提交方案',
-  recordTalks: '记录个别谈话',
-  recordQuestionnaire: '记录问卷调查',
-  recordDisciplineOpinion: '记录纪检监察意见',
-  recordFileReview: '记录档案审核',
-  recordReverseInspection: '记录反向考察',
-  analyse: '综合分析定档',
-  acknowledge: '确认',
-  recordUse: '记录结果运用',
   submitList: '提交榜单',
 };
 
