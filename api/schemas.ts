@@ -258,6 +258,31 @@ export const UnitRow = z
 
 export const WorkflowIdParam = z.object({ workflowId: z.string().min(1).max(300) });
 export const TaskIdParam = z.object({ taskId: z.string().min(1).max(320) });
+/**
+ * The commands of a vote's recorded meeting (procedures/kernel/vote.ts): open it with its date and
+ * attendance, attach its minutes. `who` names the body that meets, for the descriptions.
+ */
+export function meetingCommandBodies(who: { body: string; members: string; quorum: string; maxMembers: number }) {
+  return [
+    z
+      .object({
+        action: z.literal('openMeeting'),
+        date: dateString.openapi({ description: `The China date ${who.body} meets (not in the future)` }),
+        present: z.array(id).max(who.maxMembers).openapi({ description: `实到: ${who.members} (user ids) recorded present at the meeting; a recused member (回避) is not counted present` }),
+      })
+      .strict()
+      .openapi({
+        description:
+          `The meeting of ${who.body}, before its vote: 应到 is ${who.members}, 实到 as recorded here. Refused without ${who.quorum} present (quorum_not_met), ` +
+          'naming a non-member or someone twice (invalid_attendance), or a second time (meeting_already_open). Only the members present get a ballot task',
+      }),
+    z
+      .object({ action: z.literal('attachMinutes'), minutesRef: text(200).openapi({ description: 'The minutes (会议记录), a document reference' }) })
+      .strict()
+      .openapi({ description: 'The minutes of the meeting, attached before the vote closes: the vote ends once they are attached and the members present have voted' }),
+  ] as const;
+}
+
 /** The body of a file answer (a download), for the OpenAPI document. */
 export const BinaryBody = z.string().openapi({ format: 'binary' });
 

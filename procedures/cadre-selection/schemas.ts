@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AssigneeRuleInput, dateString, id, text } from '../../api/schemas';
+import { AssigneeRuleInput, dateString, id, meetingCommandBodies, text } from '../../api/schemas';
 import { GRADES } from '../../domain/grades';
 import { BAR_KINDS } from '../../domain/qualifications';
 import { QUALIFICATION_OVERRIDE_KEYS, overridesProblem } from './overrides';
@@ -182,22 +182,7 @@ export const SelectionCommandBody = z
       .object({ action: z.literal('reconsider'), personId, reason: text(2000), agreeing: z.array(id).min(1).max(100) })
       .strict()
       .openapi({ description: '复议: reopen the vote on a candidate not passed; agreeing are the committee members (user ids) who agreed, more than half of them' }),
-    z
-      .object({
-        action: z.literal('openMeeting'),
-        date: dateString.openapi({ description: 'The China date the committee meets (not in the future)' }),
-        present: z.array(id).max(100).openapi({ description: '实到: the committee members (user ids) recorded present at the meeting; a recused member (回避) is not counted present' }),
-      })
-      .strict()
-      .openapi({
-        description:
-          'The committee’s meeting, before its vote: 应到 is the committee, 实到 as recorded here. Refused without 2/3 present (quorum_not_met), ' +
-          'with a non-member or a name twice (invalid_attendance), or a second time (meeting_already_open). Only the members present get a ballot task',
-      }),
-    z
-      .object({ action: z.literal('attachMinutes'), minutesRef: text(200).openapi({ description: 'The minutes (会议记录), a document reference' }) })
-      .strict()
-      .openapi({ description: 'The minutes of the meeting, attached before the vote closes: the vote ends once they are attached and the members present have voted' }),
+    ...meetingCommandBodies({ body: 'the committee', members: 'the committee members', quorum: '2/3 of the members', maxMembers: 100 }),
   ])
   .openapi('SelectionCommand');
 

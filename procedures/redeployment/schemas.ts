@@ -1,6 +1,6 @@
 /** zod schemas of 揭榜出征's requests (they also generate the OpenAPI document). Shapes only: the rules are rules.ts's. */
 import { z } from 'zod';
-import { AssigneeRuleInput, comment, dateString, id, RatioInput as ratio, text } from '../../api/schemas';
+import { AssigneeRuleInput, comment, dateString, id, meetingCommandBodies, RatioInput as ratio, text } from '../../api/schemas';
 import { GRADES } from '../../domain/grades';
 import { VOTE_CHOICES } from '../kernel/vote';
 
@@ -99,22 +99,7 @@ export const RedeploymentCommandBody = z
         comment,
       })
       .strict(),
-    z
-      .object({
-        action: z.literal('openMeeting'),
-        date: dateString.openapi({ description: 'The China date the meeting is held (not in the future)' }),
-        present: z.array(id).max(200).openapi({ description: '实到: the meeting’s members (user ids) recorded present' }),
-      })
-      .strict()
-      .openapi({
-        description:
-          'The department meeting, before its vote: 应到 is the meeting’s members, 实到 as recorded here. Refused without the quorum present (quorum_not_met), ' +
-          'naming a non-member or someone twice (invalid_attendance), or a second time (meeting_already_open). Only the members present get a ballot task',
-      }),
-    z
-      .object({ action: z.literal('attachMinutes'), minutesRef: text(200).openapi({ description: 'The minutes (会议记录), a document reference' }) })
-      .strict()
-      .openapi({ description: 'The meeting’s minutes, attached before the vote closes: the vote ends once they are attached and the members present have voted' }),
+    ...meetingCommandBodies({ body: 'the department meeting', members: 'the meeting’s members', quorum: 'the quorum', maxMembers: 200 }),
   ])
   .openapi('RedeploymentCommand');
 

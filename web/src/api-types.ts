@@ -7401,11 +7401,11 @@ export interface components {
             action: "openMeeting";
             /**
              * Format: date
-             * @description The China date the meeting is held (not in the future)
+             * @description The China date the department meeting meets (not in the future)
              * @example 2026-12-31
              */
             date: string;
-            /** @description 实到: the meeting’s members (user ids) recorded present */
+            /** @description 实到: the meeting’s members (user ids) recorded present at the meeting; a recused member (回避) is not counted present */
             present: string[];
         } | {
             /** @enum {string} */
