@@ -40,8 +40,22 @@ interface Answer {
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
-/** Sends the request as generated: node:http, so the path is not normalised and latin1 bytes go as they are. */
-function send(baseUrl: string, r: FuzzRequest): Promise<Answer> {
+/**
+ * Sends the request as generated: node:http, so the path is not normalised and latin1 bytes go as they are.
+ * A kept-alive socket that the server closed while it was idle (its keep-alive timeout passed while the next
+ * phase's requests were generated) resets the request before the server reads it: that one is sent again on
+ * a new socket, as Node's documentation advises (`request.reusedSocket`). A reset on a new socket is reported.
+ */
+async function send(baseUrl: string, r: FuzzRequest): Promise<Answer> {
+  try {
+    return await sendOnce(baseUrl, r);
+  } catch (err) {
+    if ((err as { staleSocket?: boolean }).staleSocket) return sendOnce(baseUrl, r);
+    throw err;
+  }
+}
+
+function sendOnce(baseUrl: string, r: FuzzRequest): Promise<Answer> {
   const url = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
@@ -62,7 +76,7 @@ function send(baseUrl: string, r: FuzzRequest): Promise<Answer> {
       },
     );
     req.on('timeout', () => req.destroy(new Error('no answer in 45 s (a stuck request)')));
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => reject(req.reusedSocket && err.code === 'ECONNRESET' ? Object.assign(err, { staleSocket: true }) : err));
     if (r.body) req.write(r.body);
     req.end();
   });
