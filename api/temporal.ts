@@ -44,17 +44,39 @@ async function project(em: EntityManager, transitions: Transition[]): Promise<vo
 }
 
 /**
+ * Procedure types by workflow id, for the Update histogram's label: the answer to an action carries no type
+ * (its transitions are written by the workflow before it answers), and reading the row on every action would
+ * put a statement on the action's path. A start records its type here; other ids are read once. Bounded: the
+ * oldest entry goes first.
+ */
+const typeOfWorkflow = new Map<string, string>();
+const TYPES_KEPT = 20_000;
+function rememberType(workflowId: string, type: string): void {
+  if (typeOfWorkflow.size >= TYPES_KEPT) typeOfWorkflow.delete(typeOfWorkflow.keys().next().value as string);
+  typeOfWorkflow.set(workflowId, type);
+}
+
+/**
  * The type of a procedure from its projection row; null for an id that names none, or when the database
  * does not answer within half a second (a metric's label is not worth holding a refusal back longer).
  */
 async function procedureTypeOf(em: EntityManager, workflowId: string): Promise<string | null> {
+  const known = typeOfWorkflow.get(workflowId);
+  if (known) return known;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 500)));
   const read = em
     .fork()
     .getConnection()
     .execute<{ type: string }[]>('select type from procedure where workflow_id = ?', [workflowId])
-    .then((rows) => rows[0]?.type ?? null, () => null);
+    .then(
+      (rows) => {
+        const type = rows[0]?.type ?? null;
+        if (type) rememberType(workflowId, type);
+        return type;
+      },
+      () => null,
+    );
   try {
     return await Promise.race([read, late]);
   } finally {
@@ -77,6 +99,7 @@ async function timedUpdate(
   const started = performance.now();
   const record = async (outcome: UpdateOutcome, result?: ActResult): Promise<void> => {
     const seconds = (performance.now() - started) / 1000;
+    if (at.type) rememberType(at.workflowId, at.type);
     const type = at.type ?? result?.transitions.find((t) => t.workflowId === at.workflowId)?.procedure.type ?? (await procedureTypeOf(em, at.workflowId));
     observe({ type: type ?? 'unknown', update: at.update, outcome, seconds });
   };
