@@ -240,11 +240,25 @@ export const AuditVerification = z
     firstBroken: z
       .object({
         seq: z.number().int(),
-        reason: z.enum(['hash_mismatch', 'prev_hash_mismatch', 'sequence_gap']),
+        reason: z.enum(['hash_mismatch', 'prev_hash_mismatch', 'sequence_gap', 'tail_rewritten', 'truncated']).openapi({
+          description:
+            'tail_rewritten: the chain holds on its own, but the entry at the anchored seq has another hash than the latest audit anchor recorded ' +
+            '(expected: the anchored hash, actual: the hash now). truncated: the chain ends before the anchored head (expected: the anchored seq, ' +
+            'actual: the last seq now, 0 when none is left)',
+        }),
         expected: z.union([z.string(), z.number()]),
         actual: z.union([z.string(), z.number()]),
       })
       .optional(),
+    anchor: z
+      .object({
+        id: z.string(),
+        anchoredAt: z.string(),
+        checked: z.number().int().openapi({ description: '1 when the anchor holds this procedure’s head, 0 when it started after the anchor' }),
+        rootMatches: z.boolean().openapi({ description: 'the heads the anchor recorded still hash to its Merkle root (false: the anchor tables were altered)' }),
+      })
+      .nullable()
+      .openapi({ description: 'the latest audit anchor the chain was checked against; null when none has been recorded' }),
   })
   .openapi('AuditVerification');
 

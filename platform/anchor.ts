@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { appendFile, readFile } from 'node:fs/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { canonicalJson } from '../domain/audit';
+import { canonicalJson, verifyChain, type AuditRow, type ChainVerification } from '../domain/audit';
 import { pgTextArray } from '../activities/sql';
 
 /** A procedure's chain head: its last entry's seq and hash. */
@@ -171,4 +171,51 @@ export async function verifyAgainstAnchor(em: EntityManager, opts: { workflowId?
     out.exportedRootMatches = exported === undefined ? null : exported === anchor.root;
   }
   return out;
+}
+
+/** One procedure's chain verified on its own (domain/audit.ts verifyChain). */
+export interface ChainCheck {
+  workflowId: string;
+  chain: ChainVerification;
+}
+
+/** verify-audit's whole answer: each chain on its own, and the chains against the latest anchor. */
+export interface AuditCheck {
+  chains: ChainCheck[];
+  anchor: AnchorVerification;
+  /** Nothing found: every chain intact, no anchored head rewritten or cut, the root (and its export) intact. */
+  ok: boolean;
+}
+
+interface AuditLogRow {
+  workflow_id: string;
+  seq: number;
+  kind: string;
+  actor_id: string;
+  at: Date;
+  payload: unknown;
+  prev_hash: string;
+  hash: string;
+}
+
+/**
+ * The audit verification, written once for `npm run ops -- verify-audit` and the API's
+ * GET /procedures/:id/audit/verify: every chain (or one) recomputed on its own, which shows an entry edited in
+ * the middle, and then against the latest anchor, which shows a tail rewritten with its hashes recomputed or
+ * cut off since. A chain that verifies alone is not intact when its anchored head is gone.
+ */
+export async function verifyAudit(em: EntityManager, opts: { workflowId?: string; exportFile?: string } = {}): Promise<AuditCheck> {
+  const ids =
+    opts.workflowId !== undefined
+      ? [opts.workflowId]
+      : (await em.execute<{ workflow_id: string }[]>('select distinct workflow_id from audit_log order by workflow_id')).map((r) => r.workflow_id);
+  const chains: ChainCheck[] = [];
+  for (const workflowId of ids) {
+    const rows = await em.execute<AuditLogRow[]>('select * from audit_log where workflow_id = ? order by seq', [workflowId]);
+    const chain = verifyChain(rows.map((r): AuditRow => ({ workflowId: r.workflow_id, seq: r.seq, kind: r.kind, actorId: r.actor_id, at: r.at, payload: r.payload, prevHash: r.prev_hash, hash: r.hash })));
+    chains.push({ workflowId, chain });
+  }
+  const anchor = await verifyAgainstAnchor(em, opts);
+  const ok = chains.every((c) => c.chain.ok) && anchor.findings.length === 0 && anchor.rootMatches && anchor.exportedRootMatches !== false;
+  return { chains, anchor, ok };
 }

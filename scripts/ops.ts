@@ -10,8 +10,7 @@
  */
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
-import { verifyChain, type AuditRow } from '../domain/audit';
-import { exportAnchor, recordAnchor, verifyAgainstAnchor } from '../platform/anchor';
+import { exportAnchor, recordAnchor, verifyAudit } from '../platform/anchor';
 import { boardGroups } from '../platform/board';
 import { loadConfig, type Config } from '../platform/config';
 import { databaseUrl, temporalAddress } from '../platform/database';
@@ -43,34 +42,21 @@ async function overdue(em: EntityManager, dueWithin: number): Promise<number> {
   return 0;
 }
 
-async function verifyAudit(em: EntityManager, workflowId: string | undefined, exportFile: string | null): Promise<number> {
-  const ids = workflowId
-    ? [workflowId]
-    : (await em.execute<{ workflow_id: string }[]>('select distinct workflow_id from audit_log order by workflow_id')).map((r) => r.workflow_id);
-  let broken = 0;
-  for (const id of ids) {
-    const rows = await em.execute<{ workflow_id: string; seq: number; kind: string; actor_id: string; at: Date; payload: unknown; prev_hash: string; hash: string }[]>(
-      'select * from audit_log where workflow_id = ? order by seq',
-      [id],
-    );
-    const v = verifyChain(rows.map((r): AuditRow => ({ workflowId: r.workflow_id, seq: r.seq, kind: r.kind, actorId: r.actor_id, at: r.at, payload: r.payload, prevHash: r.prev_hash, hash: r.hash })));
-    if (!v.ok) {
-      broken++;
-      console.log(`BROKEN ${id}: ${JSON.stringify(v.firstBroken)}`);
-    }
-  }
-  console.log(`${ids.length} chain(s) verified, ${broken} broken`);
+async function verifyAuditCommand(em: EntityManager, workflowId: string | undefined, exportFile: string | null): Promise<number> {
+  const { chains, anchor: a, ok } = await verifyAudit(em, { ...(workflowId ? { workflowId } : {}), ...(exportFile ? { exportFile } : {}) });
+  const broken = chains.filter((c) => !c.chain.ok);
+  for (const c of broken) console.log(`BROKEN ${c.workflowId}: ${JSON.stringify(c.chain.firstBroken)}`);
+  console.log(`${chains.length} chain(s) verified, ${broken.length} broken`);
   // A tail rewritten with its hashes recomputed verifies as a chain; the latest anchor still has its old head.
-  const a = await verifyAgainstAnchor(em, { ...(workflowId ? { workflowId } : {}), ...(exportFile ? { exportFile } : {}) });
   if (!a.anchor) {
     console.log('no audit anchor recorded yet (npm run ops -- anchor)');
-    return broken ? 1 : 0;
+    return ok ? 0 : 1;
   }
   for (const f of a.findings) console.log(`ANCHOR ${f.kind.toUpperCase()} ${f.workflowId}: seq ${f.seq} anchored ${f.anchored}, now ${f.actual ?? 'missing'}`);
   if (!a.rootMatches) console.log(`ANCHOR ${a.anchor.id}: its recorded heads no longer hash to its root ${a.anchor.root}`);
   if (a.exportedRootMatches === false) console.log(`ANCHOR ${a.anchor.id}: the root exported to ${exportFile} differs from the database's`);
   console.log(`against anchor ${a.anchor.id} of ${a.anchor.anchoredAt} (root ${a.anchor.root}): ${a.checked} head(s) checked, ${a.findings.length} rewritten or cut`);
-  return broken || a.findings.length || !a.rootMatches || a.exportedRootMatches === false ? 1 : 0;
+  return ok ? 0 : 1;
 }
 
 async function anchor(em: EntityManager, exportTo: string | null): Promise<number> {
@@ -119,7 +105,7 @@ async function main(): Promise<number> {
     const em = orm.em.fork();
     if (command === 'overdue') return await overdue(em, arg === undefined ? 3 : Number(arg));
     const { anchorExport } = schedulesConfig(config.dataDir);
-    if (command === 'verify-audit') return await verifyAudit(em, arg, anchorExport);
+    if (command === 'verify-audit') return await verifyAuditCommand(em, arg, anchorExport);
     if (command === 'anchor') return await anchor(em, anchorExport);
     client = await connectClient(temporalAddress(config), config.temporalNamespace);
     if (command === 'reconcile') return await doReconcile(em, client, process.argv.slice(3));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { verifyChain } from '../../domain/audit';
+import { verifyAudit, type ChainCheck } from '../../platform/anchor';
 import { AuditLogSchema, ProcedureSchema, type AuditLog } from '../../platform/entities';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { access } from '../authz';
@@ -50,14 +50,38 @@ export function auditRoutes({ route }: RouteContext): void {
     summary: 'Verify a procedure’s audit chain and report the first broken link',
     description:
       'Recomputes every entry’s hash from its fields and the previous entry’s hash. An edited, reordered or deleted ' +
-      'entry breaks the chain; `firstBroken` says where and why. Answers 200 whether or not the chain holds.',
+      'entry breaks the chain; `firstBroken` says where and why. A tail rewritten with every hash recomputed holds as a ' +
+      'chain, so the chain is also checked against the latest audit anchor (the daily record of every chain’s head): ' +
+      'a head it anchored that is no longer in the chain is a tail rewritten or cut, and so is an anchor whose heads ' +
+      'no longer hash to its root. The same check as `npm run ops -- verify-audit <id>`. Answers 200 whether or not the chain holds.',
     access: access.procedure(),
     params: WorkflowIdParam,
     response: { status: 200, schema: AuditVerification, description: 'The verification result' },
     errors: [404],
     handler: async ({ em, params }) => {
-      const rows = await chainOf(em, params.workflowId);
-      return { status: 200, body: { workflowId: params.workflowId, ...verifyChain(rows) } };
+      await chainOf(em, params.workflowId);
+      const { chains, anchor: a, ok } = await verifyAudit(em, { workflowId: params.workflowId });
+      const chain = (chains[0] as ChainCheck).chain;
+      const finding = a.findings[0];
+      // The chain's own first break comes first; a chain that holds alone breaks where the anchor disagrees.
+      const firstBroken =
+        chain.firstBroken ??
+        (finding === undefined
+          ? undefined
+          : finding.kind === 'tail_rewritten'
+            ? { seq: finding.seq, reason: finding.kind, expected: finding.anchored, actual: finding.actual as string }
+            : { seq: finding.seq, reason: finding.kind, expected: finding.seq, actual: chain.checked });
+      return {
+        status: 200,
+        body: {
+          workflowId: params.workflowId,
+          ok,
+          checked: chain.checked,
+          headHash: chain.headHash,
+          ...(firstBroken ? { firstBroken } : {}),
+          anchor: a.anchor ? { id: a.anchor.id, anchoredAt: a.anchor.anchoredAt, checked: a.checked, rootMatches: a.rootMatches } : null,
+        },
+      };
     },
   });
 }

@@ -4,6 +4,8 @@
  * database is caught at the edited entry.
  */
 import { createActivities } from '../../activities';
+import { auditHash, canonicalize, verifyChain } from '../../domain/audit';
+import { recordAnchor } from '../../platform/anchor';
 import type { Transition } from '../../procedures/kernel/messages';
 import { AuditLogSchema, ActionLogSchema, ProcedureSchema, TaskSchema } from '../../platform/entities';
 import { workflowIds } from '../helpers/ids';
@@ -93,7 +95,7 @@ test('every action and state change is chained; an entry edited in PostgreSQL br
 
   const good = await verify(wf);
   expect(good.status).toBe(200);
-  expect(good.body).toEqual({ workflowId: wf, ok: true, checked: expect.any(Number), headHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  expect(good.body).toEqual({ workflowId: wf, ok: true, checked: expect.any(Number), headHash: expect.stringMatching(/^[0-9a-f]{64}$/), anchor: null });
   expect(good.body.checked).toBeGreaterThanOrEqual(5);
 
   // Tamper with the submission's comment directly in the database, leaving its hash as it was.
@@ -248,6 +250,49 @@ describe('appends are idempotent and serialised per procedure', () => {
     for (let seq = 1; seq <= 4; seq++) await a.project([transition(wf, seq)]);
     expect(await stack.t.orm.em.fork().nativeDelete(AuditLogSchema, { workflowId: wf, seq: 2 })).toBe(1);
     expect((await verify(wf)).body).toMatchObject({ ok: false, checked: 1, firstBroken: { seq: 2, reason: 'sequence_gap', expected: 2, actual: 3 } });
+  });
+
+  test('a tail rewritten by SQL with every hash recomputed holds as a chain, and the endpoint reports it against the anchor; so is a tail cut off', async () => {
+    const a = acts();
+    const wf = uniqueId('audit-anchor');
+    const cut = uniqueId('audit-anchor-cut');
+    for (let seq = 1; seq <= 4; seq++) await a.project([transition(wf, seq), transition(cut, seq)]);
+    const anchor = await recordAnchor(stack.t.orm.em.fork(), uniqueId('anchor'));
+    const held = await verify(wf);
+    expect(held.body).toEqual({ workflowId: wf, ok: true, checked: 4, headHash: expect.any(String), anchor: { id: anchor.id, anchoredAt: anchor.anchoredAt, checked: 1, rootMatches: true } });
+    // A chain begun after the anchor has no anchored head: it holds, with nothing to compare.
+    const later = uniqueId('audit-anchor-later');
+    await a.project([transition(later, 1)]);
+    expect((await verify(later)).body).toMatchObject({ ok: true, checked: 1, anchor: { id: anchor.id, checked: 0, rootMatches: true } });
+
+    // Rewrite entries 3 and 4: a forged comment, each hash recomputed from the one before.
+    const conn = stack.t.orm.em.fork().getConnection();
+    const rows = await conn.execute<{ seq: number; kind: string; actor_id: string; at: Date; payload: unknown; hash: string }[]>(`select * from audit_log where workflow_id = ? order by seq`, [wf]);
+    let prevHash = (rows[1] as { hash: string }).hash;
+    for (const r of rows.slice(2)) {
+      const payload = r.seq === 3 ? canonicalize({ ...(r.payload as object), comment: '伪造' }) : r.payload;
+      const hash = auditHash({ workflowId: wf, seq: r.seq, kind: r.kind, actorId: r.actor_id, at: r.at, payload }, prevHash);
+      await conn.execute(`update audit_log set payload = ?::jsonb, prev_hash = ?, hash = ? where workflow_id = ? and seq = ?`, [JSON.stringify(payload), prevHash, hash, wf, r.seq]);
+      prevHash = hash;
+    }
+    const rewritten = await conn.execute<{ seq: number; kind: string; actor_id: string; at: Date; payload: unknown; prev_hash: string; hash: string }[]>(`select * from audit_log where workflow_id = ? order by seq`, [wf]);
+    expect(verifyChain(rewritten.map((r) => ({ workflowId: wf, seq: r.seq, kind: r.kind, actorId: r.actor_id, at: r.at, payload: r.payload, prevHash: r.prev_hash, hash: r.hash }))).ok).toBe(true);
+    const forged = await verify(wf);
+    expect(forged.status).toBe(200);
+    expect(forged.body).toEqual({
+      workflowId: wf,
+      ok: false,
+      checked: 4,
+      headHash: prevHash,
+      firstBroken: { seq: 4, reason: 'tail_rewritten', expected: (rows[3] as { hash: string }).hash, actual: prevHash },
+      anchor: { id: anchor.id, anchoredAt: anchor.anchoredAt, checked: 1, rootMatches: true },
+    });
+
+    // The last two entries cut off: what is left holds as a chain, but ends before the anchored head.
+    await conn.execute(`delete from audit_log where workflow_id = ? and seq > 2`, [cut]);
+    expect((await verify(cut)).body).toMatchObject({ ok: false, checked: 2, firstBroken: { seq: 4, reason: 'truncated', expected: 4, actual: 2 } });
+    // The chains the anchor holds unchanged still verify.
+    expect((await verify(later)).body).toMatchObject({ ok: true });
   });
 });
 

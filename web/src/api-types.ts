@@ -1689,7 +1689,7 @@ export interface paths {
         };
         /**
          * Verify a procedure’s audit chain and report the first broken link
-         * @description Recomputes every entry’s hash from its fields and the previous entry’s hash. An edited, reordered or deleted entry breaks the chain; `firstBroken` says where and why. Answers 200 whether or not the chain holds.
+         * @description Recomputes every entry’s hash from its fields and the previous entry’s hash. An edited, reordered or deleted entry breaks the chain; `firstBroken` says where and why. A tail rewritten with every hash recomputed holds as a chain, so the chain is also checked against the latest audit anchor (the daily record of every chain’s head): a head it anchored that is no longer in the chain is a tail rewritten or cut, and so is an anchor whose heads no longer hash to its root. The same check as `npm run ops -- verify-audit <id>`. Answers 200 whether or not the chain holds.
          */
         get: {
             parameters: {
@@ -6246,11 +6246,23 @@ export interface components {
             headHash: string | null;
             firstBroken?: {
                 seq: number;
-                /** @enum {string} */
-                reason: "hash_mismatch" | "prev_hash_mismatch" | "sequence_gap";
+                /**
+                 * @description tail_rewritten: the chain holds on its own, but the entry at the anchored seq has another hash than the latest audit anchor recorded (expected: the anchored hash, actual: the hash now). truncated: the chain ends before the anchored head (expected: the anchored seq, actual: the last seq now, 0 when none is left)
+                 * @enum {string}
+                 */
+                reason: "hash_mismatch" | "prev_hash_mismatch" | "sequence_gap" | "tail_rewritten" | "truncated";
                 expected: string | number;
                 actual: string | number;
             };
+            /** @description the latest audit anchor the chain was checked against; null when none has been recorded */
+            anchor: {
+                id: string;
+                anchoredAt: string;
+                /** @description 1 when the anchor holds this procedure’s head, 0 when it started after the anchor */
+                checked: number;
+                /** @description the heads the anchor recorded still hash to its Merkle root (false: the anchor tables were altered) */
+                rootMatches: boolean;
+            } | null;
         };
         Task: {
             id: string;
