@@ -263,7 +263,7 @@ describeInBrowser('console modules e2e')('web console: module forms and the boar
     }
     await input(staff, 'data.summary').fill('与班子成员及干部群众个别谈话');
     await staff.getByTestId('act-submit').click();
-    await staff.locator('[data-field="data.interviewees"]').getByText('不足：dissenting').first().waitFor();
+    await staff.locator('[data-field="data.interviewees"]').getByText('不足：持不同意见者').first().waitFor();
     await shot(staff, '19-strand-422');
     await staff.getByRole('button', { name: '添加谈话对象' }).click();
     await input(staff, 'data.interviewees[2].name').fill('丙');

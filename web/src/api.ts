@@ -106,3 +106,6 @@ export async function ok<T>(call: Promise<{ data?: T; error?: unknown; response:
 
 /** A fresh Idempotency-Key for a request that changes state (a retry of the same click reuses it). */
 export const newKey = (): string => `web-${crypto.randomUUID()}`;
+
+/** What the user reads of any failure: an API refusal in Chinese; anything else (the network, a crash) said in Chinese too, never the browser's English. */
+export const errorText = (e: unknown): string => (e instanceof ApiProblem ? e.message : e instanceof TypeError ? '无法连接服务器，请检查网络后重试' : '操作未成功，请稍后重试');

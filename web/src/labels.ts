@@ -166,10 +166,70 @@ const PROBLEMS: Record<string, string> = {
   meeting_already_open: '会议已经召开',
   meeting_not_open: '会议尚未召开',
   invalid_attendance: '到会名单有误（非成员或重复）',
+  not_present: '您未列入本次会议的到会人员（缺席或回避），不能投票',
+  minutes_already_attached: '会议记录已附，不能重复附加',
+  // 干部选拔任用
+  recommendation_before_principles: '推荐日期早于原则审定冻结之日（先定原则、再商人头）',
+  recommendation_expired: '民主推荐结果已超过一年有效期',
+  postpone_too_long: '暂缓任职最长三个月',
+  political_exam_required: '须先对人选进行任前政治素质考察',
+  eligibility_date_fixed: '任职资格计算截止日期在推荐后已确定，不能修改',
+  integrity_signer_not_office_holder: '签字人不是人选所在单位该职务的在任人员',
+  integrity_signer_is_candidate: '人选本人不能签署廉洁自律意见',
+  integrity_same_signer: '两处廉洁自律签字不能由同一人签署',
+  postponement_not_due: '暂缓期限未到，尚不能作最终决定',
+  vote_already_started: '已有成员投票，不能再暂缓表决',
+  reconsideration_not_agreed: '复议须经半数以上成员同意',
+  personal_matters_concealed: '个人有关事项报告存在瞒报，不能继续',
+  check_pending: '尚有核查待核实，考察不能完成',
+  over_establishment: '超出核定职数，须有批准记录',
+  recused_member: '与人选有回避关系的成员不参加表决',
+  // 揭榜出征
+  invalid_task: '任务信息有误',
+  not_eligible: '不符合揭榜条件',
+  too_many_applications: '揭榜任务数超过上限',
+  invalid_ranking: '排序有误（只能排列通过资格审查的报名人，且不能重复）',
+  rankings_incomplete: '尚有任务未排序或尚有报名人未资格审查',
+  invalid_adjustment: '匹配调整有误（超出名额、人选已匹配或不符合条件）',
+  invalid_acknowledgement: '任务书确认有误（只能由本人或接收单位确认一次）',
+  letter_not_found: '任务书不存在',
+  not_cadre: '只能由出征干部本人办理',
+  invalid_report: '工作报告有误',
+  term_not_ended: '任期尚未结束，不能考核',
+  assessment_incomplete: '考核不完整（优秀须列明实绩，不合格须列明后续处理）',
+  not_department: '只能由组织部门办理',
+  invalid_termination_reason: '提前终止的理由有误',
+  term_closed: '任期已结束或正在考核',
+  // 政治素质考察
+  invalid_plan: '考察方案有误',
+  too_few_respondents: '问卷人数少于最低要求',
+  invalid_evidence: '取证材料有误',
+  grade_not_in_set: '定档不在规定的档次中',
+  use_of_result_incomplete: '结果运用未涵盖定档或问题要求的事项',
+  empty_scope: '考察范围须至少包含一个单位',
+  invalid_scope: '考察范围中的单位不能重复',
+  // The API's own refusals
+  too_deep: '提交的内容嵌套过深',
+  too_many_items: '匹配的事项过多，请缩小筛选范围',
+  too_many_attempts: '登录失败次数过多，请稍后再试',
+  local_login_disabled: '本系统已改用统一身份认证登录',
+  identity_provider_unavailable: '统一身份认证暂不可用，请稍后再试',
+  idempotency_key_required: '请求缺少防重复提交标识',
+  headers_too_large: '请求头过大',
+  request_timeout: '请求超时',
+  malformed_request: '请求格式错误',
+  bad_request: '请求无法读取',
+  database_unavailable: '数据库暂不可用，请稍后再试',
+  projection_unavailable: '操作已生效，但暂时未能记录，请稍后重试同一操作',
+  internal_error: '系统内部错误',
+  not_ready: '系统尚未就绪',
+  http_error: '请求未成功',
 };
 
 /** Common phrases of the API's validation messages, in Chinese. */
-const PHRASES: [RegExp, string][] = [
+const TALK_KINDS: Record<string, string> = { informed: '知情人', key: '关键人', dissenting: '持不同意见者' };
+const TYPE_NAMES: Record<string, string> = { number: '数字', int: '整数', string: '文字', array: '列表', boolean: '是或否', object: '一组字段' };
+const PHRASES: [RegExp, string | ((...m: string[]) => string)][] = [
   [/must not be empty/, '不能为空'],
   [/must be a calendar date YYYY-MM-DD/, '须为 YYYY-MM-DD 格式的日期'],
   [/must be within 12 months of the feedback, by (\S+)/, '须在反馈之日起 12 个月内（不晚于 $1）'],
@@ -182,17 +242,105 @@ const PHRASES: [RegExp, string][] = [
   [/must be at most (\d+) characters/, '不能超过 $1 个字符'],
   [/Required|expected .*, received undefined/i, '必填'],
   [/wrong username or password/, '用户名或密码错误'],
+  // zod's own messages (the API's request schemas), and the rules' common ones.
+  [/^Invalid input: expected (\w+), received (?!undefined)\w+/, (_m, t) => `须为${TYPE_NAMES[t!] ?? '规定的格式'}`],
+  [/^Invalid option: expected one of/, '不在可选范围内'],
+  [/^Too small: expected string to have >=?(\d+) characters?/, '至少 $1 个字符'],
+  [/^Too small: expected array to have >=?(\d+) items?/, '至少 $1 项'],
+  [/^Too small: expected number to be >=?(-?[\d.]+)/, '不能小于 $1'],
+  [/^Too big: expected string to have <=?(\d+) characters?/, '不能超过 $1 个字符'],
+  [/^Too big: expected array to have <=?(\d+) items?/, '最多 $1 项'],
+  [/^Too big: expected number to be <=?(-?[\d.]+)/, '不能大于 $1'],
+  [/^Invalid (?:ISO )?date/, '日期无效'],
+  [/must not be blank/, '不能为空'],
+  [/must be a YYYY-MM-DD date/, '须为 YYYY-MM-DD 格式的日期'],
+  [/^\d+ unknown fields?$|^unknown fields?: /, '包含不接受的字段'],
+  [/appears twice/, '重复出现'],
+  [/too many failed logins; try again in (\d+) s/, '请 $1 秒后再试'],
+  // The people import's row errors (POST /people/import, errors[].errors[].message).
+  [/^"(.*)" is not a calendar date$/, '“$1”不是有效的日期'],
+  [/^"(.*)" has no day;.*$/, '“$1”缺少日'],
+  [/^(.*) is not a date;.*$/, '$1 不是日期（请写作 YYYY-MM-DD）'],
+  [/^(\S+) is outside 1900–2099$/, '$1 不在 1900–2099 年之间'],
+  [/^is required$/, '必填'],
+  [/^(.*) is not a personnel number$/, '$1 不是有效的编号'],
+  [/^.*must be 1–64 letters, digits.*$/, '编号须为 1–64 位字母、数字、“_”“.”或“-”，以字母或数字开头'],
+  [/^"(.*)" is not a gender;.*$/, '“$1”不是性别，须为“男”或“女”'],
+  // The lists name each value in Chinese with its API name in brackets, which the console leaves out.
+  [/^"(.*)" is not a grade; use one of (.+)$/, (_m, v, list) => `“${v}”不是职级，须为以下之一：${list!.replace(/ \([A-Za-z]+\)/g, '').replace(/, /g, '、')}`],
+  [/^"(.*)" is not an education; use one of (.+)$/, (_m, v, list) => `“${v}”不是学历，须为以下之一：${list!.replace(/ \([A-Za-z]+\)/g, '').replace(/, /g, '、')}`],
+  [/^"(.*)" is not a number of years$/, '“$1”不是年数'],
+  [/^(\S+) has more than one decimal$/, '$1 超过一位小数'],
+  [/^(\S+) must be between 0 and 99\.9$/, '$1 须在 0 到 99.9 之间'],
+  [/^"(.*)" is not yes or no;.*$/, '“$1”须为“是”或“否”'],
+  [/^"(.*)" is not a health result;.*$/, '“$1”不是体检结论，须为合格、基本合格或不合格'],
+  [/^lists more than 20 fields$/, '专业领域最多 20 个'],
+  [/^a field must be at most 32 characters$/, '每个专业领域不超过 32 个字符'],
+  [/^(\S+) is in the future$/, '$1 晚于今天'],
+  [/^(\S+) is not after the birth date (\S+)$/, '$1 不晚于出生日期 $2'],
+  [/^(\S+) is before the work start date (\S+)$/, '$1 早于参加工作时间 $2'],
+  [/^.*out-of-turn \(破格\) promotion needs its date.*$/, '破格提拔须填写最近提拔时间'],
+  [/^.*a health result \(体检结论\) needs its date.*$/, '填写体检结论须同时填写体检日期'],
+  [/^.*a health check date \(体检日期\) needs its result.*$/, '填写体检日期须同时填写体检结论'],
+  [/^(\S+) years is more than the (\S+) years since the work start date$/, '基层工作年限 $1 年超过参加工作以来的 $2 年'],
+  [/^(\S+) already appears in row (\d+)$/, '$1 与第 $2 行重复'],
+  [/^no unit has the id or name "(.*)"$/, '没有编号或名称为“$1”的单位'],
+  [/^only the organization department imports people without a unit$/, '只有组织部门可以导入无单位的人员'],
+  [/^the unit is outside your scope$/, '该单位超出您的管理范围'],
+  [/^the person belongs to a unit outside your scope$/, '该人员所在单位超出您的管理范围'],
+  [/^a new person needs a unit in your scope$/, '新增人员须属于您管理范围内的单位'],
+  [/^the account is linked to another person in this file$/, '该账号已关联本文件中的另一人'],
+  [/^no user account has this id$/, '没有该用户账号'],
+  [/^the account is linked to another person$/, '该账号已关联其他人员'],
   [/the principal is not a member of this vote/, '主要负责人须是参加表决的成员'],
-  [/the talk list needs at least (\d+) of each kind \(informed, key, dissenting\); too few: (.+)/, '每类至少 $1 人；不足：$2'],
+  [/the talk list needs at least (\d+) of each kind \(informed, key, dissenting\); too few: (.+)/, (_m, n, few) => `知情人、关键人、持不同意见者每类至少 ${n} 人；不足：${few!.split(/,\s*/).map((k) => TALK_KINDS[k] ?? k).join('、')}`],
   [/the principal leader votes last on (.+); still to vote: (.+)/, '对“$1”尚有到会成员未投票（$2）'],
 ];
 
-/** A refusal in Chinese: the code's text, then the API's own detail translated where a phrase is known. */
+/** Names the console shows as they are (file formats, the Temporal Web UI). */
+const LATIN_NAMES = new Set(['XLSX', 'CSV', 'DOCX', 'SHA', 'Temporal', 'Web', 'UI', 'YYYY', 'MM', 'DD', 'HTTP']);
+/**
+ * Whether a text has an English word in it: a run of 3+ letters standing alone. An identifier (T1, GB9101,
+ * zzb-head, T1/GB9101, a field path) is a name, not a word, and a known name (XLSX) is allowed.
+ */
+export function hasEnglish(text: string): boolean {
+  return (text.match(/[A-Za-z0-9_./-]+/g) ?? []).some((t) => /^[A-Za-z]{3,}$/.test(t) && !LATIN_NAMES.has(t));
+}
+
+/** Why an audit chain's verification failed (GET /procedures/:workflowId/audit/verify, firstBroken.reason). */
+export const AUDIT_REASON_LABELS: Record<string, string> = {
+  hash_mismatch: '哈希不符',
+  prev_hash_mismatch: '与上一条的链接不符',
+  sequence_gap: '序号不连续',
+  tail_rewritten: '末尾记录被改写（与锚定的哈希不符）',
+  truncated: '记录被截短（少于锚定的条数）',
+};
+
+/** A detail of the API's (an import row's problem) in Chinese, or, when no phrase knows it, `fallback`. */
+export function detailText(message: string, fallback = '该项有误'): string {
+  const detail = message.replace(/^[A-Za-z][\w.[\]-]*: /, '');
+  for (const [re, zh] of PHRASES) {
+    if (!re.test(detail)) continue;
+    const said = typeof zh === 'string' ? detail.replace(re, zh) : detail.replace(re, zh);
+    return hasEnglish(said) ? fallback : said;
+  }
+  return fallback;
+}
+
+/**
+ * A refusal in Chinese: the code's text, with the API's detail where a known phrase translates it. The API's
+ * messages are English (they are for logs and curl); an untranslated detail is left out rather than shown in
+ * English, so a user reads the code's text (a field's name comes from the form it is shown at).
+ */
 export function problemText(code: string, apiMessage: string): string {
-  const base = PROBLEMS[code];
+  const base = PROBLEMS[code] ?? '操作未成功';
   const detail = apiMessage.replace(/^[A-Za-z][\w.[\]-]*: /, '');
   for (const [re, zh] of PHRASES) {
-    if (re.test(detail)) return base && code !== 'validation_error' && code !== 'unauthenticated' ? `${base}：${detail.replace(re, zh)}` : detail.replace(re, zh);
+    if (!re.test(detail)) continue;
+    const said = typeof zh === 'string' ? detail.replace(re, zh) : detail.replace(re, zh);
+    // A phrase that leaves an English remainder (a list of kinds) gives the code's text only.
+    if (hasEnglish(said)) return base;
+    return code !== 'validation_error' && code !== 'unauthenticated' && PROBLEMS[code] ? `${base}：${said}` : said;
   }
-  return base ? `${base}（${detail}）` : `操作未成功：${apiMessage}`;
+  return base;
 }
