@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { hasEnglish } from '../../web/src/labels';
 import { ensureConsoleBuilt } from '../../web/scripts/build';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -22,6 +23,18 @@ export const SHOTS = path.join(__dirname, '..', '..', 'screenshots', 'console');
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
 export const WAIT = 45_000;
+
+/** Where the console shows a refusal or a notice: a field's error, an alert, a message. */
+const MESSAGES = '.el-form-item__error, .el-alert__title, .el-message__content, [role="alert"]';
+/**
+ * The messages on the page now, each checked to have no English word (labels.ts hasEnglish: an id such as
+ * T1/GB9101 is not a word). Returns them, so a test can also say which one it expects.
+ */
+export async function expectChinese(page: Page): Promise<string[]> {
+  const texts = (await page.locator(MESSAGES).evaluateAll((els) => els.filter((e) => (e as HTMLElement).offsetParent !== null).map((e) => (e.textContent ?? '').trim()))).filter(Boolean);
+  expect(texts.filter(hasEnglish)).toEqual([]);
+  return texts;
+}
 
 export interface ConsoleDriver {
   readonly ctx: BrowserContext;

@@ -1,0 +1,213 @@
+/**
+ * 揭榜出征 in the console, in Chromium: the list started from its schema-built start form, approved from the
+ * head's task, and driven through its stage commands on the procedure page (发布, 揭榜, 截止报名, 排序, 运行匹配,
+ * 提交方案, 召开会议, 附会议记录), with the department meeting's slate vote cast on a ballot per matched pair
+ * (BallotForm, as the committee's vote): a pair voted otherwise is sent as the slate's exception, and the
+ * decision follows it. At phone width (390 × 844) the list's ten-stage step bar stays usable: each stage on
+ * one line, none overlapping, nothing past the screen's edge. Every refusal shown is in Chinese.
+ * Harness: ./browser.ts.
+ */
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { addDays, chinaDateOf } from '../../domain/dates';
+import { newKey, useApiStack } from '../helpers/api';
+import { eventually, uniqueId } from '../helpers/env';
+import { describeInBrowser, DESKTOP, expectChinese, PHONE, SHOTS, useConsole, WAIT } from './browser';
+
+const TODAY = chinaDateOf(new Date());
+const CSV = [
+  '编号,姓名,出生日期,单位,现职级,任现职级时间,参加工作时间,学历,退出领导岗位时间,专业领域,体检日期,体检结论',
+  'GB9501,孙一,1968-05-01,wjw,正处,2015-01-01,1990-07-01,本科,2025-06-30,教育,2026-10-08,合格',
+  'GB9502,周二,1970-03-12,jyj,副处,2016-01-01,1992-07-01,硕士,2025-03-01,教育,2026-09-20,合格',
+].join('\n');
+
+describeInBrowser('console redeployment e2e')('web console: 揭榜出征 (Chromium)', () => {
+  jest.setTimeout(400_000);
+  const stack = useApiStack();
+  const c = useConsole(() => stack.api.baseUrl);
+  const { shot, as, openTask, act } = c;
+
+  const api = async (method: string, url: string, user: string, body?: unknown) =>
+    stack.h.call(method, url, { token: await stack.h.login(user), ...(body === undefined ? {} : { key: newKey(), body }) });
+  const state = async (wf: string) => (await api('GET', `/procedures/${wf}`, 'zzb-staff')).body.state;
+  const atStage = (wf: string, stage: string) => eventually(async () => ((await state(wf))?.stage === stage ? true : undefined), WAIT, `the list at ${stage}`);
+
+  /** The input of the schema-built field the API names `field`. */
+  const input = (page: Page, field: string) => page.locator(`[data-field="${field}"]`).locator('input, textarea').first();
+  async function pick(page: Page, field: string, option: string): Promise<void> {
+    await page.locator(`[data-field="${field}"] .el-select__wrapper`).first().click();
+    await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click();
+  }
+  async function date(page: Page, field: string, value: string): Promise<void> {
+    await input(page, field).fill(value);
+    await input(page, field).press('Enter');
+  }
+  /** Chooses a stage command on the procedure page, fills it, submits it. */
+  async function command(page: Page, action: string, fill: () => Promise<void> = async () => undefined): Promise<void> {
+    await page.getByTestId('commands').getByTestId(`command-${action}`).click();
+    await fill();
+    await page.getByTestId('command-submit').click();
+  }
+
+  test('a list from its start form to the dispatch: stage commands, the slate vote on a ballot per pair, and the phone-width step bar', async () => {
+    expect((await api('POST', '/people/import', 'zzb-staff', { format: 'csv', content: Buffer.from(CSV).toString('base64') })).body).toMatchObject({ imported: 2, failed: 0 });
+    const listId = uniqueId('JB').slice(0, 20);
+    const title = `揭榜出征榜单 ${listId}`;
+    const wf = `redeployment-${listId}`;
+
+    // 发起: the start form from the start schema, checked in the browser first.
+    const staff = await as('zzb-staff', '/start');
+    await staff.getByTestId('start-types').getByRole('link', { name: '揭榜出征' }).click();
+    await staff.waitForURL(/#\/start\/redeployment$/);
+    await staff.getByTestId('start-submit').click();
+    await staff.locator('[data-field="listId"]').getByText('必填').waitFor();
+    await expectChinese(staff);
+    await input(staff, 'listId').fill(listId);
+    await input(staff, 'title').fill(title);
+    for (const [i, [taskId, unit, task]] of [['T1', '市教育局', '驻村帮扶'], ['T2', '市卫生健康委员会', '基层医疗帮扶']].entries()) {
+      if (!(await staff.locator(`[data-field="tasks[${i}].taskId"]`).count())) await staff.getByRole('button', { name: '添加任务', exact: true }).click();
+      await input(staff, `tasks[${i}].taskId`).fill(taskId!);
+      await input(staff, `tasks[${i}].title`).fill(task!);
+      await input(staff, `tasks[${i}].description`).fill(`${task}：推动重点项目`);
+      await pick(staff, `tasks[${i}].hostUnitId`, unit!);
+      await date(staff, `tasks[${i}].term.start`, '2026-12-01');
+      await date(staff, `tasks[${i}].term.end`, '2027-11-30');
+      await input(staff, `tasks[${i}].people`).fill('1');
+    }
+    await staff.getByTestId('start-submit').click();
+    await staff.waitForURL(new RegExp(`#/procedures/${wf}$`));
+    await staff.getByTestId('stepbar').waitFor();
+
+    // 榜单审批: the department's head approves from the task page.
+    const head = await as('zzb-head');
+    await openTask(head, title);
+    await act(head, 'approve');
+    await atStage(wf, 'approved');
+
+    // 发布 with its close date; only the stage's commands are offered, and they move with the stage.
+    await staff.reload();
+    const commands = staff.getByTestId('commands');
+    await commands.getByTestId('command-publish').waitFor();
+    expect(await commands.getByTestId('command-runMatching').count()).toBe(0);
+    await command(staff, 'publish', () => date(staff, 'closeDate', addDays(TODAY, 10)));
+    await commands.getByTestId('command-apply').waitFor();
+
+    // 揭榜 in the console (wjw-staff stands in for the cadre), the other through the API.
+    const wjw = await as('wjw-staff', `/procedures/${wf}`);
+    await command(wjw, 'apply', async () => {
+      await input(wjw, 'personId').fill('GB9501');
+      await input(wjw, 'taskIds').fill('T1、T2');
+      await input(wjw, 'statement').fill('愿赴一线');
+    });
+    await eventually(async () => ((await state(wf)).applications?.length === 1 ? true : undefined), WAIT, 'the application');
+    await wjw.close();
+    expect((await api('POST', `/procedures/${wf}/redeployment`, 'jyj-staff', { action: 'apply', personId: 'GB9502', taskIds: ['T2'], statement: '愿赴一线' })).status).toBe(200);
+
+    // 截止报名 needs its reason: refused in the browser at the field, then sent.
+    await staff.reload();
+    await command(staff, 'closeApplications');
+    await staff.locator('[data-field="reason"]').getByText('必填').waitFor();
+    await expectChinese(staff);
+    await input(staff, 'reason').fill('报名人数已满足');
+    await staff.getByTestId('command-submit').click();
+    await commands.getByTestId('command-recordCheck').waitFor();
+    await atStage(wf, 'checks');
+    for (const personId of ['GB9501', 'GB9502']) {
+      expect((await api('POST', `/procedures/${wf}/redeployment`, 'zzb-staff', { action: 'recordCheck', personId, health: { date: TODAY, result: 'fit' } })).status).toBe(200);
+    }
+    await atStage(wf, 'ranking');
+
+    // 排序: the host unit ranks its task's applicants in the console; a name that did not apply is refused at the list.
+    const jyjHead = await as('jyj-head', `/procedures/${wf}`);
+    await command(jyjHead, 'rank', async () => {
+      await input(jyjHead, 'taskId').fill('T1');
+      await input(jyjHead, 'personIds').fill('GB9502');
+    });
+    await jyjHead.getByTestId('commands').getByText('排序有误').first().waitFor();
+    await expectChinese(jyjHead);
+    await input(jyjHead, 'personIds').fill('GB9501');
+    await jyjHead.getByTestId('command-submit').click();
+    await eventually(async () => ((await state(wf)).rankings?.T1 ? true : undefined), WAIT, 'T1 ranked');
+    await jyjHead.close();
+    expect((await api('POST', `/procedures/${wf}/redeployment`, 'wjw-head', { action: 'rank', taskId: 'T2', personIds: ['GB9502', 'GB9501'] })).status).toBe(200);
+
+    // 运行匹配, then 提交方案: the meeting stage.
+    await staff.reload();
+    await command(staff, 'runMatching');
+    await commands.getByTestId('command-submitProposal').waitFor();
+    await command(staff, 'submitProposal');
+    await commands.getByTestId('command-openMeeting').waitFor();
+    await atStage(wf, 'meeting');
+    // 召开会议: the date and who is present (the demo's meeting is zzb-head alone).
+    await command(staff, 'openMeeting', async () => {
+      await date(staff, 'date', TODAY);
+      await input(staff, 'present').fill('zzb-head');
+    });
+    await eventually(async () => ((await state(wf)).meeting?.present?.length ? true : undefined), WAIT, 'the meeting open');
+
+    // 部务会票决 on the procedure page: a ballot per matched pair, one choice each, as any vote.
+    await head.goto(`${c.base}/#/procedures/${wf}`);
+    await head.reload();
+    await head.getByTestId('commands').getByTestId('command-vote').click();
+    const ballots = head.getByTestId('commands').getByTestId('ballots');
+    await ballots.getByLabel('对 T1/GB9501 的表决').waitFor();
+    expect(await ballots.getByTestId('ballot').count()).toBe(2);
+    // The pair is shown by its task and its cadre.
+    await ballots.getByText('驻村帮扶（T1） — 孙一（GB9501）').waitFor();
+    // Not every pair has a choice: refused in the browser, nothing sent.
+    await ballots.getByLabel('对 T1/GB9501 的表决').getByText('同意', { exact: true }).click();
+    await head.getByTestId('command-submit').click();
+    await ballots.getByText('请对每位候选人表态').waitFor();
+    await ballots.getByLabel('对 T2/GB9502 的表决').getByText('不同意', { exact: true }).click();
+    await shot(head, '20-redeployment-slate-vote');
+    await head.getByTestId('command-submit').click();
+    await eventually(async () => ((await state(wf)).currentStep?.vote?.voted?.length === 1 ? true : undefined), WAIT, 'the ballot counted');
+    // A second ballot is refused at the ballots, in Chinese.
+    await head.reload();
+    await head.getByTestId('commands').getByTestId('command-vote').click();
+    for (const pair of ['T1/GB9501', 'T2/GB9502']) await ballots.getByLabel(`对 ${pair} 的表决`).getByText('同意', { exact: true }).click();
+    await head.getByTestId('command-submit').click();
+    await ballots.getByText('您已投过票').waitFor();
+    expect((await expectChinese(head)).some((t) => t.includes('您已投过票'))).toBe(true);
+    await head.close();
+
+    // 附会议记录 ends the vote: T1's pair passed (同意), T2's not (the exception, 不同意); the list dispatches.
+    await staff.reload();
+    await command(staff, 'attachMinutes', () => input(staff, 'minutesRef').fill('部务会纪要〔2026〕9号'));
+    await atStage(wf, 'dispatch');
+    const decided = await state(wf);
+    expect(decided.decision.candidates.map((x: { candidateId: string; agree: number; disagree: number }) => [x.candidateId, x.agree, x.disagree])).toEqual([
+      ['T1/GB9501', 1, 0],
+      ['T2/GB9502', 0, 1],
+    ]);
+    expect(decided.approvedPairs).toEqual([{ taskId: 'T1', personId: 'GB9501' }]);
+    await staff.reload();
+    await staff.getByTestId('commands').getByTestId('command-acknowledge').waitFor();
+    await shot(staff, '21-redeployment-procedure');
+
+    // At phone width the ten stages stand one a line: each stage's name on one line, none over another,
+    // nothing past the screen's edge, and the page does not scroll sideways.
+    await staff.setViewportSize(PHONE);
+    await staff.waitForTimeout(300);
+    const bar = await staff.getByTestId('stepbar').evaluate((el) => {
+      const titles = [...el.querySelectorAll('.el-step__title')].map((t) => {
+        const r = document.createRange();
+        r.selectNodeContents(t);
+        const rects = [...r.getClientRects()];
+        return { text: t.textContent, lines: new Set(rects.map((x) => Math.round(x.top))).size, left: Math.min(...rects.map((x) => x.left)), right: Math.max(...rects.map((x) => x.right)), top: Math.min(...rects.map((x) => x.top)), bottom: Math.max(...rects.map((x) => x.bottom)) };
+      });
+      return { titles, width: window.innerWidth, scrollWidth: document.documentElement.scrollWidth };
+    });
+    expect(bar.titles).toHaveLength(10);
+    expect(bar.scrollWidth).toBeLessThanOrEqual(bar.width);
+    for (const t of bar.titles) {
+      expect([t.text, t.lines]).toEqual([t.text, 1]);
+      expect([t.text, t.left >= 0 && t.right <= bar.width]).toEqual([t.text, true]);
+    }
+    const overlapping = bar.titles.flatMap((a, i) => bar.titles.slice(i + 1).filter((b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom).map((b) => `${a.text} × ${b.text}`));
+    expect(overlapping).toEqual([]);
+    await staff.screenshot({ path: path.join(SHOTS, '22-redeployment-stepbar-phone.png'), fullPage: false });
+    await staff.setViewportSize(DESKTOP);
+    await staff.close();
+  });
+});
