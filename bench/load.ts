@@ -6,8 +6,10 @@
  */
 import net, { type AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { Client } from '@temporalio/client';
 import type { StartAnswer } from '../api/temporal';
 import type { ActResult, TaskView } from '../procedures/kernel/messages';
+import { approveUpdate, BASELINE_TASK_QUEUE, type baselineApproval } from './baseline-workflow';
 
 export const STEPS = 5;
 /** Starts approval requests (role staff). */
@@ -52,6 +54,54 @@ export interface Sample {
   workflowId: string;
   startMs: number;
   actionMs: number[];
+  /** With a retry policy: requests sent again (same Idempotency-Key) after a failure. */
+  retries?: number;
+  /** With a retry policy: every request's final answer, to compare with a later repeat. */
+  answers?: KeyedAnswer[];
+}
+
+/** One POST as a client made it, and the answer it kept. */
+export interface KeyedAnswer {
+  path: string;
+  user: string;
+  key: string;
+  body: unknown;
+  status: number;
+  answer: unknown;
+}
+
+/**
+ * How a client rides out a fault (bench/cluster-faults.ts): a request that fails in transport, with
+ * a 5xx, or with 409 idempotency_in_progress (its first attempt died with an API process and holds the
+ * key until its lease lapses) is sent again with the same Idempotency-Key, to the next API, every
+ * `intervalMs` for up to `forMs`.
+ */
+export interface RetryPolicy {
+  forMs: number;
+  intervalMs: number;
+}
+
+function retriable(a: HttpAnswer<unknown>): boolean {
+  return a.status >= 500 || (a.status === 409 && (a.body as { code?: string } | null)?.code === 'idempotency_in_progress');
+}
+
+async function postRetrying<T>(urls: readonly string[], first: number, urlPath: string, opts: { token?: string; key: string; body: unknown }, policy: RetryPolicy, count: { retries: number }): Promise<HttpAnswer<T>> {
+  const started = performance.now();
+  for (let attempt = 0; ; attempt++) {
+    const url = urls[(first + attempt) % urls.length] as string;
+    let answer: HttpAnswer<T> | null = null;
+    let failure = '';
+    try {
+      answer = await post<T>(url, urlPath, opts);
+      if (!retriable(answer)) return { ...answer, ms: performance.now() - started };
+      failure = `${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`;
+    } catch (err) {
+      failure = String((err as { cause?: unknown }).cause ?? err);
+    }
+    if (performance.now() - started > policy.forMs) throw new Error(`${urlPath} (key ${opts.key}) still failing after ${attempt + 1} attempts: ${failure}`);
+    count.retries += 1;
+    await sleep(policy.intervalMs);
+  }
 }
 
 export interface LoopResult {
@@ -85,33 +135,66 @@ export async function closedLoop(clients: number, total: number, one: (i: number
 /**
  * One API procedure: POST /procedures/approvalRequest (5 sequential steps, one seeded user each), then
  * POST /tasks/:taskId/actions {"action":"approve"} by each step's assignee, from the answer's nextTask.
+ * With several base URLs, procedure i starts on the (i mod n)-th API; with a retry policy, a failed
+ * request is sent again with the same key (RetryPolicy) and every answer is kept in the sample.
  */
-export function apiRunner(baseUrl: string, tokens: ReadonlyMap<string, string>, tag: string): (i: number) => Promise<Sample> {
+export function apiRunner(baseUrl: string | readonly string[], tokens: ReadonlyMap<string, string>, tag: string, retry?: RetryPolicy): (i: number) => Promise<Sample> {
+  const urls = typeof baseUrl === 'string' ? [baseUrl] : baseUrl;
   return async (i) => {
+    const count = { retries: 0 };
+    const answers: KeyedAnswer[] = [];
+    const send = async <T>(urlPath: string, user: string, key: string, body: unknown): Promise<HttpAnswer<T>> => {
+      const opts = { token: tokens.get(user), key, body };
+      const r = retry ? await postRetrying<T>(urls, i, urlPath, opts, retry, count) : await post<T>(urls[i % urls.length] as string, urlPath, opts);
+      if (retry) answers.push({ path: urlPath, user, key, body, status: r.status, answer: r.body });
+      return r;
+    };
     const requestId = `bench-${tag}-${i}`;
     const body = {
       requestId,
       title: `bench ${tag} #${i}`,
       steps: ASSIGNEES.map((userId, s) => ({ key: `s${s + 1}`, name: `step ${s + 1}`, mode: 'sequential', assignees: { kind: 'user', userId } })),
     };
-    const started = await post<StartAnswer>(baseUrl, '/procedures/approvalRequest', { token: tokens.get(STARTER), key: `start-${requestId}`, body });
+    const started = await send<StartAnswer>('/procedures/approvalRequest', STARTER, `start-${requestId}`, body);
     if (started.status !== 201) throw new Error(`start ${requestId}: ${started.status} ${JSON.stringify(started.body)}`);
     let task: TaskView | null = started.body.openTasks[0] ?? null;
     const actionMs: number[] = [];
     for (let s = 0; s < STEPS; s++) {
       if (!task) throw new Error(`${requestId}: no open task before step ${s + 1}`);
       const assignee = task.assigneeIds[0] ?? '';
-      const r = await post<Omit<ActResult, 'transitions'>>(baseUrl, `/tasks/${encodeURIComponent(task.taskId)}/actions`, {
-        token: tokens.get(assignee),
-        key: `act-${requestId}-${s + 1}`,
-        body: { action: 'approve' },
-      });
+      const r = await send<Omit<ActResult, 'transitions'>>(`/tasks/${encodeURIComponent(task.taskId)}/actions`, assignee, `act-${requestId}-${s + 1}`, { action: 'approve' });
       if (r.status !== 200) throw new Error(`${task.taskId} approve by ${assignee}: ${r.status} ${JSON.stringify(r.body)}`);
       actionMs.push(r.ms);
       task = r.body.nextTask;
       if (s === STEPS - 1 && (task || r.body.status !== 'approved')) throw new Error(`${requestId}: after the last step ${JSON.stringify(r.body)}`);
     }
-    return { workflowId: started.body.workflowId, startMs: started.ms, actionMs };
+    return { workflowId: started.body.workflowId, startMs: started.ms, actionMs, ...(retry ? { retries: count.retries, answers } : {}) };
+  };
+}
+
+/**
+ * One raw procedure: the Temporal client starts the baseline workflow (bench/baseline-workflow.ts),
+ * then sends its 5 Updates; each awaits one activity, a regular one or (local) a local one.
+ */
+export function rawRunner(client: Client, local: boolean, tag: string): (i: number) => Promise<Sample> {
+  const mode = local ? 'raw-local' : 'raw-regular';
+  return async (i) => {
+    const workflowId = `bench-${mode}-${tag}-${i}`;
+    const s0 = performance.now();
+    const handle = await client.workflow.start<typeof baselineApproval>('baselineApproval', {
+      taskQueue: BASELINE_TASK_QUEUE,
+      workflowId,
+      args: [{ steps: STEPS, local }],
+    });
+    const startMs = performance.now() - s0;
+    const actionMs: number[] = [];
+    for (let step = 0; step < STEPS; step++) {
+      const a0 = performance.now();
+      const answer = await handle.executeUpdate(approveUpdate, { args: [{ step, actorId: ASSIGNEES[step] as string }] });
+      actionMs.push(performance.now() - a0);
+      if (answer.approved !== step + 1) throw new Error(`${workflowId}: step ${step} answered ${JSON.stringify(answer)}`);
+    }
+    return { workflowId, startMs, actionMs };
   };
 }
 

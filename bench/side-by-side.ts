@@ -70,9 +70,9 @@ import { SearchAttr, stateQuery } from '../procedures/kernel/messages';
 import { rectificationProcedure } from '../procedures/rectification';
 import { createWorker } from '../worker/worker';
 import type { ClientJob } from './api-clients';
-import { approveUpdate, BASELINE_TASK_QUEUE, baselineApproval, type BaselineActivities } from './baseline-workflow';
+import { BASELINE_TASK_QUEUE, type BaselineActivities } from './baseline-workflow';
 import { coresUsed, cpuMark, findPostmaster, type Pids } from './cpu';
-import { apiRunner, ASSIGNEES, closedLoop, freePort, mapLimit, percentile, post, round1, round2, sleep, STARTER, STEPS, type LoopResult, type Sample } from './load';
+import { apiRunner, ASSIGNEES, closedLoop, rawRunner, freePort, mapLimit, percentile, post, round1, round2, sleep, STARTER, STEPS, type LoopResult, type Sample } from './load';
 
 const NAMESPACE = 'default';
 const TASK_QUEUE = 'tingjin';
@@ -392,27 +392,7 @@ type Mode = 'raw-regular' | 'raw-local' | 'api';
 const MODES: readonly Mode[] = ['raw-regular', 'raw-local', 'api'];
 
 function procedureRunner(stack: Stack, mode: Mode, tag: string): (i: number) => Promise<Sample> {
-  if (mode !== 'api') {
-    return async (i) => {
-      const workflowId = `bench-${mode}-${tag}-${i}`;
-      const s0 = performance.now();
-      const handle = await stack.client.workflow.start(baselineApproval, {
-        taskQueue: BASELINE_TASK_QUEUE,
-        workflowId,
-        args: [{ steps: STEPS, local: mode === 'raw-local' }],
-      });
-      const startMs = performance.now() - s0;
-      const actionMs: number[] = [];
-      for (let step = 0; step < STEPS; step++) {
-        const a0 = performance.now();
-        const answer = await handle.executeUpdate(approveUpdate, { args: [{ step, actorId: ASSIGNEES[step] as string }] });
-        actionMs.push(performance.now() - a0);
-        if (answer.approved !== step + 1) throw new Error(`${workflowId}: step ${step} answered ${JSON.stringify(answer)}`);
-      }
-      return { workflowId, startMs, actionMs };
-    };
-  }
-  return apiRunner(stack.baseUrl, stack.tokens, tag);
+  return mode === 'api' ? apiRunner(stack.baseUrl, stack.tokens, tag) : rawRunner(stack.client, mode === 'raw-local', tag);
 }
 
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
