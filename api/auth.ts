@@ -19,7 +19,7 @@ import { loadConfig } from '../platform/config';
 import { AppUserSchema, SessionSchema, type AppUser, type Session } from '../platform/entities';
 import type { Role } from '../procedures/kernel/messages';
 import { ApiError, Forbidden, Unauthorized, Unprocessable } from './errors';
-import { authenticateProviderToken, looksLikeJwt } from './oidc';
+import { authenticateProviderToken, cutOffProviderTokens, looksLikeJwt, revokeProviderToken } from './oidc';
 
 /** The key derivation, as an object so a test can count its calls (equal work for unknown users). */
 export const kdf = {
@@ -170,6 +170,20 @@ export async function login(
   }
   // Success forgives the username's failures; the address keeps its count (it may be guessing other names).
   await em.execute('delete from login_throttle where scope = ?', [`user:${username.toLowerCase()}`]);
+  return openSession(em, user, s, client);
+}
+
+/**
+ * A new local session for a user who has proved who they are: by password (login), or at the identity
+ * provider (api/sso.ts, which passes the roles the provider named when OIDC_ROLES_CLAIM limits them).
+ */
+export async function openSession(
+  em: EntityManager,
+  user: AppUser,
+  s: LoginSettings,
+  client: Client,
+  providerRoles: Role[] | null = null,
+): Promise<{ token: string; expiresAt: string; user: AuthUser }> {
   const token = randomBytes(32).toString('base64url');
   const now = new Date();
   const expiresAt = new Date(now.getTime() + s.sessionHours * 3600_000);
@@ -184,7 +198,9 @@ export async function login(
     userAgent: client.userAgent?.slice(0, 300) ?? null,
   });
   await em.flush();
-  return { token, expiresAt: expiresAt.toISOString(), user: view(user) };
+  if (providerRoles) await em.execute('update session set provider_roles = ?::text[] where token_hash = ?', [pgTextArray(providerRoles), tokenHash(token)]);
+  const shown = view(user);
+  return { token, expiresAt: expiresAt.toISOString(), user: providerRoles ? { ...shown, roles: shown.roles.filter((r) => providerRoles.includes(r)) } : shown };
 }
 
 /** Writing the last use on every request would be a write per read; once a minute is precise enough. */
@@ -203,8 +219,8 @@ export async function authenticate(em: EntityManager, authorization: string | un
   const oidc = loadConfig().oidc;
   if (oidc && looksLikeJwt(token)) return authenticateProviderToken(em, token, oidc);
   const hash = tokenHash(token);
-  const [row] = await em.execute<{ expires_at: Date; last_seen_at: Date; id: string | null; username: string; display_name: string; unit_id: string; roles: Role[] }[]>(
-    `select s.expires_at, s.last_seen_at, u.id, u.username, u.display_name, u.unit_id, u.roles
+  const [row] = await em.execute<{ expires_at: Date; last_seen_at: Date; provider_roles: Role[] | null; id: string | null; username: string; display_name: string; unit_id: string; roles: Role[] }[]>(
+    `select s.expires_at, s.last_seen_at, s.provider_roles, u.id, u.username, u.display_name, u.unit_id, u.roles
      from session s left join app_user u on u.id = s.user_id and u.disabled_at is null where s.token_hash = ?`,
     [hash],
   );
@@ -218,16 +234,28 @@ export async function authenticate(em: EntityManager, authorization: string | un
     await em.nativeUpdate(SessionSchema, { tokenHash: hash }, { lastSeenAt: new Date(now) });
   }
   if (!row.id) throw new Unauthorized('the token belongs to a user who no longer exists or is disabled');
-  return { id: row.id, username: row.username, displayName: row.display_name, unitId: row.unit_id, roles: row.roles };
+  // A session opened at the provider with OIDC_ROLES_CLAIM keeps the provider's limit on the roles.
+  const roles = row.provider_roles ? row.roles.filter((r) => row.provider_roles?.includes(r)) : row.roles;
+  return { id: row.id, username: row.username, displayName: row.display_name, unitId: row.unit_id, roles };
 }
 
+/**
+ * Ends this token's session. A provider's token (a JWT, accepted when OIDC_ISSUER is set) has no session
+ * here, so it is listed as revoked until it expires (api/oidc.ts): after logout the same token is 401.
+ */
 export async function logout(em: EntityManager, authorization: string | undefined): Promise<void> {
   const token = bearer(authorization);
-  if (token) await em.nativeDelete(SessionSchema, { tokenHash: tokenHash(token) });
+  if (!token) return;
+  if (loadConfig().oidc && looksLikeJwt(token)) await revokeProviderToken(em, token);
+  else await em.nativeDelete(SessionSchema, { tokenHash: tokenHash(token) });
 }
 
-/** Ends every session of the user, this one included. Returns how many ended. */
+/**
+ * Ends every session of the user, this one included, and with a provider configured every provider
+ * token issued to them until now. Returns how many local sessions ended.
+ */
 export async function logoutAll(em: EntityManager, userId: string): Promise<number> {
+  if (loadConfig().oidc) await cutOffProviderTokens(em, userId);
   return em.nativeDelete(SessionSchema, { userId });
 }
 

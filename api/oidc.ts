@@ -22,8 +22,9 @@
  * echoed. A provider that cannot be reached answers 503 identity_provider_unavailable, since the token
  * may well be good.
  */
+import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { insecureUrlProblem, type OidcConfig } from '../platform/config';
 import { ROLES, type Role } from '../procedures/kernel/messages';
 import { UNSAFE_TEXT } from '../procedures/kernel/refuse';
@@ -37,18 +38,21 @@ const FETCH_TIMEOUT_MS = 5_000;
 /** The discovery document is read again after this long, so a moved jwks_uri is followed. */
 const DISCOVERY_TTL_MS = 3_600_000;
 
-interface Provider {
+export interface Provider {
   keys: JWTVerifyGetKey;
   until: number;
+  /** For the console's login (api/sso.ts); null when the document names none (or not over https). */
+  authorizationEndpoint: string | null;
+  tokenEndpoint: string | null;
 }
 
 const providers = new Map<string, Promise<Provider>>();
 
-class ProviderUnreachable extends Error {}
+export class ProviderUnreachable extends Error {}
 
 async function discover(issuer: string): Promise<Provider> {
   const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
-  let doc: { issuer?: unknown; jwks_uri?: unknown };
+  let doc: { issuer?: unknown; jwks_uri?: unknown; authorization_endpoint?: unknown; token_endpoint?: unknown };
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'error', headers: { accept: 'application/json' } });
     if (!res.ok) throw new Error(`answered ${res.status}`);
@@ -59,14 +63,17 @@ async function discover(issuer: string): Promise<Provider> {
   // OpenID Connect Discovery §4.3: the document must name the issuer it was fetched for.
   if (doc.issuer !== issuer) throw new ProviderUnreachable(`discovery at ${url} names another issuer`);
   if (typeof doc.jwks_uri !== 'string' || insecureUrlProblem(doc.jwks_uri)) throw new ProviderUnreachable(`discovery at ${url}: jwks_uri missing or not https`);
+  const endpoint = (v: unknown): string | null => (typeof v === 'string' && !insecureUrlProblem(v) ? v : null);
   return {
     keys: createRemoteJWKSet(new URL(doc.jwks_uri), { timeoutDuration: FETCH_TIMEOUT_MS, cooldownDuration: 30_000, cacheMaxAge: 600_000 }),
     until: Date.now() + DISCOVERY_TTL_MS,
+    authorizationEndpoint: endpoint(doc.authorization_endpoint),
+    tokenEndpoint: endpoint(doc.token_endpoint),
   };
 }
 
 /** The issuer's keys, discovered once per hour; a failed discovery is tried again by the next request. */
-async function provider(issuer: string): Promise<Provider> {
+export async function provider(issuer: string): Promise<Provider> {
   const cached = providers.get(issuer);
   if (cached) {
     const p = await cached.catch(() => null);
@@ -83,10 +90,10 @@ async function provider(issuer: string): Promise<Provider> {
   }
 }
 
-const refused = (why: string): Unauthorized => new Unauthorized(`the identity provider’s token is refused: ${why}`);
+export const refused = (why: string): Unauthorized => new Unauthorized(`the identity provider’s token is refused: ${why}`);
 
 /** jose's reasons, as fixed messages (jose's own name claims, never values, but ours are stable). */
-function refusal(err: unknown): Error {
+export function refusal(err: unknown): Error {
   if (err instanceof ProviderUnreachable) {
     console.error('[api] identity provider:', err.message);
     return new Unavailable('identity_provider_unavailable', 'the identity provider cannot be reached; try again shortly');
@@ -143,14 +150,34 @@ function listClaim(v: unknown): string[] | null {
  */
 export async function authenticateProviderToken(em: EntityManager, token: string, c: OidcConfig): Promise<AuthUser> {
   const claims = await verify(token, c);
+  return userOfClaims(em, claims, c, token);
+}
+
+/** A provider token's key in revoked_token: its hash, as local sessions keep theirs. */
+const revokedKey = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+/**
+ * The tingjin user that verified claims name, or 401. With `token` (a bearer token, not the console's
+ * login), also refused when logout listed it in revoked_token or logout-all's cutoff is at or after its
+ * `iat`: one read, the user joined to both.
+ */
+export async function userOfClaims(em: EntityManager, claims: JWTPayload, c: OidcConfig, token?: string): Promise<AuthUser> {
   const username = claims[c.userClaim];
   if (!cleanText(username)) throw refused(`the claim ${c.userClaim} (OIDC_USER_CLAIM) is missing or not a username`);
-  const [row] = await em.execute<{ id: string; username: string; display_name: string; unit_id: string; roles: Role[] }[]>(
-    'select id, username, display_name, unit_id, roles from app_user where username = ? and disabled_at is null',
-    [username],
+  const [row] = await em.execute<{ id: string; username: string; display_name: string; unit_id: string; roles: Role[]; revoked: boolean; cutoff: string | null }[]>(
+    `select u.id, u.username, u.display_name, u.unit_id, u.roles,
+       exists (select 1 from revoked_token r where r.token_hash = ?) as revoked,
+       (select extract(epoch from x.not_after) from provider_token_cutoff x where x.user_id = u.id) as cutoff
+     from app_user u where u.username = ? and u.disabled_at is null`,
+    [token ? revokedKey(token) : '', username],
   );
   // Not provisioned: an administrator adds the user (POST /admin/users) with their unit and roles.
   if (!row) throw refused('its user is not a tingjin user, or is disabled; an administrator adds them (POST /admin/users)');
+  if (token && row.revoked) throw refused('it was ended by logout');
+  // A token without iat cannot show it came after logout-all, so it is refused once there is a cutoff.
+  if (token && row.cutoff !== null && !(typeof claims.iat === 'number' && claims.iat > Number(row.cutoff))) {
+    throw refused('it was issued before the user’s logout-all; log in at the provider again');
+  }
   let roles = row.roles;
   if (c.unitClaim) {
     const units = listClaim(claims[c.unitClaim]);
@@ -163,4 +190,28 @@ export async function authenticateProviderToken(em: EntityManager, token: string
     roles = roles.filter((r) => granted.includes(r) && (ROLES as readonly string[]).includes(r));
   }
   return { id: row.id, username: row.username, displayName: row.display_name, unitId: row.unit_id, roles };
+}
+
+/**
+ * Logout with a provider token (issue 10 §6): the token is listed in revoked_token until its own `exp`,
+ * after which the provider's signature check refuses it anyway (and the row is swept). The token was
+ * verified by this same request's authentication, so its `exp` is read without verifying twice.
+ */
+export async function revokeProviderToken(em: EntityManager, token: string): Promise<void> {
+  const { exp } = decodeJwt(token);
+  const until = typeof exp === 'number' ? exp : Math.floor(Date.now() / 1000) + 86_400;
+  await em.execute('delete from revoked_token where expires_at < now()');
+  await em.execute('insert into revoked_token (token_hash, expires_at) values (?, to_timestamp(?)) on conflict (token_hash) do nothing', [revokedKey(token), until]);
+}
+
+/**
+ * Logout-all for provider tokens: every one issued (iat) up to now is refused from here on; a token the
+ * provider issues later passes. The provider's clock is trusted within OIDC_CLOCK_TOLERANCE_SECONDS, so
+ * a provider whose clock is behind may see a fresh login refused for that long.
+ */
+export async function cutOffProviderTokens(em: EntityManager, userId: string): Promise<void> {
+  await em.execute(
+    'insert into provider_token_cutoff (user_id, not_after) values (?, now()) on conflict (user_id) do update set not_after = excluded.not_after',
+    [userId],
+  );
 }

@@ -22,6 +22,7 @@ import { Migration20261205200000_selection_relations } from './Migration20261205
 import { Migration20261206000000_supervision_pending_cover } from './Migration20261206000000_supervision_pending_cover';
 import { Migration20261206100000_selection_establishment } from './Migration20261206100000_selection_establishment';
 import { Migration20261207000000_audit_anchor } from './Migration20261207000000_audit_anchor';
+import { Migration20261208500000_oidc_sso } from './Migration20261208500000_oidc_sso';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
@@ -44,4 +45,5 @@ export const migrationsList = [
   { name: 'Migration20261206000000_supervision_pending_cover', class: Migration20261206000000_supervision_pending_cover },
   { name: 'Migration20261206100000_selection_establishment', class: Migration20261206100000_selection_establishment },
   { name: 'Migration20261207000000_audit_anchor', class: Migration20261207000000_audit_anchor },
+  { name: 'Migration20261208500000_oidc_sso', class: Migration20261208500000_oidc_sso },
 ];

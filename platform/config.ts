@@ -60,6 +60,16 @@ export interface OidcConfig {
   /** Asymmetric only: `none` and the HMAC algorithms are refused at startup. */
   algorithms: string[];
   clockToleranceSeconds: number;
+  /**
+   * The console's login at the provider (api/sso.ts): the callback URL registered there, e.g.
+   * https://tingjin.example.gov.cn/auth/sso/callback. Its origin is the console's: the only place the
+   * flow ever sends a browser back to. Null: no redirect login, bearer tokens only.
+   */
+  redirectUri: string | null;
+  /** The client secret at the token endpoint (client_secret_basic); null: a public client, PKCE only. */
+  clientSecret: string | null;
+  /** Scopes asked for, `openid` among them. */
+  scopes: string;
 }
 
 /** The signature algorithms a provider's token may use: public-key ones (a JWKS holds public keys). */
@@ -99,6 +109,12 @@ function oidcConfig(env: NodeJS.ProcessEnv): OidcConfig | null {
   }
   const tolerance = env.OIDC_CLOCK_TOLERANCE_SECONDS ?? '30';
   if (!/^\d+$/.test(tolerance) || Number(tolerance) > 300) throw new Error(`OIDC_CLOCK_TOLERANCE_SECONDS must be 0 to 300, got "${tolerance}"`);
+  const redirectUri = env.OIDC_REDIRECT_URI?.trim() || null;
+  const redirectProblem = redirectUri ? insecureUrlProblem(redirectUri) : null;
+  if (redirectProblem) throw new Error(`OIDC_REDIRECT_URI ${redirectProblem}`);
+  if (redirectUri && new URL(redirectUri).pathname !== '/auth/sso/callback') throw new Error('OIDC_REDIRECT_URI must end in /auth/sso/callback (the API\'s callback route)');
+  const scopes = list((env.OIDC_SCOPES ?? 'openid,profile').replace(/\s+/g, ','));
+  if (!scopes.includes('openid')) scopes.unshift('openid');
   return {
     issuer,
     clientId,
@@ -108,6 +124,9 @@ function oidcConfig(env: NodeJS.ProcessEnv): OidcConfig | null {
     rolesClaim: env.OIDC_ROLES_CLAIM?.trim() || null,
     algorithms,
     clockToleranceSeconds: Number(tolerance),
+    redirectUri,
+    clientSecret: env.OIDC_CLIENT_SECRET || null,
+    scopes: scopes.join(' '),
   };
 }
 

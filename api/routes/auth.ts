@@ -1,7 +1,31 @@
 import { login, loginSettings, listSessions, logout, logoutAll, TooManyAttempts } from '../auth';
+import { access } from '../authz';
 import { LoginBody, LoginResult, User } from '../schemas';
 import { z } from 'zod';
+import { loadConfig } from '../../platform/config';
+import { RETURN_PATH, ssoCallback, ssoConfig, ssoSession, startSso } from '../sso';
 import type { RouteContext } from './context';
+
+const LoginOptions = z
+  .object({
+    localLogin: z.boolean().openapi({ description: 'POST /auth/login is open (LOCAL_LOGIN)' }),
+    sso: z.boolean().openapi({ description: 'GET /auth/sso/start leads to the identity provider (OIDC_ISSUER and OIDC_REDIRECT_URI)' }),
+  })
+  .openapi('LoginOptions');
+
+/** Parameters the provider sends back: opaque, bounded; anything else it adds (iss, session_state…) is ignored. */
+const opaque = z.string().min(1).max(2048).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII');
+
+const SsoSessionBody = z
+  .object({ handoff: z.string().regex(/^[\w-]{43}$/, 'must be the sso parameter of the console’s login page') })
+  .strict()
+  .openapi('SsoSessionBody');
+
+const SsoSessionResult = LoginResult.extend({
+  returnTo: z.string().openapi({ description: 'The console path the login started from' }),
+}).openapi('SsoSessionResult');
+
+const REDIRECT = { contentType: 'text/plain', headers: { Location: { description: 'Where the browser goes next', schema: { type: 'string' as const } } } };
 
 const SessionList = z
   .array(
@@ -42,6 +66,67 @@ export function authRoutes({ route, deps }: RouteContext): void {
         if (err instanceof TooManyAttempts) req.res?.setHeader('Retry-After', String(err.retryAfterSeconds));
         throw err;
       }
+    },
+  });
+  route({
+    method: 'get',
+    path: '/auth/options',
+    tag: 'auth',
+    summary: 'Which logins the console offers',
+    access: access.public('which logins are configured, no data'),
+    response: { status: 200, schema: LoginOptions, description: 'Password login and login at the identity provider' },
+    handler: async () => ({ status: 200, body: { localLogin: loadConfig().localLogin, sso: ssoConfig() !== null } }),
+  });
+  route({
+    method: 'get',
+    path: '/auth/sso/start',
+    tag: 'auth',
+    summary: 'Log in at the identity provider (a browser navigation)',
+    description:
+      'The OpenID Connect authorization-code flow with PKCE (S256): sets a browser cookie and answers 303 to the provider. ' +
+      'The provider sends the browser back to GET /auth/sso/callback. returnTo is a console path (one leading slash), never another origin. ' +
+      '404 sso_not_configured without OIDC_ISSUER and OIDC_REDIRECT_URI; a provider that cannot be reached: 303 to the console’s login with ?sso_error=provider.',
+    access: access.public('starts a login'),
+    query: z.object({ returnTo: z.string().regex(RETURN_PATH, 'must be a console path such as /inbox').optional() }).strict(),
+    response: { status: 303, schema: z.string(), description: 'To the identity provider’s authorization endpoint' },
+    file: REDIRECT,
+    errors: [404],
+    handler: async ({ em, req, res, query }) => {
+      await startSso(em, req, res, query.returnTo);
+      return null;
+    },
+  });
+  route({
+    method: 'get',
+    path: '/auth/sso/callback',
+    tag: 'auth',
+    summary: 'The identity provider’s answer (its redirect_uri)',
+    description:
+      'Checks the state (once, from the browser that started), exchanges the code with the PKCE verifier, verifies the ID token and its nonce, ' +
+      'and answers 303 to the console’s login with a one-minute handoff (?sso=…) or a reason it failed (?sso_error=state|browser|denied|provider|token|user).',
+    access: access.public('the end of a login'),
+    query: z.object({ code: opaque.optional(), state: opaque.optional(), error: opaque.optional() }).passthrough(),
+    response: { status: 303, schema: z.string(), description: 'To the console’s login page' },
+    file: REDIRECT,
+    errors: [404],
+    handler: async ({ em, req, res, query }) => {
+      await ssoCallback(em, req, res, query);
+      return null;
+    },
+  });
+  route({
+    method: 'post',
+    path: '/auth/sso/session',
+    tag: 'auth',
+    summary: 'Trade the login’s handoff for a session',
+    description: 'Once, within a minute, from the browser that logged in (its cookie). The answer is POST /auth/login’s, with the console path to return to.',
+    access: access.public('ends a login'),
+    body: SsoSessionBody,
+    response: { status: 200, schema: SsoSessionResult, description: 'A bearer token for the Authorization header' },
+    errors: [401, 404],
+    handler: async ({ em, req, res, body }) => {
+      const client = { address: req.ip ?? null, userAgent: req.header('user-agent') ?? null };
+      return { status: 200, body: await ssoSession(em, req, res, body.handoff, loginSettings(deps.sessionHours), client) };
     },
   });
   route({

@@ -4,10 +4,12 @@
  * tingjin user on real routes; every forged or misdirected one is 401 without the token in the answer; the
  * local sessions keep working beside it.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT, type KeyLike } from 'jose';
+import { DEMO_PASSWORD } from '../../platform/seed';
 import { newKey, useApiStack } from '../helpers/api';
 import { uniqueId } from '../helpers/env';
 
@@ -15,7 +17,18 @@ const stack = useApiStack();
 
 const CLIENT_ID = 'tingjin-console';
 const KID = 'key-1';
-const ENV = ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_AUDIENCE', 'OIDC_USER_CLAIM', 'OIDC_UNIT_CLAIM', 'OIDC_ROLES_CLAIM', 'LOCAL_LOGIN'] as const;
+const CLIENT_SECRET = 'client-secret-for-the-test';
+const ENV = [
+  'OIDC_ISSUER',
+  'OIDC_CLIENT_ID',
+  'OIDC_AUDIENCE',
+  'OIDC_USER_CLAIM',
+  'OIDC_UNIT_CLAIM',
+  'OIDC_ROLES_CLAIM',
+  'OIDC_REDIRECT_URI',
+  'OIDC_CLIENT_SECRET',
+  'LOCAL_LOGIN',
+] as const;
 const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
 
 let issuer: string;
@@ -23,6 +36,22 @@ let issuerServer: Server;
 let keys: { privateKey: KeyLike; publicKey: KeyLike };
 /** Discovery and key requests the issuer served, to see that keys are cached rather than fetched per request. */
 const served = { discovery: 0, jwks: 0 };
+
+/**
+ * The issuer's login (authorization endpoint) and token endpoint, as a provider runs them: the user who
+ * "logs in" is `provider.user`; a code is single use, bound to its redirect_uri and PKCE challenge, and
+ * the token endpoint wants the client secret. `provider.tamper` makes it misbehave for one test.
+ */
+const provider = {
+  user: 'jyj-staff' as string,
+  claims: {} as Record<string, unknown>,
+  tamper: null as null | 'nonce' | 'audience',
+  /** What the authorization endpoint was last asked. */
+  asked: null as URLSearchParams | null,
+  /** How the token endpoint was last called, and why it refused (null: it answered). */
+  exchanged: null as { verifierMatched: boolean; secretMatched: boolean; refused: string | null } | null,
+  codes: new Map<string, { nonce: string; challenge: string; redirectUri: string; user: string }>(),
+};
 
 const listen = (app: express.Express): Promise<Server> =>
   new Promise((resolve) => {
@@ -35,11 +64,43 @@ beforeAll(async () => {
   const app = express();
   app.get('/.well-known/openid-configuration', (_req, res) => {
     served.discovery++;
-    res.json({ issuer, jwks_uri: `${issuer}/jwks`, id_token_signing_alg_values_supported: ['RS256'] });
+    res.json({
+      issuer,
+      jwks_uri: `${issuer}/jwks`,
+      authorization_endpoint: `${issuer}/authorize`,
+      token_endpoint: `${issuer}/token`,
+      code_challenge_methods_supported: ['S256'],
+      id_token_signing_alg_values_supported: ['RS256'],
+    });
   });
   app.get('/jwks', (_req, res) => {
     served.jwks++;
     res.json({ keys: [jwk] });
+  });
+  app.get('/authorize', (req, res) => {
+    const q = new URLSearchParams(req.url.split('?')[1] ?? '');
+    provider.asked = q;
+    const code = randomBytes(16).toString('hex');
+    provider.codes.set(code, { nonce: q.get('nonce') ?? '', challenge: q.get('code_challenge') ?? '', redirectUri: q.get('redirect_uri') ?? '', user: provider.user });
+    res.redirect(302, `${q.get('redirect_uri')}?code=${code}&state=${encodeURIComponent(q.get('state') ?? '')}&iss=${encodeURIComponent(issuer)}`);
+  });
+  app.post('/token', express.urlencoded({ extended: false }), async (req, res) => {
+    const b = req.body as Record<string, string>;
+    const grant = provider.codes.get(b.code ?? '');
+    provider.codes.delete(b.code ?? '');
+    const verifierMatched = !!grant && createHash('sha256').update(b.code_verifier ?? '').digest('base64url') === grant.challenge;
+    const secretMatched = req.header('authorization') === `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`;
+    const refused = !grant ? 'invalid_grant' : !verifierMatched ? 'invalid_grant (PKCE)' : b.redirect_uri !== grant.redirectUri ? 'invalid_grant (redirect_uri)' : !secretMatched ? 'invalid_client' : null;
+    provider.exchanged = { verifierMatched, secretMatched, refused };
+    if (!grant || refused) {
+      res.status(400).json({ error: refused });
+      return;
+    }
+    const idToken = await token({
+      aud: provider.tamper === 'audience' ? 'another-client' : CLIENT_ID,
+      claims: { preferred_username: grant.user, nonce: provider.tamper === 'nonce' ? 'another-login' : grant.nonce, ...provider.claims },
+    });
+    res.json({ access_token: 'opaque-access-token', token_type: 'Bearer', expires_in: 300, id_token: idToken });
   });
   issuerServer = await listen(app);
   issuer = `http://127.0.0.1:${(issuerServer.address() as AddressInfo).port}`;
@@ -48,8 +109,9 @@ beforeAll(async () => {
 });
 
 afterEach(() => {
-  for (const k of ['OIDC_UNIT_CLAIM', 'OIDC_ROLES_CLAIM', 'LOCAL_LOGIN'] as const) delete process.env[k];
+  for (const k of ['OIDC_UNIT_CLAIM', 'OIDC_ROLES_CLAIM', 'LOCAL_LOGIN', 'OIDC_REDIRECT_URI', 'OIDC_CLIENT_SECRET'] as const) delete process.env[k];
   process.env.OIDC_ISSUER = issuer;
+  Object.assign(provider, { user: 'jyj-staff', claims: {}, tamper: null, asked: null, exchanged: null });
 });
 
 afterAll(async () => {
@@ -66,6 +128,8 @@ interface TokenOptions {
   aud?: string;
   /** Seconds from now. */
   exp?: number;
+  /** Seconds from now (default −60). */
+  iat?: number;
   alg?: string;
   key?: KeyLike | Uint8Array;
 }
@@ -78,7 +142,7 @@ function token(o: TokenOptions = {}): Promise<string> {
     .setIssuer(o.iss ?? issuer)
     .setAudience(o.aud ?? CLIENT_ID)
     .setSubject('3f1c8a2e-0000-4000-8000-000000000001')
-    .setIssuedAt(now() - 60)
+    .setIssuedAt(now() + (o.iat ?? -60))
     .setExpirationTime(now() + (o.exp ?? 300))
     .sign(o.key ?? keys.privateKey);
 }
@@ -173,4 +237,215 @@ test('a provider that cannot be reached: 503 identity_provider_unavailable, not 
   process.env.OIDC_ISSUER = `http://127.0.0.1:${port}`;
   const r = await me(await token({ iss: `http://127.0.0.1:${port}` }));
   expect(r.body).toMatchObject({ status: 503, code: 'identity_provider_unavailable' });
+});
+
+describe('logout ends a provider token too (it has no local session)', () => {
+  test('after logout the same token is 401; another token of the user still works', async () => {
+    const t = await token();
+    const other = await token({ exp: 301 });
+    expect((await me(t)).status).toBe(200);
+    expect((await stack.h.call('POST', '/auth/logout', { token: t })).status).toBe(200);
+    const after = await me(t);
+    expect(after.body).toMatchObject({ status: 401, code: 'unauthenticated', message: expect.stringMatching(/ended by logout/) });
+    expect((await me(other)).status).toBe(200);
+    // Listed until the token's own expiry, by hash (never the token itself).
+    const rows = await stack.t.orm.em.fork().execute<{ token_hash: string; expires_at: Date }[]>('select token_hash, expires_at from revoked_token');
+    expect(rows.every((r) => !r.token_hash.includes('.') && r.token_hash.length === 64)).toBe(true);
+  });
+
+  test('logout-all refuses every provider token issued until then; one issued later passes', async () => {
+    const before = await token({ iat: -30, claims: { preferred_username: 'wjw-staff' } });
+    const caller = await token({ iat: -20, claims: { preferred_username: 'wjw-staff' } });
+    const local = await stack.h.call('POST', '/auth/login', { body: { username: 'wjw-staff', password: DEMO_PASSWORD } });
+    expect((await me(before)).status).toBe(200);
+    expect((await stack.h.call('POST', '/auth/logout-all', { token: caller })).status).toBe(200);
+    for (const t of [before, caller, local.body.token as string]) expect((await me(t)).status).toBe(401);
+    expect((await me(before)).body.message).toMatch(/logout-all/);
+    // The provider's next login (iat after the cutoff) is accepted; another user is untouched.
+    expect((await me(await token({ iat: 2, claims: { preferred_username: 'wjw-staff' } }))).status).toBe(200);
+    expect((await me(await token({ iat: -30 }))).status).toBe(200);
+  });
+});
+
+/** A browser: its cookie jar (the one cookie the flow sets) and requests that do not follow redirects. */
+function browser() {
+  let cookie: string | null = null;
+  return {
+    get cookie() {
+      return cookie;
+    },
+    async go(url: string, init: RequestInit = {}): Promise<{ status: number; location: string; body: any }> {
+      const headers = new Headers(init.headers);
+      if (cookie && url.startsWith(stack.api.baseUrl)) headers.set('cookie', cookie);
+      const r = await fetch(url, { ...init, headers, redirect: 'manual' });
+      const set = r.headers.get('set-cookie');
+      if (set && url.startsWith(stack.api.baseUrl)) {
+        const [pair] = set.split(';');
+        cookie = pair?.endsWith('=') ? null : (pair ?? null);
+      }
+      const text = await r.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        /* a redirect's text */
+      }
+      return { status: r.status, location: r.headers.get('location') ?? '', body };
+    },
+  };
+}
+
+type Browser = ReturnType<typeof browser>;
+
+/** The console's button: to the provider, whose login sends the browser back; answers the callback's redirect. */
+async function loginAtProvider(b: Browser, returnTo = '/inbox'): Promise<{ start: string; callback: string; location: string }> {
+  const start = await b.go(`${stack.api.baseUrl}/auth/sso/start?returnTo=${encodeURIComponent(returnTo)}`);
+  expect(start.status).toBe(303);
+  const atProvider = await b.go(start.location);
+  expect(atProvider.status).toBe(302);
+  const back = await b.go(atProvider.location);
+  expect(back.status).toBe(303);
+  return { start: start.location, callback: atProvider.location, location: back.location };
+}
+
+const handoffOf = (location: string): string | null => new URL(location.replace('/#/', '/')).searchParams.get('sso');
+const errorOf = (location: string): string | null => new URL(location.replace('/#/', '/')).searchParams.get('sso_error');
+const trade = (b: Browser, handoff: string) =>
+  b.go(`${stack.api.baseUrl}/auth/sso/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ handoff }) });
+
+describe('the console’s login at the provider (authorization code, PKCE, state, nonce)', () => {
+  beforeEach(() => {
+    process.env.OIDC_REDIRECT_URI = `${stack.api.baseUrl}/auth/sso/callback`;
+    process.env.OIDC_CLIENT_SECRET = CLIENT_SECRET;
+  });
+
+  test('start → provider → callback → handoff: a local session the API accepts, which logout ends', async () => {
+    expect((await stack.h.call('GET', '/auth/options')).body).toEqual({ localLogin: true, sso: true });
+    const b = browser();
+    const { start, location } = await loginAtProvider(b, '/procedures/some-id?tab=audit');
+    // What the provider was asked: the code flow, S256, our redirect URI, a state and a nonce.
+    expect(start.startsWith(`${issuer}/authorize?`)).toBe(true);
+    const asked = provider.asked as URLSearchParams;
+    expect(Object.fromEntries(['response_type', 'client_id', 'redirect_uri', 'code_challenge_method', 'scope'].map((k) => [k, asked.get(k)]))).toEqual({
+      response_type: 'code',
+      client_id: CLIENT_ID,
+      redirect_uri: `${stack.api.baseUrl}/auth/sso/callback`,
+      code_challenge_method: 'S256',
+      scope: 'openid profile',
+    });
+    for (const k of ['state', 'nonce', 'code_challenge']) expect(asked.get(k)).toMatch(/^[\w-]{43}$/);
+    // The exchange proved the verifier and used the client secret.
+    expect(provider.exchanged).toEqual({ verifierMatched: true, secretMatched: true, refused: null });
+    // Back to the console only, on the redirect URI's origin, with a handoff and not the token.
+    expect(location).toMatch(new RegExp(`^${stack.api.baseUrl.replace(/\./g, '\\.')}/#/login\\?sso=[\\w-]{43}$`));
+    expect(b.cookie).toMatch(/^tingjin_sso=/);
+    const handoff = handoffOf(location) as string;
+
+    const session = await trade(b, handoff);
+    expect(session.status).toBe(200);
+    expect(session.body).toMatchObject({ user: { id: 'jyj-staff' }, returnTo: '/procedures/some-id?tab=audit' });
+    const t = session.body.token as string;
+    expect(t).not.toContain('.');
+    expect((await me(t)).body).toMatchObject({ id: 'jyj-staff', unitId: 'jyj', roles: ['staff'] });
+    expect((await stack.h.call('GET', '/auth/sessions', { token: t })).body).toEqual([expect.objectContaining({ current: true })]);
+    // Single use: the handoff again, and the provider's redirect again (same code and state), both fail.
+    expect((await trade(b, handoff)).status).toBe(401);
+    // And logout ends it like any local session.
+    expect((await stack.h.call('POST', '/auth/logout', { token: t })).status).toBe(200);
+    expect((await me(t)).status).toBe(401);
+  });
+
+  test('replay: the provider’s redirect sent a second time is refused (state used once), and gives no handoff', async () => {
+    const b = browser();
+    const { callback, location } = await loginAtProvider(b);
+    expect(handoffOf(location)).toBeTruthy();
+    const again = await b.go(callback);
+    expect(again.status).toBe(303);
+    expect(errorOf(again.location)).toBe('state');
+    expect(handoffOf(again.location)).toBeNull();
+  });
+
+  test('CSRF: a callback in another browser (an attacker’s code and state sent to a victim) is refused', async () => {
+    const attacker = browser();
+    const start = await attacker.go(`${stack.api.baseUrl}/auth/sso/start`);
+    const atProvider = await attacker.go(start.location);
+    // The victim opens the attacker's callback link: their browser has no cookie, or its own from another start.
+    const victim = browser();
+    await victim.go(`${stack.api.baseUrl}/auth/sso/start`);
+    expect(victim.cookie).not.toEqual(attacker.cookie);
+    const r = await victim.go(atProvider.location);
+    expect(errorOf(r.location)).toBe('browser');
+    const noCookie = browser();
+    const attacker2 = browser();
+    const s2 = await attacker2.go(`${stack.api.baseUrl}/auth/sso/start`);
+    const p2 = await attacker2.go(s2.location);
+    expect(errorOf((await noCookie.go(p2.location)).location)).toBe('browser');
+    // A handoff is bound to the browser too: stolen from the URL, it is useless elsewhere.
+    const b = browser();
+    const { location } = await loginAtProvider(b);
+    expect((await trade(browser(), handoffOf(location) as string)).status).toBe(401);
+    expect((await trade(b, handoffOf(location) as string)).status).toBe(200);
+  });
+
+  test('an ID token with another login’s nonce, or for another client, is refused; so is an unknown user', async () => {
+    provider.tamper = 'nonce';
+    expect(errorOf((await loginAtProvider(browser())).location)).toBe('token');
+    provider.tamper = 'audience';
+    expect(errorOf((await loginAtProvider(browser())).location)).toBe('token');
+    provider.tamper = null;
+    provider.user = 'nobody-at-the-city';
+    expect(errorOf((await loginAtProvider(browser())).location)).toBe('user');
+  });
+
+  test('the provider refusing the exchange (a wrong client secret) and the user cancelling both end at the console’s login', async () => {
+    process.env.OIDC_CLIENT_SECRET = 'not-the-secret';
+    expect(errorOf((await loginAtProvider(browser())).location)).toBe('provider');
+    expect(provider.exchanged).toMatchObject({ verifierMatched: true, secretMatched: false });
+    process.env.OIDC_CLIENT_SECRET = CLIENT_SECRET;
+    const b = browser();
+    const start = await b.go(`${stack.api.baseUrl}/auth/sso/start`);
+    const state = new URL(start.location).searchParams.get('state') as string;
+    const denied = await b.go(`${stack.api.baseUrl}/auth/sso/callback?error=access_denied&state=${state}`);
+    expect(errorOf(denied.location)).toBe('denied');
+  });
+
+  test('an expired flow or handoff is refused', async () => {
+    const b = browser();
+    const start = await b.go(`${stack.api.baseUrl}/auth/sso/start`);
+    const atProvider = await b.go(start.location);
+    await stack.t.orm.em.fork().execute("update oidc_login set expires_at = now() - interval '1 second' where called_back_at is null");
+    expect(errorOf((await b.go(atProvider.location)).location)).toBe('state');
+
+    const { location } = await loginAtProvider(b);
+    await stack.t.orm.em.fork().execute("update oidc_login set handoff_expires_at = now() - interval '1 second' where handoff_hash is not null");
+    expect((await trade(b, handoffOf(location) as string)).status).toBe(401);
+  });
+
+  test('open redirects: returnTo is a console path only; every redirect goes to the provider or the console’s origin', async () => {
+    for (const bad of ['//evil.example/x', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)', '/a\nb', 'inbox']) {
+      const r = await browser().go(`${stack.api.baseUrl}/auth/sso/start?returnTo=${encodeURIComponent(bad)}`);
+      expect([bad, r.status]).toEqual([bad, 400]);
+      expect(r.body).toMatchObject({ status: 400, message: expect.stringContaining('returnTo') });
+    }
+    // A forged callback with a state of its own goes to the console, not anywhere it names.
+    const r = await browser().go(`${stack.api.baseUrl}/auth/sso/callback?code=x&state=y&redirect_uri=https%3A%2F%2Fevil.example`);
+    expect(r.location.startsWith(`${stack.api.baseUrl}/#/login?`)).toBe(true);
+  });
+
+  test('OIDC_ROLES_CLAIM limits the session’s roles as it limits a bearer token’s', async () => {
+    process.env.OIDC_ROLES_CLAIM = 'roles';
+    provider.claims = { roles: ['approver'] };
+    const b = browser();
+    const { location } = await loginAtProvider(b);
+    const session = await trade(b, handoffOf(location) as string);
+    expect(session.body.user).toMatchObject({ id: 'jyj-staff', roles: [] });
+    expect((await me(session.body.token as string)).body).toMatchObject({ id: 'jyj-staff', roles: [] });
+  });
+
+  test('without OIDC_REDIRECT_URI the console offers no provider login', async () => {
+    delete process.env.OIDC_REDIRECT_URI;
+    expect((await stack.h.call('GET', '/auth/options')).body).toEqual({ localLogin: true, sso: false });
+    const r = await browser().go(`${stack.api.baseUrl}/auth/sso/start`);
+    expect(r).toMatchObject({ status: 404, body: { code: 'sso_not_configured' } });
+  });
 });
