@@ -13,8 +13,9 @@ import {
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { applyTransitions } from '../activities/projection';
+import { sql } from '../activities/sql';
 import { annotateLog, contextFields, log, withLogFields } from '../platform/log';
-import { openedUpdate, SearchAttr, type ActResult, type Transition } from '../procedures/kernel/messages';
+import { openedUpdate, SearchAttr, startChildUpdate, type ActResult, type Transition } from '../procedures/kernel/messages';
 import { ApiError, Conflict, fromTemporal, NotFound, Unavailable } from './errors';
 import type { UpdateOutcome } from './metrics';
 import { assertWorkerPolling } from './readiness';
@@ -169,6 +170,9 @@ async function sendUpdateIn<Arg>(
       // running: that run takes it, once, with the same update id. The old run finished every Update it
       // accepted before it continued, so one it did not take is not taken twice.
       if (status === 'RUNNING' && !followedRun) return sendUpdate(deps, em, workflowId, update, arg, updateId, true);
+      // Not started yet: a fan-out's child whose first task its parent projected ahead of it. The parent
+      // starts it now, and it takes the Update.
+      if (!status && !followedRun && (await startedByParent(deps, em, workflowId))) return sendUpdate(deps, em, workflowId, update, arg, updateId, true);
       throw status ? new Conflict('procedure_ended', 'the procedure has ended') : new NotFound('procedure_not_found', 'no such procedure');
     }
     throw mapped ?? err;
@@ -176,6 +180,25 @@ async function sendUpdateIn<Arg>(
   const { transitions, ...answer } = result;
   await project(em, transitions);
   return answer;
+}
+
+/**
+ * Asks the parent of a projected but not yet started procedure to start it (kernel/fanout.ts `open`); false
+ * when the procedure is not such a child, or the parent has no such child waiting.
+ */
+export async function startedByParent(deps: Pick<ApiDeps, 'client'>, em: EntityManager, workflowId: string): Promise<boolean> {
+  const [row] = await sql<{ parent_workflow_id: string | null }>(em, `select parent_workflow_id from procedure where workflow_id = $1 and status = 'open'`, [workflowId]);
+  if (!row?.parent_workflow_id) return false;
+  try {
+    await deps.client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
+      deps.client.workflow.getHandle(row.parent_workflow_id as string).executeUpdate(startChildUpdate, { args: [workflowId] }),
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw unavailable();
+    log().warn({ err, workflowId }, 'the parent did not start its child');
+    return false;
+  }
 }
 
 /** Whether a procedure's units fit in one search attribute value (the server's default limit is 2,048 bytes). */

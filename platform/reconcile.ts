@@ -100,6 +100,19 @@ const QUERY_DEADLINE_MS = 10_000;
 
 const sameSet = (a: readonly string[], b: readonly string[]): boolean => [...a].sort().join('\u0000') === [...b].sort().join('\u0000');
 
+async function parentRunning(em: EntityManager, client: Client, workflowId: string): Promise<boolean> {
+  const [row] = await em.execute<{ parent_workflow_id: string | null }[]>(`select parent_workflow_id from procedure where workflow_id = ?`, [workflowId]);
+  if (!row?.parent_workflow_id) return false;
+  const parent = await client.workflow
+    .getHandle(row.parent_workflow_id)
+    .describe()
+    .then(
+      (d) => d.status.name,
+      () => null,
+    );
+  return parent === 'RUNNING';
+}
+
 async function inspect(em: EntityManager, client: Client, workflowId: string): Promise<Inspection> {
   const handle = client.workflow.getHandle(workflowId);
   let state: LiveState;
@@ -110,6 +123,9 @@ async function inspect(em: EntityManager, client: Client, workflowId: string): P
       (d) => d.status.name,
       () => null,
     );
+    // A fan-out's child projected ahead of its start (kernel/fanout.ts `open`) has no run until its parent
+    // reaches it: no drift while that parent runs.
+    if (status === null && (await parentRunning(em, client, workflowId))) return { drift: [] };
     if (status !== 'RUNNING') return { drift: [{ workflowId, kind: 'not_running', projection: 'open', workflow: status ?? 'not found' }] };
     return { drift: [{ workflowId, kind: 'query_failed', projection: null, workflow: String(err).slice(0, 200) }] };
   }

@@ -4,8 +4,8 @@ import type { ProcedureDescriptor } from '../../procedures/descriptor';
 import { stateQuery } from '../../procedures/kernel/messages';
 import { PROCEDURES } from '../../procedures/registry';
 import { access, assertUnitsInScope, procedureScope } from '../authz';
-import { BadRequest, NotFound, Unavailable, fromTemporal } from '../errors';
-import { startProcedure } from '../temporal';
+import { ApiError, BadRequest, NotFound, Unavailable, fromTemporal } from '../errors';
+import { startedByParent, startProcedure } from '../temporal';
 import { ActionRow, ListQuery, ProcedureList, ProcedureRow, StartResult, WorkflowIdParam } from '../schemas';
 import type { RouteContext } from './context';
 
@@ -106,12 +106,18 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
     handler: async ({ em, params, user }) => {
       const row = await em.findOne(ProcedureSchema, { workflowId: params.workflowId });
       let state: unknown;
+      // A query needs a worker; without one, answer 503 rather than hold the request open.
+      const query = (): Promise<unknown> => deps.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => deps.client.workflow.getHandle(params.workflowId).query(stateQuery));
       try {
-        // A query needs a worker; without one, answer 503 rather than hold the request open.
-        state = await deps.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
-          deps.client.workflow.getHandle(params.workflowId).query(stateQuery),
-        );
+        try {
+          state = await query();
+        } catch (err) {
+          // A fan-out's child projected ahead of its start: its parent starts it now (api/temporal.ts).
+          if (!(fromTemporal(err)?.status === 404 && row?.parentWorkflowId && (await startedByParent(deps, em, params.workflowId)))) throw err;
+          state = await query();
+        }
       } catch (err) {
+        if (err instanceof ApiError) throw err;
         const mapped = fromTemporal(err);
         if (mapped?.status === 404) throw new NotFound('procedure_not_found', `procedure ${params.workflowId} not found`);
         throw new Unavailable('state_unavailable', `the live state of ${params.workflowId} cannot be read now; is a worker running?`);

@@ -165,6 +165,44 @@ export interface ApprovalFlowOptions<K extends string> {
   nextTaskSeq?: () => number;
 }
 
+/** A step's signer positions, by its mode, before any task opens. */
+function slotsFor(def: StepDef, assigneeIds: string[]): { members: string[]; slots: Slot[] } {
+  const members = def.mode === 'vote' ? [...new Set(assigneeIds)] : assigneeIds;
+  const slots: Slot[] =
+    def.mode === 'any'
+      ? [{ id: 0, assigneeIds, state: 'waiting', after: [], task: null }]
+      : members.map((userId, i) => ({
+          id: i,
+          assigneeIds: [userId],
+          state: 'waiting' as const,
+          after: def.mode === 'sequential' && i > 0 ? [i - 1] : [],
+          task: null,
+        }));
+  return { members, slots };
+}
+
+function newTask(workflowId: string, seq: number, step: string, round: number, assigneeIds: readonly string[], openedAt: string, dueAt: string | null): TaskView {
+  return { taskId: makeTaskId(workflowId, seq), step, seq, round, assigneeIds: [...assigneeIds], openedAt, dueAt };
+}
+
+/**
+ * A procedure's first step as its run opens it, computed before the run exists: a fan-out projects its
+ * children's first tasks in bulk (kernel/fanout.ts, `open`), and each child then resumes the step from this,
+ * with the same task ids, instead of opening it. Not for a vote step: its ballot box belongs to the run.
+ */
+export function firstStepOpening(def: StepDef, assigneeIds: string[], workflowId: string, openedAt: string, dueAt: string | null): { step: SuspendedStep; opened: TaskView[] } {
+  if (def.mode === 'vote') throw new Error('a vote step cannot be opened ahead of its run');
+  const { slots } = slotsFor(def, assigneeIds);
+  const opened: TaskView[] = [];
+  for (const slot of slots) {
+    if (slot.after.length > 0) continue;
+    slot.task = newTask(workflowId, opened.length + 1, def.key, 1, slot.assigneeIds, openedAt, dueAt);
+    slot.state = 'pending';
+    opened.push(slot.task);
+  }
+  return { step: { key: def.key, round: 1, slots, lastApproval: null, anyoneActed: false }, opened };
+}
+
 /** Everything about tasks the validators, the handlers and the procedure loop share. */
 export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K>) {
   let running: Running<K> | null = null;
@@ -179,15 +217,7 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
   function openSlot(slot: Slot, into: TaskChanges): void {
     const r = running as Running<K>;
     const seq = opts.nextTaskSeq ? opts.nextTaskSeq() : ++taskSeq;
-    const task: TaskView = {
-      taskId: makeTaskId(opts.workflowId, seq),
-      step: r.def.key,
-      seq,
-      round: r.round,
-      assigneeIds: [...slot.assigneeIds],
-      openedAt: new Date().toISOString(),
-      dueAt: opts.dueAt(),
-    };
+    const task = newTask(opts.workflowId, seq, r.def.key, r.round, slot.assigneeIds, new Date().toISOString(), opts.dueAt());
     slot.task = task;
     slot.state = 'pending';
     into.opened.push(task);
@@ -240,18 +270,7 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
   async function runStep(key: K, round: number, resume?: SuspendedStep): Promise<StepOutcome<K>> {
     const def = opts.steps[stepIndex(key)] as StepDef<K>;
     if (resume) return resumed(resume);
-    const assigneeIds = opts.resolve(def.assignees);
-    const members = def.mode === 'vote' ? [...new Set(assigneeIds)] : assigneeIds;
-    const slots: Slot[] =
-      def.mode === 'any'
-        ? [{ id: 0, assigneeIds, state: 'waiting', after: [], task: null }]
-        : members.map((userId, i) => ({
-            id: i,
-            assigneeIds: [userId],
-            state: 'waiting' as const,
-            after: def.mode === 'sequential' && i > 0 ? [i - 1] : [],
-            task: null,
-          }));
+    const { members, slots } = slotsFor(def, opts.resolve(def.assignees));
     running = { def, round, slots, outcome: null, lastApproval: null };
     if (def.mode === 'vote') {
       const held = def.meeting?.held ?? null;
@@ -297,6 +316,8 @@ export function createApprovalFlow<K extends string>(opts: ApprovalFlowOptions<K
     running = r;
     anyoneActed = s.anyoneActed;
     restoredFrom = s;
+    // Numbered on from the step's tasks (a step opened ahead of its run numbers them from 1).
+    for (const x of s.slots) if (x.task) taskSeq = Math.max(taskSeq, x.task.seq);
   }
 
   /** A step an earlier run suspended: its tasks are open already, so nothing is emitted. */

@@ -12,7 +12,9 @@
 import {
   continueAsNew,
   getExternalWorkflowHandle,
+  log,
   ParentClosePolicy,
+  patched,
   setHandler,
   startChild,
   workflowInfo,
@@ -20,7 +22,18 @@ import {
   ApplicationFailure,
 } from '@temporalio/workflow';
 import type { SearchAttributePair } from '@temporalio/common';
-import { childDoneSignal, type ChildOutcome } from './messages';
+import { localProjection } from './activities';
+import { childDoneSignal, KernelRefusal, startChildUpdate, type ChildOutcome, type Transition } from './messages';
+import { refuse } from './refuse';
+
+/**
+ * Patch: a fan-out with `open` projects its children's openings in bulk before it starts them. Runs recorded
+ * before it started every child first.
+ */
+export const FANOUT_OPEN = 'fanout-open';
+
+/** Children whose openings one projection write carries. */
+const OPEN_CHUNK = 250;
 
 export interface FanOutProgress<T = unknown> {
   total: number;
@@ -40,6 +53,12 @@ export interface FanOutProgress<T = unknown> {
   reported?: string;
   /** The module's running aggregate of the outcomes (`tally`), carried across continue-as-new. */
   tally?: T;
+  /**
+   * With `open`: the children whose openings are projected (0 … opened-1), and the instant they opened at.
+   * Absent in a run from before the patch.
+   */
+  opened?: number;
+  openedAt?: string;
 }
 
 export interface ChildSpec {
@@ -52,8 +71,20 @@ export interface FanOutOptions<T = unknown> {
   workflowType: string;
   /** The workflow id of child `index`: cheap, for matching reports. */
   childId: (index: number) => string;
-  /** The whole spec of child `index`, built only when it starts. */
-  children: (index: number) => ChildSpec;
+  /**
+   * The whole spec of child `index`, built only when it starts; `openedAt` when its opening was projected
+   * (`open`), for the child to take it as given.
+   */
+  children: (index: number, openedAt?: string) => ChildSpec;
+  /**
+   * The transitions of child `index`'s opening (its start and first tasks, kernel/procedure.ts openingOf), as
+   * of `openedAt`. Given, the fan-out writes every child's opening in bulk before starting any: each first task
+   * is in its inbox at once, and a child acted on before its turn is started then (startChildUpdate). Without
+   * it, each child projects its own opening as it starts.
+   */
+  open?: (index: number, openedAt: string) => Transition[];
+  /** Whether the parent's own projection is idle: the bulk writes wait for it, so one local activity runs at a time. */
+  quiet?: () => boolean;
   total: number;
   /** From the previous run, when continued as new. */
   progress?: FanOutProgress<T>;
@@ -122,28 +153,70 @@ export function createFanOut<T = unknown>(o: FanOutOptions<T>) {
   /** Children this run started: the server counts a run's own unfinished children, not its predecessors'. */
   let startedThisRun = 0;
 
+  const specOf = (i: number): ChildSpec => o.children(i, p.openedAt !== undefined && i < (p.opened ?? 0) ? p.openedAt : undefined);
+  async function start(c: ChildSpec): Promise<void> {
+    try {
+      await startChild(o.workflowType, {
+        workflowId: c.workflowId,
+        args: c.args,
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        ...(c.searchAttributes ? { typedSearchAttributes: c.searchAttributes } : {}),
+      });
+    } catch (err) {
+      // Already started by an earlier run of this parent, or ahead of its turn: it reports to the current run.
+      if (!(err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError')) throw err;
+    }
+  }
+
+  // A child whose task someone acts on before its turn: its opening is projected, so it must run now.
+  setHandler(
+    startChildUpdate,
+    async (workflowId: string) => {
+      await start(specOf(index.get(workflowId) as number));
+      return { started: true };
+    },
+    {
+      validator: (workflowId: string) => {
+        const i = typeof workflowId === 'string' ? index.get(workflowId) : undefined;
+        if (i === undefined || i >= (p.opened ?? 0)) throw refuse(KernelRefusal.invalidInput, 'no such child is waiting to start', { field: 'workflowId' });
+      },
+    },
+  );
+
+  /** Writes the openings of children not yet projected, in chunks, before any of them starts. */
+  async function openAll(): Promise<void> {
+    if (!o.open) return;
+    if (p.opened === undefined) {
+      if (!patched(FANOUT_OPEN)) return;
+      p.openedAt = new Date().toISOString();
+      // Children an earlier run started (from before the patch) opened themselves.
+      p.opened = p.started;
+    }
+    const at = p.openedAt as string;
+    while ((p.opened as number) < o.total) {
+      if (!roomFor(1)) await continueFresh();
+      const from = p.opened as number;
+      const n = Math.min(OPEN_CHUNK, o.total - from);
+      if (o.quiet) await condition(o.quiet);
+      try {
+        await localProjection.project(Array.from({ length: n }, (_, k) => o.open?.(from + k, at) ?? []).flat(), null);
+      } catch (err) {
+        // Not written (bad data): these children and the rest open themselves as they start, as before.
+        log.error('the children\'s openings could not be projected', { from, n, error: String(err) });
+        return;
+      }
+      p.opened = from + n;
+    }
+  }
+
   async function run(): Promise<FanOutProgress<T>> {
+    await openAll();
     while (p.started < o.total) {
       const n = Math.min(batch, o.total - p.started);
       // A fresh run has no pending children and a short history: that is where the next batch goes.
       if (startedThisRun + n > maxPending || !roomFor(n)) await continueFresh();
       const from = p.started;
-      await Promise.all(
-        Array.from({ length: n }, async (_, k) => {
-          const c = o.children(from + k);
-          try {
-            await startChild(o.workflowType, {
-              workflowId: c.workflowId,
-              args: c.args,
-              parentClosePolicy: ParentClosePolicy.ABANDON,
-              ...(c.searchAttributes ? { typedSearchAttributes: c.searchAttributes } : {}),
-            });
-          } catch (err) {
-            // Already started by an earlier run of this parent: it reports to the current run.
-            if (!(err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError')) throw err;
-          }
-        }),
-      );
+      await Promise.all(Array.from({ length: n }, async (_, k) => start(specOf(from + k))));
       startedThisRun += n;
       p.started = from + n;
     }

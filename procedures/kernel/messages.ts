@@ -240,6 +240,12 @@ export interface ChildOutcome {
   /** Why it failed: the failure's type, never its message. */
   failure?: string;
 }
+/**
+ * Asks a fan-out to start one child now, ahead of its turn (kernel/fanout.ts): its first task is already in
+ * an inbox, and someone acted on it. Answers once the child runs.
+ */
+export const startChildUpdate = defineUpdate<{ started: boolean }, [string]>('startChild');
+
 export const childDoneSignal = defineSignal<[ChildOutcome]>('childDone');
 /** The live state of any procedure. */
 export const stateQuery = defineQuery<unknown>('state');

@@ -5,12 +5,43 @@
  */
 import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { registerActHandler, type ActContext } from './act';
-import { createApprovalFlow, type StepDef, type StepOutcome } from './approval';
+import { createApprovalFlow, firstStepOpening, type StepDef, type StepOutcome, type SuspendedStep } from './approval';
 import { resolverFor } from './assignees';
 import { registerManageHandler, type ManageCapabilities } from './manage';
-import { SearchAttr, stateQuery, type ActionRecord, type ResolvedAssignees } from './messages';
+import { SearchAttr, stateQuery, type ActionRecord, type ResolvedAssignees, type Transition } from './messages';
 import { registerOpened } from './opened';
-import { createProjector, openingRow } from './projector';
+import { createProjector, openingRow, procedureRow, startAction, transitionOf } from './projector';
+
+/**
+ * A procedure whose start and first step its parent projected before starting it (kernel/fanout.ts
+ * `open`): the run takes them as given, writes neither again, and resumes the step with the same tasks.
+ */
+export interface PreOpened {
+  startedAt: string;
+  step: SuspendedStep;
+}
+
+/** What a procedure's opening depends on: the same options the run is created with. */
+export type OpeningOptions<K extends string> = Pick<KernelOptions<K>, 'type' | 'title' | 'initiatorId' | 'unitIds' | 'steps' | 'assignees' | 'startData' | 'dueAt'>;
+
+/**
+ * A procedure's opening computed outside its run, as createKernel and its first step produce it: the start
+ * (seq 0) and the first step's tasks (seq 1) as transitions for the projection, and the same as the run's
+ * `opened` option. A parent fan-out writes thousands of these in a few statements, so every child's first
+ * task is in its inbox long before the children have all started.
+ */
+export function openingOf<K extends string>(o: OpeningOptions<K>, run: { workflowId: string; parentWorkflowId: string; at: string }): { transitions: Transition[]; opened: PreOpened } {
+  const def = o.steps[0] as StepDef<K>;
+  const row = procedureRow(
+    { type: o.type, title: o.title, unitIds: o.unitIds, stage: def.key, startedBy: o.initiatorId, dueAt: o.dueAt ?? null },
+    { workflowId: run.workflowId, parentWorkflowId: run.parentWorkflowId, startedAt: run.at },
+  );
+  const { step, opened } = firstStepOpening(def, resolverFor(o.assignees)(def.assignees), run.workflowId, run.at, row.dueAt);
+  return {
+    transitions: [transitionOf(row, 0, run.at, { action: startAction(o.initiatorId, o.startData) }), transitionOf(row, 1, run.at, { opened })],
+    opened: { startedAt: run.at, step },
+  };
+}
 
 export interface KernelOptions<K extends string> {
   type: string;
@@ -29,6 +60,8 @@ export interface KernelOptions<K extends string> {
   view: () => Record<string, unknown>;
   /** Whether it is overdue now (see ManageContext.overdue). */
   overdue?: () => boolean;
+  /** Its start and first step, already projected by its parent (openingOf). */
+  opened?: PreOpened;
 }
 
 export interface KernelState {
@@ -43,12 +76,18 @@ export function createKernel<K extends string>(o: KernelOptions<K>) {
   const workflowId = info.workflowId;
   const first = o.steps[0]?.key ?? '';
   const state: KernelState = { status: 'open', stage: first, round: 1, actions: [] };
-  const projector = createProjector({ procedure: openingRow({ type: o.type, title: o.title, unitIds: o.unitIds, stage: first, startedBy: o.initiatorId, dueAt: o.dueAt ?? null }) });
+  const projector = createProjector({
+    procedure: openingRow({ type: o.type, title: o.title, unitIds: o.unitIds, stage: first, startedBy: o.initiatorId, dueAt: o.dueAt ?? null, ...(o.opened ? { startedAt: o.opened.startedAt } : {}) }),
+    // Seqs 0 and 1 (the start and the first step) are written: the run numbers on from them.
+    ...(o.opened ? { fromSeq: 1 } : {}),
+  });
   const flow = createApprovalFlow<K>({ workflowId, steps: o.steps, resolve: resolverFor(o.assignees), projector, dueAt: () => projector.row.dueAt });
   const record = (r: ActionRecord): void => {
     state.actions.push(r);
   };
-  record(projector.start(o.initiatorId, o.startData));
+  record(projector.start(o.initiatorId, o.startData, o.opened !== undefined));
+  // Before any handler is set: an Update in the run's first task must find the step's tasks open.
+  if (o.opened) flow.restore(o.opened.step);
 
   let withdrawn = false;
   const base = { flow, projector, status: () => state.status, stage: () => state.stage };
@@ -92,10 +131,12 @@ export function createKernel<K extends string>(o: KernelOptions<K>) {
     },
     /** Runs the steps in order; a return goes back to the step it names. */
     async runSteps(onOutcome?: (step: K, outcome: StepOutcome<K>) => void): Promise<'done' | 'withdrawn'> {
+      let resume = o.opened?.step;
       for (let i = 0; i < o.steps.length && !withdrawn; ) {
         const step = o.steps[i] as StepDef<K>;
         setStage(step.key);
-        const outcome = await flow.runStep(step.key, state.round);
+        const outcome = await flow.runStep(step.key, state.round, resume);
+        resume = undefined;
         if (outcome.kind === 'withdrawn') break;
         onOutcome?.(step.key, outcome);
         if (outcome.kind === 'returned') {

@@ -20,21 +20,26 @@ export interface ProjectorOptions {
   fromSeq?: number;
 }
 
-/** A procedure's row as it opens: what varies by procedure is given, the rest comes from the run. */
-export function openingRow(o: Pick<ProcedureRowData, 'type' | 'title' | 'unitIds' | 'stage' | 'startedBy'> & { dueAt?: string | null }): ProcedureRowData {
+type RowOptions = Pick<ProcedureRowData, 'type' | 'title' | 'unitIds' | 'stage' | 'startedBy'> & { dueAt?: string | null };
+
+/** A procedure's row as it opens, for the run that is given by its ids. */
+export function procedureRow(o: RowOptions, run: Pick<ProcedureRowData, 'workflowId' | 'parentWorkflowId' | 'startedAt'>): ProcedureRowData {
+  return { ...run, status: 'open', overdue: false, closedAt: null, result: null, escalation: null, ...o, dueAt: o.dueAt ?? null };
+}
+
+/**
+ * A procedure's row as it opens: what varies by procedure is given, the rest comes from the run (its start
+ * time, unless its opening was projected ahead of it: `startedAt`).
+ */
+export function openingRow(o: RowOptions & { startedAt?: string }): ProcedureRowData {
   const info = workflowInfo();
-  return {
-    workflowId: info.workflowId,
-    parentWorkflowId: info.parent?.workflowId ?? null,
-    status: 'open',
-    overdue: false,
-    startedAt: new Date(info.startTime).toISOString(),
-    closedAt: null,
-    result: null,
-    escalation: null,
-    ...o,
-    dueAt: o.dueAt ?? null,
-  };
+  const { startedAt, ...rest } = o;
+  return procedureRow(rest, { workflowId: info.workflowId, parentWorkflowId: info.parent?.workflowId ?? null, startedAt: startedAt ?? new Date(info.startTime).toISOString() });
+}
+
+/** The action a procedure's start records (its seq 0). */
+export function startAction(actorId: string, data: unknown): NonNullable<Transition['action']> {
+  return { taskId: null, step: null, actorId, action: 'start', data };
 }
 
 export interface Emit {
@@ -56,6 +61,22 @@ export const ANSWER_AFTER_PROJECTION = 'answer-after-projection';
 
 /** Patch: the projection activity takes every transition of one activation (see run()). */
 export const PROJECT_PER_ACTIVATION = 'project-per-activation';
+
+/** A change of a procedure as the projection writes it: the row as it stands, and what changed. */
+export function transitionOf(row: ProcedureRowData, seq: number, at: string, e: Emit): Transition {
+  return {
+    workflowId: row.workflowId,
+    seq,
+    at,
+    procedure: { ...row, unitIds: [...row.unitIds] },
+    action: e.action ?? null,
+    closed: e.closed ?? [],
+    opened: e.opened ?? [],
+    notifications: e.notifications ?? [],
+    audit: e.audit ?? [],
+    ...(e.flagOverdue?.length ? { flagOverdue: e.flagOverdue } : {}),
+  };
+}
 
 /** Transitions an Update may still need to return; older ones have long been projected. */
 const KEEP = 256;
@@ -80,18 +101,7 @@ export function createProjector(opts: ProjectorOptions) {
   let head: ChainHead | null = null;
 
   function emit(e: Emit = {}): Transition {
-    const t: Transition = {
-      workflowId: row.workflowId,
-      seq: e.seq ?? nextSeq(),
-      at: new Date().toISOString(),
-      procedure: { ...row, unitIds: [...row.unitIds] },
-      action: e.action ?? null,
-      closed: e.closed ?? [],
-      opened: e.opened ?? [],
-      notifications: e.notifications ?? [],
-      audit: e.audit ?? [],
-      ...(e.flagOverdue?.length ? { flagOverdue: e.flagOverdue } : {}),
-    };
+    const t = transitionOf(row, e.seq ?? nextSeq(), new Date().toISOString(), e);
     recent.push(t);
     if (recent.length > KEEP) recent.splice(0, recent.length - KEEP);
     queue.push(t);
@@ -143,9 +153,12 @@ export function createProjector(opts: ProjectorOptions) {
     row,
     emit,
     nextSeq,
-    /** The procedure's first transition (seq 0): who started it, with what; returns it as an action record. */
-    start(actorId: string, data: unknown): ActionRecord {
-      emit({ seq: 0, action: { taskId: null, step: null, actorId, action: 'start', data } });
+    /**
+     * The procedure's first transition (seq 0): who started it, with what; returns it as an action record.
+     * `projected`: a parent already wrote it (kernel/fanout.ts `open`), so it is only recorded.
+     */
+    start(actorId: string, data: unknown, projected = false): ActionRecord {
+      if (!projected) emit({ seq: 0, action: startAction(actorId, data) });
       return { seq: 0, taskId: null, step: null, actorId, action: 'start', at: row.startedAt };
     },
     /**

@@ -9,7 +9,9 @@ import type { Deadlines } from '../kernel/deadline';
 import { createFanOut, type ChildSpec } from '../kernel/fanout';
 import { ruleKey, SearchAttr, stateQuery, type ResolvedAssignees } from '../kernel/messages';
 import { registerParentOpened } from '../kernel/opened';
+import { openingOf } from '../kernel/procedure';
 import { createProjector, openingRow } from '../kernel/projector';
+import { itemOpening } from './item.workflow';
 import {
   RECTIFICATION,
   RECTIFICATION_ITEM,
@@ -84,10 +86,9 @@ export async function rectification(input: RectificationInput): Promise<Rectific
       ],
     };
   };
-  const child = (i: number): ChildSpec => {
-    if (i >= items.length) return reportChild(i - items.length);
-    const { p, a, workflowId } = items[i] as (typeof items)[number];
-    const args: RectificationItemInput = {
+  const itemArgs = (i: number): RectificationItemInput => {
+    const { p, a } = items[i] as (typeof items)[number];
+    return {
       feedbackId: input.feedbackId,
       feedbackTitle: input.title,
       inspectionOfficeUnitId: input.inspectionOfficeUnitId,
@@ -98,9 +99,17 @@ export async function rectification(input: RectificationInput): Promise<Rectific
       deadlines: input.deadlines[a.dueDate] as Deadlines,
       assignees: itemAssignees(input.assignees, input, a.unitId, p.leadUnitId),
     };
+  };
+  /** An item's opening as of `at` (kernel/procedure.ts openingOf): projected by the fan-out, then given to the item. */
+  const itemOpened = (i: number, at: string) =>
+    openingOf(itemOpening(itemArgs(i)), { workflowId: (items[i] as (typeof items)[number]).workflowId, parentWorkflowId: info.workflowId, at });
+  const child = (i: number, openedAt?: string): ChildSpec => {
+    if (i >= items.length) return reportChild(i - items.length);
+    const { a, workflowId } = items[i] as (typeof items)[number];
+    const args = itemArgs(i);
     return {
       workflowId,
-      args: [args],
+      args: [openedAt ? { ...args, opened: itemOpened(i, openedAt).opened } : args],
       searchAttributes: [
         { key: SearchAttr.procedureType, value: RECTIFICATION_ITEM },
         { key: SearchAttr.units, value: [a.unitId] },
@@ -127,6 +136,9 @@ export async function rectification(input: RectificationInput): Promise<Rectific
     keep: (i) => i < STATE_ITEMS || (i >= items.length && i < items.length + STATE_ITEMS),
     childId: (i) => (i >= items.length ? rectificationReportWorkflowId(input.feedbackId, reportUnits[i - items.length] as string) : (items[i] as (typeof items)[number]).workflowId),
     children: child,
+    // Every item's first task goes to its inbox in bulk, before the items start (a unit's report has none yet).
+    open: (i, at) => (i < items.length ? itemOpened(i, at).transitions : []),
+    quiet: () => projector.idle(),
     total: items.length + reportUnits.length,
     ...(input.progress ? { progress: input.progress } : {}),
     // The next run starts only the items not started yet: it carries their assignees, not every unit's.

@@ -6,7 +6,7 @@
 import type { StepDef } from '../kernel/approval';
 import type { EscalationStep } from '../kernel/deadline';
 import { reportToParent } from '../kernel/fanout';
-import { createKernel } from '../kernel/procedure';
+import { createKernel, type OpeningOptions } from '../kernel/procedure';
 import { refuse } from '../kernel/refuse';
 import {
   RECTIFICATION_ITEM,
@@ -35,6 +35,20 @@ function itemSteps(input: RectificationItemInput): StepDef<ItemStep>[] {
   ];
 }
 
+/** What the item's opening depends on (kernel/procedure.ts openingOf): the run's own options. */
+export function itemOpening(input: RectificationItemInput): OpeningOptions<ItemStep> {
+  return {
+    type: RECTIFICATION_ITEM,
+    title: `${input.feedbackTitle} · ${input.problem.no} ${input.problem.title}`,
+    initiatorId: input.initiatorId,
+    unitIds: [input.unitId],
+    steps: itemSteps(input),
+    assignees: input.assignees,
+    startData: { problem: input.problem, dueDate: input.dueDate, deadlines: input.deadlines },
+    dueAt: input.deadlines.dueAt,
+  };
+}
+
 export async function rectificationItem(input: RectificationItemInput | RectificationReportInput): Promise<ItemResult | ReportResult> {
   // A unit's 整改报告 is started by the same fan-out (one workflow type per fan-out): see report.workflow.ts.
   if ('kind' in input && input.kind === 'report') return reportToParent(() => runReport(input));
@@ -42,7 +56,8 @@ export async function rectificationItem(input: RectificationItemInput | Rectific
 }
 
 async function runItem(input: RectificationItemInput): Promise<ItemResult> {
-  const title = `${input.feedbackTitle} · ${input.problem.no} ${input.problem.title}`;
+  const opening = itemOpening(input);
+  const { title } = opening;
   const own = {
     submission: null as SubmissionData | null,
     institutionalRule: null as InstitutionalRule | null,
@@ -55,16 +70,10 @@ async function runItem(input: RectificationItemInput): Promise<ItemResult> {
     submittedAt: null as string | null,
   };
   const k = createKernel<ItemStep>({
-    type: RECTIFICATION_ITEM,
+    ...opening,
+    ...(input.opened ? { opened: input.opened } : {}),
     noun: 'item',
-    title,
-    initiatorId: input.initiatorId,
-    unitIds: [input.unitId],
-    steps: itemSteps(input),
-    assignees: input.assignees,
     can: { withdraw: true, urge: true, copy: true, closeVote: false },
-    startData: { problem: input.problem, dueDate: input.dueDate, deadlines: input.deadlines },
-    dueAt: input.deadlines.dueAt,
     view: () => ({
       type: RECTIFICATION_ITEM,
       feedbackId: input.feedbackId,

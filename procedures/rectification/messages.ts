@@ -1,6 +1,7 @@
 /** Messages and payloads of rectification (巡视整改销号). Deterministic: bundled. */
 import type { Deadlines, EscalationStep } from '../kernel/deadline';
 import type { FanOutProgress } from '../kernel/fanout';
+import type { PreOpened } from '../kernel/procedure';
 import type { RectificationTally } from './rules';
 import type { ActionRecord, ResolvedAssignees, TaskView } from '../kernel/messages';
 
@@ -139,6 +140,8 @@ export interface RectificationItemInput {
   dueDate: string;
   deadlines: Deadlines;
   assignees: ResolvedAssignees;
+  /** Its start and first task, projected by the feedback before it started (kernel/fanout.ts `open`). */
+  opened?: PreOpened;
 }
 
 /**
