@@ -60,7 +60,7 @@ export async function rectification(input: RectificationInput): Promise<Rectific
     p.assignments.map((a) => ({ p, a, workflowId: rectificationItemWorkflowId(input.feedbackId, p.no, a.unitId) })),
   );
   // 整改报告 (issue 11): one per unit, started after the items by the same fan-out. Only a feedback whose input
-  // plans them has them, so a run continued from one without keeps its child count.
+  // plans them has them (the API plans them unless told not to), so a run continued from one without keeps its child count.
   const report = input.report && patched('rectification-report') ? input.report : undefined;
   const reportUnits = report ? [...new Set(items.map((i) => i.a.unitId))].sort() : [];
   const reportChild = (r: number): ChildSpec => {
@@ -73,7 +73,9 @@ export async function rectification(input: RectificationInput): Promise<Rectific
       initiatorId: input.initiatorId,
       unitId,
       dueDate: plan.dueDate,
-      deadlines: plan.deadlines,
+      // Without deadlines (the calendar does not cover the year yet) the report computes them itself.
+      ...(plan.deadlines ? { deadlines: plan.deadlines } : {}),
+      ...(plan.calendarRetryMs !== undefined ? { calendarRetryMs: plan.calendarRetryMs } : {}),
       assignee: plan.assignees[unitId] as RectificationReportInput['assignee'],
     };
     return {

@@ -10,6 +10,7 @@ import { loadOverrides } from '../../platform/calendar-store';
 import { UnitSchema } from '../../platform/entities';
 import { defineProcedure } from '../descriptor';
 import type { Deadlines } from '../kernel/deadline';
+import { createRectificationActivities } from './activities';
 import { itemDeadlines } from './deadlines';
 import {
   FEEDBACK_STATUSES,
@@ -25,7 +26,7 @@ import {
   type ReportAssignee,
   type ReportPlan,
 } from './messages';
-import { defaultDueDate, dueDateProblem, reportAssignee, reportDueDate } from './rules';
+import { defaultDueDate, defaultRectificationRules, dueDateProblem, reportAssignee, reportDueDate } from './rules';
 import { ITEM_ACT_BODIES, StartRectificationBody } from './schemas';
 
 const histories = path.join(__dirname, 'histories');
@@ -34,18 +35,21 @@ const histories = path.join(__dirname, 'histories');
  * 整改报告 per unit: its due date (2 months after the feedback unless given), its deadlines from the calendar, and
  * who takes it — the unit's Party secretary holding the post today (unit_office_holder, linked to a user by
  * person.user_id), else its head (rules.ts reportAssignee). A unit with neither is refused: nobody could take it.
+ * A due date in a year the calendar does not cover yet (chinese-days knows the statutory holidays a year or so
+ * ahead, and 2 months on from a November feedback is already the next year) is no refusal, unlike an item's: the
+ * report has to exist whatever the calendar, so it starts without deadlines and computes them once the year is
+ * loaded (report.workflow.ts).
  */
 async function planReports(em: EntityManager, feedbackDate: string, given: string | undefined, problems: Problem[], calendar: OverrideCalendar): Promise<ReportPlan> {
   const dueDate = given ?? reportDueDate(feedbackDate);
   const problem = dueDateProblem(feedbackDate, dueDate);
   if (problem) throw new Unprocessable('invalid_due_date', `report.dueDate: ${problem}`, { field: 'report.dueDate' });
-  let deadlines: Deadlines;
+  let deadlines: Deadlines | null = null;
   try {
     assertCovered(dueDate, calendar);
     deadlines = itemDeadlines(dueDate, calendar);
   } catch (err) {
-    if (err instanceof CalendarNotCoveredError) throw new Unprocessable('calendar_not_covered', `report.dueDate: ${err.message}`, { field: 'report.dueDate', year: err.year });
-    throw err;
+    if (!(err instanceof CalendarNotCoveredError)) throw err;
   }
   const unitIds = [...new Set(problems.flatMap((p) => p.assignments.map((a) => a.unitId)))].sort();
   const today = chinaDateOf(new Date());
@@ -65,7 +69,7 @@ async function planReports(em: EntityManager, feedbackDate: string, given: strin
     if (!who) throw new Unprocessable('no_report_assignee', `report: unit ${unitId} has neither a Party secretary nor a head in master data`, { field: 'report', unitId });
     assignees[unitId] = who;
   }
-  return { dueDate, deadlines, assignees };
+  return { dueDate, ...(deadlines ? { deadlines } : { calendarRetryMs: defaultRectificationRules.calendarRetryMs }), assignees };
 }
 
 export const rectificationProcedure = defineProcedure({
@@ -141,7 +145,8 @@ export const rectificationProcedure = defineProcedure({
           }),
         };
       });
-      const report = body.report ? await planReports(em, body.feedbackDate, body.report.dueDate, problems, calendar) : undefined;
+      // 整改报告 by default; `report: false` opts out.
+      const report = body.report === false ? undefined : await planReports(em, body.feedbackDate, body.report?.dueDate, problems, calendar);
       const input: RectificationInput = {
         feedbackId: body.feedbackId,
         title: body.title,
@@ -180,6 +185,8 @@ export const rectificationItemProcedure = defineProcedure({
   capabilities: { withdraw: true, urge: true, copy: true, closeVote: false, overdue: true },
   refusals: { [RectificationRefusal.institutionalRuleRequired]: 422 },
   actBodies: ITEM_ACT_BODIES,
+  // A report's deadlines once the calendar covers its year (report.workflow.ts).
+  activities: createRectificationActivities,
   historiesDir: histories,
   histories: [
     { file: 'rectification-item.json', endsAt: 'completed' },

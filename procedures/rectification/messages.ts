@@ -85,7 +85,12 @@ export type ReportAssignee = { userId: string; as: 'partySecretary' | 'unitHead'
 export interface ReportPlan {
   /** YYYY-MM-DD, 2 months after the feedback by default (rules.ts reportDueDate). */
   dueDate: string;
-  deadlines: Deadlines;
+  /**
+   * Absent while the calendar does not cover the due date's year: the start is not refused, each report waits
+   * for the year to be loaded (report.workflow.ts), asking again every `calendarRetryMs`.
+   */
+  deadlines?: Deadlines;
+  calendarRetryMs?: number;
   /** Per unit id. */
   assignees: Record<string, ReportAssignee>;
 }
@@ -97,7 +102,9 @@ export interface RectificationReportInput {
   initiatorId: string;
   unitId: string;
   dueDate: string;
-  deadlines: Deadlines;
+  /** Absent until the calendar covers the due date's year (see ReportPlan). */
+  deadlines?: Deadlines;
+  calendarRetryMs?: number;
   assignee: ReportAssignee;
 }
 

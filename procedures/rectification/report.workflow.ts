@@ -6,13 +6,26 @@
  * fan-out starts one workflow type): a feedback covering thousands of units keeps no task in its own history,
  * and each report has its own projection row, inbox task, urge/transfer and overdue flag.
  */
-import type { EscalationStep } from '../kernel/deadline';
+import { condition, log, patched } from '@temporalio/workflow';
+import { addDays, startOfChinaDay } from '../../domain/dates';
+import { acts } from '../kernel/activities';
+import type { Deadlines, EscalationStep } from '../kernel/deadline';
 import { createKernel } from '../kernel/procedure';
 import { RECTIFICATION_ITEM, type RectificationReportInput, type ReportData, type ReportResult } from './messages';
+import { defaultRectificationRules } from './rules';
 import { watchRectificationDeadline } from './watch.workflow';
+
+/**
+ * Patch: a report may start before the calendar covers its due date, and computes its deadlines once the year is
+ * loaded. Runs recorded before it always started with them, and never reach the code behind it.
+ */
+export const REPORT_WAITS_FOR_CALENDAR = 'rectification-report-waits-for-calendar';
 
 export async function runReport(input: RectificationReportInput): Promise<ReportResult> {
   const title = `${input.feedbackTitle} · 整改报告`;
+  // Null while the calendar does not cover the due date's year: the task is open all the same (the secretary
+  // may report at once), and the reminder, the overdue flag and the ladder wait for the instants.
+  let deadlines: Deadlines | null = input.deadlines ?? null;
   const own = {
     report: null as ReportData | null,
     reminded: false,
@@ -31,9 +44,9 @@ export async function runReport(input: RectificationReportInput): Promise<Report
     assignees: {},
     can: { withdraw: true, urge: true, copy: true, closeVote: false },
     startData: { kind: 'report', dueDate: input.dueDate, deadlines: input.deadlines, assignee: input.assignee },
-    dueAt: input.deadlines.dueAt,
-    view: () => ({ type: RECTIFICATION_ITEM, kind: 'report', feedbackId: input.feedbackId, unitId: input.unitId, dueDate: input.dueDate, deadlines: input.deadlines, assignee: input.assignee, ...own }),
-    overdue: () => own.overdue || Date.now() > Date.parse(input.deadlines.dueAt),
+    dueAt: deadlines?.dueAt ?? null,
+    view: () => ({ type: RECTIFICATION_ITEM, kind: 'report', feedbackId: input.feedbackId, unitId: input.unitId, dueDate: input.dueDate, deadlines, assignee: input.assignee, ...own }),
+    overdue: () => own.overdue || (deadlines !== null && Date.now() > Date.parse(deadlines.dueAt)),
   });
   k.registerAct({
     before: (a) => {
@@ -44,18 +57,48 @@ export async function runReport(input: RectificationReportInput): Promise<Report
     },
     data: (a) => a.data ?? null,
   });
-  const watcher = watchRectificationDeadline(k, input.deadlines, title, own);
+  const done = (): boolean => k.state.status !== 'open';
+
+  /** The deadlines once the calendar covers the due date's year, asked again every calendarRetryMs; null if the report ends first. */
+  async function deadlinesOnceCovered(): Promise<Deadlines | null> {
+    if (!patched(REPORT_WAITS_FOR_CALENDAR)) return null;
+    const retryMs = input.calendarRetryMs ?? defaultRectificationRules.calendarRetryMs;
+    for (;;) {
+      try {
+        return await acts.rectificationReportDeadlines({ dueDate: input.dueDate });
+      } catch (err) {
+        log.warn('report deadlines not computable yet', { workflowId: k.workflowId, dueDate: input.dueDate, error: String(err) });
+        if (await condition(done, retryMs)) return null;
+      }
+    }
+  }
+
+  // With its deadlines from the start (every run before the patch), the watch begins at once, as it always did.
+  const watcher = deadlines
+    ? watchRectificationDeadline(k, deadlines, title, own)
+    : (async () => {
+        const known = await deadlinesOnceCovered();
+        if (!known || done()) return;
+        deadlines = known;
+        // The row carries its due date from now on (the supervision views and the overdue filter read it).
+        k.projector.row.dueAt = known.dueAt;
+        k.projector.emit();
+        await watchRectificationDeadline(k, known, title, own);
+      })();
   const end = await k.runSteps();
   const closedAt = new Date().toISOString();
   const status = end === 'withdrawn' ? 'withdrawn' : 'submitted';
+  // Ended before the calendar covered its year: the due date's own end is the earliest the deadline can be (a
+  // holiday only moves it later), so a report in by then is on time whatever the calendar will say.
+  const dueAt = deadlines?.dueAt ?? startOfChinaDay(addDays(input.dueDate, 1));
   const result: ReportResult = {
     kind: 'report',
     workflowId: k.workflowId,
     unitId: input.unitId,
     status,
-    dueAt: input.deadlines.dueAt,
+    dueAt,
     closedAt,
-    onTime: status === 'submitted' && Date.parse(closedAt) <= Date.parse(input.deadlines.dueAt),
+    onTime: status === 'submitted' && Date.parse(closedAt) <= Date.parse(dueAt),
     by: input.assignee.as,
   };
   const closing = k.close(status, result);

@@ -15,6 +15,8 @@ export interface RectificationRules {
   reminderWorkingDays: number;
   /** The rectification report (整改报告) is due this many months after the feedback date. */
   reportDueMonths: number;
+  /** How often a report whose due date's year the calendar does not cover yet asks again, in ms. */
+  calendarRetryMs: number;
 }
 
 export const defaultRectificationRules: RectificationRules = {
@@ -25,6 +27,8 @@ export const defaultRectificationRules: RectificationRules = {
   // 《中国共产党巡视工作条例》(2017), on 整改: the inspected party organization sends its rectification report
   // (整改情况报告) and its principal leader's report within 2 months of receiving the feedback.
   reportDueMonths: 2,
+  // A year is loaded once (PUT /calendar/years/:year); a day's delay in noticing it is far inside 2 months.
+  calendarRetryMs: 24 * 3600_000,
 };
 
 /** The date the unit's rectification report (整改报告) is due: 2 months after the feedback (巡视工作条例, 整改). */

@@ -60,10 +60,16 @@ export const StartRectificationBody = z
     inspectionOfficeUnitId: id.default('xcb').openapi({ description: 'Inspection office (巡察办): reviews and signs last' }),
     problems: z.array(ProblemInput).min(1, 'needs at least one problem').max(200),
     report: z
-      .object({ dueDate: dateString.optional().openapi({ description: 'Default: 2 months after the feedback (巡视工作条例)' }) })
-      .strict()
+      .union([
+        z.object({ dueDate: dateString.optional().openapi({ description: 'Default: 2 months after the feedback (巡视工作条例)' }) }).strict(),
+        z.literal(false),
+      ], { error: 'must be { dueDate? } or false' })
       .optional()
-      .openapi({ description: '整改报告: one task per unit for its Party secretary (its head without one), due 2 months after the feedback' }),
+      .openapi({
+        description:
+          '整改报告, on by default: one task per unit for its Party secretary (its head without one), due 2 months after the feedback. ' +
+          '`false`: no report tasks, for a feedback whose units report outside this system (one recorded after its reports were made)',
+      }),
   })
   .strict()
   .superRefine((body, ctx) => {

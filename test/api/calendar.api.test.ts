@@ -4,6 +4,7 @@
  * deadline follows the loaded holidays.
  */
 import { CalendarDaySchema, CalendarYearSchema } from '../../platform/entities';
+import { rectificationReportWorkflowId } from '../../procedures/rectification/messages';
 import { workflowIds } from '../helpers/ids';
 import { newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
@@ -78,7 +79,8 @@ describe('loading a year of the working-day calendar', () => {
     const started = await stack.h.call('POST', '/procedures/rectification', { token: staff, key: key(), body: startBody(fid, '2027-03-15') });
     expect(started.status).toBe(201);
     const item = workflowIds.rectificationItem(fid, '1', 'jyj');
-    expect(started.body.items).toEqual([item]);
+    // With its 整改报告 (on by default), due 2027-01-20: 2027 is loaded now, so its deadlines were computed at the start.
+    expect(started.body.items).toEqual([item, rectificationReportWorkflowId(fid, 'jyj')]);
 
     const deadlines = await eventually(async () => {
       const r = await stack.h.call('GET', `/procedures/${item}`, { token: staff });

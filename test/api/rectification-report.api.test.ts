@@ -4,11 +4,14 @@
  * feedback; the feedback's state shows the reports and the lists. The ladder itself runs on a compressed clock
  * in test/workflows/rectification.test.ts; no test here waits on a timer.
  */
+import { stateQuery } from '../../procedures/kernel/messages';
 import { ProcedureSchema } from '../../platform/entities';
+import type { rectification } from '../../procedures/rectification/feedback.workflow';
 import { rectificationReportWorkflowId } from '../../procedures/rectification/messages';
 import { workflowIds } from '../helpers/ids';
 import { inboxTask, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
+import { rectificationInput } from '../helpers/rectification';
 
 const stack = useApiStack();
 
@@ -120,6 +123,80 @@ describe('整改报告 (rectification report) and 三张清单', () => {
     });
     const wjwItem = await stack.h.call('GET', `/procedures/${workflowIds.rectificationItem(fid, '1', 'wjw')}`, { token: await stack.h.login('dc-supervisor') });
     expect(wjwItem.body.state.problem).toMatchObject({ tasks: [], responsibilities: [] });
+  });
+
+  test('on by default: a feedback without a report plan gets one report per unit; one due in a year the calendar does not cover starts without deadlines; report: false opts out', async () => {
+    const token = await stack.h.login('zzb-staff');
+    const fid = uniqueId('fb');
+    // 2 months after 2026-11-20 is 2027-01-20: chinese-days has no 2027, and this database has not loaded it.
+    const { report: _plan, ...unplanned } = body(fid, { feedbackDate: '2026-11-20' });
+    const r = await stack.h.call('POST', '/procedures/rectification', { token, key: newKey(), body: unplanned });
+    expect(r.status).toBe(201);
+    const wjwReport = rectificationReportWorkflowId(fid, 'wjw');
+    expect(r.body.items).toEqual([
+      workflowIds.rectificationItem(fid, '1', 'jyj'),
+      workflowIds.rectificationItem(fid, '1', 'wjw'),
+      rectificationReportWorkflowId(fid, 'jyj'),
+      wjwReport,
+    ]);
+    // The secretary has the task at once; the deadline is not known until 2027 is loaded.
+    await inboxTask(stack.h, 'wjw-staff', wjwReport, 'report');
+    const shown = await stack.h.call('GET', `/procedures/${wjwReport}`, { token: await stack.h.login('dc-supervisor') });
+    expect(shown.body.state).toMatchObject({ kind: 'report', status: 'open', dueDate: '2027-01-20', deadlines: null, reminded: false, overdue: false });
+    expect(shown.body.procedure).toMatchObject({ dueAt: null, overdue: false });
+
+    const optOut = uniqueId('fb');
+    const without = await stack.h.call('POST', '/procedures/rectification', { token, key: newKey(), body: body(optOut, { report: false }) });
+    expect(without.status).toBe(201);
+    expect(without.body.items).toEqual([workflowIds.rectificationItem(optOut, '1', 'jyj'), workflowIds.rectificationItem(optOut, '1', 'wjw')]);
+    const malformed = await stack.h.call('POST', '/procedures/rectification', { token, key: newKey(), body: body(uniqueId('fb'), { report: true }) });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.message).toMatch(/^report: must be \{ dueDate\? \} or false/);
+  });
+
+  test('a report waiting for its year computes its deadlines once the year is loaded (PUT /calendar/years), then is on time by them', async () => {
+    const fid = uniqueId('fb');
+    // The input the API builds (report planned by default, due 2027-01-20, no deadlines), asking again every 300 ms instead of daily.
+    const input = await rectificationInput(stack.t.orm, { feedbackId: fid, title: `日历等待 ${fid}`, inspectionGroup: '市委第一巡察组', reportByDefault: true });
+    expect(input.report).toMatchObject({ dueDate: '2027-01-20', calendarRetryMs: 86_400_000 });
+    expect(input.report?.deadlines).toBeUndefined();
+    if (input.report) input.report.calendarRetryMs = 300;
+    await stack.t.env.client.workflow.start<typeof rectification>('rectification', { taskQueue: stack.api.taskQueue, workflowId: workflowIds.rectification(fid), args: [input] });
+    const rwf = rectificationReportWorkflowId(fid, 'jyj');
+    const state = async (): Promise<{ deadlines: unknown } | undefined> => {
+      try {
+        return (await stack.t.env.client.workflow.getHandle(rwf).query(stateQuery)) as { deadlines: unknown };
+      } catch {
+        return undefined;
+      }
+    };
+    const waiting = await eventually(state, 30_000, 'the report to start');
+    expect(waiting.deadlines).toBeNull();
+
+    // 2027-01-20 made a holiday, so the loaded year visibly decides the deadline.
+    const put = await stack.h.call('PUT', '/calendar/years/2027', {
+      token: await stack.h.login('calendar-admin'),
+      key: newKey(),
+      body: { source: '国办发明电〔2026〕测试号', days: [{ date: '2027-01-20', workday: false, name: '测试假日' }] },
+    });
+    expect(put.status).toBe(200);
+    const known = await eventually(async () => ((await state())?.deadlines ? await state() : undefined), 30_000, 'the deadlines once 2027 is loaded');
+    // Due Thursday 01-21; reminded three working days before (01-19, 01-18, then Friday 01-15) at 09:00 China time.
+    expect(known.deadlines).toEqual({ effectiveDueDate: '2027-01-21', dueAt: '2027-01-21T16:00:00.000Z', remindAt: '2027-01-15T01:00:00.000Z' });
+    const row = await eventually(async () => {
+      const p = await stack.t.orm.em.fork().findOne(ProcedureSchema, { workflowId: rwf });
+      return p?.dueAt ? p : undefined;
+    }, 30_000, 'the row to carry its due date');
+    expect(row.dueAt?.toISOString()).toBe('2027-01-21T16:00:00.000Z');
+
+    const task = await inboxTask(stack.h, 'jyj-head', rwf, 'report');
+    const done = await stack.h.call('POST', `/tasks/${task}/actions`, { token: await stack.h.login('jyj-head'), key: newKey(), body: { action: 'report', data: { documentRef: '教党〔2026〕40号' } } });
+    expect(done.status).toBe(200);
+    const fb = await eventually(async () => {
+      const s = await stack.h.call('GET', `/procedures/${workflowIds.rectification(fid)}`, { token: await stack.h.login('dc-supervisor') });
+      return s.body.state?.reports?.[0]?.result ? s.body.state : undefined;
+    }, 30_000, 'the feedback to see the report');
+    expect(fb.reports[0].result).toMatchObject({ status: 'submitted', dueAt: '2027-01-21T16:00:00.000Z', onTime: true });
   });
 
   test('refusals: broken lists, a report date out of range, a unit nobody could report for; nothing starts', async () => {

@@ -3,6 +3,7 @@
  * a rectification driven to 销号 through the inbox, and every error case of the API.
  */
 import { ActionLogSchema, ProcedureSchema } from '../../platform/entities';
+import { rectificationReportWorkflowId } from '../../procedures/rectification/messages';
 import { workflowIds } from '../helpers/ids';
 import { traceOf, inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
@@ -72,14 +73,28 @@ describe('a rectification driven to 销号 over HTTP', () => {
     expect(last.status).toBe(200);
     expect(last.body).toMatchObject({ status: 'signedOff', stage: 'signedOff', nextTask: null });
 
+    // The 整改报告 is on by default: the feedback closes once jyj's head (jyj has no Party secretary) has reported too.
     const token = await stack.h.login('dc-supervisor');
+    const report = rectificationReportWorkflowId(fid, 'jyj');
+    expect((await stack.h.call('GET', `/procedures/${feedbackWf}`, { token })).body.procedure.status).toBe('open');
+    expect((await actAs('jyj-head', await inboxTask('jyj-head', report, 'report'), { action: 'report', data: { documentRef: '教党〔2026〕13号' } })).status).toBe(200);
     const closed = await eventually(async () => {
       const r = await stack.h.call('GET', `/procedures/${feedbackWf}`, { token });
       return r.body.procedure?.status === 'closed' ? r.body : undefined;
     }, 30_000, 'the feedback to close');
-    expect(closed.state).toMatchObject({ type: 'rectification', status: 'closed', summary: { items: 1, signedOff: 1, onTime: 1, onTimeRate: 1 } });
+    expect(closed.state).toMatchObject({
+      type: 'rectification',
+      status: 'closed',
+      summary: { items: 1, signedOff: 1, onTime: 1, onTimeRate: 1, reports: { units: 1, submitted: 1, onTime: 1 } },
+    });
     expect(closed.procedure.result).toMatchObject({ items: 1, perUnit: [{ unitId: 'jyj', items: 1, onTime: 1 }] });
-    expect(closed.items).toEqual([expect.objectContaining({ workflowId: wf, status: 'signedOff', stage: 'signedOff', overdue: false })]);
+    expect(closed.items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ workflowId: wf, status: 'signedOff', stage: 'signedOff', overdue: false }),
+        expect.objectContaining({ workflowId: report, status: 'submitted' }),
+      ]),
+    );
+    expect(closed.items).toHaveLength(2);
 
     const item = await stack.h.call('GET', `/procedures/${wf}`, { token });
     expect(item.status).toBe(200);

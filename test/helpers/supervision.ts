@@ -22,6 +22,8 @@ export async function startItem(h: Http, feedbackId: string, unitId: string): Pr
       inspectionGroup: '市委第一巡察组',
       feedbackDate: '2026-11-20',
       problems: [{ no: '1', title: '干部选拔任用程序不规范', leadUnitId: 'zzb', assignments: [{ unitId, dueDate: '2026-12-31' }] }],
+      // One item and nothing else: the supervision views count what they are given (no 整改报告, on by default).
+      report: false,
     },
   });
   if (r.status !== 201) throw new Error(`start: ${r.status} ${JSON.stringify(r.body)}`);
