@@ -25,6 +25,11 @@ export function createOperationsActivities(deps: ActivityDeps) {
         log: (line) => ctx.log.info(line),
       });
       if (r.findings.length) ctx.log.warn('reconciler found drift', { drift: r.drift, repaired: r.repairedByKind });
+      // Drift found, repaired or not (not_running, query_failed), is in no table: it is counted where it was
+      // found, on this worker's SDK metrics (WORKER_METRICS_PORT), `sum by (kind)` over the workers. Its
+      // repairs are counted from the audit on the API's /metrics (tingjin_reconcile_repairs_total).
+      const found = ctx.metricMeter.createCounter('tingjin_reconcile_drift', 'drift', 'Projection drift found by the reconciler, by kind');
+      for (const [kind, n] of Object.entries(r.drift)) if (n > 0) found.add(n, { kind });
       // The findings stay in the log: a history event is no place for thousands of them.
       return { checked: r.checked, drift: r.drift, repaired: r.repaired, repairedByKind: r.repairedByKind };
     },
