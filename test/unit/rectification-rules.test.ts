@@ -4,6 +4,9 @@ import type { ChildOutcome } from '../../procedures/kernel/messages';
 import { defaultDueDate, dueDateProblem, emptyTally, listsProblem, reportAssignee, reportDueDate, summarize, summaryOf, tallyFailedReport, tallyItem, tallyReport, type RectificationTally } from '../../procedures/rectification/rules';
 import { StartRectificationBody } from '../../procedures/rectification/schemas';
 import type { ItemResult, ReportResult } from '../../procedures/rectification/messages';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { createActivities } from '../../activities';
+import type { OverrideCalendar } from '../../domain/calendar';
 
 describe('dates', () => {
   test('calendar dates are validated strictly', () => {
@@ -249,4 +252,29 @@ test('reports are counted apart from the items: on time, late, withdrawn after t
   // The items' counts are untouched.
   expect(s).toMatchObject({ items: 0, signedOff: 0, withdrawn: 0, failed: 0 });
   expect(summaryOf('F', emptyTally(), 'x').reports).toBeUndefined();
+});
+
+describe('整改报告 deadlines once the calendar covers the year (rectificationReportDeadlines)', () => {
+  test('a due date in a year not loaded fails without retries (the workflow asks again later), naming the year', async () => {
+    const acts = createActivities({ orm: {} as MikroORM, loadCalendar: async () => ({ years: new Set(), days: new Map() }) });
+    await expect(acts.rectificationReportDeadlines({ dueDate: '2027-01-20' })).rejects.toMatchObject({ type: 'calendar_not_covered', nonRetryable: true, message: expect.stringMatching(/2027/) });
+  });
+
+  test('with the year loaded, the due date moves past its holiday and the reminder counts back over the weekend', async () => {
+    const seen: number[][] = [];
+    const y2027: OverrideCalendar = { years: new Set([2027]), days: new Map([['2027-01-20', false]]) };
+    const acts = createActivities({
+      orm: {} as MikroORM,
+      loadCalendar: async (years) => {
+        seen.push(years);
+        return y2027;
+      },
+    });
+    expect(await acts.rectificationReportDeadlines({ dueDate: '2027-01-20' })).toEqual({
+      effectiveDueDate: '2027-01-21',
+      dueAt: '2027-01-21T16:00:00.000Z',
+      remindAt: '2027-01-15T01:00:00.000Z',
+    });
+    expect(seen).toEqual([[2026, 2027, 2028]]);
+  });
 });
