@@ -7,6 +7,8 @@ import { apiRunner, closedLoop } from './load';
 
 export interface ClientJob {
   baseUrl: string;
+  /** Several API processes (bench/cluster-scale.ts): procedure i starts on the (i mod n)-th. */
+  baseUrls?: string[];
   tokens: [string, string][];
   clients: number;
   procedures: number;
@@ -16,7 +18,7 @@ export interface ClientJob {
 process.on('message', (job: ClientJob) => {
   void (async () => {
     const cpu0 = process.cpuUsage();
-    const loop = await closedLoop(job.clients, job.procedures, apiRunner(job.baseUrl, new Map(job.tokens), job.tag));
+    const loop = await closedLoop(job.clients, job.procedures, apiRunner(job.baseUrls ?? job.baseUrl, new Map(job.tokens), job.tag));
     const cpu = process.cpuUsage(cpu0);
     process.send?.({ loop, cpuMicros: cpu.user + cpu.system }, () => process.exit(0));
   })().catch((err: unknown) => {
