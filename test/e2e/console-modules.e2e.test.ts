@@ -13,7 +13,7 @@ import { inboxTask, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { addCommittee, addPeople } from '../helpers/members';
 import { addIntegritySigners } from '../helpers/selection-signers';
-import { describeInBrowser, useConsole, WAIT } from './browser';
+import { describeInBrowser, expectChinese, useConsole, WAIT } from './browser';
 
 describeInBrowser('console modules e2e')('web console: module forms and the board (Chromium)', () => {
   jest.setTimeout(300_000);
@@ -72,6 +72,7 @@ describeInBrowser('console modules e2e')('web console: module forms and the boar
     await pick(staff, 'principalId', 'zzb-staff');
     await staff.getByTestId('start-submit').click();
     await staff.locator('[data-field="principalId"]').getByText('主要负责人须是参加表决的成员').waitFor();
+    await expectChinese(staff);
     expect(starts).toBe(1);
     await shot(staff, '14-start-selection-422');
 
@@ -118,6 +119,7 @@ describeInBrowser('console modules e2e')('web console: module forms and the boar
     await input(staff, 'personIds').fill('T001');
     await staff.getByTestId('command-submit').click();
     await commands.getByText('考察对象须多于拟任职数').first().waitFor();
+    await expectChinese(staff);
     await input(staff, 'personIds').fill('T001、T002');
     await staff.getByTestId('command-submit').click();
     // The stage moves on: the inspection's commands replace the shortlist's.
@@ -164,6 +166,7 @@ describeInBrowser('console modules e2e')('web console: module forms and the boar
     const refusal = principal.getByTestId('ballots');
     await refusal.getByText('主要负责人须最后表态').waitFor();
     await refusal.getByText('主要负责人在其他到会成员都表态之后最后表态').waitFor();
+    await expectChinese(principal);
     await shot(principal, '16-selection-vote-refused');
     await principal.close();
     for (const member of ['cw-2', 'cw-3']) {
@@ -264,6 +267,7 @@ describeInBrowser('console modules e2e')('web console: module forms and the boar
     await input(staff, 'data.summary').fill('与班子成员及干部群众个别谈话');
     await staff.getByTestId('act-submit').click();
     await staff.locator('[data-field="data.interviewees"]').getByText('不足：持不同意见者').first().waitFor();
+    await expectChinese(staff);
     await shot(staff, '19-strand-422');
     await staff.getByRole('button', { name: '添加谈话对象' }).click();
     await input(staff, 'data.interviewees[2].name').fill('丙');
