@@ -310,6 +310,41 @@ test('a reminder before the deadline; past it the item is overdue, then climbs t
   });
 });
 
+test('defect 8: a rung the calendar cannot compute yet holds back that rung only; the reminder, the overdue notice and 督办通知 go out', async () => {
+  const taskQueue = uniqueId('tq');
+  const asked: string[] = [];
+  // 督办通知 fires when the item falls overdue and needs no calendar; the warning counts working days in a year
+  // not loaded (as the real computeRung answers then): it is asked once, and again only a day later.
+  const worker = await makeWorker(taskQueue, {
+    computeRung: async (input) => {
+      asked.push(input.rule.rung);
+      if (input.rule.rung !== 'supervisionNotice') throw ApplicationFailure.nonRetryable('the working-day calendar does not cover 2027', 'calendar_not_covered');
+      return { rung: input.rule.rung, at: new Date(Date.now() + 500).toISOString() };
+    },
+  });
+  const soon: Deadlines = { effectiveDueDate: '2026-12-31', remindAt: new Date(Date.now() + 1_000).toISOString(), dueAt: new Date(Date.now() + 3_000).toISOString() };
+  await worker.runUntil(async () => {
+    const fid = uniqueId('fb');
+    const handle = await start(taskQueue, await feedback(fid, ['jyj'], soon));
+    const wf = workflowIds.rectificationItem(fid, '1', 'jyj');
+    await pendingTask(wf, 'submit');
+    const s = await eventually(async () => {
+      const st = await itemState(wf);
+      return st.escalations.length === 1 && asked.includes('warning') ? st : undefined;
+    }, 30_000, '督办通知, and the warning asked for');
+    expect(s).toMatchObject({ reminded: true, overdue: true });
+    expect(s.escalations.map((e) => e.rung)).toEqual(['supervisionNotice']);
+    expect(s.actions.map((a) => a.action)).toEqual(['start', 'remind', 'overdue', 'escalate']);
+    const notes = await eventually(async () => {
+      const n = await t.orm.em.fork().find(NotificationSchema, { workflowId: wf, userId: 'dc-supervisor' });
+      return n.some((x) => x.kind === 'escalation') ? n : undefined;
+    }, 10_000, 'the supervisors notified');
+    expect(notes.map((n) => n.kind).sort()).toEqual(['escalation', 'overdue']);
+    expect(asked).toEqual(['supervisionNotice', 'warning']);
+    await handle.terminate('done: the warning would be asked again tomorrow');
+  });
+});
+
 test('the business workflow id rejects a second start of the same feedback', async () => {
   const taskQueue = uniqueId('tq');
   const worker = await makeWorker(taskQueue);
