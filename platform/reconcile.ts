@@ -11,7 +11,6 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
-import { Counter, type Registry } from 'prom-client';
 import { applyRepair, type Repair } from '../activities/projection';
 import { pgTextArray } from '../activities/sql';
 import type { ClosedTask, ProcedureRowData, TaskView, Transition } from '../procedures/kernel/messages';
@@ -38,17 +37,6 @@ export interface ReconcileReport {
   repairedByKind: Record<DriftKind, number>;
   /** Procedures repaired. */
   repaired: number;
-}
-
-/** Process-wide, so the API's /metrics shows what the worker in the same process repaired. */
-const repairs = new Counter({ name: 'tingjin_reconcile_repairs_total', help: 'Projection drift repaired by the reconciler, by kind', labelNames: ['kind'], registers: [] });
-const found = new Counter({ name: 'tingjin_reconcile_drift_total', help: 'Projection drift found by the reconciler, by kind', labelNames: ['kind'], registers: [] });
-
-/** Adds the reconciler's counters to a /metrics registry (api/metrics.ts); twice is once. */
-export function registerReconcileMetrics(registry: Registry): void {
-  for (const metric of [repairs, found]) {
-    if (!registry.getSingleMetric((metric as unknown as { name: string }).name)) registry.registerMetric(metric);
-  }
 }
 
 interface Row {
@@ -256,14 +244,10 @@ export async function reconcile(em: EntityManager, client: Client, opts: Reconci
       if (first.drift.length > 0) {
         const second = await inspect(em, client, id);
         findings.push(...second.drift);
-        for (const d of second.drift) found.inc({ kind: d.kind });
         if (opts.repair !== false && (await repair(em, second))) {
           repaired += 1;
           const kinds = [...new Set(second.drift.filter((d) => !UNREPAIRABLE.has(d.kind)).map((d) => d.kind))];
-          for (const k of kinds) {
-            repairedByKind[k] += second.drift.filter((d) => d.kind === k).length;
-            repairs.inc({ kind: k }, second.drift.filter((d) => d.kind === k).length);
-          }
+          for (const k of kinds) repairedByKind[k] += second.drift.filter((d) => d.kind === k).length;
           log(JSON.stringify({ msg: 'reconciler repaired drift', workflowId: id, drift: second.drift.filter((d) => !UNREPAIRABLE.has(d.kind)) }));
         }
       }
