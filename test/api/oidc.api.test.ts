@@ -1,23 +1,19 @@
 /**
- * An external OpenID Connect provider (issue 10 §6), against a local issuer: an express server on a free
- * port serving its discovery document and JWKS, with keys from jose's generateKeyPair. A valid token is a
+ * An external OpenID Connect provider (issue 10 §6), against a local issuer (./oidc-issuer.ts: discovery,
+ * JWKS, authorization and token endpoints on a free port). A valid token is a
  * tingjin user on real routes; every forged or misdirected one is 401 without the token in the answer; the
  * local sessions keep working beside it.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { exportJWK, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT, type KeyLike } from 'jose';
+import { exportSPKI, generateKeyPair, UnsecuredJWT } from 'jose';
 import { DEMO_PASSWORD } from '../../platform/seed';
 import { newKey, useApiStack } from '../helpers/api';
 import { uniqueId } from '../helpers/env';
+import { CLIENT_ID, CLIENT_SECRET, listen, now, useLocalIssuer, type LocalIssuer, type TokenOptions } from './oidc-issuer';
 
 const stack = useApiStack();
 
-const CLIENT_ID = 'tingjin-console';
-const KID = 'key-1';
-const CLIENT_SECRET = 'client-secret-for-the-test';
 const ENV = [
   'OIDC_ISSUER',
   'OIDC_CLIENT_ID',
@@ -31,121 +27,27 @@ const ENV = [
 ] as const;
 const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
 
+const local = useLocalIssuer();
+const { served, provider } = local;
+const token = (o?: TokenOptions): Promise<string> => local.token(o);
 let issuer: string;
-let issuerServer: Server;
-let keys: { privateKey: KeyLike; publicKey: KeyLike };
-/** Discovery and key requests the issuer served, to see that keys are cached rather than fetched per request. */
-const served = { discovery: 0, jwks: 0 };
-
-/**
- * The issuer's login (authorization endpoint) and token endpoint, as a provider runs them: the user who
- * "logs in" is `provider.user`; a code is single use, bound to its redirect_uri and PKCE challenge, and
- * the token endpoint wants the client secret. `provider.tamper` makes it misbehave for one test.
- */
-const provider = {
-  user: 'jyj-staff' as string,
-  claims: {} as Record<string, unknown>,
-  tamper: null as null | 'nonce' | 'audience',
-  /** What the authorization endpoint was last asked. */
-  asked: null as URLSearchParams | null,
-  /** How the token endpoint was last called, and why it refused (null: it answered). */
-  exchanged: null as { verifierMatched: boolean; secretMatched: boolean; refused: string | null } | null,
-  codes: new Map<string, { nonce: string; challenge: string; redirectUri: string; user: string }>(),
-};
-
-const listen = (app: express.Express): Promise<Server> =>
-  new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-
-beforeAll(async () => {
-  keys = await generateKeyPair('RS256');
-  const jwk = { ...(await exportJWK(keys.publicKey)), kid: KID, alg: 'RS256', use: 'sig' };
-  const app = express();
-  app.get('/.well-known/openid-configuration', (_req, res) => {
-    served.discovery++;
-    res.json({
-      issuer,
-      jwks_uri: `${issuer}/jwks`,
-      authorization_endpoint: `${issuer}/authorize`,
-      token_endpoint: `${issuer}/token`,
-      code_challenge_methods_supported: ['S256'],
-      id_token_signing_alg_values_supported: ['RS256'],
-    });
-  });
-  app.get('/jwks', (_req, res) => {
-    served.jwks++;
-    res.json({ keys: [jwk] });
-  });
-  app.get('/authorize', (req, res) => {
-    const q = new URLSearchParams(req.url.split('?')[1] ?? '');
-    provider.asked = q;
-    const code = randomBytes(16).toString('hex');
-    provider.codes.set(code, { nonce: q.get('nonce') ?? '', challenge: q.get('code_challenge') ?? '', redirectUri: q.get('redirect_uri') ?? '', user: provider.user });
-    res.redirect(302, `${q.get('redirect_uri')}?code=${code}&state=${encodeURIComponent(q.get('state') ?? '')}&iss=${encodeURIComponent(issuer)}`);
-  });
-  app.post('/token', express.urlencoded({ extended: false }), async (req, res) => {
-    const b = req.body as Record<string, string>;
-    const grant = provider.codes.get(b.code ?? '');
-    provider.codes.delete(b.code ?? '');
-    const verifierMatched = !!grant && createHash('sha256').update(b.code_verifier ?? '').digest('base64url') === grant.challenge;
-    const secretMatched = req.header('authorization') === `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`;
-    const refused = !grant ? 'invalid_grant' : !verifierMatched ? 'invalid_grant (PKCE)' : b.redirect_uri !== grant.redirectUri ? 'invalid_grant (redirect_uri)' : !secretMatched ? 'invalid_client' : null;
-    provider.exchanged = { verifierMatched, secretMatched, refused };
-    if (!grant || refused) {
-      res.status(400).json({ error: refused });
-      return;
-    }
-    const idToken = await token({
-      aud: provider.tamper === 'audience' ? 'another-client' : CLIENT_ID,
-      claims: { preferred_username: grant.user, nonce: provider.tamper === 'nonce' ? 'another-login' : grant.nonce, ...provider.claims },
-    });
-    res.json({ access_token: 'opaque-access-token', token_type: 'Bearer', expires_in: 300, id_token: idToken });
-  });
-  issuerServer = await listen(app);
-  issuer = `http://127.0.0.1:${(issuerServer.address() as AddressInfo).port}`;
-  process.env.OIDC_ISSUER = issuer;
-  process.env.OIDC_CLIENT_ID = CLIENT_ID;
+let keys: LocalIssuer['keys'];
+beforeAll(() => {
+  issuer = local.issuer;
+  keys = local.keys;
 });
 
 afterEach(() => {
   for (const k of ['OIDC_UNIT_CLAIM', 'OIDC_ROLES_CLAIM', 'LOCAL_LOGIN', 'OIDC_REDIRECT_URI', 'OIDC_CLIENT_SECRET'] as const) delete process.env[k];
   process.env.OIDC_ISSUER = issuer;
-  Object.assign(provider, { user: 'jyj-staff', claims: {}, tamper: null, asked: null, exchanged: null });
 });
 
-afterAll(async () => {
+afterAll(() => {
   for (const k of ENV) {
     if (saved[k] === undefined) delete process.env[k];
     else process.env[k] = saved[k];
   }
-  await new Promise<void>((resolve) => issuerServer.close(() => resolve()));
 });
-
-interface TokenOptions {
-  claims?: Record<string, unknown>;
-  iss?: string;
-  aud?: string;
-  /** Seconds from now. */
-  exp?: number;
-  /** Seconds from now (default −60). */
-  iat?: number;
-  alg?: string;
-  key?: KeyLike | Uint8Array;
-}
-
-const now = () => Math.floor(Date.now() / 1000);
-
-function token(o: TokenOptions = {}): Promise<string> {
-  return new SignJWT({ preferred_username: 'jyj-staff', ...o.claims })
-    .setProtectedHeader({ alg: o.alg ?? 'RS256', kid: KID, typ: 'JWT' })
-    .setIssuer(o.iss ?? issuer)
-    .setAudience(o.aud ?? CLIENT_ID)
-    .setSubject('3f1c8a2e-0000-4000-8000-000000000001')
-    .setIssuedAt(now() + (o.iat ?? -60))
-    .setExpirationTime(now() + (o.exp ?? 300))
-    .sign(o.key ?? keys.privateKey);
-}
 
 const me = (t: string) => stack.h.call('GET', '/me', { token: t });
 
