@@ -47,6 +47,7 @@
  *     anything else running meanwhile. A row with a large `other` shared the machine and is not comparable.
  */
 import './quiet-logs';
+import { insertUnits } from '../test/helpers/units';
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -589,22 +590,8 @@ async function fanOut(stack: Stack, units: number, args: Args, runTag: string): 
   const prefix = `fo${runTag}-`;
   log(`fan-out: inserting ${units} units, each with a staff user and a head`);
   const ins0 = performance.now();
-  await conn.execute(
-    // Under the demo city, so the starter (市委组织部) has them in scope (api/authz.ts).
-    `insert into unit (id, name, kind, head_user_id, parent_id)
-     select ? || lpad(g::text, 5, '0'), '扇出单位 ' || g, 'unit', ? || lpad(g::text, 5, '0') || '-head', 'city' from generate_series(1, ?::int) g`,
-    [prefix, prefix, units],
-  );
-  await conn.execute(
-    `insert into app_user (id, username, display_name, unit_id, roles, password_hash, created_at)
-     select u.id || '-' || r.k, u.id || '-' || r.k, '扇出 ' || r.k || ' ' || u.id, u.id, array[r.role]::text[],
-            (select password_hash from app_user where id = 'zzb-staff'), now()
-     from unit u cross join (values ('staff', 'staff'), ('head', 'approver')) as r (k, role)
-     where starts_with(u.id, ?)`,
-    [prefix],
-  );
+  const unitIds = await insertUnits(stack.orm.em.fork(), prefix, units);
   log(`fan-out: master data inserted in ${round1((performance.now() - ins0) / 1000)} s`);
-  const unitIds = Array.from({ length: units }, (_, g) => `${prefix}${String(g + 1).padStart(5, '0')}`);
 
   const spec = fanOutSpec(args.fanoutKind, units, unitIds, runTag);
   const { body, parentWorkflowId: feedbackWorkflowId } = spec;
@@ -656,6 +643,24 @@ async function fanOut(stack: Stack, units: number, args: Args, runTag: string): 
     await sleep(500);
   }
   const cores = coresUsed(before, cpuMark(stack.pids));
+  // Since the fan-out writes its children's openings in bulk before starting them (kernel/fanout.ts `open`),
+  // every first task can be in an inbox well before every child runs: a child acted on before its turn is
+  // started then. This is when the last one has started on its own.
+  let allStartedAt: number | null = null;
+  const parentState = stack.client.workflow.getHandle(feedbackWorkflowId);
+  while (allAt !== null && !stack.workerFailure()) {
+    const elapsedS = (performance.now() - started) / 1000;
+    const state = (await parentState.query(stateQuery).catch(() => null)) as { progress?: { total: number; started: number } } | null;
+    const p = state?.progress;
+    if (state && !p) break;
+    if (p && p.started >= p.total) {
+      allStartedAt = elapsedS;
+      log(`fan-out: all ${p.total} children started after ${round1(elapsedS)} s`);
+      break;
+    }
+    if (elapsedS > args.fanoutTimeoutS) break;
+    await sleep(500);
+  }
 
   // The feedback's runs, continued-as-new ones included, each described for its own history length.
   const runIds: string[] = [];
@@ -689,6 +694,7 @@ async function fanOut(stack: Stack, units: number, args: Args, runTag: string): 
     kind: args.fanoutKind,
     units,
     secondsUntilAllFirstTasksInInbox: allAt === null ? null : round2(allAt),
+    secondsUntilAllChildrenStarted: allStartedAt === null ? null : round2(allStartedAt),
     largestHistoryEvents: Math.max(0, ...runs.map((x) => x.historyLength)),
     largestItemHistoryEvents: Math.max(0, ...itemStats.map((x) => x.events)),
     // Extras.

@@ -193,16 +193,15 @@ export function createFanOut<T = unknown>(o: FanOutOptions<T>) {
       p.opened = p.started;
     }
     const at = p.openedAt as string;
-    while ((p.opened as number) < o.total) {
+    for (let from: number = p.opened; from < o.total; from = p.opened) {
       if (!roomFor(1)) await continueFresh();
-      const from = p.opened as number;
       const n = Math.min(OPEN_CHUNK, o.total - from);
       if (o.quiet) await condition(o.quiet);
       try {
         await localProjection.project(Array.from({ length: n }, (_, k) => o.open?.(from + k, at) ?? []).flat(), null);
       } catch (err) {
         // Not written (bad data): these children and the rest open themselves as they start, as before.
-        log.error('the children\'s openings could not be projected', { from, n, error: String(err) });
+        log.error("the children's openings could not be projected", { from, n, error: String(err) });
         return;
       }
       p.opened = from + n;
