@@ -192,5 +192,7 @@ export const rectificationItemProcedure = defineProcedure({
     { file: 'rectification-item.json', endsAt: 'completed' },
     { file: 'rectification-item-overdue.json', endsAt: 'completed' },
     { file: 'rectification-report-overdue.json', endsAt: 'completed' },
+    // A report started before the calendar covered its year, its deadlines computed once the year was loaded.
+    { file: 'rectification-report-calendar-wait.json', endsAt: 'completed' },
   ],
 });

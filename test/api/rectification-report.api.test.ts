@@ -11,6 +11,7 @@ import { rectificationReportWorkflowId } from '../../procedures/rectification/me
 import { workflowIds } from '../helpers/ids';
 import { inboxTask, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
+import { maybeRecordHistory } from '../helpers/histories';
 import { rectificationInput } from '../helpers/rectification';
 
 const stack = useApiStack();
@@ -197,6 +198,8 @@ describe('整改报告 (rectification report) and 三张清单', () => {
       return s.body.state?.reports?.[0]?.result ? s.body.state : undefined;
     }, 30_000, 'the feedback to see the report');
     expect(fb.reports[0].result).toMatchObject({ status: 'submitted', dueAt: '2027-01-21T16:00:00.000Z', onTime: true });
+    // The report's run: the patch, the failed tries, the timers between them, the deadlines, the submission.
+    await maybeRecordHistory('rectification-report-calendar-wait.json', stack.t.env.client.workflow.getHandle(rwf));
   });
 
   test('refusals: broken lists, a report date out of range, a unit nobody could report for; nothing starts', async () => {
