@@ -18,6 +18,9 @@ test('the defaults: audience is the client id, the username in preferred_usernam
     rolesClaim: null,
     algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
     clockToleranceSeconds: 30,
+    redirectUri: null,
+    clientSecret: null,
+    scopes: 'openid profile',
   });
   expect(loadConfig({ ...base, OIDC_AUDIENCE: 'tingjin, tingjin-api', OIDC_USER_CLAIM: 'uid', OIDC_ROLES_CLAIM: 'roles' }).oidc).toMatchObject({
     audience: ['tingjin', 'tingjin-api'],
@@ -35,8 +38,16 @@ test.each([
   [{ OIDC_ISSUER: 'sso.example.gov.cn' }, /OIDC_ISSUER is not a URL/],
   [{ OIDC_CLOCK_TOLERANCE_SECONDS: '-5' }, /0 to 300/],
   [{ LOCAL_LOGIN: 'maybe' }, /LOCAL_LOGIN must be on or off/],
+  [{ OIDC_REDIRECT_URI: 'http://tingjin.example.gov.cn/auth/sso/callback' }, /OIDC_REDIRECT_URI must be https/],
+  [{ OIDC_REDIRECT_URI: 'https://tingjin.example.gov.cn/callback' }, /must end in \/auth\/sso\/callback/],
 ])('refused at startup: %j', (env, message) => {
   expect(() => loadConfig({ ...base, ...env })).toThrow(message);
+});
+
+test('the console’s login at the provider: the callback URL, a secret, scopes with openid always', () => {
+  expect(
+    loadConfig({ ...base, OIDC_REDIRECT_URI: 'https://tingjin.example.gov.cn/auth/sso/callback', OIDC_CLIENT_SECRET: 's3cret', OIDC_SCOPES: 'profile email' }).oidc,
+  ).toMatchObject({ redirectUri: 'https://tingjin.example.gov.cn/auth/sso/callback', clientSecret: 's3cret', scopes: 'openid profile email' });
 });
 
 test('plain http only to this machine', () => {
