@@ -172,7 +172,9 @@ export function createFanOut<T = unknown>(o: FanOutOptions<T>) {
   setHandler(
     startChildUpdate,
     async (workflowId: string) => {
-      await start(specOf(index.get(workflowId) as number));
+      const i = index.get(workflowId) as number;
+      // Started already, by this run or an earlier one (whose input carried the assignees it needed).
+      if (i >= p.started) await start(specOf(i));
       return { started: true };
     },
     {
