@@ -54,8 +54,9 @@ export async function startBenchCluster(o: { shards: number; keep: boolean }): P
       }
     })());
   try {
-    // The server takes its frontend port and +1, +2, +6, +10, +100…+106; a base clear of the defaults.
-    const temporalPort = 27233 + Math.floor(Math.random() * 50) * 200;
+    // The server takes its frontend port and +1, +2, +6, +10, +100…+106, +150 (metrics): a base clear
+    // of the defaults and below the ephemeral ports (32768 on).
+    const temporalPort = 20233 + Math.floor(Math.random() * 50) * 200;
     process.env.TEMPORAL_PORT = String(temporalPort);
     process.env.EMBEDDED_PG_PORT = String(await freePort());
     // Its own stack, whatever the shell points at.

@@ -196,9 +196,20 @@ export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 
 /** Registers the namespace if missing and waits until the frontend serves it. */
 async function ensureNamespace(address: string, namespace: string, retentionDays: number): Promise<void> {
-  const client = await connectClient(address, namespace);
+  const deadline = Date.now() + 60_000;
+  // The frontend port opens before the server answers; on a busy machine the SDK's connect check
+  // can time out in between.
+  let client: Awaited<ReturnType<typeof connectClient>>;
+  for (;;) {
+    try {
+      client = await connectClient(address, namespace);
+      break;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
   try {
-    const deadline = Date.now() + 60_000;
     let registered = false;
     for (;;) {
       try {
