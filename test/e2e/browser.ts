@@ -31,7 +31,7 @@ const MESSAGES = '.el-form-item__error, .el-alert__title, .el-message__content, 
  * T1/GB9101 is not a word). Returns them, so a test can also say which one it expects.
  */
 export async function expectChinese(page: Page): Promise<string[]> {
-  const texts = (await page.locator(MESSAGES).evaluateAll((els) => els.filter((e) => (e as HTMLElement).offsetParent !== null).map((e) => (e.textContent ?? '').trim()))).filter(Boolean);
+  const texts = (await page.locator(MESSAGES).evaluateAll((els) => els.filter((e) => (e as unknown as { offsetParent: unknown }).offsetParent !== null).map((e) => (e.textContent ?? '').trim()))).filter(Boolean);
   expect(texts.filter(hasEnglish)).toEqual([]);
   return texts;
 }

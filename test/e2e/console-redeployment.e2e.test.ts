@@ -190,13 +190,16 @@ describeInBrowser('console redeployment e2e')('web console: 揭榜出征 (Chromi
     await staff.setViewportSize(PHONE);
     await staff.waitForTimeout(300);
     const bar = await staff.getByTestId('stepbar').evaluate((el) => {
+      // In the page (the tests' TypeScript has no DOM library): the window and its document.
+      type Box = { top: number; bottom: number; left: number; right: number };
+      const w = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number }; createRange(): { selectNodeContents(n: unknown): void; getClientRects(): Iterable<Box> } } };
       const titles = [...el.querySelectorAll('.el-step__title')].map((t) => {
-        const r = document.createRange();
+        const r = w.document.createRange();
         r.selectNodeContents(t);
         const rects = [...r.getClientRects()];
         return { text: t.textContent, lines: new Set(rects.map((x) => Math.round(x.top))).size, left: Math.min(...rects.map((x) => x.left)), right: Math.max(...rects.map((x) => x.right)), top: Math.min(...rects.map((x) => x.top)), bottom: Math.max(...rects.map((x) => x.bottom)) };
       });
-      return { titles, width: window.innerWidth, scrollWidth: document.documentElement.scrollWidth };
+      return { titles, width: w.innerWidth, scrollWidth: w.document.documentElement.scrollWidth };
     });
     expect(bar.titles).toHaveLength(10);
     expect(bar.scrollWidth).toBeLessThanOrEqual(bar.width);
