@@ -120,9 +120,10 @@ async function checkPhase(b: BenchCluster, orm: MikroORM, phase: Phase, tag: str
   await mapLimit(rows, 4, async (row) => {
     const id = row.workflow_id;
     const handle = b.client.workflow.getHandle(id);
-    // A procedure completes just after its last answer (its last projection); give it a moment.
-    await Promise.race([handle.result().catch(() => undefined), sleep(60_000)]);
-    const d = await handle.describe();
+    // A procedure completes just after its last answer (its last projection); give it a moment. Polled,
+    // not result(): a long poll left pending would outlive the client's connection.
+    let d = await handle.describe();
+    for (const until = Date.now() + 60_000; d.status.name === 'RUNNING' && Date.now() < until; d = await handle.describe()) await sleep(500);
     const [again] = await em.fork().execute<Row[]>(`select workflow_id, status from procedure where workflow_id = ?`, [id]);
     if (d.status.name !== 'COMPLETED' || again?.status !== 'approved') notCompleted.push(`${id}: workflow ${d.status.name}, row ${again?.status}`);
     const [acts] = await em.fork().execute<{ n: number; tasks: number }[]>(`select count(*)::int as n, count(distinct task_id)::int as tasks from action_log where workflow_id = ? and action = 'approve'`, [id]);

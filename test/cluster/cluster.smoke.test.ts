@@ -6,7 +6,9 @@
  *
  * The cluster runs as a child process on its own ports and data directory (a fresh embedded
  * PostgreSQL; DATABASE_URL is removed from its environment): a procedure is started through one API
- * process and acted on through the other, then SIGINT must stop every process it started.
+ * process and acted on through the other, then SIGINT must stop every process it started. Its workers
+ * are a Worker Deployment version (--deployment-name, --build-id): the server lists that version, the
+ * cluster makes it current (the deployment's first versioned start), and the procedure is pinned to it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { portOpen } from '../../platform/ports';
+import { connectClient } from '../../platform/temporal';
 
 const enabled = process.env.TINGJIN_CLUSTER_SMOKE === '1';
 const suite = enabled ? describe : describe.skip;
@@ -24,6 +27,8 @@ const API_PORT = 3610;
 const TEMPORAL_PORT = 17433;
 const METRICS_PORT = 17999;
 const PG_PORT = 55610;
+const DEPLOYMENT = 'tingjin-smoke';
+const BUILD_ID = 'smoke-1';
 
 suite('npm run cluster', () => {
   let child: ChildProcess;
@@ -44,7 +49,7 @@ suite('npm run cluster', () => {
     };
     delete env.DATABASE_URL;
     delete env.TEMPORAL_ADDRESS;
-    child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/cluster.ts', '--workers', '2', '--apis', '2'], {
+    child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/cluster.ts', '--workers', '2', '--apis', '2', '--deployment-name', DEPLOYMENT, '--build-id', BUILD_ID], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -122,6 +127,19 @@ suite('npm run cluster', () => {
     });
     expect(acted.status).toBe(200);
     expect(acted.body).toMatchObject({ status: 'approved', nextTask: null, openTasks: [] });
+
+    // The cluster's workers registered as the version it was given, and the procedure ran on it.
+    const client = await connectClient(`127.0.0.1:${TEMPORAL_PORT}`, 'default');
+    try {
+      const info = (await client.workflowService.describeWorkerDeployment({ namespace: 'default', deploymentName: DEPLOYMENT })).workerDeploymentInfo;
+      expect(info?.routingConfig?.currentDeploymentVersion?.buildId).toBe(BUILD_ID);
+      expect(info?.versionSummaries?.map((v) => v.deploymentVersion?.buildId)).toEqual([BUILD_ID]);
+      const versioning = (await client.workflow.getHandle(started.body.workflowId as string).describe()).raw.workflowExecutionInfo?.versioningInfo;
+      expect(versioning?.deploymentVersion).toMatchObject({ deploymentName: DEPLOYMENT, buildId: BUILD_ID });
+    } finally {
+      await client.connection.close();
+    }
+    expect(output).toContain(`[cluster] ${DEPLOYMENT}:${BUILD_ID} made current`);
   });
 
   test('SIGINT stops every process it started', async () => {
