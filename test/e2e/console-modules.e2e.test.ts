@@ -201,8 +201,6 @@ describeInBrowser('console modules e2e')('web console: module forms and the boar
       inspectionGroup: '市委第二巡察组',
       feedbackDate: '2026-11-20',
       problems: [{ no: '1', title: '整改进度滞后', difficulty: 'normal', leadUnitId: 'zzb', assignments: [{ unitId: 'wjw', dueDate: '2026-12-31' }] }],
-      // The one item the board is to show (no 整改报告, which is on by default and would share its title).
-      report: false,
     });
     expect(start.status).toBe(201);
     const wf = `rectification-${feedbackId}-p1-wjw`;
