@@ -175,6 +175,8 @@ export const rectificationProcedure = defineProcedure({
   histories: [
     { file: 'rectification-feedback.json', endsAt: 'completed' },
     { file: 'rectification-feedback-report.json', endsAt: 'completed' },
+    // Its item opened in bulk before it started (kernel/fanout.ts `open`, patch fanout-open).
+    { file: 'rectification-feedback-opened.json', endsAt: 'completed' },
   ],
 });
 
@@ -194,5 +196,7 @@ export const rectificationItemProcedure = defineProcedure({
     { file: 'rectification-report-overdue.json', endsAt: 'completed' },
     // A report started before the calendar covered its year, its deadlines computed once the year was loaded.
     { file: 'rectification-report-calendar-wait.json', endsAt: 'completed' },
+    // Started with its opening given by its feedback (`opened`), resumed at its submit task.
+    { file: 'rectification-item-opened.json', endsAt: 'completed' },
   ],
 });

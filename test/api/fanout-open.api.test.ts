@@ -7,7 +7,8 @@ import { temporal } from '@temporalio/proto';
 import type { TaskView } from '../../procedures/kernel/messages';
 import { stateQuery } from '../../procedures/kernel/messages';
 import { workflowIds } from '../helpers/ids';
-import { newKey, useApiStack } from '../helpers/api';
+import { inboxTask, newKey, useApiStack } from '../helpers/api';
+import { maybeRecordHistory } from '../helpers/histories';
 import { eventually, uniqueId } from '../helpers/env';
 import { insertUnits } from '../helpers/units';
 
@@ -97,4 +98,46 @@ test('every first task is in its inbox before the items start; acting on one not
   const verify = await stack.h.call('GET', `/procedures/${last}/audit/verify`, { token: await stack.h.login('zzb-staff') });
   expect(verify.status).toBe(200);
   expect(verify.body).toMatchObject({ ok: true });
+});
+
+test('an item its feedback opened runs to 销号 like any other, and the feedback closes (histories recorded for replay)', async () => {
+  const fid = uniqueId('fb');
+  const feedback = workflowIds.rectification(fid);
+  const unit = units[0] as string;
+  const item = workflowIds.rectificationItem(fid, '1', unit);
+  const started = await stack.h.call('POST', '/procedures/rectification', {
+    token: await stack.h.login('zzb-staff'),
+    key: newKey(),
+    body: {
+      feedbackId: fid,
+      title: '巡察反馈',
+      inspectionGroup: '市委第一巡察组',
+      feedbackDate: '2026-11-20',
+      problems: [{ no: '1', title: '干部选拔任用程序不规范', difficulty: 'normal', leadUnitId: 'zzb', assignments: [{ unitId: unit, dueDate: '2026-12-31' }] }],
+      report: false,
+    },
+  });
+  expect(started.status).toBe(201);
+  const act = async (user: string, step: string, body: Record<string, unknown>): Promise<void> => {
+    const taskId = await inboxTask(stack.h, user, item, step);
+    const r = await stack.h.call('POST', `/tasks/${taskId}/actions`, { token: await stack.h.login(user), key: newKey(), body });
+    expect(r.status).toBe(200);
+  };
+  await act(`${unit}-staff`, 'submit', { action: 'submit', comment: '已完成整改', data: { measures: '修订制度', evidence: [{ name: '整改报告', ref: 'doc-1' }], noRuleReason: '已有制度' } });
+  await act('xcb-reviewer', 'review', { action: 'pass', comment: '材料齐全' });
+  await act(`${unit}-head`, 'unitHead', { action: 'sign', comment: '同意' });
+  await act('zzb-head', 'leadDepartment', { action: 'sign', comment: '同意' });
+  await act('xcb-director', 'inspectionOffice', { action: 'sign', comment: '销号' });
+
+  const closed = await stack.t.env.client.workflow.getHandle(feedback).result();
+  expect(closed).toMatchObject({ items: 1, signedOff: 1 });
+  // The item's opening was its feedback's: its first task was never opened by the item itself.
+  const itemStart = (await events(item, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED))[0];
+  const data = itemStart?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+  const input = JSON.parse(Buffer.from(data ?? []).toString()) as { opened?: { step: { key: string } } };
+  expect(input.opened?.step.key).toBe('submit');
+  const actions = await stack.h.call('GET', `/procedures/${item}/actions`, { token: await stack.h.login('zzb-staff') });
+  expect((actions.body as { action: string }[]).map((a) => a.action)).toEqual(['start', 'submit', 'pass', 'sign', 'sign', 'sign']);
+  await maybeRecordHistory('rectification-feedback-opened.json', stack.t.env.client.workflow.getHandle(feedback));
+  await maybeRecordHistory('rectification-item-opened.json', stack.t.env.client.workflow.getHandle(item));
 });
