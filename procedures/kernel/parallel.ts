@@ -9,9 +9,9 @@ import type { ApprovalFlow, StepRunView, TaskChanges } from './approval';
 import { KernelRefusal, type ActInput, type TaskView } from './messages';
 import { refuse } from './refuse';
 
-/** One numbering of tasks for every flow of a procedure (ApprovalFlowOptions.nextTaskSeq). */
-export function createTaskCounter(): () => number {
-  let seq = 0;
+/** One numbering of tasks for every flow of a procedure (ApprovalFlowOptions.nextTaskSeq), after `from`. */
+export function createTaskCounter(from = 0): () => number {
+  let seq = from;
   return () => ++seq;
 }
 

@@ -8,7 +8,9 @@ import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/wo
 import { createFanOut, type ChildSpec } from '../kernel/fanout';
 import { SearchAttr, stateQuery } from '../kernel/messages';
 import { registerParentOpened } from '../kernel/opened';
+import { openingOf } from '../kernel/procedure';
 import { createProjector, openingRow } from '../kernel/projector';
+import { examinationOpening } from './political-examination.workflow';
 import {
   batchExaminationId,
   POLITICAL_EXAMINATION,
@@ -30,12 +32,12 @@ const STATE_FAILURES = 200;
 export async function politicalExaminationBatch(input: PoliticalExaminationBatchInput): Promise<BatchSummary> {
   const info = workflowInfo();
   const childId = (i: number): string => politicalExaminationWorkflowId(batchExaminationId(input.batchId, input.subjects[i] as BatchSubject));
-  const child = (i: number): ChildSpec => {
+  const args = (i: number): PoliticalExaminationInput => {
     // A subject not started yet still has its name and who acknowledges (carriedSubjects drops them once started).
     const s = input.subjects[i] as Required<Pick<BatchSubject, 'unitId' | 'name' | 'userId'>> & BatchSubject;
     const subject: ExaminationSubject = s.personId ? { kind: 'cadre', personId: s.personId, name: s.name, unitId: s.unitId } : { kind: 'group', unitId: s.unitId, name: s.name };
     // Everything the child needs, from what the batch holds once: the plan, the rules, the department's assignees.
-    const args: PoliticalExaminationInput = {
+    return {
       examinationId: batchExaminationId(input.batchId, s),
       title: `${input.title}：${s.name}`,
       initiatorId: input.initiatorId,
@@ -47,9 +49,14 @@ export async function politicalExaminationBatch(input: PoliticalExaminationBatch
       rules: input.rules,
       assignees: input.assignees,
     };
+  };
+  /** A child's opening as of `at` (kernel/procedure.ts openingOf): projected by the fan-out, then given to the child. */
+  const opening = (i: number, at: string) => openingOf(examinationOpening(args(i)), { workflowId: childId(i), parentWorkflowId: info.workflowId, at });
+  const child = (i: number, openedAt?: string): ChildSpec => {
+    const s = input.subjects[i] as BatchSubject;
     return {
       workflowId: childId(i),
-      args: [args],
+      args: [openedAt ? { ...args(i), opened: opening(i, openedAt).opened } : args(i)],
       searchAttributes: [
         { key: SearchAttr.procedureType, value: POLITICAL_EXAMINATION },
         { key: SearchAttr.units, value: [s.unitId] },
@@ -67,6 +74,9 @@ export async function politicalExaminationBatch(input: PoliticalExaminationBatch
     workflowType: POLITICAL_EXAMINATION,
     childId,
     children: child,
+    // Every examination's plan-approval task goes to its inbox in bulk, before the examinations start.
+    open: (i, at) => opening(i, at).transitions,
+    quiet: () => projector.idle(),
     total: input.subjects.length,
     ...(input.progress ? { progress: input.progress } : {}),
     continueWith: (progress) => [{ ...input, subjects: carriedSubjects(input.subjects, progress.started), progress }],

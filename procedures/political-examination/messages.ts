@@ -5,6 +5,7 @@
 import { defineUpdate } from '@temporalio/workflow';
 import type { Deadlines, EscalationStep } from '../kernel/deadline';
 import type { FanOutProgress } from '../kernel/fanout';
+import type { PreOpened } from '../kernel/procedure';
 import type { ActionRecord, ActResult, AssigneeRule, ResolvedAssignees, Role, TaskView } from '../kernel/messages';
 
 export const POLITICAL_EXAMINATION = 'politicalExamination' as const;
@@ -198,6 +199,8 @@ export interface PoliticalExaminationInput {
   plan: ExaminationPlan;
   rules: ExaminationRules;
   assignees: ResolvedAssignees;
+  /** Its start and plan-approval task, projected by its batch before it started (kernel/fanout.ts `open`). */
+  opened?: PreOpened;
 }
 
 /** Staff commands of the department on the examination. */

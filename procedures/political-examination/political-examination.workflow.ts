@@ -29,6 +29,7 @@ import { registerManageHandler } from '../kernel/manage';
 import { KernelRefusal, SearchAttr, stateQuery, type ActInput, type ActionRecord, type AssigneeRule, type TaskView } from '../kernel/messages';
 import { registerOpened } from '../kernel/opened';
 import { combineFlows, createTaskCounter } from '../kernel/parallel';
+import type { OpeningOptions } from '../kernel/procedure';
 import { createProjector, openingRow } from '../kernel/projector';
 import { assertCleanText, refuse } from '../kernel/refuse';
 import { RECTIFICATION } from '../rectification/messages';
@@ -78,6 +79,31 @@ type AnalysisStep = 'analysis' | 'headApproval';
 /** How many working days a strand has: its own, or the plan's default. */
 const strandDays = (plan: ExaminationPlan, s: EvidenceStrand): number => plan.timetable.strandWorkingDays?.[s] ?? plan.timetable.evidenceWorkingDays;
 
+/** The plan's steps: the drafter (a return comes back to them), then the department's approval. */
+function planSteps(input: PoliticalExaminationInput): StepDef<PlanStep>[] {
+  return [
+    { key: 'plan', mode: 'any', assignees: { kind: 'user', userId: input.initiatorId }, approveActions: ['submitPlan'], canReturn: false },
+    { key: 'planApproval', mode: 'any', assignees: { kind: 'role', role: 'approver', unitId: input.departmentUnitId }, approveActions: ['approve'], canReturn: true },
+  ];
+}
+
+/**
+ * What the examination's opening depends on (kernel/procedure.ts openingOf): its start, and the plan's approval,
+ * the first step it runs (the plan comes with the start).
+ */
+export function examinationOpening(input: PoliticalExaminationInput): OpeningOptions<PlanStep> {
+  return {
+    type: POLITICAL_EXAMINATION,
+    title: input.title,
+    initiatorId: input.initiatorId,
+    unitIds: [input.subject.unitId],
+    steps: planSteps(input).filter((s) => s.key === 'planApproval'),
+    assignees: input.assignees,
+    startData: { examinationId: input.examinationId, subject: input.subject, plan: input.plan },
+    dueAt: null,
+  };
+}
+
 export async function politicalExamination(input: PoliticalExaminationInput): Promise<ExaminationResult> {
   return reportToParent(() => runExamination(input));
 }
@@ -115,16 +141,21 @@ async function runExamination(input: PoliticalExaminationInput): Promise<Examina
   };
   const strand = (s: string): StrandView | undefined => state.strands.find((x) => x.strand === s);
 
+  const opening = examinationOpening(input);
+  const opened = input.opened;
   const projector = createProjector({
-    procedure: openingRow({ type: POLITICAL_EXAMINATION, title: input.title, unitIds: [input.subject.unitId], stage: 'planApproval', startedBy: input.initiatorId }),
+    procedure: openingRow({ type: opening.type, title: opening.title, unitIds: opening.unitIds, stage: 'planApproval', startedBy: opening.initiatorId, ...(opened ? { startedAt: opened.startedAt } : {}) }),
+    // Seqs 0 and 1 (the start and the plan's approval) are written: the run numbers on from them.
+    ...(opened ? { fromSeq: 1 } : {}),
   });
   const record = (r: ActionRecord): void => {
     state.actions.push(r);
   };
-  record(projector.start(input.initiatorId, { examinationId: input.examinationId, subject: input.subject, plan: input.plan }));
+  record(projector.start(opening.initiatorId, opening.startData, opened !== undefined));
 
-  // --- The flows: the main steps, and one flow per evidence strand, numbered by one counter.
-  const nextTaskSeq = createTaskCounter();
+  // --- The flows: the main steps, and one flow per evidence strand, numbered by one counter (after the
+  // tasks its batch opened for it).
+  const nextTaskSeq = createTaskCounter(Math.max(0, ...(opened?.step.slots ?? []).map((x) => x.task?.seq ?? 0)));
   const fromStart = resolverFor(input.assignees);
   // The group's members are the plan's (a redraft may change them), not a rule of master data.
   const resolve = (rule: AssigneeRule): string[] =>
@@ -132,10 +163,9 @@ async function runExamination(input: PoliticalExaminationInput): Promise<Examina
   const flowOf = <K extends string>(steps: StepDef<K>[], dueAt: () => string | null = () => null): ApprovalFlow<K> =>
     createApprovalFlow<K>({ workflowId, steps, resolve, projector, dueAt, nextTaskSeq });
 
-  const planFlow = flowOf<PlanStep>([
-    { key: 'plan', mode: 'any', assignees: { kind: 'user', userId: input.initiatorId }, approveActions: ['submitPlan'], canReturn: false },
-    { key: 'planApproval', mode: 'any', assignees: { kind: 'role', role: 'approver', unitId: dept }, approveActions: ['approve'], canReturn: true },
-  ]);
+  const planFlow = flowOf<PlanStep>(planSteps(input));
+  // Before any handler is set: an Update in the run's first task must find the plan's approval open.
+  if (opened) planFlow.restore(opened.step);
   const strandFlows = Object.fromEntries(
     EVIDENCE_STRANDS.map((s) => [
       s,
@@ -315,9 +345,11 @@ async function runExamination(input: PoliticalExaminationInput): Promise<Examina
 
   // 1. The plan: the department approves it; a return goes back to the drafter for a new draft.
   let round = 1;
+  let resume = opened?.step;
   for (;;) {
     setStage('planApproval');
-    const o = await planFlow.runStep('planApproval', round);
+    const o = await planFlow.runStep('planApproval', round, resume);
+    resume = undefined;
     if (o.kind === 'approved') {
       const { hash } = await acts.freezeExaminationPlan({ plan: state.plan });
       const version = state.frozen.length + 1;
