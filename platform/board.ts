@@ -206,10 +206,14 @@ export async function boardItems(
 ): Promise<BoardItem[]> {
   const { windowEnd } = await boardClock(em, now, f.dueWithin);
   const items = itemsSql(f, now, windowEnd);
+  // Ordered and paged by the due time in milliseconds, the precision the cursor comes back in (a JavaScript
+  // Date): compared at PostgreSQL's microseconds, every item of a later microsecond in the cursor's
+  // millisecond came again on the next page, and an export of more than a page of such items never ended.
+  const due = `date_trunc('milliseconds', i.due_at)`;
   const sql = `
     with items as (${items.sql})
     select i.*, (select t.id from task t where t.workflow_id = i.workflow_id and t.status = 'pending' order by t.opened_at, t.seq limit 1) as task_id
-      from items i ${after ? 'where (i.due_at, i.workflow_id) > (?::timestamptz, ?)' : ''} order by i.due_at, i.workflow_id limit ?`;
+      from items i ${after ? `where (${due}, i.workflow_id) > (?::timestamptz, ?)` : ''} order by ${due}, i.workflow_id limit ?`;
   const rows = await withoutJit(em, (tx) =>
     tx.execute<{ workflow_id: string; type: string; title: string; stage: string; unit_ids: string[]; due_at: Date; rung: BoardRung; task_id: string }[]>(sql, [
       ...items.params,

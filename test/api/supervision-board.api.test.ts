@@ -2,6 +2,7 @@
  * The supervision board (督查看板) over HTTP: groups by unit × stage × type, days overdue in working
  * days, rungs, assignees, the due window and the filters; who may see it; bad filters.
  */
+import { boardItems } from '../../platform/board';
 import { useApiStack } from '../helpers/api';
 import { uniqueId } from '../helpers/env';
 import { dueInWorkingDays, setDue, startItem } from '../helpers/supervision';
@@ -89,4 +90,28 @@ describe('the supervision board', () => {
     expect(text).toMatch(/^tingjin_open_tasks\{type="rectificationItem",stage="submit"\} 2$/m);
     expect(text).toMatch(/^tingjin_open_procedures\{type="rectificationItem",stage="submit"\} 2$/m);
   });
+});
+
+test('the items are paged in full when several are due within one millisecond (PostgreSQL keeps microseconds, the cursor milliseconds)', async () => {
+  const unit = uniqueId('unit');
+  const conn = stack.t.orm.em.fork().getConnection();
+  const ids = [1, 2, 3, 4, 5].map((n) => `${unit}-wf-${n}`);
+  for (const [n, id] of ids.entries()) {
+    await conn.execute(
+      `insert into procedure (workflow_id, type, title, unit_ids, status, stage, overdue, due_at, started_by, started_at, updated_at)
+       values (?, 'rectificationItem', ?, array[?], 'open', 'submit', true, timestamptz '2026-11-02 01:00:00.000100+00' + ? * interval '1 microsecond', 'zzb-staff', now(), now())`,
+      [id, id, unit, n * 100],
+    );
+    await conn.execute(`insert into task (id, workflow_id, procedure_type, step, seq, round, assignee_ids, status, opened_at) values (?, ?, 'rectificationItem', 'submit', 1, 1, '{jyj-staff}', 'pending', now())`, [`${id}:1`, id]);
+  }
+  const pages: string[][] = [];
+  let after: { dueAt: Date; workflowId: string } | undefined;
+  for (let i = 0; i < 5; i++) {
+    const page = await boardItems(stack.t.orm.em.fork(), { dueWithin: 0, unit }, 2, new Date(), after);
+    pages.push(page.map((p) => p.workflowId));
+    const last = page.at(-1);
+    if (!last || page.length < 2) break;
+    after = { dueAt: last.dueAt, workflowId: last.workflowId };
+  }
+  expect(pages).toEqual([ids.slice(0, 2), ids.slice(2, 4), ids.slice(4)]);
 });
