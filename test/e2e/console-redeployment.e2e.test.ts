@@ -7,9 +7,12 @@
  * one line, none overlapping, nothing past the screen's edge. Every refusal shown is in Chinese.
  * Harness: ./browser.ts.
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { addDays, chinaDateOf } from '../../domain/dates';
+import { hasEnglish } from '../../web/src/labels';
 import { newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { describeInBrowser, DESKTOP, expectChinese, PHONE, SHOTS, useConsole, WAIT } from './browser';
@@ -211,6 +214,23 @@ describeInBrowser('console redeployment e2e')('web console: 揭榜出征 (Chromi
     expect(overlapping).toEqual([]);
     await staff.screenshot({ path: path.join(SHOTS, '22-redeployment-stepbar-phone.png'), fullPage: false });
     await staff.setViewportSize(DESKTOP);
+    await staff.close();
+  });
+  test('the people import’s file chooser reads in Chinese: the browser’s own (English) button is hidden behind 选择文件', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tingjin-import-')), '揭榜干部.csv');
+    fs.writeFileSync(file, CSV);
+    const staff = await as('zzb-staff', '/people');
+    await staff.getByRole('button', { name: '选择文件', exact: true }).waitFor();
+    await staff.getByText('未选择文件').waitFor();
+    // The native input is out of sight (its button would say "Choose File"), still labelled for the file.
+    const box = await staff.getByLabel('选择文件：').boundingBox();
+    expect(box!.width * box!.height).toBeLessThanOrEqual(1);
+    await staff.getByTestId('people-file').setInputFiles(file);
+    await staff.getByText('揭榜干部.csv').waitFor();
+    await staff.getByTestId('import-summary').waitFor();
+    const card = await staff.locator('.el-card', { hasText: '导入干部名册' }).evaluate((el) => (el as unknown as { innerText: string }).innerText);
+    expect([card, hasEnglish(card)]).toEqual([card, false]);
+    await shot(staff, '23-people-import');
     await staff.close();
   });
 });
