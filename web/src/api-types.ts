@@ -6091,7 +6091,7 @@ export interface components {
                 /** @description 责任清单: who answers for each task */
                 responsibilities?: components["schemas"]["Responsibility"][];
             }[];
-            /** @description 整改报告: one task per unit for its Party secretary (its head without one), due 2 months after the feedback */
+            /** @description 整改报告, on by default: one task per unit for its Party secretary (its head without one), due 2 months after the feedback. `false`: no report tasks, for a feedback whose units report outside this system (one recorded after its reports were made) */
             report?: {
                 /**
                  * Format: date
@@ -6099,7 +6099,7 @@ export interface components {
                  * @example 2026-12-31
                  */
                 dueDate?: string;
-            };
+            } | false;
         };
         /** @description Resolved from master data when the procedure starts, and fixed from then on (a transfer hands a task on) */
         AssigneeRule: {
