@@ -207,6 +207,8 @@ export const politicalExaminationProcedure = defineProcedure({
     { file: 'political-examination.json', endsAt: 'completed' },
     // Still in the evidence stage, every strand past its deadline and up the ladder.
     { file: 'political-examination-overdue.json', endsAt: { activity: 'computeRung' } },
+    // Started by its batch with its plan-approval task already projected (`opened`), resumed there.
+    { file: 'political-examination-opened.json', endsAt: 'completed' },
   ],
 });
 
@@ -229,5 +231,9 @@ export const politicalExaminationBatchProcedure = defineProcedure({
   },
   routes: batchRoutes,
   historiesDir: path.join(__dirname, 'histories'),
-  histories: [{ file: 'political-examination-batch.json', endsAt: 'completed' }],
+  histories: [
+    { file: 'political-examination-batch.json', endsAt: 'completed' },
+    // Its children opened in bulk before they started (kernel/fanout.ts `open`, patch fanout-open).
+    { file: 'political-examination-batch-opened.json', endsAt: 'completed' },
+  ],
 });
