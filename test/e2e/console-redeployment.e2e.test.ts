@@ -214,6 +214,17 @@ describeInBrowser('console redeployment e2e')('web console: 揭榜出征 (Chromi
     expect(overlapping).toEqual([]);
     await staff.screenshot({ path: path.join(SHOTS, '22-redeployment-stepbar-phone.png'), fullPage: false });
     await staff.setViewportSize(DESKTOP);
+
+    // The audit badge says why a chain is broken in Chinese: an entry changed in the database, its hash kept.
+    const tampered = await stack.t.orm.em.fork().getConnection().execute<{ seq: number }[]>(
+      `update audit_log set payload = jsonb_set(payload, '{tampered}', 'true') where workflow_id = ? and seq = 2 returning seq`,
+      [wf],
+    );
+    expect(tampered).toHaveLength(1);
+    await staff.reload();
+    const badge = staff.getByTestId('audit-badge');
+    await badge.getByText('审计链断裂：第 2 条（哈希不符）').waitFor();
+    expect(hasEnglish((await badge.textContent()) ?? '')).toBe(false);
     await staff.close();
   });
   test('the people import’s file chooser reads in Chinese: the browser’s own (English) button is hidden behind 选择文件', async () => {
