@@ -96,6 +96,8 @@ export function createExaminationActivities(deps: ActivityDeps) {
           leadUnitId: r.departmentUnitId,
           assignments: [{ unitId: r.unitId, dueDate: r.dueDate }],
         })),
+        // No 整改报告 (on by default for an inspection's feedback, 巡视工作条例): an examination's findings have none.
+        report: false,
       });
       if (!parsed.success) throw ApplicationFailure.nonRetryable(`the linked rectification does not fit its schema: ${parsed.error.issues[0]?.path.join('.') ?? ''}`, 'validation_error');
       const start = rectificationProcedure.start;
