@@ -581,6 +581,8 @@ function fanOutSpec(kind: FanOutKind, units: number, unitIds: string[], runTag: 
       feedbackDate: chinaDate(-1),
       inspectionOfficeUnitId: 'xcb',
       problems: [{ no: '1', title: '全覆盖整改', difficulty: 'normal', leadUnitId: 'zzb', assignments: unitIds.map((unitId) => ({ unitId, dueDate })) }],
+      // The items only, as in the figures before the 整改报告 was on by default (it adds one child per unit).
+      report: false,
     },
   };
 }
