@@ -18,7 +18,8 @@ const strings = (v: unknown, out: string[] = []): string[] => {
   }
   return out;
 };
-const clean = (s: string): boolean => s.isWellFormed() && !s.includes('\u0000');
+/** Well-formed UTF-16 (UTF-8 round trip unchanged: a lone surrogate would become U+FFFD) and no NUL. */
+const clean = (s: string): boolean => Buffer.from(s, 'utf8').toString('utf8') === s && !s.includes('\u0000');
 
 test('a refusal quoting a lone surrogate or a NUL carries neither, in its message or its details', () => {
   const f = refuse('task_not_found', 'no open task \ud800 for ok\u0000', { taskId: '\ud800', nested: { ['k\udc00']: ['x\u0000', 'fine 中文 😀'] } });
