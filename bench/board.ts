@@ -24,7 +24,7 @@ export const BOARD_CASES: [string, BoardFilter][] = [
   ['board, no filter (3 working days)', { dueWithin: 3 }],
   ['board, overdue only (dueWithin 0)', { dueWithin: 0 }],
   ['board, one unit', { dueWithin: 3, unit: 'u1' }],
-  ['board, one type and rung', { dueWithin: 3, type: 'cadreSelection', rung: 'warning' }],
+  ['board, one type and rung', { dueWithin: 3, type: 'cadreSelection', rung: 'supervisionNotice' }],
   ['board, due in 20 working days', { dueWithin: 20 }],
 ];
 
@@ -48,13 +48,14 @@ export async function time(label: string, fn: () => Promise<unknown>, runs = RUN
 
 /**
  * The synthetic rows, in the same tables as the projection writes them: `procedures` procedures (5 types, 20
- * units, 6 stages; 30% open, a third of those overdue over the ladder's rungs; due from 40 days ago to 80
+ * units, 6 stages; 30% open, a third of those overdue and escalated; due from 40 days ago to 80
  * ahead) with 10 task rows each, the units, and a supervisor `sup`. bench/operations.ts seeds through it too.
  */
 export async function seedBoard(orm: MikroORM, procedures: number): Promise<void> {
   const conn = orm.em.getConnection();
   const t0 = Date.now();
-  // 5 types, 20 units, 6 stages; 30% open, a third of those overdue, spread over the ladder's rungs;
+  // 5 types, 20 units, 6 stages; 30% open, a third of those overdue and escalated, all to the first rung
+  // (an escalated i is a multiple of 3, so its index 1 + i % 3 is always 1);
   // due dates from 40 days ago to 80 days ahead.
   await conn.execute(`
     insert into procedure (workflow_id, type, parent_workflow_id, title, unit_ids, status, stage, overdue, due_at, started_by, started_at, closed_at, result, escalation, updated_at)

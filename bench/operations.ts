@@ -117,8 +117,8 @@ async function boardAgainstVisibility(orm: MikroORM, client: Client): Promise<vo
   }
 
   // The board's item filter (platform/board.ts itemsSql: flagged overdue, or due before the window's end) on
-  // the search attributes. The seed puts every escalated item on the warning rung, so `TingjinOverdue = true`
-  // stands for `rung = warning`: visibility has no rung.
+  // the search attributes. The seed escalates exactly the items it flags overdue, all to the first rung
+  // (supervisionNotice), so `TingjinOverdue = true` stands for that rung: visibility has no rung.
   const due = (w: string): string => `ExecutionStatus = 'Running' AND (TingjinOverdue = true OR TingjinDueAt <= '${w}')`;
   const pairs: [string, (windowEnd: string) => string][] = [
     ['board, no filter (3 working days)', (w) => due(w)],
