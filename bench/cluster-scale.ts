@@ -32,7 +32,7 @@ import { performance } from 'node:perf_hooks';
 import type { ClientJob } from './api-clients';
 import { api, baselineWorker, log, startBenchCluster, stopOnSignal, stopProc, tokens as login, worker, type BenchCluster, type Proc } from './cluster-stack';
 import { cpuMark, findPostmaster } from './cpu';
-import { closedLoop, freePort, percentile, rawRunner, round1, round2, type LoopResult } from './load';
+import { closedLoop, freePort, intArg, percentile, rawRunner, round1, round2, type LoopResult } from './load';
 
 interface Args {
   workers: number[];
@@ -46,11 +46,7 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { workers: [1, 2, 4], clients: 8, procedures: 80, warmup: 4, apis: 1, shards: 16, keep: false };
-  const int = (flag: string, v: string | undefined, min: number): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer >= ${min}, got ${String(v)}`);
-    return n;
-  };
+  const int = intArg;
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = (argv[i] as string).split('=', 2) as [string, string | undefined];
     const value = (): string | undefined => inline ?? argv[++i];

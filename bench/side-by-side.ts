@@ -73,7 +73,7 @@ import { createWorker } from '../worker/worker';
 import type { ClientJob } from './api-clients';
 import { BASELINE_TASK_QUEUE, type BaselineActivities } from './baseline-workflow';
 import { coresUsed, cpuMark, findPostmaster, type Pids } from './cpu';
-import { apiRunner, ASSIGNEES, closedLoop, rawRunner, freePort, mapLimit, percentile, post, round1, round2, sleep, STARTER, STEPS, type LoopResult, type Sample } from './load';
+import { apiRunner, ASSIGNEES, closedLoop, intArg, rawRunner, freePort, mapLimit, percentile, post, round1, round2, sleep, STARTER, STEPS, type LoopResult, type Sample } from './load';
 
 const NAMESPACE = 'default';
 const TASK_QUEUE = 'tingjin';
@@ -105,11 +105,7 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { clients: [8, 16], procedures: 40, fanout: 3400, fanoutKind: 'rectification', fanoutTimeoutS: 600, fanoutStallS: 120, warmup: 4, keep: false, clientsInProcess: false, profileDir: null, dynamicConfig: [], sqlitePragma: [], modes: [...MODES], workerProcess: false };
-  const int = (flag: string, v: string | undefined, min: number): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer >= ${min}, got ${String(v)}`);
-    return n;
-  };
+  const int = intArg;
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = (argv[i] as string).split('=', 2) as [string, string | undefined];
     const value = (): string | undefined => inline ?? argv[++i];
