@@ -187,7 +187,8 @@ export interface AuditCheck {
   ok: boolean;
 }
 
-interface AuditLogRow {
+/** An audit_log row as PostgreSQL returns it. */
+export interface AuditLogRow {
   workflow_id: string;
   seq: number;
   kind: string;
@@ -197,6 +198,9 @@ interface AuditLogRow {
   prev_hash: string;
   hash: string;
 }
+
+/** An audit_log row as domain/audit.ts verifies it. */
+export const auditRowOf = (r: AuditLogRow): AuditRow => ({ workflowId: r.workflow_id, seq: r.seq, kind: r.kind, actorId: r.actor_id, at: r.at, payload: r.payload, prevHash: r.prev_hash, hash: r.hash });
 
 /**
  * The audit verification, written once for `npm run ops -- verify-audit` and the API's
@@ -212,7 +216,7 @@ export async function verifyAudit(em: EntityManager, opts: { workflowId?: string
   const chains: ChainCheck[] = [];
   for (const workflowId of ids) {
     const rows = await em.execute<AuditLogRow[]>('select * from audit_log where workflow_id = ? order by seq', [workflowId]);
-    const chain = verifyChain(rows.map((r): AuditRow => ({ workflowId: r.workflow_id, seq: r.seq, kind: r.kind, actorId: r.actor_id, at: r.at, payload: r.payload, prevHash: r.prev_hash, hash: r.hash })));
+    const chain = verifyChain(rows.map(auditRowOf));
     chains.push({ workflowId, chain });
   }
   const anchor = await verifyAgainstAnchor(em, opts);

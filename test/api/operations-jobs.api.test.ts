@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { auditHash, canonicalize, verifyChain, type AuditRow } from '../../domain/audit';
-import { merkleRoot, verifyAgainstAnchor } from '../../platform/anchor';
+import { auditHash, canonicalize, verifyChain } from '../../domain/audit';
+import { auditRowOf, merkleRoot, verifyAgainstAnchor, type AuditLogRow } from '../../platform/anchor';
 import { reconcile } from '../../platform/reconcile';
 import { ensureSchedules, scheduleIds } from '../../platform/schedules';
 import { useApiStack } from '../helpers/api';
@@ -18,18 +18,6 @@ import { startItem } from '../helpers/supervision';
 
 const stack = useApiStack();
 
-interface Entry {
-  workflow_id: string;
-  seq: number;
-  kind: string;
-  actor_id: string;
-  at: Date;
-  payload: unknown;
-  prev_hash: string;
-  hash: string;
-}
-
-const rowOf = (r: Entry): AuditRow => ({ workflowId: r.workflow_id, seq: r.seq, kind: r.kind, actorId: r.actor_id, at: r.at, payload: r.payload, prevHash: r.prev_hash, hash: r.hash });
 
 test('the schedules run the reconciler and the anchor; verify reports a tail rewritten after the anchor', async () => {
   const conn = stack.t.orm.em.fork().getConnection();
@@ -77,19 +65,19 @@ test('the schedules run the reconciler and the anchor; verify reports a tail rew
   await expect(conn.execute(`truncate audit_anchor_head`)).rejects.toThrow(/append-only/);
 
   // A tail rewritten by SQL, every hash recomputed: the chain verifies on its own.
-  const entries = await conn.execute<Entry[]>(`select * from audit_log where workflow_id = ? order by seq`, [wf]);
+  const entries = await conn.execute<AuditLogRow[]>(`select * from audit_log where workflow_id = ? order by seq`, [wf]);
   expect(entries.length).toBeGreaterThanOrEqual(3);
-  let prevHash = (entries[entries.length - 3] as Entry).hash;
+  let prevHash = (entries[entries.length - 3] as AuditLogRow).hash;
   for (const e of entries.slice(-2)) {
     const payload = e.seq === entries[entries.length - 2]?.seq ? canonicalize({ forged: true }) : e.payload;
     const hash = auditHash({ workflowId: e.workflow_id, seq: e.seq, kind: e.kind, actorId: e.actor_id, at: e.at, payload }, prevHash);
     await conn.execute(`update audit_log set payload = ?::jsonb, prev_hash = ?, hash = ? where workflow_id = ? and seq = ?`, [JSON.stringify(payload), prevHash, hash, wf, e.seq]);
     prevHash = hash;
   }
-  const rewritten = await conn.execute<Entry[]>(`select * from audit_log where workflow_id = ? order by seq`, [wf]);
-  expect(verifyChain(rewritten.map(rowOf)).ok).toBe(true);
+  const rewritten = await conn.execute<AuditLogRow[]>(`select * from audit_log where workflow_id = ? order by seq`, [wf]);
+  expect(verifyChain(rewritten.map(auditRowOf)).ok).toBe(true);
   // The anchor does not match it.
-  const last = entries[entries.length - 1] as Entry;
+  const last = entries[entries.length - 1] as AuditLogRow;
   const found = await verifyAgainstAnchor(stack.t.orm.em.fork(), { exportFile });
   expect(found.findings).toEqual([{ workflowId: wf, kind: 'tail_rewritten', seq: last.seq, anchored: last.hash, actual: prevHash }]);
   expect(await verifyAgainstAnchor(stack.t.orm.em.fork(), { workflowId: other })).toMatchObject({ checked: 1, findings: [] });
