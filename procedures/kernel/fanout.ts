@@ -10,6 +10,7 @@
  *   its progress, so a batch over thousands of units never grows one giant history.
  */
 import {
+  allHandlersFinished,
   continueAsNew,
   getExternalWorkflowHandle,
   log,
@@ -150,7 +151,11 @@ export function createFanOut<T = unknown>(o: FanOutOptions<T>) {
   // Each child costs the parent about 4 events (initiated, started, its report, its completion), and
   // each batch a few workflow-task events more.
   const roomFor = (n: number): boolean => workflowInfo().historyLength + n * 4 + 50 < maxEvents && !workflowInfo().continueAsNewSuggested;
-  const continueFresh = async (): Promise<never> => continueAsNew(...(o.continueWith(p) as []));
+  const continueFresh = async (): Promise<never> => {
+    // A startChild Update still starting its child would be lost with this run (its caller would get a 404).
+    if (!allHandlersFinished()) await condition(allHandlersFinished);
+    return continueAsNew(...(o.continueWith(p) as []));
+  };
   /** Children this run started: the server counts a run's own unfinished children, not its predecessors'. */
   let startedThisRun = 0;
 
