@@ -174,6 +174,8 @@ export function createFanOut<T = unknown>(o: FanOutOptions<T>) {
     }
   }
 
+  /** The end of the chunk of openings being written: its tasks may be seen before the write's answer is back. */
+  let writing = 0;
   // A child whose task someone acts on before its turn: its opening is projected, so it must run now.
   setHandler(
     startChildUpdate,
@@ -186,7 +188,7 @@ export function createFanOut<T = unknown>(o: FanOutOptions<T>) {
     {
       validator: (workflowId: string) => {
         const i = typeof workflowId === 'string' ? index.get(workflowId) : undefined;
-        if (i === undefined || i >= (p.opened ?? 0)) throw refuse(KernelRefusal.invalidInput, 'no such child is waiting to start', { field: 'workflowId' });
+        if (i === undefined || i >= Math.max(p.opened ?? 0, writing)) throw refuse(KernelRefusal.invalidInput, 'no such child is waiting to start', { field: 'workflowId' });
       },
     },
   );
@@ -209,6 +211,7 @@ export function createFanOut<T = unknown>(o: FanOutOptions<T>) {
       if (!roomFor(1)) await continueFresh();
       const n = Math.min(OPEN_CHUNK, o.total - from);
       if (o.quiet) await condition(o.quiet);
+      writing = from + n;
       try {
         await localProjection.project(Array.from({ length: n }, (_, k) => o.open?.(from + k, at) ?? []).flat(), null);
       } catch (err) {
