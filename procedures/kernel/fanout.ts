@@ -201,13 +201,16 @@ export function createFanOut<T = unknown>(o: FanOutOptions<T>) {
       p.openedAt = new Date().toISOString();
       // Children an earlier run started (from before the patch) opened themselves.
       p.opened = p.started;
-      // A workflow task stays open while its local activities run, and the start's answer (an Update) goes out
-      // when it completes: a timer ends this first task, so the start answers before thousands of openings
-      // are written, not after.
-      await sleep(1);
     }
     const at = p.openedAt as string;
+    // A workflow task stays open while its local activities run, and the start's answer (an Update) goes out
+    // when it completes. So the first chunk is written within the start's task (a start over up to a chunk of
+    // children answers with every first task in its inbox), then a timer ends that task, so the start answers
+    // before thousands more openings are written, not after them.
+    let chunks = 0;
     for (let from: number = p.opened; from < o.total; from = p.opened) {
+      if (chunks === 1) await sleep(1);
+      chunks += 1;
       if (!roomFor(1)) await continueFresh();
       const n = Math.min(OPEN_CHUNK, o.total - from);
       if (o.quiet) await condition(o.quiet);
