@@ -154,7 +154,8 @@ export function valueOf(schema: Schema, doc: OpenApiDoc, depth = 0): fc.Arbitrar
 
 function stringOf(schema: Schema): fc.Arbitrary<string> {
   const min = schema.minLength ?? 0;
-  const max = schema.maxLength ?? 40;
+  // A pattern bounds its own length (a 43-character handoff code, say): capping it too would filter forever.
+  const max = schema.maxLength ?? (schema.pattern ? Infinity : 40);
   if (schema.pattern) return fc.stringMatching(new RegExp(schema.pattern)).filter((s) => s.length >= min && s.length <= max);
   if (schema.format === 'date') return dateArb;
   if (schema.format === 'byte') return fc.string({ maxLength: 60 }).map((s) => Buffer.from(s).toString('base64'));
