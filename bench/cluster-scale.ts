@@ -24,15 +24,13 @@
  * saturated: more workers cannot help.
  */
 import './quiet-logs';
-import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { ClientJob } from './api-clients';
 import { api, baselineWorker, log, startBenchCluster, stopOnSignal, stopProc, tokens as login, worker, type BenchCluster, type Proc } from './cluster-stack';
 import { cpuMark, findPostmaster } from './cpu';
-import { closedLoop, freePort, intArg, percentile, rawRunner, round1, round2, type LoopResult } from './load';
+import { closedLoop, freePort, intArg, loopInChild, percentile, rawRunner, round1, round2, type LoopResult } from './load';
 
 interface Args {
   workers: number[];
@@ -131,18 +129,6 @@ function cores(a: ReturnType<typeof mark>, b: ReturnType<typeof mark>, clientMic
   const ours = (out.workers ?? 0) + (out.apis ?? 0) + out.clients + (clientMicros === null ? 0 : self) + (out.temporal ?? 0) + (out.postgres ?? 0);
   const other = out.machine === null ? null : Math.max(0, out.machine - ours);
   return Object.fromEntries(Object.entries({ ...out, other }).map(([k, v]) => [k, v === null ? null : round2(v)])) as Record<string, number | null>;
-}
-
-/** The API mode's clients in a process of their own (bench/api-clients.ts). */
-function loopInChild(job: ClientJob): Promise<{ loop: LoopResult; cpuMicros: number }> {
-  return new Promise((resolve, reject) => {
-    const child = fork(require.resolve('./api-clients'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    let answer: { loop: LoopResult; cpuMicros: number } | null = null;
-    child.once('message', (m) => (answer = m as { loop: LoopResult; cpuMicros: number }));
-    child.once('error', reject);
-    child.once('exit', (code) => (answer ? resolve(answer) : reject(new Error(`the clients' process exited with ${String(code)}`))));
-    child.send(job);
-  });
 }
 
 function summary(loop: LoopResult) {

@@ -4,11 +4,13 @@
  * its own (bench/api-clients.ts): a load generator sharing the server's event loop would bill its own
  * CPU (fetch, JSON) to the server under test.
  */
+import { fork } from 'node:child_process';
 import net, { type AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
 import type { StartAnswer } from '../api/temporal';
 import type { ActResult, TaskView } from '../procedures/kernel/messages';
+import type { ClientJob } from './api-clients';
 import { approveUpdate, BASELINE_TASK_QUEUE, type baselineApproval } from './baseline-workflow';
 
 export const STEPS = 5;
@@ -232,4 +234,19 @@ export function intArg(flag: string, v: string | undefined, min: number): number
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new Error(`${flag} needs an integer >= ${min}, got ${String(v)}`);
   return n;
+}
+
+/**
+ * Runs the API mode's closed loop in a child process (bench/api-clients.ts), so the load generator's
+ * CPU (fetch, JSON) is not billed to the server it measures; it reports its own as `cores.clients`.
+ */
+export function loopInChild(job: ClientJob): Promise<{ loop: LoopResult; cpuMicros: number }> {
+  return new Promise((resolve, reject) => {
+    const child = fork(require.resolve('./api-clients'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let answer: { loop: LoopResult; cpuMicros: number } | null = null;
+    child.once('message', (m) => (answer = m as { loop: LoopResult; cpuMicros: number }));
+    child.once('error', reject);
+    child.once('exit', (code) => (answer ? resolve(answer) : reject(new Error(`the clients' process exited with ${String(code)}`))));
+    child.send(job);
+  });
 }

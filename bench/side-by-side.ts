@@ -70,10 +70,9 @@ import { connectClient, startDevServer } from '../platform/temporal';
 import { SearchAttr, stateQuery } from '../procedures/kernel/messages';
 import { rectificationProcedure } from '../procedures/rectification';
 import { createWorker } from '../worker/worker';
-import type { ClientJob } from './api-clients';
 import { BASELINE_TASK_QUEUE, type BaselineActivities } from './baseline-workflow';
 import { coresUsed, cpuMark, findPostmaster, type Pids } from './cpu';
-import { apiRunner, ASSIGNEES, closedLoop, intArg, rawRunner, freePort, mapLimit, percentile, post, round1, round2, sleep, STARTER, STEPS, type LoopResult, type Sample } from './load';
+import { apiRunner, ASSIGNEES, closedLoop, intArg, loopInChild, rawRunner, freePort, mapLimit, percentile, post, round1, round2, sleep, STARTER, STEPS, type LoopResult, type Sample } from './load';
 
 const NAMESPACE = 'default';
 const TASK_QUEUE = 'tingjin';
@@ -462,21 +461,6 @@ async function startProfile(): Promise<{ stop: (file: string) => Promise<void> }
       log(`CPU profile: ${file}`);
     },
   };
-}
-
-/**
- * Runs the API mode's closed loop in a child process (bench/api-clients.ts), so the load generator's
- * CPU (fetch, JSON) is not billed to the server it measures; it reports its own as `cores.clients`.
- */
-function loopInChild(job: ClientJob): Promise<{ loop: LoopResult; cpuMicros: number }> {
-  return new Promise((resolve, reject) => {
-    const child = fork(require.resolve('./api-clients'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    let answer: { loop: LoopResult; cpuMicros: number } | null = null;
-    child.once('message', (m) => (answer = m as { loop: LoopResult; cpuMicros: number }));
-    child.once('error', reject);
-    child.once('exit', (code) => (answer ? resolve(answer) : reject(new Error(`the clients' process exited with ${String(code)}`))));
-    child.send(job);
-  });
 }
 
 async function runMode(stack: Stack, mode: Mode, clients: number, procedures: number, runTag: string): Promise<Record<string, unknown>> {
