@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { hasEnglish } from '../../web/src/labels';
 import { ensureConsoleBuilt } from '../../web/scripts/build';
 
@@ -34,6 +34,17 @@ export async function expectChinese(page: Page): Promise<string[]> {
   const texts = (await page.locator(MESSAGES).evaluateAll((els) => els.filter((e) => (e as unknown as { offsetParent: unknown }).offsetParent !== null).map((e) => (e.textContent ?? '').trim()))).filter(Boolean);
   expect(texts.filter(hasEnglish)).toEqual([]);
   return texts;
+}
+
+/**
+ * Opens the Element Plus select whose box is `box` and clicks `option` in its own list (the list its combobox
+ * controls): a select opened just before may still be fading out with the same option, and a click there
+ * never lands.
+ */
+export async function pickOption(page: Page, box: Locator, option: string): Promise<void> {
+  await box.click();
+  const list = await box.getByRole('combobox').first().getAttribute('aria-controls');
+  await page.locator(`[id="${list ?? ''}"] .el-select-dropdown__item`, { hasText: option }).first().click();
 }
 
 export interface ConsoleDriver {
@@ -100,8 +111,7 @@ export function useConsole(baseUrl: () => string): ConsoleDriver {
     },
     choose: async (page, label, option) => {
       // The select's own box takes the click (its placeholder covers the input).
-      await page.locator('.el-select__wrapper', { has: page.getByRole('combobox', { name: label, exact: true }) }).click();
-      await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click();
+      await pickOption(page, page.locator('.el-select__wrapper', { has: page.getByRole('combobox', { name: label, exact: true }) }), option);
     },
     openTask: async (page, title) => {
       // A fresh load: the list must not depend on a poll's timing on a busy machine (the badge has its own check).

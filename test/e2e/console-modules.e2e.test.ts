@@ -13,7 +13,7 @@ import { inboxTask, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { addCommittee, addPeople } from '../helpers/members';
 import { addIntegritySigners } from '../helpers/selection-signers';
-import { describeInBrowser, expectChinese, useConsole, WAIT } from './browser';
+import { describeInBrowser, expectChinese, pickOption, useConsole, WAIT } from './browser';
 
 describeInBrowser('console modules e2e')('web console: module forms and the board (Chromium)', () => {
   jest.setTimeout(300_000);
@@ -34,8 +34,7 @@ describeInBrowser('console modules e2e')('web console: module forms and the boar
   const input = (page: Page, field: string) => page.locator(`[data-field="${field}"]`).locator('input, textarea').first();
   /** Picks `option` in the select of the schema-built field `field`. */
   async function pick(page: Page, field: string, option: string): Promise<void> {
-    await page.locator(`[data-field="${field}"] .el-select__wrapper`).first().click();
-    await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click();
+    await pickOption(page, page.locator(`[data-field="${field}"] .el-select__wrapper`).first(), option);
   }
   const api = async (method: string, url: string, user: string, body?: unknown) =>
     stack.h.call(method, url, { token: await stack.h.login(user), ...(body === undefined ? {} : { key: newKey(), body }) });

@@ -15,7 +15,7 @@ import { addDays, chinaDateOf } from '../../domain/dates';
 import { hasEnglish } from '../../web/src/labels';
 import { newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
-import { describeInBrowser, DESKTOP, expectChinese, PHONE, SHOTS, useConsole, WAIT } from './browser';
+import { describeInBrowser, DESKTOP, expectChinese, PHONE, pickOption, SHOTS, useConsole, WAIT } from './browser';
 
 const TODAY = chinaDateOf(new Date());
 const CSV = [
@@ -38,8 +38,7 @@ describeInBrowser('console redeployment e2e')('web console: 揭榜出征 (Chromi
   /** The input of the schema-built field the API names `field`. */
   const input = (page: Page, field: string) => page.locator(`[data-field="${field}"]`).locator('input, textarea').first();
   async function pick(page: Page, field: string, option: string): Promise<void> {
-    await page.locator(`[data-field="${field}"] .el-select__wrapper`).first().click();
-    await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click();
+    await pickOption(page, page.locator(`[data-field="${field}"] .el-select__wrapper`).first(), option);
   }
   async function date(page: Page, field: string, value: string): Promise<void> {
     await input(page, field).fill(value);
