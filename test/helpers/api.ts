@@ -1,6 +1,8 @@
 /** Runs the API over HTTP (on a free port) and a worker, against the file's Temporal server and database. */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import type { Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import { createApp } from '../../api/app';
@@ -131,11 +133,23 @@ export async function inboxTask(h: Http, user: string, workflowId: string, step:
 export async function traceOf(t: TestEnv, workflowId: string): Promise<{ actions: number; audit: number; history: number; idempotency: number }> {
   const handle = t.env.client.workflow.getHandle(workflowId);
   // Quiet: no activity and no workflow task in flight (under load, a task row is written by the local
-  // activity before its workflow task completes, so a trace taken then would still grow).
-  await eventually(
+  // activity before its workflow task completes, so a trace taken then would still grow). A fanned-out
+  // child is started after its first task is already in an inbox (procedures/kernel/fanout.ts), so on a
+  // slow day the trace can catch its first workflow task still running: its history must end at rest, and
+  // describe and the history must agree on its length, or the trace is taken again.
+  const history = await eventually(
     async () => {
-      const { raw } = await handle.describe();
-      return raw.pendingActivities?.length || raw.pendingWorkflowTask ? undefined : true;
+      const described = await handle.describe().catch((err: unknown) => {
+        // Not started yet: its parent projected its first task before starting it.
+        if (err instanceof WorkflowNotFoundError) return undefined;
+        throw err;
+      });
+      if (!described || described.raw.pendingActivities?.length || described.raw.pendingWorkflowTask) return undefined;
+      const events = (await handle.fetchHistory()).events ?? [];
+      const last = events.at(-1)?.eventType;
+      if (last == null || IN_FLIGHT.has(last)) return undefined;
+      const again = await handle.describe();
+      return Number(again.raw.workflowExecutionInfo?.historyLength) === events.length ? events.length : undefined;
     },
     30_000,
     `${workflowId} to be quiet`,
@@ -144,7 +158,15 @@ export async function traceOf(t: TestEnv, workflowId: string): Promise<{ actions
   return {
     actions: await em.count(ActionLogSchema, { workflowId }),
     audit: await em.count(AuditLogSchema, { workflowId }),
-    history: (await handle.fetchHistory()).events?.length ?? 0,
+    history,
     idempotency: await em.count(IdempotencyRecordSchema, {}),
   };
 }
+
+/** History events after which the workflow is not at rest: a workflow task or an activity is under way. */
+const IN_FLIGHT: ReadonlySet<temporal.api.enums.v1.EventType> = new Set([
+  temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+  temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+  temporal.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+  temporal.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED,
+]);
