@@ -1,19 +1,14 @@
 /**
- * Qualification predicates of cadre selection (任职资格, DOMAIN.md §1), as data with the regulation's
- * defaults and per-post overrides. A candidate is checked against the frozen principles of a post, and
+ * Qualification predicates of cadre selection (任职资格, DOMAIN.md §1). A candidate is checked against the
+ * frozen principles of a post (the rules, domain/qualification-rules.ts, with the post's overrides), and
  * every predicate reports what it required, what it found and which record field it used, so a failing
  * check shows exactly why.
  *
  * Pure and deterministic: no I/O, no clock (the evaluation date is an argument), no Node builtins. The
  * workflow imports it.
  *
- * Periods are counted on calendar dates, never in floating-point years. "N years since D" is reached on
- * the anniversary: D + 12·N months by `addMonths`, which clamps to the end of a shorter month. So a
- * period that starts on 2020-02-29 completes its first year on 2021-02-28 (the month-end rule of
- * 民法典 art. 202: with no corresponding day, the last day of the month counts), and its fourth on
- * 2024-02-29. Requirements in years are turned into whole months (fractions are allowed to the month:
- * 1.5 years = 18 months). Grassroots experience is a decimal number of years in the master data, so it
- * is compared in tenths of a year.
+ * Periods are counted on calendar dates (domain/periods.ts). Grassroots experience is a decimal number of
+ * years in the master data, so it is compared in tenths of a year.
  */
 import { addMonths, isValidDate } from './dates';
 import {
@@ -29,74 +24,9 @@ import {
   isPrincipalToDeputyAbove,
   levelOf,
 } from './grades';
-
-export interface QualificationRules {
-  /** 工龄: years of work, for posts whose level is in `experienceLevels`. */
-  minWorkYears: number;
-  /** 基层工作经历: years at grassroots level, for posts whose level is in `experienceLevels`. Tenths count. */
-  minGrassrootsYears: number;
-  /** Levels of the post the two experience rules apply to. Art. 9(1): 提任县处级领导职务. */
-  experienceLevels: readonly GradeLevel[];
-  /** 副职 → 正职 of the same level: years in the current (deputy) grade. */
-  minYearsAsDeputy: number;
-  /** 下级正职 → 上级副职: years in the current (principal) grade. */
-  minYearsAsPrincipalBelow: number;
-  /** Levels of the post the two tenure rules apply to. */
-  tenureLevels: readonly GradeLevel[];
-  /** 学历: the minimum for every post. */
-  minEducation: Education;
-  /** A higher minimum by the level of the post (厅局级以上一般应当具有大学本科以上文化程度). Merged key by key. */
-  minEducationByLevel: Readonly<Partial<Record<GradeLevel, Education>>>;
-  /** 党龄 for Party posts (党的领导职务) only. A post's own `minPartyYears` wins over this. */
-  minPartyYears: number;
-  /** When the last promotion was out of turn (破格), no further promotion until this many years after it. */
-  minYearsAfterOutOfTurn: number;
-  /** How many rungs of the grade ladder one promotion may climb (never two levels at once). */
-  maxGradeSteps: number;
-  /** 正职 at the level below → 副职 at the level above counts as one step, whatever the ladder says. */
-  principalToDeputyAboveIsOneStep: boolean;
-}
-
-export const DEFAULT_QUALIFICATION_RULES: QualificationRules = {
-  minWorkYears: 5,
-  minGrassrootsYears: 2,
-  experienceLevels: ['division'],
-  minYearsAsDeputy: 2,
-  minYearsAsPrincipalBelow: 3,
-  // DOMAIN.md states the tenure rules without a level; the regulation (art. 9(2)) says 县处级以上, so a
-  // local practice that exempts 科级 removes 'section' here.
-  tenureLevels: ['section', 'division', 'bureau'],
-  minEducation: 'college',
-  minEducationByLevel: { bureau: 'bachelor' },
-  // E.g. 5 years for a member of a municipal Party committee (党章: 县级以上各级委员会委员).
-  minPartyYears: 5,
-  minYearsAfterOutOfTurn: 1,
-  maxGradeSteps: 1,
-  principalToDeputyAboveIsOneStep: true,
-};
-
-export type QualificationOverrides = Partial<QualificationRules>;
-
-/**
- * The rules of one post: `overrides` over `base` (the defaults unless given). Undefined values are
- * ignored; `minEducationByLevel` is merged key by key, every other field replaces the base's.
- */
-export function resolveRules(
-  overrides?: QualificationOverrides,
-  base: QualificationRules = DEFAULT_QUALIFICATION_RULES,
-): QualificationRules {
-  const rules: QualificationRules = { ...base, minEducationByLevel: { ...base.minEducationByLevel } };
-  if (!overrides) return rules;
-  for (const [key, value] of Object.entries(overrides) as [keyof QualificationRules, unknown][]) {
-    if (value === undefined) continue;
-    if (key === 'minEducationByLevel') {
-      rules.minEducationByLevel = { ...rules.minEducationByLevel, ...(value as QualificationRules['minEducationByLevel']) };
-    } else {
-      (rules as unknown as Record<string, unknown>)[key] = value;
-    }
-  }
-  return rules;
-}
+import { fullMonthsBetween, hasServedYears, yearsToMonths } from './periods';
+import { barEnd, type BarRecord } from './promotion-bars';
+import { DEFAULT_QUALIFICATION_RULES, resolveRules, type QualificationOverrides, type QualificationRules } from './qualification-rules';
 
 /** The person's record, as far as the predicates need it. Dates are YYYY-MM-DD. */
 export interface CandidateFacts {
@@ -116,46 +46,6 @@ export interface CandidateFacts {
   barRecords?: readonly BarRecord[];
   /** 任职回避: the person's relatives who hold a leading grade in the post's unit (master data); absent: none. */
   relativesInUnit?: readonly { personId: string; relation: string; grade: string; unitId: string }[];
-}
-
-export const BAR_KINDS = ['partySanction', 'governmentSanction', 'admonition', 'organizationalHandling', 'annualAssessment'] as const;
-/** 党纪处分, 政务处分, 诫勉, 组织处理, 年度考核. */
-export type BarKind = (typeof BAR_KINDS)[number];
-
-/** A dated record that may bar a promotion for a while (影响期). */
-export interface BarRecord {
-  kind: BarKind;
-  /** The sanction or result: 警告, 严重警告, 记过, 诫勉, 调离, 基本称职, 不称职, …; a key of BAR_MONTHS under its kind. */
-  category: string;
-  /** The decision's date; for an annual assessment, the last day of the year assessed. */
-  date: string;
-  /** The end of the bar when the decision states it (组织处理 as recorded); else from BAR_MONTHS. */
-  endsOn?: string | null;
-  /** The decision's document reference. */
-  ref?: string | null;
-}
-
-/**
- * 影响期 in months, by kind and category: a candidate inside one is not promoted. Sources: 《中国共产党纪律处分条例》
- * art. 10 (警告 1 年, 严重警告 1 年 6 个月 不得提拔); 《公职人员政务处分法》 art. 8 (警告 6 个月, 记过 12 个月, 记大过
- * 18 个月, 降级、撤职 24 个月); 《关于对党员领导干部进行诫勉的规定》 (诫勉 6 个月 不得提拔); 《公务员考核规定》 (基本称职、
- * 不称职: the year that follows, here 12 months from the end of the year assessed). 组织处理 varies (调离 1 年、降职 2 年
- * by 《关于对党员领导干部进行组织处理的规定》): a record without endsOn uses these, one with endsOn its own.
- * A category not listed here bars only when its endsOn says so.
- */
-export const BAR_MONTHS: Readonly<Record<BarKind, Readonly<Record<string, number>>>> = {
-  partySanction: { 警告: 12, 严重警告: 18, 撤销党内职务: 24, 留党察看: 24 },
-  governmentSanction: { 警告: 6, 记过: 12, 记大过: 18, 降级: 24, 撤职: 24 },
-  admonition: { 诫勉: 6 },
-  organizationalHandling: { 停职检查: 12, 调离: 12, 责令辞职: 12, 免职: 12, 降职: 24 },
-  annualAssessment: { 基本称职: 12, 不称职: 12 },
-};
-
-/** The last day a record bars a promotion (its end is exclusive), or null when it bars none. */
-export function barEnd(r: BarRecord): string | null {
-  if (r.endsOn) return r.endsOn;
-  const months = BAR_MONTHS[r.kind]?.[r.category];
-  return months === undefined || !isValidDate(r.date) ? null : addMonths(r.date, months);
 }
 
 export interface PostSpec {
@@ -221,25 +111,7 @@ export interface QualificationEvaluation {
   results: QualificationResult[];
 }
 
-// --- periods ---------------------------------------------------------------------------------------
-
-/** Whole months from `from` to `to`: the largest m with addMonths(from, m) ≤ to (negative if to < from). */
-export function fullMonthsBetween(from: string, to: string): number {
-  const [fy, fm] = [Number(from.slice(0, 4)), Number(from.slice(5, 7))];
-  const [ty, tm] = [Number(to.slice(0, 4)), Number(to.slice(5, 7))];
-  let months = (ty - fy) * 12 + (tm - fm);
-  while (addMonths(from, months) > to) months -= 1;
-  return months;
-}
-
-/** Whether at least `years` (to the month) have passed from `from` to `asOf`: the anniversary counts. */
-export function hasServedYears(from: string, asOf: string, years: number): boolean {
-  return addMonths(from, yearsToMonths(years)) <= asOf;
-}
-
-function yearsToMonths(years: number): number {
-  return Math.round(years * 12);
-}
+// --- how a result reads ----------------------------------------------------------------------------
 
 function formatYears(years: number): string {
   return `${years} 年`;

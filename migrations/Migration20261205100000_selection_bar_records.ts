@@ -2,7 +2,7 @@ import { Migration } from '@mikro-orm/migrations';
 
 /**
  * 影响期 (issue 11): dated records on a person that bar a promotion for a while: 党纪处分, 政务处分, 诫勉, 组织处理
- * and 基本称职/不称职 annual assessments. The bar's length comes from the rule table (domain/qualifications.ts
+ * and 基本称职/不称职 annual assessments. The bar's length comes from the rule table (domain/promotion-bars.ts
  * BAR_MONTHS) unless the record states its end (ends_on, e.g. 组织处理 as decided). One record per person, kind,
  * category and date, so an import of the same file twice changes nothing.
  */

@@ -1,9 +1,9 @@
 /**
- * Per-post overrides of the qualification rules (domain/qualifications.ts), checked once: by the
+ * Per-post overrides of the qualification rules (domain/qualification-rules.ts), checked once: by the
  * start's schema and by the workflow when principles are revised. An unknown key or a value of the
  * wrong kind is refused with the key named, rather than crashing the check (and retrying it) later.
  */
-import { DEFAULT_QUALIFICATION_RULES, type QualificationRules } from '../../domain/qualifications';
+import { DEFAULT_QUALIFICATION_RULES, type QualificationRules } from '../../domain/qualification-rules';
 import { EDUCATIONS, GRADE_LEVELS, type Education } from '../../domain/grades';
 
 type Kind = 'years' | 'count' | 'boolean' | 'education' | 'levels' | 'educationByLevel';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AssigneeRuleInput, dateString, id, meetingCommandBodies, text } from '../../api/schemas';
 import { GRADES } from '../../domain/grades';
-import { BAR_KINDS } from '../../domain/qualifications';
+import { BAR_KINDS } from '../../domain/promotion-bars';
 import { QUALIFICATION_OVERRIDE_KEYS, overridesProblem } from './overrides';
 import { CHECK_RESULTS, FOUR_MUSTS, INTEGRITY_OFFICES, PERSONAL_MATTERS_FINDINGS } from './messages';
 import { DEFAULT_POLITICAL_EXAM_MONTHS } from './rules';

@@ -1,11 +1,9 @@
 import type { Grade } from '../../domain/grades';
+import { fullMonthsBetween, hasServedYears } from '../../domain/periods';
+import { DEFAULT_QUALIFICATION_RULES, resolveRules } from '../../domain/qualification-rules';
 import {
-  DEFAULT_QUALIFICATION_RULES,
   QUALIFICATION_PREDICATES,
   evaluateQualifications,
-  fullMonthsBetween,
-  hasServedYears,
-  resolveRules,
   type CandidateFacts,
   type PostSpec,
   type QualificationPredicate,
