@@ -17,6 +17,7 @@ import { gunzip, gzip } from 'node:zlib';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import canonicalize from 'canonicalize';
 import { sql } from '../activities/sql';
+import { crashPoint } from './crash-points';
 import { ApiError, Unprocessable } from './errors';
 
 const gzipAsync = promisify(gzip);
@@ -97,7 +98,10 @@ export async function reserve(
        on conflict (user_id, key) do nothing returning owner`,
       [userId, key, fp, owner, opts.leaseMs],
     );
-    if (inserted.length > 0) return { kind: 'run', owner, tookOver: false };
+    if (inserted.length > 0) {
+      crashPoint('after-reserve');
+      return { kind: 'run', owner, tookOver: false };
+    }
 
     const [rec] = await sql<RecordRow>(
       em,

@@ -4,6 +4,7 @@ import type { ProcedureDescriptor } from '../../procedures/descriptor';
 import { stateQuery } from '../../procedures/kernel/messages';
 import { PROCEDURES } from '../../procedures/registry';
 import { access, assertUnitsInScope, procedureScope } from '../authz';
+import { crashPoint } from '../crash-points';
 import { ApiError, BadRequest, NotFound, Unavailable, fromTemporal } from '../errors';
 import { startedByParent, startProcedure } from '../temporal';
 import { ActionRow, ListQuery, ProcedureList, ProcedureRow, StartResult, WorkflowIdParam } from '../schemas';
@@ -50,7 +51,9 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
         const plan = await start.plan({ em, user, body });
         // Every unit the procedure will belong to must be in the starter's scope (403 out_of_scope).
         await assertUnitsInScope(em, user, plan.units);
-        return startProcedure(deps, em, p.type, plan);
+        const started = await startProcedure(deps, em, p.type, plan);
+        crashPoint('after-start');
+        return started;
       },
     });
   }
