@@ -164,8 +164,11 @@ tasks as (
   insert into task (id, workflow_id, procedure_type, step, seq, round, assignee_ids, status, opened_at, due_at, completed_at, completed_by, action)
   select x.id, x.workflow_id, x.procedure_type, x.step, x.seq, x.round, x.assignee_ids, x.status, x.opened_at, x.due_at, x.completed_at, x.completed_by, x.action
   from d, jsonb_to_recordset(d.j->'tasks') as x(id text, workflow_id text, procedure_type text, step text, seq int, round int, assignee_ids text[], status text, opened_at timestamptz, due_at timestamptz, completed_at timestamptz, completed_by text, action text)
-  on conflict (id) do update set status = 'done', completed_at = excluded.completed_at, completed_by = excluded.completed_by, action = excluded.action
-  where task.status = 'pending' and excluded.status = 'done'),
+  on conflict (id) do update set status = excluded.status, completed_at = excluded.completed_at, completed_by = excluded.completed_by, action = excluded.action,
+    due_at = coalesce(task.due_at, excluded.due_at)
+  -- A pending task opened again with the due date it lacked takes it (a deadline known only after the task
+  -- opened: a 整改报告 due in a year the calendar covered later); a due date, once set, never moves.
+  where task.status = 'pending' and (excluded.status = 'done' or (task.due_at is null and excluded.due_at is not null))),
 notes as (
   insert into notification (id, user_id, workflow_id, kind, message, created_at)
   select x.id_base || ':' || u.user_id, u.user_id, x.workflow_id, x.kind, x.message, x.created_at

@@ -196,6 +196,8 @@ export const rectificationItemProcedure = defineProcedure({
     { file: 'rectification-report-overdue.json', endsAt: 'completed' },
     // A report started before the calendar covered its year, its deadlines computed once the year was loaded.
     { file: 'rectification-report-calendar-wait.json', endsAt: 'completed' },
+    // The same, its open task given the due date as well (patch rectification-report-task-due-once-known).
+    { file: 'rectification-report-calendar-wait-task-due.json', endsAt: 'completed' },
     // Started with its opening given by its feedback (`opened`), resumed at its submit task.
     { file: 'rectification-item-opened.json', endsAt: 'completed' },
   ],

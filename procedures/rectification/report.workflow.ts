@@ -21,6 +21,13 @@ import { watchRectificationDeadline } from './watch.workflow';
  */
 export const REPORT_WAITS_FOR_CALENDAR = 'rectification-report-waits-for-calendar';
 
+/**
+ * Patch: once a waiting report's deadlines are known, its open task carries the due date too (the inbox sorts and
+ * flags by the task's, the state's currentTask shows it), not only the procedure row. Runs recorded before it
+ * emitted the row alone at that point.
+ */
+export const REPORT_TASK_DUE_ONCE_KNOWN = 'rectification-report-task-due-once-known';
+
 export async function runReport(input: RectificationReportInput): Promise<ReportResult> {
   const title = `${input.feedbackTitle} · 整改报告`;
   // Null while the calendar does not cover the due date's year: the task is open all the same (the secretary
@@ -80,9 +87,17 @@ export async function runReport(input: RectificationReportInput): Promise<Report
         const known = await deadlinesOnceCovered();
         if (!known || done()) return;
         deadlines = known;
-        // The row carries its due date from now on (the supervision views and the overdue filter read it).
+        // The row carries its due date from now on (the supervision views and the overdue filter read it), and so
+        // does a task opened from now on (a transfer's: the kernel opens tasks with the row's dueAt).
         k.projector.row.dueAt = known.dueAt;
-        k.projector.emit();
+        if (patched(REPORT_TASK_DUE_ONCE_KNOWN)) {
+          // The task already open was opened without one: it takes the due date in place (the state's currentTask is
+          // this object), and goes out again among `opened`, which the projection's task upsert reads as a due date
+          // for a pending task that had none.
+          const open = k.flow.openTasks();
+          for (const t of open) t.dueAt = known.dueAt;
+          k.projector.emit({ opened: open.map((t) => ({ ...t, assigneeIds: [...t.assigneeIds] })) });
+        } else k.projector.emit();
         await watchRectificationDeadline(k, known, title, own);
       })();
   const end = await k.runSteps();

@@ -189,6 +189,16 @@ describe('整改报告 (rectification report) and 三张清单', () => {
       return p?.dueAt ? p : undefined;
     }, 30_000, 'the row to carry its due date');
     expect(row.dueAt?.toISOString()).toBe('2027-01-21T16:00:00.000Z');
+    // The open task carries it too: the secretary's inbox row (sorted and flagged by it) and the procedure's current task.
+    const inboxRow = await eventually(async () => {
+      const r = await stack.h.call('GET', '/inbox', { token: await stack.h.login('jyj-head') });
+      const mine = (r.body as { id: string; workflowId: string; step: string; dueAt: string | null }[]).find((x) => x.workflowId === rwf);
+      return mine?.dueAt ? mine : undefined;
+    }, 30_000, 'the inbox row to carry the due date');
+    expect(inboxRow).toMatchObject({ step: 'report', dueAt: '2027-01-21T16:00:00.000Z' });
+    const shown = await stack.h.call('GET', `/procedures/${rwf}`, { token: await stack.h.login('dc-supervisor') });
+    expect(shown.body.procedure).toMatchObject({ dueAt: '2027-01-21T16:00:00.000Z' });
+    expect(shown.body.state.currentTask).toMatchObject({ taskId: inboxRow.id, dueAt: '2027-01-21T16:00:00.000Z' });
 
     const task = await inboxTask(stack.h, 'jyj-head', rwf, 'report');
     const done = await stack.h.call('POST', `/tasks/${task}/actions`, { token: await stack.h.login('jyj-head'), key: newKey(), body: { action: 'report', data: { documentRef: '教党〔2026〕40号' } } });
@@ -198,8 +208,8 @@ describe('整改报告 (rectification report) and 三张清单', () => {
       return s.body.state?.reports?.[0]?.result ? s.body.state : undefined;
     }, 30_000, 'the feedback to see the report');
     expect(fb.reports[0].result).toMatchObject({ status: 'submitted', dueAt: '2027-01-21T16:00:00.000Z', onTime: true });
-    // The report's run: the patch, the failed tries, the timers between them, the deadlines, the submission.
-    await maybeRecordHistory('rectification-report-calendar-wait.json', stack.t.env.client.workflow.getHandle(rwf));
+    // The report's run: the patches, the failed tries, the timers between them, the deadlines and the task's due date, the submission.
+    await maybeRecordHistory('rectification-report-calendar-wait-task-due.json', stack.t.env.client.workflow.getHandle(rwf));
   });
 
   test('refusals: broken lists, a report date out of range, a unit nobody could report for; nothing starts', async () => {
