@@ -1,11 +1,19 @@
 /**
  * The supervision board (督查看板, issue 13) as queries: open work that is overdue or due soon, across
- * every procedure type, grouped in PostgreSQL by unit × stage × type (Migration20261204100000_supervision
- * has the indexes). Used by the API (api/routes/supervision.ts) and the operator CLI (scripts/ops.ts).
+ * every procedure type, grouped in PostgreSQL by unit × stage × type. Used by the API
+ * (api/routes/supervision.ts) and the operator CLI (scripts/ops.ts).
+ *
+ * The groups come from the pre-aggregates that triggers keep in the projection's own transactions
+ * (Migration20261209000000_board_rollup): whole due days summed from board_rollup, the two days a
+ * threshold falls in (today, for what is overdue; the window's end) item by item from board_item. A
+ * caller whose scope does not cover every unit on the board gets the same answer from the projection's
+ * rows (Migration20261204100000_supervision has their indexes): the rollups count items per unit, and
+ * such a scope is per item.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { OverrideCalendar } from '../domain/calendar';
 import { ESCALATION_RUNGS } from '../procedures/kernel/deadline';
+import { chinaDateOf } from '../domain/dates';
 import { dueWindowEnd, workingDaysOverdue } from '../domain/reports';
 import { loadOverrides } from './calendar-store';
 
@@ -25,6 +33,8 @@ export interface BoardFilter {
    * (api/authz.ts procedureScopeSql). Absent: everything.
    */
   scope?: { sql: string; params: readonly unknown[] };
+  /** Whose scope `scope` is: one that covers every unit on the board reads the pre-aggregates. */
+  scopeUserId?: string;
 }
 
 export interface BoardGroup {
@@ -136,12 +146,146 @@ export async function boardClock(em: EntityManager, now: Date, dueWithin: number
   return { overrides, windowEnd: dueWindowEnd(now, dueWithin, overrides) };
 }
 
-export async function boardGroups(em: EntityManager, f: BoardFilter, now = new Date()): Promise<{ asOf: string; windowEnd: string; totals: { items: number; overdue: number }; groups: BoardGroup[] }> {
-  const { overrides, windowEnd } = await boardClock(em, now, f.dueWithin);
+/** A piece of SQL with its `?` bindings; values interpolated in a `sql` template become bindings, pieces nest. */
+interface Sql {
+  sql: string;
+  params: unknown[];
+}
+const isSql = (v: unknown): v is Sql => typeof v === 'object' && v !== null && 'sql' in v && 'params' in v;
+function sql(strings: TemplateStringsArray, ...values: unknown[]): Sql {
+  let text = strings[0] ?? '';
+  const params: unknown[] = [];
+  values.forEach((v, i) => {
+    if (isSql(v)) {
+      text += v.sql;
+      params.push(...v.params);
+    } else {
+      text += '?';
+      params.push(v);
+    }
+    text += strings[i + 1] ?? '';
+  });
+  return { sql: text, params };
+}
+const EMPTY: Sql = { sql: '', params: [] };
+/** SQL text without bindings, for names and keywords inside a `sql` template. */
+const raw = (text: string): Sql => ({ sql: text, params: [] });
+
+/** The filter's conditions on a row with the item's type, rung and watched columns, aliased `a`. */
+function dimsSql(f: BoardFilter, a: string): Sql {
+  const parts: Sql[] = [];
+  if (f.type !== undefined) parts.push(sql`${raw(` and ${a}.type = `)}${f.type}`);
+  if (f.rung !== undefined) parts.push(sql`${raw(` and ${a}.rung = `)}${f.rung}`);
+  if (f.watched !== undefined) parts.push(sql`${raw(` and ${a}.watched = `)}${f.watched}`);
+  return { sql: parts.map((p) => p.sql).join(''), params: parts.flatMap((p) => p.params) };
+}
+
+/**
+ * Whether the pre-aggregates answer this filter: no scope, or a scope over every unit of every item on
+ * the board (an organization department's supervisor sees the whole city). Such a scope lets in every item
+ * with a unit, so only the items without one, which are in no group, still need the scope's test.
+ */
+async function rollupServes(tx: EntityManager, f: BoardFilter): Promise<boolean> {
+  if (!f.scope) return true;
+  if (f.scopeUserId === undefined) return false;
+  const [row] = await tx.execute<{ covers: boolean }[]>(
+    `select not exists (select 1 from board_rollup r where r.unit_id <> '' and r.unit_id <> all(array(select user_scope_units(?)))) as covers`,
+    [f.scopeUserId],
+  );
+  return row?.covers === true;
+}
+
+/** The board's groups and totals from the pre-aggregates; the same rows as groupsFromRowsSql. */
+function groupsFromRollupSql(f: BoardFilter, now: Date, windowEnd: Date): Sql {
+  const today = chinaDateOf(now);
+  const endDay = chinaDateOf(windowEnd);
+  const nowIso = now.toISOString();
+  const endIso = windowEnd.toISOString();
+  const scoped = f.scope !== undefined;
+  const unit = f.unit;
+  // A whole day other than those two is before now or not, before the window's end or not.
+  const rolledWhere = (a: string): Sql =>
+    sql`${raw(`${a}.due_day not in (`)}${today}::date, ${endDay}::date) and (${raw(`${a}.due_day < `)}${endDay}::date or ${raw(`${a}.overdue`)})${dimsSql(f, a)}`;
+  const unitOf = (col: string): Sql => (unit !== undefined ? sql`${raw(` and ${col} = `)}${unit}` : EMPTY);
+  return sql`
+    with rolled as (
+      select r.unit_id, r.type, r.stage, r.rung, r.watched, r.has_units, r.due_day, r.items, (r.due_day < ${today}::date or r.overdue) as is_overdue
+        from board_rollup r
+       where ${rolledWhere('r')} ${unit !== undefined ? sql` and r.unit_id in ('', ${unit})` : EMPTY}
+    ),
+    -- The items due on the days of the two thresholds, one by one.
+    edge as (
+      select b.workflow_id, b.type, b.stage, b.unit_ids, b.due_day, b.rung, b.watched, b.assignee_ids, (b.overdue or b.due_at <= ${nowIso}::timestamptz) as is_overdue
+        from board_item b
+       where b.due_day in (${today}::date, ${endDay}::date) and (b.overdue or b.due_at <= ${endIso}::timestamptz)${dimsSql(f, 'b')}
+         ${unit !== undefined ? sql` and b.unit_ids @> array[${unit}]::text[]` : EMPTY}${raw(scoped ? ` and b.unit_ids <> '{}'` : '')}
+    ),
+    per_unit as (
+      select unit_id, type, stage, rung, watched, is_overdue, due_day, items from rolled where unit_id <> ''
+      union all
+      select u.unit_id, e.type, e.stage, e.rung, e.watched, e.is_overdue, e.due_day, 1
+        from edge e cross join lateral unnest(e.unit_ids) as u(unit_id) where true${unitOf('u.unit_id')}
+    ),
+    groups as (
+      select unit_id, type, stage, sum(items)::int as items,
+             coalesce(sum(items) filter (where is_overdue), 0)::int as overdue,
+             coalesce(sum(items) filter (where watched), 0)::int as watched,
+             coalesce(sum(items) filter (where rung = 'none'), 0)::int as r_none,
+             coalesce(sum(items) filter (where rung = 'supervisionNotice'), 0)::int as r_notice,
+             coalesce(sum(items) filter (where rung = 'warning'), 0)::int as r_warning,
+             coalesce(sum(items) filter (where rung = 'accountability'), 0)::int as r_accountability,
+             max(${raw(RUNG_RANK)})::int as top_rung,
+             min(due_day) as first_day
+        from per_unit group by unit_id, type, stage
+    ),
+    assignees as (
+      select unit_id, type, stage, array_agg(distinct assignee_id order by assignee_id) as assignee_ids from (
+        select a.unit_id, a.type, a.stage, a.assignee_id from board_rollup_assignee a where ${rolledWhere('a')}${unitOf('a.unit_id')}
+        union all
+        select u.unit_id, e.type, e.stage, x.assignee_id
+          from edge e cross join lateral unnest(e.unit_ids) as u(unit_id) cross join lateral unnest(e.assignee_ids) as x(assignee_id) where true${unitOf('u.unit_id')}
+      ) s group by unit_id, type, stage
+    ),
+    -- An item of several units is in several groups; the totals count it once (unit '' rows).
+    totals as (
+      select coalesce(sum(items), 0)::int as total_items, coalesce(sum(items) filter (where is_overdue), 0)::int as total_overdue from (
+        select items, is_overdue from rolled where unit_id = ${unit ?? ''}${raw(scoped ? ' and has_units' : '')}
+        union all
+        select 1, is_overdue from edge
+        ${
+          scoped && f.scope
+            ? sql`union all
+        select 1, (p.overdue or p.due_at <= ${nowIso}::timestamptz) from board_item p
+         where p.unit_ids = '{}' and (p.overdue or p.due_at <= ${endIso}::timestamptz)${dimsSql(f, 'p')} and ${{ sql: f.scope.sql, params: [...f.scope.params] }}`
+            : EMPTY
+        }
+      ) t
+    )
+    select t.total_items, t.total_overdue, g.unit_id, g.type, g.stage, g.items, g.overdue, g.watched, g.r_none, g.r_notice, g.r_warning, g.r_accountability, g.top_rung,
+           g.assignee_ids, g.oldest_due_at, g.oldest_workflow_id, g.oldest_title
+      from totals t left join (
+        select g.*, a.assignee_ids, o.due_at as oldest_due_at, o.workflow_id as oldest_workflow_id, o.title as oldest_title
+          from groups g
+          left join assignees a on a.unit_id = g.unit_id and a.type = g.type and a.stage = g.stage
+          -- The group's oldest item: the first of its first day (it has one there, in the window).
+          left join lateral (
+            select b.workflow_id, b.title, b.due_at from board_item b
+             where b.due_at >= ((g.first_day::timestamp - interval '8 hours') at time zone 'UTC')
+               and b.due_at < (((g.first_day + 1)::timestamp - interval '8 hours') at time zone 'UTC')
+               and b.type = g.type and b.stage = g.stage and b.unit_ids @> array[g.unit_id]
+               and (b.overdue or b.due_at <= ${endIso}::timestamptz)${dimsSql(f, 'b')}
+             order by b.due_at, b.workflow_id limit 1
+          ) o on true
+      ) g on true
+     order by g.oldest_due_at, g.unit_id, g.type, g.stage`;
+}
+
+/** The board's groups and totals from the projection's rows (procedure, task, supervision_watch). */
+function groupsFromRowsSql(f: BoardFilter, now: Date, windowEnd: Date): Sql {
   const items = itemsSql(f, now, windowEnd);
   const unitParams: unknown[] = f.unit !== undefined ? [f.unit] : [];
   const unitWhere = f.unit !== undefined ? 'where u.unit_id = ?' : '';
-  const sql = `
+  const text = `
     with items as (${items.sql}),
     per_unit as (
       select u.unit_id, i.* from items i cross join lateral unnest(i.unit_ids) as u(unit_id) ${unitWhere}
@@ -172,7 +316,21 @@ export async function boardGroups(em: EntityManager, f: BoardFilter, now = new D
     select t.total_items, t.total_overdue, ga.*
       from totals t left join (select g.*, a.assignee_ids from groups g left join assignees a using (unit_id, type, stage)) ga on true
      order by ga.oldest_due_at, ga.unit_id, ga.type, ga.stage`;
-  const all = await withoutJit(em, (tx) => tx.execute<(GroupRow & { total_items: number; total_overdue: number })[]>(sql, [...items.params, ...unitParams]));
+  return { sql: text, params: [...items.params, ...unitParams] };
+}
+
+export async function boardGroups(
+  em: EntityManager,
+  f: BoardFilter,
+  now = new Date(),
+  /** Tests: `rows` answers from the projection's rows even where the pre-aggregates would. */
+  source: 'auto' | 'rows' = 'auto',
+): Promise<{ asOf: string; windowEnd: string; totals: { items: number; overdue: number }; groups: BoardGroup[] }> {
+  const { overrides, windowEnd } = await boardClock(em, now, f.dueWithin);
+  const all = await withoutJit(em, async (tx) => {
+    const q = source === 'auto' && (await rollupServes(tx, f)) ? groupsFromRollupSql(f, now, windowEnd) : groupsFromRowsSql(f, now, windowEnd);
+    return tx.execute<(GroupRow & { total_items: number; total_overdue: number })[]>(q.sql, q.params);
+  });
   const totals = { items: all[0]?.total_items ?? 0, overdue: all[0]?.total_overdue ?? 0 };
   const rows = all.filter((r) => r.unit_id !== null);
   const groups = rows.map((r): BoardGroup => {

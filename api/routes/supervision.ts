@@ -179,7 +179,7 @@ export function supervisionRoutes(ctx: RouteContext): void {
     errors: [403, 422],
     handler: async ({ em, user, query }) => {
       const f: BoardFilter = query;
-      const board = await boardGroups(em, { ...f, scope: procedureScopeSql(user) }).catch(calendarRefusal);
+      const board = await boardGroups(em, { ...f, scope: procedureScopeSql(user), scopeUserId: user.id }).catch(calendarRefusal);
       return { status: 200, body: { ...board, filter: f } };
     },
   });
@@ -352,7 +352,7 @@ export function supervisionRoutes(ctx: RouteContext): void {
     roles: SUPERVISION_ROLES,
     query: BoardFilterSchema,
     send: async ({ em, user, query: filter, res }) => {
-      const query = { ...filter, scope: procedureScopeSql(user) };
+      const query = { ...filter, scope: procedureScopeSql(user), scopeUserId: user.id };
       const now = new Date();
       const board = await boardGroups(em, query, now).catch(calendarRefusal);
       type Item = Awaited<ReturnType<typeof boardItems>>[number];
