@@ -4,7 +4,8 @@
  * changes nothing, not even updated_at.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { parsePeopleSheetYielding, PERSON_COLUMNS, type PersonField, type PersonInput, type RowError, type SheetRow } from '../domain/people-import';
+import { PERSON_COLUMNS, type PersonField, type PersonInput } from '../domain/people-columns';
+import { parsePeopleSheetYielding, type RowError, type SheetRow } from '../domain/people-import';
 import { AppUserSchema, PersonSchema, UnitSchema, type Person } from './entities';
 
 export interface ImportReport {

@@ -4,7 +4,8 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
-import type { Cell, SheetRow } from '../domain/people-import';
+import type { Cell } from '../domain/people-cells';
+import type { SheetRow } from '../domain/people-import';
 
 /** The file cannot be read at all (as opposed to a row that is wrong). */
 export class UnreadableFile extends Error {

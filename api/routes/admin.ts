@@ -4,7 +4,7 @@
  * a person's record can be traced (GET /admin/person-reads). The rules live in platform/master-data-admin.ts.
  */
 import { z } from 'zod';
-import { SheetHeaderError } from '../../domain/people-import';
+import { SheetHeaderError } from '../../domain/people-columns';
 import { AppUserSchema, UnitSchema } from '../../platform/entities';
 import { AdminRefusal, AdminSheetError, importMasterData, lockAdmin, saveUnit, saveUser, UNIT_KINDS, userView } from '../../platform/master-data-admin';
 import { readCsv, readXlsx, UnreadableFile } from '../../platform/spreadsheet';

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { chinaDateOf } from '../../domain/dates';
 import { GRADE_INFO } from '../../domain/grades';
-import { SheetHeaderError } from '../../domain/people-import';
+import { SheetHeaderError } from '../../domain/people-columns';
 import { PersonSchema, type Person } from '../../platform/entities';
 import { IMPORT_MAX_ERRORS, IMPORT_MAX_ROWS, importPeople, TooManyRows } from '../../platform/people-import';
 import { readCsv, readXlsx, UnreadableFile } from '../../platform/spreadsheet';

@@ -3,7 +3,7 @@
  * PostgreSQL tables as MikroORM EntitySchemas (no decorators); the schema changes only through migrations/.
  */
 import { EntitySchema } from '@mikro-orm/core';
-import type { PersonInput } from '../../domain/people-import';
+import type { PersonInput } from '../../domain/people-columns';
 
 /** A cadre (干部), with what the qualification predicates need. Dates are YYYY-MM-DD (China calendar days). */
 export interface Person extends PersonInput {

@@ -14,7 +14,9 @@ import {
   levelOf,
   principalOf,
 } from '../../domain/grades';
-import { parseDateCell, parsePeopleSheet, SheetHeaderError, type Cell, type SheetRow } from '../../domain/people-import';
+import { parseDateCell, type Cell } from '../../domain/people-cells';
+import { SheetHeaderError } from '../../domain/people-columns';
+import { parsePeopleSheet, type SheetRow } from '../../domain/people-import';
 import { readCsv, readXlsx, UnreadableFile } from '../../platform/spreadsheet';
 
 const TODAY = '2026-11-25';

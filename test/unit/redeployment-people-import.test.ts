@@ -2,7 +2,8 @@
  * The 揭榜出征 columns of the people import (domain/people-import.ts): 退出领导岗位时间, 专业领域, 体检日期 and
  * 体检结论, read like every other column, with the same per-row errors naming the field.
  */
-import { parsePeopleSheet, type Cell, type SheetRow } from '../../domain/people-import';
+import type { Cell } from '../../domain/people-cells';
+import { parsePeopleSheet, type SheetRow } from '../../domain/people-import';
 
 const TODAY = '2026-11-25';
 const sheet = (...rows: Cell[][]): SheetRow[] => rows.map((cells, i) => ({ row: i + 1, cells }));
