@@ -7,9 +7,11 @@ import { rectificationReportWorkflowId } from '../../procedures/rectification/me
 import { workflowIds } from '../helpers/ids';
 import { traceOf, inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
-
+import { loadTestYear, testDate, testYear } from '../helpers/rectification';
 
 const stack = useApiStack();
+// Dated in the test year (helpers/rectification.ts), so no due date has passed whenever the test runs.
+beforeAll(() => loadTestYear(stack.t.orm));
 
 const key = newKey;
 
@@ -18,13 +20,13 @@ function startBody(feedbackId: string, overrides: Record<string, unknown> = {}) 
     feedbackId,
     title: '市委第一巡察组反馈意见',
     inspectionGroup: '市委第一巡察组',
-    feedbackDate: '2026-11-20',
+    feedbackDate: testDate('11-20'),
     problems: [
       {
         no: '1',
         title: '干部选拔任用程序不规范',
         leadUnitId: 'zzb',
-        assignments: [{ unitId: 'jyj', dueDate: '2026-12-31' }],
+        assignments: [{ unitId: 'jyj', dueDate: testDate('12-31') }],
       },
     ],
     ...overrides,
@@ -239,19 +241,19 @@ describe('errors are JSON problems and never 500s', () => {
     const assignment = (a: Record<string, unknown>) =>
       startBody(fid, { problems: [{ no: '1', title: '问题', leadUnitId: 'zzb', assignments: [{ unitId: 'jyj', ...a }] }] });
 
-    const unknownUnit = await post(assignment({ unitId: 'nope', dueDate: '2026-12-31' }));
+    const unknownUnit = await post(assignment({ unitId: 'nope', dueDate: testDate('12-31') }));
     expect(unknownUnit.status).toBe(422);
     expect(unknownUnit.body).toMatchObject({ code: 'unknown_unit', details: { field: 'problems[0].assignments[0].unitId' } });
 
-    const beforeFeedback = await post(assignment({ dueDate: '2026-11-01' }));
+    const beforeFeedback = await post(assignment({ dueDate: testDate('11-01') }));
     expect(beforeFeedback.status).toBe(422);
     expect(beforeFeedback.body).toMatchObject({ code: 'invalid_due_date', details: { field: 'problems[0].assignments[0].dueDate' } });
 
-    // The default for a 'normal' problem is 6 months on, in 2027, for which the calendar has no data.
+    // The default for a 'normal' problem is 6 months on, in the year after the test year, for which the calendar has no data.
     const uncovered = await post(assignment({}));
     expect(uncovered.status).toBe(422);
     expect(uncovered.body.code).toBe('calendar_not_covered');
-    expect(uncovered.body.message).toMatch(/2027/);
+    expect(uncovered.body.message).toContain(String(testYear() + 1));
 
     const notStaff = await stack.h.call('POST', '/procedures/rectification', { token: await stack.h.login('jyj-head'), key: key(), body: startBody(fid) });
     expect(notStaff.status).toBe(403);

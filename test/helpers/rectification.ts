@@ -5,9 +5,34 @@ import type { RectificationInput } from '../../procedures/rectification/messages
 
 const STAFF = { id: 'zzb-staff', username: 'zzb-staff', displayName: '', unitId: 'zzb', roles: ['staff' as const] };
 
+/**
+ * The year the rectification tests date their feedbacks in. The workflows run on the real clock, so a due date
+ * that has passed makes an item overdue at its start and late at its close: the year is the first after the
+ * current one laid out as 2026 is (1 January a Thursday, not a leap year), so a test reads weekdays as in 2026
+ * and its dates never fall in the past. Its calendar is loaded as a plain Monday–Friday year (loadTestYear); the
+ * year after stays uncovered, as 2027 is today, for a 整改报告 waiting for its year's calendar.
+ */
+export function testYear(now: Date = new Date()): number {
+  const layoutOf2026 = (y: number): boolean => new Date(Date.UTC(y, 0, 1)).getUTCDay() === 4 && !(y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0));
+  let y = now.getUTCFullYear() + 1;
+  while (!layoutOf2026(y)) y += 1;
+  return y;
+}
+
+/** `MM-DD` of the test year (or of the year after, `next`), as a date string. */
+export const testDate = (monthDay: string, next = false): string => `${testYear() + (next ? 1 : 0)}-${monthDay}`;
+
+/** Covers the test year with a loaded calendar (no holidays: its November and December have none in 2026 either). Idempotent. */
+export async function loadTestYear(orm: MikroORM): Promise<void> {
+  await orm.em.getConnection().execute(
+    `insert into calendar_year (year, source, loaded_by, loaded_at) values (?, 'test: Monday–Friday', 'test', now()) on conflict do nothing`,
+    [testYear()],
+  );
+}
+
 export async function rectificationInput(
   orm: MikroORM,
-  o: { feedbackId: string; title: string; inspectionGroup: string; units?: string[]; reportDueDate?: string; reportByDefault?: boolean },
+  o: { feedbackId: string; title: string; inspectionGroup: string; units?: string[]; reportDueDate?: string; reportByDefault?: boolean; feedbackDate?: string; dueDate?: string },
 ): Promise<RectificationInput> {
   const start = rectificationProcedure.start;
   if (!start) throw new Error('rectification has no start');
@@ -15,9 +40,9 @@ export async function rectificationInput(
     feedbackId: o.feedbackId,
     title: o.title,
     inspectionGroup: o.inspectionGroup,
-    feedbackDate: '2026-11-20',
+    feedbackDate: o.feedbackDate ?? '2026-11-20',
     inspectionOfficeUnitId: 'xcb',
-    problems: [{ no: '1', title: '干部选拔任用程序不规范', difficulty: 'normal', leadUnitId: 'zzb', assignments: (o.units ?? ['jyj']).map((unitId) => ({ unitId, dueDate: '2026-12-31' })) }],
+    problems: [{ no: '1', title: '干部选拔任用程序不规范', difficulty: 'normal', leadUnitId: 'zzb', assignments: (o.units ?? ['jyj']).map((unitId) => ({ unitId, dueDate: o.dueDate ?? '2026-12-31' })) }],
     // 整改报告 per unit, at a date the test calendar covers (the default, 2 months on, is in 2027); the API plans one
     // by default (reportByDefault), and the item tests opt out so the feedback closes with its items.
     ...(o.reportByDefault ? {} : { report: o.reportDueDate ? { dueDate: o.reportDueDate } : false }),

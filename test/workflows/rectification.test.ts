@@ -13,13 +13,14 @@ import type { Deadlines } from '../../procedures/kernel/deadline';
 import { actUpdate, ruleKey, SearchAttr, stateQuery, type ActInput } from '../../procedures/kernel/messages';
 import { rectificationReportWorkflowId, type ItemState, type RectificationInput } from '../../procedures/rectification/messages';
 import { workflowIds } from '../helpers/ids';
-import { rectificationInput } from '../helpers/rectification';
+import { loadTestYear, rectificationInput, testDate } from '../helpers/rectification';
 import { eventually, setupTestEnv, uniqueId, type TestEnv } from '../helpers/env';
 import { maybeRecordHistory } from '../helpers/histories';
 
 let t: TestEnv;
 beforeAll(async () => {
   t = await setupTestEnv();
+  await loadTestYear(t.orm);
 });
 afterAll(async () => {
   await t?.teardown();
@@ -38,7 +39,7 @@ function makeWorker(taskQueue: string, activityOverrides?: Partial<Activities>):
 
 /** A feedback's input as the API's start builds it, optionally with other deadlines. */
 async function feedback(feedbackId: string, units: string[] = ['jyj'], deadlines?: Deadlines): Promise<RectificationInput> {
-  const input = await rectificationInput(t.orm, { feedbackId, title: `第一轮巡察反馈 ${feedbackId}`, inspectionGroup: '市委第一巡察组', units });
+  const input = await rectificationInput(t.orm, { feedbackId, title: `第一轮巡察反馈 ${feedbackId}`, inspectionGroup: '市委第一巡察组', units, feedbackDate: testDate('11-20'), dueDate: testDate('12-31') });
   if (deadlines) for (const date of Object.keys(input.deadlines)) input.deadlines[date] = deadlines;
   return input;
 }
@@ -125,8 +126,8 @@ test('a feedback with one problem for two units (同题共答) closes when both 
         [wjw, 'signedOff'],
       ].sort(),
     );
-    // The deadline came from the real working-day calendar: 2026-12-31 is a Thursday.
-    expect(procs.find((p) => p.workflowId === jyj)?.dueAt?.toISOString()).toBe('2026-12-31T16:00:00.000Z');
+    // The deadline came from the working-day calendar: 12-31 of the test year is a Thursday, as in 2026.
+    expect(procs.find((p) => p.workflowId === jyj)?.dueAt?.toISOString()).toBe(`${testDate('12-31')}T16:00:00.000Z`);
     // start + 5 actions, each written exactly once.
     const actions = await em.find(ActionLogSchema, { workflowId: jyj }, { orderBy: { seq: 'asc' } });
     expect(actions.map((a) => a.action)).toEqual(['start', 'submit', 'pass', 'sign', 'sign', 'sign']);
@@ -366,8 +367,15 @@ test('整改报告: the unit head (no Party secretary in master data) is reminde
   });
   await worker.runUntil(async () => {
     const fid = uniqueId('fb');
-    const input = await rectificationInput(t.orm, { feedbackId: fid, title: `第一轮巡察反馈 ${fid}`, inspectionGroup: '市委第一巡察组', reportDueDate: '2026-12-30' });
-    expect(input.report).toMatchObject({ dueDate: '2026-12-30', assignees: { jyj: { userId: 'jyj-head', as: 'unitHead' } } });
+    const input = await rectificationInput(t.orm, {
+      feedbackId: fid,
+      title: `第一轮巡察反馈 ${fid}`,
+      inspectionGroup: '市委第一巡察组',
+      feedbackDate: testDate('11-20'),
+      dueDate: testDate('12-31'),
+      reportDueDate: testDate('12-30'),
+    });
+    expect(input.report).toMatchObject({ dueDate: testDate('12-30'), assignees: { jyj: { userId: 'jyj-head', as: 'unitHead' } } });
     const report = input.report;
     if (!report) throw new Error('no report planned');
     report.deadlines = { effectiveDueDate: '2026-12-30', remindAt: new Date(Date.now() + 1_000).toISOString(), dueAt: new Date(Date.now() + 3_000).toISOString() };
