@@ -14,7 +14,7 @@
 import { createHash, randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { pgTextArray } from '../activities/sql';
+import { pgTextArray, sql } from '../activities/sql';
 import { loadConfig } from '../platform/config';
 import { AppUserSchema, SessionSchema, type AppUser, type Session } from '../platform/entities';
 import type { Role } from '../procedures/kernel/messages';
@@ -105,43 +105,63 @@ export interface Client {
 }
 
 /** An address serves many people (an office behind one NAT), so it gets more free attempts than a username. */
-const ADDRESS_FACTOR = 4;
+export const ADDRESS_FACTOR = 4;
 
-const scopes = (username: string, client: Client, s: LoginSettings): { scope: string; free: number }[] => [
+/** A counter in login_throttle: its key, and how many attempts it has before each further one backs off. */
+export interface Throttled {
+  scope: string;
+  free: number;
+}
+
+const scopes = (username: string, client: Client, s: LoginSettings): Throttled[] => [
   // Case-folded: the lockout of "Admin" is the lockout of "admin".
   { scope: `user:${username.toLowerCase()}`, free: s.freeAttempts },
   ...(client.address ? [{ scope: `addr:${client.address}`, free: s.freeAttempts * ADDRESS_FACTOR }] : []),
 ];
 
 export class TooManyAttempts extends ApiError {
-  constructor(readonly retryAfterSeconds: number) {
-    super(429, 'too_many_attempts', `too many failed logins; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+  constructor(
+    readonly retryAfterSeconds: number,
+    what = 'failed logins',
+  ) {
+    super(429, 'too_many_attempts', `too many ${what}; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
   }
 }
 
-async function assertNotLocked(em: EntityManager, keys: string[]): Promise<void> {
+/** 429 too_many_attempts while any of the scopes is locked, with the longest wait (`what` says what was counted). */
+export async function assertNotLocked(em: EntityManager, keys: string[], what?: string): Promise<void> {
   const [row] = await em.execute<{ wait: string | null }[]>(
     'select ceil(extract(epoch from max(locked_until) - now())) as wait from login_throttle where scope = any(?::text[]) and locked_until > now()',
     [pgTextArray(keys)],
   );
   const wait = row?.wait === null || row?.wait === undefined ? 0 : Number(row.wait);
-  if (wait > 0) throw new TooManyAttempts(wait);
+  if (wait > 0) throw new TooManyAttempts(wait, what);
 }
 
+// The count after this attempt. With a quiet period ($5), a scope whose last attempt is older starts
+// again from one; without one (null) the count only grows, until it is forgiven.
+const NEXT_COUNT = `(1 + case when $5::float8 is null or t.last_failure_at > now() - $5::float8 * interval '1 second' then t.failures else 0 end)`;
+
 /**
- * Counts a failure in each scope. From the free attempts' last failure on, the scope is locked for
- * backoff × 2^(failures − free): with 5 free and 2 s, the 5th failure locks for 2 s, the 6th for 4 s…
+ * Counts an attempt in each scope. From the free attempts' last one on, the scope is locked for
+ * backoff × 2^(count − free): with 5 free and 2 s, the 5th failure locks for 2 s, the 6th for 4 s…
  */
-async function recordFailure(em: EntityManager, username: string, client: Client, s: LoginSettings): Promise<void> {
-  for (const { scope, free } of scopes(username, client, s)) {
-    await em.execute(
+export async function countAttempt(em: EntityManager, throttled: Throttled[], s: LoginSettings, quietSeconds: number | null = null): Promise<void> {
+  for (const { scope, free } of throttled) {
+    await sql(
+      em,
       `insert into login_throttle as t (scope, failures, locked_until, last_failure_at)
-       values (?, 1, case when 1 >= ? then now() + ?::float8 * interval '1 second' end, now())
-       on conflict (scope) do update set failures = t.failures + 1, last_failure_at = now(),
-         locked_until = case when t.failures + 1 >= ? then now() + least(?::float8 * power(2, t.failures + 1 - ?), ?::float8) * interval '1 second' end`,
-      [scope, free, s.backoffSeconds, free, s.backoffSeconds, free, s.backoffMaxSeconds],
+       values ($1, 1, case when 1 >= $2 then now() + $3::float8 * interval '1 second' end, now())
+       on conflict (scope) do update set failures = ${NEXT_COUNT}, last_failure_at = now(),
+         locked_until = case when ${NEXT_COUNT} >= $2 then now() + least($3::float8 * power(2, ${NEXT_COUNT} - $2), $4::float8) * interval '1 second' end`,
+      [scope, free, s.backoffSeconds, s.backoffMaxSeconds, quietSeconds],
     );
   }
+}
+
+/** Takes one attempt off a scope's count (an attempt that turned out well); its current lock runs out as set. */
+export async function forgiveOne(em: EntityManager, scope: string): Promise<void> {
+  await sql(em, 'update login_throttle set failures = greatest(failures - 1, 0) where scope = $1', [scope]);
 }
 
 export async function login(
@@ -165,7 +185,7 @@ export async function login(
   const ok = await verifyPassword(password, user?.passwordHash ?? (await dummy()));
   // One message for every case, so the endpoint does not reveal which usernames exist (or are disabled).
   if (!user || !ok || user.disabledAt) {
-    await recordFailure(em, username, client, s);
+    await countAttempt(em, scopes(username, client, s), s);
     throw new Unauthorized('wrong username or password');
   }
   // Success forgives the username's failures; the address keeps its count (it may be guessing other names).

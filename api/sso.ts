@@ -34,7 +34,7 @@ import { loadConfig, type OidcConfig } from '../platform/config';
 import { log } from '../platform/log';
 import { AppUserSchema } from '../platform/entities';
 import type { Role } from '../procedures/kernel/messages';
-import { openSession, type AuthUser, type Client, type LoginSettings } from './auth';
+import { ADDRESS_FACTOR, assertNotLocked, countAttempt, forgiveOne, openSession, type AuthUser, type Client, type LoginSettings } from './auth';
 import { NotFound, Unauthorized } from './errors';
 import { provider, ProviderUnreachable, refusal, refused, userOfClaims } from './oidc';
 
@@ -107,9 +107,31 @@ async function endpoints(c: SsoConfig): Promise<{ authorization: string; token: 
   }
 }
 
+/**
+ * Starts from one address are limited as failed logins are (api/auth.ts, login_throttle), since each
+ * writes a row and asks the provider for nothing in return: a start counts until its login is finished
+ * (the handoff traded), and past as many unfinished starts as an address has free failed logins, each
+ * further one is refused for a doubling time (429 too_many_attempts, Retry-After). A flow lives
+ * FLOW_SECONDS, so an address quiet for that long has no live flow left and starts again from zero.
+ */
+const startScope = (client: Client): string | null => (client.address ? `sso:${client.address}` : null);
+const UNFINISHED = 'logins started and not finished from this address';
+
 /** Step 1: records the flow and sends the browser to the provider. */
-export async function startSso(em: EntityManager, req: Request, res: Response, returnTo: string | undefined): Promise<void> {
+export async function startSso(
+  em: EntityManager,
+  req: Request,
+  res: Response,
+  returnTo: string | undefined,
+  settings: LoginSettings,
+  client: Client,
+): Promise<void> {
   const c = requireSso();
+  const scope = startScope(client);
+  if (scope) {
+    await assertNotLocked(em, [scope], UNFINISHED);
+    await countAttempt(em, [{ scope, free: settings.freeAttempts * ADDRESS_FACTOR }], settings, FLOW_SECONDS);
+  }
   let authorization: string;
   try {
     ({ authorization } = await endpoints(c));
@@ -250,6 +272,8 @@ export async function ssoSession(
   const user = await em.findOne(AppUserSchema, { id: row.user_id, disabledAt: null });
   if (!user) throw gone();
   setBrowserCookie(res, c, '', 0);
+  const scope = startScope(client);
+  if (scope) await forgiveOne(em, scope);
   return { ...(await openSession(em, user, settings, client, row.provider_roles)), returnTo: row.return_to };
 }
 

@@ -1,4 +1,5 @@
-import { login, loginSettings, listSessions, logout, logoutAll, TooManyAttempts } from '../auth';
+import type { Request, Response } from 'express';
+import { login, loginSettings, listSessions, logout, logoutAll, TooManyAttempts, type Client } from '../auth';
 import { access } from '../authz';
 import { LoginBody, LoginResult, User } from '../schemas';
 import { z } from 'zod';
@@ -41,6 +42,19 @@ const SessionList = z
   )
   .openapi('SessionList');
 
+/** Where a request comes from: the socket's address (no proxy is trusted), and the browser it says it is. */
+const clientOf = (req: Request): Client => ({ address: req.ip ?? null, userAgent: req.header('user-agent') ?? null });
+
+/** A 429 from the login throttle says when to come back (Retry-After, in seconds). */
+async function retryAfter<T>(res: Response, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof TooManyAttempts) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+    throw err;
+  }
+}
+
 export function authRoutes({ route, deps }: RouteContext): void {
   route({
     method: 'post',
@@ -58,14 +72,8 @@ export function authRoutes({ route, deps }: RouteContext): void {
     body: LoginBody,
     response: { status: 200, schema: LoginResult, description: 'A bearer token for the Authorization header' },
     errors: [401, 403, 429],
-    handler: async ({ em, body, req }) => {
-      try {
-        const client = { address: req.ip ?? null, userAgent: req.header('user-agent') ?? null };
-        return { status: 200, body: await login(em, body.username, body.password, loginSettings(deps.sessionHours), client) };
-      } catch (err) {
-        if (err instanceof TooManyAttempts) req.res?.setHeader('Retry-After', String(err.retryAfterSeconds));
-        throw err;
-      }
+    handler: async ({ em, body, req, res }) => {
+      return retryAfter(res, async () => ({ status: 200, body: await login(em, body.username, body.password, loginSettings(deps.sessionHours), clientOf(req)) }));
     },
   });
   route({
@@ -85,14 +93,16 @@ export function authRoutes({ route, deps }: RouteContext): void {
     description:
       'The OpenID Connect authorization-code flow with PKCE (S256): sets a browser cookie and answers 303 to the provider. ' +
       'The provider sends the browser back to GET /auth/sso/callback. returnTo is a console path (one leading slash), never another origin. ' +
-      '404 sso_not_configured without OIDC_ISSUER and OIDC_REDIRECT_URI; a provider that cannot be reached: 303 to the console’s login with ?sso_error=provider.',
+      '404 sso_not_configured without OIDC_ISSUER and OIDC_REDIRECT_URI; a provider that cannot be reached: 303 to the console’s login with ?sso_error=provider. ' +
+      'Each start counts against its client address until its login is finished (POST /auth/sso/session); past as many unfinished starts as ' +
+      'the address has free failed logins, each further one is refused for a time that doubles (429 too_many_attempts with Retry-After).',
     access: access.public('starts a login'),
     query: z.object({ returnTo: z.string().regex(RETURN_PATH, 'must be a console path such as /inbox').optional() }).strict(),
     response: { status: 303, schema: z.string(), description: 'To the identity provider’s authorization endpoint' },
     file: REDIRECT,
-    errors: [404],
+    errors: [404, 429],
     handler: async ({ em, req, res, query }) => {
-      await startSso(em, req, res, query.returnTo);
+      await retryAfter(res, () => startSso(em, req, res, query.returnTo, loginSettings(deps.sessionHours), clientOf(req)));
       return null;
     },
   });
@@ -125,8 +135,7 @@ export function authRoutes({ route, deps }: RouteContext): void {
     response: { status: 200, schema: SsoSessionResult, description: 'A bearer token for the Authorization header' },
     errors: [401, 404],
     handler: async ({ em, req, res, body }) => {
-      const client = { address: req.ip ?? null, userAgent: req.header('user-agent') ?? null };
-      return { status: 200, body: await ssoSession(em, req, res, body.handoff, loginSettings(deps.sessionHours), client) };
+      return { status: 200, body: await ssoSession(em, req, res, body.handoff, loginSettings(deps.sessionHours), clientOf(req)) };
     },
   });
   route({
@@ -134,6 +143,9 @@ export function authRoutes({ route, deps }: RouteContext): void {
     path: '/auth/logout',
     tag: 'auth',
     summary: 'End this token’s session',
+    description:
+      'A local session token: its session ends. An identity provider’s token (a JWT, accepted when OIDC_ISSUER is set): it has no session here, ' +
+      'so it is revoked, refused on every route until its own expiry (its hash is listed; the token itself is never stored). The session at the provider is not ended.',
     response: { status: 200, schema: z.object({ ok: z.boolean() }), description: 'Logged out' },
     handler: async ({ em, req }) => {
       await logout(em, req.header('authorization'));
@@ -145,6 +157,9 @@ export function authRoutes({ route, deps }: RouteContext): void {
     path: '/auth/logout-all',
     tag: 'auth',
     summary: 'End every session of the current user, this one included',
+    description:
+      'Every local session of the user ends, those opened through the identity provider’s login included. With OIDC_ISSUER set, every ' +
+      'provider token issued to the user until now (its iat) is revoked too; one the provider issues later is accepted. `ended` counts the local sessions.',
     response: { status: 200, schema: z.object({ ok: z.boolean(), ended: z.number().int() }), description: 'Every session ended' },
     handler: async ({ em, user }) => ({ status: 200, body: { ok: true, ended: await logoutAll(em, user.id) } }),
   });
