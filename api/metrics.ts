@@ -110,12 +110,14 @@ export function createMetrics(orm: MikroORM, opts: { token?: string | undefined 
     labelNames: ['kind'],
     registers: [registry],
     async collect() {
-      // Each repair's entry lists the drift it fixed (platform/reconcile.ts). A sequential scan of audit_log,
-      // which has no index on kind (the bench measures a scrape over its seeded entries).
+      // Each repair's entry lists the drift it fixed (platform/reconcile.ts); a rebuild of the board's
+      // pre-aggregates, which belongs to no procedure, is a supervision_action row.
       const rows = await orm.em.fork().getConnection().execute<{ kind: string; n: number }[]>(
         `select d->>'kind' as kind, count(*)::int as n
            from audit_log a cross join lateral jsonb_array_elements(a.payload->'drift') d
-          where a.kind = 'reconcile:repaired' group by 1`,
+          where a.kind = 'reconcile:repaired' group by 1
+         union all
+         select 'board', count(*)::int from supervision_action where kind = 'boardRebuilt' having count(*) > 0`,
       );
       this.reset();
       for (const r of rows) this.inc({ kind: r.kind }, r.n);

@@ -6,17 +6,20 @@
  * closes and opens them, an audit entry appended at the head of the procedure's chain, and, where a
  * transition's forward-only upserts cannot, the row's status, stage and overdue flag and a closed task
  * set back to what the workflow says. A drift that needs the workflow (it is not running, or its query
- * fails) is reported and left. Run by the reconcile Schedule (platform/schedules.ts) and by
+ * fails) is reported and left. A full run also checks the board's pre-aggregates (kind `board`). Run by the reconcile Schedule (platform/schedules.ts) and by
  * `npm run ops -- reconcile`.
  */
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import { applyRepair, type Repair } from '../activities/projection';
 import { pgTextArray } from '../activities/sql';
 import type { ClosedTask, ProcedureRowData, TaskView, Transition } from '../procedures/kernel/messages';
 import { stateQuery } from '../procedures/kernel/messages';
+import { recordSupervisionAction } from './supervision-log';
 
-export const DRIFT_KINDS = ['not_running', 'query_failed', 'status', 'stage', 'overdue', 'missing_task', 'stray_task', 'assignees'] as const;
+/** `board`: the board's pre-aggregates (Migration20261209000000_board_rollup) differ from a recomputation. */
+export const DRIFT_KINDS = ['not_running', 'query_failed', 'status', 'stage', 'overdue', 'missing_task', 'stray_task', 'assignees', 'board'] as const;
 export type DriftKind = (typeof DRIFT_KINDS)[number];
 /** What a repair cannot fix: the workflow's state is not to be had. */
 const UNREPAIRABLE: ReadonlySet<DriftKind> = new Set(['not_running', 'query_failed']);
@@ -224,6 +227,33 @@ export interface ReconcileOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * The board's pre-aggregates against a recomputation from the projection's rows, in one statement (one
+ * snapshot, and the triggers write in the projection's transactions, so a write in flight is no drift).
+ * Drift is repaired by recomputing them all, recorded in supervision_action (it belongs to no procedure's chain).
+ */
+async function reconcileBoard(em: EntityManager, repair: boolean): Promise<{ drift: Drift; repaired: boolean } | undefined> {
+  const rows = await em.execute<{ kind: string; rows: string }[]>('select kind, rows from board_drift()');
+  const counts = Object.fromEntries(rows.map((r) => [r.kind, Number(r.rows)]));
+  if (!rows.some((r) => Number(r.rows) > 0)) return undefined;
+  const drift: Drift = { workflowId: '', kind: 'board', projection: counts, workflow: null };
+  if (!repair) return { drift, repaired: false };
+  await em.transactional(async (tx) => {
+    await tx.execute('select board_rebuild()');
+    await recordSupervisionAction(tx, {
+      id: `reconcile-board-${randomUUID()}`,
+      kind: 'boardRebuilt',
+      actorId: 'reconciler',
+      at: new Date(),
+      target: null,
+      filter: null,
+      comment: null,
+      result: { drift: counts },
+    });
+  });
+  return { drift, repaired: true };
+}
+
 /** Checks every open procedure (or one), four at a time; drift seen twice in a row is reported and repaired. */
 export async function reconcile(em: EntityManager, client: Client, opts: ReconcileOptions = {}): Promise<ReconcileReport> {
   const rows = opts.workflowId
@@ -255,6 +285,16 @@ export async function reconcile(em: EntityManager, client: Client, opts: Reconci
     }
   };
   await Promise.all(Array.from({ length: Math.min(4, ids.length) }, worker));
+  if (!opts.workflowId) {
+    const board = await reconcileBoard(em, opts.repair !== false);
+    if (board) {
+      findings.push(board.drift);
+      if (board.repaired) {
+        repairedByKind.board += 1;
+        log(JSON.stringify({ msg: 'reconciler rebuilt the board', drift: board.drift.projection }));
+      }
+    }
+  }
   const drift = Object.fromEntries(DRIFT_KINDS.map((k) => [k, 0])) as Record<DriftKind, number>;
   for (const f of findings) drift[f.kind] += 1;
   findings.sort((a, b) => a.workflowId.localeCompare(b.workflowId) || a.kind.localeCompare(b.kind));

@@ -7,7 +7,8 @@ import { auditHash, canonicalize, GENESIS_HASH } from '../domain/audit';
 
 export interface SupervisionActionRow {
   id: string;
-  kind: 'bulkUrge' | 'reassign' | 'watch' | 'unwatch';
+  /** boardRebuilt: the reconciler recomputed the board's pre-aggregates (platform/reconcile.ts). */
+  kind: 'bulkUrge' | 'reassign' | 'watch' | 'unwatch' | 'boardRebuilt';
   actorId: string;
   at: Date;
   target: string | null;

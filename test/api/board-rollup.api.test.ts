@@ -1,0 +1,119 @@
+/**
+ * The board's pre-aggregates (Migration20261209000000_board_rollup): every projection write, through the
+ * workflows and by SQL, keeps them equal to a recomputation, and the board they give equals the board
+ * from the projection's rows for every filter, at instants on both sides of the day thresholds; the
+ * reconciler finds drift made in them by SQL, recomputes them, records and counts the repair.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { addDays, chinaDateOf, startOfChinaDay } from '../../domain/dates';
+import { procedureScopeSql } from '../../api/authz';
+import { boardGroups, type BoardFilter } from '../../platform/board';
+import { reconcile } from '../../platform/reconcile';
+import { newKey, useApiStack } from '../helpers/api';
+import { uniqueId } from '../helpers/env';
+import { dueInWorkingDays, setDue, startItem } from '../helpers/supervision';
+
+const stack = useApiStack();
+
+const driftOf = async (em: EntityManager): Promise<Record<string, number>> =>
+  Object.fromEntries((await em.execute<{ kind: string; rows: string }[]>('select kind, rows from board_drift()')).map((r) => [r.kind, Number(r.rows)]));
+const NO_DRIFT = { board_item: 0, board_rollup: 0, board_rollup_assignee: 0 };
+
+test('the pre-aggregates follow every projection write, and give the board the rows give, for every filter and instant', async () => {
+  const em = stack.t.orm.em.fork();
+  const conn = em.getConnection();
+  const now = new Date();
+  const today = chinaDateOf(now);
+  // Items on both sides of the thresholds: overdue for days, due earlier today and later today (on the day
+  // now falls in), due tomorrow, due exactly at the end of a 1-day window (its day is the window end's).
+  const [old, earlier, later, tomorrow, atEnd, two] = await Promise.all(
+    ['jyj', 'wjw', 'jyj', 'wjw', 'jyj', 'wjw'].map((unit) => startItem(stack.h, uniqueId('fb'), unit)),
+  );
+  // Through the workflows: a reassignment (new assignees; its write sets the row as the workflow has it,
+  // so the deadlines below come after it) and the watch list.
+  const sup = await stack.h.login('dc-supervisor');
+  const [task] = await conn.execute<{ id: string }[]>(`select id from task where workflow_id = ? and status = 'pending'`, [old]);
+  const moved = await stack.h.call('POST', `/supervision/tasks/${task?.id}/reassign`, { token: sup, key: newKey(), body: { targetUserId: 'jyj-head', reason: '原经办人调离' } });
+  expect(moved.status).toBe(200);
+  await setDue(stack.t, old as string, dueInWorkingDays(-3), { overdue: true, rung: 'warning' });
+  await setDue(stack.t, earlier as string, new Date(now.getTime() - 60_000), { overdue: false });
+  await setDue(stack.t, later as string, new Date(Math.min(now.getTime() + 60_000, new Date(startOfChinaDay(addDays(today, 1))).getTime() - 1)), { overdue: false });
+  await setDue(stack.t, tomorrow as string, new Date(new Date(startOfChinaDay(addDays(today, 1))).getTime() + 3_600_000), { overdue: false, rung: 'supervisionNotice' });
+  await setDue(stack.t, atEnd as string, dueInWorkingDays(1), { overdue: false });
+  await setDue(stack.t, two as string, dueInWorkingDays(-1), { overdue: true, rung: 'accountability' });
+  // An item of two units, and one of none: the totals count each once.
+  await conn.execute(`update procedure set unit_ids = '{wjw,jyj}' where workflow_id = ?`, [two]);
+  await conn.execute(`update procedure set unit_ids = '{}' where workflow_id = ?`, [tomorrow]);
+
+  expect((await stack.h.call('PUT', `/supervision/watch/${earlier}`, { token: sup, key: newKey(), body: {} })).status).toBe(200);
+  expect((await stack.h.call('PUT', `/supervision/watch/${later}`, { token: sup, key: newKey(), body: {} })).status).toBe(200);
+  expect((await stack.h.call('DELETE', `/supervision/watch/${later}`, { token: sup, key: newKey() })).status).toBe(200);
+  expect(await driftOf(em)).toEqual(NO_DRIFT);
+  const [item] = await conn.execute(`select assignee_ids, watched, rung from board_item where workflow_id = ?`, [old]);
+  expect(item).toEqual({ assignee_ids: ['jyj-head'], watched: false, rung: 'warning' });
+
+  const filters: BoardFilter[] = [
+    { dueWithin: 0 },
+    { dueWithin: 1 },
+    { dueWithin: 5 },
+    { dueWithin: 1, unit: 'jyj' },
+    { dueWithin: 1, unit: 'wjw', rung: 'accountability' },
+    { dueWithin: 5, type: 'rectificationItem', watched: true },
+    { dueWithin: 5, watched: false },
+    { dueWithin: 5, rung: 'none' },
+    { dueWithin: 5, scope: procedureScopeSql({ id: 'dc-supervisor' }), scopeUserId: 'dc-supervisor' },
+  ];
+  const compare = async (at: Date): Promise<void> => {
+    for (const f of filters) {
+      const rows = await boardGroups(em, f, at, 'rows');
+      expect({ f, board: await boardGroups(em, f, at) }).toEqual({ f, board: rows });
+    }
+  };
+  await compare(now);
+  // Later the same day (both same-day items are overdue), and tomorrow.
+  await compare(new Date(new Date(startOfChinaDay(addDays(today, 1))).getTime() - 1));
+  await compare(new Date(new Date(startOfChinaDay(addDays(today, 1))).getTime() + 7_200_000));
+  const whole = await boardGroups(em, { dueWithin: 5 }, now);
+  expect(whole.totals.items).toBe(6);
+  expect(whole.groups.reduce((n, g) => n + g.items, 0)).toBe(6); // two units for one item, none for another
+
+  // Closing, a task done, a procedure's rows deleted: out of the board, and still no drift.
+  await conn.execute(`update procedure set status = 'closed' where workflow_id = ?`, [atEnd]);
+  await conn.execute(`update task set status = 'done' where workflow_id = ?`, [earlier]);
+  await conn.execute(`delete from task where workflow_id = ?`, [later]);
+  expect(await driftOf(em)).toEqual(NO_DRIFT);
+  expect((await boardGroups(em, { dueWithin: 5 }, now)).totals.items).toBe(3);
+  await compare(now);
+});
+
+test('the reconciler finds drift in the pre-aggregates, recomputes them, and records and counts the repair', async () => {
+  const em = stack.t.orm.em.fork();
+  const conn = em.getConnection();
+  const wf = await startItem(stack.h, uniqueId('fb'), 'jyj');
+  await setDue(stack.t, wf, dueInWorkingDays(-2), { overdue: true });
+  expect(await driftOf(em)).toEqual(NO_DRIFT);
+
+  await conn.execute(`update board_rollup set items = items + 2 where unit_id = 'jyj'`);
+  await conn.execute(`delete from board_rollup_assignee where unit_id = 'jyj'`);
+  await conn.execute(`update board_item set title = 'tampered' where workflow_id = ?`, [wf]);
+  const seen = await reconcile(em, stack.t.env.client, { repair: false });
+  expect(seen.drift.board).toBe(1);
+  expect(seen.findings).toContainEqual({ workflowId: '', kind: 'board', projection: { board_item: 2, board_rollup: expect.any(Number), board_rollup_assignee: expect.any(Number) }, workflow: null });
+  expect(await driftOf(em)).not.toEqual(NO_DRIFT);
+
+  const metrics = async (): Promise<number> => {
+    const r = await stack.h.call('GET', '/metrics', { token: await stack.h.login('dc-supervisor') });
+    return Number(/^tingjin_reconcile_repairs_total\{kind="board"\} (\d+)$/m.exec(String(r.body))?.[1] ?? 0);
+  };
+  expect(await metrics()).toBe(0);
+  const lines: string[] = [];
+  const fixed = await reconcile(em, stack.t.env.client, { log: (l) => lines.push(l) });
+  expect(fixed.repairedByKind.board).toBe(1);
+  expect(lines.filter((l) => l.includes('rebuilt the board'))).toHaveLength(1);
+  expect(await driftOf(em)).toEqual(NO_DRIFT);
+  const now = new Date();
+  expect(await boardGroups(em, { dueWithin: 3 }, now)).toEqual(await boardGroups(em, { dueWithin: 3 }, now, 'rows'));
+  expect(await conn.execute(`select kind, actor_id from supervision_action where kind = 'boardRebuilt'`)).toEqual([{ kind: 'boardRebuilt', actor_id: 'reconciler' }]);
+  expect(await metrics()).toBe(1);
+  expect((await reconcile(em, stack.t.env.client)).findings.filter((f) => f.kind === 'board')).toEqual([]);
+});
