@@ -1,14 +1,15 @@
 /**
  * The web console in Chromium, against a running `npm start`:
- *   - the JavaScript a user downloads, gzipped: on first load (the 登录 screen), and up to an interactive
- *     我的待办 (login included);
+ *   - the JavaScript a user downloads, gzipped: on first load (the 登录 screen), up to an interactive
+ *     我的待办 (login included), and up to a task page opened from it (its form, the schema-built fields and
+ *     the API's schemas they read);
  *   - the time until the inbox is interactive: a fresh browser profile (cold cache) with a session already
  *     in it opens /#/inbox, until the first task's link is visible and the page answers a click.
  *
  *   npx tsx bench/console.ts [--url http://127.0.0.1:3000] [--runs 10] [--tasks 50] [--user zzb-head]
  *
  * --tasks approval requests are started first (as zzb-staff, one step assigned to --user), so the inbox
- * has rows. Results go to stdout as JSON lines. It needs /usr/bin/chromium (apt-get install chromium).
+ * has rows. --runs 0 counts the JavaScript only. Results go to stdout as JSON lines. It needs /usr/bin/chromium (apt-get install chromium).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -79,11 +80,30 @@ async function main(): Promise<void> {
     await page.getByRole('button', { name: '登录' }).click();
     await page.getByTestId('inbox-table').getByRole('link').first().waitFor();
     await page.waitForLoadState('networkidle');
+    phase = 'inbox to task';
+    await page.getByTestId('inbox-table').getByRole('link').first().click();
+    await page.getByTestId('act-form').waitFor();
+    await page.waitForLoadState('networkidle');
     await ctx.close();
     const sum = (f: (x: (typeof js)[number]) => boolean) => js.filter(f).reduce((a, x) => ({ bytes: a.bytes + x.bytes, gz: a.gz + x.gz }), { bytes: 0, gz: 0 });
     const first = sum((x) => x.phase === 'first load');
+    const inbox = sum((x) => x.phase !== 'inbox to task');
     const all = sum(() => true);
-    console.log(JSON.stringify({ measure: 'js', firstLoadKB: +(first.bytes / 1024).toFixed(1), firstLoadGzKB: +(first.gz / 1024).toFixed(1), toInboxKB: +(all.bytes / 1024).toFixed(1), toInboxGzKB: +(all.gz / 1024).toFixed(1), files: js.length }));
+    const kb = (n: number): number => +(n / 1024).toFixed(1);
+    console.log(
+      JSON.stringify({
+        measure: 'js',
+        firstLoadKB: kb(first.bytes),
+        firstLoadGzKB: kb(first.gz),
+        toInboxKB: kb(inbox.bytes),
+        toInboxGzKB: kb(inbox.gz),
+        toInboxFiles: js.filter((x) => x.phase !== 'inbox to task').length,
+        toTaskKB: kb(all.bytes),
+        toTaskGzKB: kb(all.gz),
+        toTaskFiles: js.length,
+        taskPageFiles: js.filter((x) => x.phase === 'inbox to task').map((x) => `${x.url} ${kb(x.gz)}`),
+      }),
+    );
   }
 
   // Time until the inbox is interactive, cold cache, session present.
@@ -101,6 +121,7 @@ async function main(): Promise<void> {
     times.push(ms);
     await ctx.close();
   }
+  if (!RUNS) return;
   console.log(JSON.stringify({ measure: 'inboxInteractive', runs: RUNS, pendingTasks: pending, p50ms: Math.round(pct(times, 50)), p90ms: Math.round(pct(times, 90)), minMs: Math.round(Math.min(...times)), maxMs: Math.round(Math.max(...times)) }));
 }
 
