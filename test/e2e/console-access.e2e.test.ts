@@ -64,20 +64,41 @@ async function focusNow(page: Page): Promise<{ what: string; shown: boolean }> {
 }
 
 /**
+ * Records the focused control when its focus does not show, or when it has no role and name for a screen
+ * reader (its accessibility snapshot's first line, `- role "name"`, as Chromium computes it).
+ */
+async function checkStop(page: Page, problems: string[]): Promise<void> {
+  const f = await focusNow(page);
+  if (f.what === 'body') return;
+  if (!f.shown) problems.push(`focus not shown: ${f.what}`);
+  const snap = ((await page.locator('*:focus').first().ariaSnapshot().catch(() => '')).split('\n')[0] ?? '').trim();
+  if (!/^- [a-z]+ "[^"]+"/.test(snap) || /^- generic\b/.test(snap)) problems.push(`no role and name: ${f.what} (${snap})`);
+}
+
+/**
  * Presses Tab (Shift+Tab with `back`) until `target` has the focus, recording every stop whose focus does not
  * show; fails after `max` presses.
  */
-async function tabTo(page: Page, target: Locator, unseen: string[], opts: { back?: boolean; max?: number } = {}): Promise<void> {
+async function tabTo(page: Page, target: Locator, problems: string[], opts: { back?: boolean; max?: number } = {}): Promise<void> {
   for (let i = 0; i < (opts.max ?? 80); i++) {
     await page.keyboard.press(opts.back ? 'Shift+Tab' : 'Tab');
-    const f = await focusNow(page);
-    if (!f.shown) unseen.push(f.what);
+    await checkStop(page, problems);
     if (await target.evaluate((el) => {
       const now = (globalThis as unknown as Win).document.activeElement;
       return el === now || el.contains(now);
     })) return;
   }
   throw new Error(`Tab never reached ${String(target)}`);
+}
+
+/** Tabs through the whole page once (until the focus leaves it), checking every stop (checkStop). */
+async function tabAround(page: Page, problems: string[], max = 150): Promise<number> {
+  for (let i = 1; i <= max; i++) {
+    await page.keyboard.press('Tab');
+    if ((await focusNow(page)).what === 'body') return i - 1;
+    await checkStop(page, problems);
+  }
+  return max;
 }
 
 describeInBrowser('console access e2e')('web console: keyboard, phone width, master data, a large feedback (Chromium)', () => {
@@ -114,42 +135,42 @@ describeInBrowser('console access e2e')('web console: keyboard, phone width, mas
     expect(submitted.status).toBe(200);
     await inboxTask(stack.h, 'xcb-reviewer', item, 'review');
 
-    const unseen: string[] = [];
+    const problems: string[] = [];
     const page = await c.ctx.newPage();
     await page.goto(`${c.base}/#/login`);
     // 登录: the fields in order, and Enter sends the form.
-    await tabTo(page, page.getByLabel('用户名'), unseen);
+    await tabTo(page, page.getByLabel('用户名'), problems);
     await page.keyboard.type('xcb-reviewer');
-    await tabTo(page, page.getByLabel('密码'), unseen);
+    await tabTo(page, page.getByLabel('密码'), problems);
     await page.keyboard.type('tingjin2026');
     await page.keyboard.press('Enter');
     await page.getByTestId('current-user').waitFor();
 
     // 我的待办 from the menu, then the task's link.
-    await tabTo(page, page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '我的待办' }), unseen);
+    await tabTo(page, page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '我的待办' }), problems);
     await page.keyboard.press('Enter');
     const link = page.getByTestId('inbox-table').getByRole('link', { name: title });
     await link.waitFor();
-    await tabTo(page, link, unseen);
+    await tabTo(page, link, problems);
     await page.keyboard.press('Enter');
     await page.getByTestId('act-form').waitFor();
 
     // The actions are one radio group: Tab reaches the chosen one, the arrows choose another.
     const form = page.getByTestId('act-form');
-    await tabTo(page, form.getByRole('radio', { checked: true }), unseen);
+    await tabTo(page, form.getByRole('radio', { checked: true }), problems);
     for (let i = 0; i < 6 && !(await page.getByTestId('action-return').getAttribute('class'))?.includes('is-active'); i++) await page.keyboard.press('ArrowRight');
     expect(await page.getByTestId('action-return').getAttribute('class')).toContain('is-active');
     // 退回至: opened with Enter, an option taken with Enter.
-    await tabTo(page, form.getByRole('combobox', { name: '退回至' }), unseen);
+    await tabTo(page, form.getByRole('combobox', { name: '退回至' }), problems);
     await page.keyboard.press('Enter');
     await page.keyboard.press('Enter');
     await form.locator('.el-select__wrapper').getByText('单位提交').waitFor();
-    await tabTo(page, form.getByLabel('退回理由'), unseen);
+    await tabTo(page, form.getByLabel('退回理由'), problems);
     await page.keyboard.type('档案目录不全，请补充');
-    await tabTo(page, page.getByTestId('act-submit'), unseen);
+    await tabTo(page, page.getByTestId('act-submit'), problems);
     await page.keyboard.press('Enter');
     await page.waitForURL(/#\/inbox/);
-    expect(unseen).toEqual([]);
+    expect(problems).toEqual([]);
 
     const acts = await eventually(async () => {
       const r = await stack.h.call('GET', `/procedures/${item}/actions`, { token: staffToken });
@@ -174,9 +195,9 @@ describeInBrowser('console access e2e')('web console: keyboard, phone width, mas
     expect(await bar.getByRole('listitem').count()).toBe(1);
     expect(await bar.getByRole('listitem').first().getAttribute('aria-current')).toBe('step');
 
-    const unseen: string[] = [];
+    const problems: string[] = [];
     const copy = page.getByRole('button', { name: '抄送' });
-    await tabTo(page, copy, unseen);
+    await tabTo(page, copy, problems);
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: '抄送' });
     await dialog.waitFor();
@@ -184,14 +205,35 @@ describeInBrowser('console access e2e')('web console: keyboard, phone width, mas
     for (let i = 0; i < 8; i++) {
       await page.keyboard.press('Tab');
       expect(await dialog.evaluate((d) => d.contains((globalThis as unknown as Win).document.activeElement))).toBe(true);
-      const f = await focusNow(page);
-      if (!f.shown) unseen.push(f.what);
+      await checkStop(page, problems);
     }
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
     expect(await copy.evaluate((b) => b === (globalThis as unknown as Win).document.activeElement)).toBe(true);
-    expect(unseen).toEqual([]);
+    expect(problems).toEqual([]);
     await page.close();
+  });
+
+  test('every page: each control Tab reaches shows its focus and has a role and a name', async () => {
+    const problems: string[] = [];
+    const visit = async (user: string, hash: string, ready: (p: Page) => Locator): Promise<void> => {
+      const page = await c.as(user, hash);
+      await ready(page).first().waitFor();
+      await page.waitForLoadState('networkidle').catch(() => undefined);
+      const found: string[] = [];
+      const stops = await tabAround(page, found);
+      expect([hash, stops > 3]).toEqual([hash, true]);
+      problems.push(...found.map((x) => `${hash}: ${x}`));
+      await page.close();
+    };
+    await visit('zzb-staff', '/inbox', (p) => p.getByRole('tab', { name: '已办' }));
+    await visit('zzb-staff', '/start/rectification', (p) => p.getByTestId('start-submit'));
+    await visit('zzb-staff', '/start/cadreSelection', (p) => p.getByTestId('start-submit'));
+    await visit('zzb-staff', '/people', (p) => p.getByTestId('people-table'));
+    await visit('zzb-staff', '/directory', (p) => p.getByTestId('units-table'));
+    await visit('zzb-staff', '/calendar', (p) => p.getByTestId('calendar-years'));
+    await visit('dc-supervisor', '/board', (p) => p.getByTestId('board-groups'));
+    expect(problems).toEqual([]);
   });
 
   test('at phone width the import’s error list fits the screen; the people table names the units', async () => {
