@@ -164,7 +164,7 @@ describe('整改报告 (rectification report) and 三张清单', () => {
   test('a report waiting for its year computes its deadlines once the year is loaded (PUT /calendar/years), then is on time by them', async () => {
     const fid = uniqueId('fb');
     // The input the API builds (report planned by default, due 01-20 of the year after, no deadlines), asking again every 300 ms instead of daily.
-    const input = await rectificationInput(stack.t.orm, { feedbackId: fid, title: `日历等待 ${fid}`, inspectionGroup: '市委第一巡察组', reportByDefault: true, feedbackDate: `${Y}-11-20`, dueDate: `${Y}-12-31` });
+    const input = await rectificationInput(stack.t.orm, { feedbackId: fid, title: `日历等待 ${fid}`, inspectionGroup: '市委第一巡察组', reportByDefault: true });
     expect(input.report).toMatchObject({ dueDate: `${NEXT}-01-20`, calendarRetryMs: 86_400_000 });
     expect(input.report?.deadlines).toBeUndefined();
     if (input.report) input.report.calendarRetryMs = 300;

@@ -32,18 +32,20 @@ export async function loadTestYear(orm: MikroORM): Promise<void> {
 
 export async function rectificationInput(
   orm: MikroORM,
-  o: { feedbackId: string; title: string; inspectionGroup: string; units?: string[]; reportDueDate?: string; reportByDefault?: boolean; feedbackDate?: string; dueDate?: string },
+  o: { feedbackId: string; title: string; inspectionGroup: string; units?: string[]; reportDueDate?: string; reportByDefault?: boolean },
 ): Promise<RectificationInput> {
   const start = rectificationProcedure.start;
   if (!start) throw new Error('rectification has no start');
+  // Dated in the test year by default, so its items are never overdue at their start whenever a test runs.
+  await loadTestYear(orm);
   const body = start.body.parse({
     feedbackId: o.feedbackId,
     title: o.title,
     inspectionGroup: o.inspectionGroup,
-    feedbackDate: o.feedbackDate ?? '2026-11-20',
+    feedbackDate: testDate('11-20'),
     inspectionOfficeUnitId: 'xcb',
-    problems: [{ no: '1', title: '干部选拔任用程序不规范', difficulty: 'normal', leadUnitId: 'zzb', assignments: (o.units ?? ['jyj']).map((unitId) => ({ unitId, dueDate: o.dueDate ?? '2026-12-31' })) }],
-    // 整改报告 per unit, at a date the test calendar covers (the default, 2 months on, is in 2027); the API plans one
+    problems: [{ no: '1', title: '干部选拔任用程序不规范', difficulty: 'normal', leadUnitId: 'zzb', assignments: (o.units ?? ['jyj']).map((unitId) => ({ unitId, dueDate: testDate('12-31') })) }],
+    // 整改报告 per unit, at a date the test calendar covers (the default, 2 months on, is in the uncovered year after); the API plans one
     // by default (reportByDefault), and the item tests opt out so the feedback closes with its items.
     ...(o.reportByDefault ? {} : { report: o.reportDueDate ? { dueDate: o.reportDueDate } : false }),
   });
