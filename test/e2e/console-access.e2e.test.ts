@@ -9,11 +9,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { rectificationReportWorkflowId } from '../../procedures/rectification/messages';
 import { workflowIds } from '../helpers/ids';
 import { inboxTask, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { insertUnits } from '../helpers/units';
-import { describeInBrowser, PHONE, useConsole, WAIT } from './browser';
+import { describeInBrowser, expectChinese, PHONE, useConsole, WAIT } from './browser';
 
 /** The page's globals this file reads, in the page (the tests' TypeScript has no DOM library). */
 interface El {
@@ -234,6 +235,47 @@ describeInBrowser('console access e2e')('web console: keyboard, phone width, mas
     await visit('zzb-staff', '/calendar', (p) => p.getByTestId('calendar-years'));
     await visit('dc-supervisor', '/board', (p) => p.getByTestId('board-groups'));
     expect(problems).toEqual([]);
+  });
+
+  test('a unit’s 整改报告 from its task page: its own step, its context and its action in Chinese, then 报送', async () => {
+    const feedbackId = uniqueId('KR').slice(0, 20);
+    const staffToken = await stack.h.login('zzb-staff');
+    const start = await stack.h.call('POST', '/procedures/rectification', {
+      token: staffToken,
+      key: newKey(),
+      body: {
+        feedbackId,
+        title: `整改报告 ${feedbackId}`,
+        inspectionGroup: '市委第三巡察组',
+        feedbackDate: '2026-11-20',
+        problems: [{ no: '1', title: '理论学习不深入', difficulty: 'normal', leadUnitId: 'zzb', assignments: [{ unitId: 'jyj', dueDate: '2026-12-31' }] }],
+      },
+    });
+    expect(start.status).toBe(201);
+    const report = rectificationReportWorkflowId(feedbackId, 'jyj');
+    const who = await eventually(async () => {
+      const r = await stack.h.call('GET', `/procedures/${report}`, { token: staffToken });
+      return (r.body as { state?: { assignee?: { userId: string } } }).state?.assignee?.userId;
+    }, WAIT, 'the report started');
+    const taskId = await inboxTask(stack.h, who, report, 'report');
+
+    const page = await c.as(who, `/tasks/${taskId}`);
+    await page.getByTestId('act-form').waitFor();
+    // One step, its own: not the item's five.
+    const bar = page.getByRole('list', { name: '流程环节' });
+    expect(await bar.getByRole('listitem').allInnerTexts()).toEqual([expect.stringContaining('整改报告')]);
+    await page.getByTestId('context').getByText('（尚未报送）').waitFor();
+    await page.getByTestId('action-report').getByText('报送整改报告').waitFor();
+    expect(await page.getByTestId('act-form').getByRole('radio').count()).toBeGreaterThan(0);
+    await c.shot(page, '25-report-task');
+    await page.getByTestId('act-form').locator('[data-field="data.documentRef"]').getByRole('textbox').fill('教党〔2027〕3号');
+    await page.getByTestId('act-submit').click();
+    await page.waitForURL(/#\/inbox/);
+    await expectChinese(page);
+    await page.goto(`${c.base}/#/procedures/${report}`);
+    await page.getByTestId('context').getByText('教党〔2027〕3号').waitFor();
+    await page.getByTestId('timeline').getByText('报送整改报告').waitFor();
+    await page.close();
   });
 
   test('at phone width the import’s error list fits the screen; the people table names the units', async () => {

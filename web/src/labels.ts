@@ -13,6 +13,8 @@ export const TYPE_LABELS: Record<string, string> = {
 
 export const STEP_LABELS: Record<string, string> = {
   submit: '单位提交',
+  report: '整改报告',
+  submitted: '已报送',
   review: '巡察办审核',
   unitHead: '单位负责人签字',
   leadDepartment: '牵头部门签字',
@@ -76,6 +78,7 @@ export const ACTION_LABELS: Record<string, string> = {
   overdue: '逾期',
   escalate: '升级督办',
   submitList: '提交榜单',
+  report: '报送整改报告',
 };
 
 export const ROLE_LABELS: Record<string, string> = {
@@ -103,6 +106,7 @@ export const STATUS_LABELS: Record<string, string> = {
   rejected: '已否决',
   withdrawn: '已撤回',
   completed: '已完成',
+  submitted: '已报送',
 };
 
 export const label = (table: Record<string, string>, key: string | null | undefined): string => (key ? (table[key] ?? key) : '—');

@@ -24,6 +24,9 @@ const RECTIFICATION_ITEM: StepInfo[] = [
   { key: 'inspectionOffice', name: '巡察办销号', mode: 'any', verb: 'sign', canReturn: true },
 ];
 
+/** A unit's 整改报告: projected as a rectification item (kind 'report'), with one step of its own. */
+const RECTIFICATION_REPORT: StepInfo[] = [{ key: 'report', name: '整改报告', mode: 'any', verb: 'report', canReturn: false }];
+
 /** A cadre selection's two approval steps (its other stages are staff commands, not tasks). */
 const CADRE_SELECTION: StepInfo[] = [
   { key: 'principles', name: '原则审定', mode: 'all', verb: 'approve', canReturn: false },
@@ -106,9 +109,9 @@ export interface LiveState {
 
 export type Action = Schemas['Action'];
 
-/** The steps of a procedure, in order: fixed for a rectification item, from the start's data for a request. */
-export function stepsOf(type: string | undefined, actions: Action[]): StepInfo[] {
-  if (type === 'rectificationItem') return RECTIFICATION_ITEM;
+/** The steps of a procedure, in order: fixed for a rectification item (a report's `kind` in its state), from the start's data for a request. */
+export function stepsOf(type: string | undefined, actions: Action[], kind?: unknown): StepInfo[] {
+  if (type === 'rectificationItem') return kind === 'report' ? RECTIFICATION_REPORT : RECTIFICATION_ITEM;
   if (type === 'cadreSelection') return SELECTION_STAGES;
   if (type === 'politicalExamination') return POLITICAL_EXAMINATION;
   if (type === 'redeployment') return REDEPLOYMENT;
