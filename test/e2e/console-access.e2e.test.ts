@@ -259,7 +259,11 @@ describeInBrowser('console access e2e')('web console: keyboard, phone width, mas
     }, WAIT, 'the report started');
     const taskId = await inboxTask(stack.h, who, report, 'report');
 
-    const page = await c.as(who, `/tasks/${taskId}`);
+    // 我的待办's 环节 filter offers the report's step, and finds the task by it.
+    const page = await c.as(who, '/inbox');
+    await c.choose(page, '环节', '整改报告');
+    await page.getByTestId('inbox-table').getByRole('link', { name: `整改报告 ${feedbackId}` }).first().waitFor();
+    await page.goto(`${c.base}/#/tasks/${taskId}`);
     await page.getByTestId('act-form').waitFor();
     // One step, its own: not the item's five.
     const bar = page.getByRole('list', { name: '流程环节' });

@@ -77,6 +77,14 @@ const SELECTION_STAGES: StepInfo[] = [
 ];
 
 /**
+ * The steps that have tasks, for the inbox's 环节 filter: every table's steps with a verb, the strands, and a
+ * request's usual vote step (a request's other step keys are its starter's own).
+ */
+export const TASK_STEPS: string[] = [
+  ...new Set([...RECTIFICATION_ITEM, ...RECTIFICATION_REPORT, ...CADRE_SELECTION, ...POLITICAL_EXAMINATION, ...STRANDS, ...REDEPLOYMENT].filter((s) => s.verb).map((s) => s.key).concat('vote')),
+];
+
+/**
  * The staff commands a procedure takes now: the workflow's own list (the state's `commands`, from its rules'
  * COMMAND_STAGES: the cadre selection, 揭榜出征). An examination names none: its one command, the waiver of a
  * strand, is offered while the evidence is gathered, and the workflow refuses a strand that is not open.
