@@ -33,6 +33,10 @@ export async function runReport(input: RectificationReportInput): Promise<Report
   // Null while the calendar does not cover the due date's year: the task is open all the same (the secretary
   // may report at once), and the reminder, the overdue flag and the ladder wait for the instants.
   let deadlines: Deadlines | null = input.deadlines ?? null;
+  // Before the calendar covers its year, the due date's own end is the earliest its deadline can be (a holiday only
+  // moves it later): the result counts the report as due then, and so does the rule that an overdue report is
+  // withdrawn only by a supervisor with a reason, or an initiator could withdraw one the figures count as late.
+  const dueAt = (): string => deadlines?.dueAt ?? startOfChinaDay(addDays(input.dueDate, 1));
   const own = {
     report: null as ReportData | null,
     reminded: false,
@@ -53,7 +57,7 @@ export async function runReport(input: RectificationReportInput): Promise<Report
     startData: { kind: 'report', dueDate: input.dueDate, deadlines: input.deadlines, assignee: input.assignee },
     dueAt: deadlines?.dueAt ?? null,
     view: () => ({ type: RECTIFICATION_ITEM, kind: 'report', feedbackId: input.feedbackId, unitId: input.unitId, dueDate: input.dueDate, deadlines, assignee: input.assignee, ...own }),
-    overdue: () => own.overdue || (deadlines !== null && Date.now() > Date.parse(deadlines.dueAt)),
+    overdue: () => own.overdue || Date.now() > Date.parse(dueAt()),
   });
   k.registerAct({
     before: (a) => {
@@ -103,17 +107,16 @@ export async function runReport(input: RectificationReportInput): Promise<Report
   const end = await k.runSteps();
   const closedAt = new Date().toISOString();
   const status = end === 'withdrawn' ? 'withdrawn' : 'submitted';
-  // Ended before the calendar covered its year: the due date's own end is the earliest the deadline can be (a
-  // holiday only moves it later), so a report in by then is on time whatever the calendar will say.
-  const dueAt = deadlines?.dueAt ?? startOfChinaDay(addDays(input.dueDate, 1));
+  // Ended before the calendar covered its year: a report in by its due date's end is on time whatever the calendar will say.
+  const due = dueAt();
   const result: ReportResult = {
     kind: 'report',
     workflowId: k.workflowId,
     unitId: input.unitId,
     status,
-    dueAt,
+    dueAt: due,
     closedAt,
-    onTime: status === 'submitted' && Date.parse(closedAt) <= Date.parse(dueAt),
+    onTime: status === 'submitted' && Date.parse(closedAt) <= Date.parse(due),
     by: input.assignee.as,
   };
   const closing = k.close(status, result);

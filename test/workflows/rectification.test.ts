@@ -10,7 +10,8 @@ import { createWorker } from '../../worker/worker';
 import type { Activities } from '../../activities';
 import type { rectification } from '../../procedures/rectification/feedback.workflow';
 import type { Deadlines } from '../../procedures/kernel/deadline';
-import { actUpdate, ruleKey, SearchAttr, stateQuery, type ActInput } from '../../procedures/kernel/messages';
+import { actUpdate, manageUpdate, ruleKey, SearchAttr, stateQuery, type ActInput, type ManageInput } from '../../procedures/kernel/messages';
+import { chinaDateOf } from '../../domain/dates';
 import { rectificationReportWorkflowId, type ItemState, type RectificationInput } from '../../procedures/rectification/messages';
 import { workflowIds } from '../helpers/ids';
 import { rectificationInput, testDate } from '../helpers/rectification';
@@ -400,5 +401,36 @@ test('整改报告: the unit head (no Party secretary in master data) is reminde
     expect(summary.perProblem).toEqual([{ problemNo: '1', items: 1, signedOff: 1, onTime: 1, submittedOnTime: 1, withdrawnLate: 0, onTimeRate: 1 }]);
     await maybeRecordHistory('rectification-report-overdue.json', t.env.client.workflow.getHandle(rwf));
     await maybeRecordHistory('rectification-feedback-report.json', handle);
+  });
+});
+
+test('a report past its due date while its year is not covered is overdue all the same: only a supervisor withdraws it, with a reason, and it counts as withdrawn late', async () => {
+  const taskQueue = uniqueId('tq');
+  // The calendar never covers the report's year here (as the real activity answers for a year not loaded).
+  const worker = await makeWorker(taskQueue, {
+    rectificationReportDeadlines: async () => {
+      throw ApplicationFailure.nonRetryable('the working-day calendar does not cover the year', 'calendar_not_covered');
+    },
+  });
+  await worker.runUntil(async () => {
+    const fid = uniqueId('fb');
+    const input = await rectificationInput(t.orm, { feedbackId: fid, title: `第一轮巡察反馈 ${fid}`, inspectionGroup: '市委第一巡察组', reportDueDate: testDate('12-30') });
+    const report = input.report;
+    if (!report) throw new Error('no report planned');
+    // Due two days ago and no deadlines yet: the workflow's input as for a report waiting for its year, moved into the past.
+    delete report.deadlines;
+    report.calendarRetryMs = 3_600_000;
+    report.dueDate = chinaDateOf(new Date(Date.now() - 2 * 86_400_000));
+    const handle = await start(taskQueue, input);
+    const rwf = rectificationReportWorkflowId(fid, 'jyj');
+    await pendingTask(rwf, 'report');
+    const manage = (m: ManageInput) => t.env.client.workflow.getHandle(rwf).executeUpdate(manageUpdate, { args: [m] });
+    // The initiator could withdraw it before its due date; past it, only a supervisor, with a reason.
+    expect(await refusalOf(manage({ actorId: 'zzb-staff', actorRoles: ['staff'], action: 'withdraw', comment: '并入其他报告' }))).toBe('cannot_withdraw');
+    expect(await refusalOf(manage({ actorId: 'dc-supervisor', actorRoles: ['supervisor'], action: 'withdraw' }))).toBe('invalid_input');
+    expect(await manage({ actorId: 'dc-supervisor', actorRoles: ['supervisor'], action: 'withdraw', comment: '单位撤并，报告并入上级单位' })).toMatchObject({ status: 'withdrawn' });
+    await driveToSignOff(workflowIds.rectificationItem(fid, '1', 'jyj'), 'jyj');
+    const summary = await handle.result();
+    expect(summary.reports).toMatchObject({ units: 1, submitted: 0, withdrawn: 1, onTimeRate: 0 });
   });
 });
