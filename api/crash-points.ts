@@ -9,7 +9,9 @@ export type CrashPoint =
   /** An Idempotency-Key is reserved (in progress), nothing else has happened. */
   | 'after-reserve'
   /** Temporal accepted a start and the projection is written; the answer is neither stored nor sent. */
-  | 'after-start';
+  | 'after-start'
+  /** Temporal accepted a start the API opened (api/temporal.ts startOpened); its opening is not written yet. */
+  | 'before-opening-written';
 
 export function crashPoint(point: CrashPoint): void {
   if (process.env.NODE_ENV !== 'test' || process.env.TINGJIN_TEST_CRASH_AT !== point) return;

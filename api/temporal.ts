@@ -1,7 +1,8 @@
 /**
- * How the API talks to Temporal: a start is an update-with-start whose answer carries the first
- * tasks, an action is one Workflow Update, and in both cases the transitions the workflow answers
- * with are committed to PostgreSQL in one transaction before the API answers (read-your-writes).
+ * How the API talks to Temporal: a start is opened by the API itself where its module says how
+ * (startOpened), else it is an update-with-start whose answer carries the first tasks; an action is one
+ * Workflow Update. In every case the first tasks and the transitions are in PostgreSQL before the API
+ * answers (read-your-writes).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
@@ -15,7 +16,10 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { applyTransitions } from '../activities/projection';
 import { sql } from '../activities/sql';
 import { annotateLog, contextFields, log, withLogFields } from '../platform/log';
+import type { StartPlan } from '../procedures/descriptor';
 import { openedUpdate, SearchAttr, startChildUpdate, type ActResult, type Transition } from '../procedures/kernel/messages';
+import { openingOf, type PreOpened } from '../procedures/kernel/procedure';
+import { crashPoint } from './crash-points';
 import { ApiError, Conflict, fromTemporal, NotFound, Unavailable } from './errors';
 import type { UpdateOutcome } from './metrics';
 import { assertWorkerPolling } from './readiness';
@@ -89,22 +93,22 @@ async function procedureTypeOf(em: EntityManager, workflowId: string): Promise<s
  * Times one Update for /metrics (tingjin_update_duration_seconds). The type comes from the answer's own
  * transition (an answered action always has one) or, for a refused or failed one, from the projection.
  */
-async function timedUpdate(
+async function timedUpdate<R extends Partial<Pick<ActResult, 'transitions'>>>(
   deps: Pick<ApiDeps, 'observeUpdate'>,
   em: EntityManager,
   at: { workflowId: string; update: string; type?: string },
-  send: () => Promise<ActResult>,
-): Promise<ActResult> {
+  send: () => Promise<R>,
+): Promise<R> {
   const observe = deps.observeUpdate;
   if (!observe) return send();
   const started = performance.now();
-  const record = async (outcome: UpdateOutcome, result?: ActResult): Promise<void> => {
+  const record = async (outcome: UpdateOutcome, result?: R): Promise<void> => {
     const seconds = (performance.now() - started) / 1000;
     if (at.type) rememberType(at.workflowId, at.type);
-    const type = at.type ?? result?.transitions.find((t) => t.workflowId === at.workflowId)?.procedure.type ?? (await procedureTypeOf(em, at.workflowId));
+    const type = at.type ?? result?.transitions?.find((t) => t.workflowId === at.workflowId)?.procedure.type ?? (await procedureTypeOf(em, at.workflowId));
     observe({ type: type ?? 'unknown', update: at.update, outcome, seconds });
   };
-  let result: ActResult;
+  let result: R;
   try {
     result = await send();
   } catch (err) {
@@ -216,6 +220,93 @@ export interface StartAnswer {
   openTasks: ActResult['openTasks'];
 }
 
+/** How every procedure is started: under its business id, once, found by its type, units and stage. */
+function startOptions(deps: Pick<ApiDeps, 'taskQueue'>, type: string, opts: Pick<StartPlan<unknown>, 'workflowId' | 'units' | 'stage'>) {
+  return {
+    taskQueue: deps.taskQueue,
+    workflowId: opts.workflowId,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+    typedSearchAttributes: [
+      { key: SearchAttr.procedureType, value: type },
+      // The server caps a search attribute value at 2 KB; a procedure over many units (a full-coverage
+      // batch) is found by its units in PostgreSQL instead.
+      ...(unitsFit(opts.units) ? [{ key: SearchAttr.units, value: [...new Set(opts.units)].sort() }] : []),
+      { key: SearchAttr.stage, value: opts.stage },
+    ],
+  };
+}
+
+/** The memo field of a start the API opened: the request's user and Idempotency-Key (startUpdateId). */
+const START_KEY = 'startKey';
+
+/**
+ * Starts a procedure whose first step the API can open itself (StartPlan.opening): it computes the opening
+ * as the run will (openingOf), starts the run with it, writes it, and answers. So the 201 waits for the
+ * server to accept the start and one statement, not for a worker to run the first workflow task. The run
+ * writes the same opening again (PreOpened.rewrite), which changes nothing once the API has, and is there
+ * should the API die between the start and its write.
+ *
+ * A retry whose first attempt's answer was lost (the API died after the server accepted the start) finds
+ * that run by the memo's start key, and answers with the opening recomputed from that run's own input.
+ */
+async function startOpened<I>(
+  deps: ApiDeps,
+  em: EntityManager,
+  type: string,
+  opts: StartPlan<I> & { opening: NonNullable<StartPlan<I>['opening']> },
+): Promise<{ status: 201; body: StartAnswer }> {
+  const key = startUpdateId();
+  annotateLog({ workflowId: opts.workflowId });
+  // Without a worker the start would be accepted and never run.
+  await assertWorkerPolling(deps);
+  const ours = { input: opts.input, ...openingOf(opts.opening(opts.input), { workflowId: opts.workflowId, parentWorkflowId: null, at: new Date().toISOString() }) };
+  const args = { ...ours.input, opened: { ...ours.opened, rewrite: true } };
+  const started = await timedUpdate(deps, em, { workflowId: opts.workflowId, update: openedUpdate.name, type }, async () => {
+    try {
+      const handle = await deps.client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
+        deps.client.workflow.start(type, { ...startOptions(deps, type, opts), args: [args], ...(key ? { memo: { [START_KEY]: key } } : {}) }),
+      );
+      return { runId: handle.firstExecutionRunId, ...ours };
+    } catch (err) {
+      const first = err instanceof WorkflowExecutionAlreadyStartedError && key ? await openedBy(deps, opts.workflowId, key) : null;
+      if (!first) throw fromTemporal(err) ?? err;
+      return { runId: first.runId, input: first.input as I, ...openingOf(opts.opening(first.input as I), { workflowId: opts.workflowId, parentWorkflowId: null, at: first.input.opened.startedAt }) };
+    }
+  });
+  crashPoint('before-opening-written');
+  await project(em, started.transitions);
+  const openTasks = started.opened.step.slots.flatMap((s) => (s.state === 'pending' && s.task ? [s.task] : []));
+  return {
+    status: 201,
+    body: { workflowId: opts.workflowId, runId: started.runId, type, items: opts.items ?? [], status: 'open', stage: started.opened.step.key, openTasks },
+  };
+}
+
+/**
+ * The run a start with this key opened, with its input as the server recorded it; null when another request
+ * started the procedure (then the start is a conflict, procedure_exists).
+ */
+async function openedBy(deps: Pick<ApiDeps, 'client'>, workflowId: string, key: string): Promise<{ runId: string; input: { opened: PreOpened } } | null> {
+  try {
+    const handle = deps.client.workflow.getHandle(workflowId);
+    const described = await handle.describe();
+    if (described.memo?.[START_KEY] !== key) return null;
+    const runId = described.raw.workflowExecutionInfo?.firstRunId || described.runId;
+    const { history } = await deps.client.workflowService.getWorkflowExecutionHistory({
+      namespace: deps.client.options.namespace,
+      execution: { workflowId, runId },
+      maximumPageSize: 1,
+    });
+    const payload = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    const input = payload ? deps.client.workflow.options.loadedDataConverter.payloadConverter.fromPayload<{ opened?: PreOpened }>(payload) : undefined;
+    return input?.opened ? { runId, input: input as { opened: PreOpened } } : null;
+  } catch (err) {
+    log().warn({ err, workflowId }, 'the first start of a repeated request could not be read');
+    return null;
+  }
+}
+
 /**
  * The outcome of the start that this Update id made on the workflow, or null when the workflow was
  * started by another request (then the start is a conflict, procedure_exists).
@@ -235,26 +326,11 @@ async function startOutcome(deps: Pick<ApiDeps, 'client'>, workflowId: string, u
  * answer come in one call, and the 201 lists the first tasks, already in their assignees' inboxes. A
  * second start is a conflict (procedure_exists), not a second run.
  */
-export async function startProcedure<I>(
-  deps: ApiDeps,
-  em: EntityManager,
-  type: string,
-  opts: { workflowId: string; input: I; units: string[]; stage: string; items?: string[] },
-): Promise<{ status: 201; body: StartAnswer }> {
-  const start = new WithStartWorkflowOperation(type, {
-    taskQueue: deps.taskQueue,
-    workflowId: opts.workflowId,
-    args: [opts.input],
-    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-    typedSearchAttributes: [
-      { key: SearchAttr.procedureType, value: type },
-      // The server caps a search attribute value at 2 KB; a procedure over many units (a full-coverage
-      // batch) is found by its units in PostgreSQL instead.
-      ...(unitsFit(opts.units) ? [{ key: SearchAttr.units, value: [...new Set(opts.units)].sort() }] : []),
-      { key: SearchAttr.stage, value: opts.stage },
-    ],
-  });
+export async function startProcedure<I>(deps: ApiDeps, em: EntityManager, type: string, opts: StartPlan<I>): Promise<{ status: 201; body: StartAnswer }> {
+  const opening = opts.opening?.(opts.input);
+  // A vote step's ballot box belongs to the run: such a procedure opens in its run.
+  if (opts.opening && opening && opening.steps[0]?.mode !== 'vote') return startOpened(deps, em, type, { ...opts, opening: opts.opening });
+  const start = new WithStartWorkflowOperation(type, { ...startOptions(deps, type, opts), args: [opts.input] });
   // Keyed by the request's Idempotency-Key, so a retry whose first attempt's answer was lost (the API
   // process died after Temporal accepted the start) gets that start's outcome: the server answers a
   // repeated update-with-start with the same Update id from the first (seen on server 1.29); should it

@@ -10,6 +10,7 @@ import type { ActivityDeps } from '../activities/kernel';
 import type { AuthUser } from '../api/auth';
 import type { RouteContext } from '../api/routes/context';
 import type { ManageCapabilities } from './kernel/manage';
+import type { OpeningOptions } from './kernel/procedure';
 
 /** What can be done to a procedure of the type besides acting on its tasks. */
 export interface Capabilities extends ManageCapabilities {
@@ -25,6 +26,12 @@ export interface StartPlan<I> {
   stage: string;
   /** Child procedures the start will run (a feedback's items). */
   items?: string[];
+  /**
+   * How its run opens, from its input (the options the run creates its kernel with). Given, and the first
+   * step not a vote, the API writes the opening itself and answers without waiting for a worker
+   * (api/temporal.ts startOpened).
+   */
+  opening?: (input: I) => OpeningOptions<string>;
 }
 
 export interface StartSpec<B extends ZodType, I> {

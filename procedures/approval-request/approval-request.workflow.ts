@@ -4,30 +4,19 @@
  * (票决). Every step but the first may return to any earlier one; vote steps record their tally.
  */
 import { ApplicationFailure } from '@temporalio/workflow';
-import { resolverFor } from '../kernel/assignees';
 import { createKernel } from '../kernel/procedure';
-import { unitsOf } from '../kernel/rules';
 import { APPROVAL_REQUEST, type ApprovalRequestInput, type ApprovalRequestResult, type VoteDecision } from './messages';
-import { approvalInputProblem, requestSteps } from './rules';
+import { approvalInputProblem, requestOpening, stepMembers } from './rules';
 
 export async function approvalRequest(input: ApprovalRequestInput): Promise<ApprovalRequestResult> {
-  const members = (i: number): string[] => {
-    const s = input.steps[i];
-    return s ? resolverFor(input.assignees)(s.assignees) : [];
-  };
-  const problem = approvalInputProblem(input.steps, members);
+  const problem = approvalInputProblem(input.steps, stepMembers(input));
   if (problem) throw ApplicationFailure.nonRetryable(`${problem.field}: ${problem.message}`, 'invalid_input');
   const decisions: VoteDecision[] = [];
   const k = createKernel({
-    type: APPROVAL_REQUEST,
+    ...requestOpening(input),
     noun: 'request',
-    title: input.title,
-    initiatorId: input.initiatorId,
-    unitIds: unitsOf(input.steps.map((s) => s.assignees)),
-    steps: requestSteps(input, members),
-    assignees: input.assignees,
     can: { withdraw: true, urge: true, copy: true, closeVote: true },
-    startData: { requestId: input.requestId, steps: input.steps },
+    ...(input.opened ? { opened: input.opened } : {}),
     view: () => ({ type: APPROVAL_REQUEST, requestId: input.requestId, title: input.title, initiatorId: input.initiatorId, decisions }),
   });
   k.registerAct({});

@@ -6,7 +6,7 @@ import { BadRequest, Unprocessable } from '../../api/errors';
 import { defineProcedure } from '../descriptor';
 import { unitsOf } from '../kernel/rules';
 import { APPROVAL_REQUEST, APPROVAL_REQUEST_STATUSES, approvalRequestWorkflowId, type ApprovalRequestInput } from './messages';
-import { approvalInputProblem } from './rules';
+import { approvalInputProblem, requestOpening } from './rules';
 import { StartApprovalRequestBody } from './schemas';
 
 export const approvalRequestProcedure = defineProcedure({
@@ -40,9 +40,19 @@ export const approvalRequestProcedure = defineProcedure({
       const rules = approvalInputProblem(body.steps, (i) => membersOf(assignees, body.steps[i]?.assignees ?? { kind: 'user', userId: '' }));
       if (rules) throw new Unprocessable('invalid_vote_rule', `${rules.field}: ${rules.message}`, { field: rules.field });
       const input: ApprovalRequestInput = { requestId: body.requestId, title: body.title, initiatorId: user.id, steps: body.steps, assignees };
-      return { workflowId: approvalRequestWorkflowId(body.requestId), input, units: unitsOf(body.steps.map((s) => s.assignees)), stage: body.steps[0]?.key ?? '' };
+      return {
+        workflowId: approvalRequestWorkflowId(body.requestId),
+        input,
+        units: unitsOf(body.steps.map((s) => s.assignees)),
+        stage: body.steps[0]?.key ?? '',
+        opening: requestOpening,
+      };
     },
   },
   historiesDir: path.join(__dirname, 'histories'),
-  histories: [{ file: 'approval-request-vote.json', endsAt: 'completed' }],
+  histories: [
+    { file: 'approval-request-vote.json', endsAt: 'completed' },
+    // Opened by the API (api/temporal.ts startOpened): the run writes its opening again and resumes the step.
+    { file: 'approval-request-opened.json', endsAt: 'completed' },
+  ],
 });

@@ -1,6 +1,7 @@
 /** Messages and payloads of the generic approval request (通用审批). Deterministic: bundled. */
 import type { ApprovalMode, StepRunView } from '../kernel/approval';
 import type { ActionRecord, AssigneeRule, ResolvedAssignees, TaskView } from '../kernel/messages';
+import type { PreOpened } from '../kernel/procedure';
 import type { VoteRule, VoteTally } from '../kernel/vote';
 
 export const APPROVAL_REQUEST = 'approvalRequest' as const;
@@ -23,6 +24,8 @@ export interface ApprovalRequestInput {
   /** 1–10 steps with unique keys, run in order. */
   steps: ApprovalStepInput[];
   assignees: ResolvedAssignees;
+  /** Its start and first step, already written by the API (kernel/procedure.ts PreOpened). */
+  opened?: PreOpened;
 }
 
 export const APPROVAL_REQUEST_STATUSES = ['open', 'approved', 'withdrawn'] as const;

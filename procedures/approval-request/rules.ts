@@ -3,8 +3,11 @@
  * approvalInputProblem. Pure.
  */
 import type { StepDef } from '../kernel/approval';
+import { resolverFor } from '../kernel/assignees';
+import type { OpeningOptions } from '../kernel/procedure';
+import { unitsOf } from '../kernel/rules';
 import { completeVoteRule } from '../kernel/vote';
-import type { ApprovalRequestInput, ApprovalStepInput } from './messages';
+import { APPROVAL_REQUEST, type ApprovalRequestInput, type ApprovalStepInput } from './messages';
 
 export const MAX_STEPS = 10;
 
@@ -47,4 +50,30 @@ export function requestSteps(input: Pick<ApprovalRequestInput, 'steps'>, members
     canReturn: i > 0,
     ...(s.mode === 'vote' ? { candidates: s.candidates ?? [], voteRule: completeVoteRule(s.voteRule, members(i)).rule } : {}),
   }));
+}
+
+/** Who step i resolves to, from the assignees resolved at the start. */
+export function stepMembers(input: Pick<ApprovalRequestInput, 'steps' | 'assignees'>): (i: number) => string[] {
+  const resolve = resolverFor(input.assignees);
+  return (i) => {
+    const s = input.steps[i];
+    return s ? resolve(s.assignees) : [];
+  };
+}
+
+/**
+ * The request's opening (kernel/procedure.ts openingOf): the options its run is created with, so the API
+ * can open its first step before the run exists (api/temporal.ts startOpened) with the same tasks.
+ */
+export function requestOpening(input: Omit<ApprovalRequestInput, 'opened'>): OpeningOptions<string> {
+  const members = stepMembers(input);
+  return {
+    type: APPROVAL_REQUEST,
+    title: input.title,
+    initiatorId: input.initiatorId,
+    unitIds: unitsOf(input.steps.map((s) => s.assignees)),
+    steps: requestSteps(input, members),
+    assignees: input.assignees,
+    startData: { requestId: input.requestId, steps: input.steps },
+  };
 }

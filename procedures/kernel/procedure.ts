@@ -19,6 +19,12 @@ import { createProjector, openingRow, procedureRow, startAction, transitionOf } 
 export interface PreOpened {
   startedAt: string;
   step: SuspendedStep;
+  /**
+   * The API opened it (api/temporal.ts startOpened): the API writes the opening after the server has
+   * accepted the start, and may die before it does, so the run writes the same transitions too. The first
+   * write of a seq wins and the second changes nothing (the projection is keyed by workflow id and seq).
+   */
+  rewrite?: true;
 }
 
 /** What a procedure's opening depends on: the same options the run is created with. */
@@ -30,7 +36,7 @@ export type OpeningOptions<K extends string> = Pick<KernelOptions<K>, 'type' | '
  * `opened` option. A parent fan-out writes thousands of these in a few statements, so every child's first
  * task is in its inbox long before the children have all started.
  */
-export function openingOf<K extends string>(o: OpeningOptions<K>, run: { workflowId: string; parentWorkflowId: string; at: string }): { transitions: Transition[]; opened: PreOpened } {
+export function openingOf<K extends string>(o: OpeningOptions<K>, run: { workflowId: string; parentWorkflowId: string | null; at: string }): { transitions: Transition[]; opened: PreOpened } {
   const def = o.steps[0] as StepDef<K>;
   const row = procedureRow(
     { type: o.type, title: o.title, unitIds: o.unitIds, stage: def.key, startedBy: o.initiatorId, dueAt: o.dueAt ?? null },
@@ -86,6 +92,8 @@ export function createKernel<K extends string>(o: KernelOptions<K>) {
     state.actions.push(r);
   };
   record(projector.start(o.initiatorId, o.startData, o.opened !== undefined));
+  // No patch: only runs started with `rewrite` in their input take this path, and no earlier run has it.
+  if (o.opened?.rewrite) for (const t of openingOf(o, { workflowId, parentWorkflowId: projector.row.parentWorkflowId, at: o.opened.startedAt }).transitions) projector.adopt(t);
   // Before any handler is set: an Update in the run's first task must find the step's tasks open.
   if (o.opened) flow.restore(o.opened.step);
 

@@ -101,7 +101,10 @@ export function createProjector(opts: ProjectorOptions) {
   let head: ChainHead | null = null;
 
   function emit(e: Emit = {}): Transition {
-    const t = transitionOf(row, e.seq ?? nextSeq(), new Date().toISOString(), e);
+    return queued(transitionOf(row, e.seq ?? nextSeq(), new Date().toISOString(), e));
+  }
+
+  function queued(t: Transition): Transition {
     recent.push(t);
     if (recent.length > KEEP) recent.splice(0, recent.length - KEEP);
     queue.push(t);
@@ -161,6 +164,12 @@ export function createProjector(opts: ProjectorOptions) {
       if (!projected) emit({ seq: 0, action: startAction(actorId, data) });
       return { seq: 0, taskId: null, step: null, actorId, action: 'start', at: row.startedAt };
     },
+    /**
+     * Queues a transition computed outside the run (its opening, kernel/procedure.ts openingOf), to be
+     * written like its own: PostgreSQL keeps the first write of a seq, so this changes nothing when the
+     * API has written it already.
+     */
+    adopt: (t: Transition): Transition => queued(t),
     /**
      * Transitions from `fromSeq` on that the projection activity has not written, for an Update to answer
      * with: the API writes them before it answers. An Update that waited for `idle` answers with none

@@ -2,10 +2,11 @@
  * The generic approval request (通用审批) over HTTP, with the worker, a real Temporal dev server and a
  * real PostgreSQL behind it: one request through a 会签 step and a 票决 step to its end, and the 4xx cases.
  */
-import { ActionLogSchema, ProcedureSchema } from '../../platform/entities';
+import { ActionLogSchema, ProcedureSchema, TaskSchema } from '../../platform/entities';
 import { workflowIds } from '../helpers/ids';
 import { traceOf, inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
+import { maybeRecordHistory } from '../helpers/histories';
 import { addCommittee } from '../helpers/members';
 
 let committee: string[];
@@ -116,6 +117,8 @@ test('a request through a 会签 step and a 票决 step to its end', async () =>
   expect(closed.procedure.result).toEqual({ status: 'approved', decisions: [{ step: 'decision', round: 1, tally: expected }] });
   expect(closed.state).toMatchObject({ type: 'approvalRequest', status: 'approved', decisions: [{ step: 'decision', tally: expected }] });
 
+  // Its first step opened by the API (api/temporal.ts startOpened), then a 会签 and a 票决 to the end.
+  await maybeRecordHistory('approval-request-opened.json', stack.t.env.client.workflow.getHandle(wf));
   const history = await stack.h.call('GET', `/procedures/${wf}/actions`, { token: staff });
   expect(history.body.map((a: { actorId: string; action: string }) => `${a.actorId}:${a.action}`)).toEqual([
     'zzb-staff:start',
@@ -142,6 +145,37 @@ test('a request through a 会签 step and a 票决 step to its end', async () =>
     expect(text).not.toMatch(/"ballots"|"choice"/);
   }
   expect(JSON.stringify(rows)).toContain('"notVoted":2');
+});
+
+test('the API opens a first step itself: the 201, the inbox and the row agree as it answers, and no Update was sent; a vote first opens in its run', async () => {
+  const rid = uniqueId('req');
+  const wf = workflowIds.approvalRequest(rid);
+  const started = await startRequest(body(rid));
+  expect(started.status).toBe(201);
+  const answered = (started.body.openTasks as { taskId: string; step: string }[]).map((t) => t.taskId).sort();
+  expect(answered).toHaveLength(2);
+  // No wait: the answer's tasks and the procedure's row are in PostgreSQL as it arrives.
+  const em = stack.t.orm.em.fork();
+  expect((await em.find(TaskSchema, { workflowId: wf, status: 'pending' })).map((t) => t.id).sort()).toEqual(answered);
+  expect(await em.findOne(ProcedureSchema, { workflowId: wf })).toMatchObject({ status: 'open', stage: 'countersign' });
+  // The run was started with that opening (api/temporal.ts startOpened), not asked for it by an Update.
+  const events = async (id: string) => (await stack.t.env.client.workflow.getHandle(id).fetchHistory()).events ?? [];
+  const [first] = await events(wf);
+  const input = JSON.parse(Buffer.from(first?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data ?? []).toString());
+  expect(input.opened).toMatchObject({ rewrite: true, step: { key: 'countersign' } });
+  await traceOf(stack.t, wf);
+  expect((await events(wf)).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toEqual([]);
+  // Acting at once works on the task the API opened.
+  const [t1] = answered;
+  const task = (await em.findOne(TaskSchema, { id: t1! }))!;
+  expect((await actAs(task.assigneeIds[0]!, t1!, { action: 'approve' })).status).toBe(200);
+
+  // A vote's ballot box belongs to the run: a request whose first step is a vote opens with an Update.
+  const vid = uniqueId('req');
+  const vote = await startRequest(body(vid, { steps: [body(vid).steps[1]] }));
+  expect(vote.status).toBe(201);
+  expect(vote.body.openTasks).toHaveLength(9);
+  expect((await events(workflowIds.approvalRequest(vid))).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toHaveLength(1);
 });
 
 test('bad bodies give 400 naming the field; unknown assignees 422; nothing starts', async () => {

@@ -25,6 +25,8 @@ import { workflowIds } from '../helpers/ids';
 const stack = useApiStack();
 const root = path.join(__dirname, '..', '..');
 const em = () => stack.t.orm.em.fork();
+// Two API processes per test, each compiled by tsx at its start (15 s and more on a loaded machine).
+const SPAWNS_TIMEOUT_MS = 240_000;
 
 const children: ChildProcess[] = [];
 afterAll(async () => {
@@ -134,7 +136,7 @@ test('crash after the reservation, before the start: nothing ran; the retry star
   expect(again.headers.get('idempotent-replayed')).toBe('true');
   expect(again.body).toEqual(retry.body);
   await stopped(api.child, 'SIGTERM');
-});
+}, SPAWNS_TIMEOUT_MS);
 
 test('crash after Temporal accepted the start, before the answer was stored: the retry gets that start, which ran once', async () => {
   const token = await stack.h.login('zzb-staff');
@@ -172,4 +174,33 @@ test('crash after Temporal accepted the start, before the answer was stored: the
   const other = await api.h.call('POST', '/procedures/approvalRequest', { token, key: newKey(), body: startBody(rid) });
   expect(other.body).toMatchObject({ status: 409, code: 'procedure_exists' });
   await stopped(api.child, 'SIGTERM');
-});
+}, SPAWNS_TIMEOUT_MS);
+
+test('crash after Temporal accepted a start the API opened, before the API wrote its opening: the run writes it, and the retry gets that start', async () => {
+  const token = await stack.h.login('zzb-staff');
+  const key = newKey();
+  const rid = uniqueId('crash');
+  const wf = workflowIds.approvalRequest(rid);
+  await startThatCrashes('before-opening-written', token, key, startBody(rid));
+
+  // The API died before its write; the run writes the same opening (kernel/procedure.ts PreOpened.rewrite).
+  const [run] = await runsOf(wf);
+  expect(run).toBeTruthy();
+  const task = await eventually(async () => (await em().findOne(TaskSchema, { workflowId: wf })) ?? undefined, 30_000, 'the run to write its opening');
+  expect(task).toMatchObject({ step: 's', status: 'pending' });
+  expect(await em().count(ProcedureSchema, { workflowId: wf })).toBe(1);
+
+  const api = await spawnApi();
+  await lapse(key);
+  const retry = await api.h.call('POST', '/procedures/approvalRequest', { token, key, body: startBody(rid) });
+  expect(retry.status).toBe(201);
+  // The answer is the first start's opening: the same run and the very task the run wrote.
+  expect(retry.body).toMatchObject({ workflowId: wf, runId: run, openTasks: [expect.objectContaining({ taskId: task.id, step: 's' })] });
+  expect(await runsOf(wf)).toEqual([run]);
+  expect(await em().count(TaskSchema, { workflowId: wf })).toBe(1);
+  // The task can be acted on: the run resumed the step the API opened.
+  const act = await api.h.call('POST', `/tasks/${task.id}/actions`, { token: await stack.h.login('zzb-head'), key: newKey(), body: { action: 'approve' } });
+  expect(act.status).toBe(200);
+  expect(act.body).toMatchObject({ status: 'approved' });
+  await stopped(api.child, 'SIGTERM');
+}, SPAWNS_TIMEOUT_MS);
