@@ -10,7 +10,9 @@ import { assertCleanText, refuse } from '../kernel/refuse';
 import type { CandidateView, SelectionAck, SelectionActInput } from './messages';
 import { SELECTION_DEFER_VOTE } from './patches';
 import { checkCandidates } from './principles';
-import { commandProblem, eligibilityCutoff, nominee, politicalGateReadings, probationApplies } from './rules';
+import { commandProblem } from './commands';
+import { politicalGateReadings } from './political-gate';
+import { eligibilityCutoff, nominee, probationApplies } from './rules';
 import type { SelectionRun } from './run';
 
 /** The Update's validator: every rule is checked by one pure function (rules.ts), synchronously. */

@@ -19,7 +19,8 @@ import { decide, openDecision } from './decision';
 import { selectionUpdate, type CadreSelectionInput, type SelectionResult } from './messages';
 import { runNotice } from './notice';
 import { approveAndFreeze, runToDecision } from './principles';
-import { commandsAt, recusalProblem } from './rules';
+import { commandsAt } from './commands';
+import { recusalProblem } from './rules';
 import { createSelectionRun } from './run';
 
 export async function cadreSelection(input: CadreSelectionInput): Promise<SelectionResult> {

@@ -12,7 +12,7 @@ import { politicalExaminationProcedure } from '../political-examination';
 import { POLITICAL_EXAMINATION, politicalExaminationWorkflowId } from '../political-examination/messages';
 import { activeCandidates, politicalFacts, selectionState } from './command-facts';
 import { selectionUpdate } from './messages';
-import { politicalGateReadings } from './rules';
+import { politicalGateReadings } from './political-gate';
 import { PoliticalGateView } from './schemas';
 
 const examinationStart = politicalExaminationProcedure.start;

@@ -4,7 +4,7 @@ import { GRADES } from '../../domain/grades';
 import { BAR_KINDS } from '../../domain/promotion-bars';
 import { QUALIFICATION_OVERRIDE_KEYS, overridesProblem } from './overrides';
 import { CHECK_RESULTS, FOUR_MUSTS, INTEGRITY_OFFICES, PERSONAL_MATTERS_FINDINGS } from './messages';
-import { DEFAULT_POLITICAL_EXAM_MONTHS } from './rules';
+import { DEFAULT_POLITICAL_EXAM_MONTHS } from './political-gate';
 
 
 

@@ -4,7 +4,9 @@
  * its place in commandProblem. Today is 2026-11-30; 12 months back is 2025-11-30, the last fresh day.
  */
 import type { CandidateView, FrozenPrinciples, PoliticalExamFacts, Principles } from '../../procedures/cadre-selection/messages';
-import { commandProblem, DEFAULT_SELECTION_RULES, nominee, politicalGateProblem, politicalGateReadings, type CommandContext } from '../../procedures/cadre-selection/rules';
+import { commandProblem, type CommandContext } from '../../procedures/cadre-selection/commands';
+import { politicalGateProblem, politicalGateReadings } from '../../procedures/cadre-selection/political-gate';
+import { DEFAULT_SELECTION_RULES, nominee } from '../../procedures/cadre-selection/rules';
 
 const TODAY = '2026-11-30';
 const TWELVE = { months: 12 };

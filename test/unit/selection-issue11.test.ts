@@ -4,8 +4,8 @@
  */
 import { evaluateQualifications, type CandidateFacts, type PostSpec } from '../../domain/qualifications';
 import type { CandidateView, FrozenPrinciples, IntegritySignerFacts, Principles, SelectionActInput, SelectionCommand, SelectionStage } from '../../procedures/cadre-selection/messages';
+import { commandProblem, type CommandContext } from '../../procedures/cadre-selection/commands';
 import {
-  commandProblem,
   DEFAULT_SELECTION_RULES,
   eligibilityCutoff,
   establishmentProblem,
@@ -15,7 +15,6 @@ import {
   probationApplies,
   reconsiderationProblem,
   recusalProblem,
-  type CommandContext,
 } from '../../procedures/cadre-selection/rules';
 
 const TODAY = '2026-05-20';

@@ -6,7 +6,8 @@
 import type { Role } from '../../procedures/kernel/messages';
 import type { CandidateView, FourMust, FrozenPrinciples, Objection, Principles, QualificationCheck, SelectionActInput, SelectionCommand, SelectionStage } from '../../procedures/cadre-selection/messages';
 import { overridesProblem } from '../../procedures/cadre-selection/overrides';
-import { commandProblem, commandsAt, DEFAULT_SELECTION_RULES, nominee, type CommandContext, type SelectionRules, withinPositions } from '../../procedures/cadre-selection/rules';
+import { commandProblem, commandsAt, type CommandContext } from '../../procedures/cadre-selection/commands';
+import { DEFAULT_SELECTION_RULES, nominee, type SelectionRules, withinPositions } from '../../procedures/cadre-selection/rules';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
