@@ -2,6 +2,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { rectificationProcedure } from '../../procedures/rectification';
 import type { RectificationInput } from '../../procedures/rectification/messages';
+import { newKey, type Http } from './api';
 
 const STAFF = { id: 'zzb-staff', username: 'zzb-staff', displayName: '', unitId: 'zzb', roles: ['staff' as const] };
 
@@ -50,4 +51,30 @@ export async function rectificationInput(
     ...(o.reportByDefault ? {} : { report: o.reportDueDate ? { dueDate: o.reportDueDate } : false }),
   });
   return (await start.plan({ em: orm.em.fork(), user: STAFF, body })).input;
+}
+
+const loadedOver = new WeakMap<Http, Promise<void>>();
+
+/**
+ * loadTestYear for a test that has only the API: the calendar administrator loads the test year once per API (the
+ * helper's callers start items concurrently), unless it is loaded already. The API wants at least one listed day:
+ * 1 January, a holiday every year, which no test's November or December reads.
+ */
+export function loadTestYearOver(h: Http): Promise<void> {
+  let loading = loadedOver.get(h);
+  if (!loading) {
+    loading = (async () => {
+      const year = testYear();
+      const token = await h.login('calendar-admin');
+      if ((await h.call('GET', `/calendar/years/${year}`, { token })).status === 200) return;
+      const put = await h.call('PUT', `/calendar/years/${year}`, {
+        token,
+        key: newKey(),
+        body: { source: 'test: Monday–Friday', days: [{ date: `${year}-01-01`, workday: false, name: '元旦' }] },
+      });
+      if (put.status !== 200) throw new Error(`load ${year}: ${put.status} ${JSON.stringify(put.body)}`);
+    })();
+    loadedOver.set(h, loading);
+  }
+  return loading;
 }

@@ -5,6 +5,7 @@ import { ProcedureSchema } from '../../platform/entities';
 import { newKey, inboxTask, type Http } from './api';
 import type { TestEnv } from './env';
 import { workflowIds } from './ids';
+import { loadTestYearOver, testDate } from './rectification';
 
 /** The instant work due `n` working days from today (negative: ago) falls overdue: the end of that day. */
 export function dueInWorkingDays(n: number, now = new Date()): Date {
@@ -13,6 +14,8 @@ export function dueInWorkingDays(n: number, now = new Date()): Date {
 
 /** Starts a one-problem rectification for `unitId` and waits for its submit task; returns the item's workflow id. */
 export async function startItem(h: Http, feedbackId: string, unitId: string): Promise<string> {
+  // Dated in the test year, so an item is never overdue by the real clock: the views see only the deadlines setDue writes.
+  await loadTestYearOver(h);
   const r = await h.call('POST', '/procedures/rectification', {
     token: await h.login('zzb-staff'),
     key: newKey(),
@@ -20,8 +23,8 @@ export async function startItem(h: Http, feedbackId: string, unitId: string): Pr
       feedbackId,
       title: '市委第一巡察组反馈意见',
       inspectionGroup: '市委第一巡察组',
-      feedbackDate: '2026-11-20',
-      problems: [{ no: '1', title: '干部选拔任用程序不规范', leadUnitId: 'zzb', assignments: [{ unitId, dueDate: '2026-12-31' }] }],
+      feedbackDate: testDate('11-20'),
+      problems: [{ no: '1', title: '干部选拔任用程序不规范', leadUnitId: 'zzb', assignments: [{ unitId, dueDate: testDate('12-31') }] }],
       // One item and nothing else: the supervision views count what they are given (no 整改报告, on by default).
       report: false,
     },
