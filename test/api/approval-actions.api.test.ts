@@ -6,9 +6,11 @@ import { NotificationSchema } from '../../platform/entities';
 import { workflowIds } from '../helpers/ids';
 import { inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
 import { uniqueId } from '../helpers/env';
+import { loadTestYear, testDate } from '../helpers/rectification';
 
 
-const stack = useApiStack();
+// The feedbacks are dated in the test year (helpers/rectification), so no item is overdue by the real clock.
+const stack = useApiStack((t) => loadTestYear(t.orm));
 
 const key = newKey;
 
@@ -21,8 +23,8 @@ async function startItem(): Promise<string> {
       feedbackId: fid,
       title: '审批动作',
       inspectionGroup: '市委第四巡察组',
-      feedbackDate: '2026-11-20',
-      problems: [{ no: '1', title: '问题', leadUnitId: 'zzb', assignments: [{ unitId: 'jyj', dueDate: '2026-12-31' }] }],
+      feedbackDate: testDate('11-20'),
+      problems: [{ no: '1', title: '问题', leadUnitId: 'zzb', assignments: [{ unitId: 'jyj', dueDate: testDate('12-31') }] }],
     },
   });
   expect(r.status).toBe(201);
