@@ -11,9 +11,11 @@ import { AuditLogSchema, ActionLogSchema, ProcedureSchema, TaskSchema } from '..
 import { workflowIds } from '../helpers/ids';
 import { inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
 import { uniqueId } from '../helpers/env';
+import { loadTestYear, testDate } from '../helpers/rectification';
 
 
-const stack = useApiStack();
+// The feedbacks are dated in the test year (helpers/rectification), so no item is overdue by the real clock.
+const stack = useApiStack((t) => loadTestYear(t.orm));
 
 const key = newKey;
 const GENESIS = '0'.repeat(64);
@@ -36,8 +38,8 @@ async function startFeedback(feedbackId: string): Promise<string> {
       feedbackId,
       title: '市委第一巡察组反馈意见',
       inspectionGroup: '市委第一巡察组',
-      feedbackDate: '2026-11-20',
-      problems: [{ no: '1', title: '干部选拔任用程序不规范', leadUnitId: 'zzb', assignments: [{ unitId: 'jyj', dueDate: '2026-12-31' }] }],
+      feedbackDate: testDate('11-20'),
+      problems: [{ no: '1', title: '干部选拔任用程序不规范', leadUnitId: 'zzb', assignments: [{ unitId: 'jyj', dueDate: testDate('12-31') }] }],
     },
   });
   expect(r.status).toBe(201);
