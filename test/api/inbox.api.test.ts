@@ -5,8 +5,10 @@
 import { ProcedureSchema } from '../../platform/entities';
 import { inboxTask, newKey, useApiStack } from '../helpers/api';
 import { uniqueId } from '../helpers/env';
+import { loadTestYear, testDate } from '../helpers/rectification';
 
-const stack = useApiStack();
+// The feedbacks are dated in the test year (helpers/rectification), so no item is overdue by the real clock.
+const stack = useApiStack((t) => loadTestYear(t.orm));
 
 describe('inbox', () => {
   test('array by default, a page when asked; filters, sort, counts, 已办 and 我发起的', async () => {
@@ -70,16 +72,16 @@ describe('inbox', () => {
     const r = await h.call('POST', '/procedures/rectification', {
       token: staff,
       key: newKey(),
-      body: { feedbackId, title: '窗口', inspectionGroup: '组', feedbackDate: '2026-11-20', problems: [{ no: '1', title: '题', leadUnitId: 'zzb', assignments: [{ unitId: 'jyj', dueDate: '2026-12-31' }] }] },
+      body: { feedbackId, title: '窗口', inspectionGroup: '组', feedbackDate: testDate('11-20'), problems: [{ no: '1', title: '题', leadUnitId: 'zzb', assignments: [{ unitId: 'jyj', dueDate: testDate('12-31') }] }] },
     });
     expect(r.status).toBe(201);
     const wf = `rectification-${feedbackId}-p1-jyj`;
     await inboxTask(h, 'jyj-staff', wf, 'submit');
     const jyj = await h.login('jyj-staff');
     const mine = async (q: string) => ((await h.call('GET', `/inbox?${q}`, { token: jyj })).body as any[]).filter((x) => x.workflowId === wf).length;
-    // Due at the end of 2026-12-31 in China (16:00 UTC).
-    expect(await mine('dueFrom=2026-12-31&dueTo=2026-12-31')).toBe(1);
-    expect(await mine('dueTo=2026-12-30')).toBe(0);
-    expect(await mine('dueFrom=2027-01-01')).toBe(0);
+    // Due at the end of 31 December in China (16:00 UTC).
+    expect(await mine(`dueFrom=${testDate('12-31')}&dueTo=${testDate('12-31')}`)).toBe(1);
+    expect(await mine(`dueTo=${testDate('12-30')}`)).toBe(0);
+    expect(await mine(`dueFrom=${testDate('01-01', true)}`)).toBe(0);
   });
 });
