@@ -9,8 +9,10 @@ import { workflowIds } from '../helpers/ids';
 import { inboxTask as inboxTaskOf, newKey, traceOf, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { maybeRecordHistory } from '../helpers/histories';
+import { dueMonthsFromToday, loadCurrentYears } from '../helpers/rectification';
 
-const stack = useApiStack();
+// The examinations and their linked rectifications are dated from today: the years they read are loaded here.
+const stack = useApiStack((t) => loadCurrentYears(t.orm));
 const STAFF = 'zzb-staff';
 const HEAD = 'zzb-head';
 /** The examination group: a member of the department and one of the inspection office. */
@@ -191,7 +193,7 @@ test('a cadre’s examination from plan to the political-quality file, with a li
   await expectNoTrace(wf, () => task(STAFF, useTask, { action: 'recordUse', data: { admonition: { kind: 'reminderTalk', note: '由部长提醒谈话' } } }), 422, 'use_of_result_incomplete', 'data.coachingPlan');
   const used = await task(STAFF, useTask, {
     action: 'recordUse',
-    data: { coachingPlan: '安排到重点任务一线跟踪培养一年', admonition: { kind: 'reminderTalk', note: '由部长提醒谈话' }, rectification: { dueDate: '2026-12-31' } },
+    data: { coachingPlan: '安排到重点任务一线跟踪培养一年', admonition: { kind: 'reminderTalk', note: '由部长提醒谈话' }, rectification: { dueDate: dueMonthsFromToday() } },
   });
   expect(used.status).toBe(200);
 
@@ -244,7 +246,7 @@ test('a leading group’s examination, graded 好, is noted for promotion and fi
   const acknowledged = await task('wjw-head', taskOf(fed.body, 'feedback'), { action: 'acknowledge' });
   const useTask = taskOf(acknowledged.body, 'useOfResult');
   // Nothing to rectify, so no rectification; 好 is noted for promotion.
-  await expectNoTrace(wf, () => task(STAFF, useTask, { action: 'recordUse', data: { promotionNote: '班子整体列入表扬名单', rectification: { dueDate: '2026-12-31' } } }), 422, 'use_of_result_incomplete', 'data.rectification');
+  await expectNoTrace(wf, () => task(STAFF, useTask, { action: 'recordUse', data: { promotionNote: '班子整体列入表扬名单', rectification: { dueDate: dueMonthsFromToday() } } }), 422, 'use_of_result_incomplete', 'data.rectification');
   expect((await task(STAFF, useTask, { action: 'recordUse', data: { promotionNote: '班子整体列入表扬名单' } })).status).toBe(200);
   const closed = await eventually(async () => {
     const r = await get(`/procedures/${wf}`);

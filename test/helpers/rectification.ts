@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { rectificationProcedure } from '../../procedures/rectification';
 import type { RectificationInput } from '../../procedures/rectification/messages';
 import { newKey, type Http } from './api';
+import { addMonths, chinaDateOf, yearOf } from '../../domain/dates';
 
 const STAFF = { id: 'zzb-staff', username: 'zzb-staff', displayName: '', unitId: 'zzb', roles: ['staff' as const] };
 
@@ -78,3 +79,25 @@ export function loadTestYearOver(h: Http): Promise<void> {
   }
   return loading;
 }
+
+/**
+ * Covers the current year and the next (China time) with loaded plain Monday–Friday calendars, for a test whose
+ * workflows date their deadlines from today (an examination's timetable, its linked rectification): such a test
+ * reads no holiday, and must not rely on chinese-days covering whatever year it runs in. Idempotent.
+ */
+export async function loadCurrentYears(orm: MikroORM, now: Date = new Date()): Promise<void> {
+  const y = yearOf(chinaDateOf(now));
+  for (const year of [y, y + 1]) {
+    await orm.em.getConnection().execute(
+      `insert into calendar_year (year, source, loaded_by, loaded_at) values (?, 'test: Monday–Friday', 'test', now()) on conflict do nothing`,
+      [year],
+    );
+  }
+}
+
+/**
+ * A due date `months` after today (China time): a rectification dated today (a linked one) must be due after its
+ * feedback and within 12 months of it (rules.ts maxDueMonths), so it cannot be dated in the test year. Its year is
+ * one loadCurrentYears covers.
+ */
+export const dueMonthsFromToday = (months = 1, now: Date = new Date()): string => addMonths(chinaDateOf(now), months);
