@@ -13,15 +13,19 @@ import { inboxTask, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { maybeRecordHistory } from '../helpers/histories';
 import { workflowIds } from '../helpers/ids';
+import { dueMonthsFromToday, loadCurrentYears, testDate } from '../helpers/rectification';
 
 const STAFF = 'zzb-staff';
 const HEAD = 'zzb-head';
 const PAST = { effectiveDueDate: '2026-11-02', dueAt: '2026-11-02T16:00:00.000Z', remindAt: '2026-10-29T01:00:00.000Z' };
-const AHEAD = { effectiveDueDate: '2026-12-31', dueAt: '2026-12-31T16:00:00.000Z', remindAt: '2026-12-29T01:00:00.000Z' };
+// Ahead whenever the test runs: in the test year (helpers/rectification).
+const AHEAD = { effectiveDueDate: testDate('12-31'), dueAt: `${testDate('12-31')}T16:00:00.000Z`, remindAt: `${testDate('12-29')}T01:00:00.000Z` };
 const workflowOf = (): string => Context.current().info.workflowExecution?.workflowId ?? '?';
 
 const stack = useApiStack(
   async (t) => {
+    // The linked rectification is dated from today: the years it reads are loaded.
+    await loadCurrentYears(t.orm);
     // A third unit, whose examination is made to fail; and an account for wjw's deputy (a leading member).
     const em = t.orm.em.fork();
     await em.insert(UnitSchema, { id: 'pqj', name: '市排气局', kind: 'unit', headUserId: null, parentId: 'city' });
@@ -136,7 +140,7 @@ test('a batch over three units: one child fails, its siblings run on, one runs l
     ],
     grade: '一般',
     basis: ['reverseInspection-1', 'reverseInspection-2'],
-    use: { coachingPlan: '跟踪培养', admonition: { kind: 'reminderTalk', note: '提醒谈话' }, rectification: { dueDate: '2026-12-31' } },
+    use: { coachingPlan: '跟踪培养', admonition: { kind: 'reminderTalk', note: '提醒谈话' }, rectification: { dueDate: dueMonthsFromToday() } },
   });
   await examine(child('wjw'), 'wjw-head', {
     findings: [],
