@@ -8,9 +8,11 @@ import { rectificationReportWorkflowId } from '../../procedures/rectification/me
 import { workflowIds } from '../helpers/ids';
 import { newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
+import { loadTestYear, testDate, testYear } from '../helpers/rectification';
 
 
-const stack = useApiStack();
+// The feedback is dated in the test year, loaded here, so nothing it starts is overdue by the real clock.
+const stack = useApiStack((t) => loadTestYear(t.orm));
 
 const key = newKey;
 
@@ -19,67 +21,70 @@ function startBody(feedbackId: string, dueDate: string) {
     feedbackId,
     title: '市委第二巡察组反馈意见',
     inspectionGroup: '市委第二巡察组',
-    feedbackDate: '2026-11-20',
+    feedbackDate: testDate('11-20'),
     problems: [{ no: '1', title: '基层党组织建设薄弱', leadUnitId: 'zzb', assignments: [{ unitId: 'jyj', dueDate }] }],
   };
 }
 
-// A few days of 2027, as the State Council notice might list them. 2027-03-15 is a Monday, made a
-// holiday here so the deadline visibly moves; 2027-02-20 is a make-up Saturday (调休).
-const year2027 = {
+// The year after the test year (helpers/rectification): no calendar covers it until this test loads it, and the items
+// dated in it are never in the past. It is laid out as 2027 is, so its 03-15 is a Monday, made a holiday here so the
+// deadline visibly moves, and its 02-20 a Saturday, a make-up workday (调休) here; a few days, as the State Council
+// notice might list them.
+const NEXT = testYear() + 1;
+const nextYear = {
   source: '国办发明电〔2026〕测试号',
   days: [
-    { date: '2027-03-15', workday: false, name: '测试假日' },
-    { date: '2027-01-01', workday: false, name: '元旦' },
-    { date: '2027-02-20', workday: true, name: '春节' },
+    { date: `${NEXT}-03-15`, workday: false, name: '测试假日' },
+    { date: `${NEXT}-01-01`, workday: false, name: '元旦' },
+    { date: `${NEXT}-02-20`, workday: true, name: '春节' },
   ],
 };
 
 describe('loading a year of the working-day calendar', () => {
-  test('a due date in 2027 is refused until 2027 is loaded; then the deadline skips its holidays', async () => {
+  test('a due date in a year not loaded is refused until it is loaded; then the deadline skips its holidays', async () => {
     const staff = await stack.h.login('zzb-staff');
     const fid = uniqueId('fb');
 
-    const refused = await stack.h.call('POST', '/procedures/rectification', { token: staff, key: key(), body: startBody(fid, '2027-03-15') });
+    const refused = await stack.h.call('POST', '/procedures/rectification', { token: staff, key: key(), body: startBody(fid, `${NEXT}-03-15`) });
     expect(refused.status).toBe(422);
-    expect(refused.body).toMatchObject({ code: 'calendar_not_covered', details: { field: 'problems[0].assignments[0].dueDate', year: 2027 } });
+    expect(refused.body).toMatchObject({ code: 'calendar_not_covered', details: { field: 'problems[0].assignments[0].dueDate', year: NEXT } });
 
     const before = await stack.h.call('GET', '/calendar/years', { token: staff });
     expect(before.status).toBe(200);
     expect(before.body).toEqual(expect.arrayContaining([{ year: 2026, source: 'chinese-days', loadedBy: null, loadedAt: null }]));
-    expect(before.body.map((y: { year: number }) => y.year)).not.toContain(2027);
-    expect((await stack.h.call('GET', '/calendar/years/2027', { token: staff })).body).toMatchObject({ status: 404, code: 'calendar_year_not_found' });
+    expect(before.body.map((y: { year: number }) => y.year)).not.toContain(NEXT);
+    expect((await stack.h.call('GET', `/calendar/years/${NEXT}`, { token: staff })).body).toMatchObject({ status: 404, code: 'calendar_year_not_found' });
 
-    const put = await stack.h.call('PUT', '/calendar/years/2027', { token: await stack.h.login('calendar-admin'), key: key(), body: year2027 });
+    const put = await stack.h.call('PUT', `/calendar/years/${NEXT}`, { token: await stack.h.login('calendar-admin'), key: key(), body: nextYear });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({
-      year: 2027,
-      source: year2027.source,
+      year: NEXT,
+      source: nextYear.source,
       loadedBy: 'calendar-admin',
       days: [
-        { date: '2027-01-01', workday: false, name: '元旦' },
-        { date: '2027-02-20', workday: true, name: '春节' },
-        { date: '2027-03-15', workday: false, name: '测试假日' },
+        { date: `${NEXT}-01-01`, workday: false, name: '元旦' },
+        { date: `${NEXT}-02-20`, workday: true, name: '春节' },
+        { date: `${NEXT}-03-15`, workday: false, name: '测试假日' },
       ],
     });
 
     const listed = await stack.h.call('GET', '/calendar/years', { token: staff });
-    expect(listed.body).toEqual(expect.arrayContaining([expect.objectContaining({ year: 2027, source: year2027.source, loadedBy: 'calendar-admin' })]));
+    expect(listed.body).toEqual(expect.arrayContaining([expect.objectContaining({ year: NEXT, source: nextYear.source, loadedBy: 'calendar-admin' })]));
     const years = listed.body.map((y: { year: number }) => y.year);
     expect(years).toEqual([...years].sort((a: number, b: number) => a - b));
 
-    const one = await stack.h.call('GET', '/calendar/years/2027', { token: await stack.h.login('jyj-head') });
+    const one = await stack.h.call('GET', `/calendar/years/${NEXT}`, { token: await stack.h.login('jyj-head') });
     expect(one.status).toBe(200);
-    expect(one.body.days.map((d: { date: string }) => d.date)).toEqual(['2027-01-01', '2027-02-20', '2027-03-15']);
+    expect(one.body.days.map((d: { date: string }) => d.date)).toEqual([`${NEXT}-01-01`, `${NEXT}-02-20`, `${NEXT}-03-15`]);
     // A chinese-days year lists its official holidays and make-up days.
     const official = await stack.h.call('GET', '/calendar/years/2026', { token: staff });
     expect(official.body).toMatchObject({ year: 2026, source: 'chinese-days' });
     expect(official.body.days).toEqual(expect.arrayContaining([{ date: '2026-10-10', workday: true, name: '国庆节' }]));
 
-    const started = await stack.h.call('POST', '/procedures/rectification', { token: staff, key: key(), body: startBody(fid, '2027-03-15') });
+    const started = await stack.h.call('POST', '/procedures/rectification', { token: staff, key: key(), body: startBody(fid, `${NEXT}-03-15`) });
     expect(started.status).toBe(201);
     const item = workflowIds.rectificationItem(fid, '1', 'jyj');
-    // With its 整改报告 (on by default), due 2027-01-20: 2027 is loaded now, so its deadlines were computed at the start.
+    // With its 整改报告 (on by default), due 2 months on (01-20 of that year): the year is loaded now, so its deadlines were computed at the start.
     expect(started.body.items).toEqual([item, rectificationReportWorkflowId(fid, 'jyj')]);
 
     const deadlines = await eventually(async () => {
@@ -87,10 +92,10 @@ describe('loading a year of the working-day calendar', () => {
       return r.status === 200 && r.body.state?.deadlines ? r.body.state.deadlines : undefined;
     }, 30_000, "the item's deadlines");
     expect(deadlines).toMatchObject({
-      effectiveDueDate: '2027-03-16',
-      dueAt: '2027-03-16T16:00:00.000Z',
+      effectiveDueDate: `${NEXT}-03-16`,
+      dueAt: `${NEXT}-03-16T16:00:00.000Z`,
       // Three working days before, skipping the Monday holiday: 03-12, 03-11, 03-10, at 09:00 China time.
-      remindAt: '2027-03-10T01:00:00.000Z',
+      remindAt: `${NEXT}-03-10T01:00:00.000Z`,
     });
   });
 
