@@ -11,12 +11,15 @@ import { inboxTask, newKey, useApiStack } from '../helpers/api';
 import { maybeRecordHistory } from '../helpers/histories';
 import { eventually, uniqueId } from '../helpers/env';
 import { insertUnits } from '../helpers/units';
+import { loadTestYear, testDate } from '../helpers/rectification';
 
 /** Enough that the last items start seconds after the first tasks are all written (batches of 100). */
 const UNITS = 300;
 const PREFIX = 'fo-open-';
 let units: string[] = [];
 const stack = useApiStack(async (t) => {
+  // The feedbacks are dated in the test year (helpers/rectification), so no item is overdue by the real clock.
+  await loadTestYear(t.orm);
   units = await insertUnits(t.orm.em.fork(), PREFIX, UNITS);
 });
 
@@ -43,8 +46,8 @@ test('every first task is in its inbox before the items start; acting on one not
       feedbackId: fid,
       title: '全覆盖整改',
       inspectionGroup: '市委第一巡察组',
-      feedbackDate: '2026-11-20',
-      problems: [{ no: '1', title: '全覆盖整改', difficulty: 'normal', leadUnitId: 'zzb', assignments: units.map((unitId) => ({ unitId, dueDate: '2026-12-31' })) }],
+      feedbackDate: testDate('11-20'),
+      problems: [{ no: '1', title: '全覆盖整改', difficulty: 'normal', leadUnitId: 'zzb', assignments: units.map((unitId) => ({ unitId, dueDate: testDate('12-31') })) }],
       report: false,
     },
   });
@@ -112,8 +115,8 @@ test('an item its feedback opened runs to 销号 like any other, and the feedbac
       feedbackId: fid,
       title: '巡察反馈',
       inspectionGroup: '市委第一巡察组',
-      feedbackDate: '2026-11-20',
-      problems: [{ no: '1', title: '干部选拔任用程序不规范', difficulty: 'normal', leadUnitId: 'zzb', assignments: [{ unitId: unit, dueDate: '2026-12-31' }] }],
+      feedbackDate: testDate('11-20'),
+      problems: [{ no: '1', title: '干部选拔任用程序不规范', difficulty: 'normal', leadUnitId: 'zzb', assignments: [{ unitId: unit, dueDate: testDate('12-31') }] }],
       report: false,
     },
   });
