@@ -45,6 +45,14 @@ export function startOfChinaDay(date: string): string {
   return new Date(`${date}T00:00:00${CHINA_OFFSET}`).toISOString();
 }
 
+/**
+ * The deadlines a window of China calendar days holds, as instants: a deadline is the end of its day (the
+ * next day's 00:00), so due on day D is after the start of D and at most the start of D+1.
+ */
+export function dueWindow(from?: string, to?: string): { after?: string; upTo?: string } {
+  return { ...(from ? { after: startOfChinaDay(from) } : {}), ...(to ? { upTo: startOfChinaDay(addDays(to, 1)) } : {}) };
+}
+
 /** The China calendar date of an instant. */
 export function chinaDateOf(instant: Date): string {
   return format(new Date(instant.getTime() + 8 * 3600_000));

@@ -5,7 +5,7 @@
  */
 import type { Knex } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { addDays, startOfChinaDay } from '../../domain/dates';
+import { dueWindow } from '../../domain/dates';
 import { ProcedureSchema } from '../../platform/entities';
 import type { ProcedureDescriptor } from '../../procedures/descriptor';
 import { PROCEDURES } from '../../procedures/registry';
@@ -94,9 +94,9 @@ function pendingOf(knex: Knex, userId: string, q: z.output<typeof InboxQuery> = 
   if (q.stage) qb.where('t.step', q.stage);
   if (q.overdue === true) qb.where('p.overdue', true);
   if (q.overdue === false) qb.where((w) => w.whereNull('p.overdue').orWhere('p.overdue', false));
-  // A deadline is the end of its China day, i.e. the next day's 00:00: due on day D is (start of D, start of D+1].
-  if (q.dueFrom) qb.where('t.due_at', '>', startOfChinaDay(q.dueFrom));
-  if (q.dueTo) qb.where('t.due_at', '<=', startOfChinaDay(addDays(q.dueTo, 1)));
+  const due = dueWindow(q.dueFrom, q.dueTo);
+  if (due.after) qb.where('t.due_at', '>', due.after);
+  if (due.upTo) qb.where('t.due_at', '<=', due.upTo);
   return qb;
 }
 

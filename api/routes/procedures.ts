@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dueWindow } from '../../domain/dates';
 import { ActionLogSchema, ProcedureSchema, type Procedure } from '../../platform/entities';
 import type { ProcedureDescriptor } from '../../procedures/descriptor';
 import { stateQuery } from '../../procedures/kernel/messages';
@@ -82,8 +83,14 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
       if (query.overdue !== undefined) where.overdue = query.overdue;
       if (query.parent) where.parentWorkflowId = query.parent;
       if (query.unit) where.unitIds = { $overlap: [query.unit] };
+      if (query.stage) where.stage = query.stage;
+      const due = dueWindow(query.dueFrom, query.dueTo);
+      if (due.after || due.upTo) where.dueAt = { ...(due.after ? { $gt: due.after } : {}), ...(due.upTo ? { $lte: due.upTo } : {}) };
+      const dir = query.sort.startsWith('-') ? 'desc' : 'asc';
       const [rows, total] = await em.findAndCount(ProcedureSchema, { $and: [procedureScope(user), where] }, {
-        orderBy: { startedAt: 'desc', workflowId: 'asc' },
+        orderBy: query.sort.endsWith('due')
+          ? { dueAt: dir === 'asc' ? 'asc nulls last' : 'desc nulls last', startedAt: 'desc', workflowId: 'asc' }
+          : { startedAt: dir, workflowId: 'asc' },
         limit: query.limit,
         offset: query.offset,
       });

@@ -217,7 +217,7 @@ export interface paths {
         };
         /**
          * Log in at the identity provider (a browser navigation)
-         * @description The OpenID Connect authorization-code flow with PKCE (S256): sets a browser cookie and answers 303 to the provider. The provider sends the browser back to GET /auth/sso/callback. returnTo is a console path (one leading slash), never another origin. 404 sso_not_configured without OIDC_ISSUER and OIDC_REDIRECT_URI; a provider that cannot be reached: 303 to the console’s login with ?sso_error=provider.
+         * @description The OpenID Connect authorization-code flow with PKCE (S256): sets a browser cookie and answers 303 to the provider. The provider sends the browser back to GET /auth/sso/callback. returnTo is a console path (one leading slash), never another origin. 404 sso_not_configured without OIDC_ISSUER and OIDC_REDIRECT_URI; a provider that cannot be reached: 303 to the console’s login with ?sso_error=provider. Each start counts against its client address until its login is finished (POST /auth/sso/session); past as many unfinished starts as the address has free failed logins, each further one is refused for a time that doubles (429 too_many_attempts with Retry-After).
          */
         get: {
             parameters: {
@@ -252,6 +252,15 @@ export interface paths {
                 };
                 /** @description Unknown id */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -411,7 +420,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End this token’s session */
+        /**
+         * End this token’s session
+         * @description A local session token: its session ends. An identity provider’s token (a JWT, accepted when OIDC_ISSUER is set): it has no session here, so it is revoked, refused on every route until its own expiry (its hash is listed; the token itself is never stored). The session at the provider is not ended.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -467,7 +479,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End every session of the current user, this one included */
+        /**
+         * End every session of the current user, this one included
+         * @description Every local session of the user ends, those opened through the identity provider’s login included. With OIDC_ISSUER set, every provider token issued to the user until now (its iat) is revoked too; one the provider issues later is accepted. `ended` counts the local sessions.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1572,8 +1587,16 @@ export interface paths {
                     type?: string;
                     unit?: string;
                     status?: string;
+                    /** @description The procedure’s stage (its running step, or its status once closed) */
+                    stage?: string;
                     overdue?: "true" | "false";
+                    /** @description Due on or after this China calendar day */
+                    dueFrom?: string;
+                    /** @description Due on or before this China calendar day */
+                    dueTo?: string;
                     parent?: string;
+                    /** @description started: oldest first; due: earliest due first (no due date last); "-" reverses. Newest first by default */
+                    sort?: "started" | "-started" | "due" | "-due";
                     limit?: number;
                     offset?: number | null;
                 };
