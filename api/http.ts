@@ -72,6 +72,7 @@ const ERROR_TEXT: Record<number, string> = {
   404: 'Unknown id',
   409: 'Conflicts with the current state',
   422: 'Refused by a rule',
+  429: 'Too many attempts; Retry-After says when to try again',
   503: 'A backing service is unavailable',
 };
 

@@ -146,7 +146,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Error */
+                /** @description Too many attempts; Retry-After says when to try again */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -259,7 +259,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Error */
+                /** @description Too many attempts; Retry-After says when to try again */
                 429: {
                     headers: {
                         [name: string]: unknown;
