@@ -14,11 +14,16 @@ import { ProcedureSchema } from '../../platform/entities';
 import { newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { addCommittee } from '../helpers/members';
+import { dueMonthsFromToday, loadCurrentYears, loadTestYear, testDate } from '../helpers/rectification';
 import { describeInBrowser, expectChinese, useConsole, WAIT } from './browser';
 
 describeInBrowser('console e2e')('web console (Chromium)', () => {
   jest.setTimeout(240_000);
   const stack = useApiStack(async (t) => {
+    // The start form dates its feedback today, so its due dates are counted from today, in years loaded here; the
+    // feedback started over the API is dated in the test year (helpers/rectification).
+    await loadCurrentYears(t.orm);
+    await loadTestYear(t.orm);
     // A committee of three approvers (vc-1 … vc-3) for the vote.
     await addCommittee(t.orm, 'vc', 'vc', 3);
   });
@@ -66,7 +71,7 @@ describeInBrowser('console e2e')('web console (Chromium)', () => {
     await staff.getByLabel('巡察组').fill('市委第三巡察组');
     await staff.getByLabel('问题', { exact: true }).fill('干部选拔任用程序执行不严');
     await choose(staff, '责任单位 1', '市教育局');
-    await staff.getByLabel('整改时限 1').fill('2026-12-31');
+    await staff.getByLabel('整改时限 1').fill(dueMonthsFromToday());
     await staff.getByLabel('整改时限 1').press('Enter');
     await shot(staff, '04-start-rectification');
     await staff.getByTestId('start-submit').click();
@@ -238,7 +243,7 @@ describeInBrowser('console e2e')('web console (Chromium)', () => {
     await staff.getByLabel('问题', { exact: true }).fill('问题一');
     await choose(staff, '责任单位 1', '市教育局');
     // More than 12 months after the feedback: refused by the API (422 invalid_due_date) naming the date.
-    await staff.getByLabel('整改时限 1').fill('2028-12-31');
+    await staff.getByLabel('整改时限 1').fill(dueMonthsFromToday(13));
     await staff.getByLabel('整改时限 1').press('Enter');
     await staff.getByTestId('start-submit').click();
     await staff.getByTestId('due-0-0').getByText('须在反馈之日起 12 个月内').waitFor();
@@ -258,8 +263,8 @@ describeInBrowser('console e2e')('web console (Chromium)', () => {
         feedbackId,
         title: `逾期演示 ${feedbackId}`,
         inspectionGroup: '市委第二巡察组',
-        feedbackDate: '2026-11-20',
-        problems: [{ no: '1', title: '整改进度滞后', difficulty: 'normal', leadUnitId: 'zzb', assignments: [{ unitId: 'wjw', dueDate: '2026-12-31' }] }],
+        feedbackDate: testDate('11-20'),
+        problems: [{ no: '1', title: '整改进度滞后', difficulty: 'normal', leadUnitId: 'zzb', assignments: [{ unitId: 'wjw', dueDate: testDate('12-31') }] }],
       },
     });
     expect(start.status).toBe(201);
