@@ -13,12 +13,16 @@ import { inboxTask, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { addCommittee, addPeople } from '../helpers/members';
 import { addIntegritySigners } from '../helpers/selection-signers';
+import { loadCurrentYears, loadTestYear, testDate } from '../helpers/rectification';
 import { describeInBrowser, expectChinese, pickOption, useConsole, WAIT } from './browser';
 
 describeInBrowser('console modules e2e')('web console: module forms and the board (Chromium)', () => {
   jest.setTimeout(300_000);
   let signers = { partySecretary: '', disciplineSecretary: '' };
   const stack = useApiStack(async (t) => {
+    // The selection and the batch are dated from today, the board's feedback in the test year (helpers/rectification).
+    await loadCurrentYears(t.orm);
+    await loadTestYear(t.orm);
     // A committee of three (cw-1 … cw-3) for the selection's vote, two cadres of 市教育局 and its two signers.
     await addCommittee(t.orm, 'cw', 'cw', 3);
     signers = await addIntegritySigners(t.orm);
@@ -198,8 +202,8 @@ describeInBrowser('console modules e2e')('web console: module forms and the boar
       feedbackId,
       title: `催办演示 ${feedbackId}`,
       inspectionGroup: '市委第二巡察组',
-      feedbackDate: '2026-11-20',
-      problems: [{ no: '1', title: '整改进度滞后', difficulty: 'normal', leadUnitId: 'zzb', assignments: [{ unitId: 'wjw', dueDate: '2026-12-31' }] }],
+      feedbackDate: testDate('11-20'),
+      problems: [{ no: '1', title: '整改进度滞后', difficulty: 'normal', leadUnitId: 'zzb', assignments: [{ unitId: 'wjw', dueDate: testDate('12-31') }] }],
     });
     expect(start.status).toBe(201);
     const wf = `rectification-${feedbackId}-p1-wjw`;
