@@ -11,22 +11,27 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { addDays, chinaDateOf } from '../../domain/dates';
+import { addDays, addMonths, chinaDateOf } from '../../domain/dates';
 import { hasEnglish } from '../../web/src/labels';
 import { newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
+import { loadCurrentYears } from '../helpers/rectification';
 import { describeInBrowser, DESKTOP, expectChinese, PHONE, pickOption, SHOTS, useConsole, WAIT } from './browser';
 
 const TODAY = chinaDateOf(new Date());
+// Every date counted back from today (years and months ago): the applicants stay under the age limit (60), their health
+// checks within the 12 months they are valid, and the sheet's dates in the past and in order, whenever the test runs.
+const ago = (years: number, months = 0): string => addMonths(TODAY, -(years * 12 + months));
 const CSV = [
   '编号,姓名,出生日期,单位,现职级,任现职级时间,参加工作时间,学历,退出领导岗位时间,专业领域,体检日期,体检结论',
-  'GB9501,孙一,1968-05-01,wjw,正处,2015-01-01,1990-07-01,本科,2025-06-30,教育,2026-10-08,合格',
-  'GB9502,周二,1970-03-12,jyj,副处,2016-01-01,1992-07-01,硕士,2025-03-01,教育,2026-09-20,合格',
+  `GB9501,孙一,${ago(58, 7)},wjw,正处,${ago(11, 11)},${ago(36, 5)},本科,${ago(1, 5)},教育,${ago(0, 2)},合格`,
+  `GB9502,周二,${ago(56, 8)},jyj,副处,${ago(10, 11)},${ago(34, 5)},硕士,${ago(1, 9)},教育,${ago(0, 3)},合格`,
 ].join('\n');
 
 describeInBrowser('console redeployment e2e')('web console: 揭榜出征 (Chromium)', () => {
   jest.setTimeout(400_000);
-  const stack = useApiStack();
+  // The list's stages are dated from today: the years they read are loaded.
+  const stack = useApiStack((t) => loadCurrentYears(t.orm));
   const c = useConsole(() => stack.api.baseUrl);
   const { shot, as, openTask, act } = c;
 
@@ -72,8 +77,8 @@ describeInBrowser('console redeployment e2e')('web console: 揭榜出征 (Chromi
       await input(staff, `tasks[${i}].title`).fill(task!);
       await input(staff, `tasks[${i}].description`).fill(`${task}：推动重点项目`);
       await pick(staff, `tasks[${i}].hostUnitId`, unit!);
-      await date(staff, `tasks[${i}].term.start`, '2026-12-01');
-      await date(staff, `tasks[${i}].term.end`, '2027-11-30');
+      await date(staff, `tasks[${i}].term.start`, addMonths(TODAY, 1));
+      await date(staff, `tasks[${i}].term.end`, addDays(addMonths(TODAY, 13), -1));
       await input(staff, `tasks[${i}].people`).fill('1');
     }
     await staff.getByTestId('start-submit').click();
