@@ -14,6 +14,7 @@ import { workflowIds } from '../helpers/ids';
 import { inboxTask, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { insertUnits } from '../helpers/units';
+import { loadTestYear, testDate } from '../helpers/rectification';
 import { describeInBrowser, expectChinese, PHONE, useConsole, WAIT } from './browser';
 
 /** The page's globals this file reads, in the page (the tests' TypeScript has no DOM library). */
@@ -106,6 +107,8 @@ describeInBrowser('console access e2e')('web console: keyboard, phone width, mas
   jest.setTimeout(240_000);
   const stack = useApiStack(async (t) => {
     units = await insertUnits(t.orm.em.fork(), 'kb-', UNITS);
+    // The feedbacks are dated in the test year (helpers/rectification), so nothing is overdue by the real clock.
+    await loadTestYear(t.orm);
   });
   const c = useConsole(() => stack.api.baseUrl);
 
@@ -120,8 +123,8 @@ describeInBrowser('console access e2e')('web console: keyboard, phone width, mas
         feedbackId,
         title,
         inspectionGroup: '市委第三巡察组',
-        feedbackDate: '2026-11-20',
-        problems: [{ no: '1', title: '干部档案管理不规范', difficulty: 'normal', leadUnitId: 'zzb', assignments: [{ unitId: 'jyj', dueDate: '2026-12-31' }] }],
+        feedbackDate: testDate('11-20'),
+        problems: [{ no: '1', title: '干部档案管理不规范', difficulty: 'normal', leadUnitId: 'zzb', assignments: [{ unitId: 'jyj', dueDate: testDate('12-31') }] }],
         report: false,
       },
     });
@@ -247,8 +250,8 @@ describeInBrowser('console access e2e')('web console: keyboard, phone width, mas
         feedbackId,
         title: `整改报告 ${feedbackId}`,
         inspectionGroup: '市委第三巡察组',
-        feedbackDate: '2026-11-20',
-        problems: [{ no: '1', title: '理论学习不深入', difficulty: 'normal', leadUnitId: 'zzb', assignments: [{ unitId: 'jyj', dueDate: '2026-12-31' }] }],
+        feedbackDate: testDate('11-20'),
+        problems: [{ no: '1', title: '理论学习不深入', difficulty: 'normal', leadUnitId: 'zzb', assignments: [{ unitId: 'jyj', dueDate: testDate('12-31') }] }],
       },
     });
     expect(start.status).toBe(201);
@@ -334,8 +337,8 @@ describeInBrowser('console access e2e')('web console: keyboard, phone width, mas
         feedbackId,
         title: `全覆盖 ${feedbackId}`,
         inspectionGroup: '市委第一巡察组',
-        feedbackDate: '2026-11-20',
-        problems: [{ no: '1', title: '全覆盖整改', difficulty: 'normal', leadUnitId: 'zzb', assignments: units.map((unitId) => ({ unitId, dueDate: '2026-12-31' })) }],
+        feedbackDate: testDate('11-20'),
+        problems: [{ no: '1', title: '全覆盖整改', difficulty: 'normal', leadUnitId: 'zzb', assignments: units.map((unitId) => ({ unitId, dueDate: testDate('12-31') })) }],
         report: false,
       },
     });
