@@ -131,13 +131,26 @@ export async function inboxTask(h: Http, user: string, workflowId: string, step:
  * so a projection finishing in the background is not mistaken for a trace.
  */
 export async function traceOf(t: TestEnv, workflowId: string): Promise<{ actions: number; audit: number; history: number; idempotency: number }> {
+  const history = await historyAtRest(t, workflowId);
+  const em = t.orm.em.fork();
+  return {
+    actions: await em.count(ActionLogSchema, { workflowId }),
+    audit: await em.count(AuditLogSchema, { workflowId }),
+    history,
+    idempotency: await em.count(IdempotencyRecordSchema, {}),
+  };
+}
+
+/**
+ * The length of a workflow's history once it is at rest: no activity and no workflow task in flight (under
+ * load, a task row is written by the local activity before its workflow task completes, so a count taken
+ * then would still grow). A procedure can be in an inbox before its run has taken its first workflow task (a
+ * fanned-out child, a start the API opened), so on a slow day a count can catch that task still to run: the
+ * history must end at rest, and describe and the history must agree on its length, or it is read again.
+ */
+export async function historyAtRest(t: TestEnv, workflowId: string): Promise<number> {
   const handle = t.env.client.workflow.getHandle(workflowId);
-  // Quiet: no activity and no workflow task in flight (under load, a task row is written by the local
-  // activity before its workflow task completes, so a trace taken then would still grow). A fanned-out
-  // child is started after its first task is already in an inbox (procedures/kernel/fanout.ts), so on a
-  // slow day the trace can catch its first workflow task still running: its history must end at rest, and
-  // describe and the history must agree on its length, or the trace is taken again.
-  const history = await eventually(
+  return eventually(
     async () => {
       const described = await handle.describe().catch((err: unknown) => {
         // Not started yet: its parent projected its first task before starting it.
@@ -152,15 +165,8 @@ export async function traceOf(t: TestEnv, workflowId: string): Promise<{ actions
       return Number(again.raw.workflowExecutionInfo?.historyLength) === events.length ? events.length : undefined;
     },
     30_000,
-    `${workflowId} to be quiet`,
+    `${workflowId} to be at rest`,
   );
-  const em = t.orm.em.fork();
-  return {
-    actions: await em.count(ActionLogSchema, { workflowId }),
-    audit: await em.count(AuditLogSchema, { workflowId }),
-    history,
-    idempotency: await em.count(IdempotencyRecordSchema, {}),
-  };
 }
 
 /** History events after which the workflow is not at rest: a workflow task or an activity is under way. */
