@@ -8,12 +8,14 @@ import { inboxTask, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { maybeRecordHistory } from '../helpers/histories';
 import { workflowIds } from '../helpers/ids';
+import { loadTestYear, testYear } from '../helpers/rectification';
 
 /** A deadline long past, inside the calendar's covered years: every rung is due at once. */
 const PAST = { effectiveDueDate: '2026-11-02', dueAt: '2026-11-02T16:00:00.000Z', remindAt: '2026-10-29T01:00:00.000Z' };
-/** The talks' own, shorter-listed deadline (5 working days) is still ahead. */
-const AHEAD = { effectiveDueDate: '2026-12-31', dueAt: '2026-12-31T16:00:00.000Z', remindAt: '2026-12-29T01:00:00.000Z' };
-const stack = useApiStack(undefined, {
+/** The talks' own, shorter-listed deadline (5 working days) is still ahead: in the test year, loaded, so whenever the test runs. */
+const Y = testYear();
+const AHEAD = { effectiveDueDate: `${Y}-12-31`, dueAt: `${Y}-12-31T16:00:00.000Z`, remindAt: `${Y}-12-29T01:00:00.000Z` };
+const stack = useApiStack((t) => loadTestYear(t.orm), {
   examinationDeadlines: async (input: { workingDays: number[] }) => Object.fromEntries(input.workingDays.map((n) => [String(n), n === 5 ? AHEAD : PAST])),
 });
 
