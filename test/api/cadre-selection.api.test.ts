@@ -223,7 +223,8 @@ test('先定原则、再商人头 through all seven stages to a confirmed appoin
   expect(noticeAsked).toEqual([{ fromDate: decidedFrom === decidedUntil ? decidedFrom : expect.stringMatching(`^(${decidedFrom}|${decidedUntil})$`), workingDays: 5 }]);
   const objected = await act(wf, { action: 'recordObjection', personId: 'T001', text: '来信反映其分管领域存在问题' });
   const objectionId = objected.body.state.candidates.find((c: { personId: string }) => c.personId === 'T001').objections[0].id;
-  const tooLong = await act(wf, { action: 'resolveObjection', objectionId, outcome: 'postpone', note: '待核实', postponeUntil: '2027-06-30' });
+  // Past the 3 months a postponement may run (rules.ts maxPostponeMonths), counted from today.
+  const tooLong = await act(wf, { action: 'resolveObjection', objectionId, outcome: 'postpone', note: '待核实', postponeUntil: addMonths(chinaDateOf(new Date()), 6) });
   expect(tooLong.status).toBe(422);
   expect(tooLong.body.code).toBe('postpone_too_long');
   expect((await act(wf, { action: 'resolveObjection', objectionId, outcome: 'appointWithReminder', note: '经核实问题轻微，提醒谈话' })).status).toBe(200);
