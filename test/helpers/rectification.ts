@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { rectificationProcedure } from '../../procedures/rectification';
 import type { RectificationInput } from '../../procedures/rectification/messages';
 import { newKey, type Http } from './api';
+import { loadPlainYear } from './env';
 import { addMonths, chinaDateOf, yearOf } from '../../domain/dates';
 
 const STAFF = { id: 'zzb-staff', username: 'zzb-staff', displayName: '', unitId: 'zzb', roles: ['staff' as const] };
@@ -25,11 +26,8 @@ export function testYear(now: Date = new Date()): number {
 export const testDate = (monthDay: string, next = false): string => `${testYear() + (next ? 1 : 0)}-${monthDay}`;
 
 /** Covers the test year with a loaded calendar (no holidays: its November and December have none in 2026 either). Idempotent. */
-export async function loadTestYear(orm: MikroORM): Promise<void> {
-  await orm.em.getConnection().execute(
-    `insert into calendar_year (year, source, loaded_by, loaded_at) values (?, 'test: Monday–Friday', 'test', now()) on conflict do nothing`,
-    [testYear()],
-  );
+export function loadTestYear(orm: MikroORM): Promise<void> {
+  return loadPlainYear(orm, testYear());
 }
 
 export async function rectificationInput(
@@ -87,12 +85,7 @@ export function loadTestYearOver(h: Http): Promise<void> {
  */
 export async function loadCurrentYears(orm: MikroORM, now: Date = new Date()): Promise<void> {
   const y = yearOf(chinaDateOf(now));
-  for (const year of [y, y + 1]) {
-    await orm.em.getConnection().execute(
-      `insert into calendar_year (year, source, loaded_by, loaded_at) values (?, 'test: Monday–Friday', 'test', now()) on conflict do nothing`,
-      [year],
-    );
-  }
+  for (const year of [y, y + 1]) await loadPlainYear(orm, year);
 }
 
 /**
