@@ -99,6 +99,15 @@ async function startThatCrashes(point: CrashPoint, token: string, key: string, b
   expect(await dying.exited).toBe('SIGKILL');
 }
 
+/** A new approval request started by zzb-staff through an API that dies at `point`: what the retry repeats. */
+async function crashedStart(point: CrashPoint): Promise<{ token: string; key: string; rid: string; wf: string }> {
+  const token = await stack.h.login('zzb-staff');
+  const key = newKey();
+  const rid = uniqueId('crash');
+  await startThatCrashes(point, token, key, startBody(rid));
+  return { token, key, rid, wf: workflowIds.approvalRequest(rid) };
+}
+
 /** The workflow's runs under its id. */
 async function runsOf(workflowId: string): Promise<string[]> {
   const runs: string[] = [];
@@ -111,11 +120,7 @@ const recordOf = (key: string) => em().findOne(IdempotencyRecordSchema, { key })
 const lapse = (key: string) => em().execute("update idempotency_record set locked_until = now() - interval '1 second' where key = ?", [key]);
 
 test('crash after the reservation, before the start: nothing ran; the retry starts the procedure once', async () => {
-  const token = await stack.h.login('zzb-staff');
-  const key = newKey();
-  const rid = uniqueId('crash');
-  const wf = workflowIds.approvalRequest(rid);
-  await startThatCrashes('after-reserve', token, key, startBody(rid));
+  const { token, key, rid, wf } = await crashedStart('after-reserve');
 
   // What the crash left: the key reserved by the dead request, nothing started.
   expect(await recordOf(key)).toMatchObject({ state: 'in_progress', statusCode: null });
@@ -139,11 +144,7 @@ test('crash after the reservation, before the start: nothing ran; the retry star
 }, SPAWNS_TIMEOUT_MS);
 
 test('crash after Temporal accepted the start, before the answer was stored: the retry gets that start, which ran once', async () => {
-  const token = await stack.h.login('zzb-staff');
-  const key = newKey();
-  const rid = uniqueId('crash');
-  const wf = workflowIds.approvalRequest(rid);
-  await startThatCrashes('after-start', token, key, startBody(rid));
+  const { token, key, rid, wf } = await crashedStart('after-start');
 
   // What the crash left: the procedure started and projected, its answer nowhere, the key still held.
   const [run] = await runsOf(wf);
@@ -177,11 +178,7 @@ test('crash after Temporal accepted the start, before the answer was stored: the
 }, SPAWNS_TIMEOUT_MS);
 
 test('crash after Temporal accepted a start the API opened, before the API wrote its opening: the run writes it, and the retry gets that start', async () => {
-  const token = await stack.h.login('zzb-staff');
-  const key = newKey();
-  const rid = uniqueId('crash');
-  const wf = workflowIds.approvalRequest(rid);
-  await startThatCrashes('before-opening-written', token, key, startBody(rid));
+  const { token, key, rid, wf } = await crashedStart('before-opening-written');
 
   // The API died before its write; the run writes the same opening (kernel/procedure.ts PreOpened.rewrite).
   const [run] = await runsOf(wf);
