@@ -153,27 +153,8 @@ export const AssigneeRuleInput = z
   .openapi('AssigneeRule', { description: 'Resolved from master data when the procedure starts, and fixed from then on (a transfer hands a task on)' });
 
 
-const boolString = z.enum(['true', 'false']).transform((v) => v === 'true');
-export const ListQuery = z
-  .object({
-    type: z.string().regex(/^[A-Za-z]{1,64}$/, 'must be a procedure type').optional(),
-    unit: id.optional(),
-    status: z.string().max(32).optional(),
-    stage: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/, 'must be a stage key').optional().openapi({ description: 'The procedure’s stage (its running step, or its status once closed)' }),
-    overdue: boolString.optional(),
-    dueFrom: dateString.optional().openapi({ description: 'Due on or after this China calendar day' }),
-    dueTo: dateString.optional().openapi({ description: 'Due on or before this China calendar day' }),
-    parent: z.string().max(200).optional(),
-    sort: z
-      .enum(['started', '-started', 'due', '-due'])
-      .default('-started')
-      .openapi({ description: 'started: oldest first; due: earliest due first (no due date last); "-" reverses. Newest first by default' }),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    offset: z.coerce.number().int().min(0).default(0),
-  })
-  .strict()
-  .refine((q) => !q.dueFrom || !q.dueTo || q.dueFrom <= q.dueTo, { message: 'must not be after dueTo', path: ['dueFrom'] });
-
+/** A query flag: the strings true and false. */
+export const boolString = z.enum(['true', 'false']).transform((v) => v === 'true');
 export const ProcedureRow = z
   .object({
     workflowId: z.string(),

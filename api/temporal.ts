@@ -18,7 +18,7 @@ import { sql } from '../activities/sql';
 import { annotateLog, contextFields, log, withLogFields } from '../platform/log';
 import type { StartPlan } from '../procedures/descriptor';
 import { openedUpdate, SearchAttr, startChildUpdate, type ActResult, type Transition } from '../procedures/kernel/messages';
-import { openingOf, type PreOpened } from '../procedures/kernel/procedure';
+import { openingOf, type OpeningOptions, type PreOpened } from '../procedures/kernel/procedure';
 import { crashPoint } from './crash-points';
 import { ApiError, Conflict, fromTemporal, NotFound, Unavailable } from './errors';
 import type { UpdateOutcome } from './metrics';
@@ -255,13 +255,16 @@ async function startOpened<I>(
   em: EntityManager,
   type: string,
   opts: StartPlan<I> & { opening: NonNullable<StartPlan<I>['opening']> },
+  /** opts.opening of opts.input, as startProcedure computed it. */
+  options: OpeningOptions<string>,
 ): Promise<{ status: 201; body: StartAnswer }> {
   const key = startUpdateId();
   annotateLog({ workflowId: opts.workflowId });
   // Without a worker the start would be accepted and never run.
   await assertWorkerPolling(deps);
-  const ours = { input: opts.input, ...openingOf(opts.opening(opts.input), { workflowId: opts.workflowId, parentWorkflowId: null, at: new Date().toISOString() }) };
-  const args = { ...ours.input, opened: { ...ours.opened, rewrite: true } };
+  const open = (o: OpeningOptions<string>, at: string) => openingOf(o, { workflowId: opts.workflowId, parentWorkflowId: null, at });
+  const ours = open(options, new Date().toISOString());
+  const args = { ...opts.input, opened: { ...ours.opened, rewrite: true } };
   const started = await timedUpdate(deps, em, { workflowId: opts.workflowId, update: openedUpdate.name, type }, async () => {
     try {
       const handle = await deps.client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
@@ -271,7 +274,8 @@ async function startOpened<I>(
     } catch (err) {
       const first = err instanceof WorkflowExecutionAlreadyStartedError && key ? await openedBy(deps, opts.workflowId, key) : null;
       if (!first) throw fromTemporal(err) ?? err;
-      return { runId: first.runId, input: first.input as I, ...openingOf(opts.opening(first.input as I), { workflowId: opts.workflowId, parentWorkflowId: null, at: first.input.opened.startedAt }) };
+      // The first attempt's opening, from the input the server recorded (its assignees, its instant).
+      return { runId: first.runId, ...open(opts.opening(first.input as I), first.input.opened.startedAt) };
     }
   });
   crashPoint('before-opening-written');
@@ -327,9 +331,9 @@ async function startOutcome(deps: Pick<ApiDeps, 'client'>, workflowId: string, u
  * second start is a conflict (procedure_exists), not a second run.
  */
 export async function startProcedure<I>(deps: ApiDeps, em: EntityManager, type: string, opts: StartPlan<I>): Promise<{ status: 201; body: StartAnswer }> {
-  const opening = opts.opening?.(opts.input);
+  const options = opts.opening?.(opts.input);
   // A vote step's ballot box belongs to the run: such a procedure opens in its run.
-  if (opts.opening && opening && opening.steps[0]?.mode !== 'vote') return startOpened(deps, em, type, { ...opts, opening: opts.opening });
+  if (opts.opening && options && options.steps[0]?.mode !== 'vote') return startOpened(deps, em, type, { ...opts, opening: opts.opening }, options);
   const start = new WithStartWorkflowOperation(type, { ...startOptions(deps, type, opts), args: [opts.input] });
   // Keyed by the request's Idempotency-Key, so a retry whose first attempt's answer was lost (the API
   // process died after Temporal accepted the start) gets that start's outcome: the server answers a

@@ -9,12 +9,11 @@ import { dueWindow } from '../../domain/dates';
 import { ProcedureSchema } from '../../platform/entities';
 import type { ProcedureDescriptor } from '../../procedures/descriptor';
 import { PROCEDURES } from '../../procedures/registry';
-import { ProcedureRow, TaskRow, dateString } from '../schemas';
+import { ProcedureRow, TaskRow, boolString, dateString } from '../schemas';
 import type { RouteContext } from './context';
 import { procedureView } from './procedures';
 
 const KNOWN = PROCEDURES as readonly ProcedureDescriptor[];
-const boolString = z.enum(['true', 'false']).transform((v) => v === 'true');
 const typeParam = z
   .string()
   .refine((t) => KNOWN.some((p) => p.type === t), `must be one of ${KNOWN.map((p) => p.type).join(', ')}`)

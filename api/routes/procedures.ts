@@ -8,8 +8,29 @@ import { access, assertUnitsInScope, procedureScope } from '../authz';
 import { crashPoint } from '../crash-points';
 import { ApiError, BadRequest, NotFound, Unavailable, fromTemporal } from '../errors';
 import { startedByParent, startProcedure } from '../temporal';
-import { ActionRow, ListQuery, ProcedureList, ProcedureRow, StartResult, WorkflowIdParam } from '../schemas';
+import { ActionRow, boolString, dateString, id, ProcedureList, ProcedureRow, StartResult, WorkflowIdParam } from '../schemas';
 import type { RouteContext } from './context';
+
+/** The procedure list's filters, sort and page (GET /procedures). */
+const ListQuery = z
+  .object({
+    type: z.string().regex(/^[A-Za-z]{1,64}$/, 'must be a procedure type').optional(),
+    unit: id.optional(),
+    status: z.string().max(32).optional(),
+    stage: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/, 'must be a stage key').optional().openapi({ description: 'The procedure’s stage (its running step, or its status once closed)' }),
+    overdue: boolString.optional(),
+    dueFrom: dateString.optional().openapi({ description: 'Due on or after this China calendar day' }),
+    dueTo: dateString.optional().openapi({ description: 'Due on or before this China calendar day' }),
+    parent: z.string().max(200).optional(),
+    sort: z
+      .enum(['started', '-started', 'due', '-due'])
+      .default('-started')
+      .openapi({ description: 'started: oldest first; due: earliest due first (no due date last); "-" reverses. Newest first by default' }),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict()
+  .refine((q) => !q.dueFrom || !q.dueTo || q.dueFrom <= q.dueTo, { message: 'must not be after dueTo', path: ['dueFrom'] });
 
 const QUERY_DEADLINE_MS = 15_000;
 
