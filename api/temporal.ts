@@ -13,6 +13,7 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { applyTransitions } from '../activities/projection';
 import { sql } from '../activities/sql';
 import { annotateLog, contextFields, log, withLogFields } from '../platform/log';
@@ -302,8 +303,11 @@ async function openedBy(deps: Pick<ApiDeps, 'client'>, workflowId: string, key: 
       execution: { workflowId, runId },
       maximumPageSize: 1,
     });
-    const payload = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-    const input = payload ? deps.client.workflow.options.loadedDataConverter.payloadConverter.fromPayload<{ opened?: PreOpened }>(payload) : undefined;
+    const payloads = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+    // Through the client's codec: the recorded input is encrypted (platform/payload-codec.ts).
+    const input = payloads?.length
+      ? await decodeFromPayloadsAtIndex<{ opened?: PreOpened }>(deps.client.workflow.options.loadedDataConverter, 0, payloads)
+      : undefined;
     return input?.opened ? { runId, input: input as { opened: PreOpened } } : null;
   } catch (err) {
     log().warn({ err, workflowId }, 'the first start of a repeated request could not be read');

@@ -7,6 +7,7 @@
 import './quiet-logs';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { Pool } from 'pg';
+import { payloadDataConverter } from '../platform/payload-codec';
 import { BASELINE_TASK_QUEUE, type BaselineActivities } from './baseline-workflow';
 
 /** The one write an approval does (the table is created by bench/cluster-stack.ts). */
@@ -29,6 +30,8 @@ async function main(): Promise<void> {
     workflowBundle,
     activities,
     shutdownGraceTime: '10 seconds',
+    // The bench's client encrypts every payload (platform/payload-codec.ts): the same key ring decrypts them.
+    dataConverter: payloadDataConverter(),
   });
   const running = worker.run();
   console.log(`polling task queue ${BASELINE_TASK_QUEUE}`);

@@ -25,6 +25,7 @@ import { createOrm, migrate } from '../platform/orm';
 import { ensureDatabase, startEmbeddedPostgres, withDatabase } from '../platform/postgres';
 import { DEMO_PASSWORD, seedDemoData } from '../platform/seed';
 import { ensureTemporalCli } from '../platform/temporal-cli';
+import { payloadDataConverter } from '../platform/payload-codec';
 import { connectClient, startDevServer } from '../platform/temporal';
 import { createWorker } from '../worker/worker';
 import { freePort, mapLimit, sleep } from './load';
@@ -239,7 +240,7 @@ async function main(): Promise<Record<string, unknown>> {
   for await (const r of client.workflow.list({ query: `WorkflowId="${wf}"` })) {
     const h = await client.workflow.getHandle(wf, r.runId).fetchHistory();
     const first = h.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
-    const replays = r.status.name === 'RUNNING' ? 'running' : await Worker.runReplayHistory({ workflowBundle }, h, wf).then(() => 'ok', (e: unknown) => String(e).slice(0, 200));
+    const replays = r.status.name === 'RUNNING' ? 'running' : await Worker.runReplayHistory({ workflowBundle, dataConverter: payloadDataConverter() }, h, wf).then(() => 'ok', (e: unknown) => String(e).slice(0, 200));
     runs.push({ runId: r.runId, status: r.status.name, events: h.events?.length ?? 0, inputBytes: first.reduce((n, p) => n + (p.data?.length ?? 0), 0), replays, startedAt: r.startTime.toISOString() });
   }
   runs.sort((a, b) => a.startedAt.localeCompare(b.startedAt));

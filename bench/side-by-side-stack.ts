@@ -18,6 +18,7 @@ import { createOrm, migrate } from '../platform/orm';
 import { ensureDatabase, startEmbeddedPostgres, withDatabase } from '../platform/postgres';
 import { DEMO_PASSWORD, seedDemoData } from '../platform/seed';
 import { ensureTemporalCli } from '../platform/temporal-cli';
+import { payloadDataConverter } from '../platform/payload-codec';
 import { connectClient, startDevServer } from '../platform/temporal';
 import { createWorker } from '../worker/worker';
 import { BASELINE_TASK_QUEUE, type BaselineActivities } from './baseline-workflow';
@@ -168,7 +169,8 @@ export async function startStack(args: StackArgs, cleanups: Cleanup[]): Promise<
   const [worker, baselineWorker] = await Promise.all([
     workerPid ? null : createWorker({ connection, namespace: NAMESPACE, taskQueue: TASK_QUEUE, orm }),
     bundleWorkflowCode({ workflowsPath: require.resolve('./baseline-workflow'), logger: quiet }).then((workflowBundle) =>
-      Worker.create({ connection, namespace: NAMESPACE, taskQueue: BASELINE_TASK_QUEUE, workflowBundle, activities: baselineActivities, shutdownGraceTime: '10 seconds' }),
+      // The same codec as tingjin's worker: the bench's client encrypts every payload (platform/payload-codec.ts).
+      Worker.create({ connection, namespace: NAMESPACE, taskQueue: BASELINE_TASK_QUEUE, workflowBundle, activities: baselineActivities, shutdownGraceTime: '10 seconds', dataConverter: payloadDataConverter() }),
     ),
   ]);
   let failure: unknown = null;

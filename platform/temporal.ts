@@ -3,8 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
-import { SearchAttributeType } from '@temporalio/common';
+import { SearchAttributeType, type DataConverter } from '@temporalio/common';
 import { ALL_SEARCH_ATTRIBUTES } from '../procedures/kernel/messages';
+import { payloadDataConverter } from './payload-codec';
 import { portOpen } from './ports';
 
 const CLI_TYPE_NAMES: Record<string, string> = {
@@ -49,9 +50,18 @@ export function temporalSecurity(env: NodeJS.ProcessEnv = process.env): Temporal
   return { ...(tls ? { tls } : {}), ...(env.TEMPORAL_API_KEY ? { apiKey: env.TEMPORAL_API_KEY } : {}) };
 }
 
-export async function connectClient(address: string, namespace: string, security: TemporalSecurity = temporalSecurity()): Promise<Client> {
+/**
+ * Every client of the project's workflows connects here, so every one encrypts and decrypts payloads with
+ * the same key ring (platform/payload-codec.ts) as the workers.
+ */
+export async function connectClient(
+  address: string,
+  namespace: string,
+  security: TemporalSecurity = temporalSecurity(),
+  dataConverter: DataConverter = payloadDataConverter(),
+): Promise<Client> {
   const connection = await Connection.connect({ address, ...security });
-  return new Client({ connection, namespace });
+  return new Client({ connection, namespace, dataConverter });
 }
 
 /**

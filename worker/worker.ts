@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type Activities, type ActivityDeps } from '../activities';
 import type { WorkerDeploymentConfig } from '../platform/config';
+import { payloadDataConverter } from '../platform/payload-codec';
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -19,6 +20,8 @@ export interface CreateWorkerOptions {
   deployment?: WorkerDeploymentConfig | null;
   /** Names the worker in workflow histories; defaults to the SDK's pid@host. */
   identity?: string;
+  /** Defaults to the process's (platform/payload-codec.ts): payloads encrypted with the clients' key ring. */
+  dataConverter?: WorkerOptions['dataConverter'];
 }
 
 export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
@@ -28,6 +31,8 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities,
+    // The same key ring as the API's client: the worker decrypts the inputs and encrypts what it records.
+    dataConverter: opts.dataConverter ?? payloadDataConverter(),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     // In-flight activities get time to finish before a deploy or Ctrl-C stops the worker.
     shutdownGraceTime: '10 seconds',

@@ -6,7 +6,7 @@ import { ActionLogSchema, ProcedureSchema, TaskSchema } from '../../platform/ent
 import { workflowIds } from '../helpers/ids';
 import { traceOf, inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
-import { maybeRecordHistory } from '../helpers/histories';
+import { decodedHistory, maybeRecordHistory } from '../helpers/histories';
 import { addCommittee } from '../helpers/members';
 
 let committee: string[];
@@ -159,7 +159,7 @@ test('the API opens a first step itself: the 201, the inbox and the row agree as
   expect((await em.find(TaskSchema, { workflowId: wf, status: 'pending' })).map((t) => t.id).sort()).toEqual(answered);
   expect(await em.findOne(ProcedureSchema, { workflowId: wf })).toMatchObject({ status: 'open', stage: 'countersign' });
   // The run was started with that opening (api/temporal.ts startOpened), not asked for it by an Update.
-  const events = async (id: string) => (await stack.t.env.client.workflow.getHandle(id).fetchHistory()).events ?? [];
+  const events = async (id: string) => (await decodedHistory(stack.t.env.client.workflow.getHandle(id))).events ?? [];
   const [first] = await events(wf);
   const input = JSON.parse(Buffer.from(first?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data ?? []).toString());
   expect(input.opened).toMatchObject({ rewrite: true, step: { key: 'countersign' } });

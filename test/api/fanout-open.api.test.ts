@@ -8,7 +8,7 @@ import type { TaskView } from '../../procedures/kernel/messages';
 import { stateQuery } from '../../procedures/kernel/messages';
 import { workflowIds } from '../helpers/ids';
 import { inboxTask, newKey, useApiStack } from '../helpers/api';
-import { maybeRecordHistory } from '../helpers/histories';
+import { decodedHistory, maybeRecordHistory } from '../helpers/histories';
 import { eventually, uniqueId } from '../helpers/env';
 import { insertUnits } from '../helpers/units';
 import { loadTestYear, testDate } from '../helpers/rectification';
@@ -32,7 +32,7 @@ const { EventType } = temporal.api.enums.v1;
 
 /** The workflow's history events of one type. */
 async function events(workflowId: string, type: temporal.api.enums.v1.EventType): Promise<temporal.api.history.v1.IHistoryEvent[]> {
-  const h = await stack.t.env.client.workflow.getHandle(workflowId).fetchHistory();
+  const h = await decodedHistory(stack.t.env.client.workflow.getHandle(workflowId));
   return (h.events ?? []).filter((e) => e.eventType === type);
 }
 

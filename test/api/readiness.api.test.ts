@@ -17,6 +17,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { createApp } from '../../api/app';
 import { ActionLogSchema, NotificationSchema, ProcedureSchema } from '../../platform/entities';
 import { createOrm, migrate } from '../../platform/orm';
+import { payloadDataConverter } from '../../platform/payload-codec';
 import { dropDatabase, ensureDatabase, withDatabase } from '../../platform/postgres';
 import { seedDemoData } from '../../platform/seed';
 import { ALL_SEARCH_ATTRIBUTES } from '../../procedures/kernel/messages';
@@ -58,6 +59,7 @@ beforeAll(async () => {
         searchAttributes: ALL_SEARCH_ATTRIBUTES,
         extraArgs: ['--log-level', 'error', '--dynamic-config-value', 'matching.longPollExpirationInterval="2s"'],
       },
+      client: { dataConverter: payloadDataConverter() },
     }),
     bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } }),
   ]);

@@ -12,11 +12,12 @@ import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { addDays, chinaDateOf } from '../../domain/dates';
 import { ActionLogSchema, ProcedureSchema, TaskSchema } from '../../platform/entities';
+import { payloadDataConverter } from '../../platform/payload-codec';
 import { actUpdate } from '../../procedures/kernel/messages';
 import type { RedeploymentInput } from '../../procedures/redeployment/messages';
 import { inboxTask, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
-import { maybeRecordHistory } from '../helpers/histories';
+import { decodedHistory, maybeRecordHistory } from '../helpers/histories';
 
 const stack = useApiStack();
 const STAFF = 'zzb-staff';
@@ -175,7 +176,7 @@ describe('揭榜出征 list across continue-as-new', () => {
     // Each run replays to its end, the continue-as-new included (a query of a closed run replays it).
     for (const r of runs) {
       const history = await stack.t.env.client.workflow.getHandle(wf, r.runId).fetchHistory();
-      await expect(Worker.runReplayHistory({ workflowBundle: stack.t.bundle }, history, wf)).resolves.toBeUndefined();
+      await expect(Worker.runReplayHistory({ workflowBundle: stack.t.bundle, dataConverter: payloadDataConverter() }, history, wf)).resolves.toBeUndefined();
     }
 
     // PostgreSQL has every action exactly once, under the seq the state gives it: no run restarted at 1.
@@ -205,7 +206,7 @@ describe('揭榜出征 list across continue-as-new', () => {
     const approval = await inboxTask(stack.h, 'zzb-head', wf, 'listApproval');
     await urgeUntilContinued(wf, approval);
     // The continued run's input, as the server started it: the list's state and its suspended approval step.
-    const history = await stack.t.env.client.workflow.getHandle(wf).fetchHistory();
+    const history = await decodedHistory(stack.t.env.client.workflow.getHandle(wf));
     const input = defaultPayloadConverter.fromPayload<RedeploymentInput>(history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0] as Payload);
     expect(input?.continued?.step?.key).toBe('listApproval');
     // The same input under another id, with the approval delivered in the run's very first workflow task

@@ -1,9 +1,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { decodePayloadsIn, payloadDataConverter } from '../../platform/payload-codec';
 import type { ProcedureDescriptor } from '../../procedures/descriptor';
 import { PROCEDURES } from '../../procedures/registry';
+
+/**
+ * A workflow's history with its payloads decrypted (platform/payload-codec.ts), for tests that read an
+ * input or a result: the server keeps them encrypted.
+ */
+export async function decodedHistory(handle: WorkflowHandle): Promise<temporal.api.history.v1.IHistory> {
+  const history = await handle.fetchHistory();
+  await decodePayloadsIn(history, payloadDataConverter());
+  return history;
+}
 
 /**
  * `RECORD_HISTORIES=1 npm test -- <file>` refreshes a history that the replay test replays, into the
@@ -14,7 +26,8 @@ export async function maybeRecordHistory(file: string, handle: WorkflowHandle): 
   if (!process.env.RECORD_HISTORIES) return;
   const owner = (PROCEDURES as readonly ProcedureDescriptor[]).find((p) => p.histories.some((h) => h.file === file));
   if (!owner) throw new Error(`no descriptor lists the history ${file}`);
-  const history = await handle.fetchHistory();
+  // Recorded decrypted: a recorded history is read by people, and replays with or without a key.
+  const history = await decodedHistory(handle);
   fs.mkdirSync(owner.historiesDir, { recursive: true });
   fs.writeFileSync(path.join(owner.historiesDir, file), historyToJSON(history));
 }
