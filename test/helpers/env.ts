@@ -9,6 +9,7 @@ import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporali
 import { isYearCovered } from '../../domain/calendar';
 import { chinaDateOf, yearOf } from '../../domain/dates';
 import { createOrm, migrate } from '../../platform/orm';
+import { payloadDataConverter } from '../../platform/payload-codec';
 import { dropDatabase, ensureDatabase, withDatabase } from '../../platform/postgres';
 import { seedDemoData } from '../../platform/seed';
 import { ALL_SEARCH_ATTRIBUTES } from '../../procedures/kernel/messages';
@@ -64,6 +65,8 @@ export async function setupTestEnv(): Promise<TestEnv> {
         searchAttributes: ALL_SEARCH_ATTRIBUTES,
         extraArgs: ['--log-level', 'error'],
       },
+      // The converter of the API and the worker (createWorker's default): payloads encrypted, as in production.
+      client: { dataConverter: payloadDataConverter() },
     }),
     bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger }),
   ]);
