@@ -6,7 +6,7 @@ import { addMonths, chinaDateOf } from '../../domain/dates';
 import { KernelRefusal } from '../kernel/messages';
 import { DEFAULT_VOTE_RULE, meetsQuorum } from '../kernel/vote';
 import { FOUR_MUSTS, SelectionRefusal, type CandidateView, type FrozenPrinciples, type SelectionActInput, type SelectionStage, type SelectionState } from './messages';
-import { overridesProblem } from './overrides';
+import { overridesRefusal } from './overrides';
 import { politicalGateProblem } from './political-gate';
 import { checkFindingProblem, eligibilityCutoff, integritySignerProblem, postChanged, reconsiderationProblem, recommenderRecusalProblem, type CommandProblem, type SelectionRules } from './rules';
 
@@ -71,8 +71,8 @@ export function commandProblem(ctx: CommandContext, a: SelectionActInput): Comma
     case 'revisePrinciples':
       if (!frozen) return p(SelectionRefusal.wrongStage, 'the principles are not frozen yet; they are still being approved');
       {
-        const bad = a.principles.qualificationOverrides && overridesProblem(a.principles.qualificationOverrides);
-        if (bad) return p(KernelRefusal.invalidInput, `principles.qualificationOverrides.${bad.key}: ${bad.message}`, { field: `principles.qualificationOverrides.${bad.key}` });
+        const bad = overridesRefusal(a.principles);
+        if (bad) return p(bad.code, bad.message, bad.details);
       }
       // The cut-off is fixed with the recommendation; only a change of post (which voids the recommendation) starts afresh.
       if (state.nomination && frozen && !postChanged(frozen.principles.post, a.principles.post) && a.principles.eligibilityDate !== frozen.principles.eligibilityDate) {

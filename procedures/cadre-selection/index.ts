@@ -26,6 +26,7 @@ import {
   type CadreSelectionInput,
   type SelectionCommand,
 } from './messages';
+import { overridesRefusal } from './overrides';
 import { SelectionCommandBody, StartSelectionBody } from './schemas';
 
 export const cadreSelectionProcedure = defineProcedure({
@@ -55,6 +56,7 @@ export const cadreSelectionProcedure = defineProcedure({
     [SelectionRefusal.overEstablishment]: 422,
     [SelectionRefusal.personalMattersConcealed]: 422,
     [SelectionRefusal.checkPending]: 422,
+    [SelectionRefusal.invalidQualificationOverride]: 422,
     ...MEETING_REFUSAL_STATUS,
   },
   start: {
@@ -64,6 +66,9 @@ export const cadreSelectionProcedure = defineProcedure({
       'The workflow id is selection-<selectionId>.',
     body: StartSelectionBody,
     plan: async ({ em, user, body }) => {
+      // The rule the workflow applies to a revision, before anything is read or started.
+      const badOverride = overridesRefusal(body.principles);
+      if (badOverride) throw new Unprocessable(badOverride.code, badOverride.message, badOverride.details);
       if (!(await em.findOne(UnitSchema, { id: body.principles.post.unitId }))) {
         throw new Unprocessable('unknown_unit', 'principles.post.unitId: the unit does not exist', { field: 'principles.post.unitId' });
       }

@@ -56,6 +56,11 @@ export const SelectionRefusal = {
   overEstablishment: 'over_establishment',
   /** 回避: a committee member related to a candidate on the ballot does not vote. */
   recusedMember: 'recused_member',
+  /**
+   * A per-post qualification override (`principles.qualificationOverrides`) that is not a rule, has a value of
+   * the wrong kind, or loosens a statutory limit (overrides.ts); `details.field` names the key.
+   */
+  invalidQualificationOverride: 'invalid_qualification_override',
 } as const;
 export type SelectionRefusalCode = (typeof SelectionRefusal)[keyof typeof SelectionRefusal];
 

@@ -1,10 +1,13 @@
 /**
  * Per-post overrides of the qualification rules (domain/qualification-rules.ts), checked once: by the
- * start's schema and by the workflow when principles are revised. An unknown key or a value of the
- * wrong kind is refused with the key named, rather than crashing the check (and retrying it) later.
+ * start's plan and by the workflow when principles are revised, both refusing with 422
+ * invalid_qualification_override. An unknown key or a value of the wrong kind is refused with the key
+ * named, rather than crashing the check (and retrying it) later. Not by the zod schema: the body is
+ * well-formed JSON, and a rule that refuses it answers 422 like every other rule, not 400.
  */
 import { DEFAULT_QUALIFICATION_RULES, type QualificationRules } from '../../domain/qualification-rules';
 import { EDUCATIONS, GRADE_LEVELS, type Education } from '../../domain/grades';
+import { SelectionRefusal } from './messages';
 
 type Kind = 'years' | 'count' | 'boolean' | 'education' | 'levels' | 'educationByLevel';
 const KINDS: Record<keyof QualificationRules, Kind> = {
@@ -80,4 +83,19 @@ export function overridesProblem(overrides: Record<string, unknown>): { key: str
     if (loosened) return { key, message: loosened };
   }
   return null;
+}
+
+/** The refusal for principles whose overrides cannot be used (the key named in `details.field`), or null. */
+export function overridesRefusal(principles: { qualificationOverrides?: Record<string, unknown> }): {
+  code: typeof SelectionRefusal.invalidQualificationOverride;
+  message: string;
+  details: { field: string };
+} | null {
+  const bad = principles.qualificationOverrides && overridesProblem(principles.qualificationOverrides);
+  if (!bad) return null;
+  // A key is named back only when it is a plain identifier (as api/errors.ts names unknown keys): raw input is never echoed.
+  const plain = /^[A-Za-z0-9_-]{1,64}$/.test(bad.key);
+  const field = plain ? `principles.qualificationOverrides.${bad.key}` : 'principles.qualificationOverrides';
+  const message = plain ? bad.message : `a key is not a qualification rule; the rules are ${QUALIFICATION_OVERRIDE_KEYS.join(', ')}`;
+  return { code: SelectionRefusal.invalidQualificationOverride, message: `${field}: ${message}`, details: { field } };
 }

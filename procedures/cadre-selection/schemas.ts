@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AssigneeRuleInput, dateString, id, meetingCommandBodies, text } from '../../api/schemas';
 import { GRADES } from '../../domain/grades';
 import { BAR_KINDS } from '../../domain/promotion-bars';
-import { QUALIFICATION_OVERRIDE_KEYS, overridesProblem } from './overrides';
+import { QUALIFICATION_OVERRIDE_KEYS } from './overrides';
 import { CHECK_RESULTS, FOUR_MUSTS, INTEGRITY_OFFICES, PERSONAL_MATTERS_FINDINGS } from './messages';
 import { DEFAULT_POLITICAL_EXAM_MONTHS } from './political-gate';
 
@@ -29,15 +29,17 @@ export const PrinciplesInput = z
         maxAge: z.number().int().min(18).max(70).optional().openapi({ description: '年龄: the upper age (周岁) at the eligibility cut-off; "45 周岁以下" is 45. Absent: no limit' }),
       })
       .strict(),
+    // Checked by a rule (overrides.ts), not here: the start's plan and the workflow's revision answer 422.
     qualificationOverrides: z
       .record(z.string(), z.unknown())
       .optional()
-      // The same check the workflow applies to a revision (overrides.ts).
-      .superRefine((o, ctx) => {
-        const problem = o && overridesProblem(o);
-        if (problem) ctx.addIssue({ code: 'custom', path: [problem.key], message: problem.message });
-      })
-      .openapi({ description: `Per-post overrides of the qualification rules, by rule name: ${QUALIFICATION_OVERRIDE_KEYS.join(', ')}` }),
+      .openapi({
+        description:
+          `Per-post overrides of the qualification rules, by rule name: ${QUALIFICATION_OVERRIDE_KEYS.join(', ')}. ` +
+          'A key that is not a rule, a value of the wrong kind, or one that loosens the regulation (maxGradeSteps over 2, ' +
+          'minEducation below college, minEducationByLevel below college or below bachelor for bureau) is refused with ' +
+          '422 invalid_qualification_override, details.field naming the key',
+      }),
     candidateScope: text(2000),
     method: z.enum(['talk', 'meeting', 'both']).openapi({ description: '民主推荐: 谈话调研推荐, 会议推荐, or both' }),
     timetable: text(2000),

@@ -5,7 +5,7 @@
  */
 import type { Role } from '../../procedures/kernel/messages';
 import type { CandidateView, FourMust, FrozenPrinciples, Objection, Principles, QualificationCheck, SelectionActInput, SelectionCommand, SelectionStage } from '../../procedures/cadre-selection/messages';
-import { overridesProblem } from '../../procedures/cadre-selection/overrides';
+import { overridesProblem, overridesRefusal } from '../../procedures/cadre-selection/overrides';
 import { commandProblem, commandsAt, type CommandContext } from '../../procedures/cadre-selection/commands';
 import { DEFAULT_SELECTION_RULES, nominee, type SelectionRules, withinPositions } from '../../procedures/cadre-selection/rules';
 
@@ -167,7 +167,7 @@ describe('revisePrinciples (改变原则须重新审定)', () => {
 
   test('bad qualification overrides are refused, naming the key', () => {
     expect(commandProblem(ctx({ stage: 'shortlist' }), revise({ qualificationOverrides: { minYearsAsDeputie: 1 } }))).toMatchObject({
-      code: 'invalid_input',
+      code: 'invalid_qualification_override',
       details: { field: 'principles.qualificationOverrides.minYearsAsDeputie' },
     });
     expect(fieldOf(ctx({ stage: 'shortlist' }), revise({ qualificationOverrides: { minYearsAsDeputy: 1, maxGradeSteps: 0 } }))).toBe('principles.qualificationOverrides.maxGradeSteps');
@@ -220,6 +220,19 @@ describe('overridesProblem (per-post qualification overrides)', () => {
     expect(overridesProblem({ minWorkYear: 5 })).toEqual({ key: 'minWorkYear', message: expect.stringMatching(/not a qualification rule.*minWorkYears/) });
     expect(overridesProblem({ minWorkYears: 5, minEducation: 'none', maxGradeSteps: 0 })?.key).toBe('minEducation');
     expect(overridesProblem({})).toBeNull();
+  });
+
+  test('the refusal is 422 invalid_qualification_override naming the key, and a key that is not a plain identifier is not echoed', () => {
+    expect(overridesRefusal({ qualificationOverrides: { maxGradeSteps: 3 } })).toEqual({
+      code: 'invalid_qualification_override',
+      message: expect.stringMatching(/^principles\.qualificationOverrides\.maxGradeSteps: cannot exceed 2/),
+      details: { field: 'principles.qualificationOverrides.maxGradeSteps' },
+    });
+    const hostile = overridesRefusal({ qualificationOverrides: { '<img src=x>': 1 } });
+    expect(hostile?.details).toEqual({ field: 'principles.qualificationOverrides' });
+    expect(JSON.stringify(hostile)).not.toContain('<img');
+    expect(overridesRefusal({})).toBeNull();
+    expect(overridesRefusal({ qualificationOverrides: { minYearsAsDeputy: 1 } })).toBeNull();
   });
 });
 
