@@ -7,12 +7,12 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { isYearCovered } from '../../domain/calendar';
-import { chinaDateOf, yearOf } from '../../domain/dates';
 import { createOrm, migrate } from '../../platform/orm';
 import { payloadDataConverter } from '../../platform/payload-codec';
 import { dropDatabase, ensureDatabase, withDatabase } from '../../platform/postgres';
 import { seedDemoData } from '../../platform/seed';
 import { ALL_SEARCH_ATTRIBUTES } from '../../procedures/kernel/messages';
+import { calendarYearsAhead } from './today';
 
 export interface TestEnv {
   env: TestWorkflowEnvironment;
@@ -28,15 +28,16 @@ export function uniqueId(prefix: string): string {
 }
 
 /**
- * Procedures dated today compute their deadlines in the current year. When the pinned chinese-days has no
- * listing for it yet (the State Council publishes a year's holidays late in the year before), the database is
- * given that year as plain Monday–Friday weeks, as an administrator would load it (PUT /calendar/years/:year):
- * otherwise every such test would fail on 1 January with calendar_not_covered. A year chinese-days lists is left
- * alone, and tests that need an uncovered year use one far ahead (helpers/rectification.ts testYear).
+ * Procedures dated today compute their deadlines in the current year, and from late December in the next: a
+ * public notice of 5 working days started after about 24 December ends in January. When the pinned chinese-days
+ * has no listing for one of them (the State Council publishes a year's holidays late in the year before), the
+ * database is given that year as plain Monday–Friday weeks, as an administrator would load it (PUT
+ * /calendar/years/:year): otherwise such a test would fail with calendar_not_covered on 1 January, or in the last
+ * week of December. A year chinese-days lists is left alone, and tests that need an uncovered year use one far
+ * ahead (helpers/rectification.ts testYear, at least two years on).
  */
-async function coverCurrentYear(orm: MikroORM): Promise<void> {
-  const year = yearOf(chinaDateOf(new Date()));
-  if (!isYearCovered(year)) await loadPlainYear(orm, year);
+async function coverCurrentYears(orm: MikroORM): Promise<void> {
+  for (const year of calendarYearsAhead()) if (!isYearCovered(year)) await loadPlainYear(orm, year);
 }
 
 /** Loads `year` as plain Monday–Friday weeks with no holidays, unless a calendar for it is loaded already. */
@@ -57,7 +58,7 @@ export async function setupTestEnv(): Promise<TestEnv> {
   const orm = await createOrm(databaseUrl);
   await migrate(orm);
   await seedDemoData(orm);
-  await coverCurrentYear(orm);
+  await coverCurrentYears(orm);
   const [env, bundle] = await Promise.all([
     TestWorkflowEnvironment.createLocal({
       server: {

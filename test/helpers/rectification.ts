@@ -13,7 +13,8 @@ const STAFF = { id: 'zzb-staff', username: 'zzb-staff', displayName: '', unitId:
  * that has passed makes an item overdue at its start and late at its close: the year is the first after the
  * current one laid out as 2026 is (1 January a Thursday, not a leap year), so a test reads weekdays as in 2026
  * and its dates never fall in the past. Its calendar is loaded as a plain Monday–Friday year (loadTestYear); the
- * year after stays uncovered, as 2027 is today, for a 整改报告 waiting for its year's calendar.
+ * year after stays uncovered for a 整改报告 waiting for its year's calendar: it is at least two years on, beyond the
+ * current and next years a test database is given (helpers/env.ts).
  */
 export function testYear(now: Date = new Date()): number {
   const layoutOf2026 = (y: number): boolean => new Date(Date.UTC(y, 0, 1)).getUTCDay() === 4 && !(y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0));
