@@ -15,6 +15,7 @@ import { adminRoutes } from './routes/admin';
 import { auditRoutes } from './routes/audit';
 import { authRoutes } from './routes/auth';
 import { calendarRoutes } from './routes/calendar';
+import { CODEC_BODY_LIMIT, codecRoutes } from './routes/codec';
 import type { ApiDeps, RouteContext } from './routes/context';
 import { healthRoutes } from './routes/health';
 import { inboxRoutes } from './routes/inbox';
@@ -85,6 +86,8 @@ export function createApp(deps: ApiDeps, opts: AppOptions = {}): { app: Express;
   // A people import carries a file of up to 5 MB, base64-encoded; only that route reads a body this large.
   // The general parser below then finds the body already read and leaves it alone.
   app.post('/people/import', express.json({ limit: '7mb' }));
+  // The codec server's batches carry payloads of up to Temporal's 2 MB each (api/routes/codec.ts).
+  app.post(['/codec/decode', '/codec/encode'], express.json({ limit: CODEC_BODY_LIMIT }));
   app.use(express.json({ limit: '1mb' }));
   app.use(logging.scope);
   app.use((_req, _res, next) => RequestContext.create(deps.orm.em, next));
@@ -112,6 +115,7 @@ export function createApp(deps: ApiDeps, opts: AppOptions = {}): { app: Express;
   }
   calendarRoutes(ctx);
   adminRoutes(ctx);
+  codecRoutes(ctx);
 
   const openapi = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

@@ -15,14 +15,18 @@ import type { ApiDeps } from './context';
 /** Each check answers within this, so /ready itself never hangs on a dead backend. */
 const CHECK_TIMEOUT_MS = 1_500;
 
-const Check = z.object({ ok: z.boolean(), error: z.string().optional(), count: z.number().int().optional() }).openapi('ReadinessCheck');
-const Checks = z
-  .object({ database: Check, temporal: Check, workflowPollers: Check, activityPollers: Check })
-  .openapi('ReadinessChecks');
-const Ready = z.object({ ready: z.literal(true), checks: Checks }).openapi('Ready');
-const NotReady = Problem.extend({ code: z.literal('not_ready'), checks: Checks }).openapi('NotReady');
+const CHECKS = ['database', 'temporal', 'workflowPollers', 'activityPollers'] as const;
+type CheckName = (typeof CHECKS)[number];
+const Missing = z.array(z.enum(CHECKS)).openapi('ReadinessMissing', { description: 'The checks that failed: database, temporal, workflowPollers, activityPollers' });
+const Ready = z.object({ ready: z.literal(true) }).openapi('Ready');
+const NotReady = Problem.extend({ code: z.literal('not_ready'), missing: Missing }).openapi('NotReady');
 
-type CheckResult = z.infer<typeof Check>;
+/**
+ * How long one answer of /ready serves every caller. The route is public and each check is three calls to
+ * the backends (a query, two gRPC calls), so a probe storm or a curious client cannot multiply them: at most
+ * one check per this interval, and callers that arrive while one runs share it.
+ */
+export const READY_TTL_MS = 2_000;
 
 function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -32,14 +36,52 @@ function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Fixed texts only: /ready is public, and a driver's message may name hosts or users. */
-async function check(fn: () => Promise<number | void>, failure: string): Promise<CheckResult> {
+/** Whether a check passed; why not stays here: a driver's message may name hosts or users, and /ready is public. */
+async function passes(fn: () => Promise<number | void>): Promise<boolean> {
   try {
     const n = await fn();
-    return typeof n === 'number' ? { ok: n > 0, count: n, ...(n > 0 ? {} : { error: failure }) } : { ok: true };
+    return typeof n === 'number' ? n > 0 : true;
   } catch {
-    return { ok: false, error: failure };
+    return false;
   }
+}
+
+async function missingChecks(deps: ApiDeps): Promise<CheckName[]> {
+  const window = pollerWindowMs(deps.client, deps.taskQueue);
+  const pollers = withTimeout(livePollers(deps.client, deps.taskQueue, ['workflow', 'activity'], window, CHECK_TIMEOUT_MS), 'pollers');
+  pollers.catch(() => undefined); // awaited below, twice; never left unhandled
+  const results = await Promise.all([
+    passes(async () => {
+      await withTimeout(deps.orm.em.getConnection().execute('select 1'), 'database');
+    }),
+    passes(async () => {
+      await withTimeout(
+        deps.client.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => deps.client.workflowService.getSystemInfo({})),
+        'temporal',
+      );
+    }),
+    passes(async () => (await pollers).workflow),
+    passes(async () => (await pollers).activity),
+  ]);
+  return CHECKS.filter((_, i) => !results[i]);
+}
+
+/** The last answer and the check under way: one check at a time, reused for READY_TTL_MS after it ends. */
+function cachedReadiness(deps: ApiDeps, ttlMs = READY_TTL_MS): () => Promise<CheckName[]> {
+  let last: { at: number; missing: CheckName[] } | null = null;
+  let running: Promise<CheckName[]> | null = null;
+  return () => {
+    if (last && Date.now() - last.at < ttlMs) return Promise.resolve(last.missing);
+    running ??= missingChecks(deps)
+      .then((missing) => {
+        last = { at: Date.now(), missing };
+        return missing;
+      })
+      .finally(() => {
+        running = null;
+      });
+    return running;
+  };
 }
 
 export function healthRoutes(app: Express, registry: OpenAPIRegistry, deps: ApiDeps): void {
@@ -59,7 +101,7 @@ export function healthRoutes(app: Express, registry: OpenAPIRegistry, deps: ApiD
     security: [],
     responses: {
       200: { description: 'Ready to take requests', content: { 'application/json': { schema: Ready } } },
-      503: { description: 'Something is missing; `checks` says what', content: { 'application/problem+json': { schema: NotReady } } },
+      503: { description: 'Something is missing; `missing` names what', content: { 'application/problem+json': { schema: NotReady } } },
     },
   });
 
@@ -67,35 +109,14 @@ export function healthRoutes(app: Express, registry: OpenAPIRegistry, deps: ApiD
     res.json({ ok: true });
   });
 
+  const readiness = cachedReadiness(deps);
   app.get('/ready', async (_req, res) => {
-    const window = pollerWindowMs(deps.client, deps.taskQueue);
-    const pollers = withTimeout(livePollers(deps.client, deps.taskQueue, ['workflow', 'activity'], window, CHECK_TIMEOUT_MS), 'pollers');
-    pollers.catch(() => undefined); // awaited below, twice; never left unhandled
-    const [database, temporal, workflowPollers, activityPollers] = await Promise.all([
-      check(async () => {
-        await withTimeout(deps.orm.em.getConnection().execute('select 1'), 'database');
-      }, 'PostgreSQL does not answer'),
-      check(async () => {
-        await withTimeout(
-          deps.client.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => deps.client.workflowService.getSystemInfo({})),
-          'temporal',
-        );
-      }, 'the Temporal frontend does not answer'),
-      check(async () => (await pollers).workflow, 'no worker polls for workflow tasks'),
-      check(async () => (await pollers).activity, 'no worker polls for activity tasks'),
-    ]);
-    const checks = { database, temporal, workflowPollers, activityPollers };
-    const missing = Object.entries(checks)
-      .filter(([, c]) => !c.ok)
-      .map(([name]) => name);
+    const missing = await readiness();
     res.setHeader('Cache-Control', 'no-store');
     if (missing.length === 0) {
-      res.json({ ready: true, checks });
+      res.json({ ready: true });
       return;
     }
-    res
-      .status(503)
-      .type('application/problem+json')
-      .json({ status: 503, code: 'not_ready', message: `not ready: ${missing.join(', ')}`, checks });
+    res.status(503).type('application/problem+json').json({ status: 503, code: 'not_ready', message: `not ready: ${missing.join(', ')}`, missing });
   });
 }
