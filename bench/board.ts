@@ -4,16 +4,22 @@
  * board's grouping query (platform/board.ts) with and without filters and prints p50/p95.
  *
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/board.ts
+ *   npx tsx bench/board.ts      (an embedded PostgreSQL of its own, removed at the end)
  *
  * The URL names a server and a database to connect to first; the bench creates tingjin_bench_<time>
  * next to it and drops it at the end. Run it on a quiet machine: the figures are wall-clock.
  */
 import './quiet-logs';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Client as Pg } from 'pg';
 import { procedureScopeSql } from '../api/authz';
 import { boardGroups, boardItems, type BoardFilter } from '../platform/board';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createOrm, migrate } from '../platform/orm';
+import { startEmbeddedPostgres } from '../platform/postgres';
+import { freePort } from './load';
 
 const PROCEDURES = Number(process.env.BENCH_PROCEDURES ?? 100_000);
 const TASKS_PER_PROCEDURE = 10;
@@ -100,11 +106,22 @@ export async function rebuildBoard(orm: MikroORM): Promise<void> {
   const conn = orm.em.getConnection();
   await conn.execute('alter table procedure enable trigger user; alter table task enable trigger user');
   await conn.execute('select board_rebuild()');
-  for (const table of ['board_item', 'board_rollup', 'board_rollup_assignee']) await conn.execute(`vacuum analyze ${table}`);
+  // The rollups are views over these (Migration20261210000000_board_rollup_deltas); the deltas are empty after a rebuild.
+  for (const table of ['board_item', 'board_rollup_base', 'board_rollup_assignee_base']) await conn.execute(`vacuum analyze ${table}`);
 }
 
 async function main(): Promise<void> {
-  const base = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  // Without BENCH_DATABASE_URL, an embedded PostgreSQL in a temporary directory, removed at the end.
+  let embedded: { stop(): Promise<void>; dir: string } | undefined;
+  let base = process.env.BENCH_DATABASE_URL;
+  if (!base) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tingjin-bench-board-'));
+    fs.chmodSync(dir, 0o755); // the postgres user (PostgreSQL refuses to run as root) must be able to enter it
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort() });
+    embedded = { stop: () => pg.stop(), dir };
+    base = pg.adminUrl;
+  }
+  console.log(JSON.stringify({ bench: 'machine', loadavg: os.loadavg().map((l) => +l.toFixed(2)) }));
   const name = `tingjin_bench_${Date.now()}`;
   const admin = new Pg({ connectionString: base });
   await admin.connect();
@@ -127,12 +144,30 @@ async function main(): Promise<void> {
       }
     }
     await time('items page of 2,000 (bulk urge, export)', () => boardItems(em, { dueWithin: 3 }, 2000));
+    // The reconciler's check of the pre-aggregates (platform/reconcile.ts reconcileBoard): a recomputation of
+    // the whole board compared with them, once per run, whatever the number of open procedures it queries.
+    await time('board_drift() (the reconciler, once per run)', () => em.execute('select * from board_drift()'), Math.min(RUNS, 10));
+    // The board with a compaction's worth of pending deltas (board_compact runs every 256 delta batches):
+    // 120 procedures' moves, each a delta taken from one key and one added to another.
+    const conn = em.getConnection();
+    await conn.execute(`update procedure set stage = case when stage = 'submit' then 'review' else 'submit' end
+                         where workflow_id in (select workflow_id from board_item order by workflow_id limit 120)`);
+    const [pending] = await conn.execute<{ n: number }[]>('select count(*)::int as n from board_rollup_delta');
+    await time(`board, no filter, ${pending?.n ?? 0} pending deltas`, () => boardGroups(em, { dueWithin: 3 }));
+    const t0 = process.hrtime.bigint();
+    await conn.execute('select board_compact()');
+    console.log(`${'board_compact() of those deltas'.padEnd(48)} ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1)} ms (one run)`);
   } finally {
     await orm.close();
     // BENCH_KEEP=1 keeps the database to look at the plans (explain analyze) afterwards.
     if (process.env.BENCH_KEEP) console.log(`kept database ${name}`);
     else await admin.query(`drop database if exists ${name}`);
     await admin.end();
+    if (embedded) {
+      await embedded.stop();
+      fs.rmSync(embedded.dir, { recursive: true, force: true });
+    }
+    console.log(JSON.stringify({ bench: 'machine-after', loadavg: os.loadavg().map((l) => +l.toFixed(2)) }));
   }
 }
 

@@ -25,6 +25,7 @@ import { Migration20261207000000_audit_anchor } from './Migration20261207000000_
 import { Migration20261208500000_oidc_sso } from './Migration20261208500000_oidc_sso';
 import { Migration20261209000000_board_rollup } from './Migration20261209000000_board_rollup';
 import { Migration20261209100000_audit_log_kind } from './Migration20261209100000_audit_log_kind';
+import { Migration20261210000000_board_rollup_deltas } from './Migration20261210000000_board_rollup_deltas';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
@@ -50,4 +51,5 @@ export const migrationsList = [
   { name: 'Migration20261208500000_oidc_sso', class: Migration20261208500000_oidc_sso },
   { name: 'Migration20261209000000_board_rollup', class: Migration20261209000000_board_rollup },
   { name: 'Migration20261209100000_audit_log_kind', class: Migration20261209100000_audit_log_kind },
+  { name: 'Migration20261210000000_board_rollup_deltas', class: Migration20261210000000_board_rollup_deltas },
 ];
