@@ -14,6 +14,7 @@ import { eventually, uniqueId } from '../helpers/env';
 import { addCommittee, addPeople } from '../helpers/members';
 import { addIntegritySigners } from '../helpers/selection-signers';
 import { loadCurrentYears, loadTestYear, testDate } from '../helpers/rectification';
+import { hasEnglish } from '../../web/src/labels';
 import { describeInBrowser, expectChinese, pickOption, useConsole, WAIT } from './browser';
 
 describeInBrowser('console modules e2e')('web console: module forms and the board (Chromium)', () => {
@@ -166,6 +167,15 @@ describeInBrowser('console modules e2e')('web console: module forms and the boar
       return p;
     };
     const principal = await ballot('cw-1');
+    // What the member decides on, in Chinese: T002's removal says which check found what, and T001's eligibility
+    // reads predicate by predicate (the domain's English glosses, ids and field names translated, web/src/predicates.ts).
+    const candidates = principal.getByTestId('candidates');
+    await candidates.getByText('已移出：信访举报核查有问题：反映问题经核实属实').waitFor();
+    await candidates.locator('.el-table__expand-icon').first().click();
+    const predicates = principal.getByTestId('predicates').first();
+    await predicates.getByText('工作年限 ≥ 5 年', { exact: true }).waitFor();
+    await predicates.getByText(/^现职级：副处；任现职级时间：2021-03-01；拟任职级：正处$/).first().waitFor();
+    expect(hasEnglish(await candidates.innerText())).toBe(false);
     const refusal = principal.getByTestId('ballots');
     await refusal.getByText('主要负责人须最后表态').waitFor();
     await refusal.getByText('主要负责人在其他到会成员都表态之后最后表态').waitFor();
@@ -257,10 +267,21 @@ describeInBrowser('console modules e2e')('web console: module forms and the boar
     await chart.getByTestId('batch-unit').filter({ hasText: '市教育局' }).waitFor();
     await chart.getByTestId('batch-unit').filter({ hasText: '市卫生健康委员会' }).waitFor();
     await shot(staff, '18-batch-progress');
+    // A start form's default unit is said by its name, not its code.
+    await staff.goto(`${c.base}/#/start/politicalExaminationBatch`);
+    await staff.locator('[data-field="departmentUnitId"]').getByText('默认 市委组织部', { exact: true }).waitFor();
+    await staff.locator('[data-field="inspectionOfficeUnitId"]').getByText('默认 市委巡察办', { exact: true }).waitFor();
+    await staff.goto(`${c.base}/#/procedures/${batchWf}`);
+    await chart.getByText('取证').first().waitFor();
 
     // 个别谈话: the strand's own verb, its form from the act schema; a list without a dissenting voice is refused at the list.
     await staff.goto(`${c.base}/#/tasks/${await inboxTask(stack.h, 'zzb-staff', child, 'talks')}`);
     await staff.getByTestId('act-form').waitFor();
+    // The strand's deadline in the context is the task's own 到期: a dueAt is the end of its China day (the next
+    // day's 00:00), and read as a plain date it showed one day late.
+    const due = /到期 (\d{4}\/\d{2}\/\d{2})/.exec(await staff.locator('p.muted', { hasText: '当前环节' }).innerText())?.[1];
+    expect(due).toMatch(/^\d{4}\/\d{2}\/\d{2}$/);
+    expect(await staff.getByTestId('context').locator('tr', { hasText: '个别谈话' }).getByTestId('strand-due').innerText()).toBe(due);
     await staff.getByTestId('action-recordTalks').click();
     for (const [i, [name, kind]] of [['甲', '关键人'], ['乙', '知情人']].entries()) {
       await staff.getByRole('button', { name: '添加谈话对象' }).click();

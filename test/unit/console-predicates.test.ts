@@ -8,7 +8,7 @@
 import { GRADES } from '../../domain/grades';
 import { evaluateQualifications, type CandidateFacts, type PostSpec, type QualificationResult } from '../../domain/qualifications';
 import { hasEnglish } from '../../web/src/labels';
-import { predicateActual, predicateFact, predicateLabel, predicateRequired, type PredicateResult } from '../../web/src/predicates';
+import { predicateActual, predicateFact, predicateLabel, predicateRequired, removalText, type PredicateResult } from '../../web/src/predicates';
 
 const AS_OF = '2026-06-30';
 const base: CandidateFacts = {
@@ -83,5 +83,14 @@ describe('the eligibility table in Chinese (web/src/predicates.ts)', () => {
     expect(predicateActual(bars)).toBe('党纪处分警告（2026-01-10），影响期至 2027-01-10；年度考核基本称职（2025-12-31），影响期至 2026-12-31');
     const recusal = results().find((x) => x.predicate === 'positionRecusal' && !x.passed)!;
     expect(predicateActual(recusal)).toBe('与该单位领导班子中的 T009（配偶）、T010（近姻亲）有亲属关系');
+  });
+});
+
+describe('why a candidate left the selection, in Chinese', () => {
+  test('a negative 凡提四必 check with its note, and principles that no longer admit them', () => {
+    expect(removalText('complaints: 反映问题经核实属实')).toBe('信访举报核查有问题：反映问题经核实属实');
+    expect(removalText('personalMatters: ')).toBe('个人有关事项报告核查有问题');
+    expect(removalText('not qualified under principles v2')).toBe('按第 2 版选任原则不再符合资格');
+    expect(removalText('some other reason')).toBe('—');
   });
 });

@@ -160,3 +160,18 @@ function factValue(key: string, v: string): string {
 
 /** A text as shown: in Chinese, or '—' when a phrase the console does not know would leave English in it. */
 export const shown = (text: string): string => (hasEnglish(text) ? '—' : text);
+
+/** 凡提四必's checks, by the name a removal reason gives them. */
+const CHECKS: Record<string, string> = { personnelFile: '干部档案', personalMatters: '个人有关事项报告', disciplineOpinion: '纪检监察机关意见', complaints: '信访举报' };
+
+/**
+ * Why a candidate left the selection (procedures/cadre-selection: a negative 凡提四必 check, 'complaints: <note>', or
+ * principles revised so they no longer qualify, 'not qualified under principles v2'), in Chinese.
+ */
+export function removalText(reason: string): string {
+  const check = /^(\w+): ?(.*)$/.exec(reason);
+  if (check && CHECKS[check[1]!]) return `${CHECKS[check[1]!]}核查有问题${check[2] ? `：${check[2]}` : ''}`;
+  const principles = /^not qualified under principles v(\d+)$/.exec(reason);
+  if (principles) return `按第 ${principles[1]} 版选任原则不再符合资格`;
+  return shown(reason);
+}
