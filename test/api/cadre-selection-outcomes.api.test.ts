@@ -13,8 +13,14 @@ import { eventually, uniqueId } from '../helpers/env';
 import { maybeRecordHistory } from '../helpers/histories';
 import { addIntegritySigners } from '../helpers/selection-signers';
 import { addCommittee, addPeople } from '../helpers/members';
+import { monthsAgo } from '../helpers/today';
 
 let committee: string[] = [];
+/** 副处 since (the first of a month): R001 5 years 9 months ago, R002 4 years 3 months ago, whenever the test runs. */
+const R001_SINCE = monthsAgo(69);
+const R002_SINCE = monthsAgo(51);
+/** A cut-off at which R002 has served 1 year 11 months (a day short of 2 years): defect 3's example. */
+const R002_SHORT = addDays(addMonths(R002_SINCE, 24), -1);
 /** How long the compressed public notice and probation last, from the moment they start. */
 const clock = { noticeMs: 1_500, probationMs: 500, postponeMs: 500 };
 /** What each workflow asked the (fake) public-notice calendar activity, by workflow id. */
@@ -25,13 +31,14 @@ const stack = useApiStack(
   async (env) => {
     committee = await addCommittee(env.orm, 'cwh', 'cw', 9);
     signers = await addIntegritySigners(env.orm);
-    // 副处 since: more than 5 years, 4 years, a year and a half (short of the 2 a deputy needs).
+    // 副处 since: more than 5 years, 4 years, a year and a half (short of the 2 a deputy needs); counted from today, so the
+    // rules read the same whenever the test runs.
     await addPeople(env.orm, [
-      { id: 'R001', name: '钱进', gradeSince: '2021-03-01' },
-      { id: 'R002', name: '孙平', gradeSince: '2022-09-01' },
-      { id: 'R003', name: '周宁', gradeSince: '2025-05-01' },
+      { id: 'R001', name: '钱进', gradeSince: R001_SINCE },
+      { id: 'R002', name: '孙平', gradeSince: R002_SINCE },
+      { id: 'R003', name: '周宁', gradeSince: monthsAgo(18) },
       // 回避: R004 and the person of committee member cw-3 (related in the last test only).
-      { id: 'R004', name: '吴越', gradeSince: '2021-03-01' },
+      { id: 'R004', name: '吴越', gradeSince: R001_SINCE },
       // In the committee's unit, not the post's: 任职回避 concerns relatives in the post's unit's leadership.
       { id: 'CW3', name: '委员三', currentGrade: 'bureau', gradeSince: '2020-01-01', userId: 'cw-3', unitId: 'cwh' },
     ]);
@@ -226,6 +233,11 @@ describe('revising frozen principles (改变原则须重新审定)', () => {
     const blank = await act(wf, { action: 'revisePrinciples', principles: v2Principles, reason: '   ' });
     expect(blank.status).toBe(400);
     expect(blank.body.message).toMatch(/^reason:/);
+    // Overrides a rule refuses (the workflow's, as at the start): 422 naming the key; nothing changes.
+    const loosened = await act(wf, { action: 'revisePrinciples', principles: principlesWith({ qualificationOverrides: { maxGradeSteps: 3 } }), reason: '放宽' });
+    expect(loosened.body).toMatchObject({ status: 422, code: 'invalid_qualification_override', details: { field: 'principles.qualificationOverrides.maxGradeSteps' } });
+    const mistyped = await act(wf, { action: 'revisePrinciples', principles: principlesWith({ qualificationOverrides: { minEducation: 3 } }), reason: '放宽' });
+    expect(mistyped.body).toMatchObject({ status: 422, code: 'invalid_qualification_override', details: { field: 'principles.qualificationOverrides.minEducation' } });
     expect((await get(wf)).state?.stage).toBe('shortlist');
 
     // With a reason: back to the principles stage, where the leaders' meeting approves again in a new task.
@@ -269,7 +281,7 @@ describe('revising frozen principles (改变原则须重新审定)', () => {
     const wf = await nominated(['R001', 'R002']);
     expect((await act(wf, { action: 'setShortlist', personIds: ['R001', 'R002'] })).status).toBe(200);
     await untilStage(wf, 'inspection');
-    // Five years as deputy: R001 (since 2021-03) still qualifies, R002 (since 2022-09) does not.
+    // Five years as deputy: R001 (5 years 9 months) still qualifies, R002 (4 years 3 months) does not.
     const revised = await act(wf, { action: 'revisePrinciples', principles: principlesWith({ qualificationOverrides: { minYearsAsDeputy: 5 } }), reason: '明确任副职须满5年' });
     expect(revised.status).toBe(200);
     await untilStage(wf, 'principles');
@@ -487,25 +499,25 @@ describe('issue 11: the cut-off, a change of post, 暂缓表决, 复议', () => 
   });
 
   test('defect 3: candidates are checked as of the cut-off in the principles, and a revision re-checks them as of the same date', async () => {
-    // R002 has been 副处 since 2022-09-01: 4 years today, but 1 year 11 months on 2024-08-31.
-    const wf = await nominated(['R001', 'R002'], { eligibilityDate: '2024-08-31' });
+    // R002 has been 副处 for 4 years 3 months today, but 1 year 11 months on R002_SHORT.
+    const wf = await nominated(['R001', 'R002'], { eligibilityDate: R002_SHORT });
     const s = await untilStage(wf, 'shortlist');
-    expect(s.nomination?.eligibilityAsOf).toBe('2024-08-31');
-    expect(cand(s, 'R002').check?.asOf).toBe('2024-08-31');
+    expect(s.nomination?.eligibilityAsOf).toBe(R002_SHORT);
+    expect(cand(s, 'R002').check?.asOf).toBe(R002_SHORT);
     expect(failedPredicates(cand(s, 'R002'))).toEqual(['minYearsAsDeputy']);
     expect(cand(s, 'R002').check?.results.find((r) => r.predicate === 'minYearsAsDeputy')?.actual).toContain('1 年 11 个月');
-    expect(cand(s, 'R002').check?.results.every((r) => r.asOf === '2024-08-31')).toBe(true);
+    expect(cand(s, 'R002').check?.results.every((r) => r.asOf === R002_SHORT)).toBe(true);
     // The cut-off cannot be moved once the recommendation is recorded.
     const move = await act(wf, { action: 'revisePrinciples', principles: principlesWith({ eligibilityDate: today() }), reason: '改截止日期' });
     expect(move.body).toMatchObject({ status: 422, code: 'eligibility_date_fixed', details: { field: 'principles.eligibilityDate' } });
     // Another revision re-checks every candidate, still as of the cut-off.
-    expect((await act(wf, { action: 'revisePrinciples', principles: principlesWith({ eligibilityDate: '2024-08-31', timetable: '2027年1月底前' }), reason: '时间调整' })).status).toBe(200);
+    expect((await act(wf, { action: 'revisePrinciples', principles: principlesWith({ eligibilityDate: R002_SHORT, timetable: '2027年1月底前' }), reason: '时间调整' })).status).toBe(200);
     await approvePrinciples(wf);
     const v2 = await eventually(async () => {
       const x = (await get(wf)).state;
       return x?.stage === 'shortlist' && cand(x, 'R002').check?.principlesVersion === 2 ? x : undefined;
     }, 30_000, 'v2 re-check');
-    expect(cand(v2, 'R002').check?.asOf).toBe('2024-08-31');
+    expect(cand(v2, 'R002').check?.asOf).toBe(R002_SHORT);
     expect(cand(v2, 'R002').check?.eligible).toBe(false);
   });
 

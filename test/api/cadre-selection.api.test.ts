@@ -10,8 +10,10 @@ import { eventually, uniqueId } from '../helpers/env';
 import { maybeRecordHistory } from '../helpers/histories';
 import { addIntegritySigners } from '../helpers/selection-signers';
 import { addCommittee, addPeople } from '../helpers/members';
+import { monthsAgo } from '../helpers/today';
 
 let committee: string[] = [];
+const T003_SINCE = monthsAgo(18);
 /** What the workflow asked the (fake) public-notice calendar activity, in order. */
 const noticeAsked: { fromDate: string; workingDays: number }[] = [];
 
@@ -23,8 +25,8 @@ const stack = useApiStack(
     await addPeople(env.orm, [
       { id: 'T001', name: '张明', gradeSince: '2021-03-01' },
       { id: 'T002', name: '李华', gradeSince: '2022-09-01' },
-      // Only a year and a half as 副处: short of the 2 years a deputy needs before a principal post.
-      { id: 'T003', name: '王强', gradeSince: '2025-05-01' },
+      // Only a year and a half as 副处 (counted from today, so whenever the test runs): short of the 2 years a deputy needs before a principal post.
+      { id: 'T003', name: '王强', gradeSince: T003_SINCE },
       // 正科 → 正处 would be two levels at once.
       { id: 'T004', name: '赵磊', currentGrade: 'section', gradeSince: '2018-01-01' },
       // 4 years as 副处, but under a 诫勉 (影响期) recorded in the test below; born 1975 (51 at the cut-off, over a limit of 50).
@@ -84,6 +86,25 @@ const nomination = (present: number) => ({
   },
 });
 
+test('bad qualificationOverrides at the start: 422 invalid_qualification_override naming the key, the value never echoed, nothing started', async () => {
+  const cases: [Record<string, unknown>, string][] = [
+    [{ minEducation: 3 }, 'minEducation'],
+    [{ experienceLevels: true }, 'experienceLevels'],
+    [{ minYearsAsDeputie: 1 }, 'minYearsAsDeputie'],
+    // 不得越两级提拔: an override may not loosen the regulation (科员 → 正处 is three steps).
+    [{ maxGradeSteps: 3 }, 'maxGradeSteps'],
+    [{ minYearsAsDeputy: 1, minEducationByLevel: { bureau: 'college' } }, 'minEducationByLevel'],
+  ];
+  for (const [qualificationOverrides, key] of cases) {
+    const id = uniqueId('xb');
+    const r = await startSelection(id, { qualificationOverrides });
+    expect(r.body).toMatchObject({ status: 422, code: 'invalid_qualification_override', details: { field: `principles.qualificationOverrides.${key}` } });
+    expect(r.status).toBe(422);
+    expect(r.body.message).toMatch(new RegExp(`^principles\\.qualificationOverrides\\.${key}: `));
+    expect((await stack.h.call('GET', `/procedures/${workflowIds.cadreSelection(id)}`, { token: await stack.h.login('zzb-staff') })).status).toBe(404);
+  }
+});
+
 test('先定原则、再商人头 through all seven stages to a confirmed appointment, each rule refusing what it must', async () => {
   const id = uniqueId('xb');
   const wf = workflowIds.cadreSelection(id);
@@ -120,7 +141,7 @@ test('先定原则、再商人头 through all seven stages to a confirmed appoin
   expect([checks.T001.eligible, checks.T002.eligible, checks.T003.eligible, checks.T004.eligible]).toEqual([true, true, false, false]);
   const failed = (pid: string) => checks[pid].results.filter((r: { passed: boolean; applicable: boolean }) => r.applicable && !r.passed);
   expect(failed('T003').map((r: { predicate: string }) => r.predicate)).toEqual(['minYearsAsDeputy']);
-  expect(failed('T003')[0].fact).toMatch(/gradeSince=2025-05-01/);
+  expect(failed('T003')[0].fact).toContain(`gradeSince=${T003_SINCE}`);
   expect(failed('T004').map((r: { predicate: string }) => r.predicate)).toContain('maxGradeSteps');
 
   // 3. Shortlist: 差额, and only candidates who meet the frozen principles.
