@@ -13,6 +13,7 @@ import { DEMO_PASSWORD } from '../../platform/seed';
 import { inboxTask, newKey, traceOf, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { maybeRecordHistory } from '../helpers/histories';
+import { bornAged, daysAgo, termAhead } from '../helpers/today';
 
 const stack = useApiStack(async (t) => {
   // Two more members of the department meeting (zzb's approvers): with zzb-head, three.
@@ -27,8 +28,9 @@ const YEAR = Number(TODAY.slice(0, 4));
 
 const CSV = [
   '编号,姓名,出生日期,单位,现职级,任现职级时间,参加工作时间,学历,退出领导岗位时间,专业领域,体检日期,体检结论',
-  'GB9301,赵一,1968-05-01,wjw,正处,2015-01-01,1990-07-01,本科,2025-06-30,教育,2026-10-08,合格',
-  'GB9302,钱二,1970-03-12,jyj,副处,2016-01-01,1992-07-01,硕士,2025-03-01,教育,2026-09-20,合格',
+  // Relative to today (helpers/today.ts): health checks within their 12 months and ages under 60 whenever the test runs.
+  `GB9301,赵一,${bornAged(58)},wjw,正处,2015-01-01,1990-07-01,本科,2025-06-30,教育,${daysAgo(53)},合格`,
+  `GB9302,钱二,${bornAged(56)},jyj,副处,2016-01-01,1992-07-01,硕士,2025-03-01,教育,${daysAgo(71)},合格`,
 ].join('\n');
 
 const task = (taskId: string, hostUnitId: string) => ({
@@ -36,7 +38,8 @@ const task = (taskId: string, hostUnitId: string) => ({
   title: `${taskId} 一线任务`,
   description: '驻村帮扶',
   hostUnitId,
-  term: { start: '2026-12-01', end: '2027-11-30' },
+  // Ahead of today: a dispatched term's report periods do not end (and need no calendar) while the test runs.
+  term: termAhead(),
   people: 1,
   requirements: { fields: ['教育'] },
 });

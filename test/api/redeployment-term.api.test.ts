@@ -13,6 +13,7 @@ import { ruleKey } from '../../procedures/kernel/messages';
 import type { Deadlines } from '../../procedures/kernel/deadline';
 import { redeploymentTermWorkflowId, REDEPLOYMENT_TERM, type RedeploymentTermInput, type RedeploymentTermResult, type TermSchedule } from '../../procedures/redeployment/term-messages';
 import { reportSchedule } from '../../procedures/redeployment/term-rules';
+import { testYear } from '../helpers/rectification';
 
 const FAR = '2099-01-01T00:00:00.000Z';
 /** Overdue long ago, inside the calendar's covered years: the reminder, the urge and the supervision notice fire at once. */
@@ -194,7 +195,9 @@ test('a missing report is reminded, urged (overdue) and climbs to the supervisio
 });
 
 test('a 12-month term with monthly reports, each filed and confirmed, then assessed, stays far under 4,096 history events', async () => {
-  const term = { start: '2027-01-01', end: '2027-12-31' };
+  // A calendar year ahead (the test year, never in the past): the fakes answer every instant, so no calendar is read.
+  const year = testYear();
+  const term = { start: `${year}-01-01`, end: `${year}-12-31` };
   plans[term.start] = { end: term.end, periodsEndIn: Array.from({ length: 12 }, (_, i) => 1000 + i * 300), termEndsIn: 6000, deadline: AHEAD };
   const { wf, handle } = await startTerm(term, 'GB2010032');
   // Periods end close together, so several reports are open at once: file whichever is open, twelve times.
@@ -210,7 +213,7 @@ test('a 12-month term with monthly reports, each filed and confirmed, then asses
     expect((await act('jyj-staff', confirmTask, { action: 'confirmReport' })).status).toBe(200);
   }
   expect((await stateOf(wf)).state.reports.map((r: { status: string }) => r.status)).toEqual(Array(12).fill('confirmed'));
-  expect(asked.deadline.filter((d) => d.from.startsWith('2027-')).map((d) => d.from)).toHaveLength(12);
+  expect(asked.deadline.filter((d) => d.from.startsWith(`${year}-`)).map((d) => d.from)).toHaveLength(12);
   const hostTask = await inboxTask(stack.h, 'jyj-head', wf, 'hostAssessment');
   expect((await act('jyj-head', hostTask, { action: 'assessTerm', data: { grade: '合格', achievements: ['完成年度任务'] } })).status).toBe(200);
   const deptTask = await inboxTask(stack.h, 'zzb-head', wf, 'departmentAssessment');

@@ -15,6 +15,7 @@ import { redeploymentTermWorkflowId } from '../../procedures/redeployment/term-m
 import { inboxTask, newKey, traceOf, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { maybeRecordHistory } from '../helpers/histories';
+import { bornAged, daysAgo, termAhead } from '../helpers/today';
 
 const stack = useApiStack(async (t) => {
   // The cadres' own accounts: they apply, acknowledge their letter and report during the term.
@@ -28,11 +29,15 @@ const stack = useApiStack(async (t) => {
 const STAFF = 'zzb-staff';
 const TODAY = chinaDateOf(new Date());
 
+// Relative to today (helpers/today.ts): health checks within their 12 months, ages under the limit of 60, and a
+// term ahead, whenever the test runs.
+const HEALTH_ZHANG = daysAgo(53);
+const TERM = termAhead();
 const CSV = [
   '编号,姓名,出生日期,单位,现职级,任现职级时间,参加工作时间,学历,退出领导岗位时间,专业领域,体检日期,体检结论,用户账号',
-  'GB9101,张伟,1968-05-01,wjw,正处,2015-01-01,1990-07-01,本科,2025-06-30,教育、乡村振兴,2026-10-08,合格,cadre-zhang',
-  'GB9102,李娜,1970-03-12,jyj,副处,2016-01-01,1992-07-01,硕士,2025-03-01,卫生,2026-09-20,合格,',
-  'GB9103,王刚,1971-08-08,jyj,正处,2017-01-01,1993-07-01,本科,,教育,,,',
+  `GB9101,张伟,${bornAged(58)},wjw,正处,2015-01-01,1990-07-01,本科,2025-06-30,教育、乡村振兴,${HEALTH_ZHANG},合格,cadre-zhang`,
+  `GB9102,李娜,${bornAged(56)},jyj,副处,2016-01-01,1992-07-01,硕士,2025-03-01,卫生,${daysAgo(71)},合格,`,
+  `GB9103,王刚,${bornAged(55)},jyj,正处,2017-01-01,1993-07-01,本科,,教育,,,`,
 ].join('\n');
 
 const task = (taskId: string, hostUnitId: string, fields: string[], o: Record<string, unknown> = {}) => ({
@@ -40,7 +45,7 @@ const task = (taskId: string, hostUnitId: string, fields: string[], o: Record<st
   title: `${taskId} 一线任务`,
   description: '驻村帮扶，推动乡村振兴重点项目',
   hostUnitId,
-  term: { start: '2026-12-01', end: '2027-11-30' },
+  term: TERM,
   people: 1,
   requirements: { fields, maxAge: 60 },
   goals: ['完成项目建设', '培养本地人才'],
@@ -67,7 +72,7 @@ describe('揭榜出征 over HTTP', () => {
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ imported: 3, failed: 0 });
     const p = await call('GET', '/people/GB9101', STAFF);
-    expect(p.body).toMatchObject({ leftLeadershipPostOn: '2025-06-30', fields: ['教育', '乡村振兴'], health: { date: '2026-10-08', result: 'fit' }, userId: 'cadre-zhang' });
+    expect(p.body).toMatchObject({ leftLeadershipPostOn: '2025-06-30', fields: ['教育', '乡村振兴'], health: { date: HEALTH_ZHANG, result: 'fit' }, userId: 'cadre-zhang' });
     expect((await call('GET', '/people/GB9102', STAFF)).body).toMatchObject({ userId: null });
     // 用户账号 links the person to their account; an unknown account, or one linked to someone else, is a
     // row error naming the field, and the row is not imported.
@@ -226,7 +231,7 @@ describe('揭榜出征 over HTTP', () => {
     expect(issuedEntries.map((a) => a.payload)).toContainEqual(expect.objectContaining({ letterId: letters[0].letterId, sha256: bodySha256 }));
     // A DOCX (a zip) whose document names the cadre, the task and the term.
     const doc = strFromU8(unzipSync(bytes)['word/document.xml'] ?? new Uint8Array()).replace(/<[^>]+>/g, '');
-    for (const s of ['任务书', '出征干部：张伟（GB9101）', 'T1 一线任务（T1）', '任期：2026-12-01 至 2027-11-30']) expect(doc).toContain(s);
+    for (const s of ['任务书', '出征干部：张伟（GB9101）', 'T1 一线任务（T1）', `任期：${TERM.start} 至 ${TERM.end}`]) expect(doc).toContain(s);
     expect(await em.count(AuditLogSchema, { workflowId: wf, kind: 'letter:issued' })).toBe(2);
 
     // Who reads a letter: the cadre it is addressed to, the department's staff, the host unit's staff and
