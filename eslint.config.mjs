@@ -1,5 +1,6 @@
 // ESLint 9 flat config: type-aware typescript-eslint over every .ts file, import cycles, and the
 // determinism fence around workflows/ (ARCHITECTURE.md, conventions 1 and 10).
+import fs from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +8,46 @@ import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
+import ts from 'typescript';
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Every file the workflow bundle holds: what workflows/index.ts reaches through value imports and re-exports
+ * (type-only ones are erased, so they bring nothing into the bundle). The fence below covers them whatever
+ * their names, so a module's workflow split into phase files (run.ts, actions.ts, …) stays fenced.
+ */
+function workflowBundleFiles(entry) {
+  const seen = new Set();
+  const resolve = (from, spec) => {
+    const base = path.resolve(path.dirname(from), spec);
+    return [`${base}.ts`, path.join(base, 'index.ts')].find((f) => fs.existsSync(f));
+  };
+  const walk = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest);
+    for (const node of source.statements) {
+      const isImport = ts.isImportDeclaration(node);
+      if (!isImport && !ts.isExportDeclaration(node)) continue;
+      if (!node.moduleSpecifier || !ts.isStringLiteral(node.moduleSpecifier) || !node.moduleSpecifier.text.startsWith('.')) continue;
+      if (isImport ? typeOnlyImport(node) : node.isTypeOnly) continue;
+      const target = resolve(file, node.moduleSpecifier.text);
+      if (target) walk(target);
+    }
+  };
+  walk(path.join(root, entry));
+  return [...seen].map((f) => path.relative(root, f).split(path.sep).join('/'));
+}
+
+/** `import type …`, or `import { type A, type B }` with nothing else: erased. */
+function typeOnlyImport(node) {
+  const clause = node.importClause;
+  if (!clause) return false;
+  if (clause.isTypeOnly) return true;
+  const named = clause.namedBindings;
+  return !clause.name && named !== undefined && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly);
+}
 
 /** Node builtins by bare name (`fs`, `fs/promises`, …); `node:*` is caught by a pattern below. */
 const nodeBuiltins = [...new Set(builtinModules.filter((m) => !m.startsWith('_')))];
@@ -63,7 +104,8 @@ export default defineConfig(
 
   {
     // Only deterministic code in the workflow bundle: the entry, the kernel, and each module's workflow,
-    // messages and rules files (matched by file name, so a module's workflow files stay fenced).
+    // messages and rules files (matched by file name, so a module's workflow files stay fenced), and every
+    // other file the bundle reaches from its entry (a workflow's phase files).
     files: [
       'workflows/**/*.ts',
       'procedures/kernel/**/*.ts',
@@ -71,6 +113,7 @@ export default defineConfig(
       'procedures/**/*messages.ts',
       'procedures/**/*rules.ts',
       'procedures/**/overrides.ts',
+      ...workflowBundleFiles('workflows/index.ts'),
     ],
     rules: {
       'no-restricted-imports': 'off',
