@@ -49,7 +49,6 @@ export function codecEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 export function codecRoutes({ route, deps }: RouteContext): void {
-  const codecs = deps.client.options.loadedDataConverter.payloadCodecs;
   for (const op of ['decode', 'encode'] as const) {
     route({
       method: 'post',
@@ -63,6 +62,8 @@ export function codecRoutes({ route, deps }: RouteContext): void {
       errors: [404, 422],
       handler: async ({ user, body }) => {
         if (!codecEnabled()) throw new NotFound('codec_disabled', 'the codec endpoint is off (TINGJIN_CODEC_ENDPOINT)');
+        // The client's own codecs: the same key ring the API encrypts with (platform/payload-codec.ts).
+        const codecs = deps.client.options.loadedDataConverter.payloadCodecs;
         let payloads = body.payloads.map(fromWire);
         try {
           // As the SDK applies them: encode in order, decode in reverse.

@@ -65,7 +65,7 @@ export interface paths {
                         "application/json": components["schemas"]["Ready"];
                     };
                 };
-                /** @description Something is missing; `checks` says what */
+                /** @description Something is missing; `missing` names what */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5861,26 +5861,192 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/codec/decode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Codec server: decrypt payloads of a workflow history (temporal --codec-endpoint)
+         * @description Temporal's remote codec protocol. Off unless TINGJIN_CODEC_ENDPOINT=on (then 404 codec_disabled); system administrators only; each use is logged.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CodecPayloads"];
+                };
+            };
+            responses: {
+                /** @description The payloads decrypted, in order */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CodecPayloads"];
+                    };
+                };
+                /** @description Malformed input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this user */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Refused by a rule */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/codec/encode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Codec server: encrypt payloads, as the API and the worker do
+         * @description Temporal's remote codec protocol. Off unless TINGJIN_CODEC_ENDPOINT=on (then 404 codec_disabled); system administrators only; each use is logged.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CodecPayloads"];
+                };
+            };
+            responses: {
+                /** @description The payloads encrypted, in order */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CodecPayloads"];
+                    };
+                };
+                /** @description Malformed input; the message names the field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid bearer token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed for this user */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Refused by a rule */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        ReadinessCheck: {
-            ok: boolean;
-            error?: string;
-            count?: number;
-        };
-        ReadinessChecks: {
-            database: components["schemas"]["ReadinessCheck"];
-            temporal: components["schemas"]["ReadinessCheck"];
-            workflowPollers: components["schemas"]["ReadinessCheck"];
-            activityPollers: components["schemas"]["ReadinessCheck"];
-        };
         Ready: {
             /** @enum {boolean} */
             ready: true;
-            checks: components["schemas"]["ReadinessChecks"];
         };
+        /** @description The checks that failed: database, temporal, workflowPollers, activityPollers */
+        ReadinessMissing: ("database" | "temporal" | "workflowPollers" | "activityPollers")[];
         /** @description Every error: a JSON problem with a stable code. */
         Problem: {
             status: number;
@@ -5892,7 +6058,7 @@ export interface components {
         NotReady: components["schemas"]["Problem"] & {
             /** @enum {string} */
             code?: "not_ready";
-            checks: components["schemas"]["ReadinessChecks"];
+            missing: components["schemas"]["ReadinessMissing"];
         };
         User: {
             id: string;
@@ -7867,6 +8033,16 @@ export interface components {
             userId: string;
             personId: string;
             route: string;
+        };
+        /** @description A Temporal Payload in protobuf JSON: metadata values and data base64-encoded */
+        CodecPayload: {
+            metadata?: {
+                [key: string]: string;
+            };
+            data?: string;
+        };
+        CodecPayloads: {
+            payloads: components["schemas"]["CodecPayload"][];
         };
     };
     responses: never;
