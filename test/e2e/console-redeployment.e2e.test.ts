@@ -88,6 +88,10 @@ describeInBrowser('console redeployment e2e')('web console: 揭榜出征 (Chromi
     // 榜单审批: the department's head approves from the task page.
     const head = await as('zzb-head');
     await openTask(head, title);
+    // The approver reads the list itself: its tasks with their host units and places, not the raw state.
+    const listed = head.getByTestId('context');
+    await listed.getByText('基层医疗帮扶', { exact: true }).waitFor();
+    await listed.getByText('市卫生健康委员会').waitFor();
     await act(head, 'approve');
     await atStage(wf, 'approved');
 
@@ -155,6 +159,9 @@ describeInBrowser('console redeployment e2e')('web console: 揭榜出征 (Chromi
     // 部务会票决 on the procedure page: a ballot per matched pair, one choice each, as any vote.
     await head.goto(`${c.base}/#/procedures/${wf}`);
     await head.reload();
+    // What the meeting decides on: who applied for what, and the matching proposal, by name.
+    await head.getByTestId('applications').getByText('孙一（GB9501）').waitFor();
+    await head.getByTestId('proposal').getByText('周二', { exact: true }).waitFor();
     await head.getByTestId('commands').getByTestId('command-vote').click();
     const ballots = head.getByTestId('commands').getByTestId('ballots');
     await ballots.getByLabel('对 T1/GB9501 的表决').waitFor();
