@@ -228,6 +228,38 @@ const TOUCH_EVERY_MS = 60_000;
 
 const bearer = (authorization: string | undefined): string | null => /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1] ?? null;
 
+/** A session joined to its user, as authentication reads it. */
+export interface SessionRow {
+  expires_at: Date;
+  last_seen_at: Date;
+  provider_roles: Role[] | null;
+  id: string | null;
+  username: string;
+  display_name: string;
+  unit_id: string;
+  roles: Role[];
+}
+
+/**
+ * The read of a session by its token's hash ($1). Also the first part of an idempotent request's one
+ * statement (api/idempotency.ts `reserveAs`), which reserves the key for a live session's user.
+ */
+export const SESSION_BY_HASH = `select s.expires_at, s.last_seen_at, s.provider_roles, u.id, u.username, u.display_name, u.unit_id, u.roles
+     from session s left join app_user u on u.id = s.user_id and u.disabled_at is null where s.token_hash = $1`;
+
+/**
+ * The hash of a local session's bearer token, to be read with SESSION_BY_HASH; null for no token, or for a
+ * provider's JWT when OIDC is configured (authenticate checks those).
+ */
+export function localSessionHash(authorization: string | undefined): string | null {
+  const token = bearer(authorization);
+  if (!token || (loadConfig().oidc && looksLikeJwt(token))) return null;
+  return tokenHash(token);
+}
+
+/** How long a session may sit unused before it ends. */
+export const sessionIdleMs = (): number => loadConfig().sessionIdleMinutes * 60_000;
+
 /**
  * The user a bearer token belongs to. Every request pays for this, so it is one read (the session joined
  * to its user), and the idle clock is touched at most once a minute.
@@ -240,15 +272,17 @@ export async function authenticate(em: EntityManager, authorization: string | un
   if (oidc && looksLikeJwt(token)) return authenticateProviderToken(em, token, oidc);
   const hash = tokenHash(token);
   // Straight to the driver (activities/sql.ts): the ORM's pipeline would cost more than the statement.
-  const [row] = await sql<{ expires_at: Date; last_seen_at: Date; provider_roles: Role[] | null; id: string | null; username: string; display_name: string; unit_id: string; roles: Role[] }>(
-    em,
-    `select s.expires_at, s.last_seen_at, s.provider_roles, u.id, u.username, u.display_name, u.unit_id, u.roles
-     from session s left join app_user u on u.id = s.user_id and u.disabled_at is null where s.token_hash = $1`,
-    [hash],
-  );
+  const [row] = await sql<SessionRow>(em, SESSION_BY_HASH, [hash]);
+  return sessionUser(em, hash, row);
+}
+
+/**
+ * The user of a session as read by SESSION_BY_HASH: an expired or idle session ends (401), a disabled user
+ * is refused, and the idle clock is touched at most once a minute.
+ */
+export async function sessionUser(em: EntityManager, hash: string, row: SessionRow | undefined): Promise<AuthUser> {
   const now = Date.now();
-  const idleMs = loadConfig().sessionIdleMinutes * 60_000;
-  if (!row || new Date(row.expires_at).getTime() < now || new Date(row.last_seen_at).getTime() + idleMs < now) {
+  if (!row || new Date(row.expires_at).getTime() < now || new Date(row.last_seen_at).getTime() + sessionIdleMs() < now) {
     if (row) await em.nativeDelete(SessionSchema, { tokenHash: hash });
     throw new Unauthorized('the token is unknown or has expired');
   }

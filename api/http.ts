@@ -9,10 +9,10 @@ import type { Request, Response, Router } from 'express';
 import { z, type ZodType } from 'zod';
 import { annotateLog, log } from '../platform/log';
 import type { Role } from '../procedures/kernel/messages';
-import { authenticate, type AuthUser } from './auth';
+import { authenticate, localSessionHash, sessionUser, type AuthUser } from './auth';
 import { authorize, requireRoles, rolesOf, ruleOf, type Access } from './authz';
 import { ApiError, fromZod } from './errors';
-import { complete, fingerprint, release, reserve, runWithKey } from './idempotency';
+import { complete, fingerprint, release, reserve, reserveAs, runWithKey, type Reservation } from './idempotency';
 import { inputMessage, inputProblem } from './input';
 import { IdempotencyKeyHeader, Problem } from './schemas';
 
@@ -110,6 +110,53 @@ export interface RouteRule {
   roles: readonly Role[] | null;
 }
 
+/** The request's Idempotency-Key, checked; 400 when missing or malformed. */
+function idempotencyKeyOf(req: Request): string {
+  const k = IdempotencyKeyHeader.safeParse(req.header('idempotency-key'));
+  if (!k.success) {
+    const issue = k.error.issues[0];
+    throw new ApiError(400, 'idempotency_key_required', `Idempotency-Key: ${issue?.message ?? 'invalid'}`);
+  }
+  return k.data;
+}
+
+/** What an idempotent request carries, parsed, when all of it is valid (readyToReserve). */
+interface Parsed {
+  key: string;
+  params: unknown;
+  query: unknown;
+  body: unknown;
+}
+
+/**
+ * An idempotent request's key, path, query and body, parsed, when all are valid, else null: only such a
+ * request may reserve its key before its user is known, since nothing but its user can refuse it then.
+ * Parsed once: the route uses these values, and a null sends it down the usual order, which reports the fault.
+ */
+function readyToReserve(def: Pick<RouteDef<ZodType, ZodType, ZodType>, 'params' | 'query' | 'body'>, req: Request): Parsed | null {
+  const k = IdempotencyKeyHeader.safeParse(req.header('idempotency-key'));
+  if (!k.success) return null;
+  const out: Parsed = { key: k.data, params: undefined, query: undefined, body: undefined };
+  for (const where of ['params', 'query', 'body'] as const) {
+    const schema = def[where];
+    if (!schema) continue;
+    const r = schema.safeParse(req[where] ?? (where === 'body' ? undefined : {}));
+    if (!r.success) return null;
+    out[where] = r.data;
+  }
+  return out;
+}
+
+/** A refusal after the key was reserved (reserveAs) frees the key first, so the refusal leaves nothing. */
+function releasing(em: EntityManager, userId: string | null | undefined, key: string | null | undefined, owner: string | null): (err: unknown) => Promise<never> {
+  return async (err: unknown): Promise<never> => {
+    if (owner && key && userId) {
+      await release(em.fork(), userId, key, owner).catch((e: unknown) => log().error({ err: e }, 'releasing an Idempotency-Key failed'));
+    }
+    throw err;
+  };
+}
+
 export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = ZodType, P extends ZodType = ZodType>(
   router: Router,
   registry: OpenAPIRegistry,
@@ -154,15 +201,31 @@ export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = Zod
     assertCleanRequest(req);
     // RequestContext (see app.ts) gives each request its own entity manager.
     const em: EntityManager = orm.em.getContext();
-    const user = needsAuth ? await authenticate(em, req.header('authorization')) : (null as unknown as AuthUser);
-    if (def.roles) requireRoles(user, def.roles);
-    if (ruleRoles) requireRoles(user, ruleRoles);
-    const params = parse(def.params, req.params, 'params');
-    // Validated ids only: a path the schema refused is not repeated into the logs.
-    const named = (params ?? {}) as { workflowId?: unknown; taskId?: unknown };
-    annotateLog({ workflowId: typeof named.workflowId === 'string' ? named.workflowId : undefined, taskId: typeof named.taskId === 'string' ? named.taskId : undefined });
-    const afterSuccess = rule && needsAuth ? await authorize(em, user, rule, params, def.path) : null;
-    const query = parse(def.query, req.query, 'query');
+    // An idempotent request whose inputs are all valid is authenticated and reserves its key in one
+    // statement (reserveAs). Anything invalid takes the usual order below, so a 401 still comes first.
+    const ready = def.idempotent && needsAuth ? readyToReserve(def, req) : null;
+    const hash = ready ? localSessionHash(req.header('authorization')) : null;
+    let user: AuthUser;
+    let reserved: string | null = null;
+    if (ready && hash) {
+      const { row, owner } = await reserveAs(em, hash, ready.key, fingerprint(req.method, req.path, req.body));
+      reserved = owner;
+      user = await sessionUser(em, hash, row).catch(releasing(em, row?.id, ready.key, owner));
+    } else {
+      user = needsAuth ? await authenticate(em, req.header('authorization')) : (null as unknown as AuthUser);
+    }
+    const checked = await (async () => {
+      if (def.roles) requireRoles(user, def.roles);
+      if (ruleRoles) requireRoles(user, ruleRoles);
+      const params = (ready ? ready.params : parse(def.params, req.params, 'params')) as z.output<P>;
+      // Validated ids only: a path the schema refused is not repeated into the logs.
+      const named = (params ?? {}) as { workflowId?: unknown; taskId?: unknown };
+      annotateLog({ workflowId: typeof named.workflowId === 'string' ? named.workflowId : undefined, taskId: typeof named.taskId === 'string' ? named.taskId : undefined });
+      const afterSuccess = rule && needsAuth ? await authorize(em, user, rule, params, def.path) : null;
+      const query = (ready ? ready.query : parse(def.query, req.query, 'query')) as z.output<Q>;
+      return { params, afterSuccess, query };
+    })().catch(releasing(em, user?.id, ready?.key, reserved));
+    const { params, afterSuccess, query } = checked;
     if (!def.idempotent) {
       const body = parse(def.body, req.body, 'body');
       const reply = await def.handler({ req, em, user, body, query, params, idempotencyKey: null, res });
@@ -172,18 +235,15 @@ export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = Zod
       res.status(reply.status).json(reply.body);
       return;
     }
-    const k = IdempotencyKeyHeader.safeParse(req.header('idempotency-key'));
-    if (!k.success) {
-      const issue = k.error.issues[0];
-      throw new ApiError(400, 'idempotency_key_required', `Idempotency-Key: ${issue?.message ?? 'invalid'}`);
-    }
-    const idempotencyKey = k.data;
-    const body = parse(def.body, req.body, 'body');
+    const idempotencyKey = ready ? ready.key : idempotencyKeyOf(req);
+    const body = (ready ? ready.body : parse(def.body, req.body, 'body')) as z.output<B>;
     // Reserved before the handler runs: of concurrent repeats one runs, the others wait for its answer.
-    const reservation = await reserve(em, user.id, idempotencyKey, fingerprint(req.method, req.path, req.body)).catch((err: unknown) => {
-      if (err instanceof ApiError && err.code === 'idempotency_in_progress') res.setHeader('Retry-After', '1');
-      throw err;
-    });
+    const reservation: Reservation = reserved
+      ? { kind: 'run', owner: reserved, tookOver: false }
+      : await reserve(em, user.id, idempotencyKey, fingerprint(req.method, req.path, req.body)).catch((err: unknown) => {
+          if (err instanceof ApiError && err.code === 'idempotency_in_progress') res.setHeader('Retry-After', '1');
+          throw err;
+        });
     if (reservation.kind === 'replay') {
       res.setHeader('Idempotent-Replayed', 'true');
       res.status(reservation.status).json(reservation.body);
