@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { hashNewPassword, hashPassword } from '../api/auth';
 import { ApiError } from '../api/errors';
+import { existingIds } from '../api/master-data';
 import { pgTextArray } from '../activities/sql';
 import type { FieldError, RowError, SheetRow } from '../domain/people-import';
 import { ROLES, type Role } from '../procedures/kernel/messages';
@@ -56,8 +57,7 @@ async function audit(tx: EntityManager, actorId: string, action: string, kind: '
 export const lockAdmin = (tx: EntityManager): Promise<unknown> => tx.execute('select pg_advisory_xact_lock(hashtext(?))', ['tingjin:admin']);
 
 async function assertUnitsExist(tx: EntityManager, ids: readonly string[], field: string): Promise<void> {
-  if (!ids.length) return;
-  const found = new Set((await tx.find(UnitSchema, { id: { $in: [...ids] } }, { fields: ['id'] })).map((u) => u.id));
+  const found = await existingIds(tx, 'unit', ids);
   if (ids.some((i) => !found.has(i))) throw new AdminRefusal('unknown_unit', field, `${field}: a unit does not exist`);
 }
 

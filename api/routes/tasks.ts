@@ -1,20 +1,19 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { AppUserSchema, NotificationSchema } from '../../platform/entities';
+import { NotificationSchema } from '../../platform/entities';
 import { actUpdate, manageUpdate, workflowIdOfTask, type ActInput } from '../../procedures/kernel/messages';
 import type { ProcedureDescriptor } from '../../procedures/descriptor';
 import { PROCEDURES } from '../../procedures/registry';
 import type { AuthUser } from '../auth';
 import { access, procedureScopeSql } from '../authz';
-import { ApiError, NotFound, Unprocessable } from '../errors';
+import { ApiError, NotFound } from '../errors';
+import { assertInMasterData } from '../master-data';
 import { sendUpdate } from '../temporal';
 import { ActResult, KERNEL_ACT_BODIES, ManageBody, NotificationRow, TaskIdParam, WorkflowIdParam } from '../schemas';
 import type { RouteContext } from './context';
 
-async function assertUsersExist(em: EntityManager, ids: string[], field: string): Promise<void> {
-  const found = new Set((await em.find(AppUserSchema, { id: { $in: ids } })).map((u) => u.id));
-  if (ids.some((i) => !found.has(i))) throw new Unprocessable('unknown_user', `${field}: a user does not exist`, { field });
-}
+const assertUsersExist = (em: EntityManager, ids: string[], field: string): Promise<void> =>
+  assertInMasterData(em, ids.map((id) => ({ kind: 'user', id, field })), 'a user does not exist');
 
 /**
  * What a refused task action answers. An unknown procedure is an unknown task; so is one the user cannot

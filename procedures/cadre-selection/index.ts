@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { membersOf, resolveAssignees } from '../../api/assignees';
 import { NotFound, Unprocessable } from '../../api/errors';
 import { sendUpdate } from '../../api/temporal';
-import { PersonSchema, UnitSchema } from '../../platform/entities';
+import { UnitSchema } from '../../platform/entities';
+import { assertInMasterData } from '../../api/master-data';
 import { WorkflowIdParam } from '../../api/schemas';
 import { defineProcedure } from '../descriptor';
 import { stateQuery } from '../kernel/messages';
@@ -117,10 +118,7 @@ export const cadreSelectionProcedure = defineProcedure({
       handler: async ({ em, user, params, body, idempotencyKey }) => {
         if (!params.workflowId.startsWith(cadreSelectionWorkflowId(''))) throw new NotFound('procedure_not_found', 'no such cadre selection');
         const named = peopleNamed(body);
-        if (named.ids.length) {
-          const found = new Set((await em.find(PersonSchema, { id: { $in: named.ids } })).map((p) => p.id));
-          if (named.ids.some((i) => !found.has(i))) throw new Unprocessable('unknown_person', `${named.field}: a person is not in master data`, { field: named.field });
-        }
+        await assertInMasterData(em, named.ids.map((id) => ({ kind: 'person', id, field: named.field })), 'a person is not in master data');
         let command: SelectionCommand = body;
         if (body.action === 'completeInspection') {
           // The 任前政治体检 facts, only when the frozen principles require the gate (otherwise the command is as before).

@@ -2,9 +2,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { access, inDepartment } from '../../api/authz';
-import { Forbidden, Unprocessable } from '../../api/errors';
+import { Forbidden } from '../../api/errors';
+import { assertInMasterData, type MasterDataRef } from '../../api/master-data';
 import type { RouteContext } from '../../api/routes/context';
-import { PersonSchema, UnitSchema } from '../../platform/entities';
 import { BarRecordsBody, EstablishmentBody, OfficeHoldersBody, RelationsBody } from './schemas';
 
 /**
@@ -15,6 +15,8 @@ const MASTER_DATA_ACCESS = access.handler('the organization department’s staff
 async function assertMasterDataWriter(em: EntityManager, user: { unitId: string }): Promise<void> {
   if (!(await inDepartment(em, user))) throw new Forbidden('forbidden', 'the selection’s master data are recorded by the organization department’s staff (组织部) only');
 }
+
+const NOT_IN_MASTER_DATA = 'not in master data';
 
 /** PUT /selection/office-holders, /selection/establishment, /selection/relations, /selection/bar-records. */
 export function masterDataRoutes({ route }: Pick<RouteContext, 'route'>): void {
@@ -35,15 +37,11 @@ export function masterDataRoutes({ route }: Pick<RouteContext, 'route'>): void {
     errors: [403, 422],
     handler: async ({ em, user, body }) => {
       await assertMasterDataWriter(em, user);
-      const unitIds = [...new Set(body.holders.map((h) => h.unitId))];
-      const personIds = [...new Set(body.holders.map((h) => h.personId))];
-      const units = new Set((await em.find(UnitSchema, { id: { $in: unitIds } })).map((u) => u.id));
-      const people = new Set((await em.find(PersonSchema, { id: { $in: personIds } })).map((p) => p.id));
-      const i = body.holders.findIndex((h) => !units.has(h.unitId) || !people.has(h.personId));
-      if (i >= 0) {
-        const field = units.has(body.holders[i]!.unitId) ? `holders[${i}].personId` : `holders[${i}].unitId`;
-        throw new Unprocessable(field.endsWith('unitId') ? 'unknown_unit' : 'unknown_person', `${field}: not in master data`, { field });
-      }
+      const refs = body.holders.flatMap((h, i): MasterDataRef[] => [
+        { kind: 'unit', id: h.unitId, field: `holders[${i}].unitId` },
+        { kind: 'person', id: h.personId, field: `holders[${i}].personId` },
+      ]);
+      await assertInMasterData(em, refs, NOT_IN_MASTER_DATA);
       await em.transactional(async (tx) => {
         for (const h of body.holders) {
           await tx.getConnection().execute(
@@ -73,10 +71,7 @@ export function masterDataRoutes({ route }: Pick<RouteContext, 'route'>): void {
     errors: [403, 422],
     handler: async ({ em, user, body }) => {
       await assertMasterDataWriter(em, user);
-      const unitIds = [...new Set(body.rows.map((r) => r.unitId))];
-      const units = new Set((await em.find(UnitSchema, { id: { $in: unitIds } })).map((u) => u.id));
-      const i = body.rows.findIndex((r) => !units.has(r.unitId));
-      if (i >= 0) throw new Unprocessable('unknown_unit', `rows[${i}].unitId: not in master data`, { field: `rows[${i}].unitId` });
+      await assertInMasterData(em, body.rows.map((r, i) => ({ kind: 'unit', id: r.unitId, field: `rows[${i}].unitId` })), NOT_IN_MASTER_DATA);
       await em.transactional(async (tx) => {
         for (const r of body.rows) {
           await tx
@@ -104,13 +99,11 @@ export function masterDataRoutes({ route }: Pick<RouteContext, 'route'>): void {
     errors: [403, 422],
     handler: async ({ em, user, body }) => {
       await assertMasterDataWriter(em, user);
-      const ids = [...new Set(body.relations.flatMap((r) => [r.personId, r.relativeId]))];
-      const people = new Set((await em.find(PersonSchema, { id: { $in: ids } })).map((p) => p.id));
-      const i = body.relations.findIndex((r) => !people.has(r.personId) || !people.has(r.relativeId));
-      if (i >= 0) {
-        const field = `relations[${i}].${people.has(body.relations[i]!.personId) ? 'relativeId' : 'personId'}`;
-        throw new Unprocessable('unknown_person', `${field}: not in master data`, { field });
-      }
+      const refs = body.relations.flatMap((r, i): MasterDataRef[] => [
+        { kind: 'person', id: r.personId, field: `relations[${i}].personId` },
+        { kind: 'person', id: r.relativeId, field: `relations[${i}].relativeId` },
+      ]);
+      await assertInMasterData(em, refs, NOT_IN_MASTER_DATA);
       await em.transactional(async (tx) => {
         for (const r of body.relations) {
           // Stored once either way round: the reverse pair, if recorded, is replaced.
@@ -142,10 +135,7 @@ export function masterDataRoutes({ route }: Pick<RouteContext, 'route'>): void {
     errors: [403, 422],
     handler: async ({ em, user, body }) => {
       await assertMasterDataWriter(em, user);
-      const ids = [...new Set(body.records.map((r) => r.personId))];
-      const people = new Set((await em.find(PersonSchema, { id: { $in: ids } })).map((p) => p.id));
-      const i = body.records.findIndex((r) => !people.has(r.personId));
-      if (i >= 0) throw new Unprocessable('unknown_person', `records[${i}].personId: not in master data`, { field: `records[${i}].personId` });
+      await assertInMasterData(em, body.records.map((r, i) => ({ kind: 'person', id: r.personId, field: `records[${i}].personId` })), NOT_IN_MASTER_DATA);
       await em.transactional(async (tx) => {
         for (const r of body.records) {
           await tx.getConnection().execute(

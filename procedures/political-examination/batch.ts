@@ -9,9 +9,10 @@ import type { z } from 'zod';
 import { resolveAssignees, type NamedRule } from '../../api/assignees';
 import type { AuthUser } from '../../api/auth';
 import { NotFound, Unprocessable } from '../../api/errors';
+import { existingIds } from '../../api/master-data';
 import type { RouteContext } from '../../api/routes/context';
 import { WorkflowIdParam } from '../../api/schemas';
-import { AppUserSchema, PersonSchema, ProcedureSchema, UnitSchema, type Unit } from '../../platform/entities';
+import { PersonSchema, ProcedureSchema, UnitSchema, type Unit } from '../../platform/entities';
 import type { StartPlan } from '../descriptor';
 import { stateQuery } from '../kernel/messages';
 import {
@@ -68,7 +69,7 @@ export async function planBatch({ em, user, body }: { em: EntityManager; user: A
     const members = people.filter((p) => isLeadingMember(p.currentGrade, body.memberMinGrade));
     const accounts = body.memberUserIds ?? {};
     const userIds = [...new Set(members.flatMap((p) => (accounts[p.id] ? [accounts[p.id] as string] : [])))];
-    const known = new Set(userIds.length ? (await em.find(AppUserSchema, { id: { $in: userIds } }, { fields: ['id'] })).map((u) => u.id) : []);
+    const known = await existingIds(em, 'user', userIds);
     for (const p of members) {
       const userId = accounts[p.id];
       const f = `memberUserIds.${p.id}`;

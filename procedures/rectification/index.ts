@@ -2,12 +2,12 @@
 import path from 'node:path';
 import { resolveAssignees, type NamedRule } from '../../api/assignees';
 import { Unprocessable } from '../../api/errors';
+import { existingIds } from '../../api/master-data';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgTextArray, sql } from '../../activities/sql';
 import { assertCovered, CalendarNotCoveredError, type OverrideCalendar } from '../../domain/calendar';
 import { chinaDateOf } from '../../domain/dates';
 import { loadOverrides } from '../../platform/calendar-store';
-import { UnitSchema } from '../../platform/entities';
 import { defineProcedure } from '../descriptor';
 import type { Deadlines } from '../kernel/deadline';
 import { createRectificationActivities } from './activities';
@@ -87,7 +87,7 @@ export const rectificationProcedure = defineProcedure({
     plan: async ({ em, user, body }) => {
       // References to master data and the deadline rules: well-formed input that a rule refuses.
       const unitIds = new Set([body.inspectionOfficeUnitId, ...body.problems.flatMap((p) => [p.leadUnitId, ...p.assignments.map((a) => a.unitId)])]);
-      const known = new Set((await em.find(UnitSchema, { id: { $in: [...unitIds] } }, { fields: ['id'] })).map((u) => u.id));
+      const known = await existingIds(em, 'unit', unitIds);
       const unknown = (field: string) => new Unprocessable('unknown_unit', `${field}: the unit does not exist`, { field });
       if (!known.has(body.inspectionOfficeUnitId)) throw unknown('inspectionOfficeUnitId');
       // Years loaded through PUT /calendar/years/:year are covered too.

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { membersOf, resolveAssignees, type NamedRule } from '../../api/assignees';
 import { ApiError, fromTemporal, NotFound, Unavailable, Unprocessable } from '../../api/errors';
+import { assertInMasterData } from '../../api/master-data';
 import type { ApiDeps } from '../../api/routes/context';
 import { access } from '../../api/authz';
 import { BinaryBody, WorkflowIdParam } from '../../api/schemas';
@@ -167,9 +168,7 @@ export const redeploymentProcedure = defineProcedure({
       refuseRule(listProblem(body.tasks));
       const dept = user.unitId;
       const unitIds = [...new Set(body.tasks.map((t) => t.hostUnitId))];
-      const known = new Set((await em.find(UnitSchema, { id: { $in: unitIds } }, { fields: ['id'] })).map((u) => u.id));
-      const i = body.tasks.findIndex((t) => !known.has(t.hostUnitId));
-      if (i >= 0) throw new Unprocessable('unknown_unit', `tasks[${i}].hostUnitId: the unit does not exist`, { field: `tasks[${i}].hostUnitId` });
+      await assertInMasterData(em, body.tasks.map((t, i) => ({ kind: 'unit', id: t.hostUnitId, field: `tasks[${i}].hostUnitId` })), 'the unit does not exist');
       const meeting: AssigneeRule = body.meeting ?? { kind: 'role', role: 'approver', unitId: dept };
       const assignees = await resolveAssignees(em, [
         { rule: { kind: 'role', role: 'staff', unitId: dept }, field: 'department' },

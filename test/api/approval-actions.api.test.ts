@@ -94,6 +94,9 @@ test('urge and copy notify people; withdraw works only before anyone acts', asyn
   const badCopy = await manage('jyj-staff', wf, { action: 'copy', userIds: [] });
   expect(badCopy.status).toBe(400);
   expect(badCopy.body.message).toMatch(/^userIds:/);
+  // A user master data does not have: 422 naming the field, not the id; nobody is notified.
+  expect((await manage('jyj-staff', wf, { action: 'copy', userIds: ['jyj-head', 'nobody'] })).body).toMatchObject({ status: 422, code: 'unknown_user', message: 'userIds: a user does not exist', details: { field: 'userIds' } });
+  expect(await stack.t.orm.em.fork().count(NotificationSchema, { workflowId: wf, kind: 'copy', userId: 'jyj-head' })).toBe(1);
 
   const notInitiator = await manage('jyj-staff', wf, { action: 'withdraw' });
   expect(notInitiator.status).toBe(409);

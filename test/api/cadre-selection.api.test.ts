@@ -283,6 +283,21 @@ test('master data for the rules: office holders and 影响期 records are record
   // Office holders: an unknown unit or person is named; a bad post is a validation error; a good row is recorded.
   expect((await put('/selection/office-holders', { holders: [{ unitId: 'nope', office: 'partySecretary', personId: 'T001', since: '2024-01-01' }] })).body).toMatchObject({ status: 422, code: 'unknown_unit', details: { field: 'holders[0].unitId' } });
   expect((await put('/selection/office-holders', { holders: [{ unitId: 'jyj', office: 'partySecretary', personId: 'NOPE', since: '2024-01-01' }] })).body).toMatchObject({ status: 422, code: 'unknown_person' });
+  // The first unknown reference in the request's order is named: a good row first, then a row with both unknown (its unit first).
+  const holder = { unitId: 'jyj', office: 'partySecretary', personId: 'T001', since: '2024-01-01' };
+  expect((await put('/selection/office-holders', { holders: [holder, { ...holder, unitId: 'nope', personId: 'NOPE' }] })).body).toEqual({
+    status: 422,
+    code: 'unknown_unit',
+    message: 'holders[1].unitId: not in master data',
+    details: { field: 'holders[1].unitId' },
+  });
+  // Relations: either side of a row.
+  expect((await put('/selection/relations', { relations: [{ personId: 'NOPE', relativeId: 'T003', relation: 'spouse' }] })).body).toMatchObject({ status: 422, code: 'unknown_person', details: { field: 'relations[0].personId' } });
+  expect((await put('/selection/relations', { relations: [{ personId: 'T004', relativeId: 'T003', relation: 'spouse' }, { personId: 'T004', relativeId: 'NOPE', relation: 'inLaw' }] })).body).toMatchObject({
+    status: 422,
+    code: 'unknown_person',
+    details: { field: 'relations[1].relativeId' },
+  });
   expect((await put('/selection/office-holders', { holders: [{ unitId: 'jyj', office: 'mayor', personId: 'T001', since: '2024-01-01' }] })).status).toBe(400);
   expect((await put('/selection/office-holders', { holders: [{ unitId: 'jyj', office: 'partySecretary', personId: 'T004', since: '2024-01-01', until: '2025-01-01' }] })).body).toEqual({ recorded: 1 });
   expect((await put('/selection/office-holders', { holders: [{ unitId: 'jyj', office: 'partySecretary', personId: 'T004', since: '2024-01-01' }] }, await stack.h.login('jyj-head'))).status).toBe(403);

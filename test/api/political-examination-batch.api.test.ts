@@ -224,11 +224,13 @@ async function expectNoBatch(body: { batchId: string }, code: string, field: str
   await expect(stack.t.env.client.workflow.getHandle(workflowIds.politicalExamination(`${body.batchId}-jyj`)).describe()).rejects.toThrow();
 }
 
-test('refused batches: an empty scope, an unknown unit, a unit twice, a leading member without an account; none leaves a trace', async () => {
+test('refused batches: an empty scope, an unknown unit, a unit twice, a leading member without an account or with an unknown one; none leaves a trace', async () => {
   await expectNoBatch(batchBody(uniqueId('qfr'), { scope: { unitIds: [] } }), 'empty_scope', 'scope.unitIds');
   await expectNoBatch(batchBody(uniqueId('qfr'), { scope: { unitIds: ['jyj', 'NOPE'] } }), 'unknown_unit', 'scope.unitIds[1]');
   await expectNoBatch(batchBody(uniqueId('qfr'), { scope: { unitIds: ['jyj', 'wjw', 'jyj'] } }), 'invalid_scope', 'scope.unitIds[2]');
   await expectNoBatch(batchBody(uniqueId('qfr'), { scope: { unitIds: ['jyj'] }, includeMembers: true, memberUserIds: { GB2001001: 'jyj-head' } }), 'no_assignee', 'memberUserIds.GB2005017');
+  // An account master data does not have.
+  await expectNoBatch(batchBody(uniqueId('qfr'), { scope: { unitIds: ['jyj'] }, includeMembers: true, memberUserIds: { GB2001001: 'jyj-head', GB2005017: 'nobody' } }), 'unknown_user', 'memberUserIds.GB2005017');
   await expectNoBatch(batchBody(uniqueId('qfr'), { scope: { unitIds: ['jyj'] }, plan: { ...plan, group: ['zzb-staff'] } }), 'invalid_plan', 'plan.group');
   // An unknown inspection office, with a scope of every unit of a kind.
   await expectNoBatch(batchBody(uniqueId('qfr'), { scope: { unitKind: 'office' }, inspectionOfficeUnitId: 'NOPE' }), 'unknown_unit', 'inspectionOfficeUnitId');

@@ -96,6 +96,9 @@ describe('揭榜出征 over HTTP', () => {
     const r = await call('POST', '/procedures/redeployment', STAFF, { listId, title: '榜单', tasks: [task('T1', 'jyj', [], { term: { start: '2027-01-01', end: '2026-12-31' } })] });
     expect(r.status).toBe(422);
     expect(r.body).toMatchObject({ code: 'invalid_task', details: { field: 'tasks[0].term.end' } });
+    // A host unit master data does not have: the first such task is named.
+    const unknownHost = await call('POST', '/procedures/redeployment', STAFF, { listId, title: '榜单', tasks: [task('T1', 'jyj', []), task('T2', 'nowhere', [])] });
+    expect(unknownHost.body).toMatchObject({ status: 422, code: 'unknown_unit', message: 'tasks[1].hostUnitId: the unit does not exist', details: { field: 'tasks[1].hostUnitId' } });
     const em = stack.t.orm.em.fork();
     expect(await em.count(ProcedureSchema, { workflowId: wf })).toBe(0);
     await expect(stack.t.env.client.workflow.getHandle(wf).describe()).rejects.toThrow();
