@@ -6364,7 +6364,7 @@ export interface components {
                 /** @description 年龄: the upper age (周岁) at the eligibility cut-off; "45 周岁以下" is 45. Absent: no limit */
                 maxAge?: number;
             };
-            /** @description Per-post overrides of the qualification rules, by rule name: minWorkYears, minGrassrootsYears, experienceLevels, minYearsAsDeputy, minYearsAsPrincipalBelow, tenureLevels, minEducation, minEducationByLevel, minPartyYears, minYearsAfterOutOfTurn, maxGradeSteps, principalToDeputyAboveIsOneStep */
+            /** @description Per-post overrides of the qualification rules, by rule name: minWorkYears, minGrassrootsYears, experienceLevels, minYearsAsDeputy, minYearsAsPrincipalBelow, tenureLevels, minEducation, minEducationByLevel, minPartyYears, minYearsAfterOutOfTurn, maxGradeSteps, principalToDeputyAboveIsOneStep. A key that is not a rule, a value of the wrong kind, or one that loosens the regulation (maxGradeSteps over 2, minEducation below college, minEducationByLevel below college or below bachelor for bureau) is refused with 422 invalid_qualification_override, details.field naming the key */
             qualificationOverrides?: {
                 [key: string]: unknown;
             };
