@@ -230,6 +230,28 @@ test('a refused request releases its key: the corrected request with the same ke
   expect(ok.status).toBe(201);
 });
 
+test('a valid request refused by who sends it leaves no reservation (its key is taken with the session read, then freed)', async () => {
+  // A valid request is authenticated and reserves its key in one statement (api/idempotency.ts reserveAs);
+  // a refusal that follows it, by role or by session, must free the key again.
+  const staff = await stack.h.login('zzb-staff');
+  const key = newKey();
+  const calendar = { source: '国办发明电〔2032〕9号', days: [{ date: '2033-01-03', workday: false, name: '元旦' }] };
+  const byRole = await stack.h.call('PUT', '/calendar/years/2033', { token: staff, key, body: calendar });
+  expect(byRole.status).toBe(403);
+  expect(await em().count(IdempotencyRecordSchema, { key })).toBe(0);
+  expect(await em().count(CalendarYearSchema, { year: 2033 })).toBe(0);
+
+  // A session gone idle: 401, and nothing reserved either.
+  const idle = await stack.h.login('zzb-staff');
+  await em().getConnection().execute("update session set last_seen_at = now() - interval '2 days' where token_hash = encode(sha256(convert_to(?, 'UTF8')), 'hex')", [idle]);
+  const late = newKey();
+  const rid = uniqueId('req');
+  const byIdle = await stack.h.call('POST', '/procedures/approvalRequest', { token: idle, key: late, body: requestBody(rid) });
+  expect(byIdle.status).toBe(401);
+  expect(await em().count(IdempotencyRecordSchema, { key: late })).toBe(0);
+  expect(await em().count(ProcedureSchema, { workflowId: workflowIds.approvalRequest(rid) })).toBe(0);
+});
+
 test('a repeat while the first request still holds the key waits, then answers 409 idempotency_in_progress', async () => {
   const staff = await stack.h.login('zzb-staff');
   const key = newKey();
