@@ -126,11 +126,16 @@ export function payloadKeyRing(env: NodeJS.ProcessEnv, dataDir: string): Payload
   if (!fs.existsSync(file)) {
     fs.mkdirSync(dataDir, { recursive: true });
     const stamp = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+    // Written aside, then linked into place: the API and a worker may start together on a fresh data
+    // directory, and neither may read a half-written file. The first link wins; the other reads the winner's key.
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    fs.writeFileSync(tmp, `${newKeyEntry(`local-${stamp}`)}\n`, { mode: 0o600, flag: 'wx' });
     try {
-      // wx: the API and the worker may both start on a fresh data directory; the first write wins.
-      fs.writeFileSync(file, `${newKeyEntry(`local-${stamp}`)}\n`, { mode: 0o600, flag: 'wx' });
+      fs.linkSync(tmp, file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      fs.unlinkSync(tmp);
     }
   }
   return parseKeyRing(fs.readFileSync(file, 'utf8'), file);
