@@ -26,6 +26,7 @@ import { Migration20261208500000_oidc_sso } from './Migration20261208500000_oidc
 import { Migration20261209000000_board_rollup } from './Migration20261209000000_board_rollup';
 import { Migration20261209100000_audit_log_kind } from './Migration20261209100000_audit_log_kind';
 import { Migration20261210000000_board_rollup_deltas } from './Migration20261210000000_board_rollup_deltas';
+import { Migration20261211000000_board_statement_triggers } from './Migration20261211000000_board_statement_triggers';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
@@ -52,4 +53,5 @@ export const migrationsList = [
   { name: 'Migration20261209000000_board_rollup', class: Migration20261209000000_board_rollup },
   { name: 'Migration20261209100000_audit_log_kind', class: Migration20261209100000_audit_log_kind },
   { name: 'Migration20261210000000_board_rollup_deltas', class: Migration20261210000000_board_rollup_deltas },
+  { name: 'Migration20261211000000_board_statement_triggers', class: Migration20261211000000_board_statement_triggers },
 ];

@@ -194,3 +194,75 @@ test('concurrent writes crossing each other on the shared board rows neither dea
   expect(await driftOf(em)).toEqual(NO_DRIFT);
   expect(await boardGroups(em, { dueWithin: 10 }, now)).toEqual(await boardGroups(em, { dueWithin: 10 }, now, 'rows'));
 });
+
+/** The delta rows pending in both rollups. */
+const deltaRows = async (em: EntityManager): Promise<number> =>
+  ((await em.getConnection().execute<{ n: number }[]>(`select (select count(*) from board_rollup_delta)::int + (select count(*) from board_rollup_assignee_delta)::int as n`))[0] as { n: number }).n;
+
+// After the reconciler's test, as the one above: its procedures exist only in the projection.
+test('a 250-item fan-out statement, its tasks upserted and its items crossing days keep the rollups exact, a delta row per key', async () => {
+  const em = stack.t.orm.em.fork();
+  const conn = em.getConnection();
+  const prefix = uniqueId('stmt');
+  const [dayA, dayB] = [2, 3].map((d) => new Date(Date.now() + d * 86_400_000).toISOString()) as [string, string];
+  // No compaction in between (one comes every 256th item change): the deltas pending are the statements' own.
+  await conn.execute('select board_compact()');
+  await conn.execute(`select setval('board_compact_turn', 1)`);
+  expect(await deltaRows(em)).toBe(0);
+
+  // A fan-out's opening as procedures/kernel/fanout.ts writes it: 250 children and their first tasks in one
+  // statement, over two units (i % 2), two days (i / 2 % 2) and three assignees (i % 3).
+  await conn.execute(
+    `with ids as (select ? || '-' || i as id, i from generate_series(0, 249) as i),
+     p as (insert into procedure (workflow_id, type, title, unit_ids, status, stage, overdue, due_at, started_by, started_at, updated_at, projected_seq)
+           select id, 'rectificationItem', 'child', array[case when i % 2 = 0 then 'jyj' else 'wjw' end], 'open', 'submit', false,
+                  case when i / 2 % 2 = 0 then ?::timestamptz else ?::timestamptz end, 'test', now(), now(), 1 from ids),
+     t as (insert into task (id, workflow_id, procedure_type, step, seq, round, assignee_ids, status, opened_at, due_at)
+           select id || ':1', id, 'rectificationItem', 'submit', 1, 1, array['u' || (i % 3)], 'pending', now(), ?::timestamptz from ids)
+     select 1`,
+    [prefix, dayA, dayB, dayA],
+  );
+  expect(await driftOf(em)).toEqual(NO_DRIFT);
+  // Totals: '' and each unit on each day (2 + 4); assignees: each unit, day and assignee (12). Per row, 750.
+  expect(await deltaRows(em)).toBe(18);
+
+  // As the projection's write does (activities/projection.ts): in one statement, the tasks upserted (the
+  // first closed through ON CONFLICT DO UPDATE, a second opened with another assignee) and the procedures
+  // upserted, every jyj item crossing to the other day (A -> B and B -> A) and the wjw ones staying.
+  await conn.execute(
+    `with ids as (select ? || '-' || i as id, i from generate_series(0, 249) as i),
+     t as (insert into task (id, workflow_id, procedure_type, step, seq, round, assignee_ids, status, opened_at, due_at)
+           select id || ':' || s, id, 'rectificationItem', 'review', s, 1, array['u' || ((i + s) % 3)], case when s = 1 then 'done' else 'pending' end, now(), null
+             from ids cross join generate_series(1, 2) as s where i % 4 <> 3
+           on conflict (id) do update set status = excluded.status where task.status = 'pending'),
+     p as (insert into procedure (workflow_id, type, title, unit_ids, status, stage, overdue, due_at, started_by, started_at, updated_at, projected_seq)
+           select id, 'rectificationItem', 'child', array[case when i % 2 = 0 then 'jyj' else 'wjw' end], 'open', 'review', false,
+                  case when (i / 2 % 2 = 0) = (i % 2 = 0) then ?::timestamptz else ?::timestamptz end, 'test', now(), now(), 2 from ids
+           on conflict (workflow_id) do update set stage = excluded.stage, due_at = excluded.due_at, projected_seq = excluded.projected_seq
+           where procedure.projected_seq < excluded.projected_seq)
+     select 1`,
+    [prefix, dayB, dayA],
+  );
+  expect(await driftOf(em)).toEqual(NO_DRIFT);
+  // Crossing alone, one statement: the 125 jyj items swap days (62 A -> B, 63 B -> A), their -1s and +1s meeting
+  // in a delta row per key: totals '' and jyj on each day, nets +-1 (4 rows), and at most 6 of the assignees.
+  await conn.execute('select board_compact()');
+  await conn.execute(`select setval('board_compact_turn', 1)`);
+  await conn.execute(
+    `update procedure set due_at = case when due_at = ?::timestamptz then ?::timestamptz else ?::timestamptz end where workflow_id like ? || '-%' and unit_ids = '{jyj}'`,
+    [dayA, dayB, dayA, prefix],
+  );
+  expect(await driftOf(em)).toEqual(NO_DRIFT);
+  expect(await deltaRows(em)).toBeGreaterThanOrEqual(4);
+  expect(await deltaRows(em)).toBeLessThanOrEqual(10);
+  // Tasks handed over and closed by SQL, in one statement each, and the items' rows deleted.
+  await conn.execute(`update task set assignee_ids = array['u9'] where workflow_id like ? || '-%' and status = 'pending' and seq = 2`, [prefix]);
+  await conn.execute(`update task set status = 'done' where workflow_id like ? || '-%' and workflow_id ~ '[05]$'`, [prefix]);
+  expect(await driftOf(em)).toEqual(NO_DRIFT);
+  const now = new Date();
+  expect(await boardGroups(em, { dueWithin: 10 }, now)).toEqual(await boardGroups(em, { dueWithin: 10 }, now, 'rows'));
+  await conn.execute(`delete from task where workflow_id like ? || '-%'`, [prefix]);
+  await conn.execute(`delete from procedure where workflow_id like ? || '-%'`, [prefix]);
+  expect(await driftOf(em)).toEqual(NO_DRIFT);
+  expect(await conn.execute(`select count(*)::int as n from board_item where workflow_id like ? || '-%'`, [prefix])).toEqual([{ n: 0 }]);
+});
