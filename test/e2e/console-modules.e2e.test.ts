@@ -303,6 +303,9 @@ describeInBrowser('console modules e2e')('web console: module forms and the boar
       return s.strands?.find((x) => x.strand === 'talks' && x.status === 'done');
     }, WAIT, 'the talks recorded');
     expect(talks).toBeTruthy();
+    // The examination's page says who recorded the talks by name, not by account.
+    await staff.goto(`${c.base}/#/procedures/${child}`);
+    await staff.getByTestId('context').locator('tr', { hasText: '个别谈话' }).getByTestId('strand-record').getByText(/^组织部经办人 王敏 /).waitFor();
     await staff.close();
   });
 });
