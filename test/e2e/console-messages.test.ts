@@ -7,15 +7,18 @@
 import { fromZod } from '../../api/errors';
 import { LoginBody } from '../../api/schemas';
 import { parsePeopleSheet } from '../../domain/people-import';
-import { SelectionRefusal } from '../../procedures/cadre-selection/messages';
 import { KernelRefusal } from '../../procedures/kernel/messages';
 import { MeetingRefusal } from '../../procedures/kernel/vote';
-import { ExaminationRefusal } from '../../procedures/political-examination/messages';
 import { RectificationRefusal } from '../../procedures/rectification/messages';
-import { RedeploymentRefusal } from '../../procedures/redeployment/messages';
 import { RedeploymentCommandBody, StartRedeploymentBody } from '../../procedures/redeployment/schemas';
 import { TermRefusal } from '../../procedures/redeployment/term-messages';
-import { detailText, hasEnglish, problemText } from '../../web/src/labels';
+import { PROCEDURES } from '../../procedures/registry';
+import { SelectionRefusal, SELECTION_STAGES } from '../../procedures/cadre-selection/messages';
+import { EXAMINATION_STAGES, ExaminationRefusal } from '../../procedures/political-examination/messages';
+import { REDEPLOYMENT_STAGES, RedeploymentRefusal } from '../../procedures/redeployment/messages';
+import SCHEMAS from '../../web/src/start-schemas.json';
+import { ACTION_LABELS, STEP_LABELS, TYPE_LABELS, detailText, hasEnglish, problemText, stepLabel } from '../../web/src/labels';
+
 
 /** The API's own codes a user can meet (api/: errors, auth, idempotency, import limits, the server's parser). */
 const API_CODES = [
@@ -87,5 +90,25 @@ describe('the console’s messages are Chinese', () => {
       expect([m, text]).not.toEqual([m, 'UNTRANSLATED']);
       expect([m, hasEnglish(text)]).toEqual([m, false]);
     }
+  });
+
+  test('every procedure type, every action a form can send and every stage has its Chinese name', () => {
+    // The actions: every variant of the task action and of the modules' commands, from the API's own schemas.
+    const actions = new Set<string>(['start', 'withdraw', 'urge', 'copy']);
+    const walk = (n: unknown): void => {
+      if (!n || typeof n !== 'object') return;
+      if (Array.isArray(n)) return n.forEach(walk);
+      const a = (n as { properties?: { action?: { enum?: string[]; const?: string } } }).properties?.action;
+      for (const x of [...(a?.enum ?? []), ...(a?.const ? [a.const] : [])]) actions.add(x);
+      Object.values(n).forEach(walk);
+    };
+    walk(SCHEMAS);
+    expect([...actions].filter((a) => !ACTION_LABELS[a])).toEqual([]);
+    expect(PROCEDURES.map((p) => p.type).filter((t) => !TYPE_LABELS[t])).toEqual([]);
+    // The term's steps and stages (term.workflow.ts), besides the modules' stage lists.
+    const stages = [...SELECTION_STAGES, ...EXAMINATION_STAGES, ...REDEPLOYMENT_STAGES, 'reports', 'report', 'confirm', 'hostAssessment', 'departmentAssessment', 'assessed'];
+    expect(stages.filter((s) => !STEP_LABELS[s])).toEqual([]);
+    // A key two types use differently reads by its type: the term's report is not a rectification's 整改报告.
+    expect([stepLabel('redeploymentTerm', 'report'), stepLabel('rectificationItem', 'report')]).toEqual(['任期报告', '整改报告']);
   });
 });

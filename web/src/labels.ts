@@ -9,6 +9,7 @@ export const TYPE_LABELS: Record<string, string> = {
   politicalExamination: '政治素质考察',
   politicalExaminationBatch: '政治素质考察批次',
   redeployment: '揭榜出征',
+  redeploymentTerm: '揭榜出征任期',
 };
 
 export const STEP_LABELS: Record<string, string> = {
@@ -57,7 +58,18 @@ export const STEP_LABELS: Record<string, string> = {
   dispatch: '派出',
   terms: '任期',
   examining: '考察中',
+  // 揭榜出征's term (任期, procedures/redeployment/term.workflow.ts): its reports, then the two assessments.
+  reports: '任期报告',
+  confirm: '确认报告',
+  hostAssessment: '承接单位考核',
+  departmentAssessment: '组织部门考核',
+  assessed: '已考核',
 };
+
+/** A step whose key another type uses for something else: the term's 'report' is its periodic report, not a 整改报告. */
+const TYPE_STEP_LABELS: Record<string, Record<string, string>> = { redeploymentTerm: { report: '任期报告' } };
+/** A step or stage of a procedure of `type`, in Chinese. */
+export const stepLabel = (type: string | null | undefined, key: string | null | undefined): string => (key && type ? TYPE_STEP_LABELS[type]?.[key] : undefined) ?? label(STEP_LABELS, key);
 
 export const ACTION_LABELS: Record<string, string> = {
   // A module's commands (recordNomination, apply, …) under the names their forms give them.
@@ -79,6 +91,9 @@ export const ACTION_LABELS: Record<string, string> = {
   escalate: '升级督办',
   submitList: '提交榜单',
   report: '报送整改报告',
+  submitReport: '报送任期报告',
+  confirmReport: '确认任期报告',
+  assessTerm: '任期考核',
 };
 
 export const ROLE_LABELS: Record<string, string> = {
@@ -123,6 +138,7 @@ const PROBLEMS: Record<string, string> = {
   not_found: '未找到',
   task_not_found: '待办不存在',
   procedure_not_found: '流程不存在',
+  invalid_qualification_override: '任职资格条件的调整有误（条件名称或取值不被接受）',
   procedure_exists: '该编号的流程已存在，请勿重复发起',
   procedure_ended: '流程已结束',
   task_not_pending: '该待办已处理或已关闭',
