@@ -9,6 +9,7 @@ import { ActionLogSchema, CalendarYearSchema, IdempotencyRecordSchema, Notificat
 import { complete, fingerprint, reserve } from '../../api/idempotency';
 import { workflowIds } from '../helpers/ids';
 import { inboxTask, newKey, useApiStack, type HttpResult } from '../helpers/api';
+import { DEMO_PASSWORD } from '../../platform/seed';
 import { uniqueId } from '../helpers/env';
 import { addCommittee } from '../helpers/members';
 
@@ -242,7 +243,8 @@ test('a valid request refused by who sends it leaves no reservation (its key is 
   expect(await em().count(CalendarYearSchema, { year: 2033 })).toBe(0);
 
   // A session gone idle: 401, and nothing reserved either.
-  const idle = await stack.h.login('zzb-staff');
+  // A session of its own: h.login's token is shared with the other tests.
+  const idle = (await stack.h.call('POST', '/auth/login', { body: { username: 'zzb-staff', password: DEMO_PASSWORD } })).body.token as string;
   await em().getConnection().execute("update session set last_seen_at = now() - interval '2 days' where token_hash = encode(sha256(convert_to(?, 'UTF8')), 'hex')", [idle]);
   const late = newKey();
   const rid = uniqueId('req');
