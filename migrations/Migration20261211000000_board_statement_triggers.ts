@@ -48,37 +48,65 @@ export class Migration20261211000000_board_statement_triggers extends Migration 
       create function board_refresh_set(wfs text[]) returns void language plpgsql as $fn$
       declare
         changes integer;
+        old_item board_item;
+        new_item board_item;
       begin
         if cardinality(wfs) = 0 then return; end if;
-        -- Each procedure's refreshes one after another (two transactions that both found no row would both
-        -- insert it), the locks taken in one order, so two statements over overlapping ids wait in a line.
-        perform pg_advisory_xact_lock(h) from (select distinct hashtext('board_item:' || w) as h from unnest(wfs) as w order by 1) l;
-        -- One statement: its CTEs read board_item as it was before any of them writes.
-        with was as (select * from board_item where workflow_id = any(wfs)),
-        now_is as (select * from board_item_expected where workflow_id = any(wfs)),
-        gone as (select * from was except all select * from now_is),
-        came as (select * from now_is except all select * from was),
-        dropped as (delete from board_item b where b.workflow_id in (select workflow_id from gone except select workflow_id from came)),
-        -- An item that changes is replaced in place: a delete and an insert of one key in one statement would collide.
-        kept as (
-          insert into board_item as b select * from came
-          on conflict (workflow_id) do update set type = excluded.type, stage = excluded.stage, title = excluded.title, unit_ids = excluded.unit_ids,
-            due_at = excluded.due_at, due_day = excluded.due_day, overdue = excluded.overdue, rung = excluded.rung, watched = excluded.watched,
-            started_by = excluded.started_by, assignee_ids = excluded.assignee_ids),
-        signed as (select g.*, -1 as sign from gone g union all select c.*, 1 from came c),
-        totals as (
+        if cardinality(wfs) = 1 then
+          -- One procedure's action (most statements): a few small statements, as the per-row triggers ran,
+          -- cost less than the set's one statement of many nodes (0.2 against 0.4 ms a refresh, most of
+          -- them finding no change).
+          perform pg_advisory_xact_lock(hashtext('board_item:' || wfs[1]));
+          select * into old_item from board_item where workflow_id = wfs[1];
+          select * into new_item from board_item_expected where workflow_id = wfs[1];
+          if old_item is not distinct from new_item then return; end if;
+          if old_item.workflow_id is not null then delete from board_item where workflow_id = wfs[1]; end if;
+          if new_item.workflow_id is not null then insert into board_item select new_item.*; end if;
+          -- The item's old counts (-1) and new ones (+1), summed per key.
           insert into board_rollup_delta (${COLS}, has_units, items)
-          select u, s.type, s.stage, s.rung, s.overdue, s.watched, s.due_day, cardinality(s.unit_ids) > 0, sum(s.sign)::int
-            from signed s cross join unnest(array[''] || s.unit_ids) as u
-           group by u, s.type, s.stage, s.rung, s.overdue, s.watched, s.due_day, cardinality(s.unit_ids) > 0
-          having sum(s.sign) <> 0),
-        assignees as (
+            select u, s.type, s.stage, s.rung, s.overdue, s.watched, s.due_day, cardinality(s.unit_ids) > 0, sum(case when s.ordinality = 1 then -1 else 1 end)::int
+              from unnest(array[old_item, new_item]) with ordinality as s cross join unnest(array[''] || s.unit_ids) as u
+             where s.workflow_id is not null
+             group by u, s.type, s.stage, s.rung, s.overdue, s.watched, s.due_day, cardinality(s.unit_ids) > 0
+            having sum(case when s.ordinality = 1 then -1 else 1 end) <> 0;
           insert into board_rollup_assignee_delta (${COLS}, assignee_id, items)
-          select u, s.type, s.stage, s.rung, s.overdue, s.watched, s.due_day, a, sum(s.sign)::int
-            from signed s cross join unnest(s.unit_ids) as u cross join unnest(s.assignee_ids) as a
-           group by u, s.type, s.stage, s.rung, s.overdue, s.watched, s.due_day, a
-          having sum(s.sign) <> 0)
-        select count(*) into changes from signed;
+            select u, s.type, s.stage, s.rung, s.overdue, s.watched, s.due_day, a, sum(case when s.ordinality = 1 then -1 else 1 end)::int
+              from unnest(array[old_item, new_item]) with ordinality as s cross join unnest(s.unit_ids) as u cross join unnest(s.assignee_ids) as a
+             where s.workflow_id is not null
+             group by u, s.type, s.stage, s.rung, s.overdue, s.watched, s.due_day, a
+            having sum(case when s.ordinality = 1 then -1 else 1 end) <> 0;
+          changes := (old_item.workflow_id is not null)::int + (new_item.workflow_id is not null)::int;
+        else
+          -- Each procedure's refreshes one after another (two transactions that both found no row would both
+          -- insert it), the locks taken in one order, so two statements over overlapping ids wait in a line.
+          perform pg_advisory_xact_lock(h) from (select distinct hashtext('board_item:' || w) as h from unnest(wfs) as w order by 1) l;
+          -- One statement: its CTEs read board_item as it was before any of them writes.
+          with was as (select * from board_item where workflow_id = any(wfs)),
+          now_is as (select * from board_item_expected where workflow_id = any(wfs)),
+          gone as (select * from was except all select * from now_is),
+          came as (select * from now_is except all select * from was),
+          dropped as (delete from board_item b where b.workflow_id = any(array(select workflow_id from gone except select workflow_id from came))),
+          -- An item that changes is replaced in place: a delete and an insert of one key in one statement would collide.
+          kept as (
+            insert into board_item as b select * from came
+            on conflict (workflow_id) do update set type = excluded.type, stage = excluded.stage, title = excluded.title, unit_ids = excluded.unit_ids,
+              due_at = excluded.due_at, due_day = excluded.due_day, overdue = excluded.overdue, rung = excluded.rung, watched = excluded.watched,
+              started_by = excluded.started_by, assignee_ids = excluded.assignee_ids),
+          signed as (select g.*, -1 as sign from gone g union all select c.*, 1 from came c),
+          totals as (
+            insert into board_rollup_delta (${COLS}, has_units, items)
+            select u, s.type, s.stage, s.rung, s.overdue, s.watched, s.due_day, cardinality(s.unit_ids) > 0, sum(s.sign)::int
+              from signed s cross join unnest(array[''] || s.unit_ids) as u
+             group by u, s.type, s.stage, s.rung, s.overdue, s.watched, s.due_day, cardinality(s.unit_ids) > 0
+            having sum(s.sign) <> 0),
+          assignees as (
+            insert into board_rollup_assignee_delta (${COLS}, assignee_id, items)
+            select u, s.type, s.stage, s.rung, s.overdue, s.watched, s.due_day, a, sum(s.sign)::int
+              from signed s cross join unnest(s.unit_ids) as u cross join unnest(s.assignee_ids) as a
+             group by u, s.type, s.stage, s.rung, s.overdue, s.watched, s.due_day, a
+            having sum(s.sign) <> 0)
+          select count(*) into changes from signed;
+        end if;
         -- A turn per item change, as the per-row triggers took one per board_apply(); nextval never waits.
         if changes > 0 and (select bool_or(nextval('board_compact_turn') % ${COMPACT_EVERY} = 0) from generate_series(1, changes)) then
           perform board_compact();
