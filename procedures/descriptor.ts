@@ -63,10 +63,11 @@ export interface ProcedureDescriptor<Status extends string = string, B extends Z
   /** Folder of its recorded histories, for the replay test. */
   historiesDir: string;
   /**
-   * Its recorded histories, each with how far it got: completed, or still running once it had scheduled
-   * this activity (a selection in its year of probation). Checked on replay, so a truncated file fails.
+   * Its recorded histories, each with how far it got: completed, continued as new (a run that passed its
+   * history bound: the next run is another history), or still running once it had scheduled this activity
+   * (a selection in its year of probation). Checked on replay, so a truncated file fails.
    */
-  histories: { file: string; endsAt: 'completed' | { activity: string } }[];
+  histories: { file: string; endsAt: 'completed' | 'continuedAsNew' | { activity: string } }[];
 }
 
 /** Keeps a descriptor's literal types while checking it against the interface. */

@@ -155,5 +155,8 @@ export const cadreSelectionProcedure = defineProcedure({
     { file: 'cadre-selection-deferred.json', endsAt: { activity: 'computeNoticePeriod' } },
     { file: 'cadre-selection-renominated.json', endsAt: { activity: 'checkCandidates' } },
     { file: 'cadre-selection-appointed.json', endsAt: 'completed' },
+    // The committee's meeting recorded (patch selection-meeting); six members vote, the initiator closes the vote (two
+    // ballots not cast), the principal votes last and the notice opens (test/api/cadre-selection-outcomes.api.test.ts).
+    { file: 'cadre-selection-vote-closed-early.json', endsAt: { activity: 'computeNoticePeriod' } },
   ],
 });

@@ -209,6 +209,9 @@ export const politicalExaminationProcedure = defineProcedure({
     { file: 'political-examination-overdue.json', endsAt: { activity: 'computeRung' } },
     // Started by its batch with its plan-approval task already projected (`opened`), resumed there.
     { file: 'political-examination-opened.json', endsAt: 'completed' },
+    // A leading group's examination, every strand clear, graded 好: noted for promotion, no linked rectification, filed
+    // under its unit (test/api/political-examination.api.test.ts).
+    { file: 'political-examination-group.json', endsAt: 'completed' },
   ],
 });
 

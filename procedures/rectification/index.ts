@@ -200,5 +200,9 @@ export const rectificationItemProcedure = defineProcedure({
     { file: 'rectification-report-calendar-wait-task-due.json', endsAt: 'completed' },
     // Started with its opening given by its feedback (`opened`), resumed at its submit task.
     { file: 'rectification-item-opened.json', endsAt: 'completed' },
+    // 加签 before oneself, the added signer's 转办, a return to review, then 销号 (test/api/approval-actions.api.test.ts).
+    { file: 'rectification-item-reassigned.json', endsAt: 'completed' },
+    // 催办 and 抄送 on the open submit task, then 撤回 by the initiator before anyone acted.
+    { file: 'rectification-item-withdrawn.json', endsAt: 'completed' },
   ],
 });

@@ -345,5 +345,12 @@ export const redeploymentProcedure = defineProcedure({
     { file: 'redeployment-meeting.json', endsAt: 'completed' },
     // A run that resumed the meeting mid-vote after continue-as-new and took a slate vote.
     { file: 'redeployment-meeting-resumed.json', endsAt: { activity: 'issueTaskLetters' } },
+    // The meeting opened with its attendance (patch redeployment-meeting), a slate vote with an exception, ended by
+    // its minutes; no pair passed, so the list closes (test/api/redeployment-meeting.api.test.ts).
+    { file: 'redeployment-meeting-minuted.json', endsAt: 'completed' },
+    // A first run continued as new at its history bound with the list's approval open (test/api/redeployment-continue.api.test.ts).
+    { file: 'redeployment-continued-at-approval.json', endsAt: 'continuedAsNew' },
+    // The run that opened the meeting and continued as new with its vote open.
+    { file: 'redeployment-meeting-continued.json', endsAt: 'continuedAsNew' },
   ],
 });

@@ -3,6 +3,7 @@
  * return to an earlier step, urge (催办), copy (抄送) and withdraw (撤回), with their refusals.
  */
 import { NotificationSchema } from '../../platform/entities';
+import { maybeRecordHistory } from '../helpers/histories';
 import { workflowIds } from '../helpers/ids';
 import { inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
 import { uniqueId } from '../helpers/env';
@@ -73,6 +74,19 @@ test('transfer, add a signer and return to an earlier step, over HTTP', async ()
     'wjw-head:transfer',
     'zzb-head:return',
   ]);
+
+  // On to 销号, so that the recorded history (转办, 加签 and a return, replayed by test/workflows/replay.test.ts) runs to completion.
+  for (const [user, step, action] of [
+    ['xcb-reviewer', 'review', 'pass'],
+    ['jyj-head', 'unitHead', 'sign'],
+    ['zzb-head', 'leadDepartment', 'sign'],
+    ['xcb-director', 'inspectionOffice', 'sign'],
+  ] as const) {
+    expect((await act(user, await inboxTask(user, wf, step), { action })).status).toBe(200);
+  }
+  const handle = stack.t.env.client.workflow.getHandle(wf);
+  await handle.result();
+  await maybeRecordHistory('rectification-item-reassigned.json', handle);
 });
 
 test('urge and copy notify people; withdraw works only before anyone acts', async () => {
@@ -106,6 +120,9 @@ test('urge and copy notify people; withdraw works only before anyone acts', asyn
   expect(withdrawn.body.status).toBe('withdrawn');
   const afterwards = await act('jyj-staff', submit, submission);
   expect(afterwards.status).toBe(409);
+  const handle = stack.t.env.client.workflow.getHandle(wf);
+  await handle.result();
+  await maybeRecordHistory('rectification-item-withdrawn.json', handle);
 
   const unknown = await manage('zzb-staff', 'rectification-nope', { action: 'withdraw' });
   expect(unknown.status).toBe(404);

@@ -452,6 +452,14 @@ describe('who may act', () => {
     expect(other.status).toBe(403);
     expect(other.body.code).toBe('not_allowed');
     expect((await close(STAFF)).status).toBe(200);
+    // The close marks those who did not vote absent (cw-7, cw-8) and leaves the principal's task (cw-9, who
+    // votes last) open; once the principal votes the step ends, R001 passes with 7 of 9 and the notice opens.
+    // Recorded for the replay test: a meeting (patch selection-meeting) and a vote closed early.
+    expect((await task('cw-9', await inboxTask('cw-9', wf, 'decision'), ballot)).status).toBe(200);
+    expect(cand(await untilStage(wf, 'publicNotice'), 'R001').decision).toBe('passed');
+    const handle = stack.t.env.client.workflow.getHandle(wf);
+    await eventually(async () => ((await handle.fetchHistory()).events?.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'computeNoticePeriod') ? true : undefined), 30_000, 'the notice period computed');
+    await maybeRecordHistory('cadre-selection-vote-closed-early.json', handle);
   });
 
   test('a selection action on an unknown workflow id is 404', async () => {

@@ -257,6 +257,10 @@ test('a leading group’s examination, graded 好, is noted for promotion and fi
   expect(file.subject).toEqual({ kind: 'group', id: 'wjw', name: '市卫生健康委员会领导班子' });
   expect(file.entries).toMatchObject([{ id: wf, subjectKind: 'group', personId: null, unitId: 'wjw', grade: '好', rectificationWorkflowId: null, useOfResult: { promotionNote: '班子整体列入表扬名单' } }]);
   expect((await get('/units/nope/political-file')).body.code).toBe('unit_not_found');
+  // A group subject, every strand clear, no rectification and a note for promotion: recorded for the replay test.
+  const handle = stack.t.env.client.workflow.getHandle(wf);
+  await handle.result();
+  await maybeRecordHistory('political-examination-group.json', handle);
 });
 
 test('refused starts: an unknown person, a group of 1, an unknown group member; none leaves a trace', async () => {

@@ -83,7 +83,10 @@ describe('揭榜出征 list across continue-as-new', () => {
     // Urged until the history passes the bound while the approval's task is open: the run continues as
     // new mid-step, and the same task is approved in the next run.
     let taken = 0;
+    const { runId: firstRun } = await stack.t.env.client.workflow.getHandle(wf).describe();
     taken += await urgeUntilContinued(wf, approval);
+    // The first run, continued as new with the list's approval open (bound.ts), for the replay test.
+    await maybeRecordHistory('redeployment-continued-at-approval.json', stack.t.env.client.workflow.getHandle(wf, firstRun));
     // At once, with no wait for the new run: an action buffered in its first workflow task is validated as
     // its handler is registered, and must find the resumed step's task open (kernel/approval.ts restore).
     const appr = await call('POST', `/tasks/${approval}/actions`, 'zzb-head', { action: 'approve' });
@@ -125,9 +128,13 @@ describe('揭榜出征 list across continue-as-new', () => {
     // The meeting's task numbers on from the list approval's, whichever run opens it.
     const vote = await inboxTask(stack.h, 'zzb-head', wf, 'meeting');
     expect(vote).toBe(`${wf}:2`);
+    const { runId: meetingRun } = await stack.t.env.client.workflow.getHandle(wf).describe();
     // The meeting continues as new mid-vote as well; the member then votes on the whole slate, 同意 all
     // pairs but one, in one command on the same task.
     taken += await urgeUntilContinued(wf, vote);
+    // The run that opened the meeting (patch redeployment-meeting, unless an earlier run had reached it) and
+    // continued as new with its vote open, for the replay test.
+    await maybeRecordHistory('redeployment-meeting-continued.json', stack.t.env.client.workflow.getHandle(wf, meetingRun));
     const voted = await command(wf, { action: 'vote', choice: 'agree', except: [{ candidateId: `T0/${ids[0]}`, choice: 'defer' }] }, 'zzb-head');
     // The whole answer, so that a failure shows the refusal. Every member present has voted; the minutes are missing.
     expect([voted.status, voted.body.stage, voted.body.code, voted.body.message]).toEqual([200, 'meeting', undefined, undefined]);

@@ -38,6 +38,8 @@ test.each(cases)('$name replays on the current workflow code, to the end it stat
   const types = history.events.map((e) => e.eventType);
   if (endsAt === 'completed') {
     expect(types).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+  } else if (endsAt === 'continuedAsNew') {
+    expect(types).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW');
   } else {
     const activities = history.events.flatMap((e) => {
       const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
