@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { onOff } from '../platform/config';
 
 /**
  * A text[] literal: the query builder expands a bound array into a list of values, so arrays are bound
@@ -24,7 +25,7 @@ interface PgClient {
  */
 const NAMED_MAX = 400;
 const names = new Map<string, string>();
-const preparing = process.env.DATABASE_PREPARED_STATEMENTS !== 'off';
+const preparing = onOff(process.env, 'DATABASE_PREPARED_STATEMENTS', true);
 
 function nameOf(text: string): string | undefined {
   const known = names.get(text);

@@ -142,7 +142,8 @@ function workerDeploymentConfig(env: NodeJS.ProcessEnv): WorkerDeploymentConfig 
   return { deploymentName, buildId, defaultVersioningBehavior: behaviors[behavior as keyof typeof behaviors] };
 }
 
-function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+/** An on/off setting: on, true, 1 or off, false, 0; anything else is refused by name, at startup. */
+export function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
   const raw = env[name]?.trim().toLowerCase();
   if (!raw) return fallback;
   if (['on', 'true', '1'].includes(raw)) return true;

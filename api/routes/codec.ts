@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import type { Payload } from '@temporalio/common';
+import { onOff } from '../../platform/config';
 import { log } from '../../platform/log';
 import { access } from '../authz';
 import { ApiError, NotFound } from '../errors';
@@ -45,10 +46,12 @@ const toWire = (p: Payload): Wire => ({
 });
 
 export function codecEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  return ['on', 'true', '1'].includes(env.TINGJIN_CODEC_ENDPOINT?.trim().toLowerCase() ?? '');
+  return onOff(env, 'TINGJIN_CODEC_ENDPOINT', false);
 }
 
 export function codecRoutes({ route, deps }: RouteContext): void {
+  // Read once here so that a bad value stops the API at startup, not a request; each request reads it again.
+  codecEnabled();
   for (const op of ['decode', 'encode'] as const) {
     route({
       method: 'post',
