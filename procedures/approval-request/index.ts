@@ -54,5 +54,7 @@ export const approvalRequestProcedure = defineProcedure({
     { file: 'approval-request-vote.json', endsAt: 'completed' },
     // Opened by the API (api/temporal.ts startOpened): the run writes its opening again and resumes the step.
     { file: 'approval-request-opened.json', endsAt: 'completed' },
+    // A 或签 step (one shared task, the first approval ends it) then a 依次 step (test/workflows/approval-modes.test.ts).
+    { file: 'approval-request-any-sequential.json', endsAt: 'completed' },
   ],
 });

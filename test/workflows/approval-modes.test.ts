@@ -165,6 +165,8 @@ test('any (或签): one shared task; the first approval completes the step and t
   expect((await refusal(act(wf, { taskId, actorId: trio[0]!, action: 'approve' }))).type).toBe('task_not_pending');
   await approve(wf, 'zzb-head');
   expect(await handle.result()).toEqual({ status: 'approved', decisions: [] });
+  // A 或签 step and a 依次 step, which no other approvalRequest history walks: recorded for the replay test.
+  await maybeRecordHistory('approval-request-any-sequential.json', handle);
 });
 
 test('vote (票决): closing with 5 of 9 present is refused; exactly 2/3 (6 of 9) closes; absent members count in 应到', async () => {
