@@ -25,6 +25,26 @@ export async function existingIds(em: EntityManager, kind: MasterDataKind, ids: 
   return new Set(rows.map((r) => r.id));
 }
 
+/** A person as a procedure's readers see them: by name, with the post they hold, and nothing else. */
+export interface PersonName {
+  id: string;
+  name: string;
+  post: string | null;
+}
+
+/**
+ * The names of the people a procedure names by personnel number (a selection's candidates), in one query,
+ * for whoever may see the procedure. Only the name and the post: a committee member votes on whom the
+ * procedure names, which is not a read of the personnel record (no birth date, grade or file, and no
+ * person_read entry; GET /people is the record, scoped and logged). Ids master data lacks are left out.
+ */
+export async function personNames(em: EntityManager, ids: Iterable<string>): Promise<PersonName[]> {
+  const wanted = [...new Set(ids)];
+  if (!wanted.length) return [];
+  const rows = await em.find(PersonSchema, { id: { $in: wanted } }, { fields: ['id', 'name', 'currentPost'], orderBy: { id: 'asc' } });
+  return rows.map((r) => ({ id: r.id, name: r.name, post: r.currentPost ?? null }));
+}
+
 /** One reference in a request: what it names and the field it is in (`holders[2].personId`). */
 export interface MasterDataRef {
   kind: MasterDataKind;

@@ -421,6 +421,16 @@ export const PersonRow = z
   })
   .openapi('Person');
 
+/** A person named in a procedure, as its readers see them (not the personnel record: GET /people/:id is). */
+export const PersonName = z
+  .object({
+    id: z.string().openapi({ example: 'T001', description: 'The personnel number the state names them by' }),
+    name: z.string().openapi({ example: '张明' }),
+    post: z.string().nullable().openapi({ description: 'Their current post (现任职务); null: none recorded' }),
+  })
+  .strict()
+  .openapi('PersonName');
+
 export const PersonList = z.object({ total: z.number().int(), items: z.array(PersonRow) }).openapi('PersonList');
 
 export const PeopleQuery = z

@@ -57,6 +57,11 @@ export interface ProcedureDescriptor<Status extends string = string, B extends Z
   start?: StartSpec<B, I>;
   /** Task verbs of its own beyond the kernel's (approve, vote, return, transfer, addSigner), as body schemas. */
   actBodies?: readonly z.ZodObject[];
+  /**
+   * The people its live state names by personnel number whom its readers see by name (a selection's
+   * candidates): GET /procedures/:workflowId answers their names beside the state (api/master-data.ts personNames).
+   */
+  namedPeople?: (state: unknown) => string[];
   /** Routes of its own, e.g. the selection's stage commands. */
   routes?: (ctx: RouteContext) => void;
   activities?: (deps: ActivityDeps) => A;

@@ -8,7 +8,8 @@ import { access, assertUnitsInScope, procedureScope } from '../authz';
 import { crashPoint } from '../crash-points';
 import { ApiError, BadRequest, NotFound, Unavailable, fromTemporal } from '../errors';
 import { startedByParent, startProcedure } from '../temporal';
-import { ActionRow, boolString, dateString, id, ProcedureList, ProcedureRow, StartResult, WorkflowIdParam } from '../schemas';
+import { personNames } from '../master-data';
+import { ActionRow, boolString, dateString, id, PersonName, ProcedureList, ProcedureRow, StartResult, WorkflowIdParam } from '../schemas';
 import type { RouteContext } from './context';
 
 /** The procedure list's filters, sort and page (GET /procedures). */
@@ -129,7 +130,15 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
     response: {
       status: 200,
       schema: z
-        .object({ procedure: ProcedureRow.nullable(), state: z.unknown(), items: z.array(ProcedureRow).optional() })
+        .object({
+          procedure: ProcedureRow.nullable(),
+          state: z.unknown(),
+          items: z.array(ProcedureRow).optional(),
+          people: z
+            .array(PersonName)
+            .optional()
+            .openapi({ description: 'The people the state names by personnel number (a cadre selection’s candidates), by name and post; only for types that name people' }),
+        })
         .openapi('ProcedureDetail'),
       description: 'Live state',
     },
@@ -157,7 +166,11 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
       // The first 200; GET /procedures?parent=<workflowId> pages through all of them.
       const children = row ? await em.find(ProcedureSchema, { $and: [procedureScope(user), { parentWorkflowId: row.workflowId }] }, { orderBy: { workflowId: 'asc' }, limit: 200 }) : [];
       const items = children.length ? children.map(procedureView) : undefined;
-      return { status: 200, body: { procedure: row ? procedureView(row) : null, state, ...(items ? { items } : {}) } };
+      // Whom the state names by personnel number, by name: approvers may not read /people, yet vote on them.
+      const type = row?.type ?? (state as { type?: unknown } | null)?.type;
+      const namedPeople = (PROCEDURES as readonly ProcedureDescriptor[]).find((p) => p.type === type)?.namedPeople;
+      const people = namedPeople ? await personNames(em, namedPeople(state)) : undefined;
+      return { status: 200, body: { procedure: row ? procedureView(row) : null, state, ...(items ? { items } : {}), ...(people ? { people } : {}) } };
     },
   });
 

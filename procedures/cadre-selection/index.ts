@@ -26,6 +26,7 @@ import {
   selectionUpdate,
   type CadreSelectionInput,
   type SelectionCommand,
+  type SelectionState,
 } from './messages';
 import { overridesRefusal } from './overrides';
 import { SelectionCommandBody, StartSelectionBody } from './schemas';
@@ -95,6 +96,8 @@ export const cadreSelectionProcedure = defineProcedure({
     },
   },
   activities: createSelectionActivities,
+  // The committee votes on its candidates; the console shows them by name (GET /procedures/:workflowId people).
+  namedPeople: (state) => ((state as Partial<SelectionState> | null)?.candidates ?? []).map((c) => c.personId),
   routes: ({ route, deps }) => {
     route({
       method: 'post',

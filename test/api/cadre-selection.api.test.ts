@@ -23,7 +23,7 @@ const stack = useApiStack(
     committee = await addCommittee(env.orm, 'cwh', 'cw', 9);
     signers = await addIntegritySigners(env.orm);
     await addPeople(env.orm, [
-      { id: 'T001', name: '张明', gradeSince: '2021-03-01' },
+      { id: 'T001', name: '张明', gradeSince: '2021-03-01', currentPost: '市教育局副局长' },
       { id: 'T002', name: '李华', gradeSince: '2022-09-01' },
       // Only a year and a half as 副处 (counted from today, so whenever the test runs): short of the 2 years a deputy needs before a principal post.
       { id: 'T003', name: '王强', gradeSince: T003_SINCE },
@@ -211,6 +211,21 @@ test('先定原则、再商人头 through all seven stages to a confirmed appoin
   // Only those present have a ballot task; the absent member has none.
   const ballotHolders = opened.body.state.openTasks.flatMap((t: { assigneeIds: string[] }) => t.assigneeIds);
   expect([...ballotHolders].sort()).toEqual([...present].sort());
+  // A member votes on whom the selection names: the procedure answers its candidates by name and post (issue 12),
+  // though a member may not read /people; nothing else of the personnel record, and no person_read entry.
+  const member = committee[1] as string;
+  const reads = async (): Promise<number> => Number((await stack.t.orm.em.fork().getConnection().execute<{ n: string }[]>('select count(*) as n from person_read'))[0]?.n);
+  const readsBefore = await reads();
+  const seen = await stack.h.call('GET', `/procedures/${wf}`, { token: await stack.h.login(member) });
+  expect(seen.status).toBe(200);
+  const candidateIds = seen.body.state.candidates.map((c: { personId: string }) => c.personId);
+  expect(seen.body.people.map((p: { id: string }) => p.id).sort()).toEqual([...candidateIds].sort());
+  expect(seen.body.people.find((p: { id: string }) => p.id === 'T001')).toEqual({ id: 'T001', name: '张明', post: '市教育局副局长' });
+  expect(seen.body.people.find((p: { id: string }) => p.id === 'T002')).toEqual({ id: 'T002', name: '李华', post: null });
+  for (const p of seen.body.people) expect(Object.keys(p).sort()).toEqual(['id', 'name', 'post']);
+  expect(JSON.stringify(seen.body.people)).not.toContain('1980-01-01');
+  expect(await reads()).toBe(readsBefore);
+  expect((await stack.h.call('GET', '/people/T001', { token: await stack.h.login(member) })).status).toBe(404);
   // Nor can a ballot be cast for them: the task route does not show them the others' tasks.
   expect((await task('cw-8', principalTask, ballot('agree'))).status).toBe(404);
   const principalFirst = await task('cw-9', principalTask, ballot('agree'));

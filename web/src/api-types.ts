@@ -6648,10 +6648,23 @@ export interface components {
             total: number;
             items: components["schemas"]["Procedure"][];
         };
+        PersonName: {
+            /**
+             * @description The personnel number the state names them by
+             * @example T001
+             */
+            id: string;
+            /** @example 张明 */
+            name: string;
+            /** @description Their current post (现任职务); null: none recorded */
+            post: string | null;
+        };
         ProcedureDetail: {
             procedure: components["schemas"]["Procedure"] & (Record<string, never> | null);
             state?: unknown;
             items?: components["schemas"]["Procedure"][];
+            /** @description The people the state names by personnel number (a cadre selection’s candidates), by name and post; only for types that name people */
+            people?: components["schemas"]["PersonName"][];
         };
         Action: {
             seq: number;
