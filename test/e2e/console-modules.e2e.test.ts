@@ -162,7 +162,8 @@ describeInBrowser('console modules e2e')('web console: module forms and the boar
     const ballot = async (user: string): Promise<Page> => {
       const p = await as(user);
       await openTask(p, `局长人选 ${id}`);
-      await p.getByTestId('ballots').getByLabel('对 T001 的表决').getByText('同意', { exact: true }).click();
+      // The member finds the candidate by name (issue 12): the ballot reads 张明（T001）, not the number alone.
+      await p.getByTestId('ballot').filter({ hasText: '张明（T001）' }).getByLabel('对 T001 的表决').getByText('同意', { exact: true }).click();
       await p.getByTestId('act-submit').click();
       return p;
     };
@@ -171,6 +172,9 @@ describeInBrowser('console modules e2e')('web console: module forms and the boar
     // reads predicate by predicate (the domain's English glosses, ids and field names translated, web/src/predicates.ts).
     const candidates = principal.getByTestId('candidates');
     await candidates.getByText('已移出：信访举报核查有问题：反映问题经核实属实').waitFor();
+    // Each candidate by name and number, though a member may not read /people.
+    await candidates.getByText('张明（T001）', { exact: true }).waitFor();
+    await candidates.getByText('李华（T002）', { exact: true }).waitFor();
     await candidates.locator('.el-table__expand-icon').first().click();
     const predicates = principal.getByTestId('predicates').first();
     await predicates.getByText('工作年限 ≥ 5 年', { exact: true }).waitFor();
