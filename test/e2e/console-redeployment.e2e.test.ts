@@ -16,6 +16,8 @@ import { hasEnglish } from '../../web/src/labels';
 import { newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { loadCurrentYears } from '../helpers/rectification';
+import { ruleKey } from '../../procedures/kernel/messages';
+import { redeploymentTermWorkflowId, REDEPLOYMENT_TERM, type RedeploymentTermInput } from '../../procedures/redeployment/term-messages';
 import { describeInBrowser, DESKTOP, expectChinese, PHONE, pickOption, SHOTS, useConsole, WAIT } from './browser';
 
 const TODAY = chinaDateOf(new Date());
@@ -237,6 +239,58 @@ describeInBrowser('console redeployment e2e')('web console: 揭榜出征 (Chromi
     await badge.getByText('审计链断裂：第 2 条（哈希不符）').waitFor();
     expect(hasEnglish((await badge.textContent()) ?? '')).toBe(false);
     await staff.close();
+  });
+  test('a term (任期) has its own step bar, usable at phone width; its raw state only for administrators and supervisors', async () => {
+    // Started with the Temporal client, as the list's dispatch does: a year's term from next month, far from its reports.
+    const listId = uniqueId('L');
+    const input: RedeploymentTermInput = {
+      listWorkflowId: `redeployment-${listId}`,
+      listId,
+      taskId: 'T1',
+      taskTitle: '乡村振兴驻村帮扶',
+      hostUnitId: 'jyj',
+      personId: 'GB9501',
+      cadreUserId: 'wjw-staff',
+      departmentUnitId: 'zzb',
+      term: { start: addMonths(TODAY, 1), end: addDays(addMonths(TODAY, 13), -1) },
+      reportEveryMonths: 1,
+      reportWorkingDays: 5,
+      assignees: {
+        [ruleKey({ kind: 'user', userId: 'wjw-staff' })]: ['wjw-staff'],
+        [ruleKey({ kind: 'unitHead', unitId: 'jyj' })]: ['jyj-head'],
+        [ruleKey({ kind: 'role', role: 'staff', unitId: 'zzb' })]: ['zzb-staff'],
+        [ruleKey({ kind: 'role', role: 'approver', unitId: 'zzb' })]: ['zzb-head'],
+      },
+      initiatorId: 'zzb-staff',
+    };
+    const wf = redeploymentTermWorkflowId(listId, 'T1', 'GB9501');
+    await stack.t.env.client.workflow.start(REDEPLOYMENT_TERM, { taskQueue: stack.api.taskQueue, workflowId: wf, args: [input] });
+    await atStage(wf, 'reports');
+
+    const staff = await as('zzb-staff', `/procedures/${wf}`);
+    const bar = staff.getByTestId('stepbar');
+    await bar.waitFor();
+    expect(await bar.locator('.el-step__title').allTextContents()).toEqual(['任期报告', '承接单位考核', '组织部门考核']);
+    expect(await bar.locator('[aria-current="step"] .el-step__title').textContent()).toBe('任期报告');
+    // The raw state (English keys) is not for a staff member: the page shows its readable sections only.
+    expect(await staff.locator('details pre').count()).toBe(0);
+    await expectChinese(staff);
+    await staff.setViewportSize(PHONE);
+    await staff.waitForTimeout(300);
+    const phone = await staff.evaluate(() => {
+      type Box = { left: number; right: number };
+      const w = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number }; querySelectorAll(s: string): Iterable<{ getBoundingClientRect(): Box }> } };
+      const titles = [...w.document.querySelectorAll('[data-testid="stepbar"] .el-step__title')].map((t) => t.getBoundingClientRect());
+      return { width: w.innerWidth, scrollWidth: w.document.documentElement.scrollWidth, inside: titles.every((r) => r.left >= 0 && r.right <= w.innerWidth) };
+    });
+    expect(phone).toEqual({ width: PHONE.width, scrollWidth: phone.scrollWidth, inside: true });
+    expect(phone.scrollWidth).toBeLessThanOrEqual(phone.width);
+    await staff.close();
+
+    // A supervisor sees it, collapsed and named as raw data for checking.
+    const sup = await as('dc-supervisor', `/procedures/${wf}`);
+    await sup.getByTestId('raw-state').getByText('原始数据（供系统管理员核查）').waitFor();
+    await sup.close();
   });
   test('the people import’s file chooser reads in Chinese: the browser’s own (English) button is hidden behind 选择文件', async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tingjin-import-')), '揭榜干部.csv');

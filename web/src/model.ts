@@ -65,6 +65,16 @@ const REDEPLOYMENT: StepInfo[] = [
   { key: 'dispatch', name: '派出', mode: 'any', verb: '', canReturn: false },
   { key: 'terms', name: '任期', mode: 'any', verb: '', canReturn: false },
 ];
+/**
+ * 揭榜出征's term (任期, term.workflow.ts): its reports stage (the periodic 任期报告 and their confirmations run
+ * as tasks of their own steps, report and confirm, beside it), then the two assessments; the department's
+ * approver may return the assessment to the host unit's head.
+ */
+const REDEPLOYMENT_TERM: StepInfo[] = [
+  { key: 'reports', name: '任期报告', mode: 'any', verb: '', canReturn: false },
+  { key: 'hostAssessment', name: '承接单位考核', mode: 'any', verb: 'assessTerm', canReturn: false },
+  { key: 'departmentAssessment', name: '组织部门考核', mode: 'any', verb: 'assessTerm', canReturn: true },
+];
 const SELECTION_STAGES: StepInfo[] = [
   CADRE_SELECTION[0]!,
   { key: 'nomination', name: '民主推荐', mode: 'any', verb: '', canReturn: false },
@@ -81,7 +91,7 @@ const SELECTION_STAGES: StepInfo[] = [
  * request's usual vote step (a request's other step keys are its starter's own).
  */
 export const TASK_STEPS: string[] = [
-  ...new Set([...RECTIFICATION_ITEM, ...RECTIFICATION_REPORT, ...CADRE_SELECTION, ...POLITICAL_EXAMINATION, ...STRANDS, ...REDEPLOYMENT].filter((s) => s.verb).map((s) => s.key).concat('vote')),
+  ...new Set([...RECTIFICATION_ITEM, ...RECTIFICATION_REPORT, ...CADRE_SELECTION, ...POLITICAL_EXAMINATION, ...STRANDS, ...REDEPLOYMENT, ...REDEPLOYMENT_TERM].filter((s) => s.verb).map((s) => s.key).concat('vote')),
 ];
 
 /**
@@ -123,6 +133,7 @@ export function stepsOf(type: string | undefined, actions: Action[], kind?: unkn
   if (type === 'cadreSelection') return SELECTION_STAGES;
   if (type === 'politicalExamination') return POLITICAL_EXAMINATION;
   if (type === 'redeployment') return REDEPLOYMENT;
+  if (type === 'redeploymentTerm') return REDEPLOYMENT_TERM;
   const start = actions.find((a) => a.action === 'start');
   const steps = (start?.data as { steps?: { key: string; name?: string; mode: string }[] } | null)?.steps;
   if (type === 'approvalRequest' && steps) {
