@@ -15,7 +15,7 @@ import { newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { addCommittee } from '../helpers/members';
 import { dueMonthsFromToday, loadCurrentYears, loadTestYear, testDate } from '../helpers/rectification';
-import { describeInBrowser, expectChinese, useConsole, WAIT } from './browser';
+import { describeInBrowser, DESKTOP, expectChinese, PHONE, useConsole, WAIT } from './browser';
 
 describeInBrowser('console e2e')('web console (Chromium)', () => {
   jest.setTimeout(240_000);
@@ -283,6 +283,30 @@ describeInBrowser('console e2e')('web console (Chromium)', () => {
     await group.getByText('市卫生健康委员会').waitFor();
     await group.getByText('预警').waitFor();
     await shot(sup, '10-board');
+    // At phone width (390 px) the groups and the overdue items are cards: each one's text inside the screen,
+    // nothing past its edge, and the page does not scroll sideways.
+    await sup.setViewportSize(PHONE);
+    await sup.waitForTimeout(300);
+    const card = sup.getByTestId('board-cards').locator('.card-row', { hasText: `逾期演示 ${feedbackId}` });
+    await card.getByText('市卫生健康委员会').waitFor();
+    await card.getByText('预警').waitFor();
+    await sup.getByTestId('overdue-cards').locator('.card-row', { hasText: `逾期演示 ${feedbackId}` }).getByText('预警').waitFor();
+    const phone = await sup.evaluate(() => {
+      // In the page (the tests' TypeScript has no DOM library): every element's box against the window's width.
+      type El = { getBoundingClientRect(): { left: number; right: number; width: number }; className: unknown; tagName: string };
+      const w = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number }; querySelectorAll(s: string): Iterable<El> } };
+      const past = [...w.document.querySelectorAll('.page *')]
+        .filter((e) => {
+          const r = e.getBoundingClientRect();
+          return r.width > 0 && (r.left < 0 || r.right > w.innerWidth + 0.5);
+        })
+        .map((e) => `${e.tagName}.${String(e.className)}`);
+      return { width: w.innerWidth, scrollWidth: w.document.documentElement.scrollWidth, past };
+    });
+    expect(phone.past).toEqual([]);
+    expect(phone.scrollWidth).toBeLessThanOrEqual(phone.width);
+    await expectChinese(sup);
+    await sup.setViewportSize(DESKTOP);
     await sup.close();
   });
 
