@@ -15,7 +15,7 @@ import { createHash, randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqua
 import { promisify } from 'node:util';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgTextArray, sql } from '../activities/sql';
-import { loadConfig } from '../platform/config';
+import { loadConfig, oidcConfigured, sessionIdleMinutes } from '../platform/config';
 import { AppUserSchema, SessionSchema, type AppUser, type Session } from '../platform/entities';
 import type { Role } from '../procedures/kernel/messages';
 import { ApiError, Forbidden, Unauthorized, Unprocessable } from './errors';
@@ -253,12 +253,12 @@ export const SESSION_BY_HASH = `select s.expires_at, s.last_seen_at, s.provider_
  */
 export function localSessionHash(authorization: string | undefined): string | null {
   const token = bearer(authorization);
-  if (!token || (loadConfig().oidc && looksLikeJwt(token))) return null;
+  if (!token || (oidcConfigured() && looksLikeJwt(token))) return null;
   return tokenHash(token);
 }
 
 /** How long a session may sit unused before it ends. */
-export const sessionIdleMs = (): number => loadConfig().sessionIdleMinutes * 60_000;
+export const sessionIdleMs = (): number => sessionIdleMinutes() * 60_000;
 
 /**
  * The user a bearer token belongs to. Every request pays for this, so it is one read (the session joined
@@ -267,9 +267,10 @@ export const sessionIdleMs = (): number => loadConfig().sessionIdleMinutes * 60_
 export async function authenticate(em: EntityManager, authorization: string | undefined): Promise<AuthUser> {
   const token = bearer(authorization);
   if (!token) throw new Unauthorized();
-  // A provider's JWT is three dot-separated parts; a local session token has no dot.
-  const oidc = loadConfig().oidc;
-  if (oidc && looksLikeJwt(token)) return authenticateProviderToken(em, token, oidc);
+  // A provider's JWT is three dot-separated parts; a local session token has no dot. The provider's whole
+  // configuration is read only for such a token.
+  const oidc = oidcConfigured() && looksLikeJwt(token) ? loadConfig().oidc : null;
+  if (oidc) return authenticateProviderToken(em, token, oidc);
   const hash = tokenHash(token);
   // Straight to the driver (activities/sql.ts): the ORM's pipeline would cost more than the statement.
   const [row] = await sql<SessionRow>(em, SESSION_BY_HASH, [hash]);

@@ -159,6 +159,13 @@ function intEnv(name: string, fallback: number): number {
   return n;
 }
 
+/**
+ * The two settings every request reads (authentication), read alone: loadConfig parses every setting, which a
+ * request need not pay for. Startup has validated them through loadConfig.
+ */
+export const sessionIdleMinutes = (): number => intEnv('SESSION_IDLE_MINUTES', 30);
+export const oidcConfigured = (env: NodeJS.ProcessEnv = process.env): boolean => Boolean(env.OIDC_ISSUER?.trim());
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
@@ -171,7 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddedPostgresPort: intEnv('EMBEDDED_PG_PORT', 54329),
     dataDir: path.resolve(env.TINGJIN_DATA_DIR || path.join(__dirname, '..', '.data')),
     sessionHours: intEnv('SESSION_HOURS', 12),
-    sessionIdleMinutes: intEnv('SESSION_IDLE_MINUTES', 30),
+    sessionIdleMinutes: sessionIdleMinutes(),
     loginFreeAttempts: intEnv('LOGIN_FREE_ATTEMPTS', 5),
     loginBackoffSeconds: intEnv('LOGIN_BACKOFF_SECONDS', 2),
     loginBackoffMaxSeconds: intEnv('LOGIN_BACKOFF_MAX_SECONDS', 900),
