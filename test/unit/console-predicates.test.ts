@@ -9,19 +9,10 @@ import { GRADES } from '../../domain/grades';
 import { evaluateQualifications, type CandidateFacts, type PostSpec, type QualificationResult } from '../../domain/qualifications';
 import { hasEnglish } from '../../web/src/labels';
 import { predicateActual, predicateFact, predicateLabel, predicateRequired, removalText, type PredicateResult } from '../../web/src/predicates';
+import { ELIGIBLE_AS_OF, ELIGIBLE_CANDIDATE } from '../helpers/candidates';
 
-const AS_OF = '2026-06-30';
-const base: CandidateFacts = {
-  birthDate: '1985-04-12',
-  workStartDate: '2008-07-01',
-  grassrootsYears: 4.5,
-  currentGrade: 'deputyDivision',
-  gradeSince: '2022-03-15',
-  education: 'bachelor',
-  partyJoinDate: '2010-06-20',
-  lastPromotionDate: '2022-03-15',
-  lastPromotionOutOfTurn: false,
-};
+const AS_OF = ELIGIBLE_AS_OF;
+const base = ELIGIBLE_CANDIDATE;
 
 /** The facts that reach each predicate's other branches. */
 const FACTS: Partial<CandidateFacts>[] = [

@@ -9,20 +9,10 @@ import {
   type QualificationPredicate,
   type QualificationResult,
 } from '../../domain/qualifications';
+import { ELIGIBLE_AS_OF, ELIGIBLE_CANDIDATE } from '../helpers/candidates';
 
-/** A 副处 who meets everything for 正处 (a non-Party post) on 2026-06-30. */
-const base: CandidateFacts = {
-  birthDate: '1985-04-12',
-  workStartDate: '2008-07-01',
-  grassrootsYears: 4.5,
-  currentGrade: 'deputyDivision',
-  gradeSince: '2022-03-15',
-  education: 'bachelor',
-  partyJoinDate: '2010-06-20',
-  lastPromotionDate: '2022-03-15',
-  lastPromotionOutOfTurn: false,
-};
-const AS_OF = '2026-06-30';
+const base = ELIGIBLE_CANDIDATE;
+const AS_OF = ELIGIBLE_AS_OF;
 
 function post(targetGrade: Grade, extra: Partial<PostSpec> = {}): PostSpec {
   return { title: `post ${targetGrade}`, targetGrade, isPartyPost: false, ...extra };
