@@ -24,6 +24,12 @@ export interface Config {
   loginBackoffMaxSeconds: number;
   /** Password login (POST /auth/login); off where everyone logs in at the identity provider. */
   localLogin: boolean;
+  /**
+   * Whether a worker records a stack trace for every promise its workflows create, for Temporal's stack-trace
+   * query (the Web UI's Stack Trace tab). Off by default: it cost about an eighth of an action's throughput.
+   * Read by the SDK's workflow threads themselves (patches/README.md); checked here so a typo stops startup.
+   */
+  workflowStackTraces: boolean;
   /** An external OpenID Connect provider whose tokens the API accepts (api/oidc.ts); null: none. */
   oidc: OidcConfig | null;
   /** The worker's Worker Deployment version (README, Safe deploys); null: an unversioned worker. */
@@ -183,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginBackoffSeconds: intEnv('LOGIN_BACKOFF_SECONDS', 2),
     loginBackoffMaxSeconds: intEnv('LOGIN_BACKOFF_MAX_SECONDS', 900),
     localLogin: onOff(env, 'LOCAL_LOGIN', true),
+    workflowStackTraces: onOff(env, 'TINGJIN_WORKFLOW_STACK_TRACES', false),
     oidc: oidcConfig(env),
     workerDeployment: workerDeploymentConfig(env),
   };
