@@ -52,6 +52,12 @@ export interface RouteDef<B extends ZodType, Q extends ZodType, P extends ZodTyp
   roles?: readonly Role[];
   /** Requires an Idempotency-Key and replays the first successful response. */
   idempotent?: boolean;
+  /**
+   * An idempotent route whose one effect is a Workflow Update with the user and the key as its id
+   * (api/temporal.ts sendUpdate): a repeat while the first request still holds the key sends the Update
+   * again instead of waiting, and gets its outcome (Temporal runs an Update id once).
+   */
+  updateKeyed?: boolean;
   body?: B;
   query?: Q;
   params?: P;
@@ -240,13 +246,23 @@ export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = Zod
     // Reserved before the handler runs: of concurrent repeats one runs, the others wait for its answer.
     const reservation: Reservation = reserved
       ? { kind: 'run', owner: reserved, tookOver: false }
-      : await reserve(em, user.id, idempotencyKey, fingerprint(req.method, req.path, req.body)).catch((err: unknown) => {
+      : await reserve(em, user.id, idempotencyKey, fingerprint(req.method, req.path, req.body), undefined, def.updateKeyed === true).catch((err: unknown) => {
           if (err instanceof ApiError && err.code === 'idempotency_in_progress') res.setHeader('Retry-After', '1');
           throw err;
         });
     if (reservation.kind === 'replay') {
       res.setHeader('Idempotent-Replayed', 'true');
       res.status(reservation.status).json(reservation.body);
+      return;
+    }
+    if (reservation.kind === 'repeat') {
+      // The first request's Update, sent again under its id: its outcome, whether that request is still
+      // running or died. The key stays the first request's to complete or release.
+      const answered = await runWithKey({ userId: user.id, key: idempotencyKey }, () => def.handler({ req, em, user, body, query, params, idempotencyKey, res }));
+      if (!answered) throw new Error(`${def.method.toUpperCase()} ${def.path}: an idempotent route answers JSON, not a file`);
+      if (afterSuccess && answered.status < 300) await afterSuccess();
+      res.setHeader('Idempotent-Replayed', 'true');
+      res.status(answered.status).json(answered.body);
       return;
     }
     let reply: Reply;

@@ -62,7 +62,9 @@ export function fingerprint(method: string, path: string, body: unknown): string
 
 export type Reservation =
   | { kind: 'replay'; status: number; body: unknown }
-  | { kind: 'run'; owner: string; tookOver: boolean };
+  | { kind: 'run'; owner: string; tookOver: boolean }
+  /** The first request still holds the key, and the route may send its Update again (`repeatUpdate`). */
+  | { kind: 'repeat' };
 
 interface RecordRow {
   fingerprint: string;
@@ -79,7 +81,10 @@ const reused = (): Unprocessable =>
 /**
  * Reserves the key for this request, or returns the stored answer of the request that used it first.
  * Throws 422 when the key belongs to a different request, and 409 when the first request is still
- * running after `waitMs`.
+ * running after `waitMs`. With `repeatUpdate` (a route whose one effect is a Workflow Update under the key,
+ * RouteDef.updateKeyed), a request that finds the first one still holding the key does not wait for it:
+ * it is told to `repeat`, since Temporal runs an Update id once and answers a repeat with its outcome. So a
+ * retry after the first request's API process died answers at once, not after the lease.
  */
 export async function reserve(
   em: EntityManager,
@@ -87,6 +92,7 @@ export async function reserve(
   key: string,
   fp: string,
   opts: IdempotencyOptions = IDEMPOTENCY_DEFAULTS,
+  repeatUpdate = false,
 ): Promise<Reservation> {
   const deadline = Date.now() + opts.waitMs;
   for (;;) {
@@ -125,6 +131,7 @@ export async function reserve(
       if (taken.length > 0) return { kind: 'run', owner, tookOver: true };
       continue;
     }
+    if (repeatUpdate) return { kind: 'repeat' };
     if (Date.now() >= deadline) {
       throw new ApiError(409, 'idempotency_in_progress', 'a request with this Idempotency-Key is still running; repeat it later to get its outcome');
     }

@@ -45,6 +45,7 @@ export function taskRoutes({ route, deps }: RouteContext): void {
       'at its step; a refused action leaves nothing behind. The final sign (销号) needs an institutional rule ' +
       '(建章立制) or a reason why none is needed, given at submission or with the signature.',
     idempotent: true,
+    updateKeyed: true,
     // Checked after the workflow, not before: only a task's assignee can act, and an assignee takes part
     // in the procedure, so an accepted action needs no visibility read (one statement less per action).
     access: access.handler('the workflow refuses whoever the task is not assigned to; that refusal, to someone who cannot see the procedure, is 404 task_not_found, as for an unknown task (taskRefusal)'),
@@ -83,6 +84,7 @@ export function taskRoutes({ route, deps }: RouteContext): void {
       'notifies its assignees; copy: someone taking part, or a supervisor, informs people who do not sign; ' +
       'closeVote (approval requests): the initiator closes the running vote step, refused without a quorum.',
     idempotent: true,
+    updateKeyed: true,
     params: WorkflowIdParam,
     body: ManageBody,
     response: { status: 200, schema: ActResult, description: 'Done; notified lists who was told' },

@@ -269,6 +269,74 @@ test('a repeat while the first request still holds the key waits, then answers 4
   expect(await em().count(ProcedureSchema, { workflowId: workflowIds.approvalRequest(body.requestId) })).toBe(0);
 }, 30_000);
 
+describe('an action whose first request died holding its key (its lease still running)', () => {
+  // What an API process killed mid-request leaves: the key in progress under a dead owner, for the lease (120 s).
+  const holdKey = (key: string) =>
+    stack.t.orm.em
+      .fork()
+      .getConnection()
+      .execute("update idempotency_record set state = 'in_progress', status_code = null, body = null, owner = 'dead-process', locked_until = now() + interval '1 hour' where key = ?", [key]);
+
+  async function twoSignerRequest() {
+    const staff = await stack.h.login('zzb-staff');
+    const rid = uniqueId('req');
+    const wf = workflowIds.approvalRequest(rid);
+    expect((await stack.h.call('POST', '/procedures/approvalRequest', { token: staff, key: newKey(), body: requestBody(rid) })).status).toBe(201);
+    const tasks = [await inboxTask(stack.h, leaders[0]!, wf, 'countersign'), await inboxTask(stack.h, leaders[1]!, wf, 'countersign')];
+    const tokens = [await stack.h.login(leaders[0]!), await stack.h.login(leaders[1]!)];
+    return { wf, tasks, tokens };
+  }
+
+  test.each([
+    ['the procedure still runs', 0],
+    ['the action ended the procedure', 1],
+  ])('a repeat answers at once with the first outcome (%s): the Update is sent again under its id, and runs once', async (_what, signer) => {
+    const { wf, tasks, tokens } = await twoSignerRequest();
+    if (signer === 1) {
+      expect((await stack.h.call('POST', `/tasks/${tasks[0]}/actions`, { token: tokens[0]!, key: newKey(), body: { action: 'approve' } })).status).toBe(200);
+    }
+    const key = newKey();
+    const first = await stack.h.call('POST', `/tasks/${tasks[signer]}/actions`, { token: tokens[signer]!, key, body: { action: 'approve', comment: '同意' } });
+    expect(first.status).toBe(200);
+    expect(first.body.status).toBe(signer === 1 ? 'approved' : 'open');
+    if (signer === 1) {
+      // Closed before the repeat: the server (1.29) answers a repeated Update id with its outcome from the closed run too.
+      const handle = stack.t.env.client.workflow.getHandle(wf);
+      await handle.result();
+      expect((await handle.describe()).status.name).toBe('COMPLETED');
+    }
+    await holdKey(key);
+    const repeat = await stack.h.call('POST', `/tasks/${tasks[signer]}/actions`, { token: tokens[signer]!, key, body: { action: 'approve', comment: '同意' } });
+    expect(repeat.status).toBe(200);
+    expect(repeat.body).toEqual(first.body);
+    expect(repeat.headers.get('idempotent-replayed')).toBe('true');
+    expect(await em().count(ActionLogSchema, { workflowId: wf, taskId: tasks[signer] })).toBe(1);
+    // The key stays the first request's: in progress until its lease lapses (then a repeat takes it over).
+    expect(await em().count(IdempotencyRecordSchema, { key, state: 'in_progress' })).toBe(1);
+  });
+
+  test('a first request that died before it reached Temporal: the repeat takes the action, once', async () => {
+    const { wf, tasks, tokens } = await twoSignerRequest();
+    const key = newKey();
+    const body = { action: 'approve', comment: '同意' };
+    const me = (await stack.h.call('GET', '/me', { token: tokens[0]! })).body.id as string;
+    expect((await reserve(em(), me, key, fingerprint('POST', `/tasks/${tasks[0]}/actions`, body))).kind).toBe('run');
+    const repeat = await stack.h.call('POST', `/tasks/${tasks[0]}/actions`, { token: tokens[0]!, key, body });
+    expect(repeat.status).toBe(200);
+    expect(repeat.body).toMatchObject({ taskId: tasks[0], action: 'approve', status: 'open' });
+    expect(await em().count(ActionLogSchema, { workflowId: wf, taskId: tasks[0] })).toBe(1);
+  });
+
+  test('an action on a procedure that ended otherwise is still procedure_ended', async () => {
+    const { wf, tasks, tokens } = await twoSignerRequest();
+    const staff = await stack.h.login('zzb-staff');
+    expect((await stack.h.call('POST', `/procedures/${wf}/actions`, { token: staff, key: newKey(), body: { action: 'withdraw', comment: '撤回' } })).status).toBe(200);
+    const r = await stack.h.call('POST', `/tasks/${tasks[0]}/actions`, { token: tokens[0]!, key: newKey(), body: { action: 'approve' } });
+    expect(r.status).toBe(409);
+    expect(r.body.code).toBe('procedure_ended');
+  });
+});
+
 describe('a start whose API process died after Temporal accepted it', () => {
   // What the crash leaves: the workflow started by the key's update-with-start, and no stored answer
   // (the process died before storing it), or a reservation still in progress whose lease has lapsed.
