@@ -243,7 +243,8 @@ export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = Zod
     }
     const idempotencyKey = ready ? ready.key : idempotencyKeyOf(req);
     const body = (ready ? ready.body : parse(def.body, req.body, 'body')) as z.output<B>;
-    // Reserved before the handler runs: of concurrent repeats one runs, the others wait for its answer.
+    // Reserved before the handler runs: of concurrent repeats one runs, the others wait for its answer (on an
+    // Update-keyed route they send the same Update, which Temporal runs once).
     const reservation: Reservation = reserved
       ? { kind: 'run', owner: reserved, tookOver: false }
       : await reserve(em, user.id, idempotencyKey, fingerprint(req.method, req.path, req.body), undefined, def.updateKeyed === true).catch((err: unknown) => {
@@ -255,11 +256,15 @@ export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = Zod
       res.status(reservation.status).json(reservation.body);
       return;
     }
+    const runHandler = async (): Promise<Reply> => {
+      const answered = await runWithKey({ userId: user.id, key: idempotencyKey }, () => def.handler({ req, em, user, body, query, params, idempotencyKey, res }));
+      if (!answered) throw new Error(`${def.method.toUpperCase()} ${def.path}: an idempotent route answers JSON, not a file`);
+      return answered;
+    };
     if (reservation.kind === 'repeat') {
       // The first request's Update, sent again under its id: its outcome, whether that request is still
       // running or died. The key stays the first request's to complete or release.
-      const answered = await runWithKey({ userId: user.id, key: idempotencyKey }, () => def.handler({ req, em, user, body, query, params, idempotencyKey, res }));
-      if (!answered) throw new Error(`${def.method.toUpperCase()} ${def.path}: an idempotent route answers JSON, not a file`);
+      const answered = await runHandler();
       if (afterSuccess && answered.status < 300) await afterSuccess();
       res.setHeader('Idempotent-Replayed', 'true');
       res.status(answered.status).json(answered.body);
@@ -267,11 +272,7 @@ export function defineRoute<B extends ZodType = ZodType, Q extends ZodType = Zod
     }
     let reply: Reply;
     try {
-      const answered = await runWithKey({ userId: user.id, key: idempotencyKey }, () =>
-        def.handler({ req, em, user, body, query, params, idempotencyKey, res }),
-      );
-      if (!answered) throw new Error(`${def.method.toUpperCase()} ${def.path}: an idempotent route answers JSON, not a file`);
-      reply = answered;
+      reply = await runHandler();
     } catch (err) {
       // A refused or failed request leaves no trace: the key is free for a retry. Should the release
       // itself fail (the database is down), the reservation lapses after its lease instead.
