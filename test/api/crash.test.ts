@@ -6,8 +6,6 @@
  * completes with nothing lost and nothing written twice: one action row per action, one audit entry
  * per event, one notification, an intact audit chain.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { verifyChain } from '../../domain/audit';
 import { ActionLogSchema, AuditLogSchema, NotificationSchema, TaskSchema } from '../../platform/entities';
 import { actUpdate, manageUpdate, stateQuery, type ActInput } from '../../procedures/kernel/messages';
@@ -16,6 +14,7 @@ import type { ItemState } from '../../procedures/rectification/messages';
 import { workflowIds } from '../helpers/ids';
 import { rectificationInput } from '../helpers/rectification';
 import { eventually, setupTestEnv, uniqueId, type TestEnv } from '../helpers/env';
+import { spawnWorker, type WorkerProcess } from '../helpers/worker-process';
 
 let t: TestEnv;
 beforeAll(async () => {
@@ -24,38 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.teardown();
 });
-
-const root = path.join(__dirname, '..', '..');
-
-function spawnWorker(taskQueue: string, env: Record<string, string> = {}): { child: ChildProcess; ready: Promise<void>; output: () => string } {
-  // `node --import tsx` keeps the worker in this one process, so SIGKILL really kills the worker
-  // (the tsx launcher would forward the signal to a child it cannot protect from SIGKILL).
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'worker', 'main.ts')], {
-    cwd: root,
-    env: { ...process.env, TEMPORAL_ADDRESS: t.address, DATABASE_URL: t.databaseUrl, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    const onData = (b: Buffer) => {
-      output += b.toString();
-      // Its JSON log line (worker/main.ts) once a worker polls.
-      if (output.includes('polling task queue')) resolve();
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`worker exited early (${code}):\n${output}`)));
-  });
-  return { child, ready, output: () => output };
-}
-
-function kill(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
 
 test('a worker killed mid-procedure is replaced and the procedure completes exactly once', async () => {
   const taskQueue = uniqueId('tq');
@@ -76,8 +43,8 @@ test('a worker killed mid-procedure is replaced and the procedure completes exac
   const history = async () => (await client.workflow.getHandle(wf).fetchHistory()).events ?? [];
   const act = (a: ActInput) => client.workflow.getHandle(wf).executeUpdate(actUpdate, { args: [a], updateId: `${a.actorId}:${a.taskId}` });
 
-  let first = spawnWorker(taskQueue);
-  const workers: ChildProcess[] = [first.child];
+  let first = spawnWorker(t, taskQueue);
+  const workers: WorkerProcess[] = [first];
   try {
     await first.ready;
     const feedback = await client.workflow.start<typeof rectification>('rectification', {
@@ -96,19 +63,19 @@ test('a worker killed mid-procedure is replaced and the procedure completes exac
     // Send the next action and kill the worker while it is being processed.
     const inFlight = act({ taskId: review, actorId: 'xcb-reviewer', action: 'pass' });
     await new Promise((r) => setTimeout(r, 150));
-    await kill(first.child);
+    await first.stop('SIGKILL');
 
-    first = spawnWorker(taskQueue);
-    workers.push(first.child);
+    first = spawnWorker(t, taskQueue);
+    workers.push(first);
     await first.ready;
     const passed = await inFlight;
     expect(passed).toMatchObject({ action: 'pass', nextTask: { step: 'unitHead' } });
 
     const unitHead = await pending('unitHead');
     // Kill again, with no action in flight; the next worker holds the projection of an urge open.
-    await kill(first.child);
-    first = spawnWorker(taskQueue, { TINGJIN_TEST_HOLD_PROJECTION_OF: 'urge' });
-    workers.push(first.child);
+    await first.stop('SIGKILL');
+    first = spawnWorker(t, taskQueue, { TINGJIN_TEST_HOLD_PROJECTION_OF: 'urge' });
+    workers.push(first);
     await first.ready;
     let answered = false;
     const urging = client.workflow
@@ -124,9 +91,9 @@ test('a worker killed mid-procedure is replaced and the procedure completes exac
     await eventually(async () => (first.output().includes('holding the projection of urge') ? true : undefined), 30_000, 'the projection held');
     expect(answered).toBe(false);
     const timedOutBefore = (await history()).filter((e) => e.workflowTaskTimedOutEventAttributes).length;
-    await kill(first.child);
-    first = spawnWorker(taskQueue);
-    workers.push(first.child);
+    await first.stop('SIGKILL');
+    first = spawnWorker(t, taskQueue);
+    workers.push(first);
     await first.ready;
     // The workflow task times out on the dead worker and runs again on the new one: the projection is
     // written again (changing nothing), and only then is the urge answered.
@@ -165,6 +132,6 @@ test('a worker killed mid-procedure is replaced and the procedure completes exac
     expect(kinds.filter((k) => k === 'procedure:closed')).toHaveLength(1);
     expect(verifyChain(audit)).toMatchObject({ ok: true, checked: audit.length });
   } finally {
-    for (const w of workers) await kill(w);
+    for (const w of workers) await w.stop('SIGKILL');
   }
 });

@@ -5,22 +5,17 @@
  * logs JSON lines. Started as a process because the SDK's runtime is installed once per process, and the
  * jest process already has its own (test/helpers/setup-file.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import path from 'node:path';
 import { eventually, setupTestEnv, uniqueId, type TestEnv } from '../helpers/env';
+import { spawnWorker, type WorkerProcess } from '../helpers/worker-process';
 
 let t: TestEnv;
-let child: ChildProcess | undefined;
+let worker: WorkerProcess | undefined;
 beforeAll(async () => {
   t = await setupTestEnv();
 });
 afterAll(async () => {
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((r) => child!.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
+  await worker?.stop();
   await t?.teardown();
 });
 
@@ -37,19 +32,11 @@ function freePort(): Promise<number> {
 
 test('the worker process serves the Temporal SDK metrics on WORKER_METRICS_PORT, with the drift its reconciler runs find, and logs JSON lines', async () => {
   const port = await freePort();
-  const root = path.join(__dirname, '..', '..');
   const taskQueue = uniqueId('tq');
-  child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'worker', 'main.ts')], {
-    cwd: root,
-    env: { ...process.env, TEMPORAL_ADDRESS: t.address, DATABASE_URL: t.databaseUrl, TEMPORAL_TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: String(port), LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
-  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-  const exited = new Promise<never>((_, reject) => child!.once('exit', (code) => reject(new Error(`worker exited (${code}):\n${stdout}\n${stderr}`))));
-  await Promise.race([eventually(async () => (stdout.includes('polling task queue') ? true : undefined), 90_000, 'the worker to poll'), exited]);
+  const w = spawnWorker(t, taskQueue, { WORKER_METRICS_PORT: String(port) });
+  worker = w;
+  const exited = new Promise<never>((_, reject) => w.child.once('exit', (code) => reject(new Error(`worker exited (${code}):\n${w.output()}`))));
+  await w.ready;
 
   // Gauges (pollers, free slots) are there once the worker polls; counters once it has done work.
   const text = await Promise.race([
@@ -85,9 +72,9 @@ test('the worker process serves the Temporal SDK metrics on WORKER_METRICS_PORT,
   expect(Number(drift)).toBe(1);
 
   // Every line the worker wrote is a JSON object (the SDK's own lines included), named and levelled.
-  const lines = stdout.split('\n').filter((l) => l.trim());
+  const lines = w.stdout().split('\n').filter((l) => l.trim());
   expect(lines.length).toBeGreaterThan(0);
   for (const l of lines) expect(JSON.parse(l)).toEqual(expect.objectContaining({ level: expect.any(String), time: expect.any(String), msg: expect.any(String) }));
   expect(lines.map((l) => JSON.parse(l) as { name?: string; msg: string })).toContainEqual(expect.objectContaining({ name: 'worker', msg: expect.stringContaining('polling task queue') }));
-  expect(stderr).toBe('');
+  expect(w.stderr()).toBe('');
 });
