@@ -28,6 +28,8 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address, ...temporalSecurity() });
   // Test only (test/api/crash.test.ts): hold a projection of this action open after its write.
   const holdAfter = process.env.TINGJIN_TEST_HOLD_PROJECTION_OF;
+  // Said once, because it costs throughput and is meant to be switched back off (patches/README.md).
+  if (config.workflowStackTraces) log.warn('workflow stack traces are on (TINGJIN_WORKFLOW_STACK_TRACES): the stack-trace query answers, at about an eighth of the throughput');
   // Bundled once: a worker re-created after a failure reuses it.
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: bundlerLogger(log) });
   // A worker the SDK stops on a fatal error is re-created here with backoff (worker/supervisor.ts), so

@@ -44,7 +44,9 @@ async function waitingRequest(taskQueue: string) {
 
 test('by default a worker records no workflow stack traces, and the query says they are not enabled', async () => {
   const queue = uniqueId('tq-off');
-  await worker(queue, undefined).ready;
+  const w = worker(queue, undefined);
+  await w.ready;
+  expect(w.output()).not.toContain('workflow stack traces are on');
   const handle = await waitingRequest(queue);
   await expect(handle.query('__stack_trace')).rejects.toThrow(/stack traces are not enabled/);
   await handle.terminate('test done');
@@ -52,7 +54,9 @@ test('by default a worker records no workflow stack traces, and the query says t
 
 test('with TINGJIN_WORKFLOW_STACK_TRACES=on the query shows where the procedure waits, in its source files', async () => {
   const queue = uniqueId('tq-on');
-  await worker(queue, 'on').ready;
+  const w = worker(queue, 'on');
+  await w.ready;
+  expect(w.output()).toContain('workflow stack traces are on');
   const handle = await waitingRequest(queue);
   const stack = await handle.query<string>('__stack_trace');
   expect(stack).toMatch(/procedures\/kernel\/\w+\.ts:\d+:\d+/);
