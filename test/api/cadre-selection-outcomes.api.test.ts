@@ -223,7 +223,8 @@ describe('revising frozen principles (改变原则须重新审定)', () => {
     const v1 = await untilStage(wf, 'shortlist');
     expect(failedPredicates(cand(v1, 'R003'))).toEqual(['minYearsAsDeputy']);
     expect(cand(v1, 'R003').check?.principlesVersion).toBe(1);
-    const v2Principles = principlesWith({ qualificationOverrides: { minYearsAsDeputy: 1 } });
+    // 破格 (条例 art. 11) with the superior department's prior consent: the one path to a shorter tenure (an override cannot).
+    const v2Principles = principlesWith({ post: { outOfTurn: { consentRef: '省委组织部〔2026〕12号' } } });
 
     // No reason: refused by the schema (missing, or blank after trimming); nothing changes.
     const missing = await act(wf, { action: 'revisePrinciples', principles: v2Principles });
@@ -238,11 +239,17 @@ describe('revising frozen principles (改变原则须重新审定)', () => {
     expect(loosened.body).toMatchObject({ status: 422, code: 'invalid_qualification_override', details: { field: 'principles.qualificationOverrides.maxGradeSteps' } });
     const mistyped = await act(wf, { action: 'revisePrinciples', principles: principlesWith({ qualificationOverrides: { minEducation: 3 } }), reason: '放宽' });
     expect(mistyped.body).toMatchObject({ status: 422, code: 'invalid_qualification_override', details: { field: 'principles.qualificationOverrides.minEducation' } });
+    // Below the statute's floor (条例 art. 9(3): 副职岗位工作两年以上), or the tenure rule switched off: refused, naming the key.
+    const shorter = await act(wf, { action: 'revisePrinciples', principles: principlesWith({ qualificationOverrides: { minYearsAsDeputy: 1 } }), reason: '岗位急需，任副职年限放宽至1年' });
+    expect(shorter.body).toMatchObject({ status: 422, code: 'invalid_qualification_override', details: { field: 'principles.qualificationOverrides.minYearsAsDeputy' } });
+    expect(shorter.body.message).toMatch(/cannot be below 2 .*破格/);
+    const switchedOff = await act(wf, { action: 'revisePrinciples', principles: principlesWith({ qualificationOverrides: { tenureLevels: [] } }), reason: '放宽' });
+    expect(switchedOff.body).toMatchObject({ status: 422, code: 'invalid_qualification_override', details: { field: 'principles.qualificationOverrides.tenureLevels' } });
     expect((await get(wf)).state?.stage).toBe('shortlist');
 
     // With a reason: back to the principles stage, where the leaders' meeting approves again in a new task.
     const firstTask = (await get(wf)).state?.actions.find((a) => a.step === 'principles')?.taskId;
-    const revised = await act(wf, { action: 'revisePrinciples', principles: v2Principles, reason: '岗位急需，任副职年限放宽至1年' });
+    const revised = await act(wf, { action: 'revisePrinciples', principles: v2Principles, reason: '岗位急需，经省委组织部同意破格提拔' });
     expect(revised.status).toBe(200);
     const reapproving = await untilStage(wf, 'principles');
     expect(reapproving.frozen).toHaveLength(1);
@@ -255,8 +262,8 @@ describe('revising frozen principles (改变原则须重新审定)', () => {
     expect(v2.frozen.map((f) => f.version)).toEqual([1, 2]);
     expect(v2.frozen[1]?.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(v2.frozen[1]?.hash).not.toBe(v2.frozen[0]?.hash);
-    expect(v2.frozen[1]).toMatchObject({ reason: '岗位急需，任副职年限放宽至1年', principles: { qualificationOverrides: { minYearsAsDeputy: 1 } } });
-    // Every candidate re-checked under v2; R003 now qualifies.
+    expect(v2.frozen[1]).toMatchObject({ reason: '岗位急需，经省委组织部同意破格提拔', principles: { post: { outOfTurn: { consentRef: '省委组织部〔2026〕12号' } } } });
+    // Every candidate re-checked under v2; R003 now qualifies, its tenure waived by the 破格 consent.
     expect(v2.candidates.map((c) => [c.personId, c.check?.principlesVersion, c.check?.eligible])).toEqual([
       ['R001', 2, true],
       ['R002', 2, true],
@@ -267,7 +274,7 @@ describe('revising frozen principles (改变原则须重新审定)', () => {
     const frozenEntries = (audit.body as { kind: string; payload: { version: number; hash: string; reason: string | null } }[]).filter((e) => e.kind === 'principles:frozen');
     expect(frozenEntries.map((e) => e.payload)).toEqual([
       expect.objectContaining({ version: 1, hash: v2.frozen[0]?.hash, reason: null }),
-      expect.objectContaining({ version: 2, hash: v2.frozen[1]?.hash, reason: '岗位急需，任副职年限放宽至1年' }),
+      expect.objectContaining({ version: 2, hash: v2.frozen[1]?.hash, reason: '岗位急需，经省委组织部同意破格提拔' }),
     ]);
     const verify = await stack.h.call('GET', `/procedures/${wf}/audit/verify`, { token: await stack.h.login(STAFF) });
     expect(verify.body.ok).toBe(true);

@@ -93,7 +93,11 @@ test('bad qualificationOverrides at the start: 422 invalid_qualification_overrid
     [{ minYearsAsDeputie: 1 }, 'minYearsAsDeputie'],
     // 不得越两级提拔: an override may not loosen the regulation (科员 → 正处 is three steps).
     [{ maxGradeSteps: 3 }, 'maxGradeSteps'],
-    [{ minYearsAsDeputy: 1, minEducationByLevel: { bureau: 'college' } }, 'minEducationByLevel'],
+    [{ minYearsAsDeputy: 3, minEducationByLevel: { bureau: 'college' } }, 'minEducationByLevel'],
+    // Nor the floors of 条例 art. 9: years of work, the tenure rules switched off, and 越级 without the 破格 consent (art. 11).
+    [{ minWorkYears: 0 }, 'minWorkYears'],
+    [{ tenureLevels: [] }, 'tenureLevels'],
+    [{ maxGradeSteps: 2 }, 'maxGradeSteps'],
   ];
   for (const [qualificationOverrides, key] of cases) {
     const id = uniqueId('xb');

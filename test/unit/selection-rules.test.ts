@@ -139,11 +139,11 @@ describe('any action', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('revisePrinciples (改变原则须重新审定)', () => {
-  const revise = (patch: PrinciplesPatch = {}, reason = '岗位急需，任副职年限放宽至1年') => by({ action: 'revisePrinciples', principles: principles(patch), reason });
+  const revise = (patch: PrinciplesPatch = {}, reason = '岗位要求提高，任副职年限延长至3年') => by({ action: 'revisePrinciples', principles: principles(patch), reason });
 
   test('with a reason, at nomination, shortlist or inspection, the frozen principles may be revised', () => {
     for (const stage of ['nomination', 'shortlist', 'inspection'] as const) {
-      expect(commandProblem(ctx({ stage }), revise({ qualificationOverrides: { minYearsAsDeputy: 1 } }))).toBeNull();
+      expect(commandProblem(ctx({ stage }), revise({ qualificationOverrides: { minYearsAsDeputy: 3 } }))).toBeNull();
     }
   });
 
@@ -170,25 +170,79 @@ describe('revisePrinciples (改变原则须重新审定)', () => {
       code: 'invalid_qualification_override',
       details: { field: 'principles.qualificationOverrides.minYearsAsDeputie' },
     });
-    expect(fieldOf(ctx({ stage: 'shortlist' }), revise({ qualificationOverrides: { minYearsAsDeputy: 1, maxGradeSteps: 0 } }))).toBe('principles.qualificationOverrides.maxGradeSteps');
+    expect(fieldOf(ctx({ stage: 'shortlist' }), revise({ qualificationOverrides: { minYearsAsDeputy: 3, maxGradeSteps: 0 } }))).toBe('principles.qualificationOverrides.maxGradeSteps');
+    // A floor of the regulation is not loosened by a revision either (条例 art. 9(3): 副职岗位工作两年以上).
+    expect(fieldOf(ctx({ stage: 'shortlist' }), revise({ qualificationOverrides: { minYearsAsDeputy: 1 } }))).toBe('principles.qualificationOverrides.minYearsAsDeputy');
     expect(commandProblem(ctx({ stage: 'shortlist' }), revise({ qualificationOverrides: {} }))).toBeNull();
   });
 });
 
 describe('overridesProblem (per-post qualification overrides)', () => {
   test.each<[string, unknown]>([
-    ['minWorkYears', 0],
+    // At or above the regulation's floors (条例 art. 9, 11): a post may tighten them.
+    ['minWorkYears', 5],
     ['minWorkYears', 60],
     ['minGrassrootsYears', 2.5],
+    ['minYearsAsDeputy', 2],
+    ['minYearsAsPrincipalBelow', 4],
+    ['minPartyYears', 5],
+    ['minYearsAfterOutOfTurn', 2],
     ['maxGradeSteps', 1],
-    ['maxGradeSteps', 2],
     ['principalToDeputyAboveIsOneStep', false],
     ['minEducation', 'bachelor'],
     ['experienceLevels', ['section', 'division']],
-    ['tenureLevels', []],
+    ['tenureLevels', ['division', 'bureau']],
     ['minEducationByLevel', { division: 'bachelor', bureau: 'master' }],
   ])('%s = %j is accepted', (key, value) => {
     expect(overridesProblem({ [key]: value })).toBeNull();
+  });
+
+  test.each<[string, unknown, RegExp]>([
+    // Below a floor of 条例 art. 9 / 11, for a 县处级 post (the stricter reading when no post is given): refused.
+    ['minWorkYears', 0, /cannot be below 5 .*art\. 9\(1\)/],
+    ['minWorkYears', 4.9, /cannot be below 5/],
+    ['minGrassrootsYears', 1.5, /cannot be below 2 .*art\. 9\(1\)/],
+    ['minYearsAsDeputy', 1, /cannot be below 2 .*art\. 9\(3\).*破格/],
+    ['minYearsAsPrincipalBelow', 0, /cannot be below 3 .*art\. 9\(3\)/],
+    ['minPartyYears', 0, /cannot be below 5 .*党章/],
+    ['minYearsAfterOutOfTurn', 0, /cannot be below 1 .*art\. 11/],
+    ['tenureLevels', [], /must keep division, bureau/],
+    ['tenureLevels', ['section', 'division'], /must keep bureau/],
+    ['experienceLevels', [], /must keep division.*art\. 9\(1\)/],
+    // 越级 is 破格: two steps only with post.outOfTurn and its consent.
+    ['maxGradeSteps', 2, /越级提拔.*破格.*outOfTurn/],
+  ])('%s = %j loosens the regulation and is refused, naming the key', (key, value, message) => {
+    expect(overridesProblem({ [key]: value })).toEqual({ key, message: expect.stringMatching(message) });
+  });
+
+  test('the floors follow the post: a 科级 post may set its own experience rules, a 县处级 or 厅局级 post may not', () => {
+    const section = { targetGrade: 'deputySection', isPartyPost: true };
+    const division = { targetGrade: 'deputyDivision', isPartyPost: true };
+    const bureau = { targetGrade: 'deputyBureau', isPartyPost: false };
+    // Art. 9(1) names 县处级: a 科级 post's local rule of 3 years of work, or without the experience rules, is not loosening.
+    expect(overridesProblem({ minWorkYears: 3, experienceLevels: ['section'], minYearsAsDeputy: 1, tenureLevels: [] }, section)).toBeNull();
+    expect(overridesProblem({ minWorkYears: 3 }, division)?.key).toBe('minWorkYears');
+    // Art. 9(3) names 县处级以上: tenure may not be switched off for 厅局级; the experience rules (县处级) are not bound there.
+    expect(overridesProblem({ tenureLevels: ['division'] }, bureau)).toEqual({ key: 'tenureLevels', message: expect.stringMatching(/must keep bureau/) });
+    expect(overridesProblem({ tenureLevels: ['bureau'], experienceLevels: [] }, bureau)).toBeNull();
+    // 党龄 binds Party posts only.
+    expect(overridesProblem({ minPartyYears: 2 }, bureau)).toBeNull();
+    expect(overridesProblem({ minPartyYears: 2 }, division)?.key).toBe('minPartyYears');
+    // 越级 with the 破格 consent is the statute's path (the check then applies outOfTurnLimits); three steps never.
+    expect(overridesProblem({ maxGradeSteps: 2 }, { ...division, outOfTurn: { consentRef: '省委组织部〔2026〕12号' } })).toBeNull();
+    expect(overridesProblem({ maxGradeSteps: 2 }, division)?.key).toBe('maxGradeSteps');
+    expect(overridesProblem({ maxGradeSteps: 3 }, { ...division, outOfTurn: { consentRef: '省委组织部〔2026〕12号' } })?.message).toMatch(/不得越两级提拔/);
+  });
+
+  test("the post's own Party-standing minimum has the same floor, refused as principles.post.minPartyYears", () => {
+    const post = { title: 't', unitId: 'u', positions: 1, targetGrade: 'division', isPartyPost: true };
+    expect(overridesRefusal({ post: { ...post, minPartyYears: 3 } })).toEqual({
+      code: 'invalid_qualification_override',
+      message: expect.stringMatching(/^principles\.post\.minPartyYears: cannot be below 5/),
+      details: { field: 'principles.post.minPartyYears' },
+    });
+    expect(overridesRefusal({ post: { ...post, minPartyYears: 8 } })).toBeNull();
+    expect(overridesRefusal({ post: { ...post, isPartyPost: false, minPartyYears: 0 } })).toBeNull();
   });
 
   test.each<[string, unknown, RegExp]>([
@@ -232,7 +286,8 @@ describe('overridesProblem (per-post qualification overrides)', () => {
     expect(hostile?.details).toEqual({ field: 'principles.qualificationOverrides' });
     expect(JSON.stringify(hostile)).not.toContain('<img');
     expect(overridesRefusal({})).toBeNull();
-    expect(overridesRefusal({ qualificationOverrides: { minYearsAsDeputy: 1 } })).toBeNull();
+    expect(overridesRefusal({ qualificationOverrides: { minYearsAsDeputy: 3 } })).toBeNull();
+    expect(overridesRefusal({ qualificationOverrides: { minYearsAsDeputy: 1 } })?.details).toEqual({ field: 'principles.qualificationOverrides.minYearsAsDeputy' });
   });
 });
 
