@@ -1,8 +1,9 @@
 /**
  * The edge's rule for every string a request carries (body, path and query, keys included): valid
- * Unicode text, with no NUL and no control character but tab and newline (CR only before LF). Applied
- * once, by the route declaration (api/http.ts), before anything else reads the request, so a new route
- * cannot forget it; the workflows still sanitise what they put into a failure (procedures/kernel/refuse.ts).
+ * Unicode text, with no NUL, no noncharacter U+FFFE/U+FFFF and no control character (C0 or C1) but tab
+ * and newline (CR only before LF). Applied once, by the route declaration (api/http.ts), before anything
+ * else reads the request, so a new route cannot forget it; the workflows still sanitise what they put
+ * into a failure (procedures/kernel/refuse.ts).
  * JSON nesting is bounded before anything recurses over it (the idempotency fingerprint, zod).
  */
 import { UNSAFE_TEXT } from '../procedures/kernel/refuse';
@@ -10,7 +11,15 @@ import { UNSAFE_TEXT } from '../procedures/kernel/refuse';
 /** Deeper than any request body the API declares. */
 export const MAX_DEPTH = 32;
 
-const BAD_TEXT = new RegExp(`${UNSAFE_TEXT}|[\\u0001-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]|\\r(?!\\n)`);
+// C1 controls (U+0080–U+009F) are refused like C0: none is text, and U+009B is a terminal's CSI, as
+// ESC [ is. U+FFFE and U+FFFF are noncharacters: a U+FFFE is what a byte-swapped BOM reads as.
+const BAD_TEXT = new RegExp(`${UNSAFE_TEXT}|[\\u0001-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\ufffe\\uffff]|\\r(?!\\n)`);
+
+/**
+ * Whether a string passes the edge's rule. The file importers apply it to every cell they read
+ * (platform/spreadsheet.ts), since a file's contents are input too, only inside one base64 string.
+ */
+export const isCleanText = (s: string): boolean => !BAD_TEXT.test(s);
 
 export interface InputProblem {
   code: 'invalid_text' | 'too_deep';

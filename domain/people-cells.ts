@@ -60,7 +60,9 @@ export function parseDateCell(cell: Cell): { date: string } | { error: string } 
     }
     if (!date && /^\d{4}[-/.年]\d{1,2}月?$/.test(s)) return { error: `"${s}" has no day; ${DATE_HINT}` };
   }
-  if (!date) return { error: `${JSON.stringify(cellText(cell))} is not a date; ${DATE_HINT}` };
+  // The cell's text is not quoted (here or below): a row error never echoes what the file held. The two
+  // quoted above matched a pattern of digits and separators, so they are a date's parts, not raw text.
+  if (!date) return { error: `is not a date; ${DATE_HINT}` };
   const year = Number(date.slice(0, 4));
   if (year < 1900 || year > 2099) return { error: `${date} is outside 1900–2099` };
   return { date };
@@ -103,7 +105,7 @@ const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const asId = (cell: Cell): Parsed<string> => {
   if (typeof cell === 'number' && !Number.isSafeInteger(cell)) return { error: `${cell} is not a personnel number` };
   const s = cellText(cell);
-  return ID_RE.test(s) ? { value: s } : { error: `"${s}" must be 1–64 letters, digits, "_", "." or "-", starting with a letter or digit` };
+  return ID_RE.test(s) ? { value: s } : { error: 'must be 1–64 letters, digits, "_", "." or "-", starting with a letter or digit' };
 };
 
 export const asName = (cell: Cell): Parsed<string> => {
@@ -115,25 +117,25 @@ export const asName = (cell: Cell): Parsed<string> => {
 
 export const asGender = (cell: Cell): Parsed<'male' | 'female'> => {
   const g = GENDERS[cellText(cell).toLowerCase()];
-  return g ? { value: g } : { error: `"${cellText(cell)}" is not a gender; use 男 or 女 (male, female)` };
+  return g ? { value: g } : { error: 'is not a gender; use 男 or 女 (male, female)' };
 };
 
 const gradeNames = GRADES.map((g) => `${GRADE_INFO[g].name} (${g})`).join(', ');
 export const asGrade = (cell: Cell): Parsed<Grade> => {
   const g = gradeFromName(cellText(cell));
-  return g ? { value: g } : { error: `"${cellText(cell)}" is not a grade; use one of ${gradeNames}` };
+  return g ? { value: g } : { error: `is not a grade; use one of ${gradeNames}` };
 };
 
 const educationNames = EDUCATIONS.map((e) => `${EDUCATION_INFO[e].name} (${e})`).join(', ');
 export const asEducation = (cell: Cell): Parsed<Education> => {
   const e = educationFromName(cellText(cell));
-  return e ? { value: e } : { error: `"${cellText(cell)}" is not an education; use one of ${educationNames}` };
+  return e ? { value: e } : { error: `is not an education; use one of ${educationNames}` };
 };
 
 export const asYears = (cell: Cell): Parsed<number> => {
   const s = cellText(cell).replace(/年$/, '');
   const n = typeof cell === 'number' ? cell : /^\d+(\.\d+)?$/.test(s) ? Number(s) : NaN;
-  if (!Number.isFinite(n)) return { error: `"${cellText(cell)}" is not a number of years` };
+  if (!Number.isFinite(n)) return { error: 'is not a number of years' };
   const rounded = Math.round(n * 10) / 10;
   if (Math.abs(rounded - n) > 1e-9) return { error: `${n} has more than one decimal` };
   if (rounded < 0 || rounded > 99.9) return { error: `${rounded} must be between 0 and 99.9` };
@@ -145,13 +147,13 @@ export const asFlag = (cell: Cell): Parsed<boolean> => {
   const s = cellText(cell).toLowerCase();
   if (TRUE_WORDS.has(s)) return { value: true };
   if (FALSE_WORDS.has(s)) return { value: false };
-  return { error: `"${cellText(cell)}" is not yes or no; use 是 or 否` };
+  return { error: 'is not yes or no; use 是 or 否' };
 };
 
 const HEALTH_RESULTS: Record<string, 'fit' | 'fitWithLimits' | 'unfit'> = { 合格: 'fit', 健康: 'fit', fit: 'fit', 基本合格: 'fitWithLimits', fitwithlimits: 'fitWithLimits', 不合格: 'unfit', unfit: 'unfit' };
 export const asHealth = (cell: Cell): Parsed<'fit' | 'fitWithLimits' | 'unfit'> => {
   const h = HEALTH_RESULTS[cellText(cell).toLowerCase()];
-  return h ? { value: h } : { error: `"${cellText(cell)}" is not a health result; use 合格, 基本合格 or 不合格 (fit, fitWithLimits, unfit)` };
+  return h ? { value: h } : { error: 'is not a health result; use 合格, 基本合格 or 不合格 (fit, fitWithLimits, unfit)' };
 };
 
 /** Fields are listed in one cell, separated by 、 , ; / or spaces. */

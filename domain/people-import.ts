@@ -29,6 +29,28 @@ import { mapHeader, PERSON_FIELDS, SheetHeaderError, type HeaderMap, type Person
 export interface SheetRow {
   row: number;
   cells: Cell[];
+  /**
+   * Columns (0-based) whose text the reader refused under the edge's rule (platform/spreadsheet.ts) and
+   * blanked: the row is refused naming them, never validated as if those cells were empty.
+   */
+  unclean?: number[];
+}
+
+/** A column as a spreadsheet program names it: 0 → A, 26 → AA. */
+export function columnLetter(index: number): string {
+  let s = '';
+  for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26)) s = String.fromCharCode(65 + ((n - 1) % 26)) + s;
+  return s;
+}
+
+/** The row error for an unclean cell: it says what is wrong, never what the cell held. */
+export const UNCLEAN_CELL = 'has text that is not allowed (NUL, a control character or invalid Unicode)';
+
+/** Refuses a header row with an unclean cell: its columns cannot be named without quoting it. */
+export function assertCleanHeader(head: SheetRow): void {
+  if (head.unclean?.length) {
+    throw new SheetHeaderError(`the header row (row ${head.row}), column ${head.unclean.map(columnLetter).join(', ')}: ${UNCLEAN_CELL}`);
+  }
 }
 
 export interface FieldError {
@@ -159,19 +181,38 @@ export const PARSE_CHUNK_ROWS = 500;
  * the parsed sheet at the end, so a caller can let other work run between chunks.
  */
 function* parseSheetInChunks(rows: readonly SheetRow[], today: string, chunk: number): Generator<void, ParsedSheet> {
-  const nonEmpty = rows.filter((r) => r.cells.some((c) => !isBlank(c)));
+  // A row whose only text was refused (and blanked) is not empty: it is refused below.
+  const nonEmpty = rows.filter((r) => r.unclean?.length || r.cells.some((c) => !isBlank(c)));
   const [head, ...data] = nonEmpty;
   if (!head) throw new SheetHeaderError('the file has no header row');
+  assertCleanHeader(head);
   const header = mapHeader(head.cells);
+  const fieldAt = new Map([...header.columns].map(([f, i]) => [i, f]));
   const fields = PERSON_FIELDS.filter((f) => header.columns.has(f));
   const valid: ValidRow[] = [];
   const errors: RowError[] = [];
   const firstRowOf = new Map<string, number>();
   let sincePause = 0;
-  for (const { row, cells } of data) {
+  for (const { row, cells, unclean } of data) {
     if (++sincePause > chunk) {
       sincePause = 1;
       yield;
+    }
+    if (unclean?.length) {
+      // Refused whole, like a request with one bad string: the rest of the row is not guessed at.
+      const idCell = header.columns.has('id') ? asId(cells[header.columns.get('id') as number] ?? null) : null;
+      const id = idCell && 'value' in idCell ? idCell.value : undefined;
+      errors.push({
+        row,
+        ...(id !== undefined ? { id } : {}),
+        errors: unclean.map((i) => {
+          const field = fieldAt.get(i);
+          const column = field && header.headings.get(field);
+          return { field: field ?? `column ${columnLetter(i)}`, ...(column ? { column } : {}), message: UNCLEAN_CELL };
+        }),
+      });
+      if (id !== undefined && !firstRowOf.has(id)) firstRowOf.set(id, row);
+      continue;
     }
     const r = validatePersonRow(cells, header, today);
     if (!r.ok) {

@@ -14,7 +14,7 @@ import { hashNewPassword, hashPassword } from '../api/auth';
 import { ApiError } from '../api/errors';
 import { existingIds } from '../api/master-data';
 import { pgTextArray } from '../activities/sql';
-import type { FieldError, RowError, SheetRow } from '../domain/people-import';
+import { assertCleanHeader, columnLetter, UNCLEAN_CELL, type FieldError, type RowError, type SheetRow } from '../domain/people-import';
 import { ROLES, type Role } from '../procedures/kernel/messages';
 import { AppUserSchema, SessionSchema, UnitSchema, type AppUser, type Unit } from './entities';
 
@@ -261,8 +261,14 @@ const MAX_ERRORS = 200;
  * taken parents first, whatever their order in the file. Re-importing the same file changes nothing.
  */
 export async function importMasterData(em: EntityManager, actorId: string, kind: 'units' | 'users', rows: readonly SheetRow[]): Promise<AdminImportReport> {
-  const data = rows.filter((r) => r.cells.some((c) => c !== null && String(c).trim() !== ''));
+  // A row whose only text was refused (and blanked, platform/spreadsheet.ts) is not empty: it is refused below.
+  const data = rows.filter((r) => r.unclean?.length || r.cells.some((c) => c !== null && String(c).trim() !== ''));
   const [head, ...body] = data;
+  try {
+    if (head) assertCleanHeader(head);
+  } catch (err) {
+    throw new AdminSheetError((err as Error).message);
+  }
   const report: AdminImportReport = { total: body.length, imported: 0, updated: 0, unchanged: 0, failed: 0, errors: [] };
   const fail = (row: number, id: string | undefined, errors: FieldError[]): void => {
     report.failed++;
@@ -291,6 +297,19 @@ export async function importMasterData(em: EntityManager, actorId: string, kind:
     }
   };
 
+  /** A row with an unclean cell is refused whole, naming its columns; true when it was. */
+  const refusedUnclean = <K extends string>(r: SheetRow, cols: Map<K, { index: number; label: string }>): boolean => {
+    if (!r.unclean?.length) return false;
+    const byIndex = new Map([...cols].map(([key, c]) => [c.index, { key, label: c.label }]));
+    const idCol = cols.get('id' as K);
+    const id = idCol ? String(r.cells[idCol.index] ?? '').trim() : '';
+    fail(r.row, ID.test(id) ? id : undefined, r.unclean.map((i) => {
+      const c = byIndex.get(i);
+      return c ? { field: c.key, column: c.label, message: UNCLEAN_CELL } : { field: `column ${columnLetter(i)}`, message: UNCLEAN_CELL };
+    }));
+    return true;
+  };
+
   await em.transactional(async (tx) => {
     await lockAdmin(tx);
     if (kind === 'units') {
@@ -298,6 +317,7 @@ export async function importMasterData(em: EntityManager, actorId: string, kind:
       const label = (f: string): string | undefined => cols.get(f as 'id')?.label;
       const pending: { r: SheetRow; id: string; change: UnitChange }[] = [];
       for (const r of body) {
+        if (refusedUnclean(r, cols)) continue;
         const id = cellText(r, cols, 'id') ?? '';
         const kindText = cellText(r, cols, 'kind') ?? '';
         const unitKind = (UNIT_KINDS as readonly string[]).includes(kindText) ? (kindText as UnitKind) : KIND_NAMES[kindText];
@@ -340,6 +360,7 @@ export async function importMasterData(em: EntityManager, actorId: string, kind:
       const cols = header(head, USER_COLUMNS);
       const label = (f: string): string | undefined => cols.get(f as 'id')?.label;
       for (const r of body) {
+        if (refusedUnclean(r, cols)) continue;
         const id = cellText(r, cols, 'id') ?? '';
         const displayName = cellText(r, cols, 'displayName') ?? '';
         const unitId = cellText(r, cols, 'unitId') ?? '';

@@ -79,7 +79,7 @@ const inScope = (scope: ImportScope | null, unitId: string | null): boolean =>
 /** `scope` null: no limit (seeding, scripts); the API always passes the caller's. */
 export async function importPeople(em: EntityManager, rows: readonly SheetRow[], today: string, scope: ImportScope | null = null): Promise<ImportReport> {
   // Counted before anything is validated: refusing costs nothing. Blank rows do not count.
-  const dataRows = rows.filter((r) => r.cells.some((c) => c !== null && String(c).trim() !== '')).length - 1;
+  const dataRows = rows.filter((r) => r.unclean?.length || r.cells.some((c) => c !== null && String(c).trim() !== '')).length - 1;
   if (dataRows > IMPORT_MAX_ROWS) throw new TooManyRows(dataRows);
   const sheet = await parsePeopleSheetYielding(rows, today);
   const errors: RowError[] = [...sheet.errors];
@@ -110,7 +110,7 @@ export async function importPeople(em: EntityManager, rows: readonly SheetRow[],
       }
       const unitId = person.unitId === null ? null : resolveUnit(person.unitId);
       if (person.unitId !== null && unitId === null) {
-        errors.push({ row, id: person.id, errors: [{ field: 'unitId', column: unitColumn, message: `no unit has the id or name "${person.unitId}"` }] });
+        errors.push({ row, id: person.id, errors: [{ field: 'unitId', column: unitColumn, message: 'no unit has this id or name' }] });
         continue;
       }
       // The unit the row names (a file without the column names none; checked below against the person's own).

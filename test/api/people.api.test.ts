@@ -31,7 +31,7 @@ describe('people (cadre master data)', () => {
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ total: 5, imported: 3, updated: 0, unchanged: 0, failed: 2 });
     expect(r.body.errors).toEqual([
-      { row: 3, id: 'T101', errors: [{ field: 'unitId', column: '单位', message: expect.stringContaining('nowhere') }] },
+      { row: 3, id: 'T101', errors: [{ field: 'unitId', column: '单位', message: 'no unit has this id or name' }] },
       {
         row: 5,
         id: 'T103',

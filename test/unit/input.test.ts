@@ -1,8 +1,10 @@
 import { inputMessage, inputProblem, MAX_DEPTH } from '../../api/input';
 
 describe('the edge rule for every string a request carries', () => {
-  test('ordinary text passes: Chinese, emoji (a surrogate pair), tab, newline, CRLF', () => {
+  test('ordinary text passes: Chinese, emoji (a surrogate pair), tab, newline, CRLF, Latin-1 letters and the replacement character', () => {
     expect(inputProblem({ title: '市教育局局长人选 👍', note: 'a\tb\nc\r\nd', n: 3, ok: true, none: null }, 'body')).toBeNull();
+    // Just outside the C1 range, and U+FFFD (what invalid UTF-8 decodes to), are text.
+    expect(inputProblem({ name: 'Zoë\u00a0Müller', bad: '\ufffd', cjk: '\ufffc' }, 'body')).toBeNull();
   });
 
   test.each([
@@ -12,6 +14,10 @@ describe('the edge rule for every string a request carries', () => {
     ['a control character', 'a\u0007b'],
     ['DEL', '\u007f'],
     ['a bare CR', 'a\rb'],
+    ['a C1 control (NEL)', 'a\u0085b'],
+    ['a C1 control (CSI, a terminal’s ESC [)', '\u009b2J'],
+    ['the noncharacter U+FFFE (a byte-swapped BOM)', '\ufffe'],
+    ['the noncharacter U+FFFF', 'x\uffff'],
   ])('%s is refused, naming the field and not the text', (_what, text) => {
     const p = inputProblem({ steps: [{ title: 'fine' }, { title: text }] }, 'body');
     expect(p).toEqual({ code: 'invalid_text', field: 'steps[1].title' });
