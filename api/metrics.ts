@@ -95,9 +95,12 @@ export function createMetrics(orm: MikroORM, opts: { token?: string | undefined 
     { name: 'tingjin_open_tasks', help: 'Pending tasks by procedure type and stage (step)', labelNames: ['type', 'stage'] },
   );
   fromDb<{ type: string; rung: string; n: number }>(
-    `select type, coalesce(escalation->>'rung', 'none') as rung, count(*)::int as n from procedure where status = 'open' and overdue group by 1, 2`,
+    // The board's overdue items (platform/board.ts): open, with pending work, flagged overdue or past the
+    // earliest open deadline. board_item is the board's own item set, kept by triggers in each projection
+    // write, so a political examination counts here exactly when the board shows it.
+    `select type, rung, count(*)::int as n from board_item where overdue or due_at <= now() group by 1, 2`,
     (g, rows) => rows.forEach((r) => g.set({ type: r.type, rung: r.rung }, r.n)),
-    { name: 'tingjin_overdue_procedures', help: 'Open overdue procedures by type and rung of the overdue ladder', labelNames: ['type', 'rung'] },
+    { name: 'tingjin_overdue_procedures', help: 'Overdue procedures on the supervision board by type and rung of the overdue ladder', labelNames: ['type', 'rung'] },
   );
 
   // The reconciler runs in a worker (its Schedule) or in `ops reconcile`, never in the API's own process

@@ -69,8 +69,8 @@ export interface BoardItem {
 const MAX_ASSIGNEES = 50;
 
 /**
- * The items under a filter, as a CTE over `?` bindings: open, with pending work, due before the window's
- * end or flagged overdue. One definition for the board, its export and the bulk urge, so a bulk action
+ * The items under a filter, as a CTE over `?` bindings: open, with pending work, due (its earliest open
+ * deadline) before the window's end or flagged overdue. One definition for the board, its export and the bulk urge, so a bulk action
  * reaches exactly what the board showed.
  */
 function itemsSql(f: BoardFilter, now: Date, windowEnd: Date): { sql: string; params: unknown[] } {
@@ -93,14 +93,16 @@ function itemsSql(f: BoardFilter, now: Date, windowEnd: Date): { sql: string; pa
     params.push(...f.scope.params);
   }
   if (f.watched !== undefined) where.push(`${f.watched ? '' : 'not '}exists (select 1 from supervision_watch w where w.workflow_id = p.workflow_id)`);
+  // The due date is the earliest open deadline (procedure_open_due, Migration20261212000000_board_open_deadline,
+  // as board_item_expected): a political examination's strands carry theirs, its row none.
   const sql = `
-    select p.workflow_id, p.type, p.stage, p.title, p.unit_ids, p.due_at,
+    select p.workflow_id, p.type, p.stage, p.title, p.unit_ids, d.due_at,
            coalesce(p.escalation->>'rung', 'none') as rung,
-           (p.overdue or p.due_at <= ?::timestamptz) as is_overdue,
+           (p.overdue or d.due_at <= ?::timestamptz) as is_overdue,
            exists (select 1 from supervision_watch w where w.workflow_id = p.workflow_id) as watched
-      from procedure p
-     where p.status = 'open' and p.due_at is not null
-       and (p.overdue or p.due_at <= ?::timestamptz)
+      from procedure p cross join lateral (select procedure_open_due(p.workflow_id, p.due_at) as due_at) d
+     where p.status = 'open' and d.due_at is not null
+       and (p.overdue or d.due_at <= ?::timestamptz)
        and exists (select 1 from task t where t.workflow_id = p.workflow_id and t.status = 'pending')
        ${where.map((w) => `and ${w}`).join(' ')}`;
   return { sql, params };

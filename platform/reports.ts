@@ -25,7 +25,7 @@ export interface UnitTypeReport {
   type: string;
   started: number;
   closed: number;
-  /** Closed by their due date, of those closed with one; null when none had one. */
+  /** Closed with every deadline met (metDeadlinesSql), of those closed with one; null when none had one. */
   onTime: number;
   due: number;
   onTimeRate: number | null;
@@ -42,6 +42,20 @@ export interface PeriodReport {
 }
 
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/**
+ * Whether a procedure (aliased `a`) had a deadline, and met every one: the row's own due date and each
+ * task's. The board's due date is the earliest open deadline (procedure_open_due,
+ * Migration20261212000000_board_open_deadline), so a procedure is on time when none of its deadlines passed
+ * while the work it bounds was open: it closed by the row's due date, and no task was done (or still open
+ * at the close) after its own. A political examination's deadlines are its strands' and its feedback's; its
+ * row has none.
+ */
+export const hadDeadlineSql = (a: string): string =>
+  `(${a}.due_at is not null or exists (select 1 from task t where t.workflow_id = ${a}.workflow_id and t.due_at is not null))`;
+export const metDeadlinesSql = (a: string): string =>
+  `((${a}.due_at is null or ${a}.closed_at <= ${a}.due_at)
+    and not exists (select 1 from task t where t.workflow_id = ${a}.workflow_id and t.due_at < coalesce(t.completed_at, ${a}.closed_at)))`;
 
 /** The first day the calendar knows: working days before it cannot be counted. */
 function firstCoveredDay(overrides: OverrideCalendar): string {
@@ -77,8 +91,8 @@ export async function periodReport(
     `select u, p.type,
             count(*) filter (where p.started_at >= ? and p.started_at < ?)::int as started,
             count(*) filter (where p.closed_at >= ? and p.closed_at < ?)::int as closed,
-            count(*) filter (where p.closed_at >= ? and p.closed_at < ? and p.due_at is not null and p.closed_at <= p.due_at)::int as on_time,
-            count(*) filter (where p.closed_at >= ? and p.closed_at < ? and p.due_at is not null)::int as due,
+            count(*) filter (where p.closed_at >= ? and p.closed_at < ? and ${hadDeadlineSql('p')} and ${metDeadlinesSql('p')})::int as on_time,
+            count(*) filter (where p.closed_at >= ? and p.closed_at < ? and ${hadDeadlineSql('p')})::int as due,
             coalesce(sum((select count(*) from action_log l where l.workflow_id = p.workflow_id and l.action = 'return'))
               filter (where p.closed_at >= ? and p.closed_at < ?), 0)::int as returns
        from procedure p cross join lateral unnest(p.unit_ids) as u
@@ -231,7 +245,7 @@ export interface BatchPart {
   open: number;
   overdue: number;
   closed: number;
-  /** Closed by their due date, of those closed with one. */
+  /** Closed with every deadline met (metDeadlinesSql). */
   onTime: number;
   escalations: Record<EscalationRungName, number>;
 }
@@ -258,7 +272,7 @@ export async function batchReport(em: EntityManager, workflowId: string): Promis
               count(*) filter (where p.status = 'open')::int as open,
               count(*) filter (where p.status = 'open' and p.overdue)::int as overdue,
               count(*) filter (where p.closed_at is not null)::int as closed,
-              count(*) filter (where p.closed_at is not null and p.due_at is not null and p.closed_at <= p.due_at)::int as on_time,
+              count(*) filter (where p.closed_at is not null and ${hadDeadlineSql('p')} and ${metDeadlinesSql('p')})::int as on_time,
               count(*) filter (where p.escalation->>'rung' = 'supervisionNotice')::int as r1,
               count(*) filter (where p.escalation->>'rung' = 'warning')::int as r2,
               count(*) filter (where p.escalation->>'rung' = 'accountability')::int as r3

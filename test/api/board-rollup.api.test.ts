@@ -217,10 +217,12 @@ test('a 250-item fan-out statement, its tasks upserted and its items crossing da
      p as (insert into procedure (workflow_id, type, title, unit_ids, status, stage, overdue, due_at, started_by, started_at, updated_at, projected_seq)
            select id, 'rectificationItem', 'child', array[case when i % 2 = 0 then 'jyj' else 'wjw' end], 'open', 'submit', false,
                   case when i / 2 % 2 = 0 then ?::timestamptz else ?::timestamptz end, 'test', now(), now(), 1 from ids),
+     -- Each first task due with its item, as the kernel opens them (the board's due date is the earliest open one).
      t as (insert into task (id, workflow_id, procedure_type, step, seq, round, assignee_ids, status, opened_at, due_at)
-           select id || ':1', id, 'rectificationItem', 'submit', 1, 1, array['u' || (i % 3)], 'pending', now(), ?::timestamptz from ids)
+           select id || ':1', id, 'rectificationItem', 'submit', 1, 1, array['u' || (i % 3)], 'pending', now(),
+                  case when i / 2 % 2 = 0 then ?::timestamptz else ?::timestamptz end from ids)
      select 1`,
-    [prefix, dayA, dayB, dayA],
+    [prefix, dayA, dayB, dayA, dayB],
   );
   expect(await driftOf(em)).toEqual(NO_DRIFT);
   // Totals: '' and each unit on each day (2 + 4); assignees: each unit, day and assignee (12). Per row, 750.
