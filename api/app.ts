@@ -133,7 +133,8 @@ export function createApp(deps: ApiDeps, opts: AppOptions = {}): { app: Express;
   app.use(router);
   // The web console's built files, after every API route, so none of them is shadowed.
   serveConsole(app);
-  app.use((req, _res, next) => next(new NotFound('not_found', `no route for ${req.method} ${req.path}`)));
+  // The path is not quoted: it is the client's raw input, as long as the header limit allows.
+  app.use((_req, _res, next) => next(new NotFound('not_found', 'no route for this method and path')));
   app.use(errorHandler);
   return { app, openapi, routes };
 }

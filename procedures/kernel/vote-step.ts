@@ -126,7 +126,7 @@ export function validateBallots(v: VoteRun, a: ActInput): void {
     if (!v.candidates.includes(b.candidateId)) {
       throw refuse(KernelRefusal.invalidBallot, `${field}.candidateId is not a candidate; the candidates are ${v.candidates.join(', ')}`, { field: `${field}.candidateId` });
     }
-    if (seen.has(b.candidateId)) throw refuse(KernelRefusal.invalidBallot, `${field}: candidate ${b.candidateId} appears twice`, { field: `${field}.candidateId` });
+    if (seen.has(b.candidateId)) throw refuse(KernelRefusal.invalidBallot, `${field}.candidateId appears twice`, { field: `${field}.candidateId` });
     seen.add(b.candidateId);
     if (!isVoteChoice(b.choice)) throw refuse(KernelRefusal.invalidBallot, `${field}.choice must be agree, disagree or defer`, { field: `${field}.choice` });
   }

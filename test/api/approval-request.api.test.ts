@@ -255,6 +255,15 @@ test('refused votes and closes give 4xx and leave no action row', async () => {
   const missing = await actAs('cw-1', task, { action: 'vote', ballots: [{ candidateId: '张三', choice: 'agree' }] });
   expect(missing.status).toBe(422);
   expect(missing.body).toMatchObject({ code: 'invalid_ballot', details: { field: 'ballots', missing: ['李四'] } });
+  // A refusal names the ballot's field, never the candidate id sent: an unknown one, or one sent twice.
+  const hostile = '<img src=x onerror=alert(1)>候选人';
+  const unknown = await actAs('cw-1', task, { action: 'vote', ballots: [{ candidateId: hostile, choice: 'agree' }, ...ballots('agree', 'agree')] });
+  expect(unknown.status).toBe(422);
+  expect(unknown.body).toMatchObject({ code: 'invalid_ballot', details: { field: 'ballots[0].candidateId' } });
+  expect(JSON.stringify(unknown.body)).not.toContain('onerror');
+  const twice0 = await actAs('cw-1', task, { action: 'vote', ballots: [{ candidateId: '李四', choice: 'agree' }, { candidateId: '李四', choice: 'defer' }] });
+  expect(twice0.status).toBe(422);
+  expect(twice0.body).toMatchObject({ code: 'invalid_ballot', message: 'ballots[1].candidateId appears twice', details: { field: 'ballots[1].candidateId' } });
   const badChoice = await actAs('cw-1', task, { action: 'vote', ballots: ballots('agree', 'abstain') });
   expect(badChoice.status).toBe(400);
   expect(badChoice.body.message).toMatch(/^ballots\[1\]\.choice:/);

@@ -18,7 +18,7 @@ const approval = (requestId: string, title: string) => ({
 
 test('a start whose title carries NUL or a lone surrogate is a 400 naming the field; nothing starts, the next start runs', async () => {
   const token = await stack.h.login('zzb-staff');
-  for (const title of ['标题\u0000', '标题\ud800', '标题\u0007']) {
+  for (const title of ['标题\u0000', '标题\ud800', '标题\u0007', '标题\u009b2J', '标题\uffff']) {
     const requestId = uniqueId('hx');
     const key = newKey();
     const r = await stack.h.call('POST', '/procedures/approvalRequest', { token, key, body: approval(requestId, title) });
@@ -120,6 +120,20 @@ test('fuzzer: a path parameter that is not percent-encoded UTF-8 is a 400 that d
     expect(r.status).toBe(400);
     expect(r.body).toMatchObject({ status: 400, code: 'invalid_text', details: { field: 'params' } });
     expect(JSON.stringify(r.body)).not.toContain('FZmark');
+  }
+});
+
+test('a path no route serves is a 404 that does not quote the path', async () => {
+  const token = await stack.h.login('zzb-staff');
+  for (const [method, path] of [
+    ['GET', '/FZmark/%3Cscript%3Ealert(1)%3C%2Fscript%3E'],
+    ['POST', `/FZmark-${'x'.repeat(4000)}`],
+    ['DELETE', '/procedures/FZmark/%E2%80%AE%00'],
+  ] as const) {
+    const r = await stack.h.call(method, path, { token });
+    expect(r.status).toBe(404);
+    expect(r.body).toMatchObject({ status: 404, code: 'not_found' });
+    expect(JSON.stringify(r.body)).not.toMatch(/FZmark|script|xxxx/);
   }
 });
 
