@@ -46,3 +46,15 @@ export function barEnd(r: BarRecord): string | null {
   const months = BAR_MONTHS[r.kind]?.[r.category];
   return months === undefined || !isValidDate(r.date) ? null : addMonths(r.date, months);
 }
+
+/**
+ * The records whose bar is in force on `asOf` (YYYY-MM-DD): on or after the record's date and before its end, with
+ * that end. The bar concerns the promotion itself (《纪律处分条例》: 一年内…不得在党内提升职务), so the same rule is read
+ * at the eligibility cut-off (the predicate promotionBars) and again on the dates of the decision and the appointment.
+ */
+export function barsInForce(records: readonly BarRecord[], asOf: string): { record: BarRecord; until: string }[] {
+  return records.flatMap((record) => {
+    const until = barEnd(record);
+    return until && record.date <= asOf && asOf < until ? [{ record, until }] : [];
+  });
+}

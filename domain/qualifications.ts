@@ -25,7 +25,7 @@ import {
   levelOf,
 } from './grades';
 import { fullMonthsBetween, hasServedYears, yearsToMonths } from './periods';
-import { barEnd, type BarRecord } from './promotion-bars';
+import { barsInForce, type BarRecord } from './promotion-bars';
 import { DEFAULT_QUALIFICATION_RULES, resolveRules, type QualificationOverrides, type QualificationRules } from './qualification-rules';
 
 /** The person's record, as far as the predicates need it. Dates are YYYY-MM-DD. */
@@ -316,10 +316,7 @@ function promotionBars(c: Context): QualificationResult {
   const label = '影响期内不得提拔 (no promotion inside a sanction’s or assessment’s bar)';
   const fact = `barRecords=${records.length ? records.map((r) => `${r.kind}:${r.category}@${r.date}${r.ref ? ` (${r.ref})` : ''}`).join('; ') : 'none'}`;
   // Inside a bar: on or after its date, before its end.
-  const inside = records.flatMap((r) => {
-    const end = barEnd(r);
-    return end && r.date <= c.asOf && c.asOf < end ? [`${r.category} (${r.kind}) of ${r.date}, bar until ${end}`] : [];
-  });
+  const inside = barsInForce(records, c.asOf).map(({ record: r, until }) => `${r.category} (${r.kind}) of ${r.date}, bar until ${until}`);
   return {
     predicate: 'promotionBars',
     label,

@@ -8,10 +8,11 @@ import { fromTemporal, NotFound, Unavailable, Unprocessable } from '../../api/er
 import type { ApiDeps } from '../../api/routes/context';
 import { chinaDateOf } from '../../domain/dates';
 import type { Grade } from '../../domain/grades';
-import { PersonSchema, PoliticalFileEntrySchema, UnitEstablishmentSchema, UnitOfficeHolderSchema } from '../../platform/entities';
+import type { BarRecord } from '../../domain/promotion-bars';
+import { PersonBarRecordSchema, PersonSchema, PoliticalFileEntrySchema, UnitEstablishmentSchema, UnitOfficeHolderSchema } from '../../platform/entities';
 import { stateQuery } from '../kernel/messages';
 import { cadreSelectionWorkflowId, type CadreSelectionInput, type IntegritySignerFacts, type PoliticalExamFacts, type SelectionCommand, type SelectionState } from './messages';
-import { establishmentProblem } from './rules';
+import { establishmentProblem, promotionBarProblem } from './rules';
 
 const QUERY_DEADLINE_MS = 15_000;
 
@@ -65,6 +66,24 @@ export async function assertWithinEstablishment(em: EntityManager, principles: C
   const row = await em.findOne(UnitEstablishmentSchema, { unitId, grade: targetGrade });
   const filled = row ? await em.count(PersonSchema, { unitId, currentGrade: targetGrade as Grade }) : 0;
   const problem = establishmentProblem(row ? { approved: row.approved, filled } : null, positions, principles.overEstablishmentApproval);
+  if (problem) throw new Unprocessable(problem.code, problem.message, problem.details);
+}
+
+/**
+ * 影响期 at the decision and at the appointment: refuses the command when one of `personIds` is inside a bar on
+ * `asOf` (promotionBarProblem), from the bar records in master data as they are now. Read here, not in the
+ * workflow, so a running selection's commands are unchanged: the workflow only never sees the refused command.
+ */
+export async function assertNoPromotionBars(em: EntityManager, personIds: readonly string[], asOf: string, at: 'decision' | 'appointment'): Promise<void> {
+  if (personIds.length === 0) return;
+  const rows = await em.find(PersonBarRecordSchema, { personId: { $in: [...personIds] } }, { orderBy: { date: 'asc' } });
+  const people = personIds.map((personId) => ({
+    personId,
+    records: rows
+      .filter((r) => r.personId === personId)
+      .map((r): BarRecord => ({ kind: r.kind, category: r.category, date: String(r.date), endsOn: r.endsOn ? String(r.endsOn) : null, ref: r.ref })),
+  }));
+  const problem = promotionBarProblem(people, asOf, at);
   if (problem) throw new Unprocessable(problem.code, problem.message, problem.details);
 }
 

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { membersOf, resolveAssignees } from '../../api/assignees';
+import { personnelShown } from '../../api/authz';
 import { NotFound, Unprocessable } from '../../api/errors';
 import { sendUpdate } from '../../api/temporal';
 import { UnitSchema } from '../../platform/entities';
@@ -15,7 +16,7 @@ import { defineProcedure } from '../descriptor';
 import { stateQuery } from '../kernel/messages';
 import { completeVoteRule, MEETING_REFUSAL_STATUS } from '../kernel/vote';
 import { createSelectionActivities, recusalsOf, relativesAmong } from './activities';
-import { activeCandidates, assertWithinEstablishment, integritySigner, peopleNamed, politicalFacts, recommendersOf, selectionState } from './command-facts';
+import { activeCandidates, assertNoPromotionBars, assertWithinEstablishment, integritySigner, peopleNamed, politicalFacts, recommendersOf, selectionState } from './command-facts';
 import { examinationRoutes } from './examination-routes';
 import { masterDataRoutes } from './master-data-routes';
 import {
@@ -29,6 +30,7 @@ import {
   type SelectionState,
 } from './messages';
 import { overridesRefusal } from './overrides';
+import { selectionPersonnel } from './personnel';
 import { SelectionCommandBody, StartSelectionBody } from './schemas';
 
 export const cadreSelectionProcedure = defineProcedure({
@@ -98,6 +100,7 @@ export const cadreSelectionProcedure = defineProcedure({
   activities: createSelectionActivities,
   // The committee votes on its candidates; the console shows them by name (GET /procedures/:workflowId people).
   namedPeople: (state) => ((state as Partial<SelectionState> | null)?.candidates ?? []).map((c) => c.personId),
+  personnelData: selectionPersonnel,
   routes: ({ route, deps }) => {
     route({
       method: 'post',
@@ -135,6 +138,12 @@ export const cadreSelectionProcedure = defineProcedure({
         }
         if (body.action === 'signIntegrity') command = { ...body, signer: await integritySigner(em, body.signedBy, body.personId) };
         if (body.action === 'revisePrinciples') await assertWithinEstablishment(em, body.principles);
+        // 影响期 as of the promotion: on the meeting's date for the candidates of the vote it opens, and on the appointment date.
+        if (body.action === 'openMeeting' || body.action === 'recordAppointment') {
+          const live = await selectionState(deps, params.workflowId);
+          if (body.action === 'openMeeting' && live.stage === 'decision') await assertNoPromotionBars(em, live.currentStep?.vote?.candidates ?? [], body.date, 'decision');
+          if (body.action === 'recordAppointment' && live.stage === 'appointment') await assertNoPromotionBars(em, [body.personId], body.appointedOn, 'appointment');
+        }
         if (body.action === 'recordInspection') {
           const live = await selectionState(deps, params.workflowId);
           command = { ...body, groupRecusals: await recusalsOf(em, body.group, activeCandidates(live)) };
@@ -142,7 +151,9 @@ export const cadreSelectionProcedure = defineProcedure({
         const ack = (await sendUpdate(deps, em, params.workflowId, selectionUpdate, { ...command, actorId: user.id, actorRoles: user.roles }, `${user.id}:${idempotencyKey}`)) as unknown as { seq: number; action: string; stage: string; status: string };
         // The state comes from a query, not the Update's result, which history keeps for every action.
         const state = await deps.client.withDeadline(Date.now() + 15_000, () => deps.client.workflow.getHandle(params.workflowId).query(stateQuery));
-        return { status: 200, body: { seq: ack.seq, action: ack.action, stage: ack.stage, status: ack.status, state } };
+        // The candidates' personnel data is shown as GET /procedures/:workflowId shows it.
+        const shown = await personnelShown(em, user, selectionPersonnel, state, '/procedures/:workflowId/selection');
+        return { status: 200, body: { seq: ack.seq, action: ack.action, stage: ack.stage, status: ack.status, state: shown } };
       },
     });
 

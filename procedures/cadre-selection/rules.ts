@@ -5,6 +5,7 @@
  */
 import { KernelRefusal } from '../kernel/messages';
 import type { Ratio } from '../kernel/vote';
+import { barsInForce, type BarRecord } from '../../domain/promotion-bars';
 import { SelectionRefusal, type CandidateView, type IntegrityOffice, type IntegritySignerFacts, type Principles, type QualificationCheck, type SelectionPost, type CheckResult, type PersonalMattersFinding, type Recusal } from './messages';
 
 export interface SelectionRules {
@@ -153,6 +154,35 @@ export function establishmentProblem(establishment: { approved: number; filled: 
     message: `超职数配备: the unit has ${approved} approved post(s) of this grade and ${filled} held; ${positions} more would exceed it. Cite a recorded approval in overEstablishmentApproval`,
     details: { field: 'principles.post.positions', rule: 'establishment', approved, filled, positions },
   };
+}
+
+/**
+ * 影响期 at the promotion itself: a candidate inside a bar (a sanction, 诫勉, 组织处理 or an annual assessment of
+ * 基本称职/不称职, domain/promotion-bars.ts) on the date the committee decides (the meeting's date) or on the
+ * appointment date is not promoted. The bars are about the promotion (《中国共产党纪律处分条例》: 警告 一年内…不得在党内
+ * 提升职务; 《公职人员政务处分法》 art. 8; 《关于对党员领导干部进行诫勉的规定》: 诫勉 六个月内不得提拔), so a record dated after the
+ * recommendation still stops the candidate, and a bar that has ended by then does not. The same rule as the
+ * predicate promotionBars at the eligibility cut-off (barsInForce). `people`: each candidate with their records.
+ */
+export function promotionBarProblem(
+  people: readonly { personId: string; records: readonly BarRecord[] }[],
+  asOf: string,
+  at: 'decision' | 'appointment',
+): CommandProblem | null {
+  for (const { personId, records } of people) {
+    const inForce = barsInForce(records, asOf);
+    if (inForce.length === 0) continue;
+    const bars = inForce.map(({ record: r, until }) => ({ kind: r.kind, category: r.category, date: r.date, until, ref: r.ref ?? null }));
+    return {
+      code: SelectionRefusal.candidateNotEligible,
+      message:
+        `影响期内不得提拔: ${personId} is inside a bar on ${asOf}, the date of the ${at}: ` +
+        bars.map((b) => `${b.category} (${b.kind}) of ${b.date}, bar until ${b.until}`).join('; ') +
+        (at === 'decision' ? '. Defer the vote on the candidate (deferVote) or hold the meeting once the bar has ended' : '. The appointment comes once the bar has ended'),
+      details: { field: at === 'decision' ? 'date' : 'appointedOn', personId, rule: 'promotionBars', failed: ['promotionBars'], asOf, bars },
+    };
+  }
+  return null;
 }
 
 /**

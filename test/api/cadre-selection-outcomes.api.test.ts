@@ -39,6 +39,9 @@ const stack = useApiStack(
       { id: 'R003', name: '周宁', gradeSince: monthsAgo(18) },
       // 回避: R004 and the person of committee member cw-3 (related in the last test only).
       { id: 'R004', name: '吴越', gradeSince: R001_SINCE },
+      // 影响期 at the decision and at the appointment: their bar records are written by those tests only.
+      { id: 'R005', name: '郑和', gradeSince: R001_SINCE },
+      { id: 'R006', name: '冯远', gradeSince: R001_SINCE },
       // In the committee's unit, not the post's: 任职回避 concerns relatives in the post's unit's leadership.
       { id: 'CW3', name: '委员三', currentGrade: 'bureau', gradeSince: '2020-01-01', userId: 'cw-3', unitId: 'cwh' },
     ]);
@@ -578,6 +581,63 @@ describe('issue 11: the cut-off, a change of post, 暂缓表决, 复议', () => 
     // The vote went on at the same meeting: one meeting recorded.
     expect(s.meetings).toHaveLength(1);
     await maybeRecordHistory('cadre-selection-deferred.json', stack.t.env.client.workflow.getHandle(wf));
+  });
+});
+
+describe('影响期 at the promotion: re-checked on the dates of the decision and the appointment', () => {
+  const putBars = async (records: unknown[]) => stack.h.call('PUT', '/selection/bar-records', { token: await stack.h.login(STAFF), key: newKey(), body: { records } });
+  /** openMeeting, once the vote step is open (until then it is refused as action_not_allowed). */
+  const openMeeting = (wf: string) =>
+    eventually(async () => {
+      const r = await act(wf, { action: 'openMeeting', date: today(), present: committee });
+      return r.body.code === 'action_not_allowed' ? undefined : r;
+    }, 30_000, 'the vote step open');
+
+  test('a 诫勉 dated after the recommendation stops the candidate at the decision, naming the rule, the record and its end; deferred, the vote goes on without them', async () => {
+    const wf = await nominated(['R005', 'R002']);
+    // Eligible at the cut-off (the recommendation's date): no bar recorded yet.
+    expect(cand(await get(wf).then((b) => b.state!), 'R005').check?.eligible).toBe(true);
+    expect((await act(wf, { action: 'setShortlist', personIds: ['R005', 'R002'] })).status).toBe(200);
+    await untilStage(wf, 'inspection');
+    await inspectAll(wf, ['R005', 'R002']);
+    expect((await putBars([{ personId: 'R005', kind: 'admonition', category: '诫勉', date: today(), ref: '纪诫〔2026〕9号' }])).body).toEqual({ recorded: 1 });
+    const refused = await openMeeting(wf);
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({
+      code: 'candidate_not_eligible',
+      details: { field: 'date', personId: 'R005', rule: 'promotionBars', asOf: today(), bars: [{ kind: 'admonition', category: '诫勉', date: today(), until: addMonths(today(), 6), ref: '纪诫〔2026〕9号' }] },
+    });
+    expect(refused.body.message).toMatch(/^影响期内不得提拔: R005/);
+    // Refused before the workflow: no meeting recorded.
+    expect((await get(wf)).state?.meetings ?? []).toHaveLength(0);
+    // 暂缓表决 on R005, with the reason; the meeting then opens on R002 alone.
+    expect((await act(wf, { action: 'deferVote', personId: 'R005', reason: '影响期内 (诫勉)，不得提拔' })).status).toBe(200);
+    const opened = await eventually(async () => {
+      const r = await openMeeting(wf);
+      return r.status === 200 ? r : undefined;
+    }, 30_000, 'the meeting opened on R002');
+    expect((opened.body.state as SelectionState).currentStep?.vote?.candidates).toEqual(['R002']);
+  });
+
+  test('a bar in force on the appointment date refuses the appointment; once its recorded end has passed, the appointment is recorded', async () => {
+    const wf = await nominated(['R006', 'R002']);
+    expect((await act(wf, { action: 'setShortlist', personIds: ['R006'], concentratedOpinion: '推荐意见集中于冯远' })).status).toBe(200);
+    await untilStage(wf, 'inspection');
+    await inspectAll(wf, ['R006']);
+    await unanimousDecision(wf, ['R006']);
+    await untilStage(wf, 'appointment');
+    // Recorded only now, at the appointment stage (the check at the cut-off never saw it); dated yesterday, since a
+    // recorded end comes after the record's date.
+    const handling = { personId: 'R006', kind: 'organizationalHandling', category: '调离', date: addDays(today(), -1), ref: '市委组〔2026〕5号' };
+    expect((await putBars([{ ...handling, endsOn: addMonths(today(), 12) }])).body).toEqual({ recorded: 1 });
+    const appointment = { action: 'recordAppointment', personId: 'R006', appointedOn: today(), noticeRef: '市委任〔2026〕9号', talkOn: today() };
+    const refused = await act(wf, appointment);
+    expect(refused.body).toMatchObject({ status: 422, code: 'candidate_not_eligible', details: { field: 'appointedOn', personId: 'R006', rule: 'promotionBars', asOf: today() } });
+    expect((await get(wf)).state?.stage).toBe('appointment');
+    // The 组织处理 recorded as ended today (its end is exclusive): it no longer bars the appointment of today.
+    expect((await putBars([{ ...handling, endsOn: today() }])).body).toEqual({ recorded: 1 });
+    expect((await act(wf, appointment)).status).toBe(200);
+    expect(cand(await untilStage(wf, 'probation'), 'R006').appointment).toMatchObject({ appointedOn: today(), probation: true });
   });
 });
 

@@ -13,6 +13,7 @@ import {
   nominee,
   postChanged,
   probationApplies,
+  promotionBarProblem,
   reconsiderationProblem,
   recusalProblem,
 } from '../../procedures/cadre-selection/rules';
@@ -316,6 +317,52 @@ describe('影响期 (promotionBars)', () => {
   test('no records, or a category without a bar and without a stated end, passes', () => {
     expect(bars('2026-05-01', undefined)?.passed).toBe(true);
     expect(bars('2026-05-01', [{ kind: 'annualAssessment', category: '优秀', date: '2025-12-31' }])?.passed).toBe(true);
+  });
+});
+
+describe('影响期 at the promotion: re-checked on the dates of the decision and the appointment (promotionBarProblem)', () => {
+  const recommendedOn = '2026-03-01';
+  // A 诫勉 dated after the recommendation (the cut-off): it bars until 2026-10-15.
+  const admonition = { kind: 'admonition' as const, category: '诫勉', date: '2026-04-15', ref: '纪诫〔2026〕7号' };
+  const facts = (): CandidateFacts => ({
+    workStartDate: '2002-07-01',
+    grassrootsYears: 3,
+    currentGrade: 'deputyDivision',
+    gradeSince: '2020-01-01',
+    education: 'bachelor',
+    partyJoinDate: '2001-06-01',
+    lastPromotionDate: '2020-01-01',
+    lastPromotionOutOfTurn: false,
+  });
+
+  test('a bar that arises after the recommendation passes the cut-off check but stops the candidate at the decision, naming the rule, the record and its end', () => {
+    const atCutoff = evaluateQualifications({ ...facts(), barRecords: [admonition] }, { title: '正处', targetGrade: 'division', isPartyPost: false }, recommendedOn);
+    expect(atCutoff.results.find((r) => r.predicate === 'promotionBars')?.passed).toBe(true);
+    const problem = promotionBarProblem([{ personId: 'R001', records: [] }, { personId: 'R002', records: [admonition] }], '2026-05-20', 'decision');
+    expect(problem).toEqual({
+      code: 'candidate_not_eligible',
+      message: expect.stringMatching(/^影响期内不得提拔: R002 is inside a bar on 2026-05-20, the date of the decision: 诫勉 \(admonition\) of 2026-04-15, bar until 2026-10-15/),
+      details: {
+        field: 'date',
+        personId: 'R002',
+        rule: 'promotionBars',
+        failed: ['promotionBars'],
+        asOf: '2026-05-20',
+        bars: [{ kind: 'admonition', category: '诫勉', date: '2026-04-15', until: '2026-10-15', ref: '纪诫〔2026〕7号' }],
+      },
+    });
+  });
+
+  test('at the appointment the appointment date counts: inside the bar it is refused on appointedOn, on the day it ends it passes', () => {
+    expect(promotionBarProblem([{ personId: 'R002', records: [admonition] }], '2026-10-14', 'appointment')?.details).toMatchObject({ field: 'appointedOn', rule: 'promotionBars' });
+    expect(promotionBarProblem([{ personId: 'R002', records: [admonition] }], '2026-10-15', 'appointment')).toBeNull();
+    // A 组织处理 recorded with its own end: ended before the appointment, it does not stop it.
+    expect(promotionBarProblem([{ personId: 'R002', records: [{ kind: 'organizationalHandling', category: '调离', date: '2026-01-10', endsOn: '2026-05-01' }] }], '2026-05-20', 'appointment')).toBeNull();
+  });
+
+  test('a record dated after the date judged does not bar it; no records pass', () => {
+    expect(promotionBarProblem([{ personId: 'R002', records: [admonition] }], '2026-04-14', 'decision')).toBeNull();
+    expect(promotionBarProblem([], '2026-05-20', 'decision')).toBeNull();
   });
 });
 
