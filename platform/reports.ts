@@ -293,3 +293,42 @@ export async function batchReport(em: EntityManager, workflowId: string): Promis
   };
   return { workflowId, type: parent.type, title: parent.title, perStage: await part('stage'), perUnit: await part('unit') };
 }
+
+/** A problem of a feedback as its items started with it: the 问题清单. */
+export interface FeedbackProblem {
+  no: string;
+  title: string;
+  leadUnitId: string | null;
+}
+
+/** A closed feedback's closing summary (整改情况报告): what its workflow returned and projected as its result. */
+export interface FeedbackClosing {
+  title: string;
+  summary: RectificationSummary;
+  /** Every problem, in problem-number order, from its items' start (the summary counts them by number only). */
+  problems: FeedbackProblem[];
+}
+
+/** The closing summary of a rectification feedback; null while it is open, or when no such feedback is projected. */
+export async function feedbackClosing(em: EntityManager, workflowId: string): Promise<FeedbackClosing | null> {
+  const conn = em.getConnection();
+  const [row] = await conn.execute<{ title: string; status: string; result: RectificationSummary | null }[]>(
+    `select title, status, result from procedure where workflow_id = ? and type = 'rectification'`,
+    [workflowId],
+  );
+  if (!row || row.status !== 'closed' || !row.result) return null;
+  const problems = await conn.execute<{ no: string; title: string; lead_unit_id: string | null }[]>(
+    `select distinct on (l.data->'problem'->>'no') l.data->'problem'->>'no' as no, l.data->'problem'->>'title' as title, l.data->'problem'->>'leadUnitId' as lead_unit_id
+       from procedure p join action_log l on l.workflow_id = p.workflow_id and l.action = 'start'
+      where p.parent_workflow_id = ? and l.data->'problem' is not null
+      order by l.data->'problem'->>'no'`,
+    [workflowId],
+  );
+  return {
+    title: row.title,
+    summary: row.result,
+    problems: problems
+      .map((p) => ({ no: p.no, title: p.title, leadUnitId: p.lead_unit_id }))
+      .sort((a, b) => a.no.localeCompare(b.no, 'en', { numeric: true })),
+  };
+}

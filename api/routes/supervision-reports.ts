@@ -5,10 +5,12 @@
 import { z } from 'zod';
 import { chinaDateOf } from '../../domain/dates';
 import { periodOf, PERIOD_KINDS } from '../../domain/reports';
-import { batchReport, feedbackReport, periodReport } from '../../platform/reports';
+import { batchReport, feedbackClosing, feedbackReport, periodReport, type FeedbackClosing } from '../../platform/reports';
+import type { ProblemSummary, UnitSummary } from '../../procedures/rectification/messages';
 import { access, procedureScopeSql } from '../authz';
 import { BadRequest, NotFound } from '../errors';
-import { streamXlsx, type Column } from '../xlsx';
+import { exportNames, type ExportNames } from '../export-names';
+import { streamXlsx, type Column, type Sheet } from '../xlsx';
 import { id, WorkflowIdParam } from '../schemas';
 import type { RouteContext } from './context';
 import { downloadRoute } from './download';
@@ -91,8 +93,8 @@ const BatchReportSchema = z
   .object({ workflowId: z.string(), type: z.string(), title: z.string(), perStage: z.array(BatchPartSchema), perUnit: z.array(BatchPartSchema) })
   .openapi('BatchReport');
 type BatchPartRow = z.infer<typeof BatchPartSchema>;
-const BATCH_COLUMNS = (what: string): Column<BatchPartRow>[] => [
-  { header: what, width: 16, value: (r) => r.key },
+const BATCH_COLUMNS = (what: string, key: (k: string) => string): Column<BatchPartRow>[] => [
+  { header: what, width: 24, value: (r) => key(r.key) },
   { header: '事项数', width: 10, value: (r) => r.items },
   { header: '在办', width: 8, value: (r) => r.open },
   { header: '逾期在办', width: 10, value: (r) => r.overdue },
@@ -106,8 +108,8 @@ const BATCH_COLUMNS = (what: string): Column<BatchPartRow>[] => [
 type PeriodRow = z.infer<typeof PeriodReportSchema>['rows'][number];
 type FeedbackPartRow = z.infer<typeof FeedbackPartSchema>;
 
-const REPORT_COLUMNS: Column<PeriodRow>[] = [
-  { header: '单位', width: 12, value: (r) => r.unitId },
+const REPORT_COLUMNS = (names: ExportNames): Column<PeriodRow>[] => [
+  { header: '单位', width: 24, value: (r) => names.unit(r.unitId) },
   { header: '事项类型', width: 22, value: (r) => typeLabel(r.type) },
   { header: '发起数', width: 10, value: (r) => r.started },
   { header: '办结数', width: 10, value: (r) => r.closed },
@@ -119,8 +121,8 @@ const REPORT_COLUMNS: Column<PeriodRow>[] = [
   { header: '预警', width: 8, value: (r) => r.escalations.warning },
   { header: '问责', width: 8, value: (r) => r.escalations.accountability },
 ];
-const FEEDBACK_COLUMNS = (what: string): Column<FeedbackPartRow>[] => [
-  { header: what, width: 12, value: (r) => r.key },
+const FEEDBACK_COLUMNS = (what: string, key: (k: string) => string = (k) => k): Column<FeedbackPartRow>[] => [
+  { header: what, width: 24, value: (r) => key(r.key) },
   { header: '事项数', width: 10, value: (r) => r.items },
   { header: '在办', width: 8, value: (r) => r.open },
   { header: '逾期在办', width: 10, value: (r) => r.overdue },
@@ -136,6 +138,136 @@ const FEEDBACK_COLUMNS = (what: string): Column<FeedbackPartRow>[] => [
   { header: '问责', width: 8, value: (r) => r.escalations.accountability },
 ];
 
+/** A rate as staff print it, in a cell of a sheet whose column mixes counts and rates. */
+const percent = (rate: number): string => `${(rate * 100).toFixed(1)}%`;
+
+/** 责任清单's kinds (procedures/rectification/messages.ts RESPONSIBILITY_KINDS). */
+const RESPONSIBILITY_TEXT: Record<string, string> = { lead: '牵头', responsible: '责任', cooperating: '配合' };
+
+type Line = { label: string; value: string | number };
+/** A totals row (合计) under a table of counts: each count summed. */
+type Counts = { items: number; signedOff: number; onTime: number; submittedOnTime: number };
+function withTotals<R extends Counts>(rows: readonly R[], total: (t: Counts) => R): R[] {
+  const t: Counts = { items: 0, signedOff: 0, onTime: 0, submittedOnTime: 0 };
+  for (const r of rows) {
+    t.items += r.items;
+    t.signedOff += r.signedOff;
+    t.onTime += r.onTime;
+    t.submittedOnTime += r.submittedOnTime;
+  }
+  return [...rows, total(t)];
+}
+
+/**
+ * A closed feedback's 整改情况报告 (its workflow's RectificationSummary, projected as its result): the totals, the
+ * failed items, the units' 整改报告 and the closing date; per unit and per problem with a totals row; and the
+ * 三张清单 (问题清单, 任务清单, 责任清单) as the feedback started with them.
+ */
+// Sheets of different row types, as streamXlsx takes them.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function closingSheets(c: FeedbackClosing, names: ExportNames): Sheet<any>[] {
+  const s = c.summary;
+  const lines: Line[] = [
+    { label: '反馈意见', value: c.title },
+    { label: '办结日期', value: chinaDateOf(new Date(s.closedAt)) },
+    { label: '整改事项', value: s.items },
+    { label: '已销号', value: s.signedOff },
+    { label: '按期销号', value: s.onTime },
+    { label: '单位按期报送', value: s.submittedOnTime },
+    { label: '逾期销号', value: s.late },
+    { label: '撤回', value: s.withdrawn },
+    { label: '逾期撤回', value: s.withdrawnLate },
+    { label: '办理失败', value: s.failed },
+    { label: '按期率', value: percent(s.onTimeRate) },
+    ...(s.reports
+      ? [
+          { label: '整改报告应报单位', value: s.reports.units },
+          { label: '整改报告已报送', value: s.reports.submitted },
+          { label: '整改报告按期报送', value: s.reports.onTime },
+          { label: '整改报告撤回', value: s.reports.withdrawn },
+          { label: '整改报告办理失败', value: s.reports.failed },
+          { label: '整改报告按期率', value: percent(s.reports.onTimeRate) },
+        ]
+      : []),
+  ];
+  const TOTAL = '合计';
+  const units = withTotals<UnitSummary>(s.perUnit, (t) => ({ unitId: TOTAL, items: t.items, signedOff: t.signedOff, onTime: t.onTime, submittedOnTime: t.submittedOnTime }));
+  const problemTitle = new Map(c.problems.map((p) => [p.no, p]));
+  const problems = withTotals<ProblemSummary>(s.perProblem ?? [], (t) => ({
+    problemNo: TOTAL,
+    items: t.items,
+    signedOff: t.signedOff,
+    onTime: t.onTime,
+    submittedOnTime: t.submittedOnTime,
+    withdrawnLate: (s.perProblem ?? []).reduce((n, p) => n + p.withdrawnLate, 0),
+    onTimeRate: s.onTimeRate,
+  }));
+  // 三张清单: a row per responsibility of each task; a problem without tasks (or a task without one) still has its row.
+  type ListRow = { no: string; title: string; lead: string | null; taskNo: string | null; measure: string | null; due: string | null; unit: string | null; kind: string | null; leader: string | null; person: string | null };
+  const lists: ListRow[] = c.problems.flatMap((p) => {
+    const ps = s.perProblem?.find((x) => x.problemNo === p.no);
+    const base = { no: p.no, title: p.title, lead: p.leadUnitId ? names.unit(p.leadUnitId) : null };
+    const tasks = ps?.tasks ?? [];
+    if (!tasks.length) return [{ ...base, taskNo: null, measure: null, due: null, unit: null, kind: null, leader: null, person: null }];
+    return tasks.flatMap((t) => {
+      const task = { ...base, taskNo: t.no, measure: t.measure, due: t.dueDate ?? null };
+      const rs = (ps?.responsibilities ?? []).filter((r) => r.taskNo === t.no);
+      if (!rs.length) return [{ ...task, unit: null, kind: null, leader: null, person: null }];
+      return rs.map((r) => ({ ...task, unit: names.unit(r.unitId), kind: RESPONSIBILITY_TEXT[r.kind] ?? r.kind, leader: r.leader ?? null, person: r.person ?? null }));
+    });
+  });
+  return [
+    {
+      name: '整改情况报告',
+      rows: lines,
+      columns: [
+        { header: '项目', width: 20, value: (l: Line) => l.label },
+        { header: '情况', width: 48, value: (l: Line) => l.value },
+      ],
+    },
+    {
+      name: '分单位汇总',
+      rows: units,
+      columns: [
+        { header: '责任单位', width: 24, value: (u: UnitSummary) => (u.unitId === TOTAL ? TOTAL : names.unit(u.unitId)) },
+        { header: '事项数', width: 10, value: (u: UnitSummary) => u.items },
+        { header: '已销号', width: 10, value: (u: UnitSummary) => u.signedOff },
+        { header: '按期销号', width: 10, value: (u: UnitSummary) => u.onTime },
+        { header: '单位按期报送', width: 14, value: (u: UnitSummary) => u.submittedOnTime },
+      ],
+    },
+    {
+      name: '分问题汇总',
+      rows: problems,
+      columns: [
+        { header: '问题序号', width: 10, value: (p: ProblemSummary) => p.problemNo },
+        { header: '问题', width: 40, value: (p: ProblemSummary) => problemTitle.get(p.problemNo)?.title ?? null },
+        { header: '事项数', width: 10, value: (p: ProblemSummary) => p.items },
+        { header: '已销号', width: 10, value: (p: ProblemSummary) => p.signedOff },
+        { header: '按期销号', width: 10, value: (p: ProblemSummary) => p.onTime },
+        { header: '单位按期报送', width: 14, value: (p: ProblemSummary) => p.submittedOnTime },
+        { header: '逾期撤回', width: 10, value: (p: ProblemSummary) => p.withdrawnLate },
+        { header: '按期率', width: 10, value: (p: ProblemSummary) => p.onTimeRate, numFmt: '0.0%' },
+      ],
+    },
+    {
+      name: '三张清单',
+      rows: lists,
+      columns: [
+        { header: '问题序号', width: 10, value: (l: ListRow) => l.no },
+        { header: '问题', width: 40, value: (l: ListRow) => l.title },
+        { header: '牵头部门', width: 20, value: (l: ListRow) => l.lead },
+        { header: '任务序号', width: 10, value: (l: ListRow) => l.taskNo },
+        { header: '整改措施', width: 40, value: (l: ListRow) => l.measure },
+        { header: '完成时限', width: 12, value: (l: ListRow) => l.due },
+        { header: '责任单位', width: 24, value: (l: ListRow) => l.unit },
+        { header: '责任类型', width: 10, value: (l: ListRow) => l.kind },
+        { header: '责任领导', width: 12, value: (l: ListRow) => l.leader },
+        { header: '责任人', width: 12, value: (l: ListRow) => l.person },
+      ],
+    },
+  ];
+}
 
 export function supervisionReportRoutes(ctx: RouteContext): void {
   const { route } = ctx;
@@ -183,15 +315,16 @@ export function supervisionReportRoutes(ctx: RouteContext): void {
     send: async ({ em, user, query, res }) => {
       const r = await periodReport(em, reportPeriod(query), { ...query, scope: procedureScopeSql(user) });
       const stages = r.rows.flatMap((row) => row.stages.map((st) => ({ row, st })));
+      const names = await exportNames(em);
       await streamXlsx(res, `统计报表-${r.period.label}.xlsx`, [
-        { name: '分单位', rows: r.rows, columns: REPORT_COLUMNS },
+        { name: '分单位', rows: r.rows, columns: REPORT_COLUMNS(names) },
         {
           name: '环节用时',
           rows: stages,
           columns: [
-            { header: '单位', width: 12, value: (x: (typeof stages)[number]) => x.row.unitId },
+            { header: '单位', width: 24, value: (x: (typeof stages)[number]) => names.unit(x.row.unitId) },
             { header: '事项类型', width: 22, value: (x) => typeLabel(x.row.type) },
-            { header: '环节', width: 16, value: (x) => x.st.stage },
+            { header: '环节', width: 16, value: (x) => names.stage(x.row.type, x.st.stage) },
             { header: '办结任务数', width: 12, value: (x) => x.st.tasks },
             { header: '平均工作日', width: 12, value: (x) => x.st.avgWorkingDays, numFmt: '0.00' },
             { header: 'P90工作日', width: 12, value: (x) => x.st.p90WorkingDays, numFmt: '0.00' },
@@ -212,9 +345,13 @@ export function supervisionReportRoutes(ctx: RouteContext): void {
       const [visible] = await em.execute(`select 1 from procedure p where p.workflow_id = ? and ${scope.sql}`, [params.workflowId, ...scope.params]);
       const r = visible ? await feedbackReport(em, params.workflowId) : null;
       if (!r) throw new NotFound('procedure_not_found', 'no such rectification feedback');
-      await streamXlsx(res, `整改情况-${r.title}.xlsx`, [
+      const names = await exportNames(em);
+      const closing = await feedbackClosing(em, params.workflowId);
+      // Closed, the workbook is the 整改情况报告: the closing summary first, then the live tables.
+      await streamXlsx(res, `${closing ? '整改情况报告' : '整改情况'}-${r.title}.xlsx`, [
+        ...(closing ? closingSheets(closing, names) : []),
         { name: '按问题', rows: r.perProblem, columns: FEEDBACK_COLUMNS('问题序号') },
-        { name: '按单位', rows: r.perUnit, columns: FEEDBACK_COLUMNS('责任单位') },
+        { name: '按单位', rows: r.perUnit, columns: FEEDBACK_COLUMNS('责任单位', names.unit) },
       ]);
     },
   });
@@ -246,9 +383,11 @@ export function supervisionReportRoutes(ctx: RouteContext): void {
       const [visible] = await em.execute(`select 1 from procedure p where p.workflow_id = ? and ${scope.sql}`, [params.workflowId, ...scope.params]);
       const r = visible ? await batchReport(em, params.workflowId) : null;
       if (!r) throw new NotFound('procedure_not_found', 'no such procedure');
+      const names = await exportNames(em);
       await streamXlsx(res, `批次情况-${r.title}.xlsx`, [
-        { name: '按环节', rows: r.perStage, columns: BATCH_COLUMNS('环节') },
-        { name: '按单位', rows: r.perUnit, columns: BATCH_COLUMNS('单位') },
+        // A closed child's stage is its final status (已销号, 已办结): the console's labels name both.
+        { name: '按环节', rows: r.perStage, columns: BATCH_COLUMNS('环节', (k) => names.stage(null, k)) },
+        { name: '按单位', rows: r.perUnit, columns: BATCH_COLUMNS('单位', names.unit) },
       ]);
     },
   });

@@ -16,6 +16,7 @@ import { chinaDateOf } from '../../domain/dates';
 import { access, procedureScopeSql } from '../authz';
 import { ApiError, Conflict, NotFound, Unprocessable } from '../errors';
 import { assertWorkerPolling } from '../readiness';
+import { exportNames } from '../export-names';
 import { streamXlsx } from '../xlsx';
 import { sendUpdate } from '../temporal';
 import { ActResult, id, ProcedureRow, TaskIdParam, text, WorkflowIdParam } from '../schemas';
@@ -355,6 +356,7 @@ export function supervisionRoutes(ctx: RouteContext): void {
       const query = { ...filter, scope: procedureScopeSql(user), scopeUserId: user.id };
       const now = new Date();
       const board = await boardGroups(em, query, now).catch(calendarRefusal);
+      const names = await exportNames(em, board.groups.flatMap((g) => g.assigneeIds));
       type Item = Awaited<ReturnType<typeof boardItems>>[number];
       async function* items(): AsyncGenerator<Item> {
         let after: { dueAt: Date; workflowId: string } | undefined;
@@ -371,9 +373,9 @@ export function supervisionRoutes(ctx: RouteContext): void {
           name: '看板',
           rows: board.groups,
           columns: [
-            { header: '单位', width: 12, value: (g: (typeof board.groups)[number]) => g.unitId },
+            { header: '单位', width: 24, value: (g: (typeof board.groups)[number]) => names.unit(g.unitId) },
             { header: '事项类型', width: 22, value: (g) => typeLabel(g.type) },
-            { header: '环节', width: 16, value: (g) => g.stage },
+            { header: '环节', width: 16, value: (g) => names.stage(g.type, g.stage) },
             { header: '事项数', width: 10, value: (g) => g.items },
             { header: '逾期数', width: 10, value: (g) => g.overdue },
             { header: '挂账督办', width: 10, value: (g) => g.watched },
@@ -381,7 +383,7 @@ export function supervisionRoutes(ctx: RouteContext): void {
             { header: '最早到期事项', width: 40, value: (g) => g.oldest.title },
             { header: '最早到期时间', width: 20, value: (g) => new Date(g.oldest.dueAt), numFmt: 'yyyy-mm-dd hh:mm' },
             { header: '逾期工作日', width: 12, value: (g) => g.oldest.daysOverdue },
-            { header: '当前办理人', width: 40, value: (g) => g.assigneeIds.join('、') },
+            { header: '当前办理人', width: 40, value: (g) => g.assigneeIds.map(names.person).join('、') },
           ],
         },
         {
@@ -391,8 +393,8 @@ export function supervisionRoutes(ctx: RouteContext): void {
             { header: '流程编号', width: 44, value: (i: Item) => i.workflowId },
             { header: '事项类型', width: 22, value: (i) => typeLabel(i.type) },
             { header: '标题', width: 40, value: (i) => i.title },
-            { header: '单位', width: 16, value: (i) => i.unitIds.join('、') },
-            { header: '环节', width: 16, value: (i) => i.stage },
+            { header: '单位', width: 24, value: (i) => names.units(i.unitIds) },
+            { header: '环节', width: 16, value: (i) => names.stage(i.type, i.stage) },
             { header: '到期时间', width: 20, value: (i) => i.dueAt, numFmt: 'yyyy-mm-dd hh:mm' },
             { header: '督办等级', width: 12, value: (i) => RUNG_TEXT[i.rung] ?? i.rung },
           ],

@@ -100,20 +100,27 @@ describe('supervision reports', () => {
     const board = await download('/supervision/board/export', token);
     expect(board.worksheets.map((w) => w.name)).toEqual(['看板', '明细']);
     expect(rowValues(board.getWorksheet('看板'), 1)).toEqual(['单位', '事项类型', '环节', '事项数', '逾期数', '挂账督办', '最高等级', '最早到期事项', '最早到期时间', '逾期工作日', '当前办理人']);
-    // Types and rungs as staff call them (the descriptor's label, the ladder's names).
-    expect(rowValues(board.getWorksheet('看板'), 2).slice(0, 7)).toEqual(['wjw', '整改事项', 'submit', 1, 1, 0, '预警']);
-    expect(rowValues(board.getWorksheet('明细'), 2).slice(3, 5)).toEqual(['wjw', 'submit']);
+    // Units, types, stages, rungs and people as staff call them (master data, the descriptor's label, the console's
+    // stage labels, the ladder's names), never the API's codes.
+    expect(rowValues(board.getWorksheet('看板'), 2).slice(0, 7)).toEqual(['市卫生健康委员会', '整改事项', '单位提交', 1, 1, 0, '预警']);
+    expect(rowValues(board.getWorksheet('看板'), 2)[10]).toBe('卫健委经办人 吴芳');
+    expect(rowValues(board.getWorksheet('明细'), 2).slice(3, 5)).toEqual(['市卫生健康委员会', '单位提交']);
 
     const report = await download(`/supervision/reports/export?period=month&at=${month}`, token);
     expect(report.worksheets.map((w) => w.name)).toEqual(['分单位', '环节用时']);
     expect(rowValues(report.getWorksheet('分单位'), 1).slice(0, 6)).toEqual(['单位', '事项类型', '发起数', '办结数', '按期办结数', '按期率']);
+    const reportRows = (report.getWorksheet('分单位')?.getSheetValues() ?? []).slice(2).map((r) => (r as unknown[]).slice(1, 3));
+    expect(reportRows).toEqual(expect.arrayContaining([['市教育局', '整改事项'], ['市卫生健康委员会', '整改事项']]));
+    const stageRows = (report.getWorksheet('环节用时')?.getSheetValues() ?? []).slice(2).map((r) => (r as unknown[]).slice(1, 4));
+    expect(stageRows).toEqual(expect.arrayContaining([['市教育局', '整改事项', '单位提交'], ['市教育局', '整改事项', '巡察办销号']]));
 
     const fb = await download(`/supervision/reports/rectification/${feedbackWf}/export`, token);
-    expect(rowValues(fb.getWorksheet('按单位'), 2).slice(0, 2)).toEqual(['jyj', 1]);
+    expect(rowValues(fb.getWorksheet('按单位'), 2).slice(0, 2)).toEqual(['市教育局', 1]);
 
     const batch = await download(`/supervision/reports/batch/${feedbackWf}/export`, token);
     expect(batch.worksheets.map((w) => w.name)).toEqual(['按环节', '按单位']);
-    expect(rowValues(batch.getWorksheet('按环节'), 2)).toEqual(['signedOff', 1, 0, 0, 1, 1, 0, 0, 0]);
+    expect(rowValues(batch.getWorksheet('按环节'), 2)).toEqual(['已销号', 1, 0, 0, 1, 1, 0, 0, 0]);
+    expect(rowValues(batch.getWorksheet('按单位'), 2)).toEqual(['市教育局', 1, 0, 0, 1, 1, 0, 0, 0]);
   });
 
   test('refusals: a bad period is a 400 naming it; others than supervisors and staff get 403', async () => {
