@@ -7,7 +7,7 @@ import { patched } from '@temporalio/workflow';
 import { acts } from '../kernel/activities';
 import type { VoteTally } from '../kernel/vote';
 import { SELECTION_MEETING, SELECTION_RECUSAL, SELECTION_WITHIN_POSITIONS } from './patches';
-import { withinPositions } from './rules';
+import { notSelectedReason, withinPositions } from './rules';
 import type { SelectionRun } from './run';
 
 /** The vote's rules as this run's history has them; read once, when the vote first opens. */
@@ -52,11 +52,14 @@ export async function decide(run: SelectionRun, { capped, meetingRecorded }: Dec
       if (c) c.decision = t.outcome === 'passed' ? 'passed' : t.outcome === 'rejected' ? 'rejected' : 'notPassed';
     }
     if (!capped || !tally) break;
-    const pick = withinPositions(
-      tally.candidates.filter((t) => t.outcome === 'passed').map((t) => ({ candidateId: t.candidateId, agree: t.agree })),
-      places,
-    );
-    for (const id of pick.notSelected) run.candidate(id)!.decision = 'notSelected';
+    const passed = tally.candidates.filter((t) => t.outcome === 'passed').map((t) => ({ candidateId: t.candidateId, agree: t.agree }));
+    const pick = withinPositions(passed, places);
+    for (const id of pick.notSelected) {
+      // The rule and the ranking go with the decision, so the answer says why (state only: no command changes).
+      const c = run.candidate(id)!;
+      c.decision = 'notSelected';
+      c.notSelected = notSelectedReason(passed, places, id);
+    }
     if (pick.tied.length === 0) break;
     // A tie at the last place: the committee votes again among the tied, for the places left.
     for (const id of pick.tied) run.candidate(id)!.decision = null;

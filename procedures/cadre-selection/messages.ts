@@ -199,6 +199,19 @@ export const FOUR_MUSTS = ['personnelFile', 'personalMatters', 'disciplineOpinio
 /** 凡提四必: personnel file, personal-matters report, the discipline commission's opinion, complaints with concrete leads. */
 export type FourMust = (typeof FOUR_MUSTS)[number];
 
+/** Why a candidate who passed does not proceed (rules.ts notSelectedReason). */
+export interface NotSelectedReason {
+  rule: 'withinPositions';
+  /** The places voted for in that round (the post's positions, or the places left after a tie). */
+  places: number;
+  /** 1 + the number of those who passed with more 同意. */
+  rank: number;
+  agree: number;
+  /** The 同意 of the last place taken. */
+  lastPlaceAgree: number;
+  reason: string;
+}
+
 export interface CandidateView {
   personId: string;
   nominatedAt: string;
@@ -232,6 +245,11 @@ export interface CandidateView {
    * does not proceed; a tie at the last place is voted again among the tied.
    */
   decision: 'passed' | 'rejected' | 'notPassed' | 'notSelected' | 'deferred' | null;
+  /**
+   * Why a candidate who passed is notSelected: the rule (withinPositions), the places, the rank by 同意 and the 同意 of the
+   * last place taken, recorded with the decision. Absent in selections decided before it was recorded.
+   */
+  notSelected?: NotSelectedReason | null;
   objections: Objection[];
   outcome: 'appointed' | 'notAppointed' | 'postponed' | 'confirmed' | 'removedToFormerGrade' | null;
 }

@@ -6,7 +6,7 @@
 import { KernelRefusal } from '../kernel/messages';
 import type { Ratio } from '../kernel/vote';
 import { barsInForce, type BarRecord } from '../../domain/promotion-bars';
-import { SelectionRefusal, type CandidateView, type IntegrityOffice, type IntegritySignerFacts, type Principles, type QualificationCheck, type SelectionPost, type CheckResult, type PersonalMattersFinding, type Recusal } from './messages';
+import { SelectionRefusal, type CandidateView, type IntegrityOffice, type IntegritySignerFacts, type Principles, type QualificationCheck, type SelectionPost, type CheckResult, type PersonalMattersFinding, type Recusal, type NotSelectedReason } from './messages';
 
 export interface SelectionRules {
   /** A meeting recommendation needs this share of the determined participants present. */
@@ -74,6 +74,27 @@ export function withinPositions(passed: readonly { candidateId: string; agree: n
   const placesLeft = positions - above.length;
   if (atCut.length <= placesLeft) return { selected: ids([...above, ...atCut]), notSelected: ids(below), tied: [], placesLeft: 0 };
   return { selected: ids(above), notSelected: ids(below), tied: ids(atCut), placesLeft };
+}
+
+/**
+ * Why a candidate who passed the vote does not proceed (decision notSelected): the rule withinPositions (《条例》, chapter
+ * 讨论决定: no more candidates go on than there are positions), the places, the candidate's rank by 同意 among those who
+ * passed, and the 同意 of the last place taken. Ranked as withinPositions ranks; null for someone who did not pass.
+ */
+export function notSelectedReason(passed: readonly { candidateId: string; agree: number }[], places: number, candidateId: string): NotSelectedReason | null {
+  const me = passed.find((p) => p.candidateId === candidateId);
+  if (!me) return null;
+  const agrees = passed.map((p) => p.agree).sort((a, b) => b - a);
+  const rank = 1 + agrees.filter((a) => a > me.agree).length;
+  const lastPlaceAgree = agrees[places - 1] ?? me.agree;
+  return {
+    rule: 'withinPositions',
+    places,
+    rank,
+    agree: me.agree,
+    lastPlaceAgree,
+    reason: `withinPositions: ${passed.length} passed for ${places} place(s); ranked ${rank} by 同意 (${me.agree}), below the last place taken (${lastPlaceAgree} 同意)`,
+  };
 }
 
 export interface CommandProblem {

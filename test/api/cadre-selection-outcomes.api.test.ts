@@ -444,6 +444,9 @@ describe('who may act', () => {
     }
     const s = await untilStage(wf, 'publicNotice');
     expect([cand(s, 'R001').decision, cand(s, 'R002').decision]).toEqual(['passed', 'notSelected']);
+    // Defect 1: the answer says why, naming the rule and the ranking by 同意 in the round that decided it.
+    expect(cand(s, 'R002').notSelected).toEqual({ rule: 'withinPositions', places: 1, rank: 2, agree: 5, lastPlaceAgree: 9, reason: expect.stringMatching(/^withinPositions: 2 passed for 1 place/) });
+    expect(cand(s, 'R001').notSelected ?? null).toBeNull();
   });
 
   test('only the initiator closes the committee vote', async () => {

@@ -7,7 +7,7 @@ import type { Role } from '../../procedures/kernel/messages';
 import type { CandidateView, FourMust, FrozenPrinciples, Objection, Principles, QualificationCheck, SelectionActInput, SelectionCommand, SelectionStage } from '../../procedures/cadre-selection/messages';
 import { overridesProblem, overridesRefusal } from '../../procedures/cadre-selection/overrides';
 import { commandProblem, commandsAt, type CommandContext } from '../../procedures/cadre-selection/commands';
-import { DEFAULT_SELECTION_RULES, nominee, type SelectionRules, withinPositions } from '../../procedures/cadre-selection/rules';
+import { DEFAULT_SELECTION_RULES, nominee, notSelectedReason, type SelectionRules, withinPositions } from '../../procedures/cadre-selection/rules';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -685,6 +685,22 @@ describe('withinPositions: no more candidates proceed than there are positions',
     // Both 5 of 9 同意 for one position (the reported defect: both were appointed).
     expect(withinPositions([v('A', 5), v('B', 5)], 1)).toEqual({ selected: [], notSelected: [], tied: ['A', 'B'], placesLeft: 1 });
     expect(withinPositions([v('A', 8), v('B', 6), v('C', 6), v('D', 5)], 2)).toEqual({ selected: ['A'], notSelected: ['D'], tied: ['B', 'C'], placesLeft: 1 });
+  });
+
+  test('a candidate not selected carries the rule: the places, the rank by 同意 and the 同意 of the last place taken', () => {
+    const passed = [v('A', 5), v('B', 7), v('C', 6), v('D', 6)];
+    expect(notSelectedReason(passed, 3, 'A')).toEqual({
+      rule: 'withinPositions',
+      places: 3,
+      rank: 4,
+      agree: 5,
+      lastPlaceAgree: 6,
+      reason: 'withinPositions: 4 passed for 3 place(s); ranked 4 by 同意 (5), below the last place taken (6 同意)',
+    });
+    // Every one withinPositions leaves out gets a reason naming the rule.
+    for (const id of withinPositions(passed, 1).notSelected) expect(notSelectedReason(passed, 1, id)).toMatchObject({ rule: 'withinPositions', places: 1, lastPlaceAgree: 7 });
+    // Someone who did not pass has no such reason.
+    expect(notSelectedReason(passed, 1, 'E')).toBeNull();
   });
 });
 
