@@ -170,6 +170,8 @@ function intEnv(name: string, fallback: number): number {
  * request need not pay for. Startup has validated them through loadConfig.
  */
 export const sessionIdleMinutes = (): number => intEnv('SESSION_IDLE_MINUTES', 30);
+/** The Temporal Web UI's port (the console links operators to a procedure there; GET /procedures/:workflowId). */
+export const temporalUiPort = (): number => intEnv('TEMPORAL_UI_PORT', 8233);
 export const oidcConfigured = (env: NodeJS.ProcessEnv = process.env): boolean => Boolean(env.OIDC_ISSUER?.trim());
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -180,7 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: env.DATABASE_URL || undefined,
     apiPort: intEnv('PORT', 3000),
     temporalPort: intEnv('TEMPORAL_PORT', 7233),
-    temporalUiPort: intEnv('TEMPORAL_UI_PORT', 8233),
+    temporalUiPort: temporalUiPort(),
     embeddedPostgresPort: intEnv('EMBEDDED_PG_PORT', 54329),
     dataDir: path.resolve(env.TINGJIN_DATA_DIR || path.join(__dirname, '..', '.data')),
     sessionHours: intEnv('SESSION_HOURS', 12),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dueWindow } from '../../domain/dates';
+import { temporalUiPort } from '../../platform/config';
 import { ActionLogSchema, ProcedureSchema, type Procedure } from '../../platform/entities';
 import type { ProcedureDescriptor } from '../../procedures/descriptor';
 import { stateQuery } from '../../procedures/kernel/messages';
@@ -34,6 +35,9 @@ const ListQuery = z
   .refine((q) => !q.dueFrom || !q.dueTo || q.dueFrom <= q.dueTo, { message: 'must not be after dueTo', path: ['dueFrom'] });
 
 const QUERY_DEADLINE_MS = 15_000;
+
+/** Who is shown a procedure's place in the Temporal Web UI. */
+const OPERATORS: readonly string[] = ['admin', 'supervisor'];
 
 export function procedureView(p: Procedure): z.infer<typeof ProcedureRow> {
   return {
@@ -138,6 +142,13 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
             .array(PersonName)
             .optional()
             .openapi({ description: 'The people the state names by personnel number (a cadre selection’s candidates), by name and post; only for types that name people' }),
+          temporalUi: z
+            .object({
+              port: z.number().int().openapi({ description: 'The Web UI’s port (TEMPORAL_UI_PORT), on the host the console is served from' }),
+              namespace: z.string().openapi({ description: 'The namespace the API runs the procedure in (TEMPORAL_NAMESPACE)' }),
+            })
+            .optional()
+            .openapi({ description: 'Only for operators (admin, supervisor): where the procedure is in the Temporal Web UI, for the console’s link' }),
         })
         .openapi('ProcedureDetail'),
       description: 'Live state',
@@ -170,7 +181,12 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
       const type = row?.type ?? (state as { type?: unknown } | null)?.type;
       const namedPeople = (PROCEDURES as readonly ProcedureDescriptor[]).find((p) => p.type === type)?.namedPeople;
       const people = namedPeople ? await personNames(em, namedPeople(state)) : undefined;
-      return { status: 200, body: { procedure: row ? procedureView(row) : null, state, ...(items ? { items } : {}), ...(people ? { people } : {}) } };
+      // Operators get where the procedure is in the Temporal Web UI: the configured port, and the client's own namespace.
+      const temporalUi = user.roles.some((r) => OPERATORS.includes(r)) ? { port: temporalUiPort(), namespace: deps.client.options.namespace } : undefined;
+      return {
+        status: 200,
+        body: { procedure: row ? procedureView(row) : null, state, ...(items ? { items } : {}), ...(people ? { people } : {}), ...(temporalUi ? { temporalUi } : {}) },
+      };
     },
   });
 

@@ -65,7 +65,7 @@ describe('inbox', () => {
     expect((await h.call('GET', '/inbox/counts', { token: head })).body).toMatchObject({ total: 1, overdue: 1 });
   });
 
-  test('the due window counts China days', async () => {
+  test('the due window counts China days; sort=due puts the earliest due first and the undated last', async () => {
     const { h } = stack;
     const staff = await h.login('zzb-staff');
     const feedbackId = uniqueId('IW').slice(0, 20);
@@ -83,5 +83,33 @@ describe('inbox', () => {
     expect(await mine(`dueFrom=${testDate('12-31')}&dueTo=${testDate('12-31')}`)).toBe(1);
     expect(await mine(`dueTo=${testDate('12-30')}`)).toBe(0);
     expect(await mine(`dueFrom=${testDate('01-01', true)}`)).toBe(0);
+
+    // sort=due: earliest due first, a task with no due date last; -due reverses the dated ones, the undated
+    // still last. The second item opens after the first but is due earlier, so due order is not opening order.
+    const laterId = uniqueId('IW').slice(0, 20);
+    const later = await h.call('POST', '/procedures/rectification', {
+      token: staff,
+      key: newKey(),
+      body: { feedbackId: laterId, title: '先到期', inspectionGroup: '组', feedbackDate: testDate('11-20'), problems: [{ no: '1', title: '题', leadUnitId: 'zzb', assignments: [{ unitId: 'jyj', dueDate: testDate('12-15') }] }] },
+    });
+    expect(later.status).toBe(201);
+    const earlier = `rectification-${laterId}-p1-jyj`;
+    await inboxTask(h, 'jyj-staff', earlier, 'submit');
+    const requestId = uniqueId('IU').slice(0, 30);
+    const undated = await h.call('POST', '/procedures/approvalRequest', {
+      token: staff,
+      key: newKey(),
+      body: { requestId, title: '无期限', steps: [{ key: 'review', name: '审核', mode: 'any', assignees: { kind: 'user', userId: 'jyj-staff' } }] },
+    });
+    expect(undated.status).toBe(201);
+    await inboxTask(h, 'jyj-staff', `approval-${requestId}`, 'review');
+    const mineIn = new Set([wf, earlier, `approval-${requestId}`]);
+    const order = async (q: string) => ((await h.call('GET', `/inbox?${q}`, { token: jyj })).body as any[]).map((x) => x.workflowId).filter((w: string) => mineIn.has(w));
+    expect(await order('')).toEqual([wf, earlier, `approval-${requestId}`]);
+    expect(await order('sort=due')).toEqual([earlier, wf, `approval-${requestId}`]);
+    expect(await order('sort=-due')).toEqual([wf, earlier, `approval-${requestId}`]);
+    // A page of the due order holds the same rows in the same order.
+    const paged = await h.call('GET', '/inbox?sort=due&page=1&pageSize=200', { token: jyj });
+    expect((paged.body.items as any[]).map((x) => x.workflowId).filter((w: string) => mineIn.has(w))).toEqual([earlier, wf, `approval-${requestId}`]);
   });
 });

@@ -47,6 +47,46 @@ export async function pickOption(page: Page, box: Locator, option: string): Prom
   await page.locator(`[id="${list ?? ''}"] .el-select-dropdown__item`, { hasText: option }).first().click();
 }
 
+/**
+ * What does not fit the screen's width: every element of the page whose box goes past the window's left or
+ * right edge, and the document's width against the window's (more means the page scrolls sideways).
+ */
+export async function sideways(page: Page): Promise<{ width: number; scrollWidth: number; past: string[] }> {
+  return page.evaluate(() => {
+    // In the page (the tests' TypeScript has no DOM library): every element's box against the window's width.
+    type El = { getBoundingClientRect(): { left: number; right: number; width: number }; className: unknown; tagName: string };
+    const w = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number }; querySelectorAll(s: string): Iterable<El> } };
+    const past = [...w.document.querySelectorAll('.page *')]
+      .filter((e) => {
+        const r = e.getBoundingClientRect();
+        return r.width > 0 && (r.left < 0 || r.right > w.innerWidth + 0.5);
+      })
+      .map((e) => `${e.tagName}.${String(e.className)}`);
+    return { width: w.innerWidth, scrollWidth: w.document.documentElement.scrollWidth, past };
+  });
+}
+
+/** The page at phone width fits it: nothing past the screen's edge, no sideways scroll. */
+export async function expectFitsPhone(page: Page): Promise<void> {
+  const fit = await sideways(page);
+  expect(fit.width).toBe(PHONE.width);
+  expect(fit.past).toEqual([]);
+  expect(fit.scrollWidth).toBeLessThanOrEqual(fit.width);
+}
+
+/** The control is on the screen, whole, at the page's current scroll: inside the window's width and height once scrolled to. */
+export async function expectOnScreen(page: Page, control: Locator): Promise<void> {
+  await control.scrollIntoViewIfNeeded();
+  const box = await control.boundingBox();
+  const view = page.viewportSize();
+  expect(box).not.toBeNull();
+  expect(box!.width).toBeGreaterThan(0);
+  expect(box!.x).toBeGreaterThanOrEqual(0);
+  expect(box!.x + box!.width).toBeLessThanOrEqual(view!.width + 0.5);
+  expect(box!.y).toBeGreaterThanOrEqual(0);
+  expect(box!.y + box!.height).toBeLessThanOrEqual(view!.height + 0.5);
+}
+
 export interface ConsoleDriver {
   readonly ctx: BrowserContext;
   readonly base: string;

@@ -11,11 +11,16 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { ProcedureSchema } from '../../platform/entities';
-import { newKey, useApiStack } from '../helpers/api';
+import { inboxTask, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { addCommittee } from '../helpers/members';
 import { dueMonthsFromToday, loadCurrentYears, loadTestYear, testDate } from '../helpers/rectification';
-import { describeInBrowser, DESKTOP, expectChinese, PHONE, useConsole, WAIT } from './browser';
+import { describeInBrowser, DESKTOP, expectChinese, expectFitsPhone, expectOnScreen, PHONE, sideways, useConsole, WAIT } from './browser';
+
+// The Temporal Web UI's port the API tells operators (TEMPORAL_UI_PORT): not the default 8233, so a console that
+// ignored the server's answer would link to the wrong place.
+const TEMPORAL_UI_PORT = 18299;
+process.env.TEMPORAL_UI_PORT = String(TEMPORAL_UI_PORT);
 
 describeInBrowser('console e2e')('web console (Chromium)', () => {
   jest.setTimeout(240_000);
@@ -166,8 +171,32 @@ describeInBrowser('console e2e')('web console (Chromium)', () => {
     await staff.getByTestId('start-submit').click();
     await staff.waitForURL(new RegExp(`#/procedures/approval-${requestId}$`));
 
-    const vote = async (user: string, expectRefusal = false): Promise<Page> => {
+    const vote = async (user: string, expectRefusal = false, phone = false): Promise<Page> => {
       const p = await as(user);
+      if (phone) {
+        // An approver on a phone (390 px): the inbox is a list of cards, the task page and its ballot fit the
+        // screen, and the vote is chosen and sent there.
+        await p.setViewportSize(PHONE);
+        await p.reload();
+        const card = p.getByTestId('inbox-cards').locator('.card-row', { hasText: '部务会票决干部任用' });
+        await card.waitFor();
+        expect(await p.getByTestId('inbox-table').isVisible()).toBe(false);
+        await expectFitsPhone(p);
+        await card.getByRole('link').click();
+        await p.getByTestId('act-form').waitFor();
+        await p.getByTestId('ballots').getByLabel('对 李四 的表决').waitFor();
+        await expectFitsPhone(p);
+        for (const control of [p.getByTestId('action-vote'), p.getByTestId('ballots').getByLabel('对 张三 的表决'), p.getByTestId('ballots').getByLabel('对 李四 的表决'), p.getByTestId('act-submit')]) {
+          await expectOnScreen(p, control);
+        }
+        await p.getByTestId('ballots').getByLabel('对 张三 的表决').getByText('同意', { exact: true }).click();
+        await p.getByTestId('ballots').getByLabel('对 李四 的表决').getByText('缓议').click();
+        await p.getByTestId('act-submit').click();
+        await p.waitForURL(/#\/inbox/);
+        // The ballot counted: the tally below has three 同意 for 张三, this one among them.
+        await shot(p, '24-vote-phone');
+        return p;
+      }
       await openTask(p, '部务会票决干部任用');
       await p.getByTestId('ballots').getByLabel('对 张三 的表决').getByText('同意', { exact: true }).click();
       await p.getByTestId('ballots').getByLabel('对 李四 的表决').getByText('缓议').click();
@@ -180,7 +209,8 @@ describeInBrowser('console e2e')('web console (Chromium)', () => {
     await expectChinese(principal);
     await shot(principal, '07-vote-refused');
     await principal.close();
-    for (const member of ['vc-2', 'vc-3']) await (await vote(member)).close();
+    await (await vote('vc-2', false, true)).close();
+    await (await vote('vc-3')).close();
     await (await vote('vc-1')).close();
     const r = await eventually(async () => {
       const d = await stack.h.call('GET', `/procedures/approval-${requestId}`, { token: await stack.h.login('zzb-staff') });
@@ -193,7 +223,7 @@ describeInBrowser('console e2e')('web console (Chromium)', () => {
     await staff.close();
   });
 
-  test('转办 with the user picker, and 抄送 from the procedure page', async () => {
+  test('转办 and 加签 with the user picker, the open tasks, and 抄送 from the procedure page', async () => {
     const requestId = uniqueId('TR').slice(0, 20);
     const token = await stack.h.login('zzb-staff');
     const start = await stack.h.call('POST', '/procedures/approvalRequest', {
@@ -214,8 +244,28 @@ describeInBrowser('console e2e')('web console (Chromium)', () => {
     const director = await as('xcb-director');
     await openTask(director, `转办演示 ${requestId}`);
     await shot(director, '12-task-transferred');
-    // The initiator copies the procedure to a reviewer (抄送); the dialog answers with who was told.
+    // The director adds a signer after himself (加签, 在我之后): his share is done, and the added signer gets the step's task.
+    await act(director, 'addSigner', async () => {
+      await choose(director, '加签人', '教育局局长 周涛');
+      await director.locator('.el-form-item', { hasText: '加签位置' }).getByText('在我之后').click();
+      await director.getByLabel('意见').fill('请周涛局长会签');
+    });
+    const added = await as('jyj-head');
+    await openTask(added, `转办演示 ${requestId}`);
+    await added.locator('p.muted', { hasText: '当前环节' }).getByText('审核').waitFor();
+    for (const a of ['approve', 'transfer']) await added.getByTestId(`action-${a}`).waitFor();
+    // The initiator's page lists the open task by the request's own name for its step, with its assignee, the
+    // added signer, and its deadline (none: —).
     const staff = await as('zzb-staff', `/procedures/approval-${requestId}`);
+    const openTasks = staff.getByTestId('open-tasks').locator('tbody tr');
+    await openTasks.filter({ hasText: '教育局局长 周涛' }).waitFor();
+    expect(await openTasks.count()).toBe(1);
+    expect((await openTasks.first().locator('td').allInnerTexts()).map((t) => t.trim())).toEqual(['审核', '教育局局长 周涛', '—']);
+    await staff.getByTestId('timeline').getByText('加签').waitFor();
+    // Not an operator: no link to the Temporal Web UI, and the API answers none (GET /procedures/:id temporalUi).
+    expect(await staff.getByTestId('temporal-link').count()).toBe(0);
+    expect((await stack.h.call('GET', `/procedures/approval-${requestId}`, { token: await stack.h.login('zzb-staff') })).body.temporalUi).toBeUndefined();
+    // The initiator copies the procedure to a reviewer (抄送); the dialog answers with who was told.
     await staff.getByRole('button', { name: '抄送' }).click();
     await staff.locator('.el-dialog .el-select__wrapper').click();
     await staff.locator('.el-select-dropdown__item:visible', { hasText: '巡察办审核员 陈静' }).first().click();
@@ -223,7 +273,7 @@ describeInBrowser('console e2e')('web console (Chromium)', () => {
     await staff.getByRole('button', { name: '确定' }).click();
     await staff.getByText('已通知').waitFor();
     await staff.getByTestId('timeline').getByText('抄送').waitFor();
-    for (const p of [head, director, staff]) await p.close();
+    for (const p of [head, director, added, staff]) await p.close();
   });
 
   test('the start schema is checked in the browser, and a 422 is shown at its field', async () => {
@@ -253,27 +303,44 @@ describeInBrowser('console e2e')('web console (Chromium)', () => {
     await staff.close();
   });
 
-  test('the supervisor board shows an overdue item', async () => {
+  test('the supervisor board shows an overdue item; the unit’s inbox in due order with its tags and type filter; the procedure page’s open tasks, 催办, 撤回 and Temporal link', async () => {
     const feedbackId = uniqueId('XO').slice(0, 20);
     const token = await stack.h.login('zzb-staff');
-    const start = await stack.h.call('POST', '/procedures/rectification', {
-      token,
-      key: newKey(),
-      body: {
-        feedbackId,
-        title: `逾期演示 ${feedbackId}`,
-        inspectionGroup: '市委第二巡察组',
-        feedbackDate: testDate('11-20'),
-        problems: [{ no: '1', title: '整改进度滞后', difficulty: 'normal', leadUnitId: 'zzb', assignments: [{ unitId: 'wjw', dueDate: testDate('12-31') }] }],
-      },
-    });
-    expect(start.status).toBe(201);
+    const feedback = (id: string, title: string, dueDate: string) =>
+      stack.h.call('POST', '/procedures/rectification', {
+        token,
+        key: newKey(),
+        body: {
+          feedbackId: id,
+          title,
+          inspectionGroup: '市委第二巡察组',
+          feedbackDate: testDate('11-20'),
+          problems: [{ no: '1', title: '整改进度滞后', difficulty: 'normal', leadUnitId: 'zzb', assignments: [{ unitId: 'wjw', dueDate }] }],
+        },
+      });
+    expect((await feedback(feedbackId, `逾期演示 ${feedbackId}`, testDate('12-31'))).status).toBe(201);
     const wf = `rectification-${feedbackId}-p1-wjw`;
     await eventually(async () => ((await stack.t.orm.em.fork().count(ProcedureSchema, { workflowId: wf })) ? true : undefined), WAIT, 'the item row');
     // The deadline itself is the workflow tests' concern; here the board shows what the projection marks overdue.
     await stack.t.orm.em
       .fork()
       .nativeUpdate(ProcedureSchema, { workflowId: wf }, { overdue: true, dueAt: new Date('2026-11-25T16:00:00Z'), escalation: { rung: 'warning', at: '2026-11-27T01:00:00.000Z', finalDate: '2026-12-16' } });
+    // 市卫生健康委员会's staff gets two more tasks, each opened after the one before: an item due earlier than the
+    // first (so due order is not the order they opened in), and a request of another type with no due date.
+    await inboxTask(stack.h, 'wjw-staff', wf, 'submit');
+    const earlierId = uniqueId('XE').slice(0, 20);
+    expect((await feedback(earlierId, `先到期 ${earlierId}`, testDate('12-15'))).status).toBe(201);
+    const earlier = `rectification-${earlierId}-p1-wjw`;
+    await inboxTask(stack.h, 'wjw-staff', earlier, 'submit');
+    const requestId = uniqueId('XR').slice(0, 20);
+    const request = await stack.h.call('POST', '/procedures/approvalRequest', {
+      token,
+      key: newKey(),
+      body: { requestId, title: `无期限请示 ${requestId}`, steps: [{ key: 'review', name: '审核', mode: 'sequential', assignees: { kind: 'user', userId: 'wjw-staff' } }] },
+    });
+    expect(request.status).toBe(201);
+    await inboxTask(stack.h, 'wjw-staff', `approval-${requestId}`, 'review');
+
     const sup = await as('dc-supervisor', '/board');
     const row = sup.getByTestId('overdue-table').locator('tr', { hasText: `逾期演示 ${feedbackId}` });
     await row.waitFor();
@@ -291,23 +358,84 @@ describeInBrowser('console e2e')('web console (Chromium)', () => {
     await card.getByText('市卫生健康委员会').waitFor();
     await card.getByText('预警').waitFor();
     await sup.getByTestId('overdue-cards').locator('.card-row', { hasText: `逾期演示 ${feedbackId}` }).getByText('预警').waitFor();
-    const phone = await sup.evaluate(() => {
-      // In the page (the tests' TypeScript has no DOM library): every element's box against the window's width.
-      type El = { getBoundingClientRect(): { left: number; right: number; width: number }; className: unknown; tagName: string };
-      const w = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number }; querySelectorAll(s: string): Iterable<El> } };
-      const past = [...w.document.querySelectorAll('.page *')]
-        .filter((e) => {
-          const r = e.getBoundingClientRect();
-          return r.width > 0 && (r.left < 0 || r.right > w.innerWidth + 0.5);
-        })
-        .map((e) => `${e.tagName}.${String(e.className)}`);
-      return { width: w.innerWidth, scrollWidth: w.document.documentElement.scrollWidth, past };
-    });
+    const phone = await sideways(sup);
     expect(phone.past).toEqual([]);
     expect(phone.scrollWidth).toBeLessThanOrEqual(phone.width);
     await expectChinese(sup);
     await sup.setViewportSize(DESKTOP);
+
+    // 市卫生健康委员会's staff (before the 催办 below, whose projection writes the workflow's own escalation over the
+    // one forced above): 待办 earliest due first (the later-opened item due 12-15, then the overdue one due
+    // 12-31, then the request with no due date), the overdue one tagged 逾期 and 预警, the other 正常.
+    const wjw = await as('wjw-staff');
+    const rows = wjw.getByTestId('inbox-table').locator('tbody tr');
+    await rows.filter({ hasText: `无期限请示 ${requestId}` }).waitFor();
+    // An item's title is its feedback's, then its problem (· 1 整改进度滞后).
+    const feedbackOf = (t: string): string => t.split(' · ')[0]!.trim();
+    const titles = async (): Promise<string[]> => (await rows.locator('a').allInnerTexts()).map(feedbackOf);
+    expect(await titles()).toEqual([`先到期 ${earlierId}`, `逾期演示 ${feedbackId}`, `无期限请示 ${requestId}`]);
+    const overdueRow = rows.filter({ hasText: `逾期演示 ${feedbackId}` });
+    expect((await overdueRow.locator('.el-tag').allInnerTexts()).map((t) => t.trim())).toEqual(['逾期', '预警']);
+    expect((await rows.filter({ hasText: `先到期 ${earlierId}` }).locator('.el-tag').allInnerTexts()).map((t) => t.trim())).toEqual(['正常']);
+    await wjw.getByTestId('badge-overdue').locator('sup', { hasText: '1' }).waitFor();
+    // The type filter: 通用审批 leaves the request alone; 整改事项 the two items.
+    await choose(wjw, '流程类型', '通用审批');
+    await rows.filter({ hasText: `先到期 ${earlierId}` }).waitFor({ state: 'detached' });
+    expect(await titles()).toEqual([`无期限请示 ${requestId}`]);
+    await choose(wjw, '流程类型', '整改事项');
+    await rows.filter({ hasText: `无期限请示 ${requestId}` }).waitFor({ state: 'detached' });
+    expect(await titles()).toEqual([`先到期 ${earlierId}`, `逾期演示 ${feedbackId}`]);
+    await shot(wjw, '25-inbox-due-order');
+    // At phone width the same rows are cards, in the same order, with the same tags.
+    await wjw.setViewportSize(PHONE);
+    const cards = wjw.getByTestId('inbox-cards').locator('.card-row');
+    await cards.first().waitFor();
+    expect((await cards.locator('a').allInnerTexts()).map(feedbackOf)).toEqual([`先到期 ${earlierId}`, `逾期演示 ${feedbackId}`]);
+    expect((await cards.filter({ hasText: `逾期演示 ${feedbackId}` }).locator('.el-tag').allInnerTexts()).map((t) => t.trim())).toEqual(['逾期', '预警']);
+    await expectFitsPhone(wjw);
+    await wjw.setViewportSize(DESKTOP);
+
+    // The item's page, for the supervisor: the open task with its assignee and deadline, the link to the
+    // Temporal Web UI at the port and in the namespace the API answers, and 催办 of the open task.
+    await sup.goto(`${c.base}/#/procedures/${wf}`);
+    const openTasks = sup.getByTestId('open-tasks').locator('tbody tr');
+    await openTasks.filter({ hasText: '卫健委经办人 吴芳' }).waitFor();
+    expect(await openTasks.count()).toBe(1);
+    expect((await openTasks.first().locator('td').allInnerTexts()).map((t) => t.trim())).toEqual(['单位提交', '卫健委经办人 吴芳', testDate('12-31').replace(/-/g, '/')]);
+    const namespace = stack.t.env.client.options.namespace;
+    expect(await sup.getByTestId('temporal-link').getAttribute('href')).toBe(`http://127.0.0.1:${TEMPORAL_UI_PORT}/namespaces/${namespace}/workflows/${wf}`);
+    await sup.getByRole('button', { name: '催办' }).click();
+    await sup.getByRole('combobox', { name: '催办的待办' }).waitFor();
+    await sup.locator('.el-dialog').getByLabel('说明').fill('请尽快报送整改材料');
+    await sup.locator('.el-dialog').getByRole('button', { name: '确定' }).click();
+    await sup.getByText('已催办，已通知 卫健委经办人 吴芳').waitFor();
+    await sup.getByTestId('timeline').locator('.el-timeline-item', { hasText: '催办' }).getByText('请尽快报送整改材料').waitFor();
+    const urged = await eventually(async () => {
+      const acts = (await stack.h.call('GET', `/procedures/${wf}/actions`, { token: await stack.h.login('dc-supervisor') })).body as { action: string; actorId: string; step: string | null; comment: string | null }[];
+      return acts.find((a) => a.action === 'urge');
+    }, WAIT, 'the urge recorded');
+    expect(urged).toMatchObject({ actorId: 'dc-supervisor', step: 'submit', comment: '请尽快报送整改材料' });
     await sup.close();
+
+    // The initiator withdraws the item nobody has acted on (撤回, with a reason): it closes as 已撤回, and its
+    // task leaves the unit's inbox. The initiator is no operator: no Temporal link.
+    const staff = await as('zzb-staff', `/procedures/${earlier}`);
+    await staff.getByTestId('open-tasks').waitFor();
+    expect(await staff.getByTestId('temporal-link').count()).toBe(0);
+    await staff.getByRole('button', { name: '撤回' }).click();
+    await staff.locator('.el-dialog').getByLabel('撤回理由').fill('问题已另行整改');
+    await staff.locator('.el-dialog').getByRole('button', { name: '确定' }).click();
+    await staff.locator('.toolbar .el-tag', { hasText: '已撤回' }).waitFor();
+    await staff.getByTestId('timeline').locator('.el-timeline-item', { hasText: '撤回' }).getByText('问题已另行整改').waitFor();
+    expect(await staff.getByTestId('open-tasks').count()).toBe(0);
+    await eventually(async () => {
+      const inbox = (await stack.h.call('GET', '/inbox', { token: await stack.h.login('wjw-staff') })).body as { workflowId: string }[];
+      return inbox.some((t) => t.workflowId === earlier) ? undefined : true;
+    }, WAIT, 'the withdrawn item’s task gone from the inbox');
+    await wjw.reload();
+    await rows.filter({ hasText: `逾期演示 ${feedbackId}` }).waitFor();
+    expect(await rows.filter({ hasText: `先到期 ${earlierId}` }).count()).toBe(0);
+    for (const p of [wjw, staff]) await p.close();
   });
 
   test('the people import reports its one bad row', async () => {

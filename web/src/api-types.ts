@@ -6665,6 +6665,13 @@ export interface components {
             items?: components["schemas"]["Procedure"][];
             /** @description The people the state names by personnel number (a cadre selection’s candidates), by name and post; only for types that name people */
             people?: components["schemas"]["PersonName"][];
+            /** @description Only for operators (admin, supervisor): where the procedure is in the Temporal Web UI, for the console’s link */
+            temporalUi?: {
+                /** @description The Web UI’s port (TEMPORAL_UI_PORT), on the host the console is served from */
+                port: number;
+                /** @description The namespace the API runs the procedure in (TEMPORAL_NAMESPACE) */
+                namespace: string;
+            };
         };
         Action: {
             seq: number;
