@@ -587,6 +587,39 @@ describe('issue 11: the cut-off, a change of post, 暂缓表决, 复议', () => 
   });
 });
 
+describe('defect 9 at the selection: a failed vote is 未通过 (notPassed), not 暂缓', () => {
+  test('a candidate without 同意 from more than half of 应到会 is notPassed, never postponed, and the result lists them', async () => {
+    const wf = await nominated(['R001', 'R002']);
+    expect((await act(wf, { action: 'setShortlist', personIds: ['R001', 'R002'] })).status).toBe(200);
+    await untilStage(wf, 'inspection');
+    await inspectAll(wf, ['R001', 'R002']);
+    await meet(wf);
+    // R001: 9 同意. R002: 4 同意, 2 不同意, 3 缓议 of 9 应到: neither more than half 同意 nor more than half 不同意.
+    const choiceFor = (i: number) => (i < 4 ? 'agree' : i < 6 ? 'disagree' : 'defer');
+    for (const [i, member] of [...committee.filter((m) => m !== 'cw-9'), 'cw-9'].entries()) {
+      const ballots = [
+        { candidateId: 'R001', choice: 'agree' },
+        { candidateId: 'R002', choice: choiceFor(i) },
+      ];
+      expect((await task(member, await inboxTask(member, wf, 'decision'), { action: 'vote', ballots })).status).toBe(200);
+    }
+    const s = await untilStage(wf, 'publicNotice');
+    expect(cand(s, 'R001').decision).toBe('passed');
+    expect(cand(s, 'R002').decision).toBe('notPassed');
+    expect(cand(s, 'R002').deferred ?? null).toBeNull();
+    expect(cand(s, 'R002').outcome).toBeNull();
+    // To the close: R001 appointed and confirmed; R002 is in result.notPassed, not in postponed or deferred.
+    await appoint(wf, 'R001');
+    const probation = await untilStage(wf, 'probation');
+    await eventually(async () => (Date.now() > Date.parse(probation.probationEndsAt as string) + 200 ? true : undefined), 30_000, 'the probation to end');
+    expect((await act(wf, { action: 'assess', personId: 'R001', result: 'fit', note: '试用期满考核称职' })).status).toBe(200);
+    const closed = await untilClosed(wf);
+    expect(closed.result).toMatchObject({ appointed: ['R001'], confirmed: ['R001'], notPassed: ['R002'], postponed: [] });
+    expect(closed.result).not.toHaveProperty('deferred');
+    expect(cand((await get(wf)).state as SelectionState, 'R002')).toMatchObject({ decision: 'notPassed', outcome: null });
+  });
+});
+
 describe('影响期 at the promotion: re-checked on the dates of the decision and the appointment', () => {
   const putBars = async (records: unknown[]) => stack.h.call('PUT', '/selection/bar-records', { token: await stack.h.login(STAFF), key: newKey(), body: { records } });
   /** openMeeting, once the vote step is open (until then it is refused as action_not_allowed). */
