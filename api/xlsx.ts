@@ -1,8 +1,10 @@
 /**
  * XLSX downloads streamed to the response with exceljs's streaming WorkbookWriter: each row is written
  * and released as it comes, so an export of 100,000 rows holds one page of rows in memory, not the
- * workbook. Chinese headings, a bold frozen header row, column widths and A4 landscape so staff can print.
+ * workbook, and no more is read while the client has not taken what was sent (backpressure, below).
+ * Chinese headings, a bold frozen header row, column widths and A4 landscape so staff can print.
  */
+import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { Response } from 'express';
 
@@ -24,9 +26,35 @@ export interface Sheet<R> {
   rows: Iterable<R> | AsyncIterable<R>;
 }
 
+/** A plain list of rows as an async iterator, like a paged source. */
+async function* toAsync<R>(rows: Iterable<R>): AsyncGenerator<R> {
+  yield* rows;
+}
+
 /** RFC 6266 / 5987: a Chinese file name survives every browser. */
 export function attachment(fileName: string): string {
   return `attachment; filename="export.xlsx"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+}
+
+/**
+ * Resolves once the response has drained; rejects if it closes first (the client went away), so the export
+ * stops reading instead of waiting for ever.
+ */
+function drained(res: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (err?: Error): void => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      res.off('error', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = (): void => settle();
+    const onClose = (): void => settle(new Error('the client closed the download before it was complete'));
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+    res.on('error', onClose);
+  });
 }
 
 // Sheets of different row types in one workbook; each sheet's columns and rows agree by construction (Sheet<R>).
@@ -45,7 +73,18 @@ export async function streamXlsx(res: Response, fileName: string, sheets: readon
     ws.columns = s.columns.map((c, i) => ({ header: c.header, key: `c${i}`, width: c.width, ...(c.numFmt ? { style: { numFmt: c.numFmt } } : {}) }));
     ws.getRow(1).font = { bold: true };
     ws.getRow(1).commit();
-    for await (const row of s.rows as AsyncIterable<unknown>) ws.addRow(s.columns.map((c) => c.value(row))).commit();
+    // exceljs never pushes back: a sheet's buffer accepts every row (StreamBuf.write returns true) while the zip
+    // behind it waits on a slow client, so a 100,000-row export of a slow reader piled up in memory. The
+    // response is the end of that pipe: while it is full, no further row is read (the next page's query
+    // included) until it drains. Checked before each row is asked for, so no row is read into a full pipe, and
+    // again after each drain: the zip's own pipe resumes on the same event and may fill it at once.
+    const rows = (s.rows as AsyncIterable<unknown>)[Symbol.asyncIterator]?.() ?? toAsync(s.rows as Iterable<unknown>);
+    for (;;) {
+      while (res.writableNeedDrain) await drained(res);
+      const next = await rows.next();
+      if (next.done) break;
+      ws.addRow(s.columns.map((c) => c.value(next.value))).commit();
+    }
     ws.commit();
   }
   await wb.commit();
