@@ -5,6 +5,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Response } from 'express';
 import type { z, ZodType } from 'zod';
+import { log } from '../../platform/log';
 import type { AuthUser } from '../auth';
 import { access } from '../authz';
 import { BinaryBody } from '../schemas';
@@ -32,7 +33,15 @@ export function downloadRoute({ route }: Pick<RouteContext, 'route'>) {
       response: { status: 200, schema: BinaryBody, description: 'An XLSX workbook, streamed' },
       errors: [403, 404, 422],
       handler: async ({ em, user, query, params, res }) => {
-        await d.send({ em, user, query, params, res });
+        try {
+          await d.send({ em, user, query, params, res });
+        } catch (err) {
+          if (!res.headersSent) throw err;
+          // Part of the workbook is sent (the client went away, or a page's query failed): no error answer can
+          // follow it, so the connection is cut and the client sees a broken download, not a short valid one.
+          log().warn({ err: String(err) }, `${d.path}: the download stopped before it was complete`);
+          res.destroy();
+        }
         return null;
       },
     });
