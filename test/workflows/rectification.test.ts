@@ -346,6 +346,37 @@ test('defect 8: a rung the calendar cannot compute yet holds back that rung only
   });
 });
 
+test('defect 11: an item submitted on time and signed off late by the reviewers is submittedOnTime: the unit is not counted late, the sign-off is', async () => {
+  const taskQueue = uniqueId('tq');
+  // The ladder's rungs a day away: this test is about who was late, not the ladder.
+  const worker = await makeWorker(taskQueue, { computeRung: async (input) => ({ rung: input.rule.rung, at: new Date(Date.now() + 86_400_000).toISOString() }) });
+  await worker.runUntil(async () => {
+    const fid = uniqueId('fb');
+    const dueAt = Date.now() + 6_000;
+    const soon: Deadlines = { effectiveDueDate: '2026-12-31', remindAt: new Date(dueAt - 4_000).toISOString(), dueAt: new Date(dueAt).toISOString() };
+    const handle = await start(taskQueue, await feedback(fid, ['jyj'], soon));
+    const wf = workflowIds.rectificationItem(fid, '1', 'jyj');
+    // The unit submits, the review passes and the unit head signs, all before the deadline.
+    await act(wf, { taskId: await pendingTask(wf, 'submit'), actorId: 'jyj-staff', action: 'submit', data: submission });
+    await act(wf, { taskId: await pendingTask(wf, 'review'), actorId: 'xcb-reviewer', action: 'pass' });
+    await act(wf, { taskId: await pendingTask(wf, 'unitHead'), actorId: 'jyj-head', action: 'sign' });
+    expect(Date.now()).toBeLessThan(dueAt);
+    // The lead department and the inspection office sign only after it.
+    await eventually(async () => ((await itemState(wf)).overdue ? true : undefined), 30_000, 'the item to fall overdue');
+    await act(wf, { taskId: await pendingTask(wf, 'leadDepartment'), actorId: 'zzb-head', action: 'sign' });
+    const last = await act(wf, { taskId: await pendingTask(wf, 'inspectionOffice'), actorId: 'xcb-director', action: 'sign' });
+    expect(last).toMatchObject({ status: 'signedOff' });
+
+    const item = (await t.env.client.workflow.getHandle(wf).result()) as { onTime: boolean; submittedOnTime?: boolean };
+    expect(item).toMatchObject({ onTime: false, submittedOnTime: true });
+    const summary = await handle.result();
+    // The sign-off was late (the reviewers' part); the unit's part, its submission, was on time.
+    expect(summary).toMatchObject({ items: 1, signedOff: 1, onTime: 0, late: 1, submittedOnTime: 1, onTimeRate: 0 });
+    expect(summary.perUnit).toEqual([{ unitId: 'jyj', items: 1, signedOff: 1, onTime: 0, submittedOnTime: 1 }]);
+    expect(summary.perProblem?.[0]).toMatchObject({ problemNo: '1', onTime: 0, submittedOnTime: 1 });
+  });
+});
+
 test('the business workflow id rejects a second start of the same feedback', async () => {
   const taskQueue = uniqueId('tq');
   const worker = await makeWorker(taskQueue);
