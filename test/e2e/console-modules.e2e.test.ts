@@ -41,6 +41,30 @@ describeInBrowser('console modules e2e')('web console: module forms and the boar
   async function pick(page: Page, field: string, option: string): Promise<void> {
     await pickOption(page, page.locator(`[data-field="${field}"] .el-select__wrapper`).first(), option);
   }
+  /** Picks each of `options` in the multiple select of the schema-built field `field`, then closes its list. */
+  async function pickMany(page: Page, field: string, options: string[]): Promise<void> {
+    const box = page.locator(`[data-field="${field}"] .el-select__wrapper`).first();
+    await box.click();
+    const list = await box.getByRole('combobox').first().getAttribute('aria-controls');
+    for (const option of options) await page.locator(`[id="${list ?? ''}"] .el-select-dropdown__item`, { hasText: option }).first().click();
+    // Closed, and left: a focused multiple select is a line taller (its search input wraps under the tags), so the
+    // form below moves up when it loses the focus, and a click aimed below it while it still had it would miss.
+    await page.keyboard.press('Escape');
+    await page.locator('h1').first().click();
+    await page.locator(`[id="${list ?? ''}"]`).waitFor({ state: 'hidden' });
+  }
+  /** An examination plan's fields on a schema-built start form: each dimension with its indicators, the two lists, the group. */
+  async function fillPlan(page: Page, plan: { dimensions: { dimension: string; indicators: string[] }[]; positiveList: string[]; negativeList: string[]; group: string[] }): Promise<void> {
+    const DIMENSIONS: Record<string, string> = { loyalty: '政治忠诚' };
+    for (const [i, d] of plan.dimensions.entries()) {
+      await page.getByRole('button', { name: '添加考察维度' }).click();
+      await pick(page, `plan.dimensions[${i}].dimension`, DIMENSIONS[d.dimension]!);
+      await input(page, `plan.dimensions[${i}].indicators`).fill(d.indicators.join('、'));
+    }
+    await input(page, 'plan.positiveList').fill(plan.positiveList.join('、'));
+    await input(page, 'plan.negativeList').fill(plan.negativeList.join('、'));
+    await input(page, 'plan.group').fill(plan.group.join('、'));
+  }
   const api = async (method: string, url: string, user: string, body?: unknown) =>
     stack.h.call(method, url, { token: await stack.h.login(user), ...(body === undefined ? {} : { key: newKey(), body }) });
 
@@ -250,33 +274,43 @@ describeInBrowser('console modules e2e')('web console: module forms and the boar
     await sup.close();
   });
 
-  test('a batch’s progress by stage and by unit, and an examination’s strand recorded from its task form, with a 422 at its field', async () => {
+  test('a batch and an examination started from their start forms; the batch’s progress by stage and by unit, and an examination’s strand recorded from its task form, with a 422 at its field', async () => {
     const batchId = uniqueId('QFG').slice(0, 20);
     const batchWf = `political-batch-${batchId}`;
     const plan = {
       dimensions: [{ dimension: 'loyalty', indicators: ['坚决维护党中央权威'] }],
       positiveList: ['贯彻落实党中央决策部署坚决有力'],
-      negativeList: ['表态多调门高、行动少落实差'],
+      negativeList: ['表态多调门高而行动少落实差'],
       group: ['zzb-staff', 'xcb-reviewer'],
     };
-    const start = await api('POST', '/procedures/politicalExaminationBatch', 'zzb-staff', { batchId, title: `政治素质考察 ${batchId}`, scope: { unitIds: ['jyj', 'wjw'] }, plan });
-    expect(start.status).toBe(201);
+    // The batch is started from its schema-built start form (全覆盖): a list of units as its scope, one dimension
+    // with its indicator, the two lists and the group; the answer opens the new batch.
+    const staff = await as('zzb-staff', '/start');
+    await staff.getByTestId('start-types').getByRole('link', { name: '政治素质考察批次', exact: true }).click();
+    await staff.waitForURL(/#\/start\/politicalExaminationBatch$/);
+    // A start form's default unit is said by its name, not its code.
+    await staff.locator('[data-field="departmentUnitId"]').getByText('默认 市委组织部', { exact: true }).waitFor();
+    await staff.locator('[data-field="inspectionOfficeUnitId"]').getByText('默认 市委巡察办', { exact: true }).waitFor();
+    await input(staff, 'batchId').fill(batchId);
+    await input(staff, 'title').fill(`政治素质考察 ${batchId}`);
+    await staff.locator('[data-field="scope"] .el-radio', { hasText: /^单位$/ }).click();
+    await pickMany(staff, 'scope.unitIds', ['市教育局', '市卫生健康委员会']);
+    await fillPlan(staff, plan);
+    await staff.getByTestId('start-submit').click();
+    await staff.waitForURL(new RegExp(`#/procedures/${batchWf}$`));
     const child = `political-${batchId}-jyj`;
     // The department approves the plan of 市教育局's examination; its five strands open for the group.
     expect((await api('POST', `/tasks/${await inboxTask(stack.h, 'zzb-head', child, 'planApproval')}/actions`, 'zzb-head', { action: 'approve' })).status).toBe(200);
+    // The form's plan is each child's, as filled in.
+    expect((await api('GET', `/procedures/${child}`, 'zzb-staff')).body.state).toMatchObject({ subject: { kind: 'group', unitId: 'jyj' }, plan });
 
-    const staff = await as('zzb-staff', `/procedures/${batchWf}`);
+    await staff.goto(`${c.base}/#/procedures/${batchWf}`);
+    await staff.reload();
     const chart = staff.getByTestId('batch-chart');
     await chart.getByText('取证').first().waitFor();
     await chart.getByTestId('batch-unit').filter({ hasText: '市教育局' }).waitFor();
     await chart.getByTestId('batch-unit').filter({ hasText: '市卫生健康委员会' }).waitFor();
     await shot(staff, '18-batch-progress');
-    // A start form's default unit is said by its name, not its code.
-    await staff.goto(`${c.base}/#/start/politicalExaminationBatch`);
-    await staff.locator('[data-field="departmentUnitId"]').getByText('默认 市委组织部', { exact: true }).waitFor();
-    await staff.locator('[data-field="inspectionOfficeUnitId"]').getByText('默认 市委巡察办', { exact: true }).waitFor();
-    await staff.goto(`${c.base}/#/procedures/${batchWf}`);
-    await chart.getByText('取证').first().waitFor();
 
     // 个别谈话: the strand's own verb, its form from the act schema; a list without a dissenting voice is refused at the list.
     await staff.goto(`${c.base}/#/tasks/${await inboxTask(stack.h, 'zzb-staff', child, 'talks')}`);
@@ -310,6 +344,24 @@ describeInBrowser('console modules e2e')('web console: module forms and the boar
     // The examination's page says who recorded the talks by name, not by account.
     await staff.goto(`${c.base}/#/procedures/${child}`);
     await staff.getByTestId('context').locator('tr', { hasText: '个别谈话' }).getByTestId('strand-record').getByText(/^组织部经办人 王敏 /).waitFor();
+
+    // One examination, of a unit's leading group (领导班子), from its own schema-built start form: the answer
+    // opens it, and its state has the subject and plan as filled in.
+    const examinationId = uniqueId('ZZ').slice(0, 20);
+    await staff.goto(`${c.base}/#/start`);
+    await staff.getByTestId('start-types').getByRole('link', { name: '政治素质考察', exact: true }).click();
+    await staff.waitForURL(/#\/start\/politicalExamination$/);
+    await input(staff, 'examinationId').fill(examinationId);
+    await input(staff, 'title').fill(`卫健委领导班子政治素质考察 ${examinationId}`);
+    await staff.locator('[data-field="subject"] .el-radio', { hasText: /^领导班子$/ }).click();
+    await pick(staff, 'subject.unitId', '市卫生健康委员会');
+    await fillPlan(staff, plan);
+    await staff.getByTestId('start-submit').click();
+    await staff.waitForURL(new RegExp(`#/procedures/political-${examinationId}$`));
+    await staff.getByRole('heading', { name: `卫健委领导班子政治素质考察 ${examinationId}` }).waitFor();
+    const examination = (await api('GET', `/procedures/political-${examinationId}`, 'zzb-staff')).body.state as { subject?: unknown; plan?: { group?: unknown; positiveList?: unknown } };
+    expect(examination.subject).toMatchObject({ kind: 'group', unitId: 'wjw' });
+    expect(examination.plan).toMatchObject({ group: plan.group, positiveList: plan.positiveList, negativeList: plan.negativeList, dimensions: plan.dimensions });
     await staff.close();
   });
 });
