@@ -134,3 +134,38 @@ describe('supervision reports', () => {
     expect(((await res.json()) as { message: string }).message).toMatch(/^dueWithin:/);
   });
 });
+
+test('working days per stage skip the National Day holiday and count its make-up Saturday: average and p90 over the calendar', async () => {
+  // 2026's National Day: 10-01 to 10-07 off, Saturday 10-10 a make-up workday (调休). One stage's tasks, China time:
+  //   09-30 -> 10-08  1 working day across the holiday (6 on a Monday-to-Friday count)
+  //   10-09 -> 10-12  2, the make-up Saturday counted (1 on Monday to Friday)
+  //   10-12 -> 10-12  0
+  //   10-13 -> 10-20  5, a weekend between
+  // Average (1 + 2 + 0 + 5) / 4 = 2; p90 (linear, as percentile_cont) 2 + 0.7 * (5 - 2) = 4.1.
+  // A unit in the supervisor's scope; nothing else of it was done in October 2026 (the other tests' work is of today).
+  const unit = 'jyj';
+  const wf = uniqueId('holiday-item');
+  const conn = stack.t.orm.em.fork().getConnection();
+  await conn.execute(
+    `insert into procedure (workflow_id, type, title, unit_ids, status, stage, overdue, due_at, started_by, started_at, closed_at, updated_at)
+     values (?, 'rectificationItem', '跨节假日', array[?], 'closed', 'signedOff', false, null, 'zzb-staff', '2026-09-30T02:00:00Z', '2026-10-20T02:00:00Z', now())`,
+    [wf, unit],
+  );
+  const spans = [
+    ['2026-09-30', '2026-10-08'],
+    ['2026-10-09', '2026-10-12'],
+    ['2026-10-12', '2026-10-12'],
+    ['2026-10-13', '2026-10-20'],
+  ];
+  for (const [i, [opened, done]] of spans.entries()) {
+    await conn.execute(
+      `insert into task (id, workflow_id, procedure_type, step, seq, round, assignee_ids, status, opened_at, completed_at, completed_by, action)
+       values (?, ?, 'rectificationItem', 'review', ?, 1, '{xcb-reviewer}', 'done', ?::timestamptz, ?::timestamptz, 'xcb-reviewer', 'pass')`,
+      // 10:00 and 16:00 China time: the instants fall on those China dates.
+      [`${wf}:${i + 1}`, wf, i + 1, `${opened}T10:00:00+08:00`, `${done}T16:00:00+08:00`],
+    );
+  }
+  const r = await stack.h.call('GET', `/supervision/reports?period=month&at=2026-10&unit=${unit}`, { token: await stack.h.login('dc-supervisor') });
+  expect(r.status).toBe(200);
+  expect(r.body.rows).toEqual([expect.objectContaining({ unitId: unit, type: 'rectificationItem', stages: [{ stage: 'review', tasks: 4, avgWorkingDays: 2, p90WorkingDays: 4.1 }] })]);
+});
