@@ -70,6 +70,28 @@ export async function assertWithinEstablishment(em: EntityManager, principles: C
 }
 
 /**
+ * 职数 again at the appointment (《条例》: 不得超职数配备, which the appointment itself would break): the unit's people of
+ * the post's grade now, with the appointments this selection recorded that master data does not show yet, plus this
+ * one, may not exceed the approved number, unless the principles in force cite a recorded approval. A candidate
+ * master data already shows in that grade and unit takes no new place. Refused naming personId.
+ */
+export async function assertWithinEstablishmentAtAppointment(
+  em: EntityManager,
+  principles: CadreSelectionInput['principles'],
+  personId: string,
+  appointedBefore: readonly string[],
+): Promise<void> {
+  const { unitId, targetGrade } = principles.post;
+  const row = await em.findOne(UnitEstablishmentSchema, { unitId, grade: targetGrade });
+  if (!row) return;
+  const holders = new Set((await em.find(PersonSchema, { unitId, currentGrade: targetGrade as Grade })).map((p) => p.id));
+  if (holders.has(personId)) return;
+  const filled = holders.size + appointedBefore.filter((id) => !holders.has(id)).length;
+  const problem = establishmentProblem({ approved: row.approved, filled }, 1, principles.overEstablishmentApproval);
+  if (problem) throw new Unprocessable(problem.code, problem.message, { ...problem.details, field: 'personId', personId, at: 'appointment' });
+}
+
+/**
  * 影响期 at the decision and at the appointment: refuses the command when one of `personIds` is inside a bar on
  * `asOf` (promotionBarProblem), from the bar records in master data as they are now. Read here, not in the
  * workflow, so a running selection's commands are unchanged: the workflow only never sees the refused command.

@@ -16,7 +16,7 @@ import { defineProcedure } from '../descriptor';
 import { stateQuery } from '../kernel/messages';
 import { completeVoteRule, MEETING_REFUSAL_STATUS } from '../kernel/vote';
 import { createSelectionActivities, recusalsOf, relativesAmong } from './activities';
-import { activeCandidates, assertNoPromotionBars, assertWithinEstablishment, integritySigner, peopleNamed, politicalFacts, recommendersOf, selectionState } from './command-facts';
+import { activeCandidates, assertNoPromotionBars, assertWithinEstablishment, assertWithinEstablishmentAtAppointment, integritySigner, peopleNamed, politicalFacts, recommendersOf, selectionState } from './command-facts';
 import { examinationRoutes } from './examination-routes';
 import { masterDataRoutes } from './master-data-routes';
 import {
@@ -142,7 +142,12 @@ export const cadreSelectionProcedure = defineProcedure({
         if (body.action === 'openMeeting' || body.action === 'recordAppointment') {
           const live = await selectionState(deps, params.workflowId);
           if (body.action === 'openMeeting' && live.stage === 'decision') await assertNoPromotionBars(em, live.currentStep?.vote?.candidates ?? [], body.date, 'decision');
-          if (body.action === 'recordAppointment' && live.stage === 'appointment') await assertNoPromotionBars(em, [body.personId], body.appointedOn, 'appointment');
+          if (body.action === 'recordAppointment' && live.stage === 'appointment') {
+            await assertNoPromotionBars(em, [body.personId], body.appointedOn, 'appointment');
+            // 职数 as it stands at the appointment (the start's check may be months old), under the principles in force.
+            const inForce = live.frozen[live.frozen.length - 1]?.principles ?? live.principles;
+            await assertWithinEstablishmentAtAppointment(em, inForce, body.personId, live.candidates.filter((c) => c.appointment).map((c) => c.personId));
+          }
         }
         if (body.action === 'recordInspection') {
           const live = await selectionState(deps, params.workflowId);

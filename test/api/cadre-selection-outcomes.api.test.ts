@@ -7,6 +7,7 @@
 import { Context } from '@temporalio/activity';
 import { addDays, addMonths, chinaDateOf } from '../../domain/dates';
 import type { CandidateView, Principles, SelectionState } from '../../procedures/cadre-selection/messages';
+import { PersonSchema } from '../../platform/entities';
 import { workflowIds } from '../helpers/ids';
 import { inboxTask as inboxTaskOf, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
@@ -674,6 +675,35 @@ describe('影响期 at the promotion: re-checked on the dates of the decision an
     expect((await putBars([{ ...handling, endsOn: today() }])).body).toEqual({ recorded: 1 });
     expect((await act(wf, appointment)).status).toBe(200);
     expect(cand(await untilStage(wf, 'probation'), 'R006').appointment).toMatchObject({ appointedOn: today(), probation: true });
+  });
+});
+
+describe('职数 at the appointment', () => {
+  test('an appointment that would take the unit over its approved 职数 of the grade is refused, naming personId; within it, it is recorded', async () => {
+    // A post in 卫健委 (wjw), whose 正处 职数 is recorded only once the selection is at the appointment.
+    const wf = await nominated(['R001', 'R002'], { post: { unitId: 'wjw', title: '市卫健委主任' } });
+    expect((await act(wf, { action: 'setShortlist', personIds: ['R001'], concentratedOpinion: '推荐意见集中于钱进' })).status).toBe(200);
+    await untilStage(wf, 'inspection');
+    await inspectAll(wf, ['R001']);
+    await unanimousDecision(wf, ['R001']);
+    await untilStage(wf, 'appointment');
+    const filled = await stack.t.orm.em.fork().count(PersonSchema, { unitId: 'wjw', currentGrade: 'division' });
+    const establish = async (approved: number) =>
+      (await stack.h.call('PUT', '/selection/establishment', { token: await stack.h.login(STAFF), key: newKey(), body: { rows: [{ unitId: 'wjw', grade: 'division', approved }] } })).body;
+    try {
+      // Every approved place is held: one more is 超职数配备.
+      expect(await establish(filled)).toEqual({ recorded: 1 });
+      const appointment = { action: 'recordAppointment', personId: 'R001', appointedOn: today(), noticeRef: '市委任〔2026〕11号', talkOn: today() };
+      const refused = await act(wf, appointment);
+      expect(refused.body).toMatchObject({ status: 422, code: 'over_establishment', details: { field: 'personId', personId: 'R001', rule: 'establishment', approved: filled, filled, at: 'appointment' } });
+      expect((await get(wf)).state?.stage).toBe('appointment');
+      // One more place approved: the appointment is recorded.
+      expect(await establish(filled + 1)).toEqual({ recorded: 1 });
+      expect((await act(wf, appointment)).status).toBe(200);
+    } finally {
+      // Later tests start posts in wjw: leave its 职数 out of their way.
+      await establish(99);
+    }
   });
 });
 
