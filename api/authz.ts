@@ -237,6 +237,36 @@ export async function logPersonReads(em: EntityManager, user: Pick<AuthUser, 'id
   await em.execute('insert into person_read (user_id, person_id, route) select ?, unnest(?::text[]), ?', [user.id, pgTextArray(personIds), route]);
 }
 
+/**
+ * The people of `personIds` whose personnel data the user may read (personScopeSql: 组织部 staff, the
+ * person's own unit's staff, the person), each logged as read through `route`, as /people's are. The
+ * callers show the others' data redacted (procedures/descriptor.ts personnelData): a procedure's state
+ * and its action records are personnel data as a record is, and a committee member voting on a
+ * candidate sees a check's outcome, not the birth date behind it.
+ */
+export async function readablePersonnel(em: EntityManager, user: AuthUser, personIds: readonly (string | null)[], route: string): Promise<Set<string>> {
+  const ids = [...new Set(personIds.filter((id): id is string => id !== null))];
+  if (ids.length === 0) return new Set();
+  const { sql: visible, params } = personScopeSql(user, 'x');
+  const rows = await em.execute<{ id: string }[]>(`select x.id from person x where x.id = any(?::text[]) and ${visible}`, [pgTextArray(ids), ...params]);
+  const shown = new Set(rows.map((r) => r.id));
+  await logPersonReads(em, user, [...shown], route);
+  return shown;
+}
+
+/** A procedure's live state as this reader may see it (see readablePersonnel). */
+export async function personnelShown(
+  em: EntityManager,
+  user: AuthUser,
+  data: { people: (state: unknown) => string[]; redact: (state: unknown, shown: ReadonlySet<string>) => unknown } | undefined,
+  state: unknown,
+  route: string,
+): Promise<unknown> {
+  const ids = data ? data.people(state) : [];
+  if (!data || ids.length === 0) return state;
+  return data.redact(state, await readablePersonnel(em, user, ids, route));
+}
+
 const param = (params: unknown, name: string): string => {
   const v = (params as Record<string, unknown> | undefined)?.[name];
   return typeof v === 'string' ? v : '';

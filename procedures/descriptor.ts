@@ -42,6 +42,20 @@ export interface StartSpec<B extends ZodType, I> {
   plan: (ctx: { em: EntityManager; user: AuthUser; body: z.output<B> }) => Promise<StartPlan<I>>;
 }
 
+export interface PersonnelData {
+  /** The people whose personnel data the state holds. */
+  people: (state: unknown) => string[];
+  /** The state without the personnel data of the people not in `shown`. Pure: `state` is not changed. */
+  redact: (state: unknown, shown: ReadonlySet<string>) => unknown;
+  /**
+   * The person whose personnel data an action's recorded data holds (action_log.data, which its audit
+   * entry's payload.data repeats: the facts a rule was applied to), or null.
+   */
+  actionPerson?: (action: string, data: unknown) => string | null;
+  /** That data without the personnel data. */
+  redactAction?: (data: unknown) => unknown;
+}
+
 type ActivityFns = Record<string, (...args: never[]) => Promise<unknown>>;
 
 export interface ProcedureDescriptor<Status extends string = string, B extends ZodType = ZodType, I = unknown, A extends ActivityFns = ActivityFns> {
@@ -62,6 +76,13 @@ export interface ProcedureDescriptor<Status extends string = string, B extends Z
    * candidates): GET /procedures/:workflowId answers their names beside the state (api/master-data.ts personNames).
    */
   namedPeople?: (state: unknown) => string[];
+  /**
+   * The personnel data (干部 facts: birth dates, health records, qualification facts) its live state holds,
+   * person by person. GET /procedures/:workflowId shows a person's part only to a reader who may read that
+   * person's record, and logs the read as /people does (api/authz.ts personnelShown); for the others
+   * (an approver, a committee member, another unit's staff) it is redacted.
+   */
+  personnelData?: PersonnelData;
   /** Routes of its own, e.g. the selection's stage commands. */
   routes?: (ctx: RouteContext) => void;
   activities?: (deps: ActivityDeps) => A;

@@ -4,6 +4,7 @@ import { AuditLogSchema, ProcedureSchema, type AuditLog } from '../../platform/e
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { access } from '../authz';
 import { NotFound } from '../errors';
+import { actionDataShown } from '../personnel';
 import { AuditEntry, AuditVerification, WorkflowIdParam } from '../schemas';
 import type { RouteContext } from './context';
 
@@ -26,16 +27,24 @@ export function auditRoutes({ route }: RouteContext): void {
     params: WorkflowIdParam,
     response: { status: 200, schema: z.array(AuditEntry), description: 'Oldest first' },
     errors: [404],
-    handler: async ({ em, params }) => {
+    handler: async ({ em, params, user }) => {
       const rows = await chainOf(em, params.workflowId);
+      // An action's entry repeats its recorded data, personnel data included: shown as /actions shows it. A
+      // redacted payload no longer hashes to its entry's hash; /audit/verify checks the chain as stored.
+      const type = (await em.findOne(ProcedureSchema, { workflowId: params.workflowId }, { fields: ['type'] }))?.type;
+      const actions = rows.map((r) => {
+        const payload = r.payload as { data?: unknown } | null;
+        return { action: r.kind.startsWith('action:') ? r.kind.slice('action:'.length) : '', data: payload?.data ?? null };
+      });
+      const data = type ? await actionDataShown(em, user, type, actions, '/procedures/:workflowId/audit') : actions.map((a) => a.data);
       return {
         status: 200,
-        body: rows.map((r) => ({
+        body: rows.map((r, i) => ({
           seq: r.seq,
           kind: r.kind,
           actorId: r.actorId,
           at: r.at.toISOString(),
-          payload: r.payload ?? null,
+          payload: data[i] !== actions[i]?.data ? { ...(r.payload as object), data: data[i] } : (r.payload ?? null),
           prevHash: r.prevHash,
           hash: r.hash,
         })),

@@ -5,11 +5,12 @@ import { ActionLogSchema, ProcedureSchema, type Procedure } from '../../platform
 import type { ProcedureDescriptor } from '../../procedures/descriptor';
 import { stateQuery } from '../../procedures/kernel/messages';
 import { PROCEDURES } from '../../procedures/registry';
-import { access, assertUnitsInScope, procedureScope } from '../authz';
+import { access, assertUnitsInScope, personnelShown, procedureScope } from '../authz';
 import { crashPoint } from '../crash-points';
 import { ApiError, BadRequest, NotFound, Unavailable, fromTemporal } from '../errors';
 import { startedByParent, startProcedure } from '../temporal';
 import { personNames } from '../master-data';
+import { actionDataShown } from '../personnel';
 import { ActionRow, boolString, dateString, id, PersonName, ProcedureList, ProcedureRow, StartResult, WorkflowIdParam } from '../schemas';
 import type { RouteContext } from './context';
 
@@ -179,8 +180,11 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
       const items = children.length ? children.map(procedureView) : undefined;
       // Whom the state names by personnel number, by name: approvers may not read /people, yet vote on them.
       const type = row?.type ?? (state as { type?: unknown } | null)?.type;
-      const namedPeople = (PROCEDURES as readonly ProcedureDescriptor[]).find((p) => p.type === type)?.namedPeople;
+      const descriptor = (PROCEDURES as readonly ProcedureDescriptor[]).find((p) => p.type === type);
+      const namedPeople = descriptor?.namedPeople;
       const people = namedPeople ? await personNames(em, namedPeople(state)) : undefined;
+      // Personnel data in the state only for those who may read the person's record, and logged.
+      state = await personnelShown(em, user, descriptor?.personnelData, state, '/procedures/:workflowId');
       // Operators get where the procedure is in the Temporal Web UI: the configured port, and the client's own namespace.
       const temporalUi = user.roles.some((r) => OPERATORS.includes(r)) ? { port: temporalUiPort(), namespace: deps.client.options.namespace } : undefined;
       return {
@@ -199,20 +203,22 @@ export function procedureRoutes({ route, deps }: RouteContext): void {
     params: WorkflowIdParam,
     response: { status: 200, schema: z.array(ActionRow), description: 'Oldest first' },
     errors: [404],
-    handler: async ({ em, params }) => {
-      const exists = await em.count(ProcedureSchema, { workflowId: params.workflowId });
-      if (!exists) throw new NotFound('procedure_not_found', `procedure ${params.workflowId} not found`);
+    handler: async ({ em, params, user }) => {
+      const procedure = await em.findOne(ProcedureSchema, { workflowId: params.workflowId }, { fields: ['type'] });
+      if (!procedure) throw new NotFound('procedure_not_found', `procedure ${params.workflowId} not found`);
       const rows = await em.find(ActionLogSchema, { workflowId: params.workflowId }, { orderBy: { seq: 'asc' } });
+      // The facts an action's rule was applied to are personnel data, shown as the state's are.
+      const data = await actionDataShown(em, user, procedure.type, rows.map((a) => ({ action: a.action, data: a.data ?? null })), '/procedures/:workflowId/actions');
       return {
         status: 200,
-        body: rows.map((a) => ({
+        body: rows.map((a, i) => ({
           seq: a.seq,
           taskId: a.taskId,
           step: a.step,
           actorId: a.actorId,
           action: a.action,
           comment: a.comment,
-          data: a.data ?? null,
+          data: data[i] ?? null,
           at: a.at.toISOString(),
         })),
       };

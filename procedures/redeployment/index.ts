@@ -6,7 +6,7 @@ import { membersOf, resolveAssignees, type NamedRule } from '../../api/assignees
 import { ApiError, fromTemporal, NotFound, Unavailable, Unprocessable } from '../../api/errors';
 import { assertInMasterData } from '../../api/master-data';
 import type { ApiDeps } from '../../api/routes/context';
-import { access } from '../../api/authz';
+import { access, personnelShown } from '../../api/authz';
 import { BinaryBody, WorkflowIdParam } from '../../api/schemas';
 import { sendUpdate } from '../../api/temporal';
 import { AppUserSchema, PersonSchema, ProcedureSchema, RedeploymentLetterSchema, UnitSchema, type Person, type RedeploymentLetter } from '../../platform/entities';
@@ -28,6 +28,7 @@ import {
   type RedeploymentInput,
   type RedeploymentState,
 } from './messages';
+import { redeploymentPersonnel } from './personnel';
 import { DEFAULT_LIST_RULES, listProblem, taskProblem } from './rules';
 import { LetterParam, REDEPLOYMENT_ACT_BODIES, RedeploymentCommandBody, StartRedeploymentBody, YearQuery } from './schemas';
 
@@ -247,7 +248,8 @@ export const redeploymentProcedure = defineProcedure({
           stage: string;
           status: string;
         };
-        const state = await listState(deps, params.workflowId);
+        // A cadre applies here too: the other applicants' personnel data is shown as GET /procedures/:workflowId shows it.
+        const state = await personnelShown(em, user, redeploymentPersonnel, await listState(deps, params.workflowId), '/procedures/:workflowId/redeployment');
         return { status: 200, body: { seq: ack.seq, action: ack.action, stage: ack.stage, status: ack.status, state } };
       },
     });
@@ -338,6 +340,7 @@ export const redeploymentProcedure = defineProcedure({
       },
     });
   },
+  personnelData: redeploymentPersonnel,
   historiesDir: path.join(__dirname, 'histories'),
   histories: [
     { file: 'redeployment.json', endsAt: { activity: 'issueTaskLetters' } },

@@ -166,6 +166,61 @@ describe('揭榜出征 over HTTP', () => {
     ]);
     expect(checks[1].results.find((r: any) => !r.passed)).toMatchObject({ predicate: 'fields', fact: 'fields=教育|乡村振兴' });
 
+    // The checks are personnel data (issue 10 §3): GET /procedures/:workflowId shows a cadre's facts and health
+    // record only to whom may read the cadre's record (组织部 staff, the cadre's own unit's staff, the cadre),
+    // and logs each such read as /people does; the others see the outcomes, not the facts.
+    const readLog = stack.t.orm.em.fork();
+    const reads = async (user: string) =>
+      (await readLog.execute<{ person_id: string }[]>(`select person_id from person_read where user_id = ? and route = '/procedures/:workflowId' order by person_id`, [user])).map((r) => r.person_id);
+    const shownTo = async (user: string) => {
+      const r = await call('GET', `/procedures/${wf}`, user);
+      expect(r.status).toBe(200);
+      const state = r.body.state as { checks: { personId: string; eligible: boolean; redacted?: boolean; results: { predicate: string; passed: boolean; fact: string; actual: string }[] }[]; health: Record<string, unknown> };
+      const factsOf = (personId: string) => state.checks.filter((c) => c.personId === personId).flatMap((c) => c.results.map((x) => x.fact)).join(' ');
+      return { body: JSON.stringify(r.body), zhang: factsOf('GB9101'), li: factsOf('GB9102'), health: Object.keys(state.health).sort(), state };
+    };
+    // The list keeps the predicates that failed (keptCheck): 张伟's fields for T2. Both health checks are kept.
+    const department = await shownTo(STAFF);
+    expect([department.zhang.trim(), department.li.trim(), department.health]).toEqual(['fields=教育|乡村振兴', '', ['GB9101', 'GB9102']]);
+    expect(department.state.health.GB9101).toMatchObject({ date: TODAY, result: 'fit' });
+    expect(await reads(STAFF)).toEqual(['GB9101', 'GB9102']);
+    // The department's head approved the list, so sees it, but is no personnel staff: outcomes only, nothing logged.
+    const head = await shownTo('zzb-head');
+    expect(head.body).not.toMatch(/fields=|"fit"/);
+    expect([head.zhang.trim(), head.li.trim(), head.health]).toEqual(['', '', []]);
+    expect(head.state.checks.map((c) => [c.personId, c.eligible, c.redacted, c.results.map((x) => [x.predicate, x.passed, x.actual])])).toEqual([
+      ['GB9101', true, true, []],
+      ['GB9101', false, true, [['fields', false, '']]],
+      ['GB9102', true, true, []],
+    ]);
+    expect(await reads('zzb-head')).toEqual([]);
+    // 教育局 staff (a host unit) see their own cadre 李娜's health record, not 卫健委's 张伟's facts.
+    const jyj = await shownTo('jyj-staff');
+    expect([jyj.zhang.trim(), jyj.health]).toEqual(['', ['GB9102']]);
+    expect(await reads('jyj-staff')).toEqual(['GB9102']);
+    // 张伟 sees his own record's facts, not the other applicant's.
+    const zhang = await shownTo('cadre-zhang');
+    expect([zhang.zhang.trim(), zhang.health]).toEqual(['fields=教育|乡村振兴', ['GB9101']]);
+    expect(await reads('cadre-zhang')).toEqual(['GB9101']);
+    // The actions keep the facts each rule was applied to (birth date, master data's health records), and the
+    // audit log repeats them: shown and logged the same way.
+    const recorded = async (user: string) => {
+      const actions = await call('GET', `/procedures/${wf}/actions`, user);
+      const audit = await call('GET', `/procedures/${wf}/audit`, user);
+      expect([actions.status, audit.status]).toEqual([200, 200]);
+      return [JSON.stringify(actions.body), JSON.stringify(audit.body)];
+    };
+    for (const text of await recorded(STAFF)) expect([text.includes(bornAged(58)), text.includes(HEALTH_ZHANG)]).toEqual([true, true]);
+    for (const text of await recorded('zzb-head')) {
+      expect([text.includes(bornAged(58)), text.includes(bornAged(56)), text.includes(HEALTH_ZHANG), text.includes('"redacted":true')]).toEqual([false, false, false, true]);
+    }
+    const logged = await readLog.execute<{ user_id: string; route: string }[]>(`select distinct user_id, route from person_read where route like '/procedures/:workflowId/%' order by 1, 2`);
+    expect(logged).toEqual([
+      { user_id: STAFF, route: '/procedures/:workflowId/actions' },
+      { user_id: STAFF, route: '/procedures/:workflowId/audit' },
+      { user_id: STAFF, route: '/procedures/:workflowId/redeployment' },
+    ]);
+
     // Host units rank their own tasks' applicants only.
     await expectNoTrace(wf, () => command(wf, { action: 'rank', taskId: 'T1', personIds: ['GB9101'] }, 'wjw-staff'), 403, 'not_allowed');
     await expectNoTrace(wf, () => command(wf, { action: 'runMatching' }), 422, 'rankings_incomplete');
