@@ -154,7 +154,23 @@ describeInBrowser('console e2e')('web console (Chromium)', () => {
     await staff.goto(`${c.base}/#/inbox`);
     await staff.getByRole('tab', { name: '我发起的' }).click();
     await staff.getByTestId('started-table').getByText(title).first().waitFor();
-    for (const p of [jyj, staff, reviewer, director]) await p.close();
+    // The board's on-time rates (本年按期完成率) per unit, as this year's report answers them: 市教育局's signed-off
+    // item counts, closed by its due date.
+    const report = (await stack.h.call('GET', '/supervision/reports?period=year', { token: await stack.h.login('dc-supervisor') })).body as { rows: { unitId: string; onTime: number; due: number }[] };
+    const perUnit = new Map<string, { onTime: number; due: number }>();
+    for (const r of report.rows) {
+      const u = perUnit.get(r.unitId) ?? { onTime: 0, due: 0 };
+      perUnit.set(r.unitId, { onTime: u.onTime + r.onTime, due: u.due + r.due });
+    }
+    const education = perUnit.get('jyj');
+    expect(education?.due).toBeGreaterThanOrEqual(1);
+    expect(education?.onTime).toBe(education?.due);
+    const sup = await as('dc-supervisor', '/board');
+    const rates = sup.locator('section[aria-label="按期完成率"]').locator('tbody tr');
+    await rates.filter({ hasText: '市教育局' }).waitFor();
+    expect((await rates.filter({ hasText: '市教育局' }).locator('td').allInnerTexts()).map((t) => t.trim())).toEqual(['市教育局', `${education!.onTime} / ${education!.due}`, '100%']);
+    expect(await rates.count()).toBe(perUnit.size);
+    for (const p of [jyj, staff, reviewer, director, sup]) await p.close();
   });
 
   test('a vote: the principal’s early ballot is refused at the ballots, then counted last', async () => {
@@ -461,6 +477,16 @@ describeInBrowser('console e2e')('web console (Chromium)', () => {
     await shot(staff, '11-people');
     await staff.goto(`${c.base}/#/directory`);
     await staff.getByTestId('units-table').getByText('市教育局').waitFor();
+    // 用户: each account with its name, its unit by name and its roles in Chinese; the filter keeps only the matches.
+    await staff.getByRole('tab', { name: '用户' }).click();
+    const users = staff.getByTestId('users-table').locator('tbody tr');
+    await users.filter({ hasText: 'jyj-head' }).waitFor();
+    expect((await users.filter({ hasText: 'jyj-head' }).locator('td').allInnerTexts()).map((t) => t.trim())).toEqual(['jyj-head', '教育局局长 周涛', '市教育局', '审批人']);
+    const all = await users.count();
+    await staff.getByLabel('按姓名或账号筛选').fill('周涛');
+    await users.filter({ hasText: 'zzb-staff' }).waitFor({ state: 'detached' });
+    expect((await users.locator('td:first-child').allInnerTexts()).map((t) => t.trim())).toEqual(['jyj-head']);
+    expect(all).toBeGreaterThan(1);
     await shot(staff, '13-directory');
     await staff.close();
   });
