@@ -168,8 +168,8 @@ function stringOf(schema: Schema): fc.Arbitrary<string> {
 /** A marker unique to one hostile string, so an echo of it can be found in an answer. */
 const markerArb = fc.integer({ min: 0x100000, max: 0xffffff }).map((n) => `FZ${n.toString(16)}`);
 
-/** Text the API must refuse wherever it appears (api/input.ts): NUL, lone surrogates, control characters. */
-const REFUSED_PIECES = ['\u0000', 'ok\u0000', '\ud800', '\udfff', 'a\ud800b', '\udc00\ud800', '\u0007', '\u001b[31m', 'a\rb', '\u007f', '\u000b', '\u0008', '\u001f'];
+/** Text the API must refuse wherever it appears (api/input.ts): NUL, lone surrogates, control characters (C0 and C1), U+FFFE/U+FFFF. */
+const REFUSED_PIECES = ['\u0000', 'ok\u0000', '\ud800', '\udfff', 'a\ud800b', '\udc00\ud800', '\u0007', '\u001b[31m', 'a\rb', '\u007f', '\u000b', '\u0008', '\u001f', 'a\u0085b', '\u009b2J', '\ufffe', 'x\uffff'];
 /** Odd but clean text: the API may accept it, and must not fail on it. */
 const ODD_PIECES = [
   '',
@@ -269,9 +269,9 @@ function wellFormed(s: string): boolean {
   return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
 }
 
-/** Control characters but tab and newline, and CR not before LF (built from text: no raw controls in a literal). */
+/** Control characters (C0, DEL, C1) but tab and newline, CR not before LF, and the noncharacters U+FFFE/U+FFFF (built from text: no raw controls in a literal). */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = new RegExp('[\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]|\\r(?!\\n)');
+const CONTROL = new RegExp('[\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\ufffe\\uffff]|\\r(?!\\n)');
 
 /** Whether a string breaks the edge's rule (independent of api/input.ts, so the test can catch it). */
 export function refusedText(s: string): boolean {
