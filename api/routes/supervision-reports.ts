@@ -204,12 +204,12 @@ function closingSheets(c: FeedbackClosing, names: ExportNames): Sheet<any>[] {
   }));
   // 三张清单: a row per responsibility of each task; a problem without tasks (or a task without one) still has its row.
   type ListRow = { no: string; title: string; lead: string | null; taskNo: string | null; measure: string | null; due: string | null; unit: string | null; kind: string | null; leader: string | null; person: string | null };
-  const lists: ListRow[] = c.problems.flatMap((p) => {
+  const lists: ListRow[] = c.problems.flatMap((p): ListRow[] => {
     const ps = s.perProblem?.find((x) => x.problemNo === p.no);
     const base = { no: p.no, title: p.title, lead: p.leadUnitId ? names.unit(p.leadUnitId) : null };
     const tasks = ps?.tasks ?? [];
     if (!tasks.length) return [{ ...base, taskNo: null, measure: null, due: null, unit: null, kind: null, leader: null, person: null }];
-    return tasks.flatMap((t) => {
+    return tasks.flatMap((t): ListRow[] => {
       const task = { ...base, taskNo: t.no, measure: t.measure, due: t.dueDate ?? null };
       const rs = (ps?.responsibilities ?? []).filter((r) => r.taskNo === t.no);
       if (!rs.length) return [{ ...task, unit: null, kind: null, leader: null, person: null }];
