@@ -101,6 +101,7 @@ async function main(): Promise<void> {
     const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: bundlerLogger(startLog) });
     // A worker that fails (the SDK stops it on a fatal error) is re-created with backoff; the API keeps
     // serving meanwhile, and /ready and the actions' 503 worker_unavailable say that no worker polls.
+    // If the supervisor gives up (repeated stuck workers, worker/supervisor.ts), everything stops with 1.
     const supervisor = superviseWorker({
       create: () => createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, orm, workflowBundle }),
       log: (line) => startLog.warn(line),

@@ -33,7 +33,8 @@ async function main(): Promise<void> {
   // Bundled once: a worker re-created after a failure reuses it.
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: bundlerLogger(log) });
   // A worker the SDK stops on a fatal error is re-created here with backoff (worker/supervisor.ts), so
-  // the process does not need a process manager to come back; it exits only on SIGINT/SIGTERM.
+  // the process does not need a process manager to come back. It exits on SIGINT/SIGTERM, and with 1
+  // when the supervisor gives up after repeated stuck workers, for its manager to start a fresh one.
   const supervisor = superviseWorker({
     create: () =>
       createWorker({
@@ -63,8 +64,14 @@ async function main(): Promise<void> {
   // The SDK shuts the worker down on SIGINT/SIGTERM once in-flight work has drained
   // (shutdownGraceTime); the supervisor then ends instead of restarting it.
   await supervisor.done;
-  await connection.close();
   await orm.close();
+  // A worker abandoned after a fatal error (worker/supervisor.ts) still holds the connection and its native
+  // threads, which would keep the process alive: then it exits instead of closing them.
+  if (supervisor.abandoned() > 0) {
+    log.info({ abandoned: supervisor.abandoned() }, 'stopped');
+    process.exit(0);
+  }
+  await connection.close();
   log.info('stopped');
 }
 

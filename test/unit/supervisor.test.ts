@@ -3,7 +3,7 @@
  * backoff that doubles from 1 s to 30 s and resets after a healthy minute; a shutdown is not a failure.
  * Time is a fake clock and sleeping only records the delay, so no real timer runs.
  */
-import { Backoff, DEFAULT_BACKOFF, backoffDelay, superviseWorker, type SupervisedWorker } from '../../worker/supervisor';
+import { Backoff, DEFAULT_BACKOFF, backoffDelay, superviseWorker, type SupervisedWorker, type SupervisorOptions } from '../../worker/supervisor';
 
 test('the delay doubles from 1 s and stays at 30 s, however long the outage', () => {
   expect([1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelay(n))).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]);
@@ -42,10 +42,14 @@ class FakeWorker implements SupervisedWorker {
     this.state = 'FAILED';
     this.settle.reject(err);
   }
+  /** What SDK 1.24 does when the core refuses a completion: starts its shutdown, and never finishes it. */
+  stall(): void {
+    this.state = 'DRAINING';
+  }
 }
 
 /** A supervisor on a fake clock: every worker that ran, every requested delay, every log line. */
-function harness(createFails: (n: number) => boolean = () => false) {
+function harness(createFails: (n: number) => boolean = () => false, extra: Partial<SupervisorOptions<FakeWorker>> = {}) {
   let clock = 0;
   let creates = 0;
   const workers: FakeWorker[] = [];
@@ -67,6 +71,7 @@ function harness(createFails: (n: number) => boolean = () => false) {
       workers.push(w);
       for (const wake of waiters.splice(0)) wake();
     },
+    ...extra,
   });
   /** The n-th worker (1-based), once it is running. */
   const running = (n: number) =>
@@ -125,4 +130,63 @@ test('stop() shuts the worker down and nothing restarts; a shutdown from outside
   expect(g.workers).toHaveLength(1);
   expect(g.delays).toEqual([]);
   expect(g.logs.join('\n')).toMatch(/stopped \(shut down from outside/);
+});
+
+/** The state watch on the fake clock: each look at the state moves the clock by the poll interval. */
+function watchedHarness(stuck = { pollMs: 1_000, stuckMs: 30_000, maxAbandoned: 5 }) {
+  // The watch's sleep runs only once the supervisor has started a worker, after `h` is assigned.
+  const h: ReturnType<typeof harness> = harness(() => false, {
+    stuck,
+    watchSleep: async (ms, signal) => {
+      if (signal.aborted) return;
+      h.advance(ms);
+      await new Promise((r) => setImmediate(r));
+    },
+  });
+  return h;
+}
+
+test('a worker that stops by itself and never finishes (a refused completion) is abandoned after 30 s and replaced', async () => {
+  const h = watchedHarness();
+  const first = await h.running(1);
+  first.stall();
+  const second = await h.running(2);
+  expect(second).not.toBe(first);
+  expect(h.sup.restarts()).toBe(1);
+  expect(h.sup.abandoned()).toBe(1);
+  expect(h.delays).toEqual([1_000]);
+  expect(h.logs[0]).toMatch(/\[worker\] stopped by itself after [\d.]+ s: it stayed DRAINING for 30\.0 s without finishing .*abandoned; restarting in 1\.0 s/);
+  await h.sup.stop();
+  expect(second.shutdowns).toBe(1);
+});
+
+test('a worker that is out of RUNNING for less than stuckMs is left to finish', async () => {
+  const h = watchedHarness({ pollMs: 1_000, stuckMs: 30_000, maxAbandoned: 5 });
+  const first = await h.running(1);
+  first.stall();
+  // Let the watch look a few times (each look moves the clock 1 s), then the SDK ends run() by itself.
+  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+  first.fail(new Error('worker failed late'));
+  await h.running(2);
+  expect(h.sup.abandoned()).toBe(0);
+  expect(h.logs[0]).toMatch(/failed after .*worker failed late/);
+  await h.sup.stop();
+});
+
+test('a stuck worker after stop() ends the supervisor without a restart', async () => {
+  const h = watchedHarness();
+  const first = await h.running(1);
+  first.stall();
+  await h.sup.stop();
+  expect(h.workers).toHaveLength(1);
+  expect(h.sup.restarts()).toBe(0);
+  expect(h.logs.join('\n')).toMatch(/did not finish stopping within 30\.0 s \(DRAINING\); abandoned/);
+});
+
+test('after maxAbandoned stuck workers the supervisor gives up, so that the process is restarted', async () => {
+  const h = watchedHarness({ pollMs: 1_000, stuckMs: 5_000, maxAbandoned: 2 });
+  (await h.running(1)).stall();
+  (await h.running(2)).stall();
+  await expect(h.sup.done).rejects.toThrow(/2 workers stopped by themselves .* this process must be restarted/);
+  expect(h.workers).toHaveLength(2);
 });
