@@ -15,6 +15,8 @@ import {
   EDUCATION_INFO,
   GRADE_INFO,
   GRADE_LEVEL_NAMES,
+  compareGrades,
+  isGrade,
   type Education,
   type Grade,
   type GradeLevel,
@@ -45,7 +47,21 @@ export interface CandidateFacts {
   /** Dated sanctions, 诫勉, 组织处理 and annual assessments on the person (影响期); absent: none recorded. */
   barRecords?: readonly BarRecord[];
   /** 任职回避: the person's relatives who hold a leading grade in the post's unit (master data); absent: none. */
-  relativesInUnit?: readonly { personId: string; relation: string; grade: string; unitId: string }[];
+  relativesInUnit?: readonly RelativeLeader[];
+  /**
+   * 任职回避, direct superior: the person's relatives who hold a leading grade in the unit that leads the post's unit
+   * (its parent unit in the unit tree, PostSpec.parentUnitId); the predicate decides which of them rank above the
+   * post. Absent: none.
+   */
+  relativesInParentUnit?: readonly RelativeLeader[];
+}
+
+/** A relative of a candidate and the leading grade they hold in a unit (master data: person_relation, person). */
+export interface RelativeLeader {
+  personId: string;
+  relation: string;
+  grade: string;
+  unitId: string;
 }
 
 export interface PostSpec {
@@ -67,6 +83,11 @@ export interface PostSpec {
    * minYearsAsPrincipalBelow), and the predicate outOfTurnLimits applies.
    */
   outOfTurn?: { consentRef: string };
+  /**
+   * The unit that leads the post's unit: its parent in the unit tree (unit.parent_id). 任职回避 reads a relative
+   * holding a leading grade above the post's there as the candidate's direct superior. Absent: a unit at the top.
+   */
+  parentUnitId?: string;
   overrides?: QualificationOverrides;
 }
 
@@ -348,20 +369,49 @@ function outOfTurnLimits(c: Context): QualificationResult {
 }
 
 /**
- * 任职回避 (《领导干部任职回避暂行规定》; 《条例》, chapter 回避): a candidate does not take a post in a unit whose
- * leadership holds their spouse, direct blood relative, collateral relative within three generations or close
- * in-law (they would serve in the same unit's leadership, or under them).
+ * Whether a relative holding `grade` in the unit that leads the post's unit would be the candidate's direct superior
+ * (直接上级领导): a leading grade (正职 or 副职) ranking above the post's grade. 《公务员回避规定（试行）》 art. 5 reads
+ * 直接上下级领导关系 as the leadership between the 正副职 of one level and the 正副职 of the level below; the unit tree
+ * is the data we have for "the level above", so the parent unit's leaders above the post's grade count, and a leader
+ * there at or below the post's grade does not (they do not lead the post). A grade the ladder does not know counts
+ * (it cannot be shown not to lead).
+ */
+export function leadsPost(grade: string, postGrade: Grade): boolean {
+  if (!isGrade(grade)) return true;
+  return GRADE_INFO[grade].position !== null && compareGrades(grade, postGrade) > 0;
+}
+
+/**
+ * 任职回避 (《党政领导干部任职回避暂行规定》 art. 3; 《条例》, chapter 回避): a candidate related as spouse, direct
+ * blood relative, collateral relative within three generations or close in-law to a leader
+ *  - does not take a post in a unit whose leadership holds that relative (they would serve in the same unit's
+ *    leadership, 同一机关…直接隶属于同一领导人员的职务), and
+ *  - does not take a post whose direct superior (直接上级领导) the relative would be (有直接上下级领导关系的职务).
+ *    Modelled from the unit tree: a unit's parent unit leads it, so a relative holding a leading grade above the
+ *    post's grade in the post's unit's parent unit (PostSpec.parentUnitId) is the direct superior (leadsPost).
  */
 function positionRecusal(c: Context): QualificationResult {
   const relatives = c.facts.relativesInUnit ?? [];
-  const fact = `relativesInUnit=${relatives.length ? relatives.map((r) => `${r.personId} (${r.relation}, ${r.grade}, ${r.unitId})`).join('; ') : 'none'}`;
+  const parent = c.post.parentUnitId;
+  const superiors = parent === undefined ? [] : (c.facts.relativesInParentUnit ?? []).filter((r) => leadsPost(r.grade, c.post.targetGrade));
+  const list = (rs: readonly RelativeLeader[]) => rs.map((r) => `${r.personId} (${r.relation}, ${r.grade}, ${r.unitId})`).join('; ');
+  const fact =
+    `relativesInUnit=${relatives.length ? list(relatives) : 'none'}` +
+    (parent === undefined ? '' : `, relativesInParentUnit=${c.facts.relativesInParentUnit?.length ? list(c.facts.relativesInParentUnit) : 'none'}`);
+  const named = (rs: readonly RelativeLeader[]) => rs.map((r) => `${r.personId} (${r.relation})`).join(', ');
+  const found = [
+    ...(relatives.length ? [`related to ${named(relatives)} in the unit's leadership`] : []),
+    ...(superiors.length ? [`related to ${named(superiors)} above ${c.post.targetGrade} in the leadership of the parent unit ${parent} (direct superior)`] : []),
+  ];
   return {
     predicate: 'positionRecusal',
-    label: '任职回避 (no relative in the unit’s leadership)',
-    passed: relatives.length === 0,
+    label: '任职回避 (no relative in the unit’s leadership or as direct superior)',
+    passed: found.length === 0,
     applicable: true,
-    required: 'no spouse, direct blood, collateral (3 generations) or close in-law relative in the leadership of the post’s unit',
-    actual: relatives.length ? `related to ${relatives.map((r) => `${r.personId} (${r.relation})`).join(', ')} in the unit's leadership` : 'none',
+    required:
+      'no spouse, direct blood, collateral (3 generations) or close in-law relative in the leadership of the post’s unit' +
+      (parent === undefined ? '' : `, nor above ${c.post.targetGrade} in the leadership of its parent unit ${parent} (direct superior)`),
+    actual: found.length ? found.join('; ') : 'none',
     fact,
   };
 }

@@ -10,7 +10,7 @@ import { addDays, addMonths, startOfChinaDay, yearOf } from '../../domain/dates'
 import { evaluateQualifications } from '../../domain/qualifications';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { GRADE_INFO, gradeSteps, isGrade } from '../../domain/grades';
-import { PersonBarRecordSchema, PersonRelationSchema, PersonSchema } from '../../platform/entities';
+import { PersonBarRecordSchema, PersonRelationSchema, PersonSchema, UnitSchema } from '../../platform/entities';
 import type { NoticePeriod, Principles, QualificationCheck, Recusal } from './messages';
 
 /**
@@ -68,11 +68,22 @@ export function createSelectionActivities(deps: ActivityDeps) {
       // 任职回避: the candidates' relatives, and which of them hold a leading grade in the post's unit.
       const relations = await em().find(PersonRelationSchema, { $or: [{ personId: { $in: input.personIds } }, { relativeId: { $in: input.personIds } }] });
       const relativeIds = [...new Set(relations.flatMap((r) => [r.personId, r.relativeId]))];
-      const leaders = new Map(
-        (await em().find(PersonSchema, { id: { $in: relativeIds }, unitId: input.principles.post.unitId }))
-          .filter((p) => isGrade(p.currentGrade) && GRADE_INFO[p.currentGrade].position !== null)
-          .map((p) => [p.id, p]),
-      );
+      const leadersIn = async (unitId: string) =>
+        new Map(
+          (await em().find(PersonSchema, { id: { $in: relativeIds }, unitId }))
+            .filter((p) => isGrade(p.currentGrade) && GRADE_INFO[p.currentGrade].position !== null)
+            .map((p) => [p.id, p]),
+        );
+      const leaders = await leadersIn(input.principles.post.unitId);
+      // 任职回避, direct superior: the unit tree's parent of the post's unit leads it (domain/qualifications.ts leadsPost).
+      const parentUnitId = (await em().findOne(UnitSchema, { id: input.principles.post.unitId }, { fields: ['parentId'] }))?.parentId ?? null;
+      const parentLeaders = parentUnitId === null ? new Map<string, never>() : await leadersIn(parentUnitId);
+      const relativesAmongLeaders = (personId: string, among: ReadonlyMap<string, { id: string; currentGrade: string }>, unitId: string) =>
+        relations.flatMap((r) => {
+          const other = r.personId === personId ? r.relativeId : r.relativeId === personId ? r.personId : null;
+          const leader = other ? among.get(other) : undefined;
+          return leader ? [{ personId: leader.id, relation: r.relation, grade: leader.currentGrade, unitId }] : [];
+        });
       return input.personIds.map((personId) => {
         const p = byId.get(personId);
         if (!p) {
@@ -88,13 +99,10 @@ export function createSelectionActivities(deps: ActivityDeps) {
         const barRecords = bars
           .filter((b) => b.personId === personId)
           .map((b) => ({ kind: b.kind, category: b.category, date: String(b.date), endsOn: b.endsOn ? String(b.endsOn) : null, ref: b.ref }));
-        const relativesInUnit = relations.flatMap((r) => {
-          const other = r.personId === personId ? r.relativeId : r.relativeId === personId ? r.personId : null;
-          const leader = other ? leaders.get(other) : undefined;
-          return leader ? [{ personId: leader.id, relation: r.relation, grade: leader.currentGrade, unitId: input.principles.post.unitId }] : [];
-        });
+        const relativesInUnit = relativesAmongLeaders(personId, leaders, input.principles.post.unitId);
+        const relativesInParentUnit = parentUnitId === null ? [] : relativesAmongLeaders(personId, parentLeaders, parentUnitId);
         const evaluation = evaluateQualifications(
-          { ...p, barRecords, relativesInUnit },
+          { ...p, barRecords, relativesInUnit, relativesInParentUnit },
           {
             title: post.title,
             targetGrade: post.targetGrade as typeof p.currentGrade,
@@ -102,6 +110,7 @@ export function createSelectionActivities(deps: ActivityDeps) {
             ...(post.minPartyYears !== undefined ? { minPartyYears: post.minPartyYears } : {}),
             ...(post.maxAge !== undefined ? { maxAge: post.maxAge } : {}),
             ...(post.outOfTurn ? { outOfTurn: post.outOfTurn } : {}),
+            ...(parentUnitId !== null ? { parentUnitId } : {}),
             ...(input.principles.qualificationOverrides ? { overrides: input.principles.qualificationOverrides } : {}),
           },
           input.asOf,

@@ -2,7 +2,7 @@
  * Issue 11, the cadre selection's defects 2, 3, 5, 6 and 9 and the age limit, as the pure rules the workflow's
  * Update validator and the qualification check apply: each with a case it lets through and a case it refuses.
  */
-import { evaluateQualifications, type CandidateFacts, type PostSpec } from '../../domain/qualifications';
+import { evaluateQualifications, leadsPost, type CandidateFacts, type PostSpec } from '../../domain/qualifications';
 import type { CandidateView, FrozenPrinciples, IntegritySignerFacts, Principles, SelectionActInput, SelectionCommand, SelectionStage } from '../../procedures/cadre-selection/messages';
 import { commandProblem, type CommandContext } from '../../procedures/cadre-selection/commands';
 import {
@@ -566,6 +566,35 @@ describe('任职回避 (positionRecusal)', () => {
   test('no relative there passes', () => {
     expect(result(undefined)?.passed).toBe(true);
     expect(result([])?.passed).toBe(true);
+  });
+
+  // Direct superior (直接上级领导): the post's unit (jyj) is led by its parent unit (city).
+  const underCity: PostSpec = { ...post, parentUnitId: 'city' };
+  const superior = (relativesInParentUnit: CandidateFacts['relativesInParentUnit'], p: PostSpec = underCity) =>
+    evaluateQualifications({ ...facts, relativesInParentUnit }, p, '2026-05-01').results.find((r) => r.predicate === 'positionRecusal');
+  test('a relative holding a leading grade above the post’s in the parent unit fails it as the direct superior, naming the relative and the unit', () => {
+    const r = superior([{ personId: 'S1', relation: 'directBlood', grade: 'deputyBureau', unitId: 'city' }]);
+    expect(r).toMatchObject({ passed: false, applicable: true, actual: expect.stringContaining('S1 (directBlood) above division in the leadership of the parent unit city (direct superior)') });
+    expect(r?.required).toContain('parent unit city');
+    expect(r?.fact).toContain('relativesInParentUnit=S1 (directBlood, deputyBureau, city)');
+    // A grade the ladder does not know cannot be shown not to lead the post.
+    expect(superior([{ personId: 'S1', relation: 'inLaw', grade: 'unknown', unitId: 'city' }])?.passed).toBe(false);
+  });
+  test('a relative in the parent unit at or below the post’s grade, or not in a leading grade, passes; so does a post whose unit has no parent', () => {
+    expect(superior([{ personId: 'S1', relation: 'spouse', grade: 'division', unitId: 'city' }])?.passed).toBe(true);
+    expect(superior([{ personId: 'S1', relation: 'spouse', grade: 'deputyDivision', unitId: 'city' }])?.passed).toBe(true);
+    expect(superior([])).toMatchObject({ passed: true, actual: 'none', fact: 'relativesInUnit=none, relativesInParentUnit=none' });
+    // A unit at the top of the tree has no unit leading it: the facts name none and the requirement is the unit's own.
+    const top = superior([{ personId: 'S1', relation: 'spouse', grade: 'bureau', unitId: 'city' }], post);
+    expect(top).toMatchObject({ passed: true, fact: 'relativesInUnit=none' });
+    expect(top?.required).not.toContain('parent unit');
+  });
+  test('leadsPost: a leading grade above the post’s, never 科员 or a grade at or below it', () => {
+    expect(leadsPost('deputyBureau', 'division')).toBe(true);
+    expect(leadsPost('division', 'section')).toBe(true);
+    expect(leadsPost('division', 'division')).toBe(false);
+    expect(leadsPost('section', 'division')).toBe(false);
+    expect(leadsPost('staff', 'staff')).toBe(false);
   });
 });
 
