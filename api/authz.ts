@@ -27,6 +27,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgTextArray, sql } from '../activities/sql';
 import type { Procedure } from '../platform/entities';
 import { workflowIdOfTask, type Role } from '../procedures/kernel/messages';
+import type { PersonnelData } from '../procedures/descriptor';
 import { requireRole, type AuthUser } from './auth';
 import { Forbidden, NotFound } from './errors';
 
@@ -241,8 +242,8 @@ export async function logPersonReads(em: EntityManager, user: Pick<AuthUser, 'id
  * The people of `personIds` whose personnel data the user may read (personScopeSql: 组织部 staff, the
  * person's own unit's staff, the person), each logged as read through `route`, as /people's are. The
  * callers show the others' data redacted (procedures/descriptor.ts personnelData): a procedure's state
- * and its action records are personnel data as a record is, and a committee member voting on a
- * candidate sees a check's outcome, not the birth date behind it.
+ * and its action records are personnel data as a record is, and an approver sees a check's outcome, not
+ * the birth date behind it. Those who decide on the people (personnelData.deciders) see them whole.
  */
 export async function readablePersonnel(em: EntityManager, user: AuthUser, personIds: readonly (string | null)[], route: string): Promise<Set<string>> {
   const ids = [...new Set(personIds.filter((id): id is string => id !== null))];
@@ -258,12 +259,17 @@ export async function readablePersonnel(em: EntityManager, user: AuthUser, perso
 export async function personnelShown(
   em: EntityManager,
   user: AuthUser,
-  data: { people: (state: unknown) => string[]; redact: (state: unknown, shown: ReadonlySet<string>) => unknown } | undefined,
+  data: Pick<PersonnelData, 'people' | 'redact' | 'deciders'> | undefined,
   state: unknown,
   route: string,
 ): Promise<unknown> {
   const ids = data ? data.people(state) : [];
   if (!data || ids.length === 0) return state;
+  // Those who decide on these people see them whole (PersonnelData.deciders), and the read is logged all the same.
+  if (data.deciders?.(state).includes(user.id)) {
+    await logPersonReads(em, user, [...new Set(ids)], route);
+    return state;
+  }
   return data.redact(state, await readablePersonnel(em, user, ids, route));
 }
 

@@ -48,6 +48,11 @@ export interface PersonnelData {
   /** The state without the personnel data of the people not in `shown`. Pure: `state` is not changed. */
   redact: (state: unknown, shown: ReadonlySet<string>) => unknown;
   /**
+   * The users who decide on the people the state holds (a selection's committee at its meeting): they see
+   * every one's data whole, as the material they decide on, and each read is logged like any other.
+   */
+  deciders?: (state: unknown) => readonly string[];
+  /**
    * The person whose personnel data an action's recorded data holds (action_log.data, which its audit
    * entry's payload.data repeats: the facts a rule was applied to), or null.
    */

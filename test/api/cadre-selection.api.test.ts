@@ -216,7 +216,7 @@ test('先定原则、再商人头 through all seven stages to a confirmed appoin
   const ballotHolders = opened.body.state.openTasks.flatMap((t: { assigneeIds: string[] }) => t.assigneeIds);
   expect([...ballotHolders].sort()).toEqual([...present].sort());
   // A member votes on whom the selection names: the procedure answers its candidates by name and post (issue 12),
-  // though a member may not read /people; nothing else of the personnel record, and no person_read entry.
+  // though a member may not read /people; nothing else of the personnel record beside the state.
   const member = committee[1] as string;
   const reads = async (): Promise<number> => Number((await stack.t.orm.em.fork().getConnection().execute<{ n: string }[]>('select count(*) as n from person_read'))[0]?.n);
   const readsBefore = await reads();
@@ -228,7 +228,18 @@ test('先定原则、再商人头 through all seven stages to a confirmed appoin
   expect(seen.body.people.find((p: { id: string }) => p.id === 'T002')).toEqual({ id: 'T002', name: '李华', post: null });
   for (const p of seen.body.people) expect(Object.keys(p).sort()).toEqual(['id', 'name', 'post']);
   expect(JSON.stringify(seen.body.people)).not.toContain('1980-01-01');
-  expect(await reads()).toBe(readsBefore);
+  // The committee decides on the candidates' eligibility, so its members at the meeting see the checks whole, fact
+  // by fact (issue 12's task page), and each such read is logged like any read of a person (issue 10).
+  const checked = seen.body.state.candidates.filter((c: { check: unknown }) => c.check) as { personId: string; check: { redacted?: boolean; results: { actual: string; fact: string }[] } }[];
+  expect(checked.length).toBeGreaterThan(0);
+  for (const c of checked) {
+    expect(c.check.redacted).toBeUndefined();
+    expect(c.check.results.some((r) => r.fact !== '' && r.actual !== '')).toBe(true);
+  }
+  const logged = await stack.t.orm.em.fork().getConnection().execute<{ person_id: string; route: string }[]>('select person_id, route from person_read where user_id = ? order by person_id', [member]);
+  expect(logged.map((r) => r.person_id)).toEqual(checked.map((c) => c.personId).sort());
+  expect(new Set(logged.map((r) => r.route))).toEqual(new Set(['/procedures/:workflowId']));
+  expect(await reads()).toBe(readsBefore + checked.length);
   expect((await stack.h.call('GET', '/people/T001', { token: await stack.h.login(member) })).status).toBe(404);
   // Nor can a ballot be cast for them: the task route does not show them the others' tasks.
   expect((await task('cw-8', principalTask, ballot('agree'))).status).toBe(404);

@@ -32,6 +32,12 @@ describe('a cadre selection’s candidates', () => {
     expect(shown.candidates[2]).toEqual(state.candidates[2]);
     expect(JSON.stringify(state)).toBe(frozen);
   });
+
+  test('the committee at its meeting decides on the candidates: its members, recused ones too, are the deciders', () => {
+    expect(selectionPersonnel.deciders?.(state)).toEqual([]);
+    const met = { ...state, meetings: [{ shouldAttend: ['cw-1', 'cw-2', 'cw-3'] }, { shouldAttend: ['cw-2', 'cw-4'] }] };
+    expect(selectionPersonnel.deciders?.(met)).toEqual(['cw-1', 'cw-2', 'cw-3', 'cw-4']);
+  });
 });
 
 describe('a redeployment list', () => {
