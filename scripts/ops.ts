@@ -11,6 +11,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import { exportAnchor, recordAnchor, verifyAudit } from '../platform/anchor';
+import { BoardFilterSchema } from '../api/routes/supervision';
 import { boardGroups } from '../platform/board';
 import { loadConfig, type Config } from '../platform/config';
 import { databaseUrl, temporalAddress } from '../platform/database';
@@ -103,7 +104,15 @@ async function main(): Promise<number> {
   let client: Client | null = null;
   try {
     const em = orm.em.fork();
-    if (command === 'overdue') return await overdue(em, arg === undefined ? 3 : Number(arg));
+    if (command === 'overdue') {
+      // The board route's own rule for dueWithin (a whole number of working days, 0 to 60), not a second one.
+      const filter = BoardFilterSchema.safeParse(arg === undefined ? {} : { dueWithin: arg });
+      if (!filter.success) {
+        console.error(`dueWithin: ${filter.error.issues[0]?.message ?? 'not valid'}\n${USAGE}`);
+        return 2;
+      }
+      return await overdue(em, filter.data.dueWithin);
+    }
     const { anchorExport } = schedulesConfig(config.dataDir);
     if (command === 'verify-audit') return await verifyAuditCommand(em, arg, anchorExport);
     if (command === 'anchor') return await anchor(em, anchorExport);

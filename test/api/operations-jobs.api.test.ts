@@ -90,6 +90,20 @@ test('the schedules run the reconciler and the anchor; verify reports a tail rew
   expect(ops.stdout).toMatch(/0 broken/);
   expect(ops.status).toBe(1);
 
+  // The board as a table: dueWithin by the board route's rule (a whole number of working days, 0 to 60).
+  const board = (arg: string) =>
+    spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../scripts/ops.ts'), 'overdue', arg], { env: { ...process.env, DATABASE_URL: stack.t.databaseUrl }, encoding: 'utf8' });
+  const table = board('0');
+  expect(table.stderr).toBe('');
+  expect(table.stdout).toMatch(/^as of .*; due before .*; \d+ items, \d+ overdue/);
+  expect(table.status).toBe(0);
+  for (const bad of ['abc', '-1', '61', '2.5']) {
+    const refused = board(bad);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/^dueWithin: must be /);
+    expect(refused.stdout).toBe('');
+  }
+
   // A tail cut off is reported too.
   await conn.execute(`delete from audit_log where workflow_id = ? and seq = ?`, [other, heads.find((h) => h.workflow_id === other)?.seq]);
   const cut = await verifyAgainstAnchor(stack.t.orm.em.fork(), { workflowId: other });
