@@ -4,6 +4,7 @@
  */
 import { cellText, type Cell } from './people-cells';
 import type { Education, Grade } from './grades';
+import type { RelativeEntry } from './relations';
 
 /** What one row says about one person. `unitId` is still the sheet's reference: a unit id or a unit's name. */
 export interface PersonInput {
@@ -38,6 +39,11 @@ export interface PersonInput {
   healthResult?: 'fit' | 'fitWithLimits' | 'unfit' | null;
   /** 用户账号: the person's own user account, for what only they may read (a 揭榜出征 task letter). */
   userId?: string | null;
+  /**
+   * 亲属关系 (回避, domain/relations.ts): the person's relatives among people in master data. Not a column of the
+   * table person: a sheet with the column replaces the person's rows of person_relation (platform/people-import.ts).
+   */
+  relations?: RelativeEntry[];
 }
 
 export type PersonField = keyof PersonInput;
@@ -77,6 +83,7 @@ export const PERSON_COLUMNS: Readonly<Record<PersonField, Column>> = {
   healthCheckedOn: { label: '体检日期', aliases: ['体检时间', '健康检查日期'], required: false },
   healthResult: { label: '体检结论', aliases: ['健康状况', '体检结果'], required: false },
   userId: { label: '用户账号', aliases: ['账号', '登录账号', 'userId'], required: false },
+  relations: { label: '亲属关系', aliases: ['亲属', '回避亲属', 'relatives'], required: false },
 };
 
 /** Every field a sheet may have, in the order of PERSON_COLUMNS. */

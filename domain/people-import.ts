@@ -17,12 +17,14 @@ import {
   asName,
   asText,
   asYears,
+  cellText,
   isBlank,
   optional,
   required,
   type Cell,
   type Parsed,
 } from './people-cells';
+import { parseRelativesCell, selfRelationProblem } from './relations';
 import { mapHeader, PERSON_FIELDS, SheetHeaderError, type HeaderMap, type PersonField, type PersonInput } from './people-columns';
 
 /** A row of the sheet, with its number as the user sees it (the header is row 1). */
@@ -76,6 +78,8 @@ export interface ValidRow {
 export interface ParsedSheet {
   /** Data rows that are not empty. */
   total: number;
+  /** The fields whose columns the header has. */
+  columns: PersonField[];
   valid: ValidRow[];
   errors: RowError[];
 }
@@ -120,6 +124,9 @@ export function personRowSchema(today: string) {
       healthResult: cellSchema(optional(asHealth, undefined)),
       // Blank is undefined like the 揭榜出征 columns: a sheet without it leaves the link as it was.
       userId: cellSchema(optional(asId, undefined)),
+      // Blank is undefined, so a sheet without the column reads as before it; with the column, the importer reads a
+      // blank cell as no relatives and replaces the person's relations with none (platform/people-import.ts).
+      relations: cellSchema(optional((cell) => parseRelativesCell(cellText(cell)), undefined)),
     })
     .superRefine((p, ctx) => {
       const issue = (field: PersonField, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });
@@ -140,6 +147,8 @@ export function personRowSchema(today: string) {
       // A health check is its date and its result together.
       if (p.healthResult && !p.healthCheckedOn) issue('healthCheckedOn', 'a health result (体检结论) needs its date in 体检日期 (healthCheckedOn)');
       if (p.healthCheckedOn && !p.healthResult) issue('healthResult', 'a health check date (体检日期) needs its result in 体检结论 (healthResult)');
+      const self = selfRelationProblem(p.id, p.relations ?? []);
+      if (self) issue('relations', self);
       // Grassroots years are part of the working years; half a year of slack absorbs rounding.
       const worked = (Date.parse(today) - Date.parse(p.workStartDate)) / (365.25 * 86_400_000);
       if (p.grassrootsYears > worked + 0.5) {
@@ -234,7 +243,7 @@ function* parseSheetInChunks(rows: readonly SheetRow[], today: string, chunk: nu
     firstRowOf.set(r.person.id, row);
     valid.push({ row, person: r.person, fields });
   }
-  return { total: data.length, valid, errors };
+  return { total: data.length, columns: fields, valid, errors };
 }
 
 /**

@@ -6,7 +6,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { PERSON_COLUMNS, type PersonField, type PersonInput } from '../domain/people-columns';
 import { parsePeopleSheetYielding, type RowError, type SheetRow } from '../domain/people-import';
-import { AppUserSchema, PersonSchema, UnitSchema, type Person } from './entities';
+import { pairKey, type Relation, type RelativeEntry } from '../domain/relations';
+import { AppUserSchema, PersonRelationSchema, PersonSchema, UnitSchema, type Person } from './entities';
 
 export interface ImportReport {
   /** Data rows that are not empty. */
@@ -73,6 +74,108 @@ export interface ImportScope {
   department: boolean;
 }
 
+/** The column 亲属关系 in a file imported by someone outside the organization department; nothing was imported. */
+export class RelationsNotAllowed extends Error {
+  readonly column = PERSON_COLUMNS.relations.label;
+  constructor() {
+    super(`the column ${PERSON_COLUMNS.relations.label} (relations) is recorded by the organization department’s staff (组织部) only; import the file without it`);
+    this.name = 'RelationsNotAllowed';
+  }
+}
+
+/** A person as stored: the row without its relatives, which go to person_relation. */
+type PersonRecord = Omit<PersonInput, 'relations'>;
+
+/** What a valid row will do. `relatives` is null when the file has no column 亲属关系 (they are left as they were). */
+interface Plan {
+  row: number;
+  person: PersonRecord;
+  kind: 'insert' | 'update' | 'unchanged';
+  changes: Partial<PersonRecord>;
+  relatives: RelativeEntry[] | null;
+  /** Refused on its relatives: nothing of the row is written. */
+  failed?: boolean;
+}
+
+/** A relation the file lists, stored the way round its first row gives it. */
+interface Pair {
+  personId: string;
+  relativeId: string;
+  relation: Relation;
+  row: number;
+}
+
+/**
+ * Checks the rows' relatives and returns the pairs the file lists (by pairKey). A relative is a person in master
+ * data or a new person of a row that is imported; a pair two rows list must agree on the relation. A row that fails
+ * is refused whole (marked failed, with its errors), and since a refused new person can no longer be anyone's
+ * relative, the check runs again until no more rows fail. Messages name the entry's position, never its text.
+ */
+async function checkRelatives(tx: EntityManager, plans: Plan[], errors: RowError[]): Promise<Map<string, Pair>> {
+  const column = PERSON_COLUMNS.relations.label;
+  const named = [...new Set(plans.flatMap((p) => (p.relatives ?? []).map((r) => r.relativeId)))];
+  const inMasterData = new Set<string>();
+  for (const ids of chunks(named)) {
+    for (const p of await tx.find(PersonSchema, { id: { $in: ids } }, { fields: ['id'] })) inMasterData.add(p.id);
+  }
+  const problems = new Map<Plan, string[]>();
+  for (;;) {
+    const newPeople = new Set(plans.filter((p) => !p.failed && p.kind === 'insert').map((p) => p.person.id));
+    const pairs = new Map<string, Pair>();
+    let refused = false;
+    for (const plan of plans) {
+      if (plan.failed || !plan.relatives) continue;
+      const messages: string[] = [];
+      plan.relatives.forEach((r, i) => {
+        if (!inMasterData.has(r.relativeId) && !newPeople.has(r.relativeId)) {
+          messages.push(`entry ${i + 1}: no person in master data or imported by this file has this 编号`);
+          return;
+        }
+        const first = pairs.get(pairKey(plan.person.id, r.relativeId));
+        if (first && first.relation !== r.relation) messages.push(`entry ${i + 1}: row ${first.row} gives the same two people another relation`);
+      });
+      // Only a row that passes lists its pairs: a refused row's relations are not recorded, nor compared with.
+      if (!messages.length) {
+        for (const r of plan.relatives) {
+          const key = pairKey(plan.person.id, r.relativeId);
+          if (!pairs.has(key)) pairs.set(key, { personId: plan.person.id, relativeId: r.relativeId, relation: r.relation, row: plan.row });
+        }
+      } else {
+        plan.failed = true;
+        problems.set(plan, messages);
+        refused = true;
+      }
+    }
+    if (!refused) {
+      for (const [plan, messages] of problems) errors.push({ row: plan.row, id: plan.person.id, errors: messages.map((message) => ({ field: 'relations', column, message })) });
+      return pairs;
+    }
+  }
+}
+
+/** A row whose relatives change counts as updated (and its updated_at moves), even when its other cells did not. */
+async function markRelationChanges(tx: EntityManager, plans: Plan[], pairs: ReadonlyMap<string, Pair>): Promise<void> {
+  const relativesOf = (rows: Iterable<{ personId: string; relativeId: string; relation: string }>) => {
+    const out = new Map<string, Map<string, string>>();
+    const add = (a: string, b: string, relation: string) => out.set(a, (out.get(a) ?? new Map<string, string>()).set(b, relation));
+    for (const r of rows) {
+      add(r.personId, r.relativeId, r.relation);
+      add(r.relativeId, r.personId, r.relation);
+    }
+    return out;
+  };
+  const stored: { personId: string; relativeId: string; relation: string }[] = [];
+  for (const ids of chunks(plans.filter((p) => p.kind === 'unchanged').map((p) => p.person.id))) {
+    stored.push(...(await tx.find(PersonRelationSchema, { $or: [{ personId: { $in: ids } }, { relativeId: { $in: ids } }] })));
+  }
+  const before = relativesOf(stored);
+  const after = relativesOf(pairs.values());
+  const same = (a = new Map<string, string>(), b = new Map<string, string>()) => a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+  for (const plan of plans) {
+    if (plan.kind === 'unchanged' && !same(before.get(plan.person.id), after.get(plan.person.id))) plan.kind = 'update';
+  }
+}
+
 const inScope = (scope: ImportScope | null, unitId: string | null): boolean =>
   scope === null || (unitId === null ? scope.department : scope.units.has(unitId));
 
@@ -82,6 +185,10 @@ export async function importPeople(em: EntityManager, rows: readonly SheetRow[],
   const dataRows = rows.filter((r) => r.unclean?.length || r.cells.some((c) => c !== null && String(c).trim() !== '')).length - 1;
   if (dataRows > IMPORT_MAX_ROWS) throw new TooManyRows(dataRows);
   const sheet = await parsePeopleSheetYielding(rows, today);
+  // Relations decide who may be selected and who is recused (回避): like PUT /selection/relations, the organization
+  // department's staff (组织部) record them, and a unit's own file with the column is refused whole.
+  const withRelations = sheet.columns.includes('relations');
+  if (withRelations && scope !== null && !scope.department) throw new RelationsNotAllowed();
   const errors: RowError[] = [...sheet.errors];
   let imported = 0;
   let updated = 0;
@@ -126,9 +233,10 @@ export async function importPeople(em: EntityManager, rows: readonly SheetRow[],
       for (const p of await tx.find(PersonSchema, { id: { $in: ids } }, { disableIdentityMap: true })) existing.set(p.id, p);
     }
 
-    const now = new Date();
-    const inserts: Person[] = [];
-    for (const { row, person, fields } of ready) {
+    // What each row would do; nothing is written until the relations (which name other rows) are checked too.
+    const plans: Plan[] = [];
+    for (const { row, person: withRelatives, fields } of ready) {
+      const { relations: relatives, ...person } = withRelatives;
       const before = existing.get(person.id);
       // A person of another unit is that unit's (or the department's) to change: refused, not moved.
       if (before && !inScope(scope, before.unitId)) {
@@ -139,25 +247,45 @@ export async function importPeople(em: EntityManager, rows: readonly SheetRow[],
         outOfScope(row, person.id, 'a new person needs a unit in your scope');
         continue;
       }
+      const rels = withRelations ? (relatives ?? []) : null;
       if (!before) {
-        inserts.push({ ...person, createdAt: now, updatedAt: now });
+        plans.push({ row, person, kind: 'insert', changes: {}, relatives: rels });
         continue;
       }
       // Only the columns the file has: a file without 入党时间 leaves everyone's 入党时间 as it was.
-      const changes: Partial<PersonInput> = {};
+      const changes: Partial<PersonRecord> = {};
       for (const f of fields) {
+        if (f === 'relations') continue;
         // Fields are a list (jsonb): compared by value, so re-importing the same file changes nothing.
         if (JSON.stringify(before[f] ?? null) !== JSON.stringify(person[f] ?? null)) Object.assign(changes, { [f]: person[f] });
       }
-      if (Object.keys(changes).length === 0) {
-        unchanged++;
-        continue;
-      }
-      await tx.nativeUpdate(PersonSchema, { id: person.id }, { ...changes, updatedAt: now });
-      updated++;
+      plans.push({ row, person, kind: Object.keys(changes).length === 0 ? 'unchanged' : 'update', changes, relatives: rels });
+    }
+
+    const pairs = withRelations ? await checkRelatives(tx, plans, errors) : new Map<string, Pair>();
+    const kept = plans.filter((p) => !p.failed);
+    if (withRelations) await markRelationChanges(tx, kept, pairs);
+
+    const now = new Date();
+    const inserts: Person[] = [];
+    for (const plan of kept) {
+      if (plan.kind === 'insert') inserts.push({ ...plan.person, createdAt: now, updatedAt: now });
+      else if (plan.kind === 'update') await tx.nativeUpdate(PersonSchema, { id: plan.person.id }, { ...plan.changes, updatedAt: now });
     }
     for (const batch of chunks(inserts)) await tx.insertMany(PersonSchema, batch);
     imported = inserts.length;
+    updated = kept.filter((p) => p.kind === 'update').length;
+    unchanged = kept.filter((p) => p.kind === 'unchanged').length;
+
+    if (withRelations) {
+      // The file's people's relations are replaced: every pair either of them is in goes, the pairs the rows list come in.
+      for (const ids of chunks(kept.map((p) => p.person.id))) {
+        await tx.nativeDelete(PersonRelationSchema, { $or: [{ personId: { $in: ids } }, { relativeId: { $in: ids } }] });
+      }
+      for (const batch of chunks([...pairs.values()].map(({ personId, relativeId, relation }) => ({ personId, relativeId, relation })))) {
+        await tx.insertMany(PersonRelationSchema, batch);
+      }
+    }
   });
 
   errors.sort((a, b) => a.row - b.row);

@@ -7,10 +7,10 @@ import { chinaDateOf } from '../../domain/dates';
 import { GRADE_INFO } from '../../domain/grades';
 import { SheetHeaderError } from '../../domain/people-columns';
 import { PersonSchema, type Person } from '../../platform/entities';
-import { IMPORT_MAX_ERRORS, IMPORT_MAX_ROWS, importPeople, TooManyRows } from '../../platform/people-import';
+import { IMPORT_MAX_ERRORS, IMPORT_MAX_ROWS, importPeople, RelationsNotAllowed, TooManyRows } from '../../platform/people-import';
 import { readCsv, readXlsx, UnreadableFile } from '../../platform/spreadsheet';
 import { access, inDepartment, logPersonReads, personScope, scopeUnits } from '../authz';
-import { ApiError, BadRequest, NotFound } from '../errors';
+import { ApiError, BadRequest, Forbidden, NotFound } from '../errors';
 import { ImportPeopleBody, ImportPeopleResult, PeopleQuery, PersonIdParam, PersonList, PersonRow } from '../schemas';
 import type { RouteContext } from './context';
 
@@ -66,7 +66,12 @@ export function peopleRoutes({ route }: RouteContext): void {
       'file does not have are left as they were on existing people. A file that cannot be read, or whose header lacks a required ' +
       `column, is a 400 naming \`content\`. At most ${IMPORT_MAX_ROWS} people per import (413 too_many_rows); the answer lists the first ` +
       `${IMPORT_MAX_ERRORS} failed rows and counts the rest (errorsOmitted). People are imported only into units in the caller’s ` +
-      'scope; a row naming a unit outside it, or a person of such a unit, fails (the person is not moved or changed).',
+      'scope; a row naming a unit outside it, or a person of such a unit, fails (the person is not moved or changed). The optional ' +
+      'column 亲属关系 (relatives) lists `<relative’s 编号>:<relation>` entries separated by `;`, the relation as 配偶, 直系血亲, ' +
+      '三代以内旁系血亲, 近姻亲 or spouse, directBlood, collateral, inLaw: a file with the column replaces the relations (回避) of ' +
+      'each person it imports with those the rows list (a blank cell removes them), and only the organization department’s ' +
+      'staff (组织部) import it (403 forbidden naming the column, nothing imported). A relative must be in master data or imported ' +
+      'by the file; an unknown relative, an unknown relation or a person related to themself is a row error.',
     access: access.roles('staff'),
     idempotent: true,
     body: ImportPeopleBody,
@@ -79,6 +84,7 @@ export function peopleRoutes({ route }: RouteContext): void {
         return { status: 200, body: await importPeople(em, rows, chinaDateOf(new Date()), scope) };
       } catch (err) {
         if (err instanceof UnreadableFile || err instanceof SheetHeaderError) throw badContent(err.message);
+        if (err instanceof RelationsNotAllowed) throw new Forbidden('forbidden', `content: ${err.message}`, { field: 'content', column: err.column });
         if (err instanceof TooManyRows) {
           throw new ApiError(413, 'too_many_rows', `content: ${err.message}`, { field: 'content', limit: IMPORT_MAX_ROWS, rows: err.rows });
         }

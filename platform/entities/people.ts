@@ -6,7 +6,7 @@ import { EntitySchema } from '@mikro-orm/core';
 import type { PersonInput } from '../../domain/people-columns';
 
 /** A cadre (干部), with what the qualification predicates need. Dates are YYYY-MM-DD (China calendar days). */
-export interface Person extends PersonInput {
+export interface Person extends Omit<PersonInput, 'relations'> {
   createdAt: Date;
   updatedAt: Date;
 }

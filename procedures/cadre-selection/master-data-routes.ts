@@ -91,20 +91,43 @@ export function masterDataRoutes({ route }: Pick<RouteContext, 'route'>): void {
     description:
       'Each row relates two people in master data: spouse 夫妻, directBlood 直系血亲, collateral 三代以内旁系血亲, inLaw 近姻亲; read both ' +
       'ways. When a selection’s vote opens, the committee members (their accounts linked to people by person.user_id) related to a ' +
-      'candidate are recused: their ballots are refused with recused_member, and they count toward 应到会 but not as present.',
+      'candidate are recused: their ballots are refused with recused_member, and they count toward 应到会 but not as present. ' +
+      '`remove` lists pairs whose relation is removed (either way round); the answer then counts `removed`. The people import ' +
+      '(POST /people/import, column 亲属关系) replaces the relations of the people it imports.',
     access: MASTER_DATA_ACCESS,
     idempotent: true,
     body: RelationsBody,
-    response: { status: 200, schema: z.object({ recorded: z.number() }).openapi('RelationsRecorded'), description: 'The relations were recorded' },
+    response: {
+      status: 200,
+      schema: z
+        .object({ recorded: z.number(), removed: z.number().optional().openapi({ description: 'Relations removed; given when the request has `remove`' }) })
+        .openapi('RelationsRecorded'),
+      description: 'The relations were recorded (and removed)',
+    },
     errors: [403, 422],
     handler: async ({ em, user, body }) => {
       await assertMasterDataWriter(em, user);
-      const refs = body.relations.flatMap((r, i): MasterDataRef[] => [
-        { kind: 'person', id: r.personId, field: `relations[${i}].personId` },
-        { kind: 'person', id: r.relativeId, field: `relations[${i}].relativeId` },
-      ]);
+      const refs = [
+        ...body.relations.flatMap((r, i): MasterDataRef[] => [
+          { kind: 'person', id: r.personId, field: `relations[${i}].personId` },
+          { kind: 'person', id: r.relativeId, field: `relations[${i}].relativeId` },
+        ]),
+        ...(body.remove ?? []).flatMap((r, i): MasterDataRef[] => [
+          { kind: 'person', id: r.personId, field: `remove[${i}].personId` },
+          { kind: 'person', id: r.relativeId, field: `remove[${i}].relativeId` },
+        ]),
+      ];
       await assertInMasterData(em, refs, NOT_IN_MASTER_DATA);
+      let removed = 0;
       await em.transactional(async (tx) => {
+        for (const r of body.remove ?? []) {
+          const gone = await tx.getConnection().execute(
+            'delete from person_relation where (person_id = ? and relative_id = ?) or (person_id = ? and relative_id = ?)',
+            [r.personId, r.relativeId, r.relativeId, r.personId],
+            'run',
+          );
+          removed += (gone as { affectedRows?: number }).affectedRows ?? 0;
+        }
         for (const r of body.relations) {
           // Stored once either way round: the reverse pair, if recorded, is replaced.
           await tx.getConnection().execute('delete from person_relation where person_id = ? and relative_id = ?', [r.relativeId, r.personId]);
@@ -114,7 +137,7 @@ export function masterDataRoutes({ route }: Pick<RouteContext, 'route'>): void {
           );
         }
       });
-      return { status: 200, body: { recorded: body.relations.length } };
+      return { status: 200, body: { recorded: body.relations.length, ...(body.remove ? { removed } : {}) } };
     },
   });
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AssigneeRuleInput, dateString, id, meetingCommandBodies, text } from '../../api/schemas';
 import { GRADES } from '../../domain/grades';
 import { BAR_KINDS } from '../../domain/promotion-bars';
+import { pairKey, RELATIONS } from '../../domain/relations';
 import { QUALIFICATION_OVERRIDE_KEYS } from './overrides';
 import { CHECK_RESULTS, FOUR_MUSTS, INTEGRITY_OFFICES, PERSONAL_MATTERS_FINDINGS } from './messages';
 import { DEFAULT_POLITICAL_EXAM_MONTHS } from './political-gate';
@@ -258,15 +259,28 @@ export const RelationsBody = z
           .object({
             personId,
             relativeId: personId,
-            relation: z.enum(['spouse', 'directBlood', 'collateral', 'inLaw']).openapi({ description: 'spouse 夫妻, directBlood 直系血亲, collateral 三代以内旁系血亲, inLaw 近姻亲' }),
+            relation: z.enum(RELATIONS).openapi({ description: 'spouse 夫妻, directBlood 直系血亲, collateral 三代以内旁系血亲, inLaw 近姻亲' }),
           })
           .strict()
           .refine((r) => r.personId !== r.relativeId, { message: 'a person is not their own relative', path: ['relativeId'] }),
       )
-      .min(1)
-      .max(5000),
+      .max(5000)
+      .default([]),
+    remove: z
+      .array(z.object({ personId, relativeId: personId }).strict())
+      .max(5000)
+      .optional()
+      .openapi({ description: 'Pairs whose relation is removed, whichever way round it was recorded; a pair with none recorded removes nothing' }),
   })
   .strict()
+  .superRefine((b, ctx) => {
+    if (b.relations.length === 0 && (b.remove ?? []).length === 0) ctx.addIssue({ code: 'custom', path: ['relations'], message: 'give at least one relation to record or one pair to remove' });
+    // A pair both recorded and removed says two things at once.
+    const recorded = new Set(b.relations.map((r) => pairKey(r.personId, r.relativeId)));
+    (b.remove ?? []).forEach((r, i) => {
+      if (recorded.has(pairKey(r.personId, r.relativeId))) ctx.addIssue({ code: 'custom', path: ['remove', i], message: 'the pair is also in relations' });
+    });
+  })
   .openapi('Relations');
 
 export const EstablishmentBody = z

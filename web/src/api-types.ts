@@ -757,7 +757,7 @@ export interface paths {
         put?: never;
         /**
          * Import people (cadres) from a CSV or XLSX file
-         * @description Each row is validated on its own: valid rows are inserted or updated by personnel number, invalid rows are listed in `errors` with their row number as the sheet shows it (the header is row 1). Re-importing the same file changes nothing. Columns the file does not have are left as they were on existing people. A file that cannot be read, or whose header lacks a required column, is a 400 naming `content`. At most 20000 people per import (413 too_many_rows); the answer lists the first 200 failed rows and counts the rest (errorsOmitted). People are imported only into units in the caller’s scope; a row naming a unit outside it, or a person of such a unit, fails (the person is not moved or changed).
+         * @description Each row is validated on its own: valid rows are inserted or updated by personnel number, invalid rows are listed in `errors` with their row number as the sheet shows it (the header is row 1). Re-importing the same file changes nothing. Columns the file does not have are left as they were on existing people. A file that cannot be read, or whose header lacks a required column, is a 400 naming `content`. At most 20000 people per import (413 too_many_rows); the answer lists the first 200 failed rows and counts the rest (errorsOmitted). People are imported only into units in the caller’s scope; a row naming a unit outside it, or a person of such a unit, fails (the person is not moved or changed). The optional column 亲属关系 (relatives) lists `<relative’s 编号>:<relation>` entries separated by `;`, the relation as 配偶, 直系血亲, 三代以内旁系血亲, 近姻亲 or spouse, directBlood, collateral, inLaw: a file with the column replaces the relations (回避) of each person it imports with those the rows list (a blank cell removes them), and only the organization department’s staff (组织部) import it (403 forbidden naming the column, nothing imported). A relative must be in master data or imported by the file; an unknown relative, an unknown relation or a person related to themself is a row error.
          */
         post: {
             parameters: {
@@ -3853,7 +3853,7 @@ export interface paths {
         get?: never;
         /**
          * Record relations between people (回避: a committee member related to a candidate does not vote)
-         * @description Each row relates two people in master data: spouse 夫妻, directBlood 直系血亲, collateral 三代以内旁系血亲, inLaw 近姻亲; read both ways. When a selection’s vote opens, the committee members (their accounts linked to people by person.user_id) related to a candidate are recused: their ballots are refused with recused_member, and they count toward 应到会 but not as present.
+         * @description Each row relates two people in master data: spouse 夫妻, directBlood 直系血亲, collateral 三代以内旁系血亲, inLaw 近姻亲; read both ways. When a selection’s vote opens, the committee members (their accounts linked to people by person.user_id) related to a candidate are recused: their ballots are refused with recused_member, and they count toward 应到会 but not as present. `remove` lists pairs whose relation is removed (either way round); the answer then counts `removed`. The people import (POST /people/import, column 亲属关系) replaces the relations of the people it imports.
          */
         put: {
             parameters: {
@@ -3871,7 +3871,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description The relations were recorded */
+                /** @description The relations were recorded (and removed) */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -7528,8 +7528,11 @@ export interface components {
         };
         RelationsRecorded: {
             recorded: number;
+            /** @description Relations removed; given when the request has `remove` */
+            removed?: number;
         };
         Relations: {
+            /** @default [] */
             relations: {
                 /** @description A person in master data (干部编号) */
                 personId: string;
@@ -7540,6 +7543,13 @@ export interface components {
                  * @enum {string}
                  */
                 relation: "spouse" | "directBlood" | "collateral" | "inLaw";
+            }[];
+            /** @description Pairs whose relation is removed, whichever way round it was recorded; a pair with none recorded removes nothing */
+            remove?: {
+                /** @description A person in master data (干部编号) */
+                personId: string;
+                /** @description A person in master data (干部编号) */
+                relativeId: string;
             }[];
         };
         BarRecordsRecorded: {
