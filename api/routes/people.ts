@@ -84,7 +84,7 @@ export function peopleRoutes({ route }: RouteContext): void {
         return { status: 200, body: await importPeople(em, rows, chinaDateOf(new Date()), scope) };
       } catch (err) {
         if (err instanceof UnreadableFile || err instanceof SheetHeaderError) throw badContent(err.message);
-        if (err instanceof RelationsNotAllowed) throw new Forbidden('forbidden', `content: ${err.message}`, { field: 'content', column: err.column });
+        if (err instanceof RelationsNotAllowed) throw new Forbidden('forbidden', `content: ${err.message}`, { field: 'content', column: err.column, rule: 'relations.department' });
         if (err instanceof TooManyRows) {
           throw new ApiError(413, 'too_many_rows', `content: ${err.message}`, { field: 'content', limit: IMPORT_MAX_ROWS, rows: err.rows });
         }

@@ -112,7 +112,8 @@ describe('relations imported with the people (column 亲属关系)', () => {
 
   test('only the organization department’s staff import the column: a unit’s file with it is refused whole (403 naming the column)', async () => {
     const refused = await importPeople(csv(person('XC01', '')), 'jyj-staff');
-    expect(refused.body).toMatchObject({ status: 403, code: 'forbidden', details: { field: 'content', column: '亲属关系' } });
+    expect(refused.body).toMatchObject({ status: 403, code: 'forbidden', details: { field: 'content', column: '亲属关系', rule: 'relations.department' } });
+    expect(refused.body.message).toMatch(/^content: the column 亲属关系 \(relations\) is recorded by the organization department’s staff \(组织部\) only/);
     const without = [HEADER.replace(/,亲属关系$/, ''), person('XC01', '').replace(/,$/, '')].join('\n');
     expect((await importPeople({ format: 'csv', content: b64(without) }, 'jyj-staff')).body).toMatchObject({ imported: 1, failed: 0 });
   });
