@@ -110,6 +110,16 @@ describe('relations imported with the people (column 亲属关系)', () => {
     expect(await relationsOf('XB')).toEqual(['XB01-XB02:spouse', 'XB01-XB03:directBlood']);
   });
 
+  test('a refused row’s new person is nobody’s relative: a row naming them fails in turn, and a row naming that one too', async () => {
+    // XG01 is refused (a relation 朋友); XG02 names XG01, XG03 names XG02: each is refused, none is imported, no 500.
+    const r = await importPeople(csv(person('XG03', 'XG02:配偶'), person('XG01', 'XG09:朋友'), person('XG02', 'XG01:直系血亲'), person('XG04', 'XG05:配偶'), person('XG05', '')));
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ imported: 2, failed: 3 });
+    const unknown = (row: number, id: string) => ({ row, id, errors: [{ field: 'relations', column: '亲属关系', message: 'entry 1: no person in master data or imported by this file has this 编号' }] });
+    expect(r.body.errors).toEqual([unknown(2, 'XG03'), { row: 3, id: 'XG01', errors: [expect.objectContaining({ field: 'relations' })] }, unknown(4, 'XG02')]);
+    expect(await relationsOf('XG')).toEqual(['XG04-XG05:spouse']);
+  });
+
   test('only the organization department’s staff import the column: a unit’s file with it is refused whole (403 naming the column)', async () => {
     const refused = await importPeople(csv(person('XC01', '')), 'jyj-staff');
     expect(refused.body).toMatchObject({ status: 403, code: 'forbidden', details: { field: 'content', column: '亲属关系', rule: 'relations.department' } });
