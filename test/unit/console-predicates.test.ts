@@ -35,8 +35,20 @@ const FACTS: Partial<CandidateFacts>[] = [
       { personId: 'T010', relation: 'inLaw', grade: 'deputyDivision', unitId: 'jyj' },
     ],
   },
+  // 任职回避 of a direct superior: relatives in the leadership of the post's parent unit (PostSpec.parentUnitId).
+  {
+    relativesInParentUnit: [
+      { personId: 'T011', relation: 'directBlood', grade: 'bureau', unitId: 'city' },
+      { personId: 'T012', relation: 'collateral', grade: 'section', unitId: 'city' },
+    ],
+  },
 ];
-const POSTS: Partial<PostSpec>[] = [{}, { isPartyPost: true, maxAge: 45 }, { outOfTurn: { consentRef: '省委组织部〔2026〕12号' }, isPartyPost: true, minPartyYears: 3, maxAge: 60 }];
+const POSTS: Partial<PostSpec>[] = [
+  {},
+  { isPartyPost: true, maxAge: 45 },
+  { outOfTurn: { consentRef: '省委组织部〔2026〕12号' }, isPartyPost: true, minPartyYears: 3, maxAge: 60 },
+  { parentUnitId: 'city' },
+];
 
 function results(): QualificationResult[] {
   const out: QualificationResult[] = [];
@@ -74,6 +86,14 @@ describe('the eligibility table in Chinese (web/src/predicates.ts)', () => {
     expect(predicateActual(bars)).toBe('党纪处分警告（2026-01-10），影响期至 2027-01-10；年度考核基本称职（2025-12-31），影响期至 2026-12-31');
     const recusal = results().find((x) => x.predicate === 'positionRecusal' && !x.passed)!;
     expect(predicateActual(recusal)).toBe('与该单位领导班子中的 T009（配偶）、T010（近姻亲）有亲属关系');
+    const superior = evaluateQualifications(
+      { ...base, relativesInParentUnit: [{ personId: 'T011', relation: 'directBlood', grade: 'bureau', unitId: 'city' }] },
+      { title: '局长', targetGrade: 'division', isPartyPost: false, parentUnitId: 'city' },
+      AS_OF,
+    ).results.find((x) => x.predicate === 'positionRecusal')!;
+    expect(superior.passed).toBe(false);
+    expect(predicateActual(superior)).toMatch(/^与上级单位领导班子中职级高于正处的 T011（直系血亲）有亲属关系（直接上级）$/);
+    expect(predicateRequired(superior)).toMatch(/上级单位领导班子中也没有职级高于正处的上述亲属（直接上级）$/);
   });
 });
 

@@ -38,6 +38,7 @@ const FACT_FIELDS: Record<string, string> = {
   birthDate: '出生日期',
   barRecords: '影响期记录',
   relativesInUnit: '本单位领导班子中的亲属',
+  relativesInParentUnit: '上级单位领导班子中的亲属',
   person: '人员编号',
 };
 
@@ -82,6 +83,10 @@ export function predicateRequired(r: PredicateResult): string {
       [/^no bar in force on (.+)$/, '$1 不在处分、诫勉、组织处理或考核结果的影响期内'],
       [/^consent (.+?); ≥ 1 年 since the last promotion; the last promotion not out of turn$/, '经上级组织部门同意（$1）；距上次提拔满 1 年；上次提拔不是破格'],
       [/^no spouse, direct blood, collateral \(3 generations\) or close in-law relative in the leadership of the post’s unit$/, '该单位领导班子中没有其配偶、直系血亲、三代以内旁系血亲或近姻亲'],
+      [
+        /^no spouse, direct blood, collateral \(3 generations\) or close in-law relative in the leadership of the post’s unit, nor above (\w+) in the leadership of its parent unit \S+ \(direct superior\)$/,
+        (_m, g: string) => `该单位领导班子中没有其配偶、直系血亲、三代以内旁系血亲或近姻亲，上级单位领导班子中也没有职级高于${GRADES[g] ?? g}的上述亲属（直接上级）`,
+      ],
       [/^a record in master data$/, '干部信息库中有其档案'],
     ]),
   );
@@ -105,6 +110,11 @@ export function predicateActual(r: PredicateResult): string {
         [/^连续破格: the last promotion was out of turn too$/, '连续破格：上次提拔也是破格提拔'],
         [/^提拔任职不满一年: promoted on (.+?), a year reached on (.+)$/, (_m, on, year) => `提拔任职不满一年：${on} 提拔${year === '?' ? '' : `，${year} 满一年`}`],
         [/^(.+?) since (\d{4}-\d{2}-\d{2})$/, '自 $2 起 $1'],
+        [
+          /^related to (.+) above (\w+) in the leadership of the parent unit \S+ \(direct superior\)$/,
+          (_m, list: string, g: string) =>
+            `与上级单位领导班子中职级高于${GRADES[g] ?? g}的 ${list.replace(/\((\w+)\)/g, (_x, rel: string) => `（${RELATIONS[rel] ?? rel}）`).replace(/, /g, '、').replace(/ （/g, '（')}有亲属关系（直接上级）`,
+        ],
         [/^related to (.+) in the unit's leadership$/, (_m, list: string) => `与该单位领导班子中的 ${list.replace(/\((\w+)\)/g, (_x, rel: string) => `（${RELATIONS[rel] ?? rel}）`).replace(/, /g, '、').replace(/ （/g, '（')}有亲属关系`],
         [/^none$/, '无'],
         [/^.+ of \d{4}-\d{2}-\d{2}, bar until .+$/, (m) => barText(m)],
@@ -149,7 +159,7 @@ function factValue(key: string, v: string): string {
       .map((one) => one.replace(/^(\w+):(.+?)@(\d{4}-\d{2}-\d{2})(?: \((.+)\))?$/, (_m, kind: string, cat, d, ref?: string) => `${BAR_KINDS[kind] ?? kind}${cat}（${d}${ref ? `，${ref}` : ''}）`))
       .join('、');
   }
-  if (key === 'relativesInUnit') {
+  if (key === 'relativesInUnit' || key === 'relativesInParentUnit') {
     return v
       .split('; ')
       .map((one) => one.replace(/^(\S+) \((\w+), (\w+), (\S+)\)$/, (_m, id, rel: string, grade: string) => `${id}（${RELATIONS[rel] ?? rel}，${GRADES[grade] ?? grade}）`))
