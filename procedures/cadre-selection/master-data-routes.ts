@@ -150,7 +150,8 @@ export function masterDataRoutes({ route }: Pick<RouteContext, 'route'>): void {
       'Master data for the qualification predicate promotionBars: a candidate inside a record’s bar on the eligibility cut-off fails ' +
       'the check, with the record and the date its bar ends. The bar’s length comes from the rule table (党纪处分 警告 12 months, ' +
       '严重警告 18; 政务处分 警告 6, 记过 12, 记大过 18, 降级/撤职 24; 诫勉 6; 组织处理 调离 12, 降职 24; 基本称职/不称职 12 from the ' +
-      'end of the year assessed) unless the record gives endsOn. A record with the same person, kind, category and date is replaced.',
+      'end of the year assessed) unless the record gives endsOn. A record with the same person, kind, category and date is replaced. ' +
+      'The API reads the records again on the meeting’s date (openMeeting) and on the appointment date (recordAppointment).',
     access: MASTER_DATA_ACCESS,
     idempotent: true,
     body: BarRecordsBody,

@@ -37,8 +37,9 @@ export const PrinciplesInput = z
       .openapi({
         description:
           `Per-post overrides of the qualification rules, by rule name: ${QUALIFICATION_OVERRIDE_KEYS.join(', ')}. ` +
-          'A key that is not a rule, a value of the wrong kind, or one that loosens the regulation (maxGradeSteps over 2, ' +
-          'minEducation below college, minEducationByLevel below college or below bachelor for bureau) is refused with ' +
+          'A key that is not a rule, a value of the wrong kind, or one that loosens the regulation (below the floors of ' +
+          '条例 art. 9 and 11 for the post: years of work and grassroots, tenure, 党龄, the level lists; maxGradeSteps over 2, ' +
+          'or 2 without post.outOfTurn; minEducation below college, minEducationByLevel below bachelor for bureau) is refused with ' +
           '422 invalid_qualification_override, details.field naming the key',
       }),
     candidateScope: text(2000),

@@ -3935,7 +3935,7 @@ export interface paths {
         get?: never;
         /**
          * Record sanctions, 诫勉, 组织处理 and annual assessments on people (影响期: they bar a promotion for a while)
-         * @description Master data for the qualification predicate promotionBars: a candidate inside a record’s bar on the eligibility cut-off fails the check, with the record and the date its bar ends. The bar’s length comes from the rule table (党纪处分 警告 12 months, 严重警告 18; 政务处分 警告 6, 记过 12, 记大过 18, 降级/撤职 24; 诫勉 6; 组织处理 调离 12, 降职 24; 基本称职/不称职 12 from the end of the year assessed) unless the record gives endsOn. A record with the same person, kind, category and date is replaced.
+         * @description Master data for the qualification predicate promotionBars: a candidate inside a record’s bar on the eligibility cut-off fails the check, with the record and the date its bar ends. The bar’s length comes from the rule table (党纪处分 警告 12 months, 严重警告 18; 政务处分 警告 6, 记过 12, 记大过 18, 降级/撤职 24; 诫勉 6; 组织处理 调离 12, 降职 24; 基本称职/不称职 12 from the end of the year assessed) unless the record gives endsOn. A record with the same person, kind, category and date is replaced. The API reads the records again on the meeting’s date (openMeeting) and on the appointment date (recordAppointment).
          */
         put: {
             parameters: {
@@ -6364,7 +6364,7 @@ export interface components {
                 /** @description 年龄: the upper age (周岁) at the eligibility cut-off; "45 周岁以下" is 45. Absent: no limit */
                 maxAge?: number;
             };
-            /** @description Per-post overrides of the qualification rules, by rule name: minWorkYears, minGrassrootsYears, experienceLevels, minYearsAsDeputy, minYearsAsPrincipalBelow, tenureLevels, minEducation, minEducationByLevel, minPartyYears, minYearsAfterOutOfTurn, maxGradeSteps, principalToDeputyAboveIsOneStep. A key that is not a rule, a value of the wrong kind, or one that loosens the regulation (maxGradeSteps over 2, minEducation below college, minEducationByLevel below college or below bachelor for bureau) is refused with 422 invalid_qualification_override, details.field naming the key */
+            /** @description Per-post overrides of the qualification rules, by rule name: minWorkYears, minGrassrootsYears, experienceLevels, minYearsAsDeputy, minYearsAsPrincipalBelow, tenureLevels, minEducation, minEducationByLevel, minPartyYears, minYearsAfterOutOfTurn, maxGradeSteps, principalToDeputyAboveIsOneStep. A key that is not a rule, a value of the wrong kind, or one that loosens the regulation (below the floors of 条例 art. 9 and 11 for the post: years of work and grassroots, tenure, 党龄, the level lists; maxGradeSteps over 2, or 2 without post.outOfTurn; minEducation below college, minEducationByLevel below bachelor for bureau) is refused with 422 invalid_qualification_override, details.field naming the key */
             qualificationOverrides?: {
                 [key: string]: unknown;
             };
