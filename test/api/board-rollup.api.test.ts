@@ -8,7 +8,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import { addDays, chinaDateOf, startOfChinaDay } from '../../domain/dates';
 import { procedureScopeSql } from '../../api/authz';
-import { boardGroups, type BoardFilter } from '../../platform/board';
+import { boardGroups, boardItems, type BoardFilter } from '../../platform/board';
 import { reconcile } from '../../platform/reconcile';
 import { newKey, useApiStack } from '../helpers/api';
 import { uniqueId } from '../helpers/env';
@@ -68,6 +68,9 @@ test('the pre-aggregates follow every projection write, and give the board the r
     for (const f of filters) {
       const rows = await boardGroups(em, f, at, 'rows');
       expect({ f, board: await boardGroups(em, f, at) }).toEqual({ f, board: rows });
+      // The items (the export's pages, the bulk urge) come from board_item: the same as the projection gives.
+      const items = await boardItems(em, f, 1_000, at, undefined, 'projection');
+      expect({ f, items: await boardItems(em, f, 1_000, at) }).toEqual({ f, items });
     }
   };
   await compare(now);
