@@ -5,6 +5,7 @@
  * stays clear. The ladder's rungs come from the real calendar activity.
  */
 import { inboxTask, newKey, useApiStack } from '../helpers/api';
+import { startApprovedExamination } from '../helpers/examination';
 import { eventually, uniqueId } from '../helpers/env';
 import { maybeRecordHistory } from '../helpers/histories';
 import { workflowIds } from '../helpers/ids';
@@ -23,24 +24,7 @@ test('strands past their deadline are reminded, flagged overdue and climb the la
   const id = uniqueId('zz');
   const wf = workflowIds.politicalExamination(id);
   const staff = await stack.h.login('zzb-staff');
-  const started = await stack.h.call('POST', '/procedures/politicalExamination', {
-    token: staff,
-    key: newKey(),
-    body: {
-      examinationId: id,
-      title: '李晓红同志政治素质考察',
-      subject: { kind: 'cadre', personId: 'GB2005017', userId: 'jyj-staff' },
-      plan: {
-        dimensions: [{ dimension: 'loyalty', indicators: ['对党忠诚'] }],
-        positiveList: ['担当作为'],
-        negativeList: ['不作为'],
-        group: ['zzb-staff', 'xcb-reviewer'],
-        timetable: { evidenceWorkingDays: 10, strandWorkingDays: { talks: 5 }, acknowledgeWorkingDays: 5 },
-      },
-    },
-  });
-  expect(started.status).toBe(201);
-  const approved = await stack.h.call('POST', `/tasks/${started.body.openTasks[0].taskId}/actions`, { token: await stack.h.login('zzb-head'), key: newKey(), body: { action: 'approve' } });
+  const { approved } = await startApprovedExamination(stack.h, id, { talks: 5 });
   const dueAt = Object.fromEntries(approved.body.openTasks.map((t: { step: string; dueAt: string }) => [t.step, t.dueAt]));
   expect(dueAt).toEqual({ talks: AHEAD.dueAt, questionnaire: PAST.dueAt, disciplineOpinion: PAST.dueAt, fileReview: PAST.dueAt, reverseInspection: PAST.dueAt });
   const talksTask = await inboxTask(stack.h, 'zzb-staff', wf, 'talks');

@@ -7,7 +7,8 @@
 import { boardGroups } from '../../platform/board';
 import { periodReport } from '../../platform/reports';
 import { periodOf } from '../../domain/reports';
-import { inboxTask, newKey, useApiStack } from '../helpers/api';
+import { inboxTask, useApiStack } from '../helpers/api';
+import { startApprovedExamination } from '../helpers/examination';
 import { eventually, uniqueId } from '../helpers/env';
 import { workflowIds } from '../helpers/ids';
 import { loadTestYear, testYear } from '../helpers/rectification';
@@ -32,24 +33,7 @@ test('a political examination with an overdue strand is on the board with its da
   const id = uniqueId('zz');
   const wf = workflowIds.politicalExamination(id);
   const staff = await stack.h.login('zzb-staff');
-  const started = await stack.h.call('POST', '/procedures/politicalExamination', {
-    token: staff,
-    key: newKey(),
-    body: {
-      examinationId: id,
-      title: '李晓红同志政治素质考察',
-      subject: { kind: 'cadre', personId: 'GB2005017', userId: 'jyj-staff' },
-      plan: {
-        dimensions: [{ dimension: 'loyalty', indicators: ['对党忠诚'] }],
-        positiveList: ['担当作为'],
-        negativeList: ['不作为'],
-        group: ['zzb-staff', 'xcb-reviewer'],
-        timetable: { evidenceWorkingDays: 10, strandWorkingDays: { questionnaire: 3 }, acknowledgeWorkingDays: 5 },
-      },
-    },
-  });
-  expect(started.status).toBe(201);
-  const approved = await stack.h.call('POST', `/tasks/${started.body.openTasks[0].taskId}/actions`, { token: await stack.h.login('zzb-head'), key: newKey(), body: { action: 'approve' } });
+  const { approved } = await startApprovedExamination(stack.h, id, { questionnaire: 3 });
   expect(approved.status).toBe(200);
   await inboxTask(stack.h, 'zzb-staff', wf, 'questionnaire');
 
