@@ -14,6 +14,7 @@ import { eventually, uniqueId } from '../helpers/env';
 import { maybeRecordHistory } from '../helpers/histories';
 import { workflowIds } from '../helpers/ids';
 import { dueMonthsFromToday, loadCurrentYears, testDate } from '../helpers/rectification';
+import { CLEAR_EVIDENCE } from '../helpers/examination';
 
 const STAFF = 'zzb-staff';
 const HEAD = 'zzb-head';
@@ -80,17 +81,7 @@ async function examine(wf: string, subjectUser: string, o: { findings: unknown[]
   expect(approved.body.stage).toBe('evidence');
   await o.onEvidence?.();
   const t = (step: string) => taskOf(approved.body, step);
-  const talks = { interviewees: [{ name: '甲', kind: 'key' }, { name: '乙', kind: 'informed' }, { name: '丙', kind: 'dissenting' }], summary: '谈话' };
-  const items = [
-    { text: '坚决维护党中央权威', direction: 'positive', tally: { agree: 25, neutral: 0, disagree: 0 } },
-    { text: '存在“七个有之”问题', direction: 'reverse', tally: { agree: 0, neutral: 1, disagree: 24 } },
-  ];
-  for (const [step, body] of [
-    ['talks', { action: 'recordTalks', data: talks }],
-    ['questionnaire', { action: 'recordQuestionnaire', data: { respondents: 25, items } }],
-    ['disciplineOpinion', { action: 'recordDisciplineOpinion', data: { result: 'clear', documentRef: '纪函〔2026〕7号' } }],
-    ['fileReview', { action: 'recordFileReview', data: { result: 'clear' } }],
-  ] as const) {
+  for (const [step, body] of CLEAR_EVIDENCE) {
     const r = await act(STAFF, t(step), body);
     expect([step, r.status, r.body.code]).toEqual([step, 200, undefined]);
   }

@@ -10,6 +10,7 @@ import { inboxTask, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { workflowIds } from '../helpers/ids';
 import { loadTestYear, testDate } from '../helpers/rectification';
+import { CLEAR_EVIDENCE } from '../helpers/examination';
 
 const PAST = { effectiveDueDate: '2026-11-02', dueAt: '2026-11-02T16:00:00.000Z', remindAt: '2026-10-29T01:00:00.000Z' };
 const AHEAD = { effectiveDueDate: testDate('12-31'), dueAt: `${testDate('12-31')}T16:00:00.000Z`, remindAt: `${testDate('12-29')}T01:00:00.000Z` };
@@ -42,17 +43,7 @@ const plan = {
 /** jyj's examination from its approved plan to its close: every strand, the analysis, the feedback, the use. */
 async function examine(approved: { openTasks: { taskId: string; step: string }[] }): Promise<void> {
   const t = (step: string) => taskOf(approved, step);
-  const talks = { interviewees: [{ name: '甲', kind: 'key' }, { name: '乙', kind: 'informed' }, { name: '丙', kind: 'dissenting' }], summary: '谈话' };
-  const items = [
-    { text: '坚决维护党中央权威', direction: 'positive', tally: { agree: 25, neutral: 0, disagree: 0 } },
-    { text: '存在“七个有之”问题', direction: 'reverse', tally: { agree: 0, neutral: 1, disagree: 24 } },
-  ];
-  for (const [step, body] of [
-    ['talks', { action: 'recordTalks', data: talks }],
-    ['questionnaire', { action: 'recordQuestionnaire', data: { respondents: 25, items } }],
-    ['disciplineOpinion', { action: 'recordDisciplineOpinion', data: { result: 'clear', documentRef: '纪函〔2026〕7号' } }],
-    ['fileReview', { action: 'recordFileReview', data: { result: 'clear' } }],
-  ] as const) {
+  for (const [step, body] of CLEAR_EVIDENCE) {
     expect((await act(STAFF, t(step), body)).status).toBe(200);
   }
   const analysis = await act(STAFF, t('reverseInspection'), { action: 'recordReverseInspection', data: { sources: ['complaints'], summary: '走访', findings: [] } });

@@ -26,3 +26,27 @@ export async function startApprovedExamination(h: Http, examinationId: string, s
   if (approved.status !== 200) throw new Error(`the plan was not approved: ${approved.status} ${JSON.stringify(approved.body)}`);
   return { started, approved };
 }
+
+/**
+ * The four evidence strands of an examination recorded clear, step by step, as the batch tests record them: 个别谈话
+ * with a dissenting voice, a 25-person questionnaire (one positive and one reverse item), the discipline opinion
+ * and the file review.
+ */
+export const CLEAR_EVIDENCE: readonly (readonly [string, { action: string; data: unknown }])[] = [
+  ['talks', { action: 'recordTalks', data: { interviewees: [{ name: '甲', kind: 'key' }, { name: '乙', kind: 'informed' }, { name: '丙', kind: 'dissenting' }], summary: '谈话' } }],
+  [
+    'questionnaire',
+    {
+      action: 'recordQuestionnaire',
+      data: {
+        respondents: 25,
+        items: [
+          { text: '坚决维护党中央权威', direction: 'positive', tally: { agree: 25, neutral: 0, disagree: 0 } },
+          { text: '存在“七个有之”问题', direction: 'reverse', tally: { agree: 0, neutral: 1, disagree: 24 } },
+        ],
+      },
+    },
+  ],
+  ['disciplineOpinion', { action: 'recordDisciplineOpinion', data: { result: 'clear', documentRef: '纪函〔2026〕7号' } }],
+  ['fileReview', { action: 'recordFileReview', data: { result: 'clear' } }],
+];
