@@ -149,8 +149,11 @@ describeInBrowser('console redeployment e2e')('web console: 揭榜出征 (Chromi
     await command(staff, 'runMatching');
     await commands.getByTestId('command-submitProposal').waitFor();
     await command(staff, 'submitProposal');
-    await commands.getByTestId('command-openMeeting').waitFor();
+    // The list moves to its meeting in the run's main loop, after the command has answered, so the page's re-read
+    // can still find the proposal stage (seen once in CI under load); it is read again once the run is there.
     await atStage(wf, 'meeting');
+    await staff.reload();
+    await commands.getByTestId('command-openMeeting').waitFor();
     // 召开会议: the date and who is present (the demo's meeting is zzb-head alone).
     await command(staff, 'openMeeting', async () => {
       await date(staff, 'date', TODAY);
