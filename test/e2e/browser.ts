@@ -48,6 +48,34 @@ export async function pickOption(page: Page, box: Locator, option: string): Prom
 }
 
 /**
+ * Submits the start form and waits for the procedure's page. A form the page refused (a field's error, or the
+ * alert above the button) fails with the fields and messages shown, instead of a bare timeout on the address:
+ * under load the cause is otherwise lost. A refusal counts once the button has stopped loading and the
+ * messages have stayed for two looks in a row, so an earlier submit's messages, still fading out, are not
+ * taken for this one's.
+ */
+export async function submitStart(page: Page, url: RegExp): Promise<void> {
+  const button = page.getByTestId('start-submit');
+  await button.click();
+  const refusals = page.locator('[data-testid="start-form"] .el-form-item__error, [data-testid="start-error"]');
+  const deadline = Date.now() + WAIT;
+  let seen = 0;
+  while (Date.now() < deadline) {
+    if (url.test(page.url())) return;
+    const settled = !(await button.evaluate((b) => b.classList.contains('is-loading')));
+    seen = settled && (await refusals.count()) > 0 ? seen + 1 : 0;
+    if (seen >= 3) {
+      const shown = await refusals.evaluateAll((els) =>
+        els.map((e) => `${(e.closest('[data-field]') as unknown as { dataset?: { field?: string } } | null)?.dataset?.field ?? 'form'}: ${(e.textContent ?? '').trim()}`),
+      );
+      throw new Error(`the start form was refused: ${shown.join('; ')}`);
+    }
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`the start form's page did not open within ${WAIT} ms (now at ${page.url()})`);
+}
+
+/**
  * What does not fit the screen's width: every element of the page whose box goes past the window's left or
  * right edge, and the document's width against the window's (more means the page scrolls sideways).
  */

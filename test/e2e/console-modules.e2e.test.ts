@@ -15,7 +15,7 @@ import { addCommittee, addPeople } from '../helpers/members';
 import { addIntegritySigners } from '../helpers/selection-signers';
 import { loadCurrentYears, loadTestYear, testDate } from '../helpers/rectification';
 import { hasEnglish } from '../../web/src/labels';
-import { describeInBrowser, expectChinese, pickOption, useConsole, WAIT } from './browser';
+import { describeInBrowser, expectChinese, pickOption, useConsole, WAIT, submitStart } from './browser';
 
 describeInBrowser('console modules e2e')('web console: module forms and the board (Chromium)', () => {
   jest.setTimeout(300_000);
@@ -106,8 +106,7 @@ describeInBrowser('console modules e2e')('web console: module forms and the boar
 
     // The same form, with the committee's own principal, starts the selection and opens it.
     await pick(staff, 'principalId', 'cw-1');
-    await staff.getByTestId('start-submit').click();
-    await staff.waitForURL(/#\/procedures\/selection-/);
+    await submitStart(staff, /#\/procedures\/selection-/);
     await staff.getByTestId('stepbar').waitFor();
     await staff.close();
   });
@@ -296,8 +295,7 @@ describeInBrowser('console modules e2e')('web console: module forms and the boar
     await staff.locator('[data-field="scope"] .el-radio', { hasText: /^单位$/ }).click();
     await pickMany(staff, 'scope.unitIds', ['市教育局', '市卫生健康委员会']);
     await fillPlan(staff, plan);
-    await staff.getByTestId('start-submit').click();
-    await staff.waitForURL(new RegExp(`#/procedures/${batchWf}$`));
+    await submitStart(staff, new RegExp(`#/procedures/${batchWf}$`));
     const child = `political-${batchId}-jyj`;
     // The department approves the plan of 市教育局's examination; its five strands open for the group.
     expect((await api('POST', `/tasks/${await inboxTask(stack.h, 'zzb-head', child, 'planApproval')}/actions`, 'zzb-head', { action: 'approve' })).status).toBe(200);
@@ -356,8 +354,7 @@ describeInBrowser('console modules e2e')('web console: module forms and the boar
     await staff.locator('[data-field="subject"] .el-radio', { hasText: /^领导班子$/ }).click();
     await pick(staff, 'subject.unitId', '市卫生健康委员会');
     await fillPlan(staff, plan);
-    await staff.getByTestId('start-submit').click();
-    await staff.waitForURL(new RegExp(`#/procedures/political-${examinationId}$`));
+    await submitStart(staff, new RegExp(`#/procedures/political-${examinationId}$`));
     await staff.getByRole('heading', { name: `卫健委领导班子政治素质考察 ${examinationId}` }).waitFor();
     const examination = (await api('GET', `/procedures/political-${examinationId}`, 'zzb-staff')).body.state as { subject?: unknown; plan?: { group?: unknown; positiveList?: unknown } };
     expect(examination.subject).toMatchObject({ kind: 'group', unitId: 'wjw' });

@@ -18,7 +18,7 @@ import { eventually, uniqueId } from '../helpers/env';
 import { loadCurrentYears } from '../helpers/rectification';
 import { ruleKey } from '../../procedures/kernel/messages';
 import { redeploymentTermWorkflowId, REDEPLOYMENT_TERM, type RedeploymentTermInput } from '../../procedures/redeployment/term-messages';
-import { describeInBrowser, DESKTOP, expectChinese, PHONE, pickOption, SHOTS, useConsole, WAIT } from './browser';
+import { describeInBrowser, DESKTOP, expectChinese, PHONE, pickOption, SHOTS, useConsole, WAIT, submitStart } from './browser';
 
 const TODAY = chinaDateOf(new Date());
 // Every date counted back from today (years and months ago): the applicants stay under the age limit (60), their health
@@ -44,12 +44,16 @@ describeInBrowser('console redeployment e2e')('web console: 揭榜出征 (Chromi
 
   /** The input of the schema-built field the API names `field`. */
   const input = (page: Page, field: string) => page.locator(`[data-field="${field}"]`).locator('input, textarea').first();
+  /** Picks an option and waits until the select shows it (a click lost under load fails here, by name). */
   async function pick(page: Page, field: string, option: string): Promise<void> {
     await pickOption(page, page.locator(`[data-field="${field}"] .el-select__wrapper`).first(), option);
+    await page.locator(`[data-field="${field}"] .el-select__selected-item`, { hasText: option }).first().waitFor();
   }
+  /** Types a date and waits until the picker holds it. */
   async function date(page: Page, field: string, value: string): Promise<void> {
     await input(page, field).fill(value);
     await input(page, field).press('Enter');
+    await eventually(async () => ((await input(page, field).inputValue()) === value ? true : undefined), WAIT, `${field} to hold ${value}`);
   }
   /** Chooses a stage command on the procedure page, fills it, submits it. */
   async function command(page: Page, action: string, fill: () => Promise<void> = async () => undefined): Promise<void> {
@@ -83,8 +87,7 @@ describeInBrowser('console redeployment e2e')('web console: 揭榜出征 (Chromi
       await date(staff, `tasks[${i}].term.end`, addDays(addMonths(TODAY, 13), -1));
       await input(staff, `tasks[${i}].people`).fill('1');
     }
-    await staff.getByTestId('start-submit').click();
-    await staff.waitForURL(new RegExp(`#/procedures/${wf}$`));
+    await submitStart(staff, new RegExp(`#/procedures/${wf}$`));
     await staff.getByTestId('stepbar').waitFor();
 
     // 榜单审批: the department's head approves from the task page.

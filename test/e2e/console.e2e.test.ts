@@ -15,7 +15,7 @@ import { inboxTask, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { addCommittee } from '../helpers/members';
 import { dueMonthsFromToday, loadCurrentYears, loadTestYear, testDate } from '../helpers/rectification';
-import { describeInBrowser, DESKTOP, expectChinese, expectFitsPhone, expectOnScreen, PHONE, SHOTS, sideways, useConsole, WAIT } from './browser';
+import { describeInBrowser, DESKTOP, expectChinese, expectFitsPhone, expectOnScreen, PHONE, SHOTS, sideways, useConsole, WAIT, submitStart } from './browser';
 
 // The Temporal Web UI's port the API tells operators (TEMPORAL_UI_PORT): not the default 8233, so a console that
 // ignored the server's answer would link to the wrong place.
@@ -79,8 +79,7 @@ describeInBrowser('console e2e')('web console (Chromium)', () => {
     await staff.getByLabel('整改时限 1').fill(dueMonthsFromToday());
     await staff.getByLabel('整改时限 1').press('Enter');
     await shot(staff, '04-start-rectification');
-    await staff.getByTestId('start-submit').click();
-    await staff.waitForURL(new RegExp(`#/procedures/rectification-${feedbackId}$`));
+    await submitStart(staff, new RegExp(`#/procedures/rectification-${feedbackId}$`));
     await staff.getByTestId('children').getByRole('link').first().waitFor();
 
     await jyj.getByTestId('badge-total').locator('sup', { hasText: String(before + 1) }).waitFor({ timeout: WAIT });
@@ -184,8 +183,7 @@ describeInBrowser('console e2e')('web console (Chromium)', () => {
     await choose(staff, '环节 1 单位', '测试单位 vc');
     await staff.getByLabel('候选人（以顿号或逗号分隔）').fill('张三、李四');
     await choose(staff, '环节 1 主要负责人', 'vc-1');
-    await staff.getByTestId('start-submit').click();
-    await staff.waitForURL(new RegExp(`#/procedures/approval-${requestId}$`));
+    await submitStart(staff, new RegExp(`#/procedures/approval-${requestId}$`));
 
     const vote = async (user: string, expectRefusal = false, phone = false): Promise<Page> => {
       const p = await as(user);
