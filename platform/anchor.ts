@@ -91,14 +91,54 @@ export async function recordAnchor(em: EntityManager, key: string): Promise<Anch
 }
 
 /**
+ * Where an export goes, as a message may show it: a URL without its user, password, query or fragment (a
+ * token is often put there, and the message reaches the activity's failure in the Temporal history and the
+ * operator's terminal); a file path as it is (the operator's own configuration).
+ */
+export function exportTargetLabel(target: string): string {
+  if (!/^https?:\/\//i.test(target)) return target;
+  try {
+    const u = new URL(target);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return 'an http(s) URL that does not parse';
+  }
+}
+
+/**
  * Exports an anchor's root outside the database: appended as a JSON line to a file (once per anchor, so a
- * retry adds nothing), or POSTed as JSON to an http(s) URL, which must answer 2xx.
+ * retry adds nothing), or POSTed as JSON to an http(s) URL, which must answer 2xx. A failure throws, naming
+ * the target (exportTargetLabel) and why; the anchor stays recorded either way, so a retry exports the same one.
  */
 export async function exportAnchor(anchor: Anchor, target: string): Promise<void> {
   const record = { anchorId: anchor.id, anchoredAt: anchor.anchoredAt, root: anchor.root, procedures: anchor.procedures };
   if (/^https?:\/\//i.test(target)) {
-    const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(record), signal: AbortSignal.timeout(30_000) });
-    if (!res.ok) throw new Error(`anchor export to ${target}: HTTP ${res.status}`);
+    const label = exportTargetLabel(target);
+    const failed = (why: string): Error => new Error(`anchor ${anchor.id}: export to ${label} failed: ${why}`);
+    let url: URL;
+    try {
+      url = new URL(target);
+    } catch {
+      throw failed('the URL does not parse');
+    }
+    // fetch refuses a URL with credentials, in a message that repeats them.
+    if (url.username || url.password) throw failed('a user or password in the URL is not sent; put the token in its path or query');
+    let res: Response;
+    try {
+      // No redirect followed: a 301/302 turns a POST into a GET, whose 200 would pass for a root delivered.
+      res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(record), redirect: 'manual', signal: AbortSignal.timeout(30_000) });
+    } catch (err) {
+      // fetch says only "fetch failed"; the reason is its cause: a code (ECONNREFUSED, ENOTFOUND, …) or a
+      // message ("bad port"). A message is passed on without the URL, which one can carry whole.
+      const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+      const text = typeof cause?.message === 'string' ? cause.message.split(target).join(label).replace(/\s+/g, ' ').slice(0, 200) : '';
+      const why =
+        typeof cause?.code === 'string' ? cause.code : err instanceof Error && err.name === 'TimeoutError' ? 'no answer within 30 s' : text || `the request failed (${err instanceof Error ? err.name : typeof err})`;
+      throw failed(why);
+    }
+    // The body is not read; cancelled, so the connection is not held open.
+    await res.body?.cancel().catch(() => undefined);
+    if (res.status < 200 || res.status > 299) throw failed(`HTTP ${res.status}`);
     return;
   }
   const existing = await readFile(target, 'utf8').catch((err: NodeJS.ErrnoException) => {

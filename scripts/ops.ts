@@ -4,13 +4,16 @@
  *   overdue [dueWithin]      the supervision board as a table (platform/board.ts)
  *   verify-audit [id]        every procedure's audit chain, or one, and each against the latest anchor
  *                            (a tail rewritten or cut since); exits 1 on either
- *   anchor                   records an audit anchor now and exports its root (the daily job's work)
+ *   anchor                   records an audit anchor now and exports its root (the daily job's work); exits 1
+ *                            when the export fails (the anchor stays recorded)
  *   reconcile [id] [--dry-run]  projection against the workflows' state: drift per kind, repaired (unless --dry-run)
- *   describe <workflowId>    the projection, its pending tasks, the live state and the Temporal UI link
+ *   describe <workflowId>    the projection, its pending tasks, the live state and the Temporal UI link; exits 1
+ *                            for an unknown id (or a row without its workflow), 2 for an id refused unread
  */
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import type { Client } from '@temporalio/client';
-import { exportAnchor, recordAnchor, verifyAudit } from '../platform/anchor';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { exportAnchor, exportTargetLabel, recordAnchor, verifyAudit } from '../platform/anchor';
+import { isCleanText } from '../api/input';
 import { BoardFilterSchema } from '../api/routes/supervision';
 import { boardGroups } from '../platform/board';
 import { loadConfig, type Config } from '../platform/config';
@@ -62,8 +65,21 @@ async function verifyAuditCommand(em: EntityManager, workflowId: string | undefi
 
 async function anchor(em: EntityManager, exportTo: string | null): Promise<number> {
   const a = await recordAnchor(em, `ops:${new Date().toISOString()}`);
-  if (exportTo) await exportAnchor(a, exportTo);
-  console.log(`anchor ${a.id}: ${a.procedures} chain head(s), root ${a.root}${exportTo ? `, exported to ${exportTo}` : ''}`);
+  const recorded = `anchor ${a.id}: ${a.procedures} chain head(s), root ${a.root}`;
+  if (!exportTo) {
+    console.log(`${recorded}; not exported (AUDIT_ANCHOR_EXPORT=off)`);
+    return 0;
+  }
+  try {
+    await exportAnchor(a, exportTo);
+  } catch (err) {
+    // The anchor is committed before the export is tried, so a refused export loses nothing: say so, and
+    // fail, for the operator (or the cron that runs this) to see that no copy left the database.
+    console.log(`${recorded}; recorded, NOT exported`);
+    console.error(`${err instanceof Error ? err.message : String(err)}\nthe anchor is kept in the database; run \`npm run ops -- anchor\` again once ${exportTargetLabel(exportTo)} accepts it`);
+    return 1;
+  }
+  console.log(`${recorded}, exported to ${exportTargetLabel(exportTo)}`);
   return 0;
 }
 
@@ -79,18 +95,57 @@ async function doReconcile(em: EntityManager, client: Client, args: string[]): P
   return left > 0 ? 1 : 0;
 }
 
+/** The longest workflow id the API accepts (api/schemas.ts WorkflowIdParam). */
+const MAX_WORKFLOW_ID = 300;
+
+/**
+ * Why `id` cannot be a workflow id, or null. Checked before it reaches PostgreSQL, Temporal or the terminal:
+ * the API's rule for text (api/input.ts), and no tab or newline either (one would forge a line of this
+ * output). U+FFFD is refused too: the shell's bytes were not valid UTF-8 (a lone surrogate, a Latin-1 name)
+ * and Node replaced them, so the id asked for cannot be known.
+ */
+function workflowIdProblem(id: string): string | null {
+  if (id.length === 0 || id.length > MAX_WORKFLOW_ID) return `a workflow id is 1 to ${MAX_WORKFLOW_ID} characters`;
+  if (!isCleanText(id) || /[\t\n\r\ufffd]/.test(id)) return 'a workflow id is valid UTF-8 text without control characters';
+  return null;
+}
+
+/**
+ * The Web UI of the configured Temporal: on the frontend's host (127.0.0.1 for the dev server npm start runs),
+ * at TEMPORAL_UI_PORT, in the namespace this process uses, as the console builds its link (ProcedureView.vue).
+ */
+function temporalUiLink(config: Config, workflowId: string): string {
+  const address = temporalAddress(config);
+  const colon = address.lastIndexOf(':');
+  const host = (colon > 0 && !address.endsWith(']') ? address.slice(0, colon) : address) || '127.0.0.1';
+  return `http://${host}:${config.temporalUiPort}/namespaces/${encodeURIComponent(config.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/** A query needs a worker; without one, say so after this long instead of waiting on the server's timeout. */
+const QUERY_DEADLINE_MS = 10_000;
+
 async function describe(em: EntityManager, client: Client, config: Config, workflowId: string): Promise<number> {
   const [row] = await em.execute('select * from procedure where workflow_id = ?', [workflowId]);
   const tasks = await em.execute(`select id, step, round, assignee_ids, opened_at, due_at from task where workflow_id = ? and status = 'pending' order by seq`, [workflowId]);
+  let live: unknown;
+  let liveProblem: string | null = null;
+  try {
+    live = await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => client.workflow.getHandle(workflowId).query(stateQuery));
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) liveProblem = 'no such workflow';
+    else liveProblem = `the query failed (${err instanceof Error ? err.message : String(err)}); is a worker running?`;
+  }
+  if (!row && liveProblem === 'no such workflow') {
+    // The id is not repeated: the operator typed it, and it is not shown on a guess that it is harmless.
+    console.error('describe: no procedure has that workflow id (no projection row, no workflow in Temporal)');
+    return 1;
+  }
   console.log('projection:', JSON.stringify(row ?? null, null, 2));
   console.log('pending tasks:', JSON.stringify(tasks, null, 2));
-  const live = await client.workflow
-    .getHandle(workflowId)
-    .query(stateQuery)
-    .catch((err: unknown) => `no live state: ${String(err)}`);
-  console.log('live state:', JSON.stringify(live, null, 2));
-  console.log(`Temporal UI: http://127.0.0.1:${config.temporalUiPort}/namespaces/${encodeURIComponent(config.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`);
-  return row ? 0 : 1;
+  console.log('live state:', liveProblem === null ? JSON.stringify(live, null, 2) : `unavailable: ${liveProblem}`);
+  console.log(`Temporal UI: ${temporalUiLink(config, workflowId)}`);
+  // A workflow without its projection row (or a row without its workflow) is drift: exit 1, after showing it.
+  return row && liveProblem === null ? 0 : 1;
 }
 
 async function main(): Promise<number> {
@@ -98,6 +153,14 @@ async function main(): Promise<number> {
   if (!command || !['overdue', 'verify-audit', 'anchor', 'reconcile', 'describe'].includes(command) || (command === 'describe' && !arg)) {
     console.error(USAGE);
     return 2;
+  }
+  if (command === 'describe') {
+    const problem = workflowIdProblem(arg as string);
+    if (problem) {
+      // Refused before any connection, and never echoed: it could carry terminal escapes.
+      console.error(`describe: refused, ${problem}; the argument is not shown`);
+      return 2;
+    }
   }
   const config = loadConfig();
   const orm: MikroORM = await createOrm(databaseUrl(config));
