@@ -6,6 +6,7 @@ import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { isValidDate } from '../domain/dates';
 import { EDUCATIONS, GRADES } from '../domain/grades';
+import { RELATIONS } from '../domain/relations';
 import { ROLES } from '../procedures/kernel/messages';
 import { returnProblem } from '../procedures/kernel/rules';
 import { VOTE_CHOICES } from '../procedures/kernel/vote';
@@ -420,6 +421,27 @@ export const PersonRow = z
     updatedAt: z.string(),
   })
   .openapi('Person');
+
+/**
+ * One relation of the person read (亲属关系, 回避; person_relation, stored once either way round and read both ways).
+ * The other person's number and name are their personnel data: shown to readers who may read their record too, and
+ * those reads are logged (person_read); for anyone else they are null and `redacted` is true.
+ */
+export const PersonRelationView = z
+  .object({
+    relation: z.enum(RELATIONS).openapi({ description: 'spouse 夫妻, directBlood 直系血亲, collateral 三代以内旁系血亲, inLaw 近姻亲' }),
+    relationName: z.string().openapi({ example: '配偶' }),
+    personId: z.string().nullable().openapi({ description: 'The relative’s personnel number; null when redacted' }),
+    name: z.string().nullable().openapi({ description: 'The relative’s name; null when redacted' }),
+    redacted: z.boolean().openapi({ description: 'true: the reader may not read the relative’s record, so only the relation is shown' }),
+  })
+  .strict()
+  .openapi('PersonRelationView');
+
+/** GET /people/:id: the record with the person's relations (the list, GET /people, does not carry them). */
+export const PersonDetail = PersonRow.extend({
+  relations: z.array(PersonRelationView).openapi({ description: '亲属关系 (回避), whichever way round each was recorded; in order of relation, then personnel number, the redacted last' }),
+}).openapi('PersonDetail');
 
 /** A person named in a procedure, as its readers see them (not the personnel record: GET /people/:id is). */
 export const PersonName = z

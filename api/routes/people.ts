@@ -11,7 +11,8 @@ import { IMPORT_MAX_ERRORS, IMPORT_MAX_ROWS, importPeople, RelationsNotAllowed, 
 import { readCsv, readXlsx, UnreadableFile } from '../../platform/spreadsheet';
 import { access, inDepartment, logPersonReads, personScope, scopeUnits } from '../authz';
 import { ApiError, BadRequest, Forbidden, NotFound } from '../errors';
-import { ImportPeopleBody, ImportPeopleResult, PeopleQuery, PersonIdParam, PersonList, PersonRow } from '../schemas';
+import { relationsShown } from '../personnel';
+import { ImportPeopleBody, ImportPeopleResult, PeopleQuery, PersonDetail, PersonIdParam, PersonList, type PersonRow } from '../schemas';
 import type { RouteContext } from './context';
 
 function personView(p: Person): z.infer<typeof PersonRow> {
@@ -123,15 +124,18 @@ export function peopleRoutes({ route }: RouteContext): void {
     path: '/people/:id',
     tag: 'master data',
     summary: 'One person (cadre)',
-    description: 'Read by staff with the person’s unit in scope, and by the person; the read is logged (person_read). Anyone else gets 404.',
+    description:
+      'Read by staff with the person’s unit in scope, and by the person; the read is logged (person_read). Anyone else gets 404. ' +
+      'With the person’s relations (亲属关系, 回避), whichever way round each was recorded: a relative’s number and name only for ' +
+      'a reader who may read the relative’s record too (that read logged as well); otherwise the relation alone, `redacted`.',
     access: access.person('id'),
     params: PersonIdParam,
-    response: { status: 200, schema: PersonRow, description: 'The person' },
+    response: { status: 200, schema: PersonDetail, description: 'The person, with their relations' },
     errors: [404],
-    handler: async ({ em, params }) => {
+    handler: async ({ em, params, user }) => {
       const p = await em.findOne(PersonSchema, { id: params.id });
       if (!p) throw new NotFound('person_not_found', `no person has the personnel number ${params.id}`);
-      return { status: 200, body: personView(p) };
+      return { status: 200, body: { ...personView(p), relations: await relationsShown(em, user, p.id, '/people/:id') } };
     },
   });
 }

@@ -911,7 +911,7 @@ export interface paths {
         };
         /**
          * One person (cadre)
-         * @description Read by staff with the person’s unit in scope, and by the person; the read is logged (person_read). Anyone else gets 404.
+         * @description Read by staff with the person’s unit in scope, and by the person; the read is logged (person_read). Anyone else gets 404. With the person’s relations (亲属关系, 回避), whichever way round each was recorded: a relative’s number and name only for a reader who may read the relative’s record too (that read logged as well); otherwise the relation alone, `redacted`.
          */
         get: {
             parameters: {
@@ -924,13 +924,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description The person */
+                /** @description The person, with their relations */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Person"];
+                        "application/json": components["schemas"]["PersonDetail"];
                     };
                 };
                 /** @description Malformed input; the message names the field */
@@ -6189,6 +6189,25 @@ export interface components {
         PersonList: {
             total: number;
             items: components["schemas"]["Person"][];
+        };
+        PersonRelationView: {
+            /**
+             * @description spouse 夫妻, directBlood 直系血亲, collateral 三代以内旁系血亲, inLaw 近姻亲
+             * @enum {string}
+             */
+            relation: "spouse" | "directBlood" | "collateral" | "inLaw";
+            /** @example 配偶 */
+            relationName: string;
+            /** @description The relative’s personnel number; null when redacted */
+            personId: string | null;
+            /** @description The relative’s name; null when redacted */
+            name: string | null;
+            /** @description true: the reader may not read the relative’s record, so only the relation is shown */
+            redacted: boolean;
+        };
+        PersonDetail: components["schemas"]["Person"] & {
+            /** @description 亲属关系 (回避), whichever way round each was recorded; in order of relation, then personnel number, the redacted last */
+            relations: components["schemas"]["PersonRelationView"][];
         };
         TaskView: {
             taskId: string;
