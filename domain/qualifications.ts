@@ -54,6 +54,12 @@ export interface CandidateFacts {
    * post. Absent: none.
    */
   relativesInParentUnit?: readonly RelativeLeader[];
+  /**
+   * 任职回避, direct subordinate: the person's relatives who hold a leading grade in a unit the post's unit leads (its
+   * children in the unit tree, PostSpec.childUnitIds); the predicate decides which of them rank below the post.
+   * Absent: none.
+   */
+  relativesInChildUnits?: readonly RelativeLeader[];
 }
 
 /** A relative of a candidate and the leading grade they hold in a unit (master data: person_relation, person). */
@@ -88,6 +94,11 @@ export interface PostSpec {
    * holding a leading grade above the post's there as the candidate's direct superior. Absent: a unit at the top.
    */
   parentUnitId?: string;
+  /**
+   * The units the post's unit leads: its children in the unit tree. 任职回避 reads a relative holding a leading grade
+   * below the post's there as the candidate's direct subordinate. Absent or empty: a unit that leads none.
+   */
+  childUnitIds?: readonly string[];
   overrides?: QualificationOverrides;
 }
 
@@ -369,16 +380,31 @@ function outOfTurnLimits(c: Context): QualificationResult {
 }
 
 /**
+ * Whether a leader of grade `upper` one level up leads one of grade `lower` one level down (直接上下级领导关系):
+ * `upper` is a leading grade (正职 or 副职) ranking above `lower`. 《公务员回避规定（试行）》 art. 5 reads 直接上下级领导关系
+ * as the leadership between the 正副职 of one level and the 正副职 of the level below; the unit tree is the data we
+ * have for the levels, so a leader there at or below the other's grade does not lead them. A grade the ladder does
+ * not know counts (it cannot be shown not to be in that relation).
+ */
+function leadsGrade(upper: string, lower: string): boolean {
+  if (!isGrade(upper) || !isGrade(lower)) return true;
+  return GRADE_INFO[upper].position !== null && compareGrades(upper, lower) > 0;
+}
+
+/**
  * Whether a relative holding `grade` in the unit that leads the post's unit would be the candidate's direct superior
- * (直接上级领导): a leading grade (正职 or 副职) ranking above the post's grade. 《公务员回避规定（试行）》 art. 5 reads
- * 直接上下级领导关系 as the leadership between the 正副职 of one level and the 正副职 of the level below; the unit tree
- * is the data we have for "the level above", so the parent unit's leaders above the post's grade count, and a leader
- * there at or below the post's grade does not (they do not lead the post). A grade the ladder does not know counts
- * (it cannot be shown not to lead).
+ * (直接上级领导): a leading grade ranking above the post's (leadsGrade).
  */
 export function leadsPost(grade: string, postGrade: Grade): boolean {
-  if (!isGrade(grade)) return true;
-  return GRADE_INFO[grade].position !== null && compareGrades(grade, postGrade) > 0;
+  return leadsGrade(grade, postGrade);
+}
+
+/**
+ * Whether a relative holding `grade` in a unit the post's unit leads would be the candidate's direct subordinate
+ * (直接下级): the post is a leading grade ranking above theirs (leadsGrade the other way round). A 科员 post leads nobody.
+ */
+export function ledByPost(grade: string, postGrade: Grade): boolean {
+  return leadsGrade(postGrade, grade);
 }
 
 /**
@@ -386,31 +412,43 @@ export function leadsPost(grade: string, postGrade: Grade): boolean {
  * blood relative, collateral relative within three generations or close in-law to a leader
  *  - does not take a post in a unit whose leadership holds that relative (they would serve in the same unit's
  *    leadership, 同一机关…直接隶属于同一领导人员的职务), and
- *  - does not take a post whose direct superior (直接上级领导) the relative would be (有直接上下级领导关系的职务).
- *    Modelled from the unit tree: a unit's parent unit leads it, so a relative holding a leading grade above the
- *    post's grade in the post's unit's parent unit (PostSpec.parentUnitId) is the direct superior (leadsPost).
+ *  - does not take a post in a direct superior–subordinate relation with the relative (有直接上下级领导关系的职务),
+ *    either way round. Modelled from the unit tree, where a unit's parent unit leads it: a relative holding a leading
+ *    grade above the post's in the post's unit's parent unit (PostSpec.parentUnitId) would be the candidate's direct
+ *    superior (leadsPost); a relative holding a leading grade below the post's in a unit the post's unit leads
+ *    (PostSpec.childUnitIds) would be the candidate's direct subordinate (ledByPost).
  */
 function positionRecusal(c: Context): QualificationResult {
   const relatives = c.facts.relativesInUnit ?? [];
   const parent = c.post.parentUnitId;
-  const superiors = parent === undefined ? [] : (c.facts.relativesInParentUnit ?? []).filter((r) => leadsPost(r.grade, c.post.targetGrade));
-  const list = (rs: readonly RelativeLeader[]) => rs.map((r) => `${r.personId} (${r.relation}, ${r.grade}, ${r.unitId})`).join('; ');
+  const leadsUnits = (c.post.childUnitIds?.length ?? 0) > 0;
+  const grade = c.post.targetGrade;
+  const superiors = parent === undefined ? [] : (c.facts.relativesInParentUnit ?? []).filter((r) => leadsPost(r.grade, grade));
+  const subordinates = leadsUnits ? (c.facts.relativesInChildUnits ?? []).filter((r) => ledByPost(r.grade, grade)) : [];
+  const list = (rs: readonly RelativeLeader[] | undefined) => (rs?.length ? rs.map((r) => `${r.personId} (${r.relation}, ${r.grade}, ${r.unitId})`).join('; ') : 'none');
   const fact =
-    `relativesInUnit=${relatives.length ? list(relatives) : 'none'}` +
-    (parent === undefined ? '' : `, relativesInParentUnit=${c.facts.relativesInParentUnit?.length ? list(c.facts.relativesInParentUnit) : 'none'}`);
+    `relativesInUnit=${list(relatives)}` +
+    (parent === undefined ? '' : `, relativesInParentUnit=${list(c.facts.relativesInParentUnit)}`) +
+    (leadsUnits ? `, relativesInChildUnits=${list(c.facts.relativesInChildUnits)}` : '');
   const named = (rs: readonly RelativeLeader[]) => rs.map((r) => `${r.personId} (${r.relation})`).join(', ');
+  const units = (rs: readonly RelativeLeader[]) => {
+    const ids = [...new Set(rs.map((r) => r.unitId))];
+    return `${ids.length === 1 ? 'the unit' : 'the units'} ${ids.join(', ')}`;
+  };
   const found = [
     ...(relatives.length ? [`related to ${named(relatives)} in the unit's leadership`] : []),
-    ...(superiors.length ? [`related to ${named(superiors)} above ${c.post.targetGrade} in the leadership of the parent unit ${parent} (direct superior)`] : []),
+    ...(superiors.length ? [`related to ${named(superiors)} above ${grade} in the leadership of the parent unit ${parent} (direct superior)`] : []),
+    ...(subordinates.length ? [`related to ${named(subordinates)} below ${grade} in the leadership of ${units(subordinates)} under the post's unit (direct subordinate, 直接下级)`] : []),
   ];
   return {
     predicate: 'positionRecusal',
-    label: '任职回避 (no relative in the unit’s leadership or as direct superior)',
+    label: '任职回避 (no relative in the unit’s leadership, as direct superior or as direct subordinate)',
     passed: found.length === 0,
     applicable: true,
     required:
       'no spouse, direct blood, collateral (3 generations) or close in-law relative in the leadership of the post’s unit' +
-      (parent === undefined ? '' : `, nor above ${c.post.targetGrade} in the leadership of its parent unit ${parent} (direct superior)`),
+      (parent === undefined ? '' : `, nor above ${grade} in the leadership of its parent unit ${parent} (direct superior)`) +
+      (leadsUnits ? `, nor below ${grade} in the leadership of a unit it leads (direct subordinate)` : ''),
     actual: found.length ? found.join('; ') : 'none',
     fact,
   };

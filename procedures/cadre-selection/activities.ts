@@ -68,21 +68,27 @@ export function createSelectionActivities(deps: ActivityDeps) {
       // 任职回避: the candidates' relatives, and which of them hold a leading grade in the post's unit.
       const relations = await em().find(PersonRelationSchema, { $or: [{ personId: { $in: input.personIds } }, { relativeId: { $in: input.personIds } }] });
       const relativeIds = [...new Set(relations.flatMap((r) => [r.personId, r.relativeId]))];
-      const leadersIn = async (unitId: string) =>
-        new Map(
-          (await em().find(PersonSchema, { id: { $in: relativeIds }, unitId }))
-            .filter((p) => isGrade(p.currentGrade) && GRADE_INFO[p.currentGrade].position !== null)
-            .map((p) => [p.id, p]),
-        );
-      const leaders = await leadersIn(input.principles.post.unitId);
-      // 任职回避, direct superior: the unit tree's parent of the post's unit leads it (domain/qualifications.ts leadsPost).
+      const leadersIn = async (unitIds: readonly string[]) =>
+        unitIds.length === 0
+          ? new Map<string, never>()
+          : new Map(
+              (await em().find(PersonSchema, { id: { $in: relativeIds }, unitId: { $in: [...unitIds] } }))
+                .filter((p) => isGrade(p.currentGrade) && GRADE_INFO[p.currentGrade].position !== null)
+                .map((p) => [p.id, p]),
+            );
+      const leaders = await leadersIn([input.principles.post.unitId]);
+      // 任职回避, direct superior and subordinate: in the unit tree a unit's parent leads it, so the post's unit is led by
+      // its parent and leads its children (domain/qualifications.ts leadsPost, ledByPost).
       const parentUnitId = (await em().findOne(UnitSchema, { id: input.principles.post.unitId }, { fields: ['parentId'] }))?.parentId ?? null;
-      const parentLeaders = parentUnitId === null ? new Map<string, never>() : await leadersIn(parentUnitId);
-      const relativesAmongLeaders = (personId: string, among: ReadonlyMap<string, { id: string; currentGrade: string }>, unitId: string) =>
+      const parentLeaders = parentUnitId === null ? new Map<string, never>() : await leadersIn([parentUnitId]);
+      const childUnitIds = (await em().find(UnitSchema, { parentId: input.principles.post.unitId }, { fields: ['id'], orderBy: { id: 'asc' } })).map((u) => u.id);
+      const childLeaders = await leadersIn(childUnitIds);
+      const relativesAmongLeaders = (personId: string, among: ReadonlyMap<string, { id: string; currentGrade: string; unitId: string | null }>) =>
         relations.flatMap((r) => {
           const other = r.personId === personId ? r.relativeId : r.relativeId === personId ? r.personId : null;
           const leader = other ? among.get(other) : undefined;
-          return leader ? [{ personId: leader.id, relation: r.relation, grade: leader.currentGrade, unitId }] : [];
+          // A leader was found by their unit, so unitId is set.
+          return leader ? [{ personId: leader.id, relation: r.relation, grade: leader.currentGrade, unitId: leader.unitId as string }] : [];
         });
       return input.personIds.map((personId) => {
         const p = byId.get(personId);
@@ -99,10 +105,11 @@ export function createSelectionActivities(deps: ActivityDeps) {
         const barRecords = bars
           .filter((b) => b.personId === personId)
           .map((b) => ({ kind: b.kind, category: b.category, date: String(b.date), endsOn: b.endsOn ? String(b.endsOn) : null, ref: b.ref }));
-        const relativesInUnit = relativesAmongLeaders(personId, leaders, input.principles.post.unitId);
-        const relativesInParentUnit = parentUnitId === null ? [] : relativesAmongLeaders(personId, parentLeaders, parentUnitId);
+        const relativesInUnit = relativesAmongLeaders(personId, leaders);
+        const relativesInParentUnit = relativesAmongLeaders(personId, parentLeaders);
+        const relativesInChildUnits = relativesAmongLeaders(personId, childLeaders);
         const evaluation = evaluateQualifications(
-          { ...p, barRecords, relativesInUnit, relativesInParentUnit },
+          { ...p, barRecords, relativesInUnit, relativesInParentUnit, relativesInChildUnits },
           {
             title: post.title,
             targetGrade: post.targetGrade as typeof p.currentGrade,
@@ -111,6 +118,7 @@ export function createSelectionActivities(deps: ActivityDeps) {
             ...(post.maxAge !== undefined ? { maxAge: post.maxAge } : {}),
             ...(post.outOfTurn ? { outOfTurn: post.outOfTurn } : {}),
             ...(parentUnitId !== null ? { parentUnitId } : {}),
+            ...(childUnitIds.length > 0 ? { childUnitIds } : {}),
             ...(input.principles.qualificationOverrides ? { overrides: input.principles.qualificationOverrides } : {}),
           },
           input.asOf,
