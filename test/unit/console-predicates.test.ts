@@ -42,12 +42,23 @@ const FACTS: Partial<CandidateFacts>[] = [
       { personId: 'T012', relation: 'collateral', grade: 'section', unitId: 'city' },
     ],
   },
+  // 任职回避 of a direct subordinate: relatives in the leadership of a unit the post's unit leads (PostSpec.childUnitIds),
+  // with one in the unit's own leadership, so that the findings are listed together.
+  {
+    relativesInChildUnits: [
+      { personId: 'T013', relation: 'spouse', grade: 'deputySection', unitId: 'jyj-rsk' },
+      { personId: 'T014', relation: 'inLaw', grade: 'deputyDivision', unitId: 'jyj-jck' },
+    ],
+    relativesInUnit: [{ personId: 'T015', relation: 'collateral', grade: 'section', unitId: 'jyj' }],
+  },
 ];
 const POSTS: Partial<PostSpec>[] = [
   {},
   { isPartyPost: true, maxAge: 45 },
   { outOfTurn: { consentRef: '省委组织部〔2026〕12号' }, isPartyPost: true, minPartyYears: 3, maxAge: 60 },
   { parentUnitId: 'city' },
+  { childUnitIds: ['jyj-rsk', 'jyj-jck'] },
+  { parentUnitId: 'city', childUnitIds: ['jyj-rsk'] },
 ];
 
 function results(): QualificationResult[] {
@@ -94,6 +105,15 @@ describe('the eligibility table in Chinese (web/src/predicates.ts)', () => {
     expect(superior.passed).toBe(false);
     expect(predicateActual(superior)).toMatch(/^与上级单位领导班子中职级高于正处的 T011（直系血亲）有亲属关系（直接上级）$/);
     expect(predicateRequired(superior)).toMatch(/上级单位领导班子中也没有职级高于正处的上述亲属（直接上级）$/);
+    const subordinate = evaluateQualifications(
+      { ...base, relativesInChildUnits: [{ personId: 'T013', relation: 'spouse', grade: 'section', unitId: 'jyj-rsk' }], relativesInUnit: [{ personId: 'T015', relation: 'inLaw', grade: 'section', unitId: 'jyj' }] },
+      { title: '局长', targetGrade: 'division', isPartyPost: false, parentUnitId: 'city', childUnitIds: ['jyj-rsk'] },
+      AS_OF,
+    ).results.find((x) => x.predicate === 'positionRecusal')!;
+    expect(subordinate.passed).toBe(false);
+    expect(predicateActual(subordinate)).toBe('与该单位领导班子中的 T015（近姻亲）有亲属关系；与下级单位领导班子中职级低于正处的 T013（配偶）有亲属关系（直接下级）');
+    expect(predicateRequired(subordinate)).toMatch(/上级单位领导班子中也没有职级高于正处的上述亲属（直接上级），下级单位领导班子中也没有职级低于正处的上述亲属（直接下级）$/);
+    expect(predicateFact(subordinate)).toBe('本单位领导班子中的亲属：T015（近姻亲，正科）；上级单位领导班子中的亲属：无；下级单位领导班子中的亲属：T013（配偶，正科）');
   });
 });
 

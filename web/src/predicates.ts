@@ -39,6 +39,7 @@ const FACT_FIELDS: Record<string, string> = {
   barRecords: '影响期记录',
   relativesInUnit: '本单位领导班子中的亲属',
   relativesInParentUnit: '上级单位领导班子中的亲属',
+  relativesInChildUnits: '下级单位领导班子中的亲属',
   person: '人员编号',
 };
 
@@ -82,10 +83,12 @@ export function predicateRequired(r: PredicateResult): string {
       [/^≤ (\d+) 周岁 as of (.+?) \(born after (.+?)\)$/, (_m, n, d, b) => `截至 ${d} 不超过 ${n} 周岁${b === '?' ? '' : `（${b} 之后出生）`}`],
       [/^no bar in force on (.+)$/, '$1 不在处分、诫勉、组织处理或考核结果的影响期内'],
       [/^consent (.+?); ≥ 1 年 since the last promotion; the last promotion not out of turn$/, '经上级组织部门同意（$1）；距上次提拔满 1 年；上次提拔不是破格'],
-      [/^no spouse, direct blood, collateral \(3 generations\) or close in-law relative in the leadership of the post’s unit$/, '该单位领导班子中没有其配偶、直系血亲、三代以内旁系血亲或近姻亲'],
       [
-        /^no spouse, direct blood, collateral \(3 generations\) or close in-law relative in the leadership of the post’s unit, nor above (\w+) in the leadership of its parent unit \S+ \(direct superior\)$/,
-        (_m, g: string) => `该单位领导班子中没有其配偶、直系血亲、三代以内旁系血亲或近姻亲，上级单位领导班子中也没有职级高于${GRADES[g] ?? g}的上述亲属（直接上级）`,
+        /^no spouse, direct blood, collateral \(3 generations\) or close in-law relative in the leadership of the post’s unit(?:, nor above (\w+) in the leadership of its parent unit \S+ \(direct superior\))?(?:, nor below (\w+) in the leadership of a unit it leads \(direct subordinate\))?$/,
+        (_m, up?: string, down?: string) =>
+          '该单位领导班子中没有其配偶、直系血亲、三代以内旁系血亲或近姻亲' +
+          (up ? `，上级单位领导班子中也没有职级高于${GRADES[up] ?? up}的上述亲属（直接上级）` : '') +
+          (down ? `，下级单位领导班子中也没有职级低于${GRADES[down] ?? down}的上述亲属（直接下级）` : ''),
       ],
       [/^a record in master data$/, '干部信息库中有其档案'],
     ]),
@@ -110,18 +113,33 @@ export function predicateActual(r: PredicateResult): string {
         [/^连续破格: the last promotion was out of turn too$/, '连续破格：上次提拔也是破格提拔'],
         [/^提拔任职不满一年: promoted on (.+?), a year reached on (.+)$/, (_m, on, year) => `提拔任职不满一年：${on} 提拔${year === '?' ? '' : `，${year} 满一年`}`],
         [/^(.+?) since (\d{4}-\d{2}-\d{2})$/, '自 $2 起 $1'],
-        [
-          /^related to (.+) above (\w+) in the leadership of the parent unit \S+ \(direct superior\)$/,
-          (_m, list: string, g: string) =>
-            `与上级单位领导班子中职级高于${GRADES[g] ?? g}的 ${list.replace(/\((\w+)\)/g, (_x, rel: string) => `（${RELATIONS[rel] ?? rel}）`).replace(/, /g, '、').replace(/ （/g, '（')}有亲属关系（直接上级）`,
-        ],
-        [/^related to (.+) in the unit's leadership$/, (_m, list: string) => `与该单位领导班子中的 ${list.replace(/\((\w+)\)/g, (_x, rel: string) => `（${RELATIONS[rel] ?? rel}）`).replace(/, /g, '、').replace(/ （/g, '（')}有亲属关系`],
+        [/^related to .+$/, (m) => recusalText(m)],
         [/^none$/, '无'],
         [/^.+ of \d{4}-\d{2}-\d{2}, bar until .+$/, (m) => barText(m)],
       ]),
     ),
   );
   return waived ? `${said}；破格提拔，经上级组织部门同意（${waived}）免于此项` : said;
+}
+
+/** The relatives a 任职回避 finding names, 'T009 (spouse), T010 (inLaw)': 'T009（配偶）、T010（近姻亲）'. */
+const relatives = (list: string): string => list.replace(/\((\w+)\)/g, (_x, rel: string) => `（${RELATIONS[rel] ?? rel}）`).replace(/, /g, '、').replace(/ （/g, '（');
+
+/** 任职回避's findings, joined by '; ': in the unit's leadership, the direct superior, the direct subordinate. */
+function recusalText(s: string): string {
+  return s
+    .split(/; (?=related to )/)
+    .map((one) =>
+      replaceFirst(one, [
+        [/^related to (.+) above (\w+) in the leadership of the parent unit \S+ \(direct superior\)$/, (_m, list: string, g: string) => `与上级单位领导班子中职级高于${GRADES[g] ?? g}的 ${relatives(list)}有亲属关系（直接上级）`],
+        [
+          /^related to (.+) below (\w+) in the leadership of the units? .+ under the post's unit \(direct subordinate, 直接下级\)$/,
+          (_m, list: string, g: string) => `与下级单位领导班子中职级低于${GRADES[g] ?? g}的 ${relatives(list)}有亲属关系（直接下级）`,
+        ],
+        [/^related to (.+) in the unit's leadership$/, (_m, list: string) => `与该单位领导班子中的 ${relatives(list)}有亲属关系`],
+      ]),
+    )
+    .join('；');
 }
 
 /** One bar in force, or several joined by '; ': '警告 (partySanction) of 2026-03-01, bar until 2027-03-01'. */
@@ -159,7 +177,7 @@ function factValue(key: string, v: string): string {
       .map((one) => one.replace(/^(\w+):(.+?)@(\d{4}-\d{2}-\d{2})(?: \((.+)\))?$/, (_m, kind: string, cat, d, ref?: string) => `${BAR_KINDS[kind] ?? kind}${cat}（${d}${ref ? `，${ref}` : ''}）`))
       .join('、');
   }
-  if (key === 'relativesInUnit' || key === 'relativesInParentUnit') {
+  if (key === 'relativesInUnit' || key === 'relativesInParentUnit' || key === 'relativesInChildUnits') {
     return v
       .split('; ')
       .map((one) => one.replace(/^(\S+) \((\w+), (\w+), (\S+)\)$/, (_m, id, rel: string, grade: string) => `${id}（${RELATIONS[rel] ?? rel}，${GRADES[grade] ?? grade}）`))
