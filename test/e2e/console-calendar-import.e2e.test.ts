@@ -98,7 +98,7 @@ describeInBrowser('console calendar and import e2e')('web console: the people im
     await admin.locator('#c-days').fill([`${LOADED}-01-01 休 元旦`, `${LOADED}-02-10 休 春节`, `${LOADED + 1}-02-18 班`].join('\n'));
     await admin.getByRole('button', { name: '载入', exact: true }).click();
     const daysField = admin.locator('.el-form-item', { has: admin.locator('#c-days') });
-    await daysField.locator('.el-form-item__error').waitFor();
+    await daysField.locator('.el-form-item__error', { hasText: `${LOADED + 1}-02-18 不在 ${LOADED} 年内` }).waitFor();
     await expectChinese(admin);
     expect((await api(`/calendar/years`, 'zzb-staff')).body.map((y: { year: number }) => y.year)).not.toContain(LOADED);
 

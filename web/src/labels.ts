@@ -285,6 +285,8 @@ const PHRASES: [RegExp, string | ((...m: string[]) => string)][] = [
   [/^is not a date;.*$/, '不是日期（请写作 YYYY-MM-DD）'],
   [/^has text that is not allowed/, '含有不允许的字符（空字符、控制字符或无效字符）'],
   [/^(\S+) is outside 1900–2099$/, '$1 不在 1900–2099 年之间'],
+  // A calendar day outside the year it is loaded for (api/routes/calendar.ts).
+  [/^(\d{4}-\d{2}-\d{2}) is not in (\d{4})$/, '$1 不在 $2 年内'],
   [/^is required$/, '必填'],
   [/^(.*) is not a personnel number$/, '$1 不是有效的编号'],
   [/^.*must be 1–64 letters, digits.*$/, '编号须为 1–64 位字母、数字、“_”“.”或“-”，以字母或数字开头'],
