@@ -13,3 +13,19 @@ export const ELIGIBLE_CANDIDATE: CandidateFacts = {
   lastPromotionOutOfTurn: false,
 };
 export const ELIGIBLE_AS_OF = '2026-06-30';
+
+/**
+ * A 副处 since 2020, born 1980, with three years at the grassroots: the rule tests' candidate for a 正处 post where
+ * the rule under test (age at a cut-off, 影响期, 任职回避) is the only thing that can fail.
+ */
+export const SENIOR_CANDIDATE: CandidateFacts = {
+  birthDate: '1980-05-02',
+  workStartDate: '2002-07-01',
+  grassrootsYears: 3,
+  currentGrade: 'deputyDivision',
+  gradeSince: '2020-01-01',
+  education: 'bachelor',
+  partyJoinDate: '2001-06-01',
+  lastPromotionDate: '2020-01-01',
+  lastPromotionOutOfTurn: false,
+};

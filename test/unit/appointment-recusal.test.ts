@@ -5,18 +5,9 @@
  * direct superior (test/unit/selection-issue11.test.ts).
  */
 import { evaluateQualifications, ledByPost, leadsPost, type CandidateFacts, type PostSpec } from '../../domain/qualifications';
+import { SENIOR_CANDIDATE } from '../helpers/candidates';
 
-const facts: CandidateFacts = {
-  birthDate: '1980-05-02',
-  workStartDate: '2002-07-01',
-  grassrootsYears: 3,
-  currentGrade: 'deputyDivision',
-  gradeSince: '2020-01-01',
-  education: 'bachelor',
-  partyJoinDate: '2001-06-01',
-  lastPromotionDate: '2020-01-01',
-  lastPromotionOutOfTurn: false,
-};
+const facts = SENIOR_CANDIDATE;
 // 市教育局局长 (正处), under 市 (city), leading 人事科 and 基础教育科.
 const post: PostSpec = { title: '市教育局局长', targetGrade: 'division', isPartyPost: false, parentUnitId: 'city', childUnitIds: ['jyj-rsk', 'jyj-jck'] };
 const recusal = (relativesInChildUnits: CandidateFacts['relativesInChildUnits'], p: PostSpec = post, more: Partial<CandidateFacts> = {}) =>

@@ -3,6 +3,7 @@
  * Update validator and the qualification check apply: each with a case it lets through and a case it refuses.
  */
 import { evaluateQualifications, leadsPost, type CandidateFacts, type PostSpec } from '../../domain/qualifications';
+import { SENIOR_CANDIDATE } from '../helpers/candidates';
 import type { CandidateView, FrozenPrinciples, IntegritySignerFacts, Principles, SelectionActInput, SelectionCommand, SelectionStage } from '../../procedures/cadre-selection/messages';
 import { commandProblem, type CommandContext } from '../../procedures/cadre-selection/commands';
 import {
@@ -246,17 +247,7 @@ describe('defect 9: 复议 needs more than half of the members to agree to reope
 // ---------------------------------------------------------------------------------------------
 
 describe('age limit of the post (年龄, common practice: set per post in the 工作方案)', () => {
-  const facts: CandidateFacts = {
-    birthDate: '1980-05-02',
-    workStartDate: '2002-07-01',
-    grassrootsYears: 3,
-    currentGrade: 'deputyDivision',
-    gradeSince: '2020-01-01',
-    education: 'bachelor',
-    partyJoinDate: '2001-06-01',
-    lastPromotionDate: '2020-01-01',
-    lastPromotionOutOfTurn: false,
-  };
+  const facts = SENIOR_CANDIDATE;
   const post = (maxAge?: number): PostSpec => ({ title: '正处', targetGrade: 'division', isPartyPost: false, ...(maxAge !== undefined ? { maxAge } : {}) });
   const age = (asOf: string, maxAge?: number) => evaluateQualifications(facts, post(maxAge), asOf).results.find((r) => r.predicate === 'maxAge');
 
@@ -279,17 +270,7 @@ describe('age limit of the post (年龄, common practice: set per post in the �
 // ---------------------------------------------------------------------------------------------
 
 describe('影响期 (promotionBars)', () => {
-  const facts: CandidateFacts = {
-    birthDate: '1980-05-02',
-    workStartDate: '2002-07-01',
-    grassrootsYears: 3,
-    currentGrade: 'deputyDivision',
-    gradeSince: '2020-01-01',
-    education: 'bachelor',
-    partyJoinDate: '2001-06-01',
-    lastPromotionDate: '2020-01-01',
-    lastPromotionOutOfTurn: false,
-  };
+  const facts = SENIOR_CANDIDATE;
   const post: PostSpec = { title: '正处', targetGrade: 'division', isPartyPost: false };
   const bars = (asOf: string, barRecords: CandidateFacts['barRecords']) => evaluateQualifications({ ...facts, barRecords }, post, asOf).results.find((r) => r.predicate === 'promotionBars');
 
@@ -547,17 +528,7 @@ describe('回避 of recommenders (recordNomination)', () => {
 });
 
 describe('任职回避 (positionRecusal)', () => {
-  const facts: CandidateFacts = {
-    birthDate: '1980-05-02',
-    workStartDate: '2002-07-01',
-    grassrootsYears: 3,
-    currentGrade: 'deputyDivision',
-    gradeSince: '2020-01-01',
-    education: 'bachelor',
-    partyJoinDate: '2001-06-01',
-    lastPromotionDate: '2020-01-01',
-    lastPromotionOutOfTurn: false,
-  };
+  const facts = SENIOR_CANDIDATE;
   const post: PostSpec = { title: '正处', targetGrade: 'division', isPartyPost: false };
   const result = (relativesInUnit: CandidateFacts['relativesInUnit']) => evaluateQualifications({ ...facts, relativesInUnit }, post, '2026-05-01').results.find((r) => r.predicate === 'positionRecusal');
   test('a spouse in the leadership of the post’s unit fails it, naming the relative', () => {
