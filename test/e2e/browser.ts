@@ -62,7 +62,8 @@ export async function submitStart(page: Page, url: RegExp): Promise<void> {
   let seen = 0;
   while (Date.now() < deadline) {
     if (url.test(page.url())) return;
-    const settled = !(await button.evaluate((b) => b.classList.contains('is-loading')));
+    // Counted, not awaited: once the page has moved on the button is gone, and a wait for it would hang.
+    const settled = (await page.locator('[data-testid="start-submit"].is-loading').count()) === 0;
     seen = settled && (await refusals.count()) > 0 ? seen + 1 : 0;
     if (seen >= 3) {
       const shown = await refusals.evaluateAll((els) =>

@@ -16,6 +16,7 @@ import { addIntegritySigners } from '../helpers/selection-signers';
 import { loadCurrentYears, loadTestYear, testDate } from '../helpers/rectification';
 import { hasEnglish } from '../../web/src/labels';
 import { describeInBrowser, expectChinese, pickOption, useConsole, WAIT, submitStart } from './browser';
+import { selectionStartBody } from '../helpers/selection';
 
 describeInBrowser('console modules e2e')('web console: module forms and the board (Chromium)', () => {
   jest.setTimeout(300_000);
@@ -114,19 +115,7 @@ describeInBrowser('console modules e2e')('web console: module forms and the boar
   test('a selection’s stage commands and its committee ballot: the principal’s early ballot refused and explained, then counted last', async () => {
     const id = uniqueId('xb').slice(0, 20);
     const wf = `selection-${id}`;
-    const start = await api('POST', '/procedures/cadreSelection', 'zzb-staff', {
-      selectionId: id,
-      title: `局长人选 ${id}`,
-      principles: {
-        post: { title: '市教育局局长', unitId: 'jyj', positions: 1, targetGrade: 'division', isPartyPost: false },
-        candidateScope: '全市县处级副职干部',
-        method: 'meeting',
-        timetable: '2026年12月底前完成',
-      },
-      principlesApprovers: { kind: 'unitHead', unitId: 'zzb' },
-      committee: { kind: 'role', role: 'approver', unitId: 'cw' },
-      principalId: 'cw-1',
-    });
+    const start = await api('POST', '/procedures/cadreSelection', 'zzb-staff', selectionStartBody(id));
     expect(start.status).toBe(201);
     expect((await api('POST', `/tasks/${await inboxTask(stack.h, 'zzb-head', wf, 'principles')}/actions`, 'zzb-head', { action: 'approve' })).status).toBe(200);
     await eventually(async () => ((await api('GET', `/procedures/${wf}`, 'zzb-staff')).body.state?.stage === 'nomination' ? true : undefined), WAIT, 'the principles frozen');

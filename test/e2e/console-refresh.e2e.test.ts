@@ -16,6 +16,7 @@ import { addCommittee, addPeople } from '../helpers/members';
 import { loadCurrentYears } from '../helpers/rectification';
 import { addIntegritySigners } from '../helpers/selection-signers';
 import { describeInBrowser, expectChinese, useConsole, WAIT } from './browser';
+import { selectionStartBody } from '../helpers/selection';
 
 const today = (): string => chinaDateOf(new Date());
 /**
@@ -64,19 +65,7 @@ describeInBrowser('console refresh e2e')('web console: the procedure page follow
   async function votedSelection(): Promise<string> {
     const id = uniqueId('xb').slice(0, 20);
     const wf = `selection-${id}`;
-    const start = await api('POST', '/procedures/cadreSelection', 'zzb-staff', {
-      selectionId: id,
-      title: `局长人选 ${id}`,
-      principles: {
-        post: { title: '市教育局局长', unitId: 'jyj', positions: 1, targetGrade: 'division', isPartyPost: false },
-        candidateScope: '全市县处级副职干部',
-        method: 'meeting',
-        timetable: '2026年12月底前完成',
-      },
-      principlesApprovers: { kind: 'unitHead', unitId: 'zzb' },
-      committee: { kind: 'role', role: 'approver', unitId: 'cw' },
-      principalId: 'cw-1',
-    });
+    const start = await api('POST', '/procedures/cadreSelection', 'zzb-staff', selectionStartBody(id));
     expect(start.status).toBe(201);
     expect((await api('POST', `/tasks/${await inboxTask(stack.h, 'zzb-head', wf, 'principles')}/actions`, 'zzb-head', { action: 'approve' })).status).toBe(200);
     await atStage(wf, 'nomination');
