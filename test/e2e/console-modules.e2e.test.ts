@@ -11,12 +11,10 @@ import { chinaDateOf } from '../../domain/dates';
 import { ProcedureSchema } from '../../platform/entities';
 import { inboxTask, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
-import { addCommittee, addPeople } from '../helpers/members';
-import { addIntegritySigners } from '../helpers/selection-signers';
 import { loadCurrentYears, loadTestYear, testDate } from '../helpers/rectification';
 import { hasEnglish } from '../../web/src/labels';
 import { describeInBrowser, expectChinese, pickOption, useConsole, WAIT, submitStart } from './browser';
-import { selectionStartBody } from '../helpers/selection';
+import { addSelectionCast, selectionStartBody } from '../helpers/selection';
 
 describeInBrowser('console modules e2e')('web console: module forms and the board (Chromium)', () => {
   jest.setTimeout(300_000);
@@ -25,13 +23,8 @@ describeInBrowser('console modules e2e')('web console: module forms and the boar
     // The selection and the batch are dated from today, the board's feedback in the test year (helpers/rectification).
     await loadCurrentYears(t.orm);
     await loadTestYear(t.orm);
-    // A committee of three (cw-1 … cw-3) for the selection's vote, two cadres of 市教育局 and its two signers.
-    await addCommittee(t.orm, 'cw', 'cw', 3);
-    signers = await addIntegritySigners(t.orm);
-    await addPeople(t.orm, [
-      { id: 'T001', name: '张明', gradeSince: '2021-03-01' },
-      { id: 'T002', name: '李华', gradeSince: '2022-09-01' },
-    ]);
+    // A committee of three for the selection's vote, two cadres of 市教育局 and its two signers.
+    signers = await addSelectionCast(t.orm);
   });
   const c = useConsole(() => stack.api.baseUrl);
   const { shot, as, choose, openTask } = c;

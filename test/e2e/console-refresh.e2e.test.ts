@@ -12,11 +12,9 @@ import { addDays, chinaDateOf } from '../../domain/dates';
 import type { NoticePeriod } from '../../procedures/cadre-selection/messages';
 import { inboxTask, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
-import { addCommittee, addPeople } from '../helpers/members';
 import { loadCurrentYears } from '../helpers/rectification';
-import { addIntegritySigners } from '../helpers/selection-signers';
 import { describeInBrowser, expectChinese, useConsole, WAIT } from './browser';
-import { selectionStartBody } from '../helpers/selection';
+import { addSelectionCast, selectionStartBody } from '../helpers/selection';
 
 const today = (): string => chinaDateOf(new Date());
 /**
@@ -32,13 +30,8 @@ describeInBrowser('console refresh e2e')('web console: the procedure page follow
   const stack = useApiStack(
     async (t) => {
       await loadCurrentYears(t.orm);
-      // A committee of three (cw-1 … cw-3, cw-1 its principal), two cadres of 市教育局 and its two signers.
-      await addCommittee(t.orm, 'cw', 'cw', 3);
-      signers = await addIntegritySigners(t.orm);
-      await addPeople(t.orm, [
-        { id: 'T001', name: '张明', gradeSince: '2021-03-01' },
-        { id: 'T002', name: '李华', gradeSince: '2022-09-01' },
-      ]);
+      // A committee of three for the selection's vote, two cadres of 市教育局 and its two signers.
+      signers = await addSelectionCast(t.orm);
     },
     {
       // The notice's days (their computation has its own tests): a week from today, so the notice stays open through the test.

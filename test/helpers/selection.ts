@@ -1,3 +1,7 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { addCommittee, addPeople } from './members';
+import { addIntegritySigners } from './selection-signers';
+
 /**
  * The start of a cadre selection the tests drive: 市教育局局长 (正处, one position) chosen at a meeting, its principles
  * approved by 组织部's head, its committee the approvers of `committeeUnit` with `principalId` as its principal.
@@ -16,4 +20,18 @@ export function selectionStartBody(selectionId: string, committeeUnit = 'cw', pr
     committee: { kind: 'role', role: 'approver', unitId: committeeUnit },
     principalId,
   };
+}
+
+/**
+ * The people a selection of selectionStartBody needs: a committee of three (cw-1 … cw-3, cw-1 its principal), two
+ * cadres of 市教育局 (T001 张明, T002 李华) and its two integrity signers, whom it returns.
+ */
+export async function addSelectionCast(orm: MikroORM): Promise<{ partySecretary: string; disciplineSecretary: string }> {
+  await addCommittee(orm, 'cw', 'cw', 3);
+  const signers = await addIntegritySigners(orm);
+  await addPeople(orm, [
+    { id: 'T001', name: '张明', gradeSince: '2021-03-01' },
+    { id: 'T002', name: '李华', gradeSince: '2022-09-01' },
+  ]);
+  return signers;
 }

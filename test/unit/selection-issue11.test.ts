@@ -305,16 +305,11 @@ describe('影响期 at the promotion: re-checked on the dates of the decision an
   const recommendedOn = '2026-03-01';
   // A 诫勉 dated after the recommendation (the cut-off): it bars until 2026-10-15.
   const admonition = { kind: 'admonition' as const, category: '诫勉', date: '2026-04-15', ref: '纪诫〔2026〕7号' };
-  const facts = (): CandidateFacts => ({
-    workStartDate: '2002-07-01',
-    grassrootsYears: 3,
-    currentGrade: 'deputyDivision',
-    gradeSince: '2020-01-01',
-    education: 'bachelor',
-    partyJoinDate: '2001-06-01',
-    lastPromotionDate: '2020-01-01',
-    lastPromotionOutOfTurn: false,
-  });
+  // The rule tests' candidate without a birth date: no age is known, so only the bars decide.
+  const facts = (): CandidateFacts => {
+    const { birthDate: _unknown, ...known } = SENIOR_CANDIDATE;
+    return known;
+  };
 
   test('a bar that arises after the recommendation passes the cut-off check but stops the candidate at the decision, naming the rule, the record and its end', () => {
     const atCutoff = evaluateQualifications({ ...facts(), barRecords: [admonition] }, { title: '正处', targetGrade: 'division', isPartyPost: false }, recommendedOn);
