@@ -42,9 +42,22 @@ export async function expectChinese(page: Page): Promise<string[]> {
  * never lands.
  */
 export async function pickOption(page: Page, box: Locator, option: string): Promise<void> {
-  await box.click();
-  const list = await box.getByRole('combobox').first().getAttribute('aria-controls');
-  await page.locator(`[id="${list ?? ''}"] .el-select-dropdown__item`, { hasText: option }).first().click();
+  for (let attempt = 1; ; attempt++) {
+    await box.click();
+    const list = await box.getByRole('combobox').first().getAttribute('aria-controls');
+    const item = page.locator(`[id="${list ?? ''}"] .el-select-dropdown__item`, { hasText: option }).first();
+    await item.click();
+    // Under load a click on an option that is still opening can be lost (CI saw the select left empty): the
+    // option is chosen once its list marks it selected; if not, the list is closed and the pick made again.
+    const chosen = await item
+      .and(page.locator('.is-selected'))
+      .waitFor({ state: 'attached', timeout: 5_000 })
+      .then(() => true)
+      .catch(() => false);
+    if (chosen) return;
+    if (attempt >= 3) throw new Error(`the option ${option} was clicked ${attempt} times and never chosen`);
+    await page.keyboard.press('Escape');
+  }
 }
 
 /**
