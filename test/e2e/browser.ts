@@ -64,8 +64,8 @@ export async function pickOption(page: Page, box: Locator, option: string): Prom
  * Submits the start form and waits for the procedure's page. A form the page refused (a field's error, or the
  * alert above the button) fails with the fields and messages shown, instead of a bare timeout on the address:
  * under load the cause is otherwise lost. A refusal counts once the button has stopped loading and the
- * messages have stayed for two looks in a row, so an earlier submit's messages, still fading out, are not
- * taken for this one's.
+ * messages have stayed for three looks in a row (half a second apart), so an earlier submit's messages,
+ * still fading out, are not taken for this one's.
  */
 export async function submitStart(page: Page, url: RegExp): Promise<void> {
   const button = page.getByTestId('start-submit');
