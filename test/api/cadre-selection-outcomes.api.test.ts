@@ -15,6 +15,7 @@ import { maybeRecordHistory } from '../helpers/histories';
 import { addIntegritySigners } from '../helpers/selection-signers';
 import { addCommittee, addPeople } from '../helpers/members';
 import { monthsAgo } from '../helpers/today';
+import { inspectionCommand } from '../helpers/selection';
 
 let committee: string[] = [];
 /** 副处 since (the first of a month): R001 5 years 9 months ago, R002 4 years 3 months ago, whenever the test runs. */
@@ -153,15 +154,7 @@ async function nominated(personIds: string[], patch: PrinciplesPatch = {}): Prom
 
 /** The inspection, with 凡提四必 clear and both 廉洁 signatures for each candidate: ends at the decision. */
 async function inspectAll(wf: string, personIds: string[]): Promise<void> {
-  const inspection = {
-    action: 'recordInspection',
-    group: ['zzb-staff', 'zzb-head'],
-    noticeDate: addDays(today(), -5),
-    startDate: addDays(today(), -3),
-    talks: 30,
-    evaluations: personIds.map((personId) => ({ personId, excellent: 20, competent: 8, basicallyCompetent: 2, incompetent: 0 })),
-    fieldVisit: true,
-  };
+  const inspection = inspectionCommand(personIds);
   expect((await act(wf, inspection)).status).toBe(200);
   for (const personId of personIds) {
     for (const check of ['personnelFile', 'personalMatters', 'disciplineOpinion', 'complaints']) {
@@ -725,15 +718,7 @@ describe('回避 (recusal), last: it relates a committee member to R004', () => 
     expect((await act(wf, { action: 'setShortlist', personIds: ['R001', 'R004'] })).status).toBe(200);
     await untilStage(wf, 'inspection');
     // The related member cannot be in the inspection group either.
-    const groupRefused = await act(wf, {
-      action: 'recordInspection',
-      group: ['zzb-staff', 'cw-3'],
-      noticeDate: addDays(today(), -5),
-      startDate: addDays(today(), -3),
-      talks: 30,
-      evaluations: ['R001', 'R004'].map((personId) => ({ personId, excellent: 20, competent: 8, basicallyCompetent: 2, incompetent: 0 })),
-      fieldVisit: true,
-    });
+    const groupRefused = await act(wf, inspectionCommand(['R001', 'R004'], ['zzb-staff', 'cw-3']));
     expect(groupRefused.body).toMatchObject({ status: 403, code: 'recused_member', details: { field: 'group', rule: 'recusal.inspectionGroup', candidateId: 'R004' } });
     await inspectAll(wf, ['R001', 'R004']);
     const s = await untilStage(wf, 'decision');

@@ -14,6 +14,7 @@ import { inboxTask as inboxTaskOf, newKey, traceOf, useApiStack } from '../helpe
 import { eventually, uniqueId } from '../helpers/env';
 import { addIntegritySigners } from '../helpers/selection-signers';
 import { addCommittee, addPeople } from '../helpers/members';
+import { inspectionCommand } from '../helpers/selection';
 
 let signers = { partySecretary: '', disciplineSecretary: '' };
 const stack = useApiStack(async (env) => {
@@ -66,15 +67,7 @@ async function atInspectionEnd(politicalExam?: { months: number }): Promise<stri
   await untilStage(wf, 'shortlist');
   expect((await act(wf, { action: 'setShortlist', personIds: people })).status).toBe(200);
   await untilStage(wf, 'inspection');
-  const inspection = {
-    action: 'recordInspection',
-    group: ['zzb-staff', 'zzb-head'],
-    noticeDate: addDays(today(), -5),
-    startDate: addDays(today(), -3),
-    talks: 30,
-    evaluations: people.map((personId) => ({ personId, excellent: 20, competent: 8, basicallyCompetent: 2, incompetent: 0 })),
-    fieldVisit: true,
-  };
+  const inspection = inspectionCommand(people);
   expect((await act(wf, inspection)).status).toBe(200);
   for (const personId of people) {
     for (const check of ['personnelFile', 'personalMatters', 'disciplineOpinion', 'complaints']) {

@@ -6,7 +6,7 @@
  * 个人有关事项 finding 待核实 holding completeInspection, over HTTP.
  */
 import ExcelJS from 'exceljs';
-import { addDays, chinaDateOf } from '../../domain/dates';
+import { chinaDateOf } from '../../domain/dates';
 import type { CandidateView, Principles, SelectionState } from '../../procedures/cadre-selection/messages';
 import { PersonRelationSchema, UnitSchema } from '../../platform/entities';
 import { workflowIds } from '../helpers/ids';
@@ -15,6 +15,7 @@ import { eventually, uniqueId } from '../helpers/env';
 import { addIntegritySigners } from '../helpers/selection-signers';
 import { addCommittee, addPeople } from '../helpers/members';
 import { monthsAgo } from '../helpers/today';
+import { inspectionCommand } from '../helpers/selection';
 
 let signers = { partySecretary: '', disciplineSecretary: '' };
 const stack = useApiStack(async (env) => {
@@ -245,15 +246,7 @@ describe('个人有关事项 待核实 holds the candidate', () => {
     const wf = await nominated({}, ['HM01']);
     expect((await act(wf, { action: 'setShortlist', personIds: ['HM01'], concentratedOpinion: '推荐意见集中' })).status).toBe(200);
     await untilStage(wf, 'inspection');
-    const inspection = {
-      action: 'recordInspection',
-      group: ['zzb-staff', 'zzb-head'],
-      noticeDate: addDays(today(), -5),
-      startDate: addDays(today(), -3),
-      talks: 30,
-      evaluations: [{ personId: 'HM01', excellent: 20, competent: 8, basicallyCompetent: 2, incompetent: 0 }],
-      fieldVisit: true,
-    };
+    const inspection = inspectionCommand(['HM01']);
     expect((await act(wf, inspection)).status).toBe(200);
     for (const check of ['personnelFile', 'disciplineOpinion', 'complaints']) {
       expect((await act(wf, { action: 'recordCheck', personId: 'HM01', check, result: 'clear' })).status).toBe(200);

@@ -14,7 +14,7 @@ import { inboxTask, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { loadCurrentYears } from '../helpers/rectification';
 import { describeInBrowser, expectChinese, useConsole, WAIT } from './browser';
-import { addSelectionCast, selectionStartBody } from '../helpers/selection';
+import { addSelectionCast, selectionStartBody, inspectionCommand } from '../helpers/selection';
 
 const today = (): string => chinaDateOf(new Date());
 /**
@@ -65,15 +65,7 @@ describeInBrowser('console refresh e2e')('web console: the procedure page follow
     await cmd(wf, { action: 'recordNomination', date: today(), meeting: { determined: 30, present: 24, votes: [{ personId: 'T001', votes: 15 }, { personId: 'T002', votes: 9 }] } });
     await cmd(wf, { action: 'setShortlist', personIds: ['T001'], concentratedOpinion: '推荐意见集中于张明' });
     await atStage(wf, 'inspection');
-    await cmd(wf, {
-      action: 'recordInspection',
-      group: ['zzb-staff', 'zzb-head'],
-      noticeDate: addDays(today(), -5),
-      startDate: addDays(today(), -3),
-      talks: 30,
-      evaluations: [{ personId: 'T001', excellent: 20, competent: 8, basicallyCompetent: 2, incompetent: 0 }],
-      fieldVisit: true,
-    });
+    await cmd(wf, inspectionCommand(['T001']));
     for (const check of ['personnelFile', 'personalMatters', 'disciplineOpinion', 'complaints']) await cmd(wf, { action: 'recordCheck', personId: 'T001', check, result: 'clear' });
     await cmd(wf, { action: 'signIntegrity', personId: 'T001', as: 'partySecretary', signedBy: signers.partySecretary });
     await cmd(wf, { action: 'signIntegrity', personId: 'T001', as: 'disciplineSecretary', signedBy: signers.disciplineSecretary });

@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { addCommittee, addPeople } from './members';
+import { daysAgo } from './today';
 import { addIntegritySigners } from './selection-signers';
 
 /**
@@ -34,4 +35,20 @@ export async function addSelectionCast(orm: MikroORM): Promise<{ partySecretary:
     { id: 'T002', name: '李华', gradeSince: '2022-09-01' },
   ]);
   return signers;
+}
+
+/**
+ * recordInspection as the selection tests send it: a group of two 组织部 members (or `group`), noticed five days ago
+ * and started three days ago, 30 talks, and each candidate rated mostly 优秀, with a field visit.
+ */
+export function inspectionCommand(personIds: readonly string[], group: readonly string[] = ['zzb-staff', 'zzb-head']) {
+  return {
+    action: 'recordInspection',
+    group: [...group],
+    noticeDate: daysAgo(5),
+    startDate: daysAgo(3),
+    talks: 30,
+    evaluations: personIds.map((personId) => ({ personId, excellent: 20, competent: 8, basicallyCompetent: 2, incompetent: 0 })),
+    fieldVisit: true,
+  };
 }
