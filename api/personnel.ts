@@ -5,7 +5,7 @@
  * the relatives a person's record names (relationsShown).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { RELATION_NAMES, RELATIONS, type Relation } from '../domain/relations';
+import { RELATION_NAMES, RELATIONS, relativeIn, type Relation } from '../domain/relations';
 import { PersonRelationSchema, PersonSchema } from '../platform/entities';
 import type { ProcedureDescriptor } from '../procedures/descriptor';
 import { PROCEDURES } from '../procedures/registry';
@@ -40,7 +40,8 @@ export async function actionDataShown(em: EntityManager, user: AuthUser, type: s
  */
 export async function relationsShown(em: EntityManager, user: AuthUser, personId: string, route: string): Promise<z.infer<typeof PersonRelationView>[]> {
   const rows = await em.find(PersonRelationSchema, { $or: [{ personId }, { relativeId: personId }] });
-  const pairs = rows.map((r) => ({ otherId: r.personId === personId ? r.relativeId : r.personId, relation: r.relation }));
+  // Every row names the person (the query's condition), so the other side is never null.
+  const pairs = rows.map((r) => ({ otherId: relativeIn(r, personId) as string, relation: r.relation }));
   if (pairs.length === 0) return [];
   const shown = await readablePersonnel(em, user, pairs.map((p) => p.otherId), route);
   const names = new Map((await em.find(PersonSchema, { id: { $in: [...shown] } }, { fields: ['id', 'name'] })).map((p) => [p.id, p.name]));

@@ -87,3 +87,11 @@ export function selfRelationProblem(personId: string, relatives: readonly Relati
 
 /** An unordered pair's key: the same for (a, b) and (b, a). */
 export const pairKey = (a: string, b: string): string => (a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
+
+/**
+ * The other side of a stored pair (person_relation holds each pair once, either way round) as seen from `personId`:
+ * the relative, or null when the pair does not name `personId`.
+ */
+export function relativeIn(pair: { personId: string; relativeId: string }, personId: string): string | null {
+  return pair.personId === personId ? pair.relativeId : pair.relativeId === personId ? pair.personId : null;
+}

@@ -8,6 +8,7 @@ import { canonicalJson } from '../../domain/audit';
 import { addWorkingDays } from '../../domain/calendar';
 import { addDays, addMonths, startOfChinaDay, yearOf } from '../../domain/dates';
 import { evaluateQualifications } from '../../domain/qualifications';
+import { relativeIn } from '../../domain/relations';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { GRADE_INFO, gradeSteps, isGrade } from '../../domain/grades';
 import { PersonBarRecordSchema, PersonRelationSchema, PersonSchema, UnitSchema } from '../../platform/entities';
@@ -41,7 +42,7 @@ export async function relativesAmong(em: EntityManager, personIds: readonly stri
   const out: Recusal[] = [];
   for (const id of new Set(personIds)) {
     for (const r of relations) {
-      const candidateId = r.personId === id ? r.relativeId : r.relativeId === id ? r.personId : null;
+      const candidateId = relativeIn(r, id);
       if (candidateId && candidateIds.includes(candidateId)) out.push({ memberId: id, candidateId, relation: r.relation });
     }
   }
@@ -85,7 +86,7 @@ export function createSelectionActivities(deps: ActivityDeps) {
       const childLeaders = await leadersIn(childUnitIds);
       const relativesAmongLeaders = (personId: string, among: ReadonlyMap<string, { id: string; currentGrade: string; unitId: string | null }>) =>
         relations.flatMap((r) => {
-          const other = r.personId === personId ? r.relativeId : r.relativeId === personId ? r.personId : null;
+          const other = relativeIn(r, personId);
           const leader = other ? among.get(other) : undefined;
           // A leader was found by their unit, so unitId is set.
           return leader ? [{ personId: leader.id, relation: r.relation, grade: leader.currentGrade, unitId: leader.unitId as string }] : [];
