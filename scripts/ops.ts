@@ -15,6 +15,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { exportAnchor, exportTargetLabel, recordAnchor, verifyAudit } from '../platform/anchor';
 import { isCleanText } from '../api/input';
 import { BoardFilterSchema } from '../api/routes/supervision';
+import { WorkflowIdParam } from '../api/schemas';
 import { boardGroups } from '../platform/board';
 import { loadConfig, type Config } from '../platform/config';
 import { databaseUrl, temporalAddress } from '../platform/database';
@@ -95,17 +96,14 @@ async function doReconcile(em: EntityManager, client: Client, args: string[]): P
   return left > 0 ? 1 : 0;
 }
 
-/** The longest workflow id the API accepts (api/schemas.ts WorkflowIdParam). */
-const MAX_WORKFLOW_ID = 300;
-
 /**
  * Why `id` cannot be a workflow id, or null. Checked before it reaches PostgreSQL, Temporal or the terminal:
- * the API's rule for text (api/input.ts), and no tab or newline either (one would forge a line of this
- * output). U+FFFD is refused too: the shell's bytes were not valid UTF-8 (a lone surrogate, a Latin-1 name)
- * and Node replaced them, so the id asked for cannot be known.
+ * the API's own rule for a workflow id (WorkflowIdParam: its length) and for text (api/input.ts), and no tab or
+ * newline either (one would forge a line of this output). U+FFFD is refused too: the shell's bytes were not valid
+ * UTF-8 (a lone surrogate, a Latin-1 name) and Node replaced them, so the id asked for cannot be known.
  */
 function workflowIdProblem(id: string): string | null {
-  if (id.length === 0 || id.length > MAX_WORKFLOW_ID) return `a workflow id is 1 to ${MAX_WORKFLOW_ID} characters`;
+  if (!WorkflowIdParam.safeParse({ workflowId: id }).success) return 'a workflow id is 1 to 300 characters';
   if (!isCleanText(id) || /[\t\n\r\ufffd]/.test(id)) return 'a workflow id is valid UTF-8 text without control characters';
   return null;
 }
