@@ -76,11 +76,12 @@ export type Cleanup = { what: string; fn: () => Promise<void> };
  * API's event loop and the worker's main thread (its activities) do not queue behind each other. Resolves
  * with its pid once it polls; its output goes to a log in the temp directory.
  */
-async function startWorkerProcess(o: { temporalAddress: string; databaseUrl: string; tmpDir: string }, cleanups: Cleanup[]): Promise<number> {
+async function startWorkerProcess(o: { temporalAddress: string; databaseUrl: string; tmpDir: string; profileDir: string | null }, cleanups: Cleanup[]): Promise<number> {
   const logFile = path.join(o.tmpDir, 'worker.log');
   const out = fs.openSync(logFile, 'a');
   const child = fork(require.resolve('../worker/main'), [], {
-    execArgv: ['--import', 'tsx'],
+    // --profile: node writes one profile per thread at exit, the workflow threads' among them.
+    execArgv: ['--import', 'tsx', ...(o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(o.profileDir, 'worker')}`] : [])],
     // info: its log is a file here, and the line that says it polls is at info.
     env: { ...process.env, LOG_LEVEL: 'info', TEMPORAL_ADDRESS: o.temporalAddress, DATABASE_URL: o.databaseUrl, TEMPORAL_NAMESPACE: NAMESPACE, TEMPORAL_TASK_QUEUE: TASK_QUEUE },
     stdio: ['ignore', out, out, 'ipc'],
@@ -165,7 +166,7 @@ export async function startStack(args: StackArgs, cleanups: Cleanup[]): Promise<
     },
   };
   const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => log(`[bundle] ${m}`) };
-  const workerPid = args.workerProcess ? await startWorkerProcess({ temporalAddress: temporal.address, databaseUrl: withDatabase(pg.adminUrl, 'tingjin_bench'), tmpDir }, cleanups) : undefined;
+  const workerPid = args.workerProcess ? await startWorkerProcess({ temporalAddress: temporal.address, databaseUrl: withDatabase(pg.adminUrl, 'tingjin_bench'), tmpDir, profileDir: args.profileDir }, cleanups) : undefined;
   const [worker, baselineWorker] = await Promise.all([
     workerPid ? null : createWorker({ connection, namespace: NAMESPACE, taskQueue: TASK_QUEUE, orm }),
     bundleWorkflowCode({ workflowsPath: require.resolve('./baseline-workflow'), logger: quiet }).then((workflowBundle) =>

@@ -13,7 +13,8 @@
  * frontend.searchAttributesTotalSizeLimit=1048576, without which a feedback over ~120 of the bench's units is
  * refused (its TingjinUnits search attribute lists every unit; the server's default cap is 2 KB).
  * --profile DIR writes a CPU profile of this process's main thread (API, activities, clients of the raw
- * modes) for each closed loop, DIR/<mode>-c<clients>.cpuprofile, for Chrome DevTools or a script.
+ * modes) for each closed loop, DIR/<mode>-c<clients>.cpuprofile, for Chrome DevTools or a script; with
+ * --worker-process, also one profile per thread of the worker's process for the whole run, in DIR/worker.
  * --keep leaves the temp directory (temporal.log, the PostgreSQL cluster) in place.
  * --worker-process runs tingjin's worker as production does, `worker/main.ts` in a process of its own
  * (`npm run worker`, `npm run cluster`), apart from the API; its CPU is the row's `cores.worker`.

@@ -28,6 +28,7 @@ import { Migration20261209100000_audit_log_kind } from './Migration2026120910000
 import { Migration20261210000000_board_rollup_deltas } from './Migration20261210000000_board_rollup_deltas';
 import { Migration20261211000000_board_statement_triggers } from './Migration20261211000000_board_statement_triggers';
 import { Migration20261212000000_board_open_deadline } from './Migration20261212000000_board_open_deadline';
+import { Migration20261213000000_board_types } from './Migration20261213000000_board_types';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
@@ -56,4 +57,5 @@ export const migrationsList = [
   { name: 'Migration20261210000000_board_rollup_deltas', class: Migration20261210000000_board_rollup_deltas },
   { name: 'Migration20261211000000_board_statement_triggers', class: Migration20261211000000_board_statement_triggers },
   { name: 'Migration20261212000000_board_open_deadline', class: Migration20261212000000_board_open_deadline },
+  { name: 'Migration20261213000000_board_types', class: Migration20261213000000_board_types },
 ];

@@ -108,14 +108,15 @@ function itemsSql(f: BoardFilter, now: Date, windowEnd: Date, source: 'projectio
     return { sql, params };
   }
   // The due date is the earliest open deadline (procedure_open_due, Migration20261212000000_board_open_deadline,
-  // as board_item_expected): a political examination's strands carry theirs, its row none.
+  // as board_item_expected): a political examination's strands carry theirs, its row none. Only the board's
+  // types (board_type, Migration20261213000000_board_types), as board_item_expected.
   const sql = `
     select p.workflow_id, p.type, p.stage, p.title, p.unit_ids, d.due_at,
            coalesce(p.escalation->>'rung', 'none') as rung,
            (p.overdue or d.due_at <= ?::timestamptz) as is_overdue,
            exists (select 1 from supervision_watch w where w.workflow_id = p.workflow_id) as watched
       from procedure p cross join lateral (select procedure_open_due(p.workflow_id, p.due_at) as due_at) d
-     where p.status = 'open' and d.due_at is not null
+     where p.status = 'open' and d.due_at is not null and p.type in (select type from board_type)
        and (p.overdue or d.due_at <= ?::timestamptz)
        and exists (select 1 from task t where t.workflow_id = p.workflow_id and t.status = 'pending')
        ${where.map((w) => `and ${w}`).join(' ')}`;

@@ -21,3 +21,6 @@ export type ProcedureActivities = UnionToIntersection<ReturnType<NonNullable<(ty
 export function procedureActivities(deps: ActivityDeps): ProcedureActivities {
   return Object.assign({}, ...PROCEDURES.map((p) => (p as ProcedureDescriptor).activities?.(deps) ?? {})) as ProcedureActivities;
 }
+
+/** The types on the supervision board (督查看板): those whose work falls overdue. platform/orm.ts `migrate()` writes them to board_type. */
+export const boardTypes = (): string[] => PROCEDURES.filter((p) => p.capabilities.overdue).map((p) => p.type);

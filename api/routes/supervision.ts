@@ -11,7 +11,7 @@ import { BOARD_RUNGS, boardGroups, boardItems, type BoardFilter } from '../../pl
 import { log } from '../../platform/log';
 import { recordSupervisionAction, setWatched } from '../../platform/supervision-log';
 import { actUpdate, manageUpdate, workflowIdOfTask, type ActInput } from '../../procedures/kernel/messages';
-import { PROCEDURES } from '../../procedures/registry';
+import { boardTypes, PROCEDURES } from '../../procedures/registry';
 import { chinaDateOf } from '../../domain/dates';
 import { access, procedureScopeSql } from '../authz';
 import { ApiError, Conflict, NotFound, Unprocessable } from '../errors';
@@ -25,7 +25,7 @@ import { downloadRoute } from './download';
 import { procedureView } from './procedures';
 
 /** Types whose work falls overdue, from the registry. */
-const OVERDUE_TYPES: string[] = PROCEDURES.filter((p) => p.capabilities.overdue).map((p) => p.type);
+const OVERDUE_TYPES: string[] = boardTypes();
 export const TYPES = PROCEDURES.map((p) => p.type) as [string, ...string[]];
 /** What staff call each type (the descriptor's label), for the exports they print. */
 const TYPE_LABEL: Record<string, string> = Object.fromEntries(PROCEDURES.map((p) => [p.type, p.label]));
