@@ -4,6 +4,7 @@ import { databaseUrl, temporalAddress } from '../platform/database';
 import { logger } from '../platform/log';
 import { createOrm } from '../platform/orm';
 import { connectClient } from '../platform/temporal';
+import { installClientRuntime } from '../worker/runtime';
 import { createApp } from './app';
 import { serve } from './server';
 
@@ -11,6 +12,7 @@ const log = logger.child({ name: 'api' });
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  installClientRuntime(log);
   const orm = await createOrm(databaseUrl(config));
   const client = await connectClient(temporalAddress(config), config.temporalNamespace);
   const { app } = createApp({ orm, client, taskQueue: config.taskQueue, sessionHours: config.sessionHours }, { logger: log });

@@ -2,7 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import { Client, type TLSConfig } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import { SearchAttributeType, type DataConverter } from '@temporalio/common';
 import { ALL_SEARCH_ATTRIBUTES } from '../procedures/kernel/messages';
 import { payloadDataConverter } from './payload-codec';
@@ -53,6 +54,13 @@ export function temporalSecurity(env: NodeJS.ProcessEnv = process.env): Temporal
 /**
  * Every client of the project's workflows connects here, so every one encrypts and decrypts payloads with
  * the same key ring (platform/payload-codec.ts) as the workers.
+ *
+ * The connection is the SDK's NativeConnection, the workers' gRPC client in Rust, not the JavaScript one
+ * (`Connection`, on grpc-js): every task action and start is a gRPC call from the API's one event loop, and
+ * grpc-js's HTTP/2, protobuf and interceptor work ran on that thread. In the side-by-side bench (issue 7) the
+ * native client cut the API process's CPU per procedure by about an eighth with one client (67–71 against
+ * 83–84 ms) and the one-client action p50 from 22 to 19–20 ms. Deadlines (withDeadline) and metadata work
+ * the same; the process's Temporal runtime must be installed first where it matters (worker/runtime.ts).
  */
 export async function connectClient(
   address: string,
@@ -60,7 +68,7 @@ export async function connectClient(
   security: TemporalSecurity = temporalSecurity(),
   dataConverter: DataConverter = payloadDataConverter(),
 ): Promise<Client> {
-  const connection = await Connection.connect({ address, ...security });
+  const connection = await NativeConnection.connect({ address, ...security });
   return new Client({ connection, namespace, dataConverter });
 }
 

@@ -22,8 +22,10 @@ import { databaseUrl, temporalAddress } from '../platform/database';
 import { createOrm } from '../platform/orm';
 import { reconcile } from '../platform/reconcile';
 import { schedulesConfig } from '../platform/schedules';
+import { logger } from '../platform/log';
 import { connectClient } from '../platform/temporal';
 import { stateQuery } from '../procedures/kernel/messages';
+import { installClientRuntime } from '../worker/runtime';
 
 const USAGE = 'usage: npm run ops -- overdue [dueWithin] | verify-audit [workflowId] | anchor | reconcile [workflowId] [--dry-run] | describe <workflowId>';
 
@@ -177,6 +179,7 @@ async function main(): Promise<number> {
     const { anchorExport } = schedulesConfig(config.dataDir);
     if (command === 'verify-audit') return await verifyAuditCommand(em, arg, anchorExport);
     if (command === 'anchor') return await anchor(em, anchorExport);
+    installClientRuntime(logger.child({ name: 'ops' }));
     client = await connectClient(temporalAddress(config), config.temporalNamespace);
     if (command === 'reconcile') return await doReconcile(em, client, process.argv.slice(3));
     return await describe(em, client, config, arg as string);

@@ -28,11 +28,10 @@ export function workerMetricsConfig(env: NodeJS.ProcessEnv = process.env): Worke
   return { bindAddress: `${host.includes(':') ? `[${host}]` : host}:${port}` };
 }
 
-/** Installs the runtime; returns the exporter's address, if any. Call once, before any connection. */
-export function installWorkerRuntime(log: Logger, env: NodeJS.ProcessEnv = process.env): string | null {
-  const { bindAddress } = workerMetricsConfig(env);
+function installRuntime(log: Logger, bindAddress: string | null, shutdownSignals?: NodeJS.Signals[]): void {
   Runtime.install({
     logger: temporalLogger(log),
+    ...(shutdownSignals ? { shutdownSignals } : {}),
     telemetryOptions: {
       // Core's own lines come through the same logger instead of its plain-text console output.
       logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
@@ -41,5 +40,21 @@ export function installWorkerRuntime(log: Logger, env: NodeJS.ProcessEnv = proce
       ...(bindAddress ? { metrics: { prometheus: { bindAddress } } } : {}),
     },
   });
+}
+
+/** Installs the runtime; returns the exporter's address, if any. Call once, before any connection. */
+export function installWorkerRuntime(log: Logger, env: NodeJS.ProcessEnv = process.env): string | null {
+  const { bindAddress } = workerMetricsConfig(env);
+  installRuntime(log, bindAddress);
   return bindAddress;
+}
+
+/**
+ * The runtime of a process whose only connection is a client's (platform/temporal.ts connectClient is the
+ * SDK's native one): `npm run api`, `npm run ops`. Its lines go through the same logger; it serves no
+ * metrics (WORKER_METRICS_PORT is the worker's) and listens for no shutdown signal, which is for workers:
+ * the runtime's handler would otherwise swallow the first SIGINT of a process that has no handler of its own.
+ */
+export function installClientRuntime(log: Logger): void {
+  installRuntime(log, null, []);
 }

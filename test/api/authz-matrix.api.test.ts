@@ -15,7 +15,7 @@ import { ruleOf, type Access } from '../../api/authz';
 import type { RouteRule } from '../../api/http';
 import { PersonSchema, ProcedureSchema, TaskSchema } from '../../platform/entities';
 import { eventually, uniqueId } from '../helpers/env';
-import { newKey, useApiStack, type HttpResult } from '../helpers/api';
+import { apiClient, newKey, useApiStack, type HttpResult } from '../helpers/api';
 
 const stack = useApiStack();
 
@@ -55,7 +55,7 @@ async function startApproval(user: string, unitId: string, extra: Record<string,
 }
 
 beforeAll(async () => {
-  const built = createApp({ orm: stack.t.orm, client: stack.t.env.client, taskQueue: stack.api.taskQueue, sessionHours: 1 });
+  const built = createApp({ orm: stack.t.orm, client: apiClient(stack.t.env), taskQueue: stack.api.taskQueue, sessionHours: 1 });
   rules = built.routes;
   openapi = built.openapi as typeof openapi;
   for (const [unit, starter] of [['jyj', 'jyj-staff'], ['wjw', 'wjw-staff']] as const) {

@@ -10,7 +10,7 @@ import { createApp } from '../../api/app';
 import { serve } from '../../api/server';
 import { createLogger } from '../../platform/log';
 import { createWorker } from '../../worker/worker';
-import { inboxTask, http, type Http } from '../helpers/api';
+import { apiClient, inboxTask, http, type Http } from '../helpers/api';
 import { setupTestEnv, uniqueId, type TestEnv } from '../helpers/env';
 import { workflowIds } from '../helpers/ids';
 import { addCommittee } from '../helpers/members';
@@ -48,7 +48,7 @@ beforeAll(async () => {
       },
     },
   });
-  const { app } = createApp({ orm: t.orm, client: t.env.client, taskQueue, sessionHours: 1 }, { logger, metricsToken: METRICS_TOKEN });
+  const { app } = createApp({ orm: t.orm, client: apiClient(t.env), taskQueue, sessionHours: 1 }, { logger, metricsToken: METRICS_TOKEN });
   server = await serve(app, 0, '127.0.0.1');
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   h = http(baseUrl);

@@ -11,6 +11,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -22,10 +23,11 @@ import { dropDatabase, ensureDatabase, withDatabase } from '../../platform/postg
 import { seedDemoData } from '../../platform/seed';
 import { ALL_SEARCH_ATTRIBUTES } from '../../procedures/kernel/messages';
 import { createWorker } from '../../worker/worker';
-import { http, inboxTask, newKey, type Http } from '../helpers/api';
+import { apiClient, http, inboxTask, newKey, type Http } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 
 let env: TestWorkflowEnvironment;
+let client: Client;
 let orm: MikroORM;
 let bundle: WorkflowBundleWithSourceMap;
 let dbName: string;
@@ -64,7 +66,8 @@ beforeAll(async () => {
     bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } }),
   ]);
   await startWorker();
-  const { app } = createApp({ orm, client: env.client, taskQueue, sessionHours: 1 }, { readiness: { pollerWindowMs: 6_000 } });
+  client = apiClient(env);
+  const { app } = createApp({ orm, client, taskQueue, sessionHours: 1 }, { readiness: { pollerWindowMs: 6_000 } });
   server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -166,7 +169,7 @@ test('with the worker shut down: /ready names the missing pollers, an action and
 test('/ready checks the backends at most once per 2 s: concurrent and repeated calls share one check', async () => {
   // Past any answer cached by the tests above.
   await new Promise((r) => setTimeout(r, 2_100));
-  const systemInfo = jest.spyOn(env.client.workflowService, 'getSystemInfo');
+  const systemInfo = jest.spyOn(client.workflowService, 'getSystemInfo');
   try {
     const burst = await Promise.all(Array.from({ length: 20 }, () => h.call('GET', '/ready')));
     expect(new Set(burst.map((r) => r.status))).toEqual(new Set([200]));

@@ -1,13 +1,15 @@
 /** Runs the API over HTTP (on a free port) and a worker, against the file's Temporal server and database. */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import { createApp } from '../../api/app';
 import { serve } from '../../api/server';
 import { ActionLogSchema, AuditLogSchema, IdempotencyRecordSchema } from '../../platform/entities';
+import { payloadDataConverter } from '../../platform/payload-codec';
 import { DEMO_PASSWORD } from '../../platform/seed';
 import { createWorker } from '../../worker/worker';
 import { eventually, setupTestEnv, uniqueId, type TestEnv } from './env';
@@ -17,6 +19,11 @@ export interface ApiHarness {
   taskQueue: string;
   worker: Worker;
   stop(): Promise<void>;
+}
+
+/** The API's client, on the native connection and with the payload codec, as platform/temporal.ts connectClient makes it in production. */
+export function apiClient(env: TestWorkflowEnvironment): Client {
+  return new Client({ connection: env.nativeConnection, namespace: 'default', dataConverter: payloadDataConverter() });
 }
 
 export async function startApi(t: TestEnv, activityOverrides?: Partial<Activities>): Promise<ApiHarness> {
@@ -30,7 +37,7 @@ export async function startApi(t: TestEnv, activityOverrides?: Partial<Activitie
     ...(activityOverrides ? { activityOverrides } : {}),
   });
   const running = worker.run();
-  const { app } = createApp({ orm: t.orm, client: t.env.client, taskQueue, sessionHours: 1 });
+  const { app } = createApp({ orm: t.orm, client: apiClient(t.env), taskQueue, sessionHours: 1 });
   const server: Server = await serve(app, 0, '127.0.0.1');
   const { port } = server.address() as AddressInfo;
   return {
