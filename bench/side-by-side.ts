@@ -30,7 +30,7 @@
  *   - api:         POST /procedures/approvalRequest (5 sequential steps, one seeded user each), then
  *     POST /tasks/:taskId/actions {"action":"approve"} by each step's assignee, from nextTask. Its
  *     clients run in a child process (bench/api-clients.ts), as a load generator would, so that their
- *     fetch and JSON work is not billed to the server; --clients-in-process runs them here, as before.
+ *     HTTP and JSON work is not billed to the server; --clients-in-process runs them here, as before.
  * Last, the fan-out: one rectification feedback whose one problem goes to U freshly inserted units.
  * The stack is in bench/side-by-side-stack.ts, the closed loops in bench/side-by-side-modes.ts, the fan-out in
  * bench/fanout.ts.
