@@ -1,5 +1,6 @@
 /**
- * The Temporal SDK's runtime for a worker process (`npm run worker`, `npm start`): its log lines go
+ * The Temporal SDK's runtime for a worker process (`npm run worker`, `npm start`), and for a process whose
+ * only connection is a client's (`installClientRuntime`: `npm run api`, `npm run ops`): its log lines go
  * through pino as JSON (platform/log.ts), Rust core's warnings included, and, with WORKER_METRICS_PORT
  * set, the SDK's own metrics (temporal_workflow_task_*, temporal_activity_*, temporal_request*, poll
  * and slot counts, sticky cache, …) are served for Prometheus at http://WORKER_METRICS_HOST:PORT/metrics.
