@@ -93,6 +93,16 @@ export async function submitStart(page: Page, url: RegExp): Promise<void> {
  * What does not fit the screen's width: every element of the page whose box goes past the window's left or
  * right edge, and the document's width against the window's (more means the page scrolls sideways).
  */
+/** The people import's header row (干部名册, as staff export it from their roster). */
+const ROSTER_HEADER = '编号,姓名,性别,出生日期,单位,现任职务,现职级,任现职级时间,参加工作时间,基层工作年限,学历,入党时间,最近提拔时间,是否破格';
+
+/** A roster file (干部名册.csv) of these rows under the import's header, in a fresh temp directory, for a file input. */
+export function rosterFile(rows: string[]): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tingjin-import-')), '干部名册.csv');
+  fs.writeFileSync(file, [ROSTER_HEADER, ...rows].join('\n'));
+  return file;
+}
+
 export async function sideways(page: Page): Promise<{ width: number; scrollWidth: number; past: string[] }> {
   return page.evaluate(() => {
     // In the page (the tests' TypeScript has no DOM library): every element's box against the window's width.

@@ -5,9 +5,6 @@
  * one chunk of items (kernel/fanout.ts opens 250 before the start answers, the rest after) whose page follows
  * the opening until every item is open.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { rectificationReportWorkflowId } from '../../procedures/rectification/messages';
 import { workflowIds } from '../helpers/ids';
@@ -15,7 +12,7 @@ import { inboxTask, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { insertUnits } from '../helpers/units';
 import { loadTestYear, testDate } from '../helpers/rectification';
-import { describeInBrowser, expectChinese, PHONE, useConsole, WAIT } from './browser';
+import { describeInBrowser, expectChinese, PHONE, rosterFile, useConsole, WAIT } from './browser';
 
 /** The page's globals this file reads, in the page (the tests' TypeScript has no DOM library). */
 interface El {
@@ -286,13 +283,10 @@ describeInBrowser('console access e2e')('web console: keyboard, phone width, mas
   });
 
   test('at phone width the import’s error list fits the screen; the people table names the units', async () => {
-    const csv = [
-      '编号,姓名,性别,出生日期,单位,现任职务,现职级,任现职级时间,参加工作时间,基层工作年限,学历,入党时间,最近提拔时间,是否破格',
+    const file = rosterFile([
       'E2E200,吴敏,女,1980-05-01,jyj,市教育局办公室主任,正科,2019-07-01,2003-07-01,4,本科,2002-06-01,2019-07-01,否',
       'E2E201,郑浩,男,1990-02-30,wjw,,正科,2020-01-01,2012-07-01,1,本科,,,',
-    ].join('\n');
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tingjin-import-')), '干部名册.csv');
-    fs.writeFileSync(file, csv);
+    ]);
     const page = await c.as('zzb-staff', '/people');
     await page.setViewportSize(PHONE);
     await page.getByTestId('people-file').setInputFiles(file);

@@ -4,14 +4,11 @@
  * calendar: the covered years, a year's holidays and make-up workdays (调休), and loading a year through the page.
  * Harness: ./browser.ts.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { COVERED_YEARS, officialDays } from '../../domain/calendar';
 import { hasEnglish } from '../../web/src/labels';
 import { useApiStack } from '../helpers/api';
-import { describeInBrowser, expectChinese, useConsole } from './browser';
+import { describeInBrowser, expectChinese, rosterFile, useConsole } from './browser';
 
 /** A year no calendar covers (chinese-days stops long before, and the tests load only the years ahead of today). */
 const LOADED = 2090;
@@ -27,16 +24,13 @@ describeInBrowser('console calendar and import e2e')('web console: the people im
     page.getByTestId(testId).locator('tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())));
 
   test('the people import: the progress bar while the file goes up, then the failed rows by row and column, in Chinese', async () => {
-    const csv = [
-      '编号,姓名,性别,出生日期,单位,现任职务,现职级,任现职级时间,参加工作时间,基层工作年限,学历,入党时间,最近提拔时间,是否破格',
+    const file = rosterFile([
       'E2E300,吴昊,男,1981-04-01,jyj,市教育局办公室副主任,副科,2020-07-01,2004-07-01,4,本科,2003-06-01,2020-07-01,否',
       'E2E301,郑洁,女,1990-02-30,jyj,,正科,2020-01-01,2012-07-01,1,本科,,,',
       'E2E302,王强,男,1985-03-01,jyj,,正科,2020-01-01,2008-07-01,2,初小,,,',
       // The unit is looked up once the row's cells are valid: its own row.
       'E2E303,赵敏,女,1986-05-01,没有的单位,,正科,2020-01-01,2009-07-01,2,本科,,,',
-    ].join('\n');
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tingjin-import-')), '干部名册.csv');
-    fs.writeFileSync(file, csv);
+    ]);
     const staff = await as('zzb-staff', '/people');
     // The upload is held in the browser until the bar has been seen: the bar is there while the file goes up, whatever the speed.
     let release = (): void => undefined;

@@ -6,8 +6,6 @@
  *
  * Skipped, with a message, only when /usr/bin/chromium is absent (.ci/run installs it).
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { ProcedureSchema } from '../../platform/entities';
@@ -15,7 +13,7 @@ import { inboxTask, newKey, useApiStack } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/env';
 import { addCommittee } from '../helpers/members';
 import { dueMonthsFromToday, loadCurrentYears, loadTestYear, testDate } from '../helpers/rectification';
-import { describeInBrowser, DESKTOP, expectChinese, expectFitsPhone, expectOnScreen, PHONE, SHOTS, sideways, useConsole, WAIT, submitStart } from './browser';
+import { describeInBrowser, DESKTOP, expectChinese, expectFitsPhone, expectOnScreen, PHONE, rosterFile, SHOTS, sideways, useConsole, WAIT, submitStart } from './browser';
 
 // The Temporal Web UI's port the API tells operators (TEMPORAL_UI_PORT): not the default 8233, so a console that
 // ignored the server's answer would link to the wrong place.
@@ -454,13 +452,10 @@ describeInBrowser('console e2e')('web console (Chromium)', () => {
   });
 
   test('the people import reports its one bad row', async () => {
-    const csv = [
-      '编号,姓名,性别,出生日期,单位,现任职务,现职级,任现职级时间,参加工作时间,基层工作年限,学历,入党时间,最近提拔时间,是否破格',
+    const file = rosterFile([
       'E2E100,周明,男,1980-05-01,jyj,市教育局办公室主任,正科,2019-07-01,2003-07-01,4,本科,2002-06-01,2019-07-01,否',
       'E2E101,钱多,男,1990-02-30,wjw,,正科,2020-01-01,2012-07-01,1,本科,,,',
-    ].join('\n');
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tingjin-import-')), '干部名册.csv');
-    fs.writeFileSync(file, csv);
+    ]);
     const staff = await as('zzb-staff', '/people');
     await staff.getByTestId('people-file').setInputFiles(file);
     await staff.getByTestId('import-summary').getByText('失败 1').waitFor();
